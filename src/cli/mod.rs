@@ -1,0 +1,78 @@
+//! The non-interactive commands: argument definitions and dispatch.
+
+mod orgs;
+mod secrets_input;
+mod tokens;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::store::{KeyringStore, Store, config};
+
+/// Terminal credential manager for Salesforce orgs: refresh tokens in the OS keyring, fresh access
+/// tokens on demand.
+#[derive(Debug, Parser)]
+#[command(name = "sfkey", version, about, long_about = None)]
+#[command(
+    after_help = "Secrets never go on the command line: `sfkey add` prompts for them, or reads \
+them from stdin (client secret on the first line, refresh token on the second).\n\
+Files: orgs in $SFKEY_CONFIG_DIR/orgs.toml (default ~/.config/sfkey); secrets in the OS keyring."
+)]
+pub struct Cli {
+    /// What to do; see the list below.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Every subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Save an org; prompts for the client secret and refresh token (or reads them from stdin)
+    Add(orgs::AddArgs),
+    /// List saved orgs (never shows a secret)
+    #[command(visible_alias = "ls")]
+    List(orgs::ListArgs),
+    /// Remove an org and its keyring entries
+    #[command(visible_alias = "rm")]
+    Remove(orgs::RemoveArgs),
+    /// Run the refresh-token grant and print the response body, status and headers
+    Refresh(tokens::RefreshArgs),
+    /// Print the org's access token alone, refreshing first when none is stored
+    Token(tokens::TokenArgs),
+    /// Print `export` lines for SF_ACCESS_TOKEN and SF_INSTANCE_URL (for `eval`)
+    Env(tokens::EnvArgs),
+    /// Run a command with SF_ACCESS_TOKEN and SF_INSTANCE_URL set for it
+    Exec(tokens::ExecArgs),
+    /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
+    #[command(hide = true)]
+    FakeServer(tokens::FakeServerArgs),
+}
+
+/// Opens the real store: orgs file in the config dir, secrets in the OS keyring.
+fn open_store() -> anyhow::Result<Store> {
+    let dir = config::config_dir()?;
+    Ok(Store::new(dir, Arc::new(KeyringStore::new())))
+}
+
+/// Runs one subcommand; errors are printed on stderr as one line (plus a hint line when known).
+pub fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Add(args) => open_store().and_then(|s| orgs::add(&s, args)),
+        Command::List(args) => open_store().and_then(|s| orgs::list(&s, &args)),
+        Command::Remove(args) => open_store().and_then(|s| orgs::remove(&s, &args)),
+        Command::Refresh(args) => open_store().and_then(|s| tokens::refresh(&s, &args)),
+        Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),
+        Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
+        Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
+        Command::FakeServer(args) => tokens::fake_server(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("sfkey: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

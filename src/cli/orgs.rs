@@ -1,0 +1,260 @@
+//! `add`, `list` and `remove`.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::bail;
+use clap::Args;
+
+use super::secrets_input::read_secrets;
+use crate::humanize;
+use crate::org::{self, Org, OrgId};
+use crate::store::{NewSecrets, Store, StoreError};
+
+/// Arguments of `sfkey add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A short name for the org, used in every other command (e.g. prod, uat)
+    pub name: String,
+    /// Login URL: https://login.salesforce.com, https://test.salesforce.com, a My Domain or site
+    /// host; `login` and `test` are shortcuts
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://login.salesforce.com"
+    )]
+    pub login_url: String,
+    /// Experience Cloud site path, e.g. /partners
+    #[arg(long, value_name = "PATH")]
+    pub site: Option<String>,
+    /// The connected app's consumer key
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// The Salesforce username the refresh token belongs to
+    #[arg(long, value_name = "U")]
+    pub username: Option<String>,
+    /// Free-text notes
+    #[arg(long)]
+    pub notes: Option<String>,
+}
+
+fn expand_login_shortcut(input: &str) -> &str {
+    match input.trim() {
+        "login" | "production" | "prod" => "https://login.salesforce.com",
+        "test" | "sandbox" => "https://test.salesforce.com",
+        other => other,
+    }
+}
+
+/// `sfkey add`: validate everything before asking for secrets, then store.
+pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
+    org::validate_name(&args.name)?;
+    let login_url = org::parse_login_url(expand_login_shortcut(&args.login_url))?;
+    let site = match &args.site {
+        Some(s) => org::parse_site(s)?,
+        None => None,
+    };
+    let client_id = args.client_id.trim().to_string();
+    if client_id.is_empty() {
+        return Err(org::OrgError::Empty("the client id (--client-id)").into());
+    }
+    // Refuse a taken name before the user types any secret.
+    if store.orgs()?.iter().any(|o| o.name == args.name) {
+        return Err(StoreError::DuplicateName(args.name).into());
+    }
+    let secrets = read_secrets()?;
+    let has_secret = secrets.client_secret.is_some();
+    let new = Org {
+        id: OrgId::generate(),
+        name: args.name,
+        login_url,
+        site,
+        client_id,
+        username: args.username.filter(|u| !u.trim().is_empty()),
+        notes: args.notes.filter(|n| !n.trim().is_empty()),
+        instance_url: None,
+        last_refresh: None,
+    };
+    let org = store.add(
+        new,
+        NewSecrets {
+            client_secret: secrets.client_secret,
+            refresh_token: secrets.refresh_token,
+        },
+    )?;
+    eprintln!(
+        "Added org {} ({}{}); refresh token{} saved in the OS keyring. Next: sfkey refresh {}",
+        org.name,
+        org.login_url,
+        org.site.as_deref().unwrap_or(""),
+        if has_secret { " and client secret" } else { "" },
+        org.name
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `sfkey list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON (no secrets) for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sfkey list`: reads only the orgs file, never the keyring.
+pub fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let orgs = store.orgs()?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&orgs)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if orgs.is_empty() {
+        eprintln!("No orgs yet. Add one with: sfkey add NAME --login-url URL --client-id ID");
+        return Ok(ExitCode::SUCCESS);
+    }
+    write!(out, "{}", table(&orgs, humanize::now_ms()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(max - 1).collect();
+        s.push('…');
+        s
+    }
+}
+
+fn last_refresh(org: &Org, now_ms: u64) -> String {
+    match &org.last_refresh {
+        None => "never".into(),
+        Some(last) if last.is_ok() => humanize::ago(last.at_ms, now_ms),
+        Some(last) => format!("{} ({})", humanize::ago(last.at_ms, now_ms), last.status),
+    }
+}
+
+fn table(orgs: &[Org], now_ms: u64) -> String {
+    let header = ["NAME", "LOGIN URL", "CLIENT ID", "USERNAME", "LAST REFRESH"];
+    let rows: Vec<[String; 5]> = orgs
+        .iter()
+        .map(|o| {
+            [
+                o.name.clone(),
+                format!("{}{}", o.login_url, o.site.as_deref().unwrap_or("")),
+                shorten(&o.client_id, 24),
+                o.username.clone().unwrap_or_else(|| "-".into()),
+                last_refresh(o, now_ms),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: Vec<&str>, out: &mut String| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(padded.join("  ").trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec(), &mut out);
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect(), &mut out);
+    }
+    out
+}
+
+/// Arguments of `sfkey remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The org to remove
+    pub name: String,
+    /// Don't ask for confirmation
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// `sfkey remove`: asks on a terminal unless `--yes`; removes keyring entries, then the org.
+pub fn remove(store: &Store, args: &RemoveArgs) -> anyhow::Result<ExitCode> {
+    let org = store.find(&args.name)?;
+    if !args.yes && std::io::stdin().is_terminal() {
+        eprint!(
+            "Remove org {} and its secrets from the keyring? [y/N] ",
+            org.name
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            bail!("not removed");
+        }
+    }
+    let removed = store.remove(&args.name)?;
+    eprintln!("Removed org {} and its keyring entries.", removed.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::LastRefresh;
+
+    #[test]
+    fn table_aligns_and_never_shows_secrets() {
+        let mut a = Org {
+            id: OrgId::generate(),
+            name: "prod".into(),
+            login_url: "https://acme.my.site.com".into(),
+            site: Some("/partners".into()),
+            client_id: "3MVG9abcdefghijklmnopqrstuvwxyz0123456789".into(),
+            username: Some("admin@acme.com".into()),
+            notes: None,
+            instance_url: None,
+            last_refresh: None,
+        };
+        let mut b = a.clone();
+        b.name = "uat".into();
+        b.username = None;
+        b.last_refresh = Some(LastRefresh {
+            at_ms: 1_000,
+            status: "invalid_grant".into(),
+            http_status: Some(400),
+            latency_ms: 80,
+            issued_at: None,
+        });
+        a.last_refresh = Some(LastRefresh {
+            at_ms: 1_000,
+            status: "ok".into(),
+            http_status: Some(200),
+            latency_ms: 80,
+            issued_at: Some("1".into()),
+        });
+        let text = table(&[a, b], 121_000);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("NAME  LOGIN URL"), "{text}");
+        assert!(
+            lines[1].contains("https://acme.my.site.com/partners"),
+            "{text}"
+        );
+        assert!(lines[1].contains("3MVG9abcdefghijklmnopqr…"), "{text}");
+        assert!(lines[1].ends_with("2m ago"), "{text}");
+        assert!(lines[2].ends_with("2m ago (invalid_grant)"), "{text}");
+        let column =
+            |line: &str, needle: &str| line.find(needle).map(|i| line[..i].chars().count());
+        assert_eq!(column(lines[1], "admin@"), column(lines[0], "USERNAME"));
+    }
+
+    #[test]
+    fn shortcuts_expand() {
+        assert_eq!(expand_login_shortcut("test"), "https://test.salesforce.com");
+        assert_eq!(expand_login_shortcut("https://x"), "https://x");
+    }
+}

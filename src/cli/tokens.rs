@@ -1,0 +1,248 @@
+//! `refresh`, `token`, `env`, `exec`: getting access tokens out.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::org::Org;
+use crate::refresh::{Refreshed, refresh_org};
+use crate::salesforce::{HttpExchange, TokenError, http_client};
+use crate::store::{SecretKind, Store};
+
+/// Arguments of `sfkey refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// The org to refresh
+    pub name: String,
+    /// Print access_token, refresh_token and signature in full
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// Arguments of `sfkey token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The org
+    pub name: String,
+    /// Refresh first even when a token is stored
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+/// Arguments of `sfkey env`.
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// The org
+    pub name: String,
+    /// Refresh first even when a token is stored
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+/// Arguments of `sfkey exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The org
+    pub name: String,
+    /// Refresh first even when a token is stored
+    #[arg(long)]
+    pub refresh: bool,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// Arguments of the hidden `sfkey fake-server`.
+#[derive(Debug, Args)]
+pub struct FakeServerArgs {
+    /// Loopback address to listen on
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: String,
+    /// The client id every refresh must carry
+    #[arg(long, default_value = "fake-client-id")]
+    pub client_id: String,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn run_refresh(
+    store: &Store,
+    org: &Org,
+) -> anyhow::Result<Result<Refreshed, crate::refresh::RefreshError>> {
+    let client = http_client()?;
+    Ok(runtime()?.block_on(refresh_org(store, &client, org)))
+}
+
+fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Result<()> {
+    writeln!(out, "Response Status Code = {}", exchange.status)?;
+    writeln!(out, "Response Header:")?;
+    for (name, value) in &exchange.headers {
+        writeln!(out, "{name}: {value}")?;
+    }
+    Ok(())
+}
+
+/// `sfkey refresh`: prints what the seed's program prints, secrets masked unless asked.
+pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
+    let org = store.find(&args.name)?;
+    let outcome = run_refresh(store, &org)?;
+    let mut out = std::io::stdout().lock();
+    match outcome {
+        Ok(done) => {
+            writeln!(out, "Response Body:")?;
+            writeln!(
+                out,
+                "{}",
+                done.success.token.to_pretty_json(args.show_secrets)
+            )?;
+            print_exchange(&mut out, &done.success.exchange)?;
+            out.flush()?;
+            if done.rotated {
+                eprintln!(
+                    "Salesforce rotated the refresh token; the new one is saved in the keyring."
+                );
+            }
+            eprintln!(
+                "Refreshed {} in {} ms; the access token is saved in the keyring (sfkey token {}).",
+                done.org.name,
+                done.success.exchange.latency.as_millis(),
+                done.org.name
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            if let Some(token_err) = err.token_error() {
+                print_failed_answer(&mut out, token_err)?;
+            }
+            out.flush()?;
+            Err(anyhow!("refresh of {} failed: {err}", org.name))
+        }
+    }
+}
+
+fn print_failed_answer(out: &mut impl Write, err: &TokenError) -> std::io::Result<()> {
+    let Some(exchange) = err.exchange() else {
+        return Ok(());
+    };
+    if let TokenError::Salesforce {
+        error, description, ..
+    } = err
+    {
+        let body = serde_json::json!({"error": error, "error_description": description});
+        writeln!(out, "Response Body:")?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        )?;
+    }
+    print_exchange(out, exchange)?;
+    writeln!(out, "Failed.")
+}
+
+/// The stored access token, or a fresh one when none is stored or `force`.
+fn access_token(store: &Store, org: &Org, force: bool) -> anyhow::Result<SecretString> {
+    if !force && let Some(token) = store.secret(&org.id, SecretKind::AccessToken)? {
+        return Ok(token);
+    }
+    let done =
+        run_refresh(store, org)?.map_err(|e| anyhow!("refresh of {} failed: {e}", org.name))?;
+    done.success
+        .token
+        .access_token()
+        .ok_or_else(|| anyhow!("the answer had no access token"))
+}
+
+/// `sfkey token`: the token alone on stdout, for `$(sfkey token prod)`.
+pub fn token(store: &Store, args: &TokenArgs) -> anyhow::Result<ExitCode> {
+    let org = store.find(&args.name)?;
+    let token = access_token(store, &org, args.refresh)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", token.expose_secret())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The variables `env` and `exec` set.
+fn variables(
+    store: &Store,
+    name: &str,
+    force: bool,
+) -> anyhow::Result<Vec<(&'static str, SecretString)>> {
+    let org = store.find(name)?;
+    let token = access_token(store, &org, force)?;
+    // Re-read: a refresh just now may have filled the instance URL.
+    let org = store.find(name)?;
+    let mut vars = vec![("SF_ACCESS_TOKEN", token)];
+    if let Some(url) = org.instance_url {
+        vars.push(("SF_INSTANCE_URL", SecretString::from(url)));
+    }
+    vars.push(("SF_ORG_NAME", SecretString::from(org.name)));
+    Ok(vars)
+}
+
+fn shell_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+/// `sfkey env`: `export` lines for `eval "$(sfkey env prod)"`.
+pub fn env(store: &Store, args: &EnvArgs) -> anyhow::Result<ExitCode> {
+    let vars = variables(store, &args.name, args.refresh)?;
+    let mut out = std::io::stdout().lock();
+    for (name, value) in vars {
+        writeln!(out, "export {name}={}", shell_quote(value.expose_secret()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sfkey exec`: runs the command with the variables in its environment, never in its argv.
+pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
+    let vars = variables(store, &args.name, args.refresh)?;
+    let (program, rest) = args
+        .command
+        .split_first()
+        .ok_or_else(|| anyhow!("give the command to run after --"))?;
+    let mut command = std::process::Command::new(program);
+    command.args(rest);
+    for (name, value) in &vars {
+        command.env(name, value.expose_secret());
+    }
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {program:?}"))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
+}
+
+/// The hidden `sfkey fake-server`: prints its URL, then serves until killed.
+pub fn fake_server(args: &FakeServerArgs) -> anyhow::Result<ExitCode> {
+    use crate::fake_salesforce::{FakeSalesforce, Grant};
+    let server = FakeSalesforce::bind(&args.addr).context("cannot start the fake server")?;
+    server.accept_any(Grant::new(&args.client_id, None));
+    println!("{}", server.url());
+    std::io::stdout().flush()?;
+    loop {
+        std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting_survives_quotes() {
+        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+        assert_eq!(shell_quote("00D!x"), "'00D!x'");
+    }
+}

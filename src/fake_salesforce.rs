@@ -1,0 +1,576 @@
+//! A loopback HTTP server that answers like Salesforce's token endpoint: the seed's fields and
+//! headers, gzip-compressed and chunked, with rotation and every error on demand. It backs the
+//! integration tests, the benchmarks and `--demo`; it never leaves 127.0.0.1.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{KeyInit, Mac};
+
+/// The org id and user id the fake server hands out in `id` URLs.
+pub const FAKE_ORG_ID: &str = "00D5g000004FAKEEAA";
+/// See [`FAKE_ORG_ID`].
+pub const FAKE_USER_ID: &str = "0055g00000FAKEUAAQ";
+/// Every access token the fake server issues starts with this, so tests can scan for leaks.
+pub const ACCESS_TOKEN_PREFIX: &str = "00D5g000004FAKE!AR";
+/// Every refresh token the fake server rotates to starts with this.
+pub const ROTATED_REFRESH_PREFIX: &str = "5Aep861FAKEROTATED";
+
+/// How the fake answers a refresh with a given refresh token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Behaviour {
+    /// A token answer like the seed's sample.
+    Ok,
+    /// A token answer with a new `refresh_token`; the old one stops working.
+    Rotate,
+    /// HTTP `status` with Salesforce's `{"error","error_description"}`.
+    Error {
+        /// HTTP status (400 for every OAuth error).
+        status: u16,
+        /// `error`.
+        error: String,
+        /// `error_description`.
+        description: String,
+    },
+    /// Salesforce's "down for maintenance" HTML page with HTTP 503.
+    Maintenance,
+    /// HTTP 200, `application/json`, a body that is not JSON.
+    Garbage,
+}
+
+/// A refresh token the fake accepts and what it does with it.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    /// The client id that must come with it.
+    pub client_id: String,
+    /// The client secret that must come with it (`None`: the app has none).
+    pub client_secret: Option<String>,
+    /// The answer.
+    pub behaviour: Behaviour,
+    /// Wait this long before answering.
+    pub delay: Duration,
+}
+
+impl Grant {
+    /// A plain grant that answers with a token.
+    pub fn new(client_id: &str, client_secret: Option<&str>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: client_secret.map(str::to_string),
+            behaviour: Behaviour::Ok,
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// The same grant with another behaviour.
+    pub fn with(mut self, behaviour: Behaviour) -> Self {
+        self.behaviour = behaviour;
+        self
+    }
+
+    /// The same grant, answering after `delay`.
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+/// One request the fake received, for assertions.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// `POST`.
+    pub method: String,
+    /// The path, e.g. `/partners/services/oauth2/token`.
+    pub path: String,
+    /// Request headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The decoded form fields in order.
+    pub form: Vec<(String, String)>,
+}
+
+impl RecordedRequest {
+    /// A request header by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A form field.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Default)]
+struct State {
+    grants: HashMap<String, Grant>,
+    /// When set, unknown refresh tokens get this grant (benchmarks).
+    accept_any: Option<Grant>,
+    requests: Vec<RecordedRequest>,
+    issued: Vec<String>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    stop: AtomicBool,
+    base_url: String,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A running fake; stops when dropped.
+pub struct FakeSalesforce {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl FakeSalesforce {
+    /// Starts on a free port of 127.0.0.1.
+    pub fn start() -> io::Result<Self> {
+        Self::bind("127.0.0.1:0")
+    }
+
+    /// Starts on the given loopback address.
+    pub fn bind(addr: &str) -> io::Result<Self> {
+        let listener = TcpListener::bind(addr)?;
+        let addr = listener.local_addr()?;
+        if !addr.ip().is_loopback() {
+            return Err(io::Error::other(
+                "the fake Salesforce listens on loopback only",
+            ));
+        }
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            stop: AtomicBool::new(false),
+            base_url: format!("http://{addr}"),
+        });
+        let accept_shared = Arc::clone(&shared);
+        thread::Builder::new()
+            .name("fake-salesforce".into())
+            .spawn(move || accept_loop(&listener, &accept_shared))?;
+        Ok(Self { addr, shared })
+    }
+
+    /// `http://127.0.0.1:PORT`: use it as an org's login URL.
+    pub fn url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// Accepts `refresh_token` from now on.
+    pub fn add_grant(&self, refresh_token: &str, grant: Grant) {
+        self.shared
+            .state()
+            .grants
+            .insert(refresh_token.into(), grant);
+    }
+
+    /// Answers every unknown refresh token with `grant` (for benchmarks).
+    pub fn accept_any(&self, grant: Grant) {
+        self.shared.state().accept_any = Some(grant);
+    }
+
+    /// Whether `refresh_token` is currently accepted.
+    pub fn is_live(&self, refresh_token: &str) -> bool {
+        self.shared.state().grants.contains_key(refresh_token)
+    }
+
+    /// The refresh tokens currently accepted.
+    pub fn live_refresh_tokens(&self) -> Vec<String> {
+        self.shared.state().grants.keys().cloned().collect()
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.state().requests.clone()
+    }
+
+    /// Every access and refresh token issued so far.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.shared.state().issued.clone()
+    }
+}
+
+impl Drop for FakeSalesforce {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept so its thread can end.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        let shared = Arc::clone(shared);
+        let _ = thread::Builder::new()
+            .name("fake-salesforce-conn".into())
+            .spawn(move || serve_connection(stream, &shared));
+    }
+}
+
+fn serve_connection(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    // Keep-alive: serve requests until the client closes.
+    while let Ok(Some(request)) = read_request(&mut reader) {
+        let close = request
+            .header("connection")
+            .is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        let reply = answer(&request, shared);
+        if writer
+            .write_all(&reply)
+            .and_then(|()| writer.flush())
+            .is_err()
+            || close
+        {
+            break;
+        }
+    }
+    let _ = writer.shutdown(Shutdown::Both);
+}
+
+fn read_request(reader: &mut impl BufRead) -> io::Result<Option<RecordedRequest>> {
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 {
+            return Ok(None);
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(1024 * 1024);
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
+    let form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
+    Ok(Some(RecordedRequest {
+        method,
+        path,
+        headers,
+        form,
+    }))
+}
+
+fn answer(request: &RecordedRequest, shared: &Shared) -> Vec<u8> {
+    shared.state().requests.push(request.clone());
+    let gzip = request
+        .header("accept-encoding")
+        .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+    if request.method != "POST" || !request.path.ends_with("/services/oauth2/token") {
+        return html(404, "Not Found", "URL No Longer Exists");
+    }
+    let (status, body) = match decide(request, shared) {
+        Decision::Token(fields, delay) => {
+            thread::sleep(delay);
+            (200, fields)
+        }
+        Decision::Error(status, error, description, delay) => {
+            thread::sleep(delay);
+            let body = serde_json::json!({"error": error, "error_description": description});
+            (status, body.to_string())
+        }
+        Decision::Maintenance(delay) => {
+            thread::sleep(delay);
+            return html(503, "Service Unavailable", "We are down for maintenance.");
+        }
+        Decision::Garbage(delay) => {
+            thread::sleep(delay);
+            (200, "{\"access_token\": \"00D5g0<html>oops".to_string())
+        }
+    };
+    json_reply(status, &body, gzip)
+}
+
+enum Decision {
+    Token(String, Duration),
+    Error(u16, String, String, Duration),
+    Maintenance(Duration),
+    Garbage(Duration),
+}
+
+fn oauth_error(error: &str, description: &str, delay: Duration) -> Decision {
+    Decision::Error(400, error.into(), description.into(), delay)
+}
+
+fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
+    if request.field("grant_type") != Some("refresh_token") {
+        return oauth_error(
+            "unsupported_grant_type",
+            "grant type not supported",
+            Duration::ZERO,
+        );
+    }
+    let refresh_token = request
+        .field("refresh_token")
+        .unwrap_or_default()
+        .to_string();
+    let mut state = shared.state();
+    let grant = match state.grants.get(&refresh_token) {
+        Some(g) => g.clone(),
+        None => match &state.accept_any {
+            Some(g) => g.clone(),
+            None => {
+                return oauth_error(
+                    "invalid_grant",
+                    "expired access/refresh token",
+                    Duration::ZERO,
+                );
+            }
+        },
+    };
+    let delay = grant.delay;
+    if request.field("client_id") != Some(grant.client_id.as_str()) {
+        return oauth_error("invalid_client_id", "client identifier invalid", delay);
+    }
+    let sent_secret = request.field("client_secret").filter(|s| !s.is_empty());
+    if sent_secret != grant.client_secret.as_deref() {
+        return oauth_error("invalid_client", "invalid client credentials", delay);
+    }
+    match &grant.behaviour {
+        Behaviour::Error {
+            status,
+            error,
+            description,
+        } => Decision::Error(*status, error.clone(), description.clone(), delay),
+        Behaviour::Maintenance => Decision::Maintenance(delay),
+        Behaviour::Garbage => Decision::Garbage(delay),
+        Behaviour::Ok | Behaviour::Rotate => {
+            let rotated = (grant.behaviour == Behaviour::Rotate).then(|| {
+                let new_token = format!("{ROTATED_REFRESH_PREFIX}{}", random_hex(24));
+                // The old token dies at once, as with Salesforce's rotation.
+                state.grants.remove(&refresh_token);
+                state.grants.insert(new_token.clone(), grant.clone());
+                state.issued.push(new_token.clone());
+                new_token
+            });
+            let access_token = format!("{ACCESS_TOKEN_PREFIX}{}", random_hex(48));
+            state.issued.push(access_token.clone());
+            drop(state);
+            let fields = token_fields(
+                &shared.base_url,
+                &access_token,
+                rotated.as_deref(),
+                grant.client_secret.as_deref().unwrap_or(""),
+            );
+            Decision::Token(fields, delay)
+        }
+    }
+}
+
+/// The seed's sample answer, with real values and a real signature.
+fn token_fields(
+    base_url: &str,
+    access_token: &str,
+    refresh_token: Option<&str>,
+    secret: &str,
+) -> String {
+    let issued_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default()
+        .to_string();
+    let id = format!("{base_url}/id/{FAKE_ORG_ID}/{FAKE_USER_ID}");
+    let signature = sign(secret, &id, &issued_at);
+    let id_token = fake_id_token(base_url, &issued_at);
+    let mut fields = serde_json::Map::new();
+    let mut put = |k: &str, v: &str| {
+        fields.insert(k.into(), serde_json::Value::String(v.into()));
+    };
+    put("access_token", access_token);
+    if let Some(rt) = refresh_token {
+        put("refresh_token", rt);
+    }
+    put("signature", &signature);
+    put("scope", "refresh_token openid api web");
+    put("id_token", &id_token);
+    put("instance_url", base_url);
+    put("id", &id);
+    put("token_type", "Bearer");
+    put("issued_at", &issued_at);
+    serde_json::Value::Object(fields).to_string()
+}
+
+/// base64(HMAC-SHA256(client secret, id + issued_at)): Salesforce's `signature`.
+pub fn sign(secret: &str, id: &str, issued_at: &str) -> String {
+    match hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mut mac) => {
+            mac.update(id.as_bytes());
+            mac.update(issued_at.as_bytes());
+            STANDARD.encode(mac.finalize().into_bytes())
+        }
+        Err(_) => String::new(),
+    }
+}
+
+fn fake_id_token(base_url: &str, issued_at: &str) -> String {
+    let secs = issued_at.parse::<u64>().unwrap_or_default() / 1000;
+    let header = URL_SAFE_NO_PAD.encode(br#"{"kid":"fake","typ":"JWT","alg":"RS256"}"#);
+    let claims = serde_json::json!({
+        "iss": base_url, "sub": format!("{base_url}/id/{FAKE_ORG_ID}/{FAKE_USER_ID}"),
+        "aud": "fake-client", "iat": secs, "exp": secs + 300,
+    });
+    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!(
+        "{header}.{claims}.{}",
+        URL_SAFE_NO_PAD.encode(random_hex(32))
+    )
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    let _ = getrandom::fill(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Salesforce's token answer headers, in the seed's order; gzip and chunked like the real thing.
+fn json_reply(status: u16, body: &str, gzip: bool) -> Vec<u8> {
+    let reason = if status == 200 { "OK" } else { "Bad Request" };
+    let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
+    let headers = [
+        ("Date", http_date(SystemTime::now())),
+        (
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains".into(),
+        ),
+        ("X-Content-Type-Options", "nosniff".into()),
+        ("X-XSS-Protection", "1; mode=block".into()),
+        ("X-Robots-Tag", "none".into()),
+        (
+            "Cache-Control",
+            "no-cache,must-revalidate,max-age=0,no-store,private".into(),
+        ),
+        ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT".into()),
+        ("Content-Type", "application/json;charset=UTF-8".into()),
+        ("Vary", "Accept-Encoding".into()),
+    ];
+    for (k, v) in headers {
+        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    let payload = if gzip {
+        out.extend_from_slice(b"Content-Encoding: gzip\r\n");
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let _ = encoder.write_all(body.as_bytes());
+        encoder.finish().unwrap_or_default()
+    } else {
+        body.as_bytes().to_vec()
+    };
+    out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+    // Two chunks, so clients must really reassemble.
+    let split = payload.len() / 2;
+    for chunk in [&payload[..split], &payload[split..]] {
+        if !chunk.is_empty() {
+            out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            out.extend_from_slice(chunk);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    out
+}
+
+fn html(status: u16, reason: &str, title: &str) -> Vec<u8> {
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><title>{title}</title></head>\n<body><h1>{title}</h1><p>Please check back soon.</p></body></html>\n"
+    );
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nDate: {}\r\nContent-Type: text/html;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
+        http_date(SystemTime::now()),
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// An IMF-fixdate (`Thu, 16 Nov 2023 15:34:45 GMT`).
+pub fn http_date(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days as i64);
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(m - 1) as usize],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_date_matches_the_seed_format() {
+        let at = UNIX_EPOCH + Duration::from_secs(1_700_148_885);
+        assert_eq!(http_date(at), "Thu, 16 Nov 2023 15:34:45 GMT");
+        assert_eq!(http_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
+
+    #[test]
+    fn signature_known_vector() {
+        // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog") from RFC 4231-style vectors.
+        let sig = sign("key", "The quick brown fox ", "jumps over the lazy dog");
+        assert_eq!(sig, "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg=");
+    }
+}

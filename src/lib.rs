@@ -1,0 +1,10 @@
+//! sfkey: Salesforce org credentials in the OS keyring, fresh access tokens on demand.
+
+pub mod cli;
+pub mod fake_salesforce;
+pub mod humanize;
+pub mod org;
+pub mod redact;
+pub mod refresh;
+pub mod salesforce;
+pub mod store;

@@ -1,0 +1,321 @@
+//! The org model (no secrets in it), its stable id, and validation of names, login URLs and site paths.
+
+use std::fmt;
+
+use reqwest::Url;
+use serde::{Deserialize, Serialize};
+
+/// Why a name, login URL or site path was refused; each message says what to type instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrgError {
+    /// The org name is empty or has characters that don't survive a shell.
+    #[error(
+        "invalid org name {0:?}: use 1 to 64 letters, digits, '.', '_', '-' or '@' (for example `prod` or `acme-uat`)"
+    )]
+    BadName(String),
+    /// The login URL does not parse as a URL at all.
+    #[error(
+        "invalid login URL {0:?}: not a URL; expected something like https://login.salesforce.com or https://acme.my.salesforce.com"
+    )]
+    NotAUrl(String),
+    /// The login URL is not https (plain http is allowed only on loopback).
+    #[error(
+        "invalid login URL {0:?}: it must start with https:// (http:// is allowed only for 127.0.0.1, localhost or [::1])"
+    )]
+    NotHttps(String),
+    /// The login URL carries a path, query, fragment or credentials.
+    #[error(
+        "invalid login URL {0:?}: give only scheme and host (and port); put an Experience Cloud site path in --site"
+    )]
+    ExtraParts(String),
+    /// The site path is not a plain `/path`.
+    #[error(
+        "invalid site path {0:?}: it must start with '/' (for example /partners) and hold no spaces, '?' or '#'"
+    )]
+    BadSite(String),
+    /// A required field is empty.
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+}
+
+/// A stable, random id: keyring entries hang off it, so renaming an org keeps its secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrgId(String);
+
+impl OrgId {
+    /// A fresh random id (16 hex digits).
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 8];
+        if getrandom::fill(&mut bytes).is_err() {
+            // No OS randomness is extraordinary; time and pid still make ids unique on one machine.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default();
+            bytes = ((nanos as u64) ^ ((std::process::id() as u64) << 32)).to_le_bytes();
+        }
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for OrgId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What happened at the last refresh, kept so lists can show it without a network call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastRefresh {
+    /// When the refresh finished, in epoch milliseconds.
+    pub at_ms: u64,
+    /// `ok`, or the error code (`invalid_grant`, `timeout`, ...).
+    pub status: String,
+    /// The HTTP status, when an answer came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Round trip of the token request in milliseconds.
+    pub latency_ms: u64,
+    /// Salesforce's `issued_at` (epoch milliseconds as a string) of the last token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<String>,
+}
+
+impl LastRefresh {
+    /// Whether the last refresh succeeded.
+    pub fn is_ok(&self) -> bool {
+        self.status == "ok"
+    }
+}
+
+/// One saved org: everything but its secrets, which live in the keyring under `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Org {
+    /// Stable id; keys the keyring entries.
+    pub id: OrgId,
+    /// Unique, user-chosen name (`prod`, `uat`).
+    pub name: String,
+    /// Scheme and host (and port) of the login endpoint, no trailing slash.
+    pub login_url: String,
+    /// Experience Cloud site path (`/partners`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// The connected app's consumer key.
+    pub client_id: String,
+    /// The user the refresh token belongs to, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// The instance URL from the last successful refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_url: Option<String>,
+    /// Outcome of the last refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_refresh: Option<LastRefresh>,
+}
+
+impl Org {
+    /// The token endpoint: `{login_url}{site}/services/oauth2/token`, exactly as the seed builds it.
+    pub fn token_url(&self) -> String {
+        self.endpoint("token")
+    }
+
+    /// An OAuth endpoint under the login URL and site (`token`, `revoke`, `introspect`).
+    pub fn endpoint(&self, name: &str) -> String {
+        format!(
+            "{}{}/services/oauth2/{name}",
+            self.login_url,
+            self.site.as_deref().unwrap_or("")
+        )
+    }
+}
+
+/// Checks an org name: 1 to 64 of `[A-Za-z0-9._@-]`, so it works unquoted in a shell.
+pub fn validate_name(name: &str) -> Result<(), OrgError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(OrgError::BadName(name.to_string()))
+    }
+}
+
+/// Parses and normalises a login URL to `scheme://host[:port]`.
+///
+/// https only, except http to a loopback address for local testing.
+pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(OrgError::Empty("the login URL"));
+    }
+    let url = Url::parse(trimmed).map_err(|_| OrgError::NotAUrl(input.to_string()))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| OrgError::NotAUrl(input.to_string()))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        _ => return Err(OrgError::NotHttps(input.to_string())),
+    }
+    let has_extra = (url.path() != "/" && !url.path().is_empty())
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some();
+    if has_extra {
+        return Err(OrgError::ExtraParts(input.to_string()));
+    }
+    let origin = url.origin().ascii_serialization();
+    Ok(origin)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+/// Parses a site path: `/name[/more]`, trailing slash dropped; `""` or `"/"` mean no site.
+pub fn parse_site(input: &str) -> Result<Option<String>, OrgError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() || trimmed == "/" {
+        return Ok(None);
+    }
+    let valid = trimmed.starts_with('/')
+        && !trimmed.starts_with("//")
+        && !trimmed
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'));
+    if !valid {
+        return Err(OrgError::BadSite(input.to_string()));
+    }
+    Ok(Some(trimmed.trim_end_matches('/').to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_urls_are_normalised_to_origin() {
+        assert_eq!(
+            parse_login_url("https://login.salesforce.com/").as_deref(),
+            Ok("https://login.salesforce.com")
+        );
+        assert_eq!(
+            parse_login_url(" https://Acme.my.salesforce.com ").as_deref(),
+            Ok("https://acme.my.salesforce.com")
+        );
+        assert_eq!(
+            parse_login_url("http://127.0.0.1:8080").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            parse_login_url("http://localhost:1717").as_deref(),
+            Ok("http://localhost:1717")
+        );
+        assert_eq!(
+            parse_login_url("http://[::1]:9").as_deref(),
+            Ok("http://[::1]:9")
+        );
+    }
+
+    #[test]
+    fn bad_login_urls_say_why() {
+        assert!(matches!(
+            parse_login_url("login.salesforce.com"),
+            Err(OrgError::NotAUrl(_))
+        ));
+        assert!(matches!(
+            parse_login_url("http://login.salesforce.com"),
+            Err(OrgError::NotHttps(_))
+        ));
+        assert!(matches!(
+            parse_login_url("ftp://login.salesforce.com"),
+            Err(OrgError::NotHttps(_))
+        ));
+        assert!(matches!(
+            parse_login_url("http://10.0.0.1"),
+            Err(OrgError::NotHttps(_))
+        ));
+        assert!(matches!(
+            parse_login_url("https://acme.my.site.com/partners"),
+            Err(OrgError::ExtraParts(_))
+        ));
+        assert!(matches!(
+            parse_login_url("https://user:pw@acme.my.salesforce.com"),
+            Err(OrgError::ExtraParts(_))
+        ));
+        assert!(matches!(parse_login_url(""), Err(OrgError::Empty(_))));
+    }
+
+    #[test]
+    fn site_paths() {
+        assert_eq!(parse_site(""), Ok(None));
+        assert_eq!(parse_site("/"), Ok(None));
+        assert_eq!(parse_site("/partners/"), Ok(Some("/partners".into())));
+        assert_eq!(parse_site("/a/b"), Ok(Some("/a/b".into())));
+        assert!(parse_site("partners").is_err());
+        assert!(parse_site("/a b").is_err());
+        assert!(parse_site("/a?x=1").is_err());
+        assert!(parse_site("//evil.example").is_err());
+    }
+
+    #[test]
+    fn names() {
+        assert!(validate_name("prod").is_ok());
+        assert!(validate_name("acme-uat.2").is_ok());
+        assert!(validate_name("").is_err());
+        assert!(validate_name("my org").is_err());
+        assert!(validate_name(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn token_url_joins_login_site_and_path() {
+        let mut org = Org {
+            id: OrgId::generate(),
+            name: "p".into(),
+            login_url: "https://acme.my.site.com".into(),
+            site: Some("/partners".into()),
+            client_id: "c".into(),
+            username: None,
+            notes: None,
+            instance_url: None,
+            last_refresh: None,
+        };
+        assert_eq!(
+            org.token_url(),
+            "https://acme.my.site.com/partners/services/oauth2/token"
+        );
+        org.site = None;
+        assert_eq!(
+            org.token_url(),
+            "https://acme.my.site.com/services/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn ids_are_random_hex() {
+        let a = OrgId::generate();
+        let b = OrgId::generate();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 16);
+        assert!(a.as_str().chars().all(|c| c.is_ascii_hexdigit()));
+    }
+}

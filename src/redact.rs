@@ -1,0 +1,35 @@
+//! Masking secrets for display: tokens show their first characters, never the whole value.
+
+/// Token fields that are credentials and are masked until the user asks to see them.
+pub const SECRET_FIELDS: [&str; 3] = ["access_token", "refresh_token", "signature"];
+
+/// How many leading characters a masked value keeps (enough to tell tokens apart).
+const VISIBLE: usize = 6;
+
+/// Whether a token field holds a secret.
+pub fn is_secret_field(name: &str) -> bool {
+    SECRET_FIELDS.contains(&name)
+}
+
+/// `00D5g0••••••••`: the first 6 characters, then dots. Short values are all dots, so a
+/// secret is never shown whole.
+pub fn mask(value: &str) -> String {
+    let count = value.chars().count();
+    let visible = if count > 2 * VISIBLE { VISIBLE } else { 0 };
+    let mut out: String = value.chars().take(visible).collect();
+    out.push_str("••••••••");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_keep_a_prefix_short_ones_keep_nothing() {
+        assert_eq!(mask("00D5g000004ABCD!AQ0AQabc"), "00D5g0••••••••");
+        assert_eq!(mask("short"), "••••••••");
+        assert_eq!(mask("exactly12chr"), "••••••••");
+        assert!(!mask("abcdefghijklmnop").contains("ghij"));
+    }
+}

@@ -1,0 +1,170 @@
+//! Refreshing a saved org: secrets from the keyring, the grant, a rotated refresh token saved
+//! before anything else, then the access token and the org's metadata. The CLI and TUI share it.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::org::{LastRefresh, Org};
+use crate::salesforce::{RefreshRequest, TokenError, TokenSuccess, refresh_access_token};
+use crate::store::{SecretKind, Store, StoreError};
+
+/// A successful refresh of a saved org.
+#[derive(Debug)]
+pub struct Refreshed {
+    /// The org with its metadata updated.
+    pub org: Org,
+    /// What Salesforce answered.
+    pub success: TokenSuccess,
+    /// Whether Salesforce rotated the refresh token (and we stored the new one).
+    pub rotated: bool,
+}
+
+/// Why refreshing a saved org failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    /// Reading the org or its secrets failed; nothing was sent.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The org has no refresh token in the keyring.
+    #[error(
+        "org {0:?} has no refresh token in the keyring; remove it and add it again with a refresh token"
+    )]
+    NoRefreshToken(String),
+    /// The token call failed.
+    #[error("{0}")]
+    Token(TokenError),
+    /// Salesforce rotated the refresh token and saving the new one failed: the old one is dead.
+    #[error(
+        "Salesforce issued a new refresh token but saving it to the keyring failed ({0}). The old refresh token no longer works: fix the keyring, then log in again and store a new refresh token"
+    )]
+    RotationNotSaved(StoreError),
+    /// The token arrived and the rotated refresh token (if any) is saved, but storing the access
+    /// token or the org's metadata failed.
+    #[error("the refresh worked but saving its result failed: {0}")]
+    SaveFailed(StoreError),
+}
+
+impl RefreshError {
+    /// The token error, when the call itself failed.
+    pub fn token_error(&self) -> Option<&TokenError> {
+        match self {
+            Self::Token(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+async fn blocking<T: Send + 'static>(
+    store: &Store,
+    op: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    match tokio::task::spawn_blocking(move || op(&store)).await {
+        Ok(result) => result,
+        Err(e) => Err(StoreError::Secret(crate::store::SecretError::Other(
+            format!("the keyring task failed: {e}"),
+        ))),
+    }
+}
+
+/// Runs the refresh-token grant for a saved org and stores what it yields.
+pub async fn refresh_org(
+    store: &Store,
+    client: &reqwest::Client,
+    org: &Org,
+) -> Result<Refreshed, RefreshError> {
+    let id = org.id.clone();
+    let (client_secret, refresh_token) = blocking(store, move |s| {
+        Ok((
+            s.secret(&id, SecretKind::ClientSecret)?,
+            s.secret(&id, SecretKind::RefreshToken)?,
+        ))
+    })
+    .await?;
+    let refresh_token =
+        refresh_token.ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
+    let token_url = org.token_url();
+    let request = RefreshRequest {
+        token_url: &token_url,
+        client_id: &org.client_id,
+        client_secret: client_secret.as_ref(),
+        refresh_token: &refresh_token,
+    };
+    let result = refresh_access_token(client, &request).await;
+    match result {
+        Ok(success) => store_success(store, org, success).await,
+        Err(err) => {
+            let last = LastRefresh {
+                at_ms: now_ms(),
+                status: err.code(),
+                http_status: err.exchange().map(|e| e.status),
+                latency_ms: err
+                    .exchange()
+                    .map(|e| e.latency.as_millis() as u64)
+                    .unwrap_or(0),
+                issued_at: None,
+            };
+            let id = org.id.clone();
+            // Best effort: the token error is what the user needs to see.
+            let _ = blocking(store, move |s| {
+                s.update(&id, |o| o.last_refresh = Some(last))
+            })
+            .await;
+            Err(RefreshError::Token(err))
+        }
+    }
+}
+
+async fn store_success(
+    store: &Store,
+    org: &Org,
+    success: TokenSuccess,
+) -> Result<Refreshed, RefreshError> {
+    let id = org.id.clone();
+    // Rotation first: the old refresh token is already dead at Salesforce.
+    let rotated = match success.token.refresh_token() {
+        Some(new_refresh) => {
+            let id = id.clone();
+            blocking(store, move |s| {
+                s.set_secret(&id, SecretKind::RefreshToken, &new_refresh)
+            })
+            .await
+            .map_err(RefreshError::RotationNotSaved)?;
+            true
+        }
+        None => false,
+    };
+    let access = success.token.access_token();
+    let last = LastRefresh {
+        at_ms: now_ms(),
+        status: "ok".into(),
+        http_status: Some(success.exchange.status),
+        latency_ms: success.exchange.latency.as_millis() as u64,
+        issued_at: success.token.issued_at().map(str::to_string),
+    };
+    let instance_url = success.token.instance_url().map(str::to_string);
+    let updated = blocking(store, move |s| {
+        if let Some(access) = access {
+            s.set_secret(&id, SecretKind::AccessToken, &access)?;
+        }
+        s.update(&id, |o| {
+            if instance_url.is_some() {
+                o.instance_url = instance_url;
+            }
+            o.last_refresh = Some(last);
+        })
+    })
+    .await
+    .map_err(RefreshError::SaveFailed)?;
+    Ok(Refreshed {
+        org: updated,
+        success,
+        rotated,
+    })
+}

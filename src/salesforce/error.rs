@@ -1,0 +1,356 @@
+//! The error taxonomy of a token call: transport failures, Salesforce's own error codes with what
+//! they mean and what to do, and answers that are not token answers at all.
+
+use std::error::Error as _;
+use std::fmt;
+
+use super::token::HttpExchange;
+
+/// What failed below HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Name resolution failed.
+    Dns,
+    /// Nobody listens there, or the network refused.
+    Connect,
+    /// TLS handshake or certificate problem.
+    Tls,
+    /// No (complete) answer within the time limit.
+    Timeout,
+    /// The connection broke while the answer was arriving.
+    Interrupted,
+    /// Anything else.
+    Other,
+}
+
+/// A failure before a complete HTTP answer arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// The kind of failure.
+    pub kind: TransportKind,
+    /// The innermost cause, as the OS or TLS library said it.
+    pub detail: String,
+    /// True when the request may have reached Salesforce, so the refresh token may have been spent.
+    pub outcome_unknown: bool,
+}
+
+impl TransportError {
+    /// Classifies a reqwest error. `after_send` marks errors while reading the answer.
+    pub fn from_reqwest(err: &reqwest::Error, after_send: bool) -> Self {
+        let mut innermost = err.to_string();
+        let mut source = err.source();
+        let mut text = String::new();
+        while let Some(cause) = source {
+            innermost = cause.to_string();
+            text.push_str(&innermost.to_ascii_lowercase());
+            text.push(' ');
+            source = cause.source();
+        }
+        let kind = if err.is_timeout() || text.contains("timed out") {
+            TransportKind::Timeout
+        } else if text.contains("dns error") || text.contains("failed to lookup") {
+            TransportKind::Dns
+        } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake")
+        {
+            TransportKind::Tls
+        } else if after_send || err.is_body() || err.is_decode() {
+            TransportKind::Interrupted
+        } else if err.is_connect() {
+            TransportKind::Connect
+        } else {
+            TransportKind::Other
+        };
+        // A timeout or a break after the request was written leaves the outcome unknown.
+        let outcome_unknown = after_send
+            || matches!(kind, TransportKind::Timeout | TransportKind::Interrupted)
+                && !err.is_connect();
+        Self {
+            kind,
+            detail: innermost,
+            outcome_unknown,
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportKind::Dns => {
+                "could not resolve the login host; check the login URL and your network"
+            }
+            TransportKind::Connect => {
+                "could not connect to the login host; check the login URL, your network or HTTPS_PROXY"
+            }
+            TransportKind::Tls => {
+                "the TLS handshake failed; behind a corporate proxy, point SSL_CERT_FILE at its CA bundle"
+            }
+            TransportKind::Timeout => "no answer in time (connect 10 s, total 30 s)",
+            TransportKind::Interrupted => "the connection broke while the answer was arriving",
+            TransportKind::Other => "the request failed",
+        };
+        write!(f, "{what} ({})", self.detail)?;
+        if self.outcome_unknown {
+            f.write_str(". The request may have reached Salesforce: if this org rotates refresh tokens, the stored one may no longer work")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// Why a token call did not produce a token.
+#[derive(Debug, Clone)]
+pub enum TokenError {
+    /// No complete HTTP answer.
+    Transport(TransportError),
+    /// Salesforce answered with `{"error", "error_description"}`.
+    Salesforce {
+        /// Status and headers.
+        exchange: HttpExchange,
+        /// The `error` code.
+        error: String,
+        /// The `error_description`, if given.
+        description: Option<String>,
+    },
+    /// A redirect; never followed on a token POST.
+    Redirect {
+        /// Status and headers.
+        exchange: HttpExchange,
+        /// Where it pointed.
+        location: Option<String>,
+    },
+    /// An HTML page or anything else that is not a token answer; the body is not kept.
+    NotATokenAnswer {
+        /// Status and headers.
+        exchange: HttpExchange,
+        /// The page's `<title>`, if it had one.
+        title: Option<String>,
+    },
+    /// Declared JSON, but does not parse.
+    InvalidJson {
+        /// Status and headers.
+        exchange: HttpExchange,
+        /// The parser's complaint (position only, never the content).
+        detail: String,
+    },
+    /// A JSON object without `access_token`.
+    NoAccessToken {
+        /// Status and headers.
+        exchange: HttpExchange,
+    },
+    /// The body is over the size cap, compressed or decoded.
+    TooLarge {
+        /// Status and headers.
+        exchange: HttpExchange,
+    },
+    /// The gzip stream is broken.
+    BadEncoding {
+        /// Status and headers.
+        exchange: HttpExchange,
+        /// The decoder's complaint.
+        detail: String,
+    },
+}
+
+impl TokenError {
+    /// The HTTP side, when an answer came.
+    pub fn exchange(&self) -> Option<&HttpExchange> {
+        match self {
+            Self::Transport(_) => None,
+            Self::Salesforce { exchange, .. }
+            | Self::Redirect { exchange, .. }
+            | Self::NotATokenAnswer { exchange, .. }
+            | Self::InvalidJson { exchange, .. }
+            | Self::NoAccessToken { exchange }
+            | Self::TooLarge { exchange }
+            | Self::BadEncoding { exchange, .. } => Some(exchange),
+        }
+    }
+
+    /// A short code for the org's last-refresh status: the Salesforce error code, or our own.
+    pub fn code(&self) -> String {
+        match self {
+            Self::Transport(t) => match t.kind {
+                TransportKind::Dns => "dns_error",
+                TransportKind::Connect => "connect_error",
+                TransportKind::Tls => "tls_error",
+                TransportKind::Timeout => "timeout",
+                TransportKind::Interrupted => "interrupted",
+                TransportKind::Other => "request_error",
+            }
+            .to_string(),
+            Self::Salesforce { error, .. } => error.clone(),
+            Self::Redirect { .. } => "redirect".into(),
+            Self::NotATokenAnswer { .. } => "not_a_token_answer".into(),
+            Self::InvalidJson { .. } => "invalid_json".into(),
+            Self::NoAccessToken { .. } => "no_access_token".into(),
+            Self::TooLarge { .. } => "too_large".into(),
+            Self::BadEncoding { .. } => "bad_encoding".into(),
+        }
+    }
+
+    /// What to do about it, in one line, when we know.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::Salesforce {
+                error, description, ..
+            } => explain(error, description.as_deref()),
+            Self::Redirect { .. } => Some(
+                "the login URL probably points at the wrong host; use the My Domain URL the redirect names",
+            ),
+            Self::NotATokenAnswer { .. } => Some(
+                "this is not Salesforce's token endpoint answering, or Salesforce is down for maintenance; check the login URL and site, or try again later",
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Transport(t) => write!(f, "{t}")?,
+            Self::Salesforce {
+                exchange,
+                error,
+                description,
+            } => {
+                write!(
+                    f,
+                    "Salesforce refused the refresh (HTTP {}): {error}",
+                    exchange.status
+                )?;
+                if let Some(d) = description {
+                    write!(f, ": {d}")?;
+                }
+            }
+            Self::Redirect { exchange, location } => write!(
+                f,
+                "the token endpoint answered HTTP {} redirecting to {} (not followed)",
+                exchange.status,
+                location.as_deref().unwrap_or("nowhere")
+            )?,
+            Self::NotATokenAnswer { exchange, title } => {
+                write!(
+                    f,
+                    "the answer is not a token response: HTTP {} with {}",
+                    exchange.status,
+                    exchange
+                        .media_type()
+                        .as_deref()
+                        .unwrap_or("no content type")
+                )?;
+                if let Some(t) = title {
+                    write!(f, " titled {t:?}")?;
+                }
+            }
+            Self::InvalidJson { exchange, detail } => write!(
+                f,
+                "the answer (HTTP {}) says it is JSON but is not valid JSON: {detail}",
+                exchange.status
+            )?,
+            Self::NoAccessToken { exchange } => write!(
+                f,
+                "the answer (HTTP {}) is JSON but has no access_token",
+                exchange.status
+            )?,
+            Self::TooLarge { exchange } => write!(
+                f,
+                "the answer (HTTP {}) is over 1 MiB; not a token response, reading stopped",
+                exchange.status
+            )?,
+            Self::BadEncoding { exchange, detail } => write!(
+                f,
+                "the answer (HTTP {}) is gzip-encoded but does not decode: {detail}",
+                exchange.status
+            )?,
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// What a Salesforce OAuth error means and what to do, matched case-insensitively.
+pub fn explain(error: &str, description: Option<&str>) -> Option<&'static str> {
+    let error = error.to_ascii_lowercase();
+    let description = description.unwrap_or_default().to_ascii_lowercase();
+    let hint = match (error.as_str(), description.as_str()) {
+        ("invalid_grant", d) if d.contains("expired access/refresh token") => {
+            "the refresh token was revoked, expired or rotated out; log in again and store the new refresh token"
+        }
+        ("invalid_grant", d) if d.contains("authentication failure") => {
+            "the refresh token does not belong to this client id or org; check the login URL, client id and token"
+        }
+        ("invalid_grant", d) if d.contains("inactive user") => {
+            "the user is deactivated; ask an admin to reactivate it"
+        }
+        ("invalid_grant", d) if d.contains("ip restricted") || d.contains("login hours") => {
+            "the user's profile blocks this IP address or this time of day; ask an admin or connect from an allowed network"
+        }
+        ("invalid_grant", d) if d.contains("hasn't approved") || d.contains("has not approved") => {
+            "the user has not approved this connected app; log in through the app once, or have it pre-authorized"
+        }
+        ("invalid_grant", d) if d.contains("locked") => {
+            "the user is locked out; wait or ask an admin to unlock"
+        }
+        ("invalid_grant", d) if d.contains("already being processed") => {
+            "another refresh of this token is in flight; wait a moment and try again"
+        }
+        ("invalid_grant", d) if d.contains("audience") => {
+            "the JWT audience does not match the login URL; use login or test accordingly"
+        }
+        ("invalid_grant", _) => {
+            "the refresh token is not accepted; log in again and store a new one"
+        }
+        ("invalid_client_id", _) => {
+            "the client id is unknown to this org; copy the consumer key again (new apps take up to 10 minutes to work)"
+        }
+        ("invalid_client", _) => {
+            "the client secret is wrong for this client id; copy the consumer secret again"
+        }
+        ("unsupported_grant_type", _) => {
+            "the app does not allow the refresh-token grant; check its OAuth settings"
+        }
+        ("invalid_request", _) => "the request is malformed; check the client id and the login URL",
+        ("inactive_user", _) => "the user is inactive; ask an admin",
+        ("inactive_org", _) => "the org is locked, closed or suspended",
+        ("rate_limit_exceeded", _) => "too many token requests; wait and try again",
+        ("invalid_scope", _) => {
+            "the app is not allowed the requested scope; check its OAuth scopes"
+        }
+        ("oauth_app_blocked", _) => "an admin blocked this connected app; ask them to unblock it",
+        ("invalid_app_access", _) => {
+            "the user is not admin-approved for this app; ask an admin to add their profile or permission set"
+        }
+        _ => return None,
+    };
+    Some(hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_grant_descriptions_are_told_apart_case_insensitively() {
+        let expired = explain("invalid_grant", Some("expired access/refresh token"));
+        assert!(expired.is_some_and(|h| h.contains("log in again")));
+        let ip = explain(
+            "INVALID_GRANT",
+            Some("IP Restricted or invalid login hours"),
+        );
+        assert!(ip.is_some_and(|h| h.contains("IP address")));
+        let busy = explain(
+            "invalid_grant",
+            Some("token request is already being processed"),
+        );
+        assert!(busy.is_some_and(|h| h.contains("in flight")));
+        assert_ne!(expired, ip);
+        assert!(explain("OAUTH_APP_BLOCKED", Some("this app is blocked by admin")).is_some());
+        assert!(explain("something_new", None).is_none());
+    }
+}

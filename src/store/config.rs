@@ -1,0 +1,259 @@
+//! The orgs file on disk: where it lives, loading it, saving it atomically with tight permissions,
+//! and a lock so two sfkey processes never interleave their read-modify-write.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::org::{self, Org};
+
+/// The environment variable that overrides where sfkey keeps its files.
+pub const CONFIG_DIR_ENV: &str = "SFKEY_CONFIG_DIR";
+/// File name of the orgs file inside the config dir.
+pub const ORGS_FILE: &str = "orgs.toml";
+const LOCK_FILE: &str = "orgs.lock";
+const FORMAT_VERSION: u32 = 1;
+
+/// A problem with the config dir or the orgs file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No home directory to put the config in, and no override.
+    #[error("cannot find a config directory; set {CONFIG_DIR_ENV} to a folder sfkey may use")]
+    NoConfigDir,
+    /// The orgs file exists but cannot be understood. It is never overwritten.
+    #[error(
+        "{path} is not a valid sfkey orgs file: {reason}. Fix it by hand or move it away; sfkey will not overwrite it"
+    )]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column where known.
+        reason: String,
+    },
+    /// Reading or writing failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What we were doing.
+        action: &'static str,
+        /// Which path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// The file format: a version and a list of `[[org]]` tables.
+#[derive(Debug, Serialize, Deserialize)]
+struct OrgsFile {
+    version: u32,
+    #[serde(default, rename = "org")]
+    orgs: Vec<Org>,
+}
+
+/// The config dir: `$SFKEY_CONFIG_DIR`, else the platform config dir (`~/.config/sfkey` on Linux).
+pub fn config_dir() -> Result<PathBuf, ConfigError> {
+    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "sfkey")
+        .map(|dirs| dirs.config_dir().to_path_buf())
+        .ok_or(ConfigError::NoConfigDir)
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError {
+    let path = path.to_path_buf();
+    move |source| ConfigError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Loads the orgs in `dir`; a missing file means no orgs yet.
+pub fn load(dir: &Path) -> Result<Vec<Org>, ConfigError> {
+    let path = dir.join(ORGS_FILE);
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            return Err(ConfigError::Corrupt {
+                path,
+                reason: "it is not UTF-8 text".into(),
+            });
+        }
+        Err(e) => return Err(io_err("cannot read", &path)(e)),
+    };
+    parse(&text).map_err(|reason| ConfigError::Corrupt { path, reason })
+}
+
+fn parse(text: &str) -> Result<Vec<Org>, String> {
+    let file: OrgsFile =
+        toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+    if file.version > FORMAT_VERSION {
+        return Err(format!(
+            "it has format version {}, this sfkey reads up to {FORMAT_VERSION}; upgrade sfkey",
+            file.version
+        ));
+    }
+    let mut names = std::collections::HashSet::new();
+    let mut ids = std::collections::HashSet::new();
+    for o in &file.orgs {
+        org::validate_name(&o.name).map_err(|e| e.to_string())?;
+        org::parse_login_url(&o.login_url).map_err(|e| format!("org {}: {e}", o.name))?;
+        if !names.insert(o.name.as_str()) {
+            return Err(format!("the org name {:?} appears twice", o.name));
+        }
+        if !ids.insert(o.id.as_str()) {
+            return Err(format!("the org id {} appears twice", o.id));
+        }
+    }
+    Ok(file.orgs)
+}
+
+/// Creates the config dir with mode 0700 (and tightens an existing one).
+pub fn ensure_dir(dir: &Path) -> Result<(), ConfigError> {
+    fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
+    restrict(dir, 0o700).map_err(io_err("cannot set permissions on", dir))
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Saves all orgs: write a 0600 temp file beside the real one, fsync, rename over it.
+pub fn save(dir: &Path, orgs: &[Org]) -> Result<(), ConfigError> {
+    ensure_dir(dir)?;
+    let path = dir.join(ORGS_FILE);
+    let file = OrgsFile {
+        version: FORMAT_VERSION,
+        orgs: orgs.to_vec(),
+    };
+    let text = toml::to_string_pretty(&file).map_err(|e| ConfigError::Io {
+        action: "cannot encode",
+        path: path.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let tmp = dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()));
+    let written = write_private(&tmp, text.as_bytes())
+        .and_then(|()| fs::rename(&tmp, &path))
+        .map_err(io_err("cannot write", &path));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// An exclusive lock on the config dir, held while a command reads, changes and saves the orgs.
+pub struct ConfigLock {
+    _file: File,
+}
+
+impl ConfigLock {
+    /// Waits for and takes the lock (released when dropped, or when the process dies).
+    pub fn acquire(dir: &Path) -> Result<Self, ConfigError> {
+        ensure_dir(dir)?;
+        let path = dir.join(LOCK_FILE);
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(io_err("cannot open", &path))?;
+        file.lock().map_err(io_err("cannot lock", &path))?;
+        Ok(Self { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::OrgId;
+
+    fn org(name: &str) -> Org {
+        Org {
+            id: OrgId::generate(),
+            name: name.into(),
+            login_url: "https://login.salesforce.com".into(),
+            site: None,
+            client_id: "3MVG9".into(),
+            username: None,
+            notes: None,
+            instance_url: None,
+            last_refresh: None,
+        }
+    }
+
+    #[test]
+    fn save_then_load_round_trips_with_private_modes() -> Result<(), ConfigError> {
+        let tmp = tempfile::tempdir().map_err(io_err("tempdir", Path::new(".")))?;
+        let dir = tmp.path().join("cfg");
+        assert!(load(&dir)?.is_empty());
+        let orgs = vec![org("prod"), org("uat")];
+        save(&dir, &orgs)?;
+        assert_eq!(load(&dir)?, orgs);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).map(|m| m.permissions().mode() & 0o777).ok();
+            assert_eq!(mode(&dir), Some(0o700));
+            assert_eq!(mode(&dir.join(ORGS_FILE)), Some(0o600));
+        }
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .map_err(io_err("read", &dir))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn corrupt_file_is_reported_with_its_path() {
+        let tmp = tempfile::tempdir().ok();
+        let Some(tmp) = tmp else { return };
+        let path = tmp.path().join(ORGS_FILE);
+        assert!(fs::write(&path, "version = 1\n[[org]\nname = ").is_ok());
+        let err = load(tmp.path())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(ORGS_FILE), "{err}");
+        assert!(err.contains("will not overwrite"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_names_are_corrupt() {
+        let a = org("prod");
+        let b = org("prod");
+        let text = toml::to_string(&OrgsFile {
+            version: 1,
+            orgs: vec![a, b],
+        })
+        .unwrap_or_default();
+        assert!(parse(&text).is_err_and(|e| e.contains("twice")));
+    }
+}

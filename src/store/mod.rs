@@ -1,0 +1,247 @@
+//! The one place orgs and their secrets are kept: metadata in the orgs file, secrets in the keyring.
+
+pub mod config;
+pub mod secrets;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use secrecy::SecretString;
+
+use crate::org::{Org, OrgId};
+pub use config::ConfigError;
+pub use secrets::{KeyringStore, MemoryStore, SecretError, SecretKind, SecretStore};
+
+/// What can go wrong when reading or changing the saved orgs.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The orgs file or its directory.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The keyring.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// No org by that name.
+    #[error("no org named {name:?}. {known}")]
+    UnknownOrg {
+        /// The name asked for.
+        name: String,
+        /// A hint listing the known names.
+        known: String,
+    },
+    /// The name is taken.
+    #[error("an org named {0:?} already exists; pick another name or remove it first")]
+    DuplicateName(String),
+}
+
+/// The secrets given when an org is added; `None` client secret means the app has none.
+pub struct NewSecrets {
+    /// The consumer secret, if the connected app has one.
+    pub client_secret: Option<SecretString>,
+    /// The refresh token.
+    pub refresh_token: SecretString,
+}
+
+/// Orgs file plus secret store, used alike by the CLI and the TUI.
+#[derive(Clone)]
+pub struct Store {
+    dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+}
+
+impl Store {
+    /// A store over the orgs file in `dir` and the given secret store.
+    pub fn new(dir: impl Into<PathBuf>, secrets: Arc<dyn SecretStore>) -> Self {
+        Self {
+            dir: dir.into(),
+            secrets,
+        }
+    }
+
+    /// The config dir this store uses.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// All orgs, in the order they were added. Reads no secret.
+    pub fn orgs(&self) -> Result<Vec<Org>, StoreError> {
+        Ok(config::load(&self.dir)?)
+    }
+
+    /// The org with this name.
+    pub fn find(&self, name: &str) -> Result<Org, StoreError> {
+        let orgs = self.orgs()?;
+        find_in(&orgs, name).cloned()
+    }
+
+    /// Adds an org: secrets go to the keyring first, so a saved org always has its secrets.
+    pub fn add(&self, org: Org, new: NewSecrets) -> Result<Org, StoreError> {
+        let _lock = config::ConfigLock::acquire(&self.dir)?;
+        let mut orgs = config::load(&self.dir)?;
+        if orgs.iter().any(|o| o.name == org.name) {
+            return Err(StoreError::DuplicateName(org.name));
+        }
+        let stored = self.put_secrets(&org.id, &new);
+        let saved = stored.and_then(|()| {
+            orgs.push(org.clone());
+            config::save(&self.dir, &orgs).map_err(StoreError::from)
+        });
+        if let Err(e) = saved {
+            // Nothing half-added: drop whatever secrets made it in.
+            for kind in SecretKind::ALL {
+                let _ = self.secrets.delete(&org.id, kind);
+            }
+            return Err(e);
+        }
+        Ok(org)
+    }
+
+    fn put_secrets(&self, id: &OrgId, new: &NewSecrets) -> Result<(), StoreError> {
+        match &new.client_secret {
+            Some(secret) => self.secrets.set(id, SecretKind::ClientSecret, secret)?,
+            None => self.secrets.delete(id, SecretKind::ClientSecret)?,
+        }
+        self.secrets
+            .set(id, SecretKind::RefreshToken, &new.refresh_token)?;
+        Ok(())
+    }
+
+    /// Removes an org and its keyring entries; if the keyring fails, the org stays so it can be retried.
+    pub fn remove(&self, name: &str) -> Result<Org, StoreError> {
+        let _lock = config::ConfigLock::acquire(&self.dir)?;
+        let mut orgs = config::load(&self.dir)?;
+        let org = find_in(&orgs, name)?.clone();
+        for kind in SecretKind::ALL {
+            self.secrets.delete(&org.id, kind)?;
+        }
+        orgs.retain(|o| o.id != org.id);
+        config::save(&self.dir, &orgs)?;
+        Ok(org)
+    }
+
+    /// Changes one org's metadata under the lock, re-reading the file first so no other change is lost.
+    pub fn update(&self, id: &OrgId, change: impl FnOnce(&mut Org)) -> Result<Org, StoreError> {
+        let _lock = config::ConfigLock::acquire(&self.dir)?;
+        let mut orgs = config::load(&self.dir)?;
+        let Some(org) = orgs.iter_mut().find(|o| &o.id == id) else {
+            return Err(StoreError::UnknownOrg {
+                name: id.to_string(),
+                known: "It was removed meanwhile.".into(),
+            });
+        };
+        change(org);
+        let updated = org.clone();
+        config::save(&self.dir, &orgs)?;
+        Ok(updated)
+    }
+
+    /// Reads one secret of an org.
+    pub fn secret(&self, id: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, StoreError> {
+        Ok(self.secrets.get(id, kind)?)
+    }
+
+    /// Stores one secret of an org.
+    pub fn set_secret(
+        &self,
+        id: &OrgId,
+        kind: SecretKind,
+        value: &SecretString,
+    ) -> Result<(), StoreError> {
+        Ok(self.secrets.set(id, kind, value)?)
+    }
+}
+
+fn find_in<'a>(orgs: &'a [Org], name: &str) -> Result<&'a Org, StoreError> {
+    orgs.iter()
+        .find(|o| o.name == name)
+        .ok_or_else(|| StoreError::UnknownOrg {
+            name: name.to_string(),
+            known: if orgs.is_empty() {
+                "No orgs are saved yet; add one with `sfkey add`.".into()
+            } else {
+                let names: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
+                format!("Saved orgs: {}.", names.join(", "))
+            },
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn sample(name: &str) -> Org {
+        Org {
+            id: OrgId::generate(),
+            name: name.into(),
+            login_url: "https://login.salesforce.com".into(),
+            site: None,
+            client_id: "3MVG9".into(),
+            username: None,
+            notes: None,
+            instance_url: None,
+            last_refresh: None,
+        }
+    }
+
+    fn secrets(rt: &str) -> NewSecrets {
+        NewSecrets {
+            client_secret: Some(SecretString::from("cs")),
+            refresh_token: SecretString::from(rt),
+        }
+    }
+
+    #[test]
+    fn add_find_remove_keeps_secrets_keyed_by_id() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mem = Arc::new(MemoryStore::new());
+        let store = Store::new(tmp.path(), mem.clone());
+        let org = store.add(sample("prod"), secrets("rt-1")).unwrap();
+        assert!(matches!(
+            store.add(sample("prod"), secrets("rt-2")),
+            Err(StoreError::DuplicateName(_))
+        ));
+        let renamed = store
+            .update(&org.id, |o| o.name = "production".into())
+            .unwrap();
+        let rt = store.secret(&renamed.id, SecretKind::RefreshToken).unwrap();
+        assert_eq!(rt.unwrap().expose_secret(), "rt-1");
+        let err = store.find("prod").unwrap_err().to_string();
+        assert!(err.contains("production"), "{err}");
+        store.remove("production").unwrap();
+        assert!(
+            mem.get(&org.id, SecretKind::RefreshToken)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            mem.get(&org.id, SecretKind::ClientSecret)
+                .unwrap()
+                .is_none()
+        );
+        assert!(store.orgs().unwrap().is_empty());
+    }
+
+    /// A store whose writes always fail, to check nothing is half-added.
+    struct BrokenStore;
+    impl SecretStore for BrokenStore {
+        fn get(&self, _: &OrgId, _: SecretKind) -> Result<Option<SecretString>, SecretError> {
+            Err(SecretError::Locked("test".into()))
+        }
+        fn set(&self, _: &OrgId, _: SecretKind, _: &SecretString) -> Result<(), SecretError> {
+            Err(SecretError::Locked("test".into()))
+        }
+        fn delete(&self, _: &OrgId, _: SecretKind) -> Result<(), SecretError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_locked_keyring_adds_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path(), Arc::new(BrokenStore));
+        let err = store.add(sample("prod"), secrets("rt")).unwrap_err();
+        assert!(err.to_string().contains("locked"), "{err}");
+        assert!(store.orgs().unwrap().is_empty());
+    }
+}

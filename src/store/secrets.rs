@@ -1,0 +1,288 @@
+//! Where secrets live: the [`SecretStore`] trait, the OS keyring behind it, and an in-memory store.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::org::OrgId;
+
+/// The keyring service name every sfkey entry is filed under.
+pub const KEYRING_SERVICE: &str = "sfkey";
+
+/// How long one keyring call may take before we give up (gh uses the same 3 s).
+pub const DEFAULT_KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The three secrets an org can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretKind {
+    /// The connected app's consumer secret (absent for apps like PlatformCLI).
+    ClientSecret,
+    /// The long-lived refresh token.
+    RefreshToken,
+    /// The access token from the last successful refresh.
+    AccessToken,
+}
+
+impl SecretKind {
+    /// Every kind, for removing an org.
+    pub const ALL: [SecretKind; 3] = [Self::ClientSecret, Self::RefreshToken, Self::AccessToken];
+
+    /// The name used in keyring entries and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecret => "client_secret",
+            Self::RefreshToken => "refresh_token",
+            Self::AccessToken => "access_token",
+        }
+    }
+}
+
+/// A keyring failure. Messages never contain secret values.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SecretError {
+    /// No keyring could be reached at all.
+    #[error(
+        "the OS keyring is not available ({0}). On Linux sfkey needs a Secret Service (gnome-keyring or KeePassXC) on the D-Bus session bus; check that DBUS_SESSION_BUS_ADDRESS is set and the daemon runs"
+    )]
+    Unavailable(String),
+    /// The keyring is there but locked, or access was refused.
+    #[error(
+        "the OS keyring is locked or refused access ({0}). Unlock it (log in to your desktop session, or `gnome-keyring-daemon --unlock`) and try again"
+    )]
+    Locked(String),
+    /// The keyring did not answer in time, typically because it waits for an unlock prompt.
+    #[error(
+        "the OS keyring did not answer within {0} s; it may be waiting for an unlock prompt. Unlock it and try again"
+    )]
+    Timeout(u64),
+    /// The stored value is not text or the entry is ambiguous.
+    #[error("the keyring entry for {0} is damaged ({1}); remove the org and add it again")]
+    Damaged(&'static str, String),
+    /// Anything else the keyring reported.
+    #[error("the OS keyring failed: {0}")]
+    Other(String),
+}
+
+/// The one interface to secret storage; the keyring in real use, memory in unit tests and the demo.
+pub trait SecretStore: Send + Sync {
+    /// Reads a secret; `Ok(None)` when the org has none of that kind.
+    fn get(&self, org: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, SecretError>;
+    /// Stores (or replaces) a secret.
+    fn set(&self, org: &OrgId, kind: SecretKind, value: &SecretString) -> Result<(), SecretError>;
+    /// Removes a secret; removing one that is not there is fine.
+    fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError>;
+}
+
+/// Secrets in a `HashMap`: for unit tests and `--demo`, never for real orgs.
+#[derive(Default)]
+pub struct MemoryStore {
+    values: Mutex<HashMap<(OrgId, SecretKind), SecretString>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn values(&self) -> std::sync::MutexGuard<'_, HashMap<(OrgId, SecretKind), SecretString>> {
+        // A poisoned map is still a valid map: a panic elsewhere must not lose secrets.
+        self.values.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, org: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, SecretError> {
+        Ok(self.values().get(&(org.clone(), kind)).cloned())
+    }
+
+    fn set(&self, org: &OrgId, kind: SecretKind, value: &SecretString) -> Result<(), SecretError> {
+        self.values().insert((org.clone(), kind), value.clone());
+        Ok(())
+    }
+
+    fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError> {
+        self.values().remove(&(org.clone(), kind));
+        Ok(())
+    }
+}
+
+type CoreStore = Arc<keyring_core::CredentialStore>;
+
+/// The OS keyring (Secret Service on Linux). Every call runs on a worker thread with a timeout,
+/// because a locked keyring with a display can wait forever on an unlock prompt.
+pub struct KeyringStore {
+    service: String,
+    timeout: Duration,
+    // Connected lazily, on the first call: listing orgs never touches the keyring.
+    core: Arc<Mutex<Option<CoreStore>>>,
+}
+
+impl KeyringStore {
+    /// A store under [`KEYRING_SERVICE`] with the default timeout.
+    pub fn new() -> Self {
+        Self::with_options(KEYRING_SERVICE, DEFAULT_KEYRING_TIMEOUT)
+    }
+
+    /// A store under another service name or timeout.
+    pub fn with_options(service: &str, timeout: Duration) -> Self {
+        Self {
+            service: service.to_string(),
+            timeout,
+            core: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&CoreStore) -> keyring_core::Result<T> + Send + 'static,
+    ) -> Result<T, SecretError> {
+        let core = Arc::clone(&self.core);
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sfkey-keyring".into())
+            .spawn(move || {
+                let result = connect(&core).and_then(|store| op(&store).map_err(map_error));
+                let _ = tx.send(result);
+            })
+            .map_err(|e| SecretError::Other(format!("could not start a keyring thread: {e}")))?;
+        match rx.recv_timeout(self.timeout) {
+            Ok(result) => result,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                Err(SecretError::Timeout(self.timeout.as_secs().max(1)))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => Err(SecretError::Other(
+                "the keyring thread stopped unexpectedly".into(),
+            )),
+        }
+    }
+
+    fn user(org: &OrgId, kind: SecretKind) -> String {
+        format!("{org}/{}", kind.as_str())
+    }
+}
+
+impl Default for KeyringStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn connect(slot: &Mutex<Option<CoreStore>>) -> Result<CoreStore, SecretError> {
+    let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(store) = guard.as_ref() {
+        return Ok(Arc::clone(store));
+    }
+    let store = platform_store()?;
+    *guard = Some(Arc::clone(&store));
+    Ok(store)
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> Result<CoreStore, SecretError> {
+    let store = zbus_secret_service_keyring_store::Store::new().map_err(map_error)?;
+    Ok(store)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn platform_store() -> Result<CoreStore, SecretError> {
+    Err(SecretError::Unavailable(
+        "this build of sfkey has a keyring store for Linux only".into(),
+    ))
+}
+
+/// Maps keyring errors to ours without ever formatting stored bytes (BadEncoding carries them).
+fn map_error(err: keyring_core::Error) -> SecretError {
+    use keyring_core::Error as E;
+    match err {
+        E::NoStorageAccess(e) => SecretError::Locked(e.to_string()),
+        E::PlatformFailure(e) => SecretError::Unavailable(e.to_string()),
+        E::NoDefaultStore => SecretError::Unavailable("no credential store".into()),
+        E::BadEncoding(_) | E::BadDataFormat(..) => {
+            SecretError::Damaged("a secret", "not valid text".into())
+        }
+        E::Ambiguous(entries) => {
+            SecretError::Damaged("a secret", format!("{} matching entries", entries.len()))
+        }
+        E::NoEntry => SecretError::Other("no entry".into()),
+        other => SecretError::Other(other.to_string()),
+    }
+}
+
+fn entry(
+    store: &CoreStore,
+    service: &str,
+    user: &str,
+) -> keyring_core::Result<keyring_core::Entry> {
+    let label = format!("sfkey {user}");
+    let modifiers = HashMap::from([("label", label.as_str())]);
+    store.build(service, user, Some(&modifiers))
+}
+
+impl SecretStore for KeyringStore {
+    fn get(&self, org: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, SecretError> {
+        let (service, user) = (self.service.clone(), Self::user(org, kind));
+        let found = self.run(
+            move |store| match entry(store, &service, &user)?.get_password() {
+                Ok(value) => Ok(Some(SecretString::from(value))),
+                Err(keyring_core::Error::NoEntry) => Ok(None),
+                Err(e) => Err(e),
+            },
+        );
+        found.map_err(|e| match e {
+            SecretError::Damaged(_, why) => SecretError::Damaged(kind.as_str(), why),
+            other => other,
+        })
+    }
+
+    fn set(&self, org: &OrgId, kind: SecretKind, value: &SecretString) -> Result<(), SecretError> {
+        let (service, user) = (self.service.clone(), Self::user(org, kind));
+        let value = value.clone();
+        self.run(move |store| entry(store, &service, &user)?.set_password(value.expose_secret()))
+    }
+
+    fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError> {
+        let (service, user) = (self.service.clone(), Self::user(org, kind));
+        self.run(
+            move |store| match entry(store, &service, &user)?.delete_credential() {
+                Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+                Err(e) => Err(e),
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_round_trip() {
+        let store = MemoryStore::new();
+        let org = OrgId::generate();
+        assert!(matches!(
+            store.get(&org, SecretKind::RefreshToken),
+            Ok(None)
+        ));
+        let value = SecretString::from("rt-1");
+        assert!(store.set(&org, SecretKind::RefreshToken, &value).is_ok());
+        let got = store.get(&org, SecretKind::RefreshToken).ok().flatten();
+        assert_eq!(got.as_ref().map(|s| s.expose_secret()), Some("rt-1"));
+        assert!(matches!(store.get(&org, SecretKind::AccessToken), Ok(None)));
+        assert!(store.delete(&org, SecretKind::RefreshToken).is_ok());
+        assert!(store.delete(&org, SecretKind::RefreshToken).is_ok());
+        assert!(matches!(
+            store.get(&org, SecretKind::RefreshToken),
+            Ok(None)
+        ));
+    }
+
+    #[test]
+    fn errors_never_echo_secret_bytes() {
+        let err = map_error(keyring_core::Error::BadEncoding(b"hunter2-secret".to_vec()));
+        assert!(!err.to_string().contains("hunter2"));
+        assert!(!format!("{err:?}").contains("hunter2"));
+    }
+}
