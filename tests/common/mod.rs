@@ -1,0 +1,191 @@
+//! Shared test harness: a private config dir, the real binary, the fake Salesforce, and the
+//! real Secret Service that `.ci/with-keyring` starts.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use sfkey::fake_salesforce::{FakeSalesforce, Grant};
+use sfkey::store::{KeyringStore, Store};
+
+/// Panics with instructions when the private keyring is not running.
+pub fn require_keyring() {
+    assert_eq!(
+        std::env::var("SFKEY_TEST_KEYRING").as_deref(),
+        Ok("1"),
+        "these tests use a real Secret Service: run them with `.ci/test` or `.ci/with-keyring cargo test`"
+    );
+}
+
+/// A unique, kept config dir under target/tmp/sfkey-tests, scanned for secrets by `.ci/test`.
+pub fn config_dir(test: &str) -> PathBuf {
+    let mut suffix = [0u8; 4];
+    getrandom::fill(&mut suffix).expect("randomness");
+    let hex: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("sfkey-tests")
+        .join(format!("{test}-{hex}"));
+    std::fs::create_dir_all(dir.parent().expect("parent")).expect("scratch dir");
+    dir
+}
+
+/// One test's world: its config dir, a fake Salesforce, and every secret it handed out.
+pub struct TestEnv {
+    pub dir: PathBuf,
+    pub server: FakeSalesforce,
+    pub secrets_used: Vec<String>,
+}
+
+impl TestEnv {
+    pub fn new(test: &str) -> Self {
+        require_keyring();
+        Self {
+            dir: config_dir(test),
+            server: FakeSalesforce::start().expect("fake salesforce"),
+            secrets_used: Vec::new(),
+        }
+    }
+
+    /// The library store over this env's config dir and the real keyring.
+    pub fn store(&self) -> Store {
+        Store::new(&self.dir, Arc::new(KeyringStore::new()))
+    }
+
+    /// A fresh, marked client secret and refresh token registered with the fake server.
+    pub fn grant(
+        &mut self,
+        client_id: &str,
+        with_secret: bool,
+        grant: impl FnOnce(Grant) -> Grant,
+    ) -> (Option<String>, String) {
+        let mut raw = [0u8; 8];
+        getrandom::fill(&mut raw).expect("randomness");
+        let tag: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let secret = with_secret.then(|| format!("cs-TESTSECRET-{tag}"));
+        let refresh = format!("5Aep861TESTSECRET{tag}");
+        self.server
+            .add_grant(&refresh, grant(Grant::new(client_id, secret.as_deref())));
+        self.secrets_used.extend(secret.clone());
+        self.secrets_used.push(refresh.clone());
+        (secret, refresh)
+    }
+
+    /// The real binary with this env's config dir; stdin closed unless given.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfkey"));
+        cmd.args(args)
+            .env("SFKEY_CONFIG_DIR", &self.dir)
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs the binary with `stdin` piped in.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        run_with_stdin(self.cmd(args), stdin)
+    }
+
+    /// `sfkey add NAME` against the fake server with a fresh grant; returns the secrets.
+    pub fn add_org(
+        &mut self,
+        name: &str,
+        with_secret: bool,
+        grant: impl FnOnce(Grant) -> Grant,
+    ) -> (Option<String>, String) {
+        let client_id = format!("3MVG9client-{name}");
+        let (secret, refresh) = self.grant(&client_id, with_secret, grant);
+        let url = self.server.url().to_string();
+        let out = self.run(
+            &["add", name, "--login-url", &url, "--client-id", &client_id],
+            &format!("{}\n{refresh}\n", secret.as_deref().unwrap_or("")),
+        );
+        assert_success(&out);
+        (secret, refresh)
+    }
+
+    /// Fails if any secret this test used or the server issued is in a file of the config dir.
+    pub fn assert_no_secrets_on_disk(&self) {
+        let mut secrets = self.secrets_used.clone();
+        secrets.extend(self.server.issued_secrets());
+        assert!(!secrets.is_empty());
+        for entry in walk(&self.dir) {
+            let bytes = std::fs::read(&entry).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            for secret in &secrets {
+                assert!(
+                    !text.contains(secret.as_str()),
+                    "a secret is on disk in {}",
+                    entry.display()
+                );
+            }
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+pub fn run_with_stdin(mut cmd: Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sfkey");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for sfkey")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[track_caller]
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "sfkey failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Asserts failure with a one-line error mentioning `needle`; returns stderr.
+#[track_caller]
+pub fn assert_fails_with(out: &Output, needle: &str) -> String {
+    let err = stderr(out);
+    assert!(
+        !out.status.success(),
+        "expected failure, got success:\n{}",
+        stdout(out)
+    );
+    assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+    assert!(!err.contains("panicked"), "sfkey panicked:\n{err}");
+    err
+}

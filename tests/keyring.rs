@@ -1,0 +1,146 @@
+//! The keyring layer against a real Secret Service (gnome-keyring on a private D-Bus session).
+
+mod common;
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use sfkey::org::{Org, OrgId};
+use sfkey::store::{KeyringStore, NewSecrets, SecretKind, SecretStore, Store};
+
+fn value(secret: Option<SecretString>) -> Option<String> {
+    secret.map(|s| s.expose_secret().to_string())
+}
+
+#[test]
+fn set_get_overwrite_delete_each_kind() {
+    common::require_keyring();
+    let keyring = KeyringStore::new();
+    let org = OrgId::generate();
+    for kind in SecretKind::ALL {
+        assert_eq!(value(keyring.get(&org, kind).unwrap()), None);
+        keyring
+            .set(
+                &org,
+                kind,
+                &SecretString::from(format!("{}-TESTSECRET-1", kind.as_str())),
+            )
+            .unwrap();
+    }
+    for kind in SecretKind::ALL {
+        assert_eq!(
+            value(keyring.get(&org, kind).unwrap()),
+            Some(format!("{}-TESTSECRET-1", kind.as_str()))
+        );
+    }
+    keyring
+        .set(
+            &org,
+            SecretKind::RefreshToken,
+            &SecretString::from("rotated-TESTSECRET-2"),
+        )
+        .unwrap();
+    assert_eq!(
+        value(keyring.get(&org, SecretKind::RefreshToken).unwrap()).as_deref(),
+        Some("rotated-TESTSECRET-2")
+    );
+    // Other kinds are untouched by the overwrite.
+    assert_eq!(
+        value(keyring.get(&org, SecretKind::ClientSecret).unwrap()).as_deref(),
+        Some("client_secret-TESTSECRET-1")
+    );
+    for kind in SecretKind::ALL {
+        keyring.delete(&org, kind).unwrap();
+        keyring.delete(&org, kind).unwrap();
+        assert_eq!(value(keyring.get(&org, kind).unwrap()), None);
+    }
+}
+
+#[test]
+fn orgs_do_not_see_each_others_secrets() {
+    common::require_keyring();
+    let keyring = KeyringStore::new();
+    let (a, b) = (OrgId::generate(), OrgId::generate());
+    keyring
+        .set(
+            &a,
+            SecretKind::RefreshToken,
+            &SecretString::from("a-TESTSECRET"),
+        )
+        .unwrap();
+    assert_eq!(
+        value(keyring.get(&b, SecretKind::RefreshToken).unwrap()),
+        None
+    );
+    keyring.delete(&a, SecretKind::RefreshToken).unwrap();
+}
+
+#[test]
+fn a_unicode_and_long_secret_round_trips() {
+    common::require_keyring();
+    let keyring = KeyringStore::new();
+    let org = OrgId::generate();
+    let long = format!("TESTSECRET-ü-{}", "x".repeat(4000));
+    keyring
+        .set(
+            &org,
+            SecretKind::AccessToken,
+            &SecretString::from(long.clone()),
+        )
+        .unwrap();
+    assert_eq!(
+        value(keyring.get(&org, SecretKind::AccessToken).unwrap()),
+        Some(long)
+    );
+    keyring.delete(&org, SecretKind::AccessToken).unwrap();
+}
+
+#[test]
+fn store_add_rename_remove_keeps_secrets_keyed_by_id() {
+    let dir = {
+        common::require_keyring();
+        common::config_dir("store-add-remove")
+    };
+    let keyring = Arc::new(KeyringStore::new());
+    let store = Store::new(&dir, keyring.clone());
+    let org = Org {
+        id: OrgId::generate(),
+        name: "prod".into(),
+        login_url: "https://login.salesforce.com".into(),
+        site: None,
+        client_id: "3MVG9".into(),
+        username: None,
+        notes: None,
+        instance_url: None,
+        last_refresh: None,
+    };
+    let added = store
+        .add(
+            org,
+            NewSecrets {
+                client_secret: None,
+                refresh_token: SecretString::from("5Aep861TESTSECRETstore"),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        value(keyring.get(&added.id, SecretKind::ClientSecret).unwrap()),
+        None
+    );
+    store
+        .update(&added.id, |o| o.name = "production".into())
+        .unwrap();
+    assert_eq!(
+        value(store.secret(&added.id, SecretKind::RefreshToken).unwrap()).as_deref(),
+        Some("5Aep861TESTSECRETstore")
+    );
+    let text = std::fs::read_to_string(dir.join("orgs.toml")).unwrap();
+    assert!(
+        text.contains("production") && !text.contains("TESTSECRET"),
+        "{text}"
+    );
+    store.remove("production").unwrap();
+    for kind in SecretKind::ALL {
+        assert_eq!(value(keyring.get(&added.id, kind).unwrap()), None);
+    }
+}
