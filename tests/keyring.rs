@@ -1,4 +1,5 @@
 //! The keyring layer against a real Secret Service (gnome-keyring on a private D-Bus session).
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

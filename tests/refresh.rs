@@ -1,4 +1,5 @@
 //! The refresh call against a loopback server that answers like Salesforce, with the real keyring.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -1,0 +1,327 @@
+//! The CLI end to end: the real binary, the real keyring, a loopback Salesforce.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{TestEnv, assert_fails_with, assert_success, stderr, stdout};
+use sfkey::fake_salesforce::{ACCESS_TOKEN_PREFIX, Behaviour};
+use sfkey::store::{KeyringStore, SecretKind, SecretStore};
+
+#[test]
+fn help_lists_every_command() {
+    let env = TestEnv::new("cli-help");
+    let out = env.run(&["--help"], "");
+    assert_success(&out);
+    let text = stdout(&out);
+    for command in ["add", "list", "remove", "refresh", "token", "env", "exec"] {
+        assert!(
+            text.contains(&format!("  {command}")),
+            "help lacks {command}:\n{text}"
+        );
+    }
+    assert!(!text.contains("fake-server"), "{text}");
+}
+
+#[test]
+fn add_list_refresh_token_remove() {
+    let mut env = TestEnv::new("cli-flow");
+    env.add_org("prod", true, |g| g);
+    let url = env.server.url().to_string();
+
+    // list: a table, never a secret
+    let out = env.run(&["list"], "");
+    assert_success(&out);
+    let table = stdout(&out);
+    assert!(table.starts_with("NAME"), "{table}");
+    assert!(
+        table.contains("prod") && table.contains(&url) && table.contains("never"),
+        "{table}"
+    );
+    assert!(!table.contains("TESTSECRET"), "{table}");
+
+    // refresh: the seed's output, secrets masked
+    let out = env.run(&["refresh", "prod"], "");
+    assert_success(&out);
+    let text = stdout(&out);
+    let issued = env.server.issued_secrets();
+    assert_eq!(issued.len(), 1);
+    let access = &issued[0];
+    assert!(text.starts_with("Response Body:\n{\n"), "{text}");
+    assert!(
+        text.contains("\"access_token\": \"00D5g0••••••••\""),
+        "{text}"
+    );
+    assert!(
+        !text.contains(access.as_str()),
+        "access token printed in full:\n{text}"
+    );
+    assert!(text.contains("\"instance_url\": "), "{text}");
+    assert!(text.contains("\"token_type\": \"Bearer\""), "{text}");
+    assert!(text.contains("Response Status Code = 200\n"), "{text}");
+    assert!(text.contains("content-encoding: gzip\n"), "{text}");
+    assert!(text.contains("transfer-encoding: chunked\n"), "{text}");
+    let body_at = text.find("Response Body:").unwrap();
+    let status_at = text.find("Response Status Code").unwrap();
+    let headers_at = text.find("Response Header:").unwrap();
+    assert!(body_at < status_at && status_at < headers_at, "{text}");
+
+    // token: the stored token, alone, without a new request
+    let out = env.run(&["token", "prod"], "");
+    assert_success(&out);
+    assert_eq!(stdout(&out), format!("{access}\n"));
+    assert_eq!(env.server.requests().len(), 1);
+
+    // --show-secrets prints it whole
+    let out = env.run(&["refresh", "prod", "--show-secrets"], "");
+    assert_success(&out);
+    let newest = env.server.issued_secrets().pop().unwrap();
+    assert!(stdout(&out).contains(&format!("\"access_token\": \"{newest}\"")));
+
+    // list now shows the refresh
+    let out = env.run(&["list", "--json"], "");
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let org = &json[0];
+    assert_eq!(org["name"], "prod");
+    assert_eq!(org["instance_url"], url.as_str());
+    assert_eq!(org["last_refresh"]["status"], "ok");
+    assert_eq!(org["last_refresh"]["http_status"], 200);
+    assert!(!stdout(&out).contains("TESTSECRET") && !stdout(&out).contains(ACCESS_TOKEN_PREFIX));
+
+    env.assert_no_secrets_on_disk();
+
+    // remove: gone from the file and from the keyring
+    let id: sfkey::org::OrgId = serde_json::from_value(org["id"].clone()).unwrap();
+    let out = env.run(&["remove", "prod"], "");
+    assert_success(&out);
+    let keyring = KeyringStore::new();
+    for kind in SecretKind::ALL {
+        assert!(
+            keyring.get(&id, kind).unwrap().is_none(),
+            "{kind:?} left in keyring"
+        );
+    }
+    let out = env.run(&["list", "--json"], "");
+    assert_eq!(stdout(&out).trim(), "[]");
+}
+
+#[test]
+fn token_refreshes_first_when_none_is_stored() {
+    let mut env = TestEnv::new("cli-token-first");
+    env.add_org("uat", false, |g| g);
+    let out = env.run(&["token", "uat"], "");
+    assert_success(&out);
+    let printed = stdout(&out);
+    assert!(printed.starts_with(ACCESS_TOKEN_PREFIX), "{printed}");
+    assert_eq!(env.server.requests().len(), 1);
+    assert_eq!(env.server.requests()[0].field("client_secret"), None);
+    // --refresh forces a new one
+    let out = env.run(&["token", "uat", "--refresh"], "");
+    assert_success(&out);
+    assert_ne!(stdout(&out), printed);
+    assert_eq!(env.server.requests().len(), 2);
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn rotation_through_the_cli_keeps_working() {
+    let mut env = TestEnv::new("cli-rotation");
+    let (_, first) = env.add_org("rot", true, |g| g.with(Behaviour::Rotate));
+    for _ in 0..3 {
+        let out = env.run(&["refresh", "rot"], "");
+        assert_success(&out);
+        assert!(stderr(&out).contains("rotated"), "{}", stderr(&out));
+        assert!(
+            !stdout(&out).contains("FAKEROTATED"),
+            "rotated token printed unmasked"
+        );
+    }
+    assert!(!env.server.is_live(&first));
+    assert_eq!(env.server.live_refresh_tokens().len(), 1);
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn a_salesforce_error_exits_non_zero_with_error_and_description() {
+    let mut env = TestEnv::new("cli-error");
+    env.add_org("expired", true, |g| {
+        g.with(Behaviour::Error {
+            status: 400,
+            error: "invalid_grant".into(),
+            description: "expired access/refresh token".into(),
+        })
+    });
+    let out = env.run(&["refresh", "expired"], "");
+    let err = assert_fails_with(&out, "invalid_grant");
+    assert!(err.contains("expired access/refresh token"), "{err}");
+    assert!(err.contains("log in again"), "{err}");
+    let text = stdout(&out);
+    assert!(text.contains("\"error\": \"invalid_grant\""), "{text}");
+    assert!(text.contains("Response Status Code = 400"), "{text}");
+    assert!(text.trim_end().ends_with("Failed."), "{text}");
+
+    let out = env.run(&["token", "expired"], "");
+    assert_fails_with(&out, "invalid_grant");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn a_maintenance_page_is_reported_by_status_and_type() {
+    let mut env = TestEnv::new("cli-html");
+    env.add_org("down", true, |g| g.with(Behaviour::Maintenance));
+    let out = env.run(&["refresh", "down"], "");
+    let err = assert_fails_with(&out, "HTTP 503");
+    assert!(err.contains("text/html"), "{err}");
+    assert!(!stdout(&out).contains("<html"), "{}", stdout(&out));
+}
+
+#[test]
+fn bad_input_gets_one_clear_line() {
+    let mut env = TestEnv::new("cli-bad-input");
+    env.add_org("prod", true, |g| g);
+    let url = env.server.url().to_string();
+    let add = |name: &str, login: &str, site: Option<&str>, stdin: &str| {
+        let mut args = vec!["add", name, "--login-url", login, "--client-id", "3MVG9x"];
+        if let Some(site) = site {
+            args.extend(["--site", site]);
+        }
+        env.run(&args, stdin)
+    };
+    assert_fails_with(
+        &add("prod", &url, None, "s\nr-TESTSECRET\n"),
+        "already exists",
+    );
+    assert_fails_with(&add("x", "not a url", None, "s\nr\n"), "not a URL");
+    assert_fails_with(
+        &add("x", "http://login.salesforce.com", None, "s\nr\n"),
+        "https://",
+    );
+    assert_fails_with(
+        &add("x", "https://acme.my.site.com/partners", None, "s\nr\n"),
+        "--site",
+    );
+    assert_fails_with(
+        &add("x", &url, Some("partners"), "s\nr\n"),
+        "must start with '/'",
+    );
+    assert_fails_with(
+        &add("x", &url, None, "cs-TESTSECRET\n\n"),
+        "refresh token is empty",
+    );
+    assert_fails_with(&add("x", &url, None, ""), "refresh token is empty");
+    assert_fails_with(&add("my org", &url, None, "s\nr\n"), "invalid org name");
+    for command in ["refresh", "token", "remove", "env"] {
+        let err = assert_fails_with(&env.run(&[command, "nope"], ""), "no org named \"nope\"");
+        assert!(err.contains("prod"), "should list known orgs: {err}");
+    }
+    // Every failure is one line plus at most a hint.
+    let out = add("x", "not a url", None, "s\nr\n");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    // Secrets are refused as flags: there is no such flag.
+    let out = env.run(
+        &["add", "y", "--client-id", "c", "--refresh-token", "r"],
+        "",
+    );
+    assert!(!out.status.success());
+    // Nothing was added by any of it.
+    let out = env.run(&["list", "--json"], "");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json.as_array().map(Vec::len), Some(1));
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn a_corrupt_orgs_file_is_reported_and_left_alone() {
+    let env = TestEnv::new("cli-corrupt");
+    std::fs::create_dir_all(&env.dir).unwrap();
+    let path = env.dir.join("orgs.toml");
+    std::fs::write(&path, "version = 1\n[[org]\nname = \"broken").unwrap();
+    let out = env.run(&["list"], "");
+    let err = assert_fails_with(&out, "is not a valid sfkey orgs file");
+    assert!(
+        err.contains("orgs.toml") && err.contains("will not overwrite"),
+        "{err}"
+    );
+    let out = env.run(&["add", "x", "--client-id", "c"], "s\nr\n");
+    assert_fails_with(&out, "not a valid sfkey orgs file");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "version = 1\n[[org]\nname = \"broken"
+    );
+}
+
+#[test]
+fn no_keyring_means_a_clear_error_and_nothing_saved() {
+    let env = TestEnv::new("cli-no-keyring");
+    let url = env.server.url().to_string();
+    let mut cmd = env.cmd(&["add", "prod", "--login-url", &url, "--client-id", "c"]);
+    cmd.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/sfkey-bus",
+    );
+    let out = common::run_with_stdin(cmd, "cs-TESTSECRET\nrt-TESTSECRET\n");
+    let err = assert_fails_with(&out, "OS keyring is not available");
+    assert!(!err.contains("TESTSECRET"), "{err}");
+    let out = env.run(&["list", "--json"], "");
+    assert_eq!(stdout(&out).trim(), "[]");
+}
+
+#[test]
+fn a_locked_keyring_says_unlock_it() {
+    // A keyring of its own, locked, so the other tests' keyring stays open.
+    let env = TestEnv::new("cli-locked");
+    let url = env.server.url().to_string();
+    let script = format!(
+        "dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
+         org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null && \
+         printf 'cs-TESTSECRET\\nrt-TESTSECRET\\n' | SFKEY_CONFIG_DIR='{}' '{}' add prod --login-url '{url}' --client-id c",
+        env.dir.display(),
+        env!("CARGO_BIN_EXE_sfkey"),
+    );
+    let with_keyring = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/with-keyring");
+    let out = std::process::Command::new("bash")
+        .args([with_keyring, "bash", "-c", &script])
+        .output()
+        .unwrap();
+    let err = assert_fails_with(&out, "locked");
+    assert!(err.contains("nlock"), "{err}");
+    let out = env.run(&["list", "--json"], "");
+    assert_eq!(stdout(&out).trim(), "[]");
+}
+
+#[test]
+fn env_and_exec_hand_the_token_to_other_programs() {
+    let mut env = TestEnv::new("cli-env-exec");
+    env.add_org("prod", true, |g| g);
+    let out = env.run(&["env", "prod"], "");
+    assert_success(&out);
+    let text = stdout(&out);
+    let access = env.server.issued_secrets().pop().unwrap();
+    assert!(
+        text.contains(&format!("export SF_ACCESS_TOKEN='{access}'\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("export SF_INSTANCE_URL='{}'\n", env.server.url())),
+        "{text}"
+    );
+
+    let out = env.run(
+        &[
+            "exec",
+            "prod",
+            "--",
+            "sh",
+            "-c",
+            "test \"$SF_ACCESS_TOKEN\" = \"$1\" && echo same",
+            "sh",
+            &access,
+        ],
+        "",
+    );
+    assert_success(&out);
+    assert_eq!(stdout(&out), "same\n");
+    let out = env.run(&["exec", "prod", "--", "sh", "-c", "exit 7"], "");
+    assert_eq!(out.status.code(), Some(7));
+    env.assert_no_secrets_on_disk();
+}
