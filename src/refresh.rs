@@ -1,7 +1,9 @@
 //! Refreshing a saved org: secrets from the keyring, the grant, a rotated refresh token saved
 //! before anything else, then the access token and the org's metadata. The CLI and TUI share it.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use secrecy::SecretString;
+
+use crate::humanize::now_ms;
 
 use crate::org::{LastRefresh, Org};
 use crate::salesforce::{RefreshRequest, TokenError, TokenSuccess, refresh_access_token};
@@ -53,13 +55,6 @@ impl RefreshError {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default()
-}
-
 async fn blocking<T: Send + 'static>(
     store: &Store,
     op: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
@@ -73,12 +68,16 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-/// Runs the refresh-token grant for a saved org and stores what it yields.
-pub async fn refresh_org(
-    store: &Store,
-    client: &reqwest::Client,
-    org: &Org,
-) -> Result<Refreshed, RefreshError> {
+/// The secrets a refresh needs, read from the keyring.
+pub struct OrgSecrets {
+    /// The consumer secret, if the app has one.
+    pub client_secret: Option<SecretString>,
+    /// The refresh token.
+    pub refresh_token: SecretString,
+}
+
+/// Reads the client secret and refresh token of an org (on a blocking thread).
+pub async fn load_secrets(store: &Store, org: &Org) -> Result<OrgSecrets, RefreshError> {
     let id = org.id.clone();
     let (client_secret, refresh_token) = blocking(store, move |s| {
         Ok((
@@ -89,12 +88,36 @@ pub async fn refresh_org(
     .await?;
     let refresh_token =
         refresh_token.ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
+    Ok(OrgSecrets {
+        client_secret,
+        refresh_token,
+    })
+}
+
+/// Runs the refresh-token grant for a saved org and stores what it yields.
+pub async fn refresh_org(
+    store: &Store,
+    client: &reqwest::Client,
+    org: &Org,
+) -> Result<Refreshed, RefreshError> {
+    let secrets = load_secrets(store, org).await?;
+    refresh_with(store, client, org, &secrets).await
+}
+
+/// [`refresh_org`] with secrets already loaded, so callers can overlap loading them with other
+/// start-up work (building the HTTP client).
+pub async fn refresh_with(
+    store: &Store,
+    client: &reqwest::Client,
+    org: &Org,
+    secrets: &OrgSecrets,
+) -> Result<Refreshed, RefreshError> {
     let token_url = org.token_url();
     let request = RefreshRequest {
         token_url: &token_url,
         client_id: &org.client_id,
-        client_secret: client_secret.as_ref(),
-        refresh_token: &refresh_token,
+        client_secret: secrets.client_secret.as_ref(),
+        refresh_token: &secrets.refresh_token,
     };
     let result = refresh_access_token(client, &request).await;
     match result {
@@ -149,19 +172,25 @@ async fn store_success(
         issued_at: success.token.issued_at().map(str::to_string),
     };
     let instance_url = success.token.instance_url().map(str::to_string);
-    let updated = blocking(store, move |s| {
-        if let Some(access) = access {
-            s.set_secret(&id, SecretKind::AccessToken, &access)?;
-        }
+    // The access token and the metadata are independent: save both at once.
+    let save_token = {
+        let id = id.clone();
+        blocking(store, move |s| match access {
+            Some(access) => s.set_secret(&id, SecretKind::AccessToken, &access),
+            None => Ok(()),
+        })
+    };
+    let save_metadata = blocking(store, move |s| {
         s.update(&id, |o| {
             if instance_url.is_some() {
                 o.instance_url = instance_url;
             }
             o.last_refresh = Some(last);
         })
-    })
-    .await
-    .map_err(RefreshError::SaveFailed)?;
+    });
+    let (saved_token, updated) = tokio::join!(save_token, save_metadata);
+    saved_token.map_err(RefreshError::SaveFailed)?;
+    let updated = updated.map_err(RefreshError::SaveFailed)?;
     Ok(Refreshed {
         org: updated,
         success,

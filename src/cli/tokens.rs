@@ -8,7 +8,7 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::org::Org;
-use crate::refresh::{Refreshed, refresh_org};
+use crate::refresh::{RefreshError, Refreshed, load_secrets, refresh_with};
 use crate::salesforce::{HttpExchange, TokenError, http_client};
 use crate::store::{SecretKind, Store};
 
@@ -73,12 +73,17 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn run_refresh(
-    store: &Store,
-    org: &Org,
-) -> anyhow::Result<Result<Refreshed, crate::refresh::RefreshError>> {
-    let client = http_client()?;
-    Ok(runtime()?.block_on(refresh_org(store, &client, org)))
+fn run_refresh(store: &Store, org: &Org) -> anyhow::Result<Result<Refreshed, RefreshError>> {
+    runtime()?.block_on(async {
+        // Building the client (TLS roots) and reading the keyring overlap.
+        let client = tokio::task::spawn_blocking(http_client);
+        let (client, secrets) = tokio::join!(client, load_secrets(store, org));
+        let client = client.context("the HTTP client task failed")??;
+        Ok(match secrets {
+            Ok(secrets) => refresh_with(store, &client, org, &secrets).await,
+            Err(e) => Err(e),
+        })
+    })
 }
 
 fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Result<()> {

@@ -182,7 +182,7 @@ fn connect(slot: &Mutex<Option<CoreStore>>) -> Result<CoreStore, SecretError> {
 
 #[cfg(target_os = "linux")]
 fn platform_store() -> Result<CoreStore, SecretError> {
-    let store = zbus_secret_service_keyring_store::Store::new().map_err(map_error)?;
+    let store = super::secret_service::PlainSecretService::connect().map_err(map_error)?;
     Ok(store)
 }
 
