@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::org::Org;
 use crate::refresh::{RefreshError, Refreshed, load_secrets, refresh_with};
-use crate::salesforce::{HttpExchange, TokenError, http_client};
+use crate::salesforce::{HttpExchange, TokenError, http_client_for};
 use crate::store::{SecretKind, Store};
 
 /// Arguments of `sfkey refresh`.
@@ -76,7 +76,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn run_refresh(store: &Store, org: &Org) -> anyhow::Result<Result<Refreshed, RefreshError>> {
     runtime()?.block_on(async {
         // Building the client (TLS roots) and reading the keyring overlap.
-        let client = tokio::task::spawn_blocking(http_client);
+        let url = org.token_url();
+        let client = tokio::task::spawn_blocking(move || http_client_for(&url));
         let (client, secrets) = tokio::join!(client, load_secrets(store, org));
         let client = client.context("the HTTP client task failed")??;
         Ok(match secrets {

@@ -5,5 +5,6 @@ pub mod token;
 
 pub use error::{TokenError, TransportError, TransportKind};
 pub use token::{
-    HttpExchange, RefreshRequest, TokenResponse, TokenSuccess, http_client, refresh_access_token,
+    HttpExchange, RefreshRequest, TokenResponse, TokenSuccess, http_client, http_client_for,
+    refresh_access_token,
 };

@@ -18,12 +18,28 @@ pub const MAX_BODY: usize = 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Builds the HTTP client: rustls with ring, no redirects, our timeouts, no automatic
-/// decompression (so headers stay exactly as sent). Proxies come from `HTTPS_PROXY`/`NO_PROXY`.
+/// Builds the HTTP client: rustls with ring and the system's trust store, no redirects, our
+/// timeouts, no automatic decompression (so headers stay exactly as sent). Proxies come from
+/// `HTTPS_PROXY`/`NO_PROXY`.
 pub fn http_client() -> Result<reqwest::Client, TransportError> {
+    build_client(reqwest::Client::builder())
+}
+
+/// The client for one URL: a plain `http://` (loopback) URL gets a client that skips loading
+/// the system's TLS roots (~2 ms at every start), as curl does for plain HTTP.
+pub fn http_client_for(url: &str) -> Result<reqwest::Client, TransportError> {
+    let builder = reqwest::Client::builder();
+    if url.starts_with("http://") {
+        build_client(builder.tls_certs_only([]))
+    } else {
+        build_client(builder)
+    }
+}
+
+fn build_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, TransportError> {
     // Installing twice is harmless; it fails only when a provider is already there.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    builder
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(TOTAL_TIMEOUT)
