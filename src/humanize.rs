@@ -22,9 +22,26 @@ pub fn ago(then_ms: u64, now_ms: u64) -> String {
     }
 }
 
+/// A latency in milliseconds: `0.7 ms` under 10 ms, `84 ms` above.
+pub fn millis(duration: std::time::Duration) -> String {
+    let ms = duration.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.0} ms")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latencies() {
+        use std::time::Duration;
+        assert_eq!(millis(Duration::from_micros(650)), "0.7 ms");
+        assert_eq!(millis(Duration::from_millis(84)), "84 ms");
+    }
 
     #[test]
     fn ages() {

@@ -145,3 +145,75 @@ fn store_add_rename_remove_keeps_secrets_keyed_by_id() {
         assert_eq!(value(keyring.get(&added.id, kind).unwrap()), None);
     }
 }
+
+/// Entries are real Secret Service items that other tools (secret-tool, Seahorse) see, and
+/// items they write are read back: nothing lives only in this process.
+#[test]
+fn entries_are_visible_to_secret_tool_and_back() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    common::require_keyring();
+    let keyring = KeyringStore::new();
+    let org = OrgId::generate();
+    keyring
+        .set(
+            &org,
+            SecretKind::RefreshToken,
+            &SecretString::from("5Aep861TESTSECRETtool"),
+        )
+        .unwrap();
+    let user = format!("{org}/refresh_token");
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", "sfkey", "username", &user])
+        .output()
+        .expect("secret-tool (libsecret-tools) is installed by .ci/test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "5Aep861TESTSECRETtool"
+    );
+
+    let user = format!("{org}/access_token");
+    let mut child = Command::new("secret-tool")
+        .args([
+            "store",
+            "--label",
+            "written by secret-tool",
+            "service",
+            "sfkey",
+            "username",
+            &user,
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"00D-TESTSECRET-from-secret-tool")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        value(keyring.get(&org, SecretKind::AccessToken).unwrap()).as_deref(),
+        Some("00D-TESTSECRET-from-secret-tool")
+    );
+    for kind in SecretKind::ALL {
+        keyring.delete(&org, kind).unwrap();
+    }
+    let out = Command::new("secret-tool")
+        .args([
+            "lookup",
+            "service",
+            "sfkey",
+            "username",
+            &format!("{org}/refresh_token"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty());
+}

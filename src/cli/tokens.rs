@@ -117,9 +117,9 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             eprintln!(
-                "Refreshed {} in {} ms; the access token is saved in the keyring (sfkey token {}).",
+                "Refreshed {} in {}; the access token is saved in the keyring (sfkey token {}).",
                 done.org.name,
-                done.success.exchange.latency.as_millis(),
+                crate::humanize::millis(done.success.exchange.latency),
                 done.org.name
             );
             Ok(ExitCode::SUCCESS)
