@@ -267,6 +267,23 @@ fn no_keyring_means_a_clear_error_and_nothing_saved() {
 }
 
 #[test]
+fn list_never_touches_the_keyring() {
+    let mut env = TestEnv::new("cli-list-no-keyring");
+    env.add_org("prod", true, |g| g);
+    env.add_org("uat", false, |g| g);
+    for args in [&["list"][..], &["list", "--json"][..]] {
+        let mut cmd = env.cmd(args);
+        cmd.env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/sfkey-bus",
+        );
+        let out = cmd.output().unwrap();
+        assert_success(&out);
+        assert!(stdout(&out).contains("uat"), "{}", stdout(&out));
+    }
+}
+
+#[test]
 fn a_locked_keyring_says_unlock_it() {
     // A keyring of its own, locked, so the other tests' keyring stays open.
     let env = TestEnv::new("cli-locked");

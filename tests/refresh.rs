@@ -121,6 +121,30 @@ fn success_keeps_seed_fields_headers_as_sent_and_stores_the_token() {
         done.success.exchange.header("Transfer-Encoding"),
         Some("chunked")
     );
+    // The same fields and headers, in the same order, as the seed's Postman sample answer.
+    let seed: serde_json::Value =
+        serde_json::from_str(include_str!("../assets/refresh-token.postman-item.json")).unwrap();
+    let sample = &seed["response"][0];
+    let sample_body: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(sample["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        keys,
+        sample_body.keys().map(String::as_str).collect::<Vec<_>>()
+    );
+    let sample_names: Vec<String> = sample["header"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["key"].as_str().unwrap().to_ascii_lowercase())
+        .collect();
+    assert_eq!(names, sample_names);
+    // The decoded body is kept as received.
+    let decoded: serde_json::Value =
+        serde_json::from_str(done.success.body.expose_secret()).unwrap();
+    assert_eq!(
+        decoded["access_token"],
+        done.success.token.fields()["access_token"]
+    );
     assert_eq!(done.success.exchange.status, 200);
     assert!(!done.rotated);
 

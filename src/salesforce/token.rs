@@ -163,6 +163,8 @@ pub struct TokenSuccess {
     pub exchange: HttpExchange,
     /// The token fields.
     pub token: TokenResponse,
+    /// The decoded body as received (it holds the tokens, so it is a secret).
+    pub body: SecretString,
 }
 
 /// Runs the refresh-token grant: `POST` form-urlencoded, `Accept-Encoding: gzip`, no redirects.
@@ -273,7 +275,12 @@ pub fn parse_token_answer(exchange: HttpExchange, body: &[u8]) -> Result<TokenSu
                 .str_field("access_token")
                 .is_some_and(|t| !t.is_empty())
             {
-                Ok(TokenSuccess { exchange, token })
+                let body = SecretString::from(String::from_utf8_lossy(body).into_owned());
+                Ok(TokenSuccess {
+                    exchange,
+                    token,
+                    body,
+                })
             } else {
                 Err(TokenError::NoAccessToken { exchange })
             }
