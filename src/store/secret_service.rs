@@ -112,7 +112,20 @@ impl Item {
 impl CredentialApi for Item {
     fn set_secret(&self, secret: &[u8]) -> Result<()> {
         self.conn.with(|ss| {
-            let collection = ss.get_default_collection().map_err(platform)?;
+            // Replacing the secret of an existing item is two calls; creating one is four.
+            let found = ss.search_items(self.attributes()).map_err(platform)?;
+            if let Some(item) = found.unlocked.first() {
+                return item.set_secret(secret, "text/plain").map_err(platform);
+            }
+            let collection = match ss.get_default_collection() {
+                Ok(collection) => collection,
+                Err(secret_service::Error::NoResult) => {
+                    return Err(Error::NoStorageAccess(
+                        "the Secret Service has no default keyring yet; create one (for example with Seahorse) or unlock the login keyring".into(),
+                    ));
+                }
+                Err(e) => return Err(platform(e)),
+            };
             if collection.is_locked().map_err(platform)? {
                 // Opens the desktop's unlock prompt; without one this fails at once.
                 collection.unlock().map_err(platform)?;
