@@ -123,6 +123,25 @@ pub struct Org {
 }
 
 impl Org {
+    /// A new org with a fresh id, no site, username or notes, and no refresh yet.
+    pub fn new(
+        name: impl Into<String>,
+        login_url: impl Into<String>,
+        client_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: OrgId::generate(),
+            name: name.into(),
+            login_url: login_url.into(),
+            site: None,
+            client_id: client_id.into(),
+            username: None,
+            notes: None,
+            instance_url: None,
+            last_refresh: None,
+        }
+    }
+
     /// The token endpoint: `{login_url}{site}/services/oauth2/token`, exactly as the seed builds it.
     pub fn token_url(&self) -> String {
         self.endpoint("token")
@@ -288,17 +307,8 @@ mod tests {
 
     #[test]
     fn token_url_joins_login_site_and_path() {
-        let mut org = Org {
-            id: OrgId::generate(),
-            name: "p".into(),
-            login_url: "https://acme.my.site.com".into(),
-            site: Some("/partners".into()),
-            client_id: "c".into(),
-            username: None,
-            notes: None,
-            instance_url: None,
-            last_refresh: None,
-        };
+        let mut org = Org::new("p", "https://acme.my.site.com", "c");
+        org.site = Some("/partners".into());
         assert_eq!(
             org.token_url(),
             "https://acme.my.site.com/partners/services/oauth2/token"

@@ -104,17 +104,7 @@ fn store_add_rename_remove_keeps_secrets_keyed_by_id() {
     };
     let keyring = Arc::new(KeyringStore::new());
     let store = Store::new(&dir, keyring.clone());
-    let org = Org {
-        id: OrgId::generate(),
-        name: "prod".into(),
-        login_url: "https://login.salesforce.com".into(),
-        site: None,
-        client_id: "3MVG9".into(),
-        username: None,
-        notes: None,
-        instance_url: None,
-        last_refresh: None,
-    };
+    let org = Org::new("prod", "https://login.salesforce.com", "3MVG9");
     let added = store
         .add(
             org,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::TestEnv;
 use secrecy::{ExposeSecret, SecretString};
 use sfkey::fake_salesforce::{Behaviour, Grant, ROTATED_REFRESH_PREFIX};
-use sfkey::org::{Org, OrgId};
+use sfkey::org::Org;
 use sfkey::refresh::{RefreshError, refresh_org};
 use sfkey::salesforce::{TokenError, TransportKind, http_client};
 use sfkey::store::{NewSecrets, SecretKind, Store};
@@ -20,28 +20,19 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Adds an org through the library with a fresh grant of the given behaviour.
+/// Adds an org through the library with a fresh grant shaped by `grant`.
 fn add(
     env: &mut TestEnv,
     name: &str,
     site: Option<&str>,
     with_secret: bool,
-    behaviour: Behaviour,
+    grant: impl FnOnce(Grant) -> Grant,
 ) -> (Store, Org, String) {
     let client_id = format!("3MVG9{name}");
-    let (secret, refresh) = env.grant(&client_id, with_secret, |g| g.with(behaviour));
+    let (secret, refresh) = env.grant(&client_id, with_secret, grant);
     let store = env.store();
-    let org = Org {
-        id: OrgId::generate(),
-        name: name.into(),
-        login_url: env.server.url().into(),
-        site: site.map(str::to_string),
-        client_id,
-        username: None,
-        notes: None,
-        instance_url: None,
-        last_refresh: None,
-    };
+    let mut org = Org::new(name, env.server.url(), client_id);
+    org.site = site.map(str::to_string);
     let org = store
         .add(
             org,
@@ -64,7 +55,7 @@ fn stored(store: &Store, org: &Org, kind: SecretKind) -> Option<String> {
 #[test]
 fn success_keeps_seed_fields_headers_as_sent_and_stores_the_token() {
     let mut env = TestEnv::new("refresh-success");
-    let (store, org, refresh) = add(&mut env, "prod", None, true, Behaviour::Ok);
+    let (store, org, refresh) = add(&mut env, "prod", None, true, |g| g.with(Behaviour::Ok));
     let client = http_client().unwrap();
     let done = runtime()
         .block_on(refresh_org(&store, &client, &org))
@@ -192,13 +183,7 @@ fn success_keeps_seed_fields_headers_as_sent_and_stores_the_token() {
 #[test]
 fn no_client_secret_means_no_client_secret_field_and_site_goes_in_the_path() {
     let mut env = TestEnv::new("refresh-no-secret");
-    let (store, org, _) = add(
-        &mut env,
-        "community",
-        Some("/partners"),
-        false,
-        Behaviour::Ok,
-    );
+    let (store, org, _) = add(&mut env, "community", Some("/partners"), false, |g| g);
     runtime()
         .block_on(refresh_org(&store, &http_client().unwrap(), &org))
         .unwrap();
@@ -211,7 +196,9 @@ fn no_client_secret_means_no_client_secret_field_and_site_goes_in_the_path() {
 #[test]
 fn a_rotated_refresh_token_replaces_the_stored_one() {
     let mut env = TestEnv::new("refresh-rotation");
-    let (store, org, first) = add(&mut env, "rotating", None, true, Behaviour::Rotate);
+    let (store, org, first) = add(&mut env, "rotating", None, true, |g| {
+        g.with(Behaviour::Rotate)
+    });
     let client = http_client().unwrap();
     let rt = runtime();
 
@@ -319,7 +306,9 @@ fn every_salesforce_error_is_parsed_explained_and_changes_no_secret() {
             error: (*code).into(),
             description: (*description).into(),
         };
-        let (store, org, refresh) = add(&mut env, &format!("err{i}"), None, true, behaviour);
+        let (store, org, refresh) = add(&mut env, &format!("err{i}"), None, true, |g| {
+            g.with(behaviour)
+        });
         let err = rt.block_on(refresh_org(&store, &client, &org)).unwrap_err();
         let Some(TokenError::Salesforce {
             error,
@@ -354,7 +343,9 @@ fn every_salesforce_error_is_parsed_explained_and_changes_no_secret() {
 #[test]
 fn an_html_maintenance_page_is_named_not_dumped() {
     let mut env = TestEnv::new("refresh-html");
-    let (store, org, refresh) = add(&mut env, "down", None, true, Behaviour::Maintenance);
+    let (store, org, refresh) = add(&mut env, "down", None, true, |g| {
+        g.with(Behaviour::Maintenance)
+    });
     let err = runtime()
         .block_on(refresh_org(&store, &http_client().unwrap(), &org))
         .unwrap_err();
@@ -379,7 +370,9 @@ fn an_html_maintenance_page_is_named_not_dumped() {
 #[test]
 fn invalid_json_is_reported_without_the_body() {
     let mut env = TestEnv::new("refresh-garbage");
-    let (store, org, _) = add(&mut env, "garbage", None, true, Behaviour::Garbage);
+    let (store, org, _) = add(&mut env, "garbage", None, true, |g| {
+        g.with(Behaviour::Garbage)
+    });
     let err = runtime()
         .block_on(refresh_org(&store, &http_client().unwrap(), &org))
         .unwrap_err();
@@ -398,7 +391,7 @@ fn invalid_json_is_reported_without_the_body() {
 #[test]
 fn a_refused_connection_is_named_and_not_marked_as_maybe_sent() {
     let mut env = TestEnv::new("refresh-refused");
-    let (store, mut org, refresh) = add(&mut env, "nobody", None, true, Behaviour::Ok);
+    let (store, mut org, refresh) = add(&mut env, "nobody", None, true, |g| g.with(Behaviour::Ok));
     // A port that was just free: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -424,30 +417,9 @@ fn a_refused_connection_is_named_and_not_marked_as_maybe_sent() {
 #[test]
 fn a_slow_answer_is_waited_for() {
     let mut env = TestEnv::new("refresh-slow");
-    let client_id = "3MVG9slow";
-    let (_, refresh) = env.grant(client_id, false, |g: Grant| {
+    let (store, org, _) = add(&mut env, "slow", None, false, |g| {
         g.delayed(Duration::from_millis(300))
     });
-    let store = env.store();
-    let org = store
-        .add(
-            Org {
-                id: OrgId::generate(),
-                name: "slow".into(),
-                login_url: env.server.url().into(),
-                site: None,
-                client_id: client_id.into(),
-                username: None,
-                notes: None,
-                instance_url: None,
-                last_refresh: None,
-            },
-            NewSecrets {
-                client_secret: None,
-                refresh_token: SecretString::from(refresh),
-            },
-        )
-        .unwrap();
     let done = runtime()
         .block_on(refresh_org(&store, &http_client().unwrap(), &org))
         .unwrap();

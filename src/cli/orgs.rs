@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::secrets_input::read_secrets;
 use crate::humanize;
-use crate::org::{self, Org, OrgId};
+use crate::org::{self, Org};
 use crate::store::{NewSecrets, Store, StoreError};
 
 /// Arguments of `sfkey add`.
@@ -64,17 +64,10 @@ pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
     }
     let secrets = read_secrets()?;
     let has_secret = secrets.client_secret.is_some();
-    let new = Org {
-        id: OrgId::generate(),
-        name: args.name,
-        login_url,
-        site,
-        client_id,
-        username: args.username.filter(|u| !u.trim().is_empty()),
-        notes: args.notes.filter(|n| !n.trim().is_empty()),
-        instance_url: None,
-        last_refresh: None,
-    };
+    let mut new = Org::new(args.name, login_url, client_id);
+    new.site = site;
+    new.username = args.username.filter(|u| !u.trim().is_empty());
+    new.notes = args.notes.filter(|n| !n.trim().is_empty());
     let org = store.add(
         new,
         NewSecrets {
@@ -208,17 +201,13 @@ mod tests {
 
     #[test]
     fn table_aligns_and_never_shows_secrets() {
-        let mut a = Org {
-            id: OrgId::generate(),
-            name: "prod".into(),
-            login_url: "https://acme.my.site.com".into(),
-            site: Some("/partners".into()),
-            client_id: "3MVG9abcdefghijklmnopqrstuvwxyz0123456789".into(),
-            username: Some("admin@acme.com".into()),
-            notes: None,
-            instance_url: None,
-            last_refresh: None,
-        };
+        let mut a = Org::new(
+            "prod",
+            "https://acme.my.site.com",
+            "3MVG9abcdefghijklmnopqrstuvwxyz0123456789",
+        );
+        a.site = Some("/partners".into());
+        a.username = Some("admin@acme.com".into());
         let mut b = a.clone();
         b.name = "uat".into();
         b.username = None;

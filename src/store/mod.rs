@@ -173,17 +173,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     fn sample(name: &str) -> Org {
-        Org {
-            id: OrgId::generate(),
-            name: name.into(),
-            login_url: "https://login.salesforce.com".into(),
-            site: None,
-            client_id: "3MVG9".into(),
-            username: None,
-            notes: None,
-            instance_url: None,
-            last_refresh: None,
-        }
+        Org::new(name, "https://login.salesforce.com", "3MVG9")
     }
 
     fn secrets(rt: &str) -> NewSecrets {
