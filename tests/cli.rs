@@ -13,7 +13,9 @@ fn help_lists_every_command() {
     let out = env.run(&["--help"], "");
     assert_success(&out);
     let text = stdout(&out);
-    for command in ["add", "list", "remove", "refresh", "token", "env", "exec"] {
+    for command in [
+        "add", "list", "show", "edit", "remove", "refresh", "token", "env", "exec",
+    ] {
         assert!(
             text.contains(&format!("  {command}")),
             "help lacks {command}:\n{text}"
@@ -340,5 +342,120 @@ fn env_and_exec_hand_the_token_to_other_programs() {
     assert_eq!(stdout(&out), "same\n");
     let out = env.run(&["exec", "prod", "--", "sh", "-c", "exit 7"], "");
     assert_eq!(out.status.code(), Some(7));
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn show_tells_what_is_stored_never_the_values() {
+    let mut env = TestEnv::new("cli-show");
+    env.add_org("prod", false, |g| g);
+    let out = env.run(&["show", "prod"], "");
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(text.contains("client secret: none"), "{text}");
+    assert!(
+        text.contains("refresh token: stored in the keyring"),
+        "{text}"
+    );
+    assert!(text.contains("access token:  none"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "token URL:     {}/services/oauth2/token",
+            env.server.url()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("last refresh:  never"), "{text}");
+
+    assert_success(&env.run(&["refresh", "prod"], ""));
+    let out = env.run(&["show", "prod"], "");
+    let text = stdout(&out);
+    let access = env.server.issued_secrets().pop().unwrap();
+    assert!(
+        !text.contains(&access) && !text.contains("TESTSECRET"),
+        "{text}"
+    );
+    assert!(text.contains("access token:  00D5g0••••••••"), "{text}");
+    assert!(text.contains("ok (HTTP 200)"), "{text}");
+
+    let out = env.run(&["show", "prod", "--json"], "");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["secrets"]["client_secret"], false);
+    assert_eq!(json["secrets"]["refresh_token"], true);
+    assert_eq!(json["secrets"]["access_token"], true);
+    assert!(!stdout(&out).contains(&access));
+}
+
+#[test]
+fn edit_renames_keeping_secrets_and_replaces_secrets_from_stdin() {
+    let mut env = TestEnv::new("cli-edit");
+    env.add_org("prod", true, |g| g);
+    env.add_org("uat", true, |g| g);
+    assert_success(&env.run(&["token", "prod"], ""));
+
+    // Rename: the keyring entries follow, so the stored token is still there.
+    assert_success(&env.run(&["edit", "prod", "--rename", "production"], ""));
+    let out = env.run(&["token", "production"], "");
+    assert_success(&out);
+    assert_eq!(
+        env.server.requests().len(),
+        1,
+        "rename must not need a new refresh"
+    );
+    assert_fails_with(
+        &env.run(&["edit", "production", "--rename", "uat"], ""),
+        "already exists",
+    );
+    assert_fails_with(
+        &env.run(
+            &["edit", "production", "--login-url", "http://evil.example"],
+            "",
+        ),
+        "https://",
+    );
+    assert_fails_with(
+        &env.run(&["edit", "production", "--site", "nope"], ""),
+        "must start with '/'",
+    );
+    assert_fails_with(
+        &env.run(&["edit", "nope", "--notes", "x"], ""),
+        "no org named",
+    );
+
+    // New refresh token (and no client secret) for a new grant; the old access token is dropped.
+    let client_id = "3MVG9client-prod";
+    let (_, new_refresh) = env.grant(client_id, false, |g| g);
+    let out = env.run(
+        &[
+            "edit",
+            "production",
+            "--secrets",
+            "--site",
+            "/partners",
+            "--username",
+            "me@acme.com",
+        ],
+        &format!("\n{new_refresh}\n"),
+    );
+    assert_success(&out);
+    let out = env.run(&["show", "production", "--json"], "");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["site"], "/partners");
+    assert_eq!(json["username"], "me@acme.com");
+    assert_eq!(json["secrets"]["access_token"], false);
+    assert_eq!(
+        json["secrets"]["client_secret"], true,
+        "an empty answer keeps the secret"
+    );
+    assert_success(&env.run(
+        &["edit", "production", "--no-client-secret", "--site", ""],
+        "",
+    ));
+    let out = env.run(&["refresh", "production"], "");
+    assert_success(&out);
+    let last = env.server.requests().pop().unwrap();
+    assert_eq!(last.field("refresh_token"), Some(new_refresh.as_str()));
+    assert_eq!(last.field("client_secret"), None);
+    assert_eq!(last.path, "/services/oauth2/token");
     env.assert_no_secrets_on_disk();
 }

@@ -1,5 +1,6 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
+mod edit;
 mod orgs;
 mod secrets_input;
 mod tokens;
@@ -34,6 +35,10 @@ pub enum Command {
     /// List saved orgs (never shows a secret)
     #[command(visible_alias = "ls")]
     List(orgs::ListArgs),
+    /// Show one org: settings, last refresh, which secrets are stored (never their values)
+    Show(edit::ShowArgs),
+    /// Change an org's settings or secrets; renaming keeps its keyring entries
+    Edit(edit::EditArgs),
     /// Remove an org and its keyring entries
     #[command(visible_alias = "rm")]
     Remove(orgs::RemoveArgs),
@@ -61,6 +66,8 @@ pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Add(args) => open_store().and_then(|s| orgs::add(&s, args)),
         Command::List(args) => open_store().and_then(|s| orgs::list(&s, &args)),
+        Command::Show(args) => open_store().and_then(|s| edit::show(&s, &args)),
+        Command::Edit(args) => open_store().and_then(|s| edit::edit(&s, args)),
         Command::Remove(args) => open_store().and_then(|s| orgs::remove(&s, &args)),
         Command::Refresh(args) => open_store().and_then(|s| tokens::refresh(&s, &args)),
         Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),

@@ -38,7 +38,7 @@ pub struct AddArgs {
     pub notes: Option<String>,
 }
 
-fn expand_login_shortcut(input: &str) -> &str {
+pub(super) fn expand_login_shortcut(input: &str) -> &str {
     match input.trim() {
         "login" | "production" | "prod" => "https://login.salesforce.com",
         "test" | "sandbox" => "https://test.salesforce.com",

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{Context, bail};
 use secrecy::SecretString;
 
-/// The client secret (None when empty) and the refresh token, as the user gave them.
+/// The client secret (None when empty) and the refresh token, as the user gave them for `add`.
 pub struct EnteredSecrets {
     /// Empty input means the connected app has no secret.
     pub client_secret: Option<SecretString>,
@@ -13,45 +13,74 @@ pub struct EnteredSecrets {
     pub refresh_token: SecretString,
 }
 
-/// Prompts without echo on a terminal; otherwise reads line 1 (client secret) and line 2
-/// (refresh token) from stdin.
+/// New secrets given to `edit`; `None` keeps the stored one.
+pub struct SecretUpdates {
+    /// A new client secret.
+    pub client_secret: Option<SecretString>,
+    /// A new refresh token.
+    pub refresh_token: Option<SecretString>,
+}
+
+/// Two values: hidden prompts on a terminal, otherwise lines 1 and 2 of stdin.
+fn read_pair(first: &str, second: &str) -> anyhow::Result<(String, String)> {
+    if std::io::stdin().is_terminal() {
+        let a = rpassword::prompt_password(format!("{first}: "))
+            .with_context(|| format!("cannot read the {first} from the terminal"))?;
+        let b = rpassword::prompt_password(format!("{second}: "))
+            .with_context(|| format!("cannot read the {second} from the terminal"))?;
+        return Ok((a, b));
+    }
+    let mut lines = std::io::stdin().lock().lines();
+    let a = lines
+        .next()
+        .transpose()
+        .context("cannot read line 1 of stdin")?;
+    let b = lines
+        .next()
+        .transpose()
+        .context("cannot read line 2 of stdin")?;
+    Ok((a.unwrap_or_default(), b.unwrap_or_default()))
+}
+
+/// For `add`: the client secret (empty: none) and the refresh token (required).
 pub fn read_secrets() -> anyhow::Result<EnteredSecrets> {
-    let (secret, token) = if std::io::stdin().is_terminal() {
-        let secret =
-            rpassword::prompt_password("Client secret (leave empty if the app has none): ")
-                .context("cannot read the client secret from the terminal")?;
-        let token = rpassword::prompt_password("Refresh token: ")
-            .context("cannot read the refresh token from the terminal")?;
-        (secret, token)
-    } else {
-        let mut lines = std::io::stdin().lock().lines();
-        let secret = lines
-            .next()
-            .transpose()
-            .context("cannot read the client secret from stdin")?;
-        let token = lines
-            .next()
-            .transpose()
-            .context("cannot read the refresh token from stdin")?;
-        (secret.unwrap_or_default(), token.unwrap_or_default())
-    };
+    let (secret, token) = read_pair(
+        "Client secret (leave empty if the app has none)",
+        "Refresh token",
+    )?;
     parse_entered(secret, token)
 }
 
+/// For `edit --secrets`: a new client secret and refresh token, each empty to keep the old one.
+pub fn read_secret_updates() -> anyhow::Result<SecretUpdates> {
+    let (secret, token) = read_pair(
+        "New client secret (empty keeps the stored one)",
+        "New refresh token (empty keeps the stored one)",
+    )?;
+    Ok(SecretUpdates {
+        client_secret: non_empty(&secret, "client secret")?,
+        refresh_token: non_empty(&token, "refresh token")?,
+    })
+}
+
+fn non_empty(value: &str, what: &str) -> anyhow::Result<Option<SecretString>> {
+    let value = value.trim();
+    if value.chars().any(char::is_whitespace) {
+        bail!("the {what} cannot contain spaces; check what was pasted");
+    }
+    Ok((!value.is_empty()).then(|| SecretString::from(value)))
+}
+
 fn parse_entered(secret: String, token: String) -> anyhow::Result<EnteredSecrets> {
-    let secret = secret.trim();
-    let token = token.trim();
-    if token.is_empty() {
+    let client_secret = non_empty(&secret, "client secret")?;
+    let Some(refresh_token) = non_empty(&token, "refresh token")? else {
         bail!(
             "the refresh token is empty: give it on the second line of stdin (the first line is the client secret, empty if none), or type it at the prompt"
         );
-    }
-    if token.chars().any(char::is_whitespace) || secret.chars().any(char::is_whitespace) {
-        bail!("the client secret and refresh token cannot contain spaces; check what was pasted");
-    }
+    };
     Ok(EnteredSecrets {
-        client_secret: (!secret.is_empty()).then(|| SecretString::from(secret)),
-        refresh_token: SecretString::from(token),
+        client_secret,
+        refresh_token,
     })
 }
 
@@ -75,5 +104,17 @@ mod tests {
             .to_string();
         assert!(err.contains("refresh token is empty"), "{err}");
         assert!(!err.contains("topsecret"));
+    }
+
+    #[test]
+    fn pasted_spaces_are_refused_without_echoing_input() {
+        let err = parse_entered("top secret".into(), "rt".into())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("spaces") && !err.contains("top secret"),
+            "{err}"
+        );
     }
 }

@@ -44,6 +44,17 @@ pub struct NewSecrets {
     pub refresh_token: SecretString,
 }
 
+/// Secret changes for [`Store::edit`]; `None` keeps what is stored.
+#[derive(Default)]
+pub struct SecretChanges {
+    /// A new client secret.
+    pub client_secret: Option<SecretString>,
+    /// Forget the client secret (the app has none).
+    pub remove_client_secret: bool,
+    /// A new refresh token.
+    pub refresh_token: Option<SecretString>,
+}
+
 /// Orgs file plus secret store, used alike by the CLI and the TUI.
 #[derive(Clone)]
 pub struct Store {
@@ -121,6 +132,49 @@ impl Store {
         Ok(org)
     }
 
+    /// Edits the org named `name` under the lock: new secrets (if any) go to the keyring first,
+    /// then the metadata. A new refresh token, login URL, site or client id drops the stored
+    /// access token, which belonged to the old settings.
+    pub fn edit(
+        &self,
+        name: &str,
+        secrets: SecretChanges,
+        change: impl FnOnce(&mut Org),
+    ) -> Result<Org, StoreError> {
+        let _lock = config::ConfigLock::acquire(&self.dir)?;
+        let mut orgs = config::load(&self.dir)?;
+        let index = orgs
+            .iter()
+            .position(|o| o.name == name)
+            .ok_or_else(|| unknown(&orgs, name))?;
+        let before = orgs[index].clone();
+        let mut edited = before.clone();
+        change(&mut edited);
+        if edited.name != before.name && orgs.iter().any(|o| o.name == edited.name) {
+            return Err(StoreError::DuplicateName(edited.name));
+        }
+        let endpoint_changed = (&edited.login_url, &edited.site, &edited.client_id)
+            != (&before.login_url, &before.site, &before.client_id);
+        if secrets.remove_client_secret {
+            self.secrets.delete(&before.id, SecretKind::ClientSecret)?;
+        } else if let Some(secret) = &secrets.client_secret {
+            self.secrets
+                .set(&before.id, SecretKind::ClientSecret, secret)?;
+        }
+        if let Some(token) = &secrets.refresh_token {
+            self.secrets
+                .set(&before.id, SecretKind::RefreshToken, token)?;
+        }
+        if endpoint_changed || secrets.refresh_token.is_some() {
+            self.secrets.delete(&before.id, SecretKind::AccessToken)?;
+            edited.instance_url = None;
+            edited.last_refresh = None;
+        }
+        orgs[index] = edited.clone();
+        config::save(&self.dir, &orgs)?;
+        Ok(edited)
+    }
+
     /// Changes one org's metadata under the lock, re-reading the file first so no other change is lost.
     pub fn update(&self, id: &OrgId, change: impl FnOnce(&mut Org)) -> Result<Org, StoreError> {
         let _lock = config::ConfigLock::acquire(&self.dir)?;
@@ -156,15 +210,19 @@ impl Store {
 fn find_in<'a>(orgs: &'a [Org], name: &str) -> Result<&'a Org, StoreError> {
     orgs.iter()
         .find(|o| o.name == name)
-        .ok_or_else(|| StoreError::UnknownOrg {
-            name: name.to_string(),
-            known: if orgs.is_empty() {
-                "No orgs are saved yet; add one with `sfkey add`.".into()
-            } else {
-                let names: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
-                format!("Saved orgs: {}.", names.join(", "))
-            },
-        })
+        .ok_or_else(|| unknown(orgs, name))
+}
+
+fn unknown(orgs: &[Org], name: &str) -> StoreError {
+    StoreError::UnknownOrg {
+        name: name.to_string(),
+        known: if orgs.is_empty() {
+            "No orgs are saved yet; add one with `sfkey add`.".into()
+        } else {
+            let names: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
+            format!("Saved orgs: {}.", names.join(", "))
+        },
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,186 @@
+//! `edit` and `show`: changing and inspecting one org.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Args;
+use secrecy::ExposeSecret;
+
+use super::orgs::expand_login_shortcut;
+use super::secrets_input::read_secret_updates;
+use crate::humanize;
+use crate::org::{self, Org};
+use crate::redact;
+use crate::store::{SecretChanges, SecretKind, Store};
+
+/// Arguments of `sfkey edit`.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The org to change
+    pub name: String,
+    /// Rename the org (its keyring entries stay with it)
+    #[arg(long, value_name = "NEW_NAME")]
+    pub rename: Option<String>,
+    /// A new login URL (`login` and `test` are shortcuts)
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// A new site path; an empty value removes it
+    #[arg(long, value_name = "PATH")]
+    pub site: Option<String>,
+    /// A new consumer key
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// A new username; an empty value removes it
+    #[arg(long, value_name = "U")]
+    pub username: Option<String>,
+    /// New notes; an empty value removes them
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Prompt for a new client secret and refresh token (or read them from stdin, one per line);
+    /// an empty answer keeps the stored one
+    #[arg(long)]
+    pub secrets: bool,
+    /// Forget the client secret (the connected app has none)
+    #[arg(long, conflicts_with = "secrets")]
+    pub no_client_secret: bool,
+}
+
+fn optional(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// `sfkey edit`: validates every new value before asking for secrets or saving anything.
+pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
+    if let Some(new_name) = &args.rename {
+        org::validate_name(new_name)?;
+    }
+    let login_url = match &args.login_url {
+        Some(url) => Some(org::parse_login_url(expand_login_shortcut(url))?),
+        None => None,
+    };
+    let site = match &args.site {
+        Some(site) => Some(org::parse_site(site)?),
+        None => None,
+    };
+    let client_id = match &args.client_id {
+        Some(id) => Some(optional(id).ok_or(org::OrgError::Empty("the client id (--client-id)"))?),
+        None => None,
+    };
+    store.find(&args.name)?;
+    let mut changes = SecretChanges {
+        remove_client_secret: args.no_client_secret,
+        ..SecretChanges::default()
+    };
+    if args.secrets {
+        let updates = read_secret_updates()?;
+        changes.client_secret = updates.client_secret;
+        changes.refresh_token = updates.refresh_token;
+    }
+    let edited = store.edit(&args.name, changes, |o| {
+        if let Some(name) = args.rename {
+            o.name = name;
+        }
+        if let Some(url) = login_url {
+            o.login_url = url;
+        }
+        if let Some(site) = site {
+            o.site = site;
+        }
+        if let Some(id) = client_id {
+            o.client_id = id;
+        }
+        if let Some(username) = args.username {
+            o.username = optional(&username);
+        }
+        if let Some(notes) = args.notes {
+            o.notes = optional(&notes);
+        }
+    })?;
+    eprintln!("Updated org {}.", edited.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `sfkey show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The org
+    pub name: String,
+    /// Print JSON (which secrets are stored, never their values)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which secrets an org has in the keyring; the access token only as a masked prefix.
+struct StoredSecrets {
+    client_secret: bool,
+    refresh_token: bool,
+    access_token: Option<String>,
+}
+
+fn stored_secrets(store: &Store, org: &Org) -> anyhow::Result<StoredSecrets> {
+    Ok(StoredSecrets {
+        client_secret: store.secret(&org.id, SecretKind::ClientSecret)?.is_some(),
+        refresh_token: store.secret(&org.id, SecretKind::RefreshToken)?.is_some(),
+        access_token: store
+            .secret(&org.id, SecretKind::AccessToken)?
+            .map(|t| redact::mask(t.expose_secret())),
+    })
+}
+
+/// `sfkey show`: everything about one org, secrets only as "stored" or a masked prefix.
+pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
+    let org = store.find(&args.name)?;
+    let secrets = stored_secrets(store, &org)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let mut value = serde_json::to_value(&org)?;
+        value["token_url"] = org.token_url().into();
+        value["secrets"] = serde_json::json!({
+            "client_secret": secrets.client_secret,
+            "refresh_token": secrets.refresh_token,
+            "access_token": secrets.access_token.is_some(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stored = |yes: bool| if yes { "stored in the keyring" } else { "none" };
+    let last = match &org.last_refresh {
+        None => "never".to_string(),
+        Some(l) => format!(
+            "{}, {}{}, {} ms",
+            humanize::ago(l.at_ms, humanize::now_ms()),
+            l.status,
+            l.http_status
+                .map(|s| format!(" (HTTP {s})"))
+                .unwrap_or_default(),
+            l.latency_ms
+        ),
+    };
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let rows = [
+        ("name", org.name.clone()),
+        ("id", org.id.to_string()),
+        ("login URL", org.login_url.clone()),
+        ("site", dash(&org.site)),
+        ("token URL", org.token_url()),
+        ("client id", org.client_id.clone()),
+        ("username", dash(&org.username)),
+        ("notes", dash(&org.notes)),
+        ("instance URL", dash(&org.instance_url)),
+        ("last refresh", last),
+        ("client secret", stored(secrets.client_secret).into()),
+        ("refresh token", stored(secrets.refresh_token).into()),
+        (
+            "access token",
+            secrets.access_token.map_or_else(
+                || "none".into(),
+                |m| format!("{m} (sfkey token {})", org.name),
+            ),
+        ),
+    ];
+    for (label, value) in rows {
+        writeln!(out, "{:<14} {value}", format!("{label}:"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
