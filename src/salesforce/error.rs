@@ -84,7 +84,9 @@ impl fmt::Display for TransportError {
             TransportKind::Tls => {
                 "the TLS handshake failed; behind a corporate proxy, point SSL_CERT_FILE at its CA bundle"
             }
-            TransportKind::Timeout => "no answer in time (connect 10 s, total 30 s)",
+            TransportKind::Timeout => {
+                "no answer in time (connect 10 s, total 30 s or $SFKEY_HTTP_TIMEOUT)"
+            }
             TransportKind::Interrupted => "the connection broke while the answer was arriving",
             TransportKind::Other => "the request failed",
         };

@@ -17,6 +17,26 @@ pub const USER_AGENT: &str = concat!("sfkey/", env!("CARGO_PKG_VERSION"));
 pub const MAX_BODY: usize = 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+/// Overrides the total timeout of a request, in whole seconds (default 30).
+pub const TIMEOUT_ENV: &str = "SFKEY_HTTP_TIMEOUT";
+
+/// The total timeout: `$SFKEY_HTTP_TIMEOUT` seconds, else 30 s.
+fn total_timeout() -> Result<Duration, TransportError> {
+    let Some(raw) = std::env::var_os(TIMEOUT_ENV) else {
+        return Ok(TOTAL_TIMEOUT);
+    };
+    match raw.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
+        Some(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+        _ => Err(TransportError {
+            kind: super::TransportKind::Other,
+            detail: format!(
+                "{TIMEOUT_ENV}={:?} is not a positive whole number of seconds",
+                raw.to_string_lossy()
+            ),
+            outcome_unknown: false,
+        }),
+    }
+}
 
 /// Builds the HTTP client: rustls with ring and the system's trust store, no redirects, our
 /// timeouts, no automatic decompression (so headers stay exactly as sent). Proxies come from
@@ -39,10 +59,11 @@ pub fn http_client_for(url: &str) -> Result<reqwest::Client, TransportError> {
 fn build_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, TransportError> {
     // Installing twice is harmless; it fails only when a provider is already there.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let total = total_timeout()?;
     builder
         .user_agent(USER_AGENT)
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(TOTAL_TIMEOUT)
+        .timeout(total)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| TransportError::from_reqwest(&e, false))
