@@ -30,7 +30,7 @@ pub enum OrgError {
     ExtraParts(String),
     /// The site path is not a plain `/path`.
     #[error(
-        "invalid site path {0:?}: it must start with '/' (for example /partners) and hold no spaces, '?' or '#'"
+        "invalid site path {0:?}: it must start with '/' (for example /partners) and hold only letters, digits, '-', '_', '.', '~' and '/'"
     )]
     BadSite(String),
     /// A required field is empty.
@@ -180,14 +180,18 @@ pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
         return Err(OrgError::Empty("the login URL"));
     }
     let url = Url::parse(trimmed).map_err(|_| OrgError::NotAUrl(input.to_string()))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(OrgError::NotHttps(input.to_string()));
+    }
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
         .ok_or_else(|| OrgError::NotAUrl(input.to_string()))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(host) => {}
-        _ => return Err(OrgError::NotHttps(input.to_string())),
+    if url.scheme() == "http" && !is_loopback(host) {
+        return Err(OrgError::NotHttps(input.to_string()));
+    }
+    if url.port() == Some(0) {
+        return Err(OrgError::NotAUrl(input.to_string()));
     }
     let has_extra = (url.path() != "/" && !url.path().is_empty())
         || url.query().is_some()
@@ -216,11 +220,18 @@ pub fn parse_site(input: &str) -> Result<Option<String>, OrgError> {
     if trimmed.is_empty() || trimmed == "/" {
         return Ok(None);
     }
+    // Plain path segments only: nothing that could change the host or be normalised away.
     let valid = trimmed.starts_with('/')
-        && !trimmed.starts_with("//")
-        && !trimmed
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '\\'));
+        && trimmed.trim_end_matches('/')[1..]
+            .split('/')
+            .all(|segment| {
+                !segment.is_empty()
+                    && segment != "."
+                    && segment != ".."
+                    && segment
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+            });
     if !valid {
         return Err(OrgError::BadSite(input.to_string()));
     }
@@ -282,6 +293,14 @@ mod tests {
             Err(OrgError::ExtraParts(_))
         ));
         assert!(matches!(parse_login_url(""), Err(OrgError::Empty(_))));
+        assert!(matches!(
+            parse_login_url("file:///etc/passwd"),
+            Err(OrgError::NotHttps(_))
+        ));
+        assert!(matches!(
+            parse_login_url("https://login.salesforce.com:0"),
+            Err(OrgError::NotAUrl(_))
+        ));
     }
 
     #[test]
@@ -294,6 +313,11 @@ mod tests {
         assert!(parse_site("/a b").is_err());
         assert!(parse_site("/a?x=1").is_err());
         assert!(parse_site("//evil.example").is_err());
+        assert!(parse_site("@127.0.0.1:9").is_err());
+        assert!(parse_site(".evil.com").is_err());
+        assert!(parse_site("/..").is_err());
+        assert!(parse_site("/a/./b").is_err());
+        assert!(parse_site("/a%2e").is_err());
     }
 
     #[test]

@@ -33,14 +33,14 @@ pub enum ConfigError {
         reason: String,
     },
     /// Reading or writing failed.
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}: {cause}")]
     Io {
         /// What we were doing.
         action: &'static str,
         /// Which path.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (not a `source`, so `{:#}` doesn't print it twice).
+        cause: std::io::Error,
     },
 }
 
@@ -64,10 +64,10 @@ pub fn config_dir() -> Result<PathBuf, ConfigError> {
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError {
     let path = path.to_path_buf();
-    move |source| ConfigError::Io {
+    move |cause| ConfigError::Io {
         action,
         path,
-        source,
+        cause,
     }
 }
 
@@ -99,9 +99,18 @@ fn parse(text: &str) -> Result<Vec<Org>, String> {
     }
     let mut names = std::collections::HashSet::new();
     let mut ids = std::collections::HashSet::new();
-    for o in &file.orgs {
+    let mut orgs = file.orgs;
+    for o in &mut orgs {
         org::validate_name(&o.name).map_err(|e| e.to_string())?;
-        org::parse_login_url(&o.login_url).map_err(|e| format!("org {}: {e}", o.name))?;
+        // Hand edits are normalised or refused: these strings build the URL secrets go to.
+        o.login_url =
+            org::parse_login_url(&o.login_url).map_err(|e| format!("org {}: {e}", o.name))?;
+        o.site = match &o.site {
+            Some(site) => org::parse_site(site).map_err(|e| format!("org {}: {e}", o.name))?,
+            None => None,
+        };
+    }
+    for o in &orgs {
         if !names.insert(o.name.as_str()) {
             return Err(format!("the org name {:?} appears twice", o.name));
         }
@@ -109,11 +118,15 @@ fn parse(text: &str) -> Result<Vec<Org>, String> {
             return Err(format!("the org id {} appears twice", o.id));
         }
     }
-    Ok(file.orgs)
+    Ok(orgs)
 }
 
-/// Creates the config dir with mode 0700 (and tightens an existing one).
+/// Creates the config dir with mode 0700. An existing dir keeps its mode: it may be one the
+/// user chose with `SFKEY_CONFIG_DIR`, such as a shared folder; only the files are 0600.
 pub fn ensure_dir(dir: &Path) -> Result<(), ConfigError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
     fs::create_dir_all(dir).map_err(io_err("cannot create", dir))?;
     restrict(dir, 0o700).map_err(io_err("cannot set permissions on", dir))
 }
@@ -140,7 +153,7 @@ pub fn save(dir: &Path, orgs: &[Org]) -> Result<(), ConfigError> {
     let text = toml::to_string_pretty(&file).map_err(|e| ConfigError::Io {
         action: "cannot encode",
         path: path.clone(),
-        source: std::io::Error::other(e.to_string()),
+        cause: std::io::Error::other(e.to_string()),
     })?;
     let tmp = dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()));
     let written = write_private(&tmp, text.as_bytes())
@@ -232,6 +245,35 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains(ORGS_FILE), "{err}");
         assert!(err.contains("will not overwrite"), "{err}");
+    }
+
+    #[test]
+    fn a_hand_edited_site_cannot_redirect_secrets() {
+        let mut o = org("prod");
+        o.site = Some("@127.0.0.1:18766".into());
+        let text = toml::to_string(&OrgsFile {
+            version: 1,
+            orgs: vec![o],
+        })
+        .unwrap_or_default();
+        assert!(parse(&text).is_err_and(|e| e.contains("invalid site path")));
+    }
+
+    #[test]
+    fn hand_edits_are_normalised() {
+        let mut o = org("prod");
+        o.login_url = "https://Login.Salesforce.com/".into();
+        o.site = Some("/partners/".into());
+        let text = toml::to_string(&OrgsFile {
+            version: 1,
+            orgs: vec![o],
+        })
+        .unwrap_or_default();
+        let orgs = parse(&text).unwrap_or_default();
+        assert_eq!(
+            orgs[0].token_url(),
+            "https://login.salesforce.com/partners/services/oauth2/token"
+        );
     }
 
     #[test]
