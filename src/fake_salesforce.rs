@@ -43,6 +43,13 @@ pub enum Behaviour {
     Maintenance,
     /// HTTP 200, `application/json`, a body that is not JSON.
     Garbage,
+    /// Reads the request, then closes the connection without answering.
+    Hangup,
+    /// A hybrid-app answer: Lightning and Visualforce session ids, a CSRF token, and two
+    /// `Set-Cookie` headers with another header between them.
+    Hybrid,
+    /// HTTP 200 with a new `refresh_token` but no `access_token`.
+    RefreshTokenOnly,
 }
 
 /// A refresh token the fake accepts and what it does with it.
@@ -238,7 +245,9 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
         let close = request
             .header("connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        let reply = answer(&request, shared);
+        let Some(reply) = answer(&request, shared) else {
+            break;
+        };
         if writer
             .write_all(&reply)
             .and_then(|()| writer.flush())
@@ -290,18 +299,25 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<RecordedRequest>
     }))
 }
 
-fn answer(request: &RecordedRequest, shared: &Shared) -> Vec<u8> {
+/// The bytes to send back; `None` hangs up.
+fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
     shared.state().requests.push(request.clone());
     let gzip = request
         .header("accept-encoding")
         .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
     if request.method != "POST" || !request.path.ends_with("/services/oauth2/token") {
-        return html(404, "Not Found", "URL No Longer Exists");
+        return Some(html(404, "Not Found", "URL No Longer Exists"));
     }
+    let mut cookies = false;
     let (status, body) = match decide(request, shared) {
-        Decision::Token(fields, delay) => {
+        Decision::Token(fields, hybrid, delay) => {
             thread::sleep(delay);
+            cookies = hybrid;
             (200, fields)
+        }
+        Decision::Hangup(delay) => {
+            thread::sleep(delay);
+            return None;
         }
         Decision::Error(status, error, description, delay) => {
             thread::sleep(delay);
@@ -310,18 +326,24 @@ fn answer(request: &RecordedRequest, shared: &Shared) -> Vec<u8> {
         }
         Decision::Maintenance(delay) => {
             thread::sleep(delay);
-            return html(503, "Service Unavailable", "We are down for maintenance.");
+            return Some(html(
+                503,
+                "Service Unavailable",
+                "We are down for maintenance.",
+            ));
         }
         Decision::Garbage(delay) => {
             thread::sleep(delay);
             (200, "{\"access_token\": \"00D5g0<html>oops".to_string())
         }
     };
-    json_reply(status, &body, gzip)
+    Some(json_reply(status, &body, gzip, cookies))
 }
 
 enum Decision {
-    Token(String, Duration),
+    /// Fields, whether it is a hybrid answer, delay.
+    Token(String, bool, Duration),
+    Hangup(Duration),
     Error(u16, String, String, Duration),
     Maintenance(Duration),
     Garbage(Duration),
@@ -373,8 +395,13 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
         } => Decision::Error(*status, error.clone(), description.clone(), delay),
         Behaviour::Maintenance => Decision::Maintenance(delay),
         Behaviour::Garbage => Decision::Garbage(delay),
-        Behaviour::Ok | Behaviour::Rotate => {
-            let rotated = (grant.behaviour == Behaviour::Rotate).then(|| {
+        Behaviour::Hangup => Decision::Hangup(delay),
+        Behaviour::Ok | Behaviour::Rotate | Behaviour::Hybrid | Behaviour::RefreshTokenOnly => {
+            let rotates = matches!(
+                grant.behaviour,
+                Behaviour::Rotate | Behaviour::RefreshTokenOnly
+            );
+            let rotated = rotates.then(|| {
                 let new_token = format!("{ROTATED_REFRESH_PREFIX}{}", random_hex(24));
                 // The old token dies at once, as with Salesforce's rotation.
                 state.grants.remove(&refresh_token);
@@ -382,16 +409,19 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
                 state.issued.push(new_token.clone());
                 new_token
             });
-            let access_token = format!("{ACCESS_TOKEN_PREFIX}{}", random_hex(48));
-            state.issued.push(access_token.clone());
+            let access_token = (grant.behaviour != Behaviour::RefreshTokenOnly)
+                .then(|| format!("{ACCESS_TOKEN_PREFIX}{}", random_hex(48)));
+            state.issued.extend(access_token.clone());
             drop(state);
+            let hybrid = grant.behaviour == Behaviour::Hybrid;
             let fields = token_fields(
                 &shared.base_url,
-                &access_token,
+                access_token.as_deref(),
                 rotated.as_deref(),
                 grant.client_secret.as_deref().unwrap_or(""),
+                hybrid,
             );
-            Decision::Token(fields, delay)
+            Decision::Token(fields, hybrid, delay)
         }
     }
 }
@@ -399,9 +429,10 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
 /// The seed's sample answer, with real values and a real signature.
 fn token_fields(
     base_url: &str,
-    access_token: &str,
+    access_token: Option<&str>,
     refresh_token: Option<&str>,
     secret: &str,
+    hybrid: bool,
 ) -> String {
     let issued_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -415,7 +446,9 @@ fn token_fields(
     let mut put = |k: &str, v: &str| {
         fields.insert(k.into(), serde_json::Value::String(v.into()));
     };
-    put("access_token", access_token);
+    if let Some(at) = access_token {
+        put("access_token", at);
+    }
     if let Some(rt) = refresh_token {
         put("refresh_token", rt);
     }
@@ -426,6 +459,18 @@ fn token_fields(
     put("id", &id);
     put("token_type", "Bearer");
     put("issued_at", &issued_at);
+    if hybrid {
+        put("lightning_domain", "acme.lightning.force.com");
+        put(
+            "lightning_sid",
+            &format!("{ACCESS_TOKEN_PREFIX}lsid{}", random_hex(16)),
+        );
+        put(
+            "visualforce_sid",
+            &format!("{ACCESS_TOKEN_PREFIX}vsid{}", random_hex(16)),
+        );
+        put("csrf_token", &format!("FAKE!ARcsrf{}", random_hex(16)));
+    }
     serde_json::Value::Object(fields).to_string()
 }
 
@@ -462,7 +507,7 @@ fn random_hex(bytes: usize) -> String {
 }
 
 /// Salesforce's token answer headers, in the seed's order; gzip and chunked like the real thing.
-fn json_reply(status: u16, body: &str, gzip: bool) -> Vec<u8> {
+fn json_reply(status: u16, body: &str, gzip: bool, cookies: bool) -> Vec<u8> {
     let reason = if status == 200 { "OK" } else { "Bad Request" };
     let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
     let headers = [
@@ -484,6 +529,12 @@ fn json_reply(status: u16, body: &str, gzip: bool) -> Vec<u8> {
     ];
     for (k, v) in headers {
         out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+        if cookies && k == "Date" {
+            out.extend_from_slice(b"Set-Cookie: BrowserId=fakeA; Path=/; Secure\r\n");
+        }
+    }
+    if cookies {
+        out.extend_from_slice(b"Set-Cookie: CookieConsentPolicy=0:1; Path=/; Secure\r\n");
     }
     let payload = if gzip {
         out.extend_from_slice(b"Content-Encoding: gzip\r\n");

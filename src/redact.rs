@@ -1,6 +1,7 @@
 //! Masking secrets for display: tokens show their first characters, never the whole value.
 
-/// Token fields that are credentials and are masked until the user asks to see them.
+/// Token fields that are credentials and are masked until the user asks to see them; besides
+/// these, every `*_token` and `*_sid` field (hybrid apps get `lightning_sid`, `csrf_token`, ...).
 pub const SECRET_FIELDS: [&str; 3] = ["access_token", "refresh_token", "signature"];
 
 /// How many leading characters a masked value keeps (enough to tell tokens apart).
@@ -8,7 +9,7 @@ const VISIBLE: usize = 6;
 
 /// Whether a token field holds a secret.
 pub fn is_secret_field(name: &str) -> bool {
-    SECRET_FIELDS.contains(&name)
+    SECRET_FIELDS.contains(&name) || name.ends_with("_token") || name.ends_with("_sid")
 }
 
 /// `00D5g0••••••••`: the first 6 characters, then dots. Short values are all dots, so a
@@ -24,6 +25,32 @@ pub fn mask(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hybrid_session_ids_and_every_token_are_secret() {
+        for name in [
+            "access_token",
+            "refresh_token",
+            "signature",
+            "id_token",
+            "csrf_token",
+            "lightning_sid",
+            "visualforce_sid",
+            "content_sid",
+        ] {
+            assert!(is_secret_field(name), "{name}");
+        }
+        for name in [
+            "token_type",
+            "instance_url",
+            "id",
+            "issued_at",
+            "scope",
+            "lightning_domain",
+        ] {
+            assert!(!is_secret_field(name), "{name}");
+        }
+    }
 
     #[test]
     fn long_values_keep_a_prefix_short_ones_keep_nothing() {

@@ -120,6 +120,19 @@ pub async fn refresh_with(
         refresh_token: &secrets.refresh_token,
     };
     let result = refresh_access_token(client, &request).await;
+    if let Err(TokenError::NoAccessToken {
+        rotated_refresh_token: Some(new_refresh),
+        ..
+    }) = &result
+    {
+        // No usable token, but the old refresh token is dead all the same: keep the new one.
+        let (id, new_refresh) = (org.id.clone(), new_refresh.clone());
+        blocking(store, move |s| {
+            s.set_secret(&id, SecretKind::RefreshToken, &new_refresh)
+        })
+        .await
+        .map_err(RefreshError::RotationNotSaved)?;
+    }
     match result {
         Ok(success) => store_success(store, org, success).await,
         Err(err) => {

@@ -4,6 +4,8 @@
 mod common;
 
 use common::{TestEnv, assert_fails_with, assert_success, stderr, stdout};
+use std::time::Duration;
+
 use sfkey::fake_salesforce::{ACCESS_TOKEN_PREFIX, Behaviour};
 use sfkey::store::{KeyringStore, SecretKind, SecretStore};
 
@@ -458,4 +460,52 @@ fn edit_renames_keeping_secrets_and_replaces_secrets_from_stdin() {
     assert_eq!(last.field("client_secret"), None);
     assert_eq!(last.path, "/services/oauth2/token");
     env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn hybrid_session_ids_are_masked_and_repeated_headers_kept() {
+    let mut env = TestEnv::new("cli-hybrid");
+    env.add_org("hybrid", true, |g| g.with(Behaviour::Hybrid));
+    let out = env.run(&["refresh", "hybrid"], "");
+    assert_success(&out);
+    let text = stdout(&out);
+    for field in ["lightning_sid", "visualforce_sid", "csrf_token", "id_token"] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("\"{field}\"")))
+            .unwrap_or_else(|| panic!("{field} missing:\n{text}"));
+        assert!(line.contains("••••••••"), "{field} not masked: {line}");
+    }
+    assert!(
+        !text.contains("FAKE!AR"),
+        "a session id is printed whole:\n{text}"
+    );
+    assert!(
+        text.contains("\"lightning_domain\": \"acme.lightning.force.com\""),
+        "{text}"
+    );
+    assert!(text.contains("set-cookie: BrowserId=fakeA"), "{text}");
+    assert!(
+        text.contains("set-cookie: CookieConsentPolicy=0:1"),
+        "{text}"
+    );
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn a_timeout_is_named_and_flagged_as_maybe_spent() {
+    let mut env = TestEnv::new("cli-timeout");
+    let (_, refresh) = env.add_org("slow", true, |g| g.delayed(Duration::from_secs(3)));
+    let mut cmd = env.cmd(&["refresh", "slow"]);
+    cmd.env("SFKEY_HTTP_TIMEOUT", "1");
+    let out = cmd.output().unwrap();
+    let err = assert_fails_with(&out, "no answer in time");
+    assert!(err.contains("may have reached Salesforce"), "{err}");
+    let last = env.store().find("slow").unwrap().last_refresh.unwrap();
+    assert_eq!(last.status, "timeout");
+    assert!(env.server.is_live(&refresh));
+
+    let mut cmd = env.cmd(&["refresh", "slow"]);
+    cmd.env("SFKEY_HTTP_TIMEOUT", "soon");
+    assert_fails_with(&cmd.output().unwrap(), "SFKEY_HTTP_TIMEOUT");
 }

@@ -426,3 +426,49 @@ fn a_slow_answer_is_waited_for() {
     assert!(done.success.exchange.latency >= Duration::from_millis(300));
     assert!(store.find("slow").unwrap().last_refresh.unwrap().latency_ms >= 300);
 }
+
+#[test]
+fn a_hangup_after_the_request_is_flagged_as_maybe_spent() {
+    let mut env = TestEnv::new("refresh-hangup");
+    let (store, org, refresh) = add(&mut env, "hangup", None, true, |g| {
+        g.with(Behaviour::Hangup)
+    });
+    let err = runtime()
+        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
+        .unwrap_err();
+    let RefreshError::Token(TokenError::Transport(t)) = &err else {
+        panic!("expected a transport error, got {err}");
+    };
+    assert!(t.outcome_unknown, "{t}");
+    assert!(
+        err.to_string().contains("may have reached Salesforce"),
+        "{err}"
+    );
+    assert_eq!(env.server.requests().len(), 1);
+    assert_eq!(
+        stored(&store, &org, SecretKind::RefreshToken),
+        Some(refresh)
+    );
+}
+
+#[test]
+fn a_rotated_refresh_token_is_kept_even_without_an_access_token() {
+    let mut env = TestEnv::new("refresh-rt-only");
+    let (store, org, first) = add(&mut env, "rtonly", None, true, |g| {
+        g.with(Behaviour::RefreshTokenOnly)
+    });
+    let err = runtime()
+        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
+        .unwrap_err();
+    assert!(
+        matches!(err.token_error(), Some(TokenError::NoAccessToken { .. })),
+        "{err}"
+    );
+    let now = stored(&store, &org, SecretKind::RefreshToken).unwrap();
+    assert_ne!(now, first);
+    assert!(
+        env.server.is_live(&now),
+        "the stored refresh token must be the live one"
+    );
+    env.assert_no_secrets_on_disk();
+}

@@ -139,6 +139,8 @@ pub enum TokenError {
     NoAccessToken {
         /// Status and headers.
         exchange: HttpExchange,
+        /// A `refresh_token` the answer carried anyway; it must still be saved.
+        rotated_refresh_token: Option<secrecy::SecretString>,
     },
     /// The body is over the size cap, compressed or decoded.
     TooLarge {
@@ -163,7 +165,7 @@ impl TokenError {
             | Self::Redirect { exchange, .. }
             | Self::NotATokenAnswer { exchange, .. }
             | Self::InvalidJson { exchange, .. }
-            | Self::NoAccessToken { exchange }
+            | Self::NoAccessToken { exchange, .. }
             | Self::TooLarge { exchange }
             | Self::BadEncoding { exchange, .. } => Some(exchange),
         }
@@ -200,9 +202,16 @@ impl TokenError {
             Self::Redirect { .. } => Some(
                 "the login URL probably points at the wrong host; use the My Domain URL the redirect names",
             ),
-            Self::NotATokenAnswer { .. } => Some(
-                "this is not Salesforce's token endpoint answering, or Salesforce is down for maintenance; check the login URL and site, or try again later",
-            ),
+            Self::NotATokenAnswer { exchange, .. }
+                if exchange.media_type().is_some_and(|t| t.contains("html")) =>
+            {
+                Some(
+                    "this is not Salesforce's token endpoint answering, or Salesforce is down for maintenance; check the login URL and site, or try again later",
+                )
+            }
+            Self::NotATokenAnswer { .. } => {
+                Some("this is not a token answer; check the login URL and site path")
+            }
             _ => None,
         }
     }
@@ -251,7 +260,7 @@ impl fmt::Display for TokenError {
                 "the answer (HTTP {}) says it is JSON but is not valid JSON: {detail}",
                 exchange.status
             )?,
-            Self::NoAccessToken { exchange } => write!(
+            Self::NoAccessToken { exchange, .. } => write!(
                 f,
                 "the answer (HTTP {}) is JSON but has no access_token",
                 exchange.status

@@ -219,7 +219,8 @@ pub async fn post_form(
         .form(form)
         .send()
         .await
-        .map_err(|e| TokenError::Transport(TransportError::from_reqwest(&e, false)))?;
+        // Anything but a failure to connect may come after Salesforce got the request.
+        .map_err(|e| TokenError::Transport(TransportError::from_reqwest(&e, !e.is_connect())))?;
     let mut exchange = HttpExchange {
         status: response.status().as_u16(),
         reason: response
@@ -303,7 +304,12 @@ pub fn parse_token_answer(exchange: HttpExchange, body: &[u8]) -> Result<TokenSu
                     body,
                 })
             } else {
-                Err(TokenError::NoAccessToken { exchange })
+                // A rotation may still have happened: keep the new refresh token for the caller.
+                let rotated_refresh_token = token.refresh_token();
+                Err(TokenError::NoAccessToken {
+                    exchange,
+                    rotated_refresh_token,
+                })
             }
         }
         (_, Some(fields)) if fields.get("error").is_some_and(Value::is_string) => {
@@ -409,6 +415,19 @@ mod tests {
         let err = parse_token_answer(exchange(200, "application/json"), b"{\"scope\":\"api\"}")
             .unwrap_err();
         assert!(matches!(err, TokenError::NoAccessToken { .. }), "{err}");
+        let err = parse_token_answer(
+            exchange(200, "application/json"),
+            b"{\"refresh_token\":\"5Aep861new\"}",
+        )
+        .unwrap_err();
+        let TokenError::NoAccessToken {
+            rotated_refresh_token: Some(rt),
+            ..
+        } = err
+        else {
+            panic!("the rotated refresh token must be kept");
+        };
+        assert_eq!(rt.expose_secret(), "5Aep861new");
     }
 
     #[test]
