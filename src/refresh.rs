@@ -7,7 +7,7 @@ use crate::humanize::now_ms;
 
 use crate::org::{LastRefresh, Org};
 use crate::salesforce::{RefreshRequest, TokenError, TokenSuccess, refresh_access_token};
-use crate::store::{SecretKind, Store, StoreError};
+use crate::store::{OrgLock, SecretKind, Store, StoreError};
 
 /// A successful refresh of a saved org.
 #[derive(Debug)]
@@ -76,8 +76,27 @@ pub struct OrgSecrets {
     pub refresh_token: SecretString,
 }
 
-/// Reads the client secret and refresh token of an org (on a blocking thread).
-pub async fn load_secrets(store: &Store, org: &Org) -> Result<OrgSecrets, RefreshError> {
+/// Takes the org's lock (on a blocking thread, waiting if another refresh holds it) and
+/// re-reads the org, which may have been edited while we waited.
+pub async fn lock_org(
+    store: &Store,
+    org: &Org,
+    waiting: impl FnOnce() + Send + 'static,
+) -> Result<(OrgLock, Org), RefreshError> {
+    let id = org.id.clone();
+    Ok(blocking(store, move |s| {
+        let lock = s.lock_org(&id, waiting)?;
+        Ok((lock, s.org_by_id(&id)?))
+    })
+    .await?)
+}
+
+/// Reads the client secret and refresh token of a locked org (on a blocking thread).
+pub async fn load_secrets(
+    store: &Store,
+    org: &Org,
+    _lock: &OrgLock,
+) -> Result<OrgSecrets, RefreshError> {
     let id = org.id.clone();
     let (client_secret, refresh_token) = blocking(store, move |s| {
         Ok((
@@ -94,23 +113,26 @@ pub async fn load_secrets(store: &Store, org: &Org) -> Result<OrgSecrets, Refres
     })
 }
 
-/// Runs the refresh-token grant for a saved org and stores what it yields.
+/// Runs the refresh-token grant for a saved org and stores what it yields; waits for any
+/// other refresh of the same org to finish first.
 pub async fn refresh_org(
     store: &Store,
     client: &reqwest::Client,
     org: &Org,
 ) -> Result<Refreshed, RefreshError> {
-    let secrets = load_secrets(store, org).await?;
-    refresh_with(store, client, org, &secrets).await
+    let (lock, org) = lock_org(store, org, || {}).await?;
+    let secrets = load_secrets(store, &org, &lock).await?;
+    refresh_with(store, client, &org, &secrets, &lock).await
 }
 
-/// [`refresh_org`] with secrets already loaded, so callers can overlap loading them with other
-/// start-up work (building the HTTP client).
+/// [`refresh_org`] with the lock taken and secrets loaded, so callers can overlap loading them
+/// with other start-up work (building the HTTP client).
 pub async fn refresh_with(
     store: &Store,
     client: &reqwest::Client,
     org: &Org,
     secrets: &OrgSecrets,
+    _lock: &OrgLock,
 ) -> Result<Refreshed, RefreshError> {
     let token_url = org.token_url();
     let request = RefreshRequest {

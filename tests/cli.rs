@@ -509,3 +509,40 @@ fn a_timeout_is_named_and_flagged_as_maybe_spent() {
     cmd.env("SFKEY_HTTP_TIMEOUT", "soon");
     assert_fails_with(&cmd.output().unwrap(), "SFKEY_HTTP_TIMEOUT");
 }
+
+#[test]
+fn concurrent_refreshes_of_a_rotating_org_never_spend_the_same_token() {
+    let mut env = TestEnv::new("cli-concurrent");
+    let (_, first) = env.add_org("rot", true, |g| {
+        g.with(Behaviour::Rotate)
+            .delayed(Duration::from_millis(300))
+    });
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            env.cmd(&["refresh", "rot"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_success(&out);
+    }
+    let sent: Vec<String> = env
+        .server
+        .requests()
+        .iter()
+        .filter_map(|r| r.field("refresh_token").map(str::to_string))
+        .collect();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[0], first);
+    let mut unique = sent.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 3, "a refresh token was sent twice: {sent:?}");
+    // The stored token is the one Salesforce considers live.
+    assert_success(&env.run(&["token", "rot", "--refresh"], ""));
+    env.assert_no_secrets_on_disk();
+}

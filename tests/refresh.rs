@@ -11,7 +11,7 @@ use sfkey::fake_salesforce::{Behaviour, Grant, ROTATED_REFRESH_PREFIX};
 use sfkey::org::Org;
 use sfkey::refresh::{RefreshError, refresh_org};
 use sfkey::salesforce::{TokenError, TransportKind, http_client};
-use sfkey::store::{NewSecrets, SecretKind, Store};
+use sfkey::store::{NewSecrets, SecretChanges, SecretKind, Store};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -391,14 +391,18 @@ fn invalid_json_is_reported_without_the_body() {
 #[test]
 fn a_refused_connection_is_named_and_not_marked_as_maybe_sent() {
     let mut env = TestEnv::new("refresh-refused");
-    let (store, mut org, refresh) = add(&mut env, "nobody", None, true, |g| g.with(Behaviour::Ok));
+    let (store, _, refresh) = add(&mut env, "nobody", None, true, |g| g.with(Behaviour::Ok));
     // A port that was just free: nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    org.login_url = format!("http://127.0.0.1:{port}");
+    let org = store
+        .edit("nobody", SecretChanges::default(), |o| {
+            o.login_url = format!("http://127.0.0.1:{port}")
+        })
+        .unwrap();
     let err = runtime()
         .block_on(refresh_org(&store, &http_client().unwrap(), &org))
         .unwrap_err();

@@ -8,7 +8,7 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::org::Org;
-use crate::refresh::{RefreshError, Refreshed, load_secrets, refresh_with};
+use crate::refresh::{RefreshError, Refreshed, load_secrets, lock_org, refresh_with};
 use crate::salesforce::{HttpExchange, TokenError, http_client_for};
 use crate::store::{SecretKind, Store};
 
@@ -74,14 +74,31 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn run_refresh(store: &Store, org: &Org) -> anyhow::Result<Result<Refreshed, RefreshError>> {
+    let name = org.name.clone();
     runtime()?.block_on(async {
-        // Building the client (TLS roots) and reading the keyring overlap.
+        // Building the client (TLS roots) overlaps with the lock and the keyring reads.
         let url = org.token_url();
         let client = tokio::task::spawn_blocking(move || http_client_for(&url));
-        let (client, secrets) = tokio::join!(client, load_secrets(store, org));
+        let locked = async {
+            let (lock, org) = lock_org(store, org, move || {
+                eprintln!("Waiting for another sfkey to finish refreshing {name}...");
+            })
+            .await?;
+            let secrets = load_secrets(store, &org, &lock).await?;
+            Ok::<_, RefreshError>((lock, org, secrets))
+        };
+        let (client, locked) = tokio::join!(client, locked);
         let client = client.context("the HTTP client task failed")??;
-        Ok(match secrets {
-            Ok(secrets) => refresh_with(store, &client, org, &secrets).await,
+        Ok(match locked {
+            Ok((lock, now, secrets)) => {
+                // Edited while we waited for the lock: the client may need TLS roots now.
+                let client = if now.login_url == org.login_url {
+                    client
+                } else {
+                    http_client_for(&now.token_url())?
+                };
+                refresh_with(store, &client, &now, &secrets, &lock).await
+            }
             Err(e) => Err(e),
         })
     })

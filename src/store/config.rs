@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::org::{self, Org};
+use crate::org::{self, Org, OrgId};
 
 /// The environment variable that overrides where sfkey keeps its files.
 pub const CONFIG_DIR_ENV: &str = "SFKEY_CONFIG_DIR";
@@ -187,18 +187,56 @@ impl ConfigLock {
     /// Waits for and takes the lock (released when dropped, or when the process dies).
     pub fn acquire(dir: &Path) -> Result<Self, ConfigError> {
         ensure_dir(dir)?;
+        let file = open_lock_file(&dir.join(LOCK_FILE))?;
         let path = dir.join(LOCK_FILE);
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(&path).map_err(io_err("cannot open", &path))?;
         file.lock().map_err(io_err("cannot lock", &path))?;
         Ok(Self { _file: file })
     }
+}
+
+/// An exclusive lock on one org, across processes: held from reading its refresh token until
+/// a rotated one is stored, so two refreshes never spend the same token.
+pub struct OrgLock {
+    _file: File,
+}
+
+impl OrgLock {
+    /// Takes the lock; when another process holds it, calls `waiting` once and then waits.
+    pub fn acquire(dir: &Path, id: &OrgId, waiting: impl FnOnce()) -> Result<Self, ConfigError> {
+        let path = org_lock_path(dir, id);
+        let locks = path.parent().unwrap_or(dir);
+        ensure_dir(dir)?;
+        if !locks.is_dir() {
+            fs::create_dir_all(locks).map_err(io_err("cannot create", locks))?;
+            restrict(locks, 0o700).map_err(io_err("cannot set permissions on", locks))?;
+        }
+        let file = open_lock_file(&path)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                waiting();
+                file.lock().map_err(io_err("cannot lock", &path))?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err("cannot lock", &path)(e)),
+        }
+        Ok(Self { _file: file })
+    }
+}
+
+/// Where an org's lock file lives.
+pub fn org_lock_path(dir: &Path, id: &OrgId) -> PathBuf {
+    dir.join("locks").join(format!("{id}.lock"))
+}
+
+fn open_lock_file(path: &Path) -> Result<File, ConfigError> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(io_err("cannot open", path))
 }
 
 #[cfg(test)]

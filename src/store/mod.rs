@@ -11,7 +11,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use crate::org::{Org, OrgId};
-pub use config::ConfigError;
+pub use config::{ConfigError, OrgLock};
 pub use secrets::{KeyringStore, MemoryStore, SecretError, SecretKind, SecretStore};
 
 /// What can go wrong when reading or changing the saved orgs.
@@ -81,6 +81,24 @@ impl Store {
         Ok(config::load(&self.dir)?)
     }
 
+    /// Locks one org against concurrent refreshes and edits, in this and other processes;
+    /// `waiting` is called if another holds it.
+    pub fn lock_org(&self, id: &OrgId, waiting: impl FnOnce()) -> Result<OrgLock, StoreError> {
+        Ok(OrgLock::acquire(&self.dir, id, waiting)?)
+    }
+
+    /// The org with this id, as saved now (it may have been renamed or edited meanwhile).
+    pub fn org_by_id(&self, id: &OrgId) -> Result<Org, StoreError> {
+        let orgs = self.orgs()?;
+        orgs.iter()
+            .find(|o| &o.id == id)
+            .cloned()
+            .ok_or_else(|| StoreError::UnknownOrg {
+                name: id.to_string(),
+                known: "It was removed meanwhile.".into(),
+            })
+    }
+
     /// The org with this name.
     pub fn find(&self, name: &str) -> Result<Org, StoreError> {
         let orgs = self.orgs()?;
@@ -121,6 +139,8 @@ impl Store {
 
     /// Removes an org and its keyring entries; if the keyring fails, the org stays so it can be retried.
     pub fn remove(&self, name: &str) -> Result<Org, StoreError> {
+        // Org lock before config lock, in that order everywhere: no refresh is mid-way.
+        let _org_lock = self.lock_org(&self.find(name)?.id, || {})?;
         let _lock = config::ConfigLock::acquire(&self.dir)?;
         let mut orgs = config::load(&self.dir)?;
         let org = find_in(&orgs, name)?.clone();
@@ -129,6 +149,7 @@ impl Store {
         }
         orgs.retain(|o| o.id != org.id);
         config::save(&self.dir, &orgs)?;
+        let _ = std::fs::remove_file(config::org_lock_path(&self.dir, &org.id));
         Ok(org)
     }
 
@@ -141,6 +162,7 @@ impl Store {
         secrets: SecretChanges,
         change: impl FnOnce(&mut Org),
     ) -> Result<Org, StoreError> {
+        let _org_lock = self.lock_org(&self.find(name)?.id, || {})?;
         let _lock = config::ConfigLock::acquire(&self.dir)?;
         let mut orgs = config::load(&self.dir)?;
         let index = orgs
