@@ -13,7 +13,7 @@ fi
 command -v curl >/dev/null || { echo "bench: curl is missing (apt-get install curl)" >&2; exit 1; }
 
 cargo build --release --quiet
-bin=target/release/sfkey
+bin="${CARGO_TARGET_DIR:-target}/release/sfkey"
 work=$(mktemp -d)
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
