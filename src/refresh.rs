@@ -232,3 +232,92 @@ async fn store_success(
         rotated,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::{Arc, Mutex};
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::fake_salesforce::{Behaviour, FakeSalesforce, Grant};
+    use crate::org::OrgId;
+    use crate::store::{MemoryStore, NewSecrets, SecretError, SecretStore, config};
+
+    /// Records, at each write, what else had already been saved.
+    struct Recording {
+        inner: MemoryStore,
+        dir: PathBuf,
+        log: Mutex<Vec<String>>,
+    }
+
+    impl SecretStore for Recording {
+        fn get(&self, org: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, SecretError> {
+            self.inner.get(org, kind)
+        }
+        fn set(
+            &self,
+            org: &OrgId,
+            kind: SecretKind,
+            value: &SecretString,
+        ) -> Result<(), SecretError> {
+            let access_saved = self.inner.get(org, SecretKind::AccessToken)?.is_some();
+            let metadata_saved = config::load(&self.dir)
+                .ok()
+                .and_then(|orgs| orgs.first().and_then(|o| o.last_refresh.clone()))
+                .is_some();
+            self.log.lock().unwrap().push(format!(
+                "{} access_saved={access_saved} metadata_saved={metadata_saved}",
+                kind.as_str()
+            ));
+            self.inner.set(org, kind, value)
+        }
+        fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError> {
+            self.inner.delete(org, kind)
+        }
+    }
+
+    #[test]
+    fn a_rotated_refresh_token_is_saved_before_anything_else() {
+        let server = FakeSalesforce::start().unwrap();
+        server.add_grant("rt-1", Grant::new("cid", None).with(Behaviour::Rotate));
+        let tmp = tempfile::tempdir().unwrap();
+        let recording = Arc::new(Recording {
+            inner: MemoryStore::new(),
+            dir: tmp.path().to_path_buf(),
+            log: Mutex::new(Vec::new()),
+        });
+        let store = Store::new(tmp.path(), recording.clone());
+        let org = store
+            .add(
+                Org::new("rot", server.url(), "cid"),
+                NewSecrets {
+                    client_secret: None,
+                    refresh_token: SecretString::from("rt-1"),
+                },
+            )
+            .unwrap();
+        recording.log.lock().unwrap().clear();
+
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = crate::salesforce::http_client().unwrap();
+        let done = rt.block_on(refresh_org(&store, &client, &org)).unwrap();
+        assert!(done.rotated);
+        let log = recording.log.lock().unwrap().clone();
+        assert_eq!(
+            log.first().map(String::as_str),
+            Some("refresh_token access_saved=false metadata_saved=false"),
+            "{log:?}"
+        );
+        assert!(log.iter().any(|l| l.starts_with("access_token")), "{log:?}");
+        let stored = store
+            .secret(&org.id, SecretKind::RefreshToken)
+            .unwrap()
+            .unwrap();
+        assert!(server.is_live(stored.expose_secret()));
+    }
+}

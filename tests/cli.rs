@@ -546,3 +546,65 @@ fn concurrent_refreshes_of_a_rotating_org_never_spend_the_same_token() {
     assert_success(&env.run(&["token", "rot", "--refresh"], ""));
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn without_sfkey_config_dir_orgs_live_in_the_platform_config_dir() {
+    let mut env = TestEnv::new("cli-default-dir");
+    let home = common::config_dir("cli-default-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let (_, refresh) = env.grant("3MVG9home", false, |g| g);
+    let url = env.server.url().to_string();
+    let mut cmd = env.cmd(&[
+        "add",
+        "home",
+        "--login-url",
+        &url,
+        "--client-id",
+        "3MVG9home",
+    ]);
+    cmd.env_remove("SFKEY_CONFIG_DIR")
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", &home);
+    let out = common::run_with_stdin(cmd, &format!("\n{refresh}\n"));
+    assert_success(&out);
+    let file = home.join(".config/sfkey/orgs.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("name = \"home\""), "{text}");
+    assert!(!text.contains(&refresh));
+    assert!(
+        !env.dir.exists(),
+        "SFKEY_CONFIG_DIR was not set, so its dir must stay unused"
+    );
+}
+
+#[test]
+fn a_keyring_that_never_answers_times_out_with_a_message() {
+    let env = TestEnv::new("cli-keyring-hang");
+    std::fs::create_dir_all(&env.dir).unwrap();
+    // A "bus" that accepts connections and never says a word.
+    let socket = env.dir.join("silent-bus");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let url = env.server.url().to_string();
+    let mut cmd = env.cmd(&["add", "prod", "--login-url", &url, "--client-id", "c"]);
+    cmd.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        format!("unix:path={}", socket.display()),
+    );
+    let started = std::time::Instant::now();
+    let out = common::run_with_stdin(cmd, "cs-TESTSECRET\nrt-TESTSECRET\n");
+    assert_fails_with(&out, "did not answer within 3 s");
+    // One timeout, not one per keyring call.
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    let out = env.run(&["list", "--json"], "");
+    assert_eq!(stdout(&out).trim(), "[]");
+}

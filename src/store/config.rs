@@ -271,6 +271,29 @@ mod tests {
         Ok(())
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn saves_replace_the_file_by_rename_and_a_failed_save_keeps_the_old_one() {
+        use std::os::unix::fs::MetadataExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        save(dir, &[org("prod")]).unwrap();
+        let path = dir.join(ORGS_FILE);
+        let inode = fs::metadata(&path).unwrap().ino();
+        save(dir, &[org("prod"), org("uat")]).unwrap();
+        assert_ne!(
+            fs::metadata(&path).unwrap().ino(),
+            inode,
+            "written in place"
+        );
+        let before = fs::read_to_string(&path).unwrap();
+        // A directory where the temp file goes makes the write fail half-way.
+        fs::create_dir(dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()))).unwrap();
+        assert!(save(dir, &[org("other")]).is_err());
+        assert_eq!(fs::read_to_string(&path).unwrap(), before);
+        assert_eq!(load(dir).unwrap().len(), 2);
+    }
+
     #[test]
     fn corrupt_file_is_reported_with_its_path() {
         let tmp = tempfile::tempdir().ok();

@@ -1,6 +1,7 @@
 //! Where secrets live: the [`SecretStore`] trait, the OS keyring behind it, and an in-memory store.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
@@ -118,6 +119,9 @@ pub struct KeyringStore {
     timeout: Duration,
     // Connected lazily, on the first call: listing orgs never touches the keyring.
     core: Arc<Mutex<Option<CoreStore>>>,
+    // Set after a call timed out: its thread still holds the connection, so later calls
+    // would only wait out the same timeout again.
+    hung: Arc<AtomicBool>,
 }
 
 impl KeyringStore {
@@ -132,6 +136,7 @@ impl KeyringStore {
             service: service.to_string(),
             timeout,
             core: Arc::new(Mutex::new(None)),
+            hung: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -139,6 +144,9 @@ impl KeyringStore {
         &self,
         op: impl FnOnce(&CoreStore) -> keyring_core::Result<T> + Send + 'static,
     ) -> Result<T, SecretError> {
+        if self.hung.load(Ordering::SeqCst) {
+            return Err(SecretError::Timeout(self.timeout.as_secs().max(1)));
+        }
         let core = Arc::clone(&self.core);
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
@@ -151,6 +159,7 @@ impl KeyringStore {
         match rx.recv_timeout(self.timeout) {
             Ok(result) => result,
             Err(mpsc::RecvTimeoutError::Timeout) => {
+                self.hung.store(true, Ordering::SeqCst);
                 Err(SecretError::Timeout(self.timeout.as_secs().max(1)))
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(SecretError::Other(
