@@ -508,7 +508,14 @@ fn random_hex(bytes: usize) -> String {
 
 /// Salesforce's token answer headers, in the seed's order; gzip and chunked like the real thing.
 fn json_reply(status: u16, body: &str, gzip: bool, cookies: bool) -> Vec<u8> {
-    let reason = if status == 200 { "OK" } else { "Bad Request" };
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        429 => "Too Many Requests",
+        _ => "Error",
+    };
     let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
     let headers = [
         ("Date", http_date(SystemTime::now())),

@@ -223,11 +223,13 @@ pub async fn post_form(
         .map_err(|e| TokenError::Transport(TransportError::from_reqwest(&e, !e.is_connect())))?;
     let mut exchange = HttpExchange {
         status: response.status().as_u16(),
+        // hyper keeps the server's own phrase only when it differs from the standard one.
         reason: response
-            .status()
-            .canonical_reason()
-            .unwrap_or_default()
-            .to_string(),
+            .extensions()
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
+            .or_else(|| response.status().canonical_reason().map(str::to_string))
+            .unwrap_or_default(),
         headers: response
             .headers()
             .iter()
