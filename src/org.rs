@@ -82,7 +82,8 @@ pub struct LastRefresh {
     pub http_status: Option<u16>,
     /// Round trip of the token request in milliseconds.
     pub latency_ms: u64,
-    /// Salesforce's `issued_at` (epoch milliseconds as a string) of the last token.
+    /// Salesforce's `issued_at` (epoch milliseconds as a string) of the access token now stored;
+    /// a failed refresh keeps the previous one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
 }
@@ -91,6 +92,17 @@ impl LastRefresh {
     /// Whether the last refresh succeeded.
     pub fn is_ok(&self) -> bool {
         self.status == "ok"
+    }
+
+    /// When the stored access token was issued, in epoch milliseconds. Salesforce sends
+    /// milliseconds although its docs say seconds, so small values are taken as seconds.
+    pub fn issued_at_ms(&self) -> Option<u64> {
+        let value: u64 = self.issued_at.as_deref()?.trim().parse().ok()?;
+        Some(if value >= 1_000_000_000_000 {
+            value
+        } else {
+            value * 1000
+        })
     }
 }
 
@@ -342,6 +354,22 @@ mod tests {
             org.token_url(),
             "https://acme.my.site.com/services/oauth2/token"
         );
+    }
+
+    #[test]
+    fn issued_at_is_read_as_milliseconds_even_when_sent_as_seconds() {
+        let mut last = LastRefresh {
+            at_ms: 0,
+            status: "ok".into(),
+            http_status: Some(200),
+            latency_ms: 1,
+            issued_at: Some("1700148885123".into()),
+        };
+        assert_eq!(last.issued_at_ms(), Some(1_700_148_885_123));
+        last.issued_at = Some("1700148885".into());
+        assert_eq!(last.issued_at_ms(), Some(1_700_148_885_000));
+        last.issued_at = Some("<timestamp>".into());
+        assert_eq!(last.issued_at_ms(), None);
     }
 
     #[test]

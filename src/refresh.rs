@@ -166,7 +166,8 @@ pub async fn refresh_with(
                     .exchange()
                     .map(|e| e.latency.as_millis() as u64)
                     .unwrap_or(0),
-                issued_at: None,
+                // The stored access token is still the one of the last success.
+                issued_at: org.last_refresh.as_ref().and_then(|l| l.issued_at.clone()),
             };
             let id = org.id.clone();
             // Best effort: the token error is what the user needs to see.

@@ -608,3 +608,33 @@ fn a_keyring_that_never_answers_times_out_with_a_message() {
     let out = env.run(&["list", "--json"], "");
     assert_eq!(stdout(&out).trim(), "[]");
 }
+
+#[test]
+fn max_age_refreshes_a_token_that_is_too_old() {
+    let mut env = TestEnv::new("cli-max-age");
+    env.add_org("prod", true, |g| g);
+    assert_success(&env.run(&["token", "prod"], ""));
+    assert_eq!(env.server.requests().len(), 1);
+    assert_success(&env.run(&["token", "prod", "--max-age", "1h"], ""));
+    assert_eq!(
+        env.server.requests().len(),
+        1,
+        "a fresh token is handed out as is"
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    let out = env.run(&["token", "prod", "--max-age", "1s"], "");
+    assert_success(&out);
+    assert_eq!(
+        env.server.requests().len(),
+        2,
+        "an old token is refreshed first"
+    );
+    assert_eq!(
+        stdout(&out).trim(),
+        env.server.issued_secrets().pop().unwrap()
+    );
+    let out = env.run(&["env", "prod", "--max-age", "soon"], "");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not a duration"), "{}", stderr(&out));
+    env.assert_no_secrets_on_disk();
+}

@@ -22,14 +22,42 @@ pub struct RefreshArgs {
     pub show_secrets: bool,
 }
 
+/// When `token`, `env` and `exec` refresh before handing the token out.
+#[derive(Debug, Args)]
+pub struct Freshness {
+    /// Refresh first even when a token is stored
+    #[arg(long)]
+    pub refresh: bool,
+    /// Refresh first when the stored token is older than this (e.g. 90m, 2h); Salesforce
+    /// sessions end after the org's session timeout, 2 hours by default
+    #[arg(long, value_name = "DURATION", value_parser = crate::humanize::parse_duration)]
+    pub max_age: Option<std::time::Duration>,
+}
+
+impl Freshness {
+    /// Whether a stored token of this org may be handed out without refreshing.
+    fn accepts(&self, org: &Org) -> bool {
+        if self.refresh {
+            return false;
+        }
+        let Some(max_age) = self.max_age else {
+            return true;
+        };
+        let issued = org.last_refresh.as_ref().and_then(|l| l.issued_at_ms());
+        issued.is_some_and(|at| {
+            crate::humanize::now_ms().saturating_sub(at) <= max_age.as_millis() as u64
+        })
+    }
+}
+
 /// Arguments of `sfkey token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// The org
     pub name: String,
-    /// Refresh first even when a token is stored
-    #[arg(long)]
-    pub refresh: bool,
+    /// When to refresh first
+    #[command(flatten)]
+    pub freshness: Freshness,
 }
 
 /// Arguments of `sfkey env`.
@@ -37,9 +65,9 @@ pub struct TokenArgs {
 pub struct EnvArgs {
     /// The org
     pub name: String,
-    /// Refresh first even when a token is stored
-    #[arg(long)]
-    pub refresh: bool,
+    /// When to refresh first
+    #[command(flatten)]
+    pub freshness: Freshness,
 }
 
 /// Arguments of `sfkey exec`.
@@ -47,9 +75,9 @@ pub struct EnvArgs {
 pub struct ExecArgs {
     /// The org
     pub name: String,
-    /// Refresh first even when a token is stored
-    #[arg(long)]
-    pub refresh: bool,
+    /// When to refresh first
+    #[command(flatten)]
+    pub freshness: Freshness,
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -172,8 +200,10 @@ fn print_failed_answer(out: &mut impl Write, err: &TokenError) -> std::io::Resul
 }
 
 /// The stored access token, or a fresh one when none is stored or `force`.
-fn access_token(store: &Store, org: &Org, force: bool) -> anyhow::Result<SecretString> {
-    if !force && let Some(token) = store.secret(&org.id, SecretKind::AccessToken)? {
+fn access_token(store: &Store, org: &Org, freshness: &Freshness) -> anyhow::Result<SecretString> {
+    if freshness.accepts(org)
+        && let Some(token) = store.secret(&org.id, SecretKind::AccessToken)?
+    {
         return Ok(token);
     }
     let done =
@@ -187,7 +217,7 @@ fn access_token(store: &Store, org: &Org, force: bool) -> anyhow::Result<SecretS
 /// `sfkey token`: the token alone on stdout, for `$(sfkey token prod)`.
 pub fn token(store: &Store, args: &TokenArgs) -> anyhow::Result<ExitCode> {
     let org = store.find(&args.name)?;
-    let token = access_token(store, &org, args.refresh)?;
+    let token = access_token(store, &org, &args.freshness)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", token.expose_secret())?;
     Ok(ExitCode::SUCCESS)
@@ -197,10 +227,10 @@ pub fn token(store: &Store, args: &TokenArgs) -> anyhow::Result<ExitCode> {
 fn variables(
     store: &Store,
     name: &str,
-    force: bool,
+    freshness: &Freshness,
 ) -> anyhow::Result<Vec<(&'static str, SecretString)>> {
     let org = store.find(name)?;
-    let token = access_token(store, &org, force)?;
+    let token = access_token(store, &org, freshness)?;
     // Re-read: a refresh just now may have filled the instance URL.
     let org = store.find(name)?;
     let mut vars = vec![("SF_ACCESS_TOKEN", token)];
@@ -217,7 +247,7 @@ fn shell_quote(value: &str) -> String {
 
 /// `sfkey env`: `export` lines for `eval "$(sfkey env prod)"`.
 pub fn env(store: &Store, args: &EnvArgs) -> anyhow::Result<ExitCode> {
-    let vars = variables(store, &args.name, args.refresh)?;
+    let vars = variables(store, &args.name, &args.freshness)?;
     let mut out = std::io::stdout().lock();
     for (name, value) in vars {
         writeln!(out, "export {name}={}", shell_quote(value.expose_secret()))?;
@@ -227,7 +257,7 @@ pub fn env(store: &Store, args: &EnvArgs) -> anyhow::Result<ExitCode> {
 
 /// `sfkey exec`: runs the command with the variables in its environment, never in its argv.
 pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
-    let vars = variables(store, &args.name, args.refresh)?;
+    let vars = variables(store, &args.name, &args.freshness)?;
     let (program, rest) = args
         .command
         .split_first()
