@@ -1,18 +1,23 @@
 //! A loopback HTTP server that answers like Salesforce's token endpoint: the seed's fields and
 //! headers, gzip-compressed and chunked, with rotation and every error on demand. It backs the
-//! integration tests, the benchmarks and `--demo`; it never leaves 127.0.0.1.
+//! integration tests, the benchmarks and the hidden `sfkey fake-server`; it never leaves
+//! 127.0.0.1.
+
+mod token_answer;
+mod wire;
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use hmac::{KeyInit, Mac};
+pub use token_answer::sign;
+use token_answer::{random_hex, token_fields};
+pub use wire::http_date;
+use wire::{html, json_reply, read_request};
 
 /// The org id and user id the fake server hands out in `id` URLs.
 pub const FAKE_ORG_ID: &str = "00D5g000004FAKEEAA";
@@ -260,45 +265,6 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
     let _ = writer.shutdown(Shutdown::Both);
 }
 
-fn read_request(reader: &mut impl BufRead) -> io::Result<Option<RecordedRequest>> {
-    let mut line = String::new();
-    if reader.read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let path = parts.next().unwrap_or_default().to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 {
-            return Ok(None);
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = header.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let length = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0)
-        .min(1024 * 1024);
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
-    let form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
-    Ok(Some(RecordedRequest {
-        method,
-        path,
-        headers,
-        form,
-    }))
-}
-
 /// The bytes to send back; `None` hangs up.
 fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
     shared.state().requests.push(request.clone());
@@ -423,212 +389,5 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
             );
             Decision::Token(fields, hybrid, delay)
         }
-    }
-}
-
-/// The seed's sample answer, with real values and a real signature.
-fn token_fields(
-    base_url: &str,
-    access_token: Option<&str>,
-    refresh_token: Option<&str>,
-    secret: &str,
-    hybrid: bool,
-) -> String {
-    let issued_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis())
-        .unwrap_or_default()
-        .to_string();
-    let id = format!("{base_url}/id/{FAKE_ORG_ID}/{FAKE_USER_ID}");
-    let signature = sign(secret, &id, &issued_at);
-    let id_token = fake_id_token(base_url, &issued_at);
-    let mut fields = serde_json::Map::new();
-    let mut put = |k: &str, v: &str| {
-        fields.insert(k.into(), serde_json::Value::String(v.into()));
-    };
-    if let Some(at) = access_token {
-        put("access_token", at);
-    }
-    if let Some(rt) = refresh_token {
-        put("refresh_token", rt);
-    }
-    put("signature", &signature);
-    put("scope", "refresh_token openid api web");
-    put("id_token", &id_token);
-    put("instance_url", base_url);
-    put("id", &id);
-    put("token_type", "Bearer");
-    put("issued_at", &issued_at);
-    if hybrid {
-        put("lightning_domain", "acme.lightning.force.com");
-        put(
-            "lightning_sid",
-            &format!("{ACCESS_TOKEN_PREFIX}lsid{}", random_hex(16)),
-        );
-        put(
-            "visualforce_sid",
-            &format!("{ACCESS_TOKEN_PREFIX}vsid{}", random_hex(16)),
-        );
-        put("csrf_token", &format!("FAKE!ARcsrf{}", random_hex(16)));
-    }
-    serde_json::Value::Object(fields).to_string()
-}
-
-/// base64(HMAC-SHA256(client secret, id + issued_at)): Salesforce's `signature`.
-pub fn sign(secret: &str, id: &str, issued_at: &str) -> String {
-    match hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(id.as_bytes());
-            mac.update(issued_at.as_bytes());
-            STANDARD.encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    }
-}
-
-fn fake_id_token(base_url: &str, issued_at: &str) -> String {
-    let secs = issued_at.parse::<u64>().unwrap_or_default() / 1000;
-    let header = URL_SAFE_NO_PAD.encode(br#"{"kid":"fake","typ":"JWT","alg":"RS256"}"#);
-    let claims = serde_json::json!({
-        "iss": base_url, "sub": format!("{base_url}/id/{FAKE_ORG_ID}/{FAKE_USER_ID}"),
-        "aud": "fake-client", "iat": secs, "exp": secs + 300,
-    });
-    let claims = URL_SAFE_NO_PAD.encode(claims.to_string());
-    format!(
-        "{header}.{claims}.{}",
-        URL_SAFE_NO_PAD.encode(random_hex(32))
-    )
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    let _ = getrandom::fill(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Salesforce's token answer headers, in the seed's order; gzip and chunked like the real thing.
-fn json_reply(status: u16, body: &str, gzip: bool, cookies: bool) -> Vec<u8> {
-    let reason = match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        429 => "Too Many Requests",
-        _ => "Error",
-    };
-    let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
-    let headers = [
-        ("Date", http_date(SystemTime::now())),
-        (
-            "Strict-Transport-Security",
-            "max-age=63072000; includeSubDomains".into(),
-        ),
-        ("X-Content-Type-Options", "nosniff".into()),
-        ("X-XSS-Protection", "1; mode=block".into()),
-        ("X-Robots-Tag", "none".into()),
-        (
-            "Cache-Control",
-            "no-cache,must-revalidate,max-age=0,no-store,private".into(),
-        ),
-        ("Expires", "Thu, 01 Jan 1970 00:00:00 GMT".into()),
-        ("Content-Type", "application/json;charset=UTF-8".into()),
-        ("Vary", "Accept-Encoding".into()),
-    ];
-    for (k, v) in headers {
-        out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
-        if cookies && k == "Date" {
-            out.extend_from_slice(b"Set-Cookie: BrowserId=fakeA; Path=/; Secure\r\n");
-        }
-    }
-    if cookies {
-        out.extend_from_slice(b"Set-Cookie: CookieConsentPolicy=0:1; Path=/; Secure\r\n");
-    }
-    let payload = if gzip {
-        out.extend_from_slice(b"Content-Encoding: gzip\r\n");
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        let _ = encoder.write_all(body.as_bytes());
-        encoder.finish().unwrap_or_default()
-    } else {
-        body.as_bytes().to_vec()
-    };
-    out.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
-    // Two chunks, so clients must really reassemble.
-    let split = payload.len() / 2;
-    for chunk in [&payload[..split], &payload[split..]] {
-        if !chunk.is_empty() {
-            out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-            out.extend_from_slice(chunk);
-            out.extend_from_slice(b"\r\n");
-        }
-    }
-    out.extend_from_slice(b"0\r\n\r\n");
-    out
-}
-
-fn html(status: u16, reason: &str, title: &str) -> Vec<u8> {
-    let body = format!(
-        "<!DOCTYPE html>\n<html><head><title>{title}</title></head>\n<body><h1>{title}</h1><p>Please check back soon.</p></body></html>\n"
-    );
-    format!(
-        "HTTP/1.1 {status} {reason}\r\nDate: {}\r\nContent-Type: text/html;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
-        http_date(SystemTime::now()),
-        body.len()
-    )
-    .into_bytes()
-}
-
-/// An IMF-fixdate (`Thu, 16 Nov 2023 15:34:45 GMT`).
-pub fn http_date(at: SystemTime) -> String {
-    let secs = at
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days as i64);
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    format!(
-        "{}, {d:02} {} {y} {:02}:{:02}:{:02} GMT",
-        DAYS[(days % 7) as usize],
-        MONTHS[(m - 1) as usize],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn http_date_matches_the_seed_format() {
-        let at = UNIX_EPOCH + Duration::from_secs(1_700_148_885);
-        assert_eq!(http_date(at), "Thu, 16 Nov 2023 15:34:45 GMT");
-        assert_eq!(http_date(UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00 GMT");
-    }
-
-    #[test]
-    fn signature_known_vector() {
-        // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog") from RFC 4231-style vectors.
-        let sig = sign("key", "The quick brown fox ", "jumps over the lazy dog");
-        assert_eq!(sig, "97yD9DBThCSxMpjmqm+xQ+9NWaFJRhdZl0edvC0aPNg=");
     }
 }
