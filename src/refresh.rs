@@ -28,7 +28,7 @@ pub enum RefreshError {
     Store(#[from] StoreError),
     /// The org has no refresh token in the keyring.
     #[error(
-        "org {0:?} has no refresh token in the keyring; remove it and add it again with a refresh token"
+        "org {0:?} has no refresh token in the keyring; store one with `sfkey edit {0} --secrets`"
     )]
     NoRefreshToken(String),
     /// The token call failed.

@@ -97,6 +97,8 @@ fn add_list_refresh_token_remove() {
     // remove: gone from the file and from the keyring
     let id: sfkey::org::OrgId = serde_json::from_value(org["id"].clone()).unwrap();
     let out = env.run(&["remove", "prod"], "");
+    assert_fails_with(&out, "--yes");
+    let out = env.run(&["remove", "prod", "--yes"], "");
     assert_success(&out);
     let keyring = KeyringStore::new();
     for kind in SecretKind::ALL {
@@ -159,6 +161,7 @@ fn a_salesforce_error_exits_non_zero_with_error_and_description() {
     let err = assert_fails_with(&out, "invalid_grant");
     assert!(err.contains("expired access/refresh token"), "{err}");
     assert!(err.contains("log in again"), "{err}");
+    assert!(err.contains("\nhint: ") && err.contains("(sfkey edit expired --secrets)"), "{err}");
     let text = stdout(&out);
     assert!(text.contains("\"error\": \"invalid_grant\""), "{text}");
     assert!(text.contains("Response Status Code = 400"), "{text}");
@@ -632,6 +635,21 @@ fn max_age_refreshes_a_token_that_is_too_old() {
     assert_eq!(
         stdout(&out).trim(),
         env.server.issued_secrets().pop().unwrap()
+    );
+    // Without --max-age, a token older than an hour is refreshed too.
+    let id = env.store().find("prod").unwrap().id;
+    env.store()
+        .update(&id, |o| {
+            if let Some(last) = o.last_refresh.as_mut() {
+                last.issued_at = Some((sfkey::humanize::now_ms() - 2 * 3_600_000).to_string());
+            }
+        })
+        .unwrap();
+    assert_success(&env.run(&["token", "prod"], ""));
+    assert_eq!(
+        env.server.requests().len(),
+        3,
+        "a two-hour-old token is refreshed"
     );
     let out = env.run(&["env", "prod", "--max-age", "soon"], "");
     assert!(!out.status.success());

@@ -324,9 +324,10 @@ fn every_salesforce_error_is_parsed_explained_and_changes_no_secret() {
         assert_eq!(exchange.header("content-encoding"), Some("gzip"));
         let text = err.to_string();
         assert!(text.contains(code) && text.contains(description), "{text}");
+        let told = err.token_error().and_then(|e| e.hint()).unwrap_or_default();
         assert!(
-            text.to_lowercase().contains(&hint.to_lowercase()),
-            "{code}/{description}: hint should mention {hint:?}: {text}"
+            told.to_lowercase().contains(&hint.to_lowercase()),
+            "{code}/{description}: hint should mention {hint:?}: {told}"
         );
         assert_eq!(
             stored(&store, &org, SecretKind::RefreshToken),

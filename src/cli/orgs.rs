@@ -178,7 +178,13 @@ pub struct RemoveArgs {
 /// `sfkey remove`: asks on a terminal unless `--yes`; removes keyring entries, then the org.
 pub fn remove(store: &Store, args: &RemoveArgs) -> anyhow::Result<ExitCode> {
     let org = store.find(&args.name)?;
-    if !args.yes && std::io::stdin().is_terminal() {
+    if !args.yes && !std::io::stdin().is_terminal() {
+        bail!(
+            "not removed: confirm with --yes when not running on a terminal (sfkey remove {} --yes)",
+            org.name
+        );
+    }
+    if !args.yes {
         eprint!(
             "Remove org {} and its secrets from the keyring? [y/N] ",
             org.name

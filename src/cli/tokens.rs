@@ -28,10 +28,15 @@ pub struct Freshness {
     /// Refresh first even when a token is stored
     #[arg(long)]
     pub refresh: bool,
-    /// Refresh first when the stored token is older than this (e.g. 90m, 2h); Salesforce
-    /// sessions end after the org's session timeout, 2 hours by default
-    #[arg(long, value_name = "DURATION", value_parser = crate::humanize::parse_duration)]
-    pub max_age: Option<std::time::Duration>,
+    /// Refresh first when the stored token is older than this (90m, 2h; 0 always refreshes).
+    /// Salesforce sessions end after the org's session timeout, 2 hours by default
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1h",
+        value_parser = crate::humanize::parse_duration
+    )]
+    pub max_age: std::time::Duration,
 }
 
 impl Freshness {
@@ -40,9 +45,7 @@ impl Freshness {
         if self.refresh {
             return false;
         }
-        let Some(max_age) = self.max_age else {
-            return true;
-        };
+        let max_age = self.max_age;
         let issued = org.last_refresh.as_ref().and_then(|l| l.issued_at_ms());
         issued.is_some_and(|at| {
             crate::humanize::now_ms().saturating_sub(at) <= max_age.as_millis() as u64
@@ -174,9 +177,20 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
                 print_failed_answer(&mut out, token_err)?;
             }
             out.flush()?;
-            Err(anyhow!("refresh of {} failed: {err}", org.name))
+            Err(refresh_failed(&org.name, &err))
         }
     }
+}
+
+/// The one error line of a failed refresh, plus a `hint:` line naming this org when we know
+/// what to do.
+fn refresh_failed(name: &str, err: &RefreshError) -> anyhow::Error {
+    let hint = err
+        .token_error()
+        .and_then(|e| e.hint())
+        .map(|h| format!("\nhint: {}", h.replace("NAME", name)))
+        .unwrap_or_default();
+    anyhow!("refresh of {name} failed: {err}{hint}")
 }
 
 fn print_failed_answer(out: &mut impl Write, err: &TokenError) -> std::io::Result<()> {
@@ -206,8 +220,7 @@ fn access_token(store: &Store, org: &Org, freshness: &Freshness) -> anyhow::Resu
     {
         return Ok(token);
     }
-    let done =
-        run_refresh(store, org)?.map_err(|e| anyhow!("refresh of {} failed: {e}", org.name))?;
+    let done = run_refresh(store, org)?.map_err(|e| refresh_failed(&org.name, &e))?;
     done.success
         .token
         .access_token()

@@ -276,9 +276,6 @@ impl fmt::Display for TokenError {
                 exchange.status
             )?,
         }
-        if let Some(hint) = self.hint() {
-            write!(f, "\nhint: {hint}")?;
-        }
         Ok(())
     }
 }
@@ -291,7 +288,7 @@ pub fn explain(error: &str, description: Option<&str>) -> Option<&'static str> {
     let description = description.unwrap_or_default().to_ascii_lowercase();
     let hint = match (error.as_str(), description.as_str()) {
         ("invalid_grant", d) if d.contains("expired access/refresh token") => {
-            "the refresh token was revoked, expired or rotated out; log in again and store the new refresh token"
+            "the refresh token was revoked, expired or rotated out; log in again and store the new refresh token (sfkey edit NAME --secrets)"
         }
         ("invalid_grant", d) if d.contains("authentication failure") => {
             "the refresh token does not belong to this client id or org; check the login URL, client id and token"
@@ -315,7 +312,7 @@ pub fn explain(error: &str, description: Option<&str>) -> Option<&'static str> {
             "the JWT audience does not match the login URL; use login or test accordingly"
         }
         ("invalid_grant", _) => {
-            "the refresh token is not accepted; log in again and store a new one"
+            "the refresh token is not accepted; log in again and store a new one (sfkey edit NAME --secrets)"
         }
         ("invalid_client_id", _) => {
             "the client id is unknown to this org; copy the consumer key again (new apps take up to 10 minutes to work)"

@@ -59,7 +59,9 @@ pub enum SecretError {
     )]
     Timeout(u64),
     /// The stored value is not text or the entry is ambiguous.
-    #[error("the keyring entry for {0} is damaged ({1}); remove the org and add it again")]
+    #[error(
+        "the keyring entry for the {0} is damaged ({1}); store it again with `sfkey edit NAME --secrets`"
+    )]
     Damaged(&'static str, String),
     /// Anything else the keyring reported.
     #[error("the OS keyring failed: {0}")]
@@ -76,7 +78,7 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError>;
 }
 
-/// Secrets in a `HashMap`: for unit tests and `--demo`, never for real orgs.
+/// Secrets in a `HashMap`: for unit tests (and a future demo mode), never for real orgs.
 #[derive(Default)]
 pub struct MemoryStore {
     values: Mutex<HashMap<(OrgId, SecretKind), SecretString>>,
