@@ -6,7 +6,10 @@ use secrecy::SecretString;
 use crate::humanize::now_ms;
 
 use crate::org::{LastRefresh, Org};
-use crate::salesforce::{RefreshRequest, TokenError, TokenSuccess, refresh_access_token};
+use crate::salesforce::{
+    HttpClient, HttpSettings, RefreshRequest, TokenError, TokenSuccess, TransportError,
+    refresh_access_token,
+};
 use crate::store::{OrgLock, SecretKind, Store, StoreError};
 
 /// A successful refresh of a saved org.
@@ -69,16 +72,23 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The secrets a refresh needs, read from the keyring.
-pub struct OrgSecrets {
-    /// The consumer secret, if the app has one.
-    pub client_secret: Option<SecretString>,
-    /// The refresh token.
-    pub refresh_token: SecretString,
+struct OrgSecrets {
+    client_secret: Option<SecretString>,
+    refresh_token: SecretString,
+}
+
+/// Where the HTTP client of a refresh comes from.
+pub enum ClientFor<'a> {
+    /// A long-lived client (the TUI keeps one).
+    Ready(&'a HttpClient),
+    /// Build one for this org's URL while the lock and the keyring are taken care of: what a
+    /// one-shot command wants, since building costs a few ms (TLS roots).
+    Build(HttpSettings),
 }
 
 /// Takes the org's lock (on a blocking thread, waiting if another refresh holds it) and
 /// re-reads the org, which may have been edited while we waited.
-pub async fn lock_org(
+async fn lock_org(
     store: &Store,
     org: &Org,
     waiting: impl FnOnce() + Send + 'static,
@@ -92,7 +102,7 @@ pub async fn lock_org(
 }
 
 /// Reads the client secret and refresh token of a locked org (on a blocking thread).
-pub async fn load_secrets(
+async fn load_secrets(
     store: &Store,
     org: &Org,
     _lock: &OrgLock,
@@ -113,26 +123,63 @@ pub async fn load_secrets(
     })
 }
 
-/// Runs the refresh-token grant for a saved org and stores what it yields; waits for any
-/// other refresh of the same org to finish first.
-pub async fn refresh_org(
-    store: &Store,
-    client: &reqwest::Client,
-    org: &Org,
-) -> Result<Refreshed, RefreshError> {
-    let (lock, org) = lock_org(store, org, || {}).await?;
-    let secrets = load_secrets(store, &org, &lock).await?;
-    refresh_with(store, client, &org, &secrets, &lock).await
+fn transport(e: TransportError) -> RefreshError {
+    RefreshError::Token(TokenError::Transport(e))
 }
 
-/// [`refresh_org`] with the lock taken and secrets loaded, so callers can overlap loading them
-/// with other start-up work (building the HTTP client).
-pub async fn refresh_with(
+/// Runs the refresh-token grant for a saved org and stores what it yields. Waits for any other
+/// refresh of the same org (in any process) to finish first, calling `waiting` if it has to.
+pub async fn refresh_org(
     store: &Store,
-    client: &reqwest::Client,
+    org: &Org,
+    client: ClientFor<'_>,
+    waiting: impl FnOnce() + Send + 'static,
+) -> Result<Refreshed, RefreshError> {
+    let building = match &client {
+        ClientFor::Build(settings) => {
+            let (url, settings) = (org.token_url(), settings.clone());
+            Some(tokio::task::spawn_blocking(move || {
+                HttpClient::for_url(&url, &settings)
+            }))
+        }
+        ClientFor::Ready(_) => None,
+    };
+    let (lock, now) = lock_org(store, org, waiting).await?;
+    let secrets = load_secrets(store, &now, &lock).await?;
+    let built;
+    let client = match (client, building) {
+        (ClientFor::Ready(client), _) => client,
+        (ClientFor::Build(settings), Some(task)) => {
+            let ready = task.await.map_err(|e| {
+                transport(TransportError {
+                    kind: crate::salesforce::TransportKind::Other,
+                    detail: format!("the HTTP client task failed: {e}"),
+                    outcome_unknown: false,
+                    limit: settings.total_timeout,
+                })
+            })?;
+            // Edited while we waited for the lock: the client may need TLS roots now.
+            built = if now.login_url == org.login_url {
+                ready.map_err(transport)?
+            } else {
+                HttpClient::for_url(&now.token_url(), &settings).map_err(transport)?
+            };
+            &built
+        }
+        (ClientFor::Build(settings), None) => {
+            built = HttpClient::for_url(&now.token_url(), &settings).map_err(transport)?;
+            &built
+        }
+    };
+    grant_and_store(store, client, &now, &secrets).await
+}
+
+/// The grant itself and storing its result; the org is locked and its secrets loaded.
+async fn grant_and_store(
+    store: &Store,
+    client: &HttpClient,
     org: &Org,
     secrets: &OrgSecrets,
-    _lock: &OrgLock,
 ) -> Result<Refreshed, RefreshError> {
     let token_url = org.token_url();
     let request = RefreshRequest {
@@ -305,8 +352,14 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let client = crate::salesforce::http_client().unwrap();
-        let done = rt.block_on(refresh_org(&store, &client, &org)).unwrap();
+        let done = rt
+            .block_on(refresh_org(
+                &store,
+                &org,
+                ClientFor::Build(HttpSettings::default()),
+                || {},
+            ))
+            .unwrap();
         assert!(done.rotated);
         let log = recording.log.lock().unwrap().clone();
         assert_eq!(

@@ -161,7 +161,10 @@ fn a_salesforce_error_exits_non_zero_with_error_and_description() {
     let err = assert_fails_with(&out, "invalid_grant");
     assert!(err.contains("expired access/refresh token"), "{err}");
     assert!(err.contains("log in again"), "{err}");
-    assert!(err.contains("\nhint: ") && err.contains("(sfkey edit expired --secrets)"), "{err}");
+    assert!(
+        err.contains("\nhint: ") && err.contains("(sfkey edit expired --secrets)"),
+        "{err}"
+    );
     let text = stdout(&out);
     assert!(text.contains("\"error\": \"invalid_grant\""), "{text}");
     assert!(text.contains("Response Status Code = 400"), "{text}");

@@ -9,8 +9,8 @@ use common::TestEnv;
 use secrecy::{ExposeSecret, SecretString};
 use sfkey::fake_salesforce::{Behaviour, Grant, ROTATED_REFRESH_PREFIX};
 use sfkey::org::Org;
-use sfkey::refresh::{RefreshError, refresh_org};
-use sfkey::salesforce::{TokenError, TransportKind, http_client};
+use sfkey::refresh::{ClientFor, RefreshError, refresh_org};
+use sfkey::salesforce::{HttpClient, HttpSettings, TokenError, TransportKind};
 use sfkey::store::{NewSecrets, SecretChanges, SecretKind, Store};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -45,6 +45,16 @@ fn add(
     (store, org, refresh)
 }
 
+/// Refreshes the way `sfkey refresh` does: the client is built while the keyring is read.
+fn run_refresh(store: &Store, org: &Org) -> Result<sfkey::refresh::Refreshed, RefreshError> {
+    runtime().block_on(refresh_org(
+        store,
+        org,
+        ClientFor::Build(HttpSettings::default()),
+        || {},
+    ))
+}
+
 fn stored(store: &Store, org: &Org, kind: SecretKind) -> Option<String> {
     store
         .secret(&org.id, kind)
@@ -56,10 +66,7 @@ fn stored(store: &Store, org: &Org, kind: SecretKind) -> Option<String> {
 fn success_keeps_seed_fields_headers_as_sent_and_stores_the_token() {
     let mut env = TestEnv::new("refresh-success");
     let (store, org, refresh) = add(&mut env, "prod", None, true, |g| g.with(Behaviour::Ok));
-    let client = http_client().unwrap();
-    let done = runtime()
-        .block_on(refresh_org(&store, &client, &org))
-        .unwrap();
+    let done = run_refresh(&store, &org).unwrap();
 
     let keys: Vec<&str> = done
         .success
@@ -184,8 +191,10 @@ fn success_keeps_seed_fields_headers_as_sent_and_stores_the_token() {
 fn no_client_secret_means_no_client_secret_field_and_site_goes_in_the_path() {
     let mut env = TestEnv::new("refresh-no-secret");
     let (store, org, _) = add(&mut env, "community", Some("/partners"), false, |g| g);
+    // A long-lived client, as the TUI will keep.
+    let client = HttpClient::new(&HttpSettings::default()).unwrap();
     runtime()
-        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
+        .block_on(refresh_org(&store, &org, ClientFor::Ready(&client), || {}))
         .unwrap();
     let req = &env.server.requests()[0];
     assert_eq!(req.path, "/partners/services/oauth2/token");
@@ -199,10 +208,10 @@ fn a_rotated_refresh_token_replaces_the_stored_one() {
     let (store, org, first) = add(&mut env, "rotating", None, true, |g| {
         g.with(Behaviour::Rotate)
     });
-    let client = http_client().unwrap();
+    let client = HttpClient::new(&HttpSettings::default()).unwrap();
     let rt = runtime();
 
-    let done = rt.block_on(refresh_org(&store, &client, &org)).unwrap();
+    let done = run_refresh(&store, &org).unwrap();
     assert!(done.rotated);
     let second = stored(&store, &org, SecretKind::RefreshToken).unwrap();
     assert!(
@@ -212,7 +221,7 @@ fn a_rotated_refresh_token_replaces_the_stored_one() {
     assert!(!env.server.is_live(&first));
 
     // The stored (new) token works, and rotates again.
-    let again = rt.block_on(refresh_org(&store, &client, &org)).unwrap();
+    let again = run_refresh(&store, &org).unwrap();
     assert!(again.rotated);
     let third = stored(&store, &org, SecretKind::RefreshToken).unwrap();
     assert_ne!(third, second);
@@ -298,8 +307,6 @@ const ERRORS: &[(&str, &str, &str)] = &[
 #[test]
 fn every_salesforce_error_is_parsed_explained_and_changes_no_secret() {
     let mut env = TestEnv::new("refresh-errors");
-    let client = http_client().unwrap();
-    let rt = runtime();
     for (i, (code, description, hint)) in ERRORS.iter().enumerate() {
         let behaviour = Behaviour::Error {
             status: 400,
@@ -309,7 +316,7 @@ fn every_salesforce_error_is_parsed_explained_and_changes_no_secret() {
         let (store, org, refresh) = add(&mut env, &format!("err{i}"), None, true, |g| {
             g.with(behaviour)
         });
-        let err = rt.block_on(refresh_org(&store, &client, &org)).unwrap_err();
+        let err = run_refresh(&store, &org).unwrap_err();
         let Some(TokenError::Salesforce {
             error,
             description: got,
@@ -347,9 +354,7 @@ fn an_html_maintenance_page_is_named_not_dumped() {
     let (store, org, refresh) = add(&mut env, "down", None, true, |g| {
         g.with(Behaviour::Maintenance)
     });
-    let err = runtime()
-        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
-        .unwrap_err();
+    let err = run_refresh(&store, &org).unwrap_err();
     assert!(
         matches!(err.token_error(), Some(TokenError::NotATokenAnswer { .. })),
         "{err}"
@@ -374,9 +379,7 @@ fn invalid_json_is_reported_without_the_body() {
     let (store, org, _) = add(&mut env, "garbage", None, true, |g| {
         g.with(Behaviour::Garbage)
     });
-    let err = runtime()
-        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
-        .unwrap_err();
+    let err = run_refresh(&store, &org).unwrap_err();
     assert!(
         matches!(err.token_error(), Some(TokenError::InvalidJson { .. })),
         "{err}"
@@ -404,9 +407,7 @@ fn a_refused_connection_is_named_and_not_marked_as_maybe_sent() {
             o.login_url = format!("http://127.0.0.1:{port}")
         })
         .unwrap();
-    let err = runtime()
-        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
-        .unwrap_err();
+    let err = run_refresh(&store, &org).unwrap_err();
     let RefreshError::Token(TokenError::Transport(t)) = &err else {
         panic!("expected a transport error, got {err}");
     };
@@ -425,9 +426,7 @@ fn a_slow_answer_is_waited_for() {
     let (store, org, _) = add(&mut env, "slow", None, false, |g| {
         g.delayed(Duration::from_millis(300))
     });
-    let done = runtime()
-        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
-        .unwrap();
+    let done = run_refresh(&store, &org).unwrap();
     assert!(done.success.exchange.latency >= Duration::from_millis(300));
     assert!(store.find("slow").unwrap().last_refresh.unwrap().latency_ms >= 300);
 }
@@ -438,9 +437,7 @@ fn a_hangup_after_the_request_is_flagged_as_maybe_spent() {
     let (store, org, refresh) = add(&mut env, "hangup", None, true, |g| {
         g.with(Behaviour::Hangup)
     });
-    let err = runtime()
-        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
-        .unwrap_err();
+    let err = run_refresh(&store, &org).unwrap_err();
     let RefreshError::Token(TokenError::Transport(t)) = &err else {
         panic!("expected a transport error, got {err}");
     };
@@ -462,9 +459,7 @@ fn a_rotated_refresh_token_is_kept_even_without_an_access_token() {
     let (store, org, first) = add(&mut env, "rtonly", None, true, |g| {
         g.with(Behaviour::RefreshTokenOnly)
     });
-    let err = runtime()
-        .block_on(refresh_org(&store, &http_client().unwrap(), &org))
-        .unwrap_err();
+    let err = run_refresh(&store, &org).unwrap_err();
     assert!(
         matches!(err.token_error(), Some(TokenError::NoAccessToken { .. })),
         "{err}"

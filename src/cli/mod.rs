@@ -1,6 +1,7 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
 mod edit;
+mod fake_server;
 mod orgs;
 mod secrets_input;
 mod tokens;
@@ -52,7 +53,7 @@ pub enum Command {
     Exec(tokens::ExecArgs),
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]
-    FakeServer(tokens::FakeServerArgs),
+    FakeServer(fake_server::FakeServerArgs),
 }
 
 /// Opens the real store: orgs file in the config dir, secrets in the OS keyring.
@@ -73,7 +74,7 @@ pub fn run(command: Command) -> ExitCode {
         Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
         Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
-        Command::FakeServer(args) => tokens::fake_server(&args),
+        Command::FakeServer(args) => fake_server::run(&args),
     };
     match result {
         Ok(code) => code,

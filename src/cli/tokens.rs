@@ -8,8 +8,8 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::org::Org;
-use crate::refresh::{RefreshError, Refreshed, load_secrets, lock_org, refresh_with};
-use crate::salesforce::{HttpExchange, TokenError, http_client_for};
+use crate::refresh::{ClientFor, RefreshError, Refreshed, refresh_org};
+use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
 use crate::store::{SecretKind, Store};
 
 /// Arguments of `sfkey refresh`.
@@ -86,17 +86,6 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-/// Arguments of the hidden `sfkey fake-server`.
-#[derive(Debug, Args)]
-pub struct FakeServerArgs {
-    /// Loopback address to listen on
-    #[arg(long, default_value = "127.0.0.1:0")]
-    pub addr: String,
-    /// The client id every refresh must carry
-    #[arg(long, default_value = "fake-client-id")]
-    pub client_id: String,
-}
-
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -104,35 +93,30 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// Overrides the total timeout of a request, in whole seconds (default 30).
+const TIMEOUT_ENV: &str = "SFKEY_HTTP_TIMEOUT";
+
+/// HTTP settings from the environment, checked before anything is sent.
+fn http_settings() -> anyhow::Result<HttpSettings> {
+    let Some(raw) = std::env::var_os(TIMEOUT_ENV) else {
+        return Ok(HttpSettings::default());
+    };
+    match raw.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
+        Some(secs) if secs > 0 => Ok(HttpSettings {
+            total_timeout: std::time::Duration::from_secs(secs),
+        }),
+        _ => Err(anyhow!(
+            "{TIMEOUT_ENV}={:?} is not a positive whole number of seconds",
+            raw.to_string_lossy()
+        )),
+    }
+}
+
 fn run_refresh(store: &Store, org: &Org) -> anyhow::Result<Result<Refreshed, RefreshError>> {
+    let settings = http_settings()?;
     let name = org.name.clone();
-    runtime()?.block_on(async {
-        // Building the client (TLS roots) overlaps with the lock and the keyring reads.
-        let url = org.token_url();
-        let client = tokio::task::spawn_blocking(move || http_client_for(&url));
-        let locked = async {
-            let (lock, org) = lock_org(store, org, move || {
-                eprintln!("Waiting for another sfkey to finish refreshing {name}...");
-            })
-            .await?;
-            let secrets = load_secrets(store, &org, &lock).await?;
-            Ok::<_, RefreshError>((lock, org, secrets))
-        };
-        let (client, locked) = tokio::join!(client, locked);
-        let client = client.context("the HTTP client task failed")??;
-        Ok(match locked {
-            Ok((lock, now, secrets)) => {
-                // Edited while we waited for the lock: the client may need TLS roots now.
-                let client = if now.login_url == org.login_url {
-                    client
-                } else {
-                    http_client_for(&now.token_url())?
-                };
-                refresh_with(store, &client, &now, &secrets, &lock).await
-            }
-            Err(e) => Err(e),
-        })
-    })
+    let waiting = move || eprintln!("Waiting for another sfkey to finish refreshing {name}...");
+    Ok(runtime()?.block_on(refresh_org(store, org, ClientFor::Build(settings), waiting)))
 }
 
 fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Result<()> {
@@ -288,18 +272,6 @@ pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         None => ExitCode::FAILURE,
     })
-}
-
-/// The hidden `sfkey fake-server`: prints its URL, then serves until killed.
-pub fn fake_server(args: &FakeServerArgs) -> anyhow::Result<ExitCode> {
-    use crate::fake_salesforce::{FakeSalesforce, Grant};
-    let server = FakeSalesforce::bind(&args.addr).context("cannot start the fake server")?;
-    server.accept_any(Grant::new(&args.client_id, None));
-    println!("{}", server.url());
-    std::io::stdout().flush()?;
-    loop {
-        std::thread::park();
-    }
 }
 
 #[cfg(test)]

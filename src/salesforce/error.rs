@@ -4,7 +4,7 @@
 use std::error::Error as _;
 use std::fmt;
 
-use super::token::HttpExchange;
+use super::http::HttpExchange;
 
 /// What failed below HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,11 +32,17 @@ pub struct TransportError {
     pub detail: String,
     /// True when the request may have reached Salesforce, so the refresh token may have been spent.
     pub outcome_unknown: bool,
+    /// The total time limit that was in force, for the message.
+    pub limit: std::time::Duration,
 }
 
 impl TransportError {
     /// Classifies a reqwest error. `after_send` marks errors while reading the answer.
-    pub fn from_reqwest(err: &reqwest::Error, after_send: bool) -> Self {
+    pub fn from_reqwest(
+        err: &reqwest::Error,
+        after_send: bool,
+        limit: std::time::Duration,
+    ) -> Self {
         let mut innermost = err.to_string();
         let mut source = err.source();
         let mut text = String::new();
@@ -68,12 +74,14 @@ impl TransportError {
             kind,
             detail: innermost,
             outcome_unknown,
+            limit,
         }
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let timeout;
         let what = match self.kind {
             TransportKind::Dns => {
                 "could not resolve the login host; check the login URL and your network"
@@ -85,7 +93,12 @@ impl fmt::Display for TransportError {
                 "the TLS handshake failed; behind a corporate proxy, point SSL_CERT_FILE at its CA bundle"
             }
             TransportKind::Timeout => {
-                "no answer in time (connect 10 s, total 30 s or $SFKEY_HTTP_TIMEOUT)"
+                timeout = format!(
+                    "no answer in time (connect {} s, total {} s; SFKEY_HTTP_TIMEOUT changes the total)",
+                    super::http::CONNECT_TIMEOUT.as_secs(),
+                    self.limit.as_secs()
+                );
+                timeout.as_str()
             }
             TransportKind::Interrupted => "the connection broke while the answer was arriving",
             TransportKind::Other => "the request failed",

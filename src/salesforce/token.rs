@@ -2,72 +2,13 @@
 //! header as the server sent it, and the token fields in the order received.
 
 use std::fmt;
-use std::io::Read;
-use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use super::error::{TokenError, TransportError};
+use super::error::TokenError;
+use super::http::{HttpClient, HttpExchange};
 use crate::redact;
-
-/// `User-Agent` of every request: sfkey and its version.
-pub const USER_AGENT: &str = concat!("sfkey/", env!("CARGO_PKG_VERSION"));
-/// Largest body we read, compressed or decoded: a token answer is about 2 KiB.
-pub const MAX_BODY: usize = 1024 * 1024;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
-/// Overrides the total timeout of a request, in whole seconds (default 30).
-pub const TIMEOUT_ENV: &str = "SFKEY_HTTP_TIMEOUT";
-
-/// The total timeout: `$SFKEY_HTTP_TIMEOUT` seconds, else 30 s.
-fn total_timeout() -> Result<Duration, TransportError> {
-    let Some(raw) = std::env::var_os(TIMEOUT_ENV) else {
-        return Ok(TOTAL_TIMEOUT);
-    };
-    match raw.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
-        Some(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
-        _ => Err(TransportError {
-            kind: super::TransportKind::Other,
-            detail: format!(
-                "{TIMEOUT_ENV}={:?} is not a positive whole number of seconds",
-                raw.to_string_lossy()
-            ),
-            outcome_unknown: false,
-        }),
-    }
-}
-
-/// Builds the HTTP client: rustls with ring and the system's trust store, no redirects, our
-/// timeouts, no automatic decompression (so headers stay exactly as sent). Proxies come from
-/// `HTTPS_PROXY`/`NO_PROXY`.
-pub fn http_client() -> Result<reqwest::Client, TransportError> {
-    build_client(reqwest::Client::builder())
-}
-
-/// The client for one URL: a plain `http://` (loopback) URL gets a client that skips loading
-/// the system's TLS roots (~2 ms at every start), as curl does for plain HTTP.
-pub fn http_client_for(url: &str) -> Result<reqwest::Client, TransportError> {
-    let builder = reqwest::Client::builder();
-    if url.starts_with("http://") {
-        build_client(builder.tls_certs_only([]))
-    } else {
-        build_client(builder)
-    }
-}
-
-fn build_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, TransportError> {
-    // Installing twice is harmless; it fails only when a provider is already there.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let total = total_timeout()?;
-    builder
-        .user_agent(USER_AGENT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(total)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| TransportError::from_reqwest(&e, false))
-}
 
 /// The inputs of one refresh-token grant.
 pub struct RefreshRequest<'a> {
@@ -79,36 +20,6 @@ pub struct RefreshRequest<'a> {
     pub client_secret: Option<&'a SecretString>,
     /// The refresh token.
     pub refresh_token: &'a SecretString,
-}
-
-/// The HTTP side of an answer: no body, so it is safe to keep, log and show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpExchange {
-    /// HTTP status code.
-    pub status: u16,
-    /// Reason phrase (`OK`, `Bad Request`).
-    pub reason: String,
-    /// Every header in the order received, `Content-Encoding` and `Transfer-Encoding` included.
-    pub headers: Vec<(String, String)>,
-    /// From sending the request to having the whole body.
-    pub latency: Duration,
-}
-
-impl HttpExchange {
-    /// The first header with this name, case-insensitively.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The media type without parameters, lower-cased (`application/json`).
-    pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .and_then(|ct| ct.split(';').next())
-            .map(|t| t.trim().to_ascii_lowercase())
-    }
 }
 
 /// The token fields of a successful answer, in the order Salesforce sent them.
@@ -190,7 +101,7 @@ pub struct TokenSuccess {
 
 /// Runs the refresh-token grant: `POST` form-urlencoded, `Accept-Encoding: gzip`, no redirects.
 pub async fn refresh_access_token(
-    client: &reqwest::Client,
+    client: &HttpClient,
     request: &RefreshRequest<'_>,
 ) -> Result<TokenSuccess, TokenError> {
     let mut form: Vec<(&str, &str)> = vec![
@@ -201,85 +112,8 @@ pub async fn refresh_access_token(
         form.push(("client_secret", secret.expose_secret()));
     }
     form.push(("refresh_token", request.refresh_token.expose_secret()));
-    let (exchange, body) = post_form(client, request.token_url, &form).await?;
+    let (exchange, body) = client.post_form(request.token_url, &form).await?;
     parse_token_answer(exchange, &body)
-}
-
-/// Sends a form POST and reads the whole answer (capped, gunzipped by us so headers stay intact).
-pub async fn post_form(
-    client: &reqwest::Client,
-    url: &str,
-    form: &[(&str, &str)],
-) -> Result<(HttpExchange, Vec<u8>), TokenError> {
-    let started = Instant::now();
-    let mut response = client
-        .post(url)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .header(reqwest::header::ACCEPT_ENCODING, "gzip")
-        .form(form)
-        .send()
-        .await
-        // Anything but a failure to connect may come after Salesforce got the request.
-        .map_err(|e| TokenError::Transport(TransportError::from_reqwest(&e, !e.is_connect())))?;
-    let mut exchange = HttpExchange {
-        status: response.status().as_u16(),
-        // hyper keeps the server's own phrase only when it differs from the standard one.
-        reason: response
-            .extensions()
-            .get::<hyper::ext::ReasonPhrase>()
-            .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
-            .or_else(|| response.status().canonical_reason().map(str::to_string))
-            .unwrap_or_default(),
-        headers: response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        latency: Duration::ZERO,
-    };
-    let mut raw = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if raw.len() + chunk.len() > MAX_BODY {
-                    exchange.latency = started.elapsed();
-                    return Err(TokenError::TooLarge { exchange });
-                }
-                raw.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            // The request went out; whether Salesforce acted on it is unknown.
-            Err(e) => {
-                return Err(TokenError::Transport(TransportError::from_reqwest(
-                    &e, true,
-                )));
-            }
-        }
-    }
-    exchange.latency = started.elapsed();
-    let gzipped = exchange
-        .header("content-encoding")
-        .is_some_and(|enc| enc.trim().eq_ignore_ascii_case("gzip"));
-    if !gzipped {
-        return Ok((exchange, raw));
-    }
-    let mut decoded = Vec::new();
-    let read = flate2::read::GzDecoder::new(raw.as_slice())
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut decoded);
-    match read {
-        Ok(n) if n > MAX_BODY => Err(TokenError::TooLarge { exchange }),
-        Ok(_) => Ok((exchange, decoded)),
-        Err(e) => Err(TokenError::BadEncoding {
-            exchange,
-            detail: e.to_string(),
-        }),
-    }
 }
 
 /// Turns a whole answer into a token or a named error. Bodies of error pages are never kept.
@@ -352,6 +186,8 @@ fn page_title(body: &[u8]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn exchange(status: u16, content_type: &str) -> HttpExchange {

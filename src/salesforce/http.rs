@@ -1,0 +1,188 @@
+//! HTTP for every Salesforce call: the client and its settings, and a form POST that keeps the
+//! status, every header and the latency, and decodes gzip itself so the headers stay intact.
+
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+use super::error::{TokenError, TransportError};
+
+/// `User-Agent` of every request: sfkey and its version.
+pub const USER_AGENT: &str = concat!("sfkey/", env!("CARGO_PKG_VERSION"));
+/// Largest body we read, compressed or decoded: a token answer is about 2 KiB.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// How long connecting may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole request may take unless [`HttpSettings`] say otherwise.
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What users may tune about HTTP (proxies come from `HTTPS_PROXY`/`NO_PROXY` anyway).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// Total time for one request, connect to last body byte.
+    pub total_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            total_timeout: TOTAL_TIMEOUT,
+        }
+    }
+}
+
+/// The HTTP client every Salesforce call goes through: rustls with ring and the system's trust
+/// store, no redirects, our timeouts, no automatic decompression (so headers stay exactly as
+/// sent).
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+    settings: HttpSettings,
+}
+
+impl HttpClient {
+    /// A client for any URL.
+    pub fn new(settings: &HttpSettings) -> Result<Self, TransportError> {
+        Self::build(reqwest::Client::builder(), settings)
+    }
+
+    /// A client for one URL: a plain `http://` (loopback) URL gets a client that skips loading
+    /// the system's TLS roots (~2 ms at every start), as curl does for plain HTTP.
+    pub fn for_url(url: &str, settings: &HttpSettings) -> Result<Self, TransportError> {
+        let builder = reqwest::Client::builder();
+        if url.starts_with("http://") {
+            Self::build(builder.tls_certs_only([]), settings)
+        } else {
+            Self::build(builder, settings)
+        }
+    }
+
+    fn build(
+        builder: reqwest::ClientBuilder,
+        settings: &HttpSettings,
+    ) -> Result<Self, TransportError> {
+        // Installing twice is harmless; it fails only when a provider is already there.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let inner = builder
+            .user_agent(USER_AGENT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(settings.total_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| TransportError::from_reqwest(&e, false, settings.total_timeout))?;
+        Ok(Self {
+            inner,
+            settings: settings.clone(),
+        })
+    }
+
+    /// Sends a form POST and reads the whole answer (capped, gunzipped by us so headers stay intact).
+    pub async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<(HttpExchange, Vec<u8>), TokenError> {
+        let limit = self.settings.total_timeout;
+        let started = Instant::now();
+        let mut response = self
+            .inner
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+            .form(form)
+            .send()
+            .await
+            // Anything but a failure to connect may come after Salesforce got the request.
+            .map_err(|e| {
+                TokenError::Transport(TransportError::from_reqwest(&e, !e.is_connect(), limit))
+            })?;
+        let mut exchange = HttpExchange {
+            status: response.status().as_u16(),
+            // hyper keeps the server's own phrase only when it differs from the standard one.
+            reason: response
+                .extensions()
+                .get::<hyper::ext::ReasonPhrase>()
+                .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
+                .or_else(|| response.status().canonical_reason().map(str::to_string))
+                .unwrap_or_default(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            latency: Duration::ZERO,
+        };
+        let mut raw = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if raw.len() + chunk.len() > MAX_BODY {
+                        exchange.latency = started.elapsed();
+                        return Err(TokenError::TooLarge { exchange });
+                    }
+                    raw.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                // The request went out; whether Salesforce acted on it is unknown.
+                Err(e) => {
+                    return Err(TokenError::Transport(TransportError::from_reqwest(
+                        &e, true, limit,
+                    )));
+                }
+            }
+        }
+        exchange.latency = started.elapsed();
+        let gzipped = exchange
+            .header("content-encoding")
+            .is_some_and(|enc| enc.trim().eq_ignore_ascii_case("gzip"));
+        if !gzipped {
+            return Ok((exchange, raw));
+        }
+        let mut decoded = Vec::new();
+        let read = flate2::read::GzDecoder::new(raw.as_slice())
+            .take(MAX_BODY as u64 + 1)
+            .read_to_end(&mut decoded);
+        match read {
+            Ok(n) if n > MAX_BODY => Err(TokenError::TooLarge { exchange }),
+            Ok(_) => Ok((exchange, decoded)),
+            Err(e) => Err(TokenError::BadEncoding {
+                exchange,
+                detail: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// The HTTP side of an answer: no body, so it is safe to keep, log and show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpExchange {
+    /// HTTP status code.
+    pub status: u16,
+    /// Reason phrase (`OK`, `Bad Request`).
+    pub reason: String,
+    /// Every header in the order received, `Content-Encoding` and `Transfer-Encoding` included.
+    pub headers: Vec<(String, String)>,
+    /// From sending the request to having the whole body.
+    pub latency: Duration,
+}
+
+impl HttpExchange {
+    /// The first header with this name, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The media type without parameters, lower-cased (`application/json`).
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type")
+            .and_then(|ct| ct.split(';').next())
+            .map(|t| t.trim().to_ascii_lowercase())
+    }
+}
