@@ -20,9 +20,14 @@ pub enum OrgError {
     NotAUrl(String),
     /// The login URL is not https (plain http is allowed only on loopback).
     #[error(
-        "invalid login URL {0:?}: it must start with https:// (http:// is allowed only for 127.0.0.1, localhost or [::1])"
+        "invalid login URL {0:?}: it must start with https:// (http:// is allowed only for loopback: 127.0.0.0/8, localhost, [::1])"
     )]
     NotHttps(String),
+    /// An SFDX auth URL was given where a login URL belongs.
+    #[error(
+        "invalid login URL: that is an SFDX auth URL (force://...), which holds the client secret and refresh token, so it was not echoed; never pass it on the command line. Give its host as --login-url and the secrets at the prompt or on stdin"
+    )]
+    SfdxAuthUrl,
     /// The login URL carries a path, query, fragment or credentials.
     #[error(
         "invalid login URL {0:?}: give only scheme and host (and port); put an Experience Cloud site path in --site"
@@ -36,6 +41,31 @@ pub enum OrgError {
     /// A required field is empty.
     #[error("{0} must not be empty")]
     Empty(&'static str),
+    /// The client id has spaces or control characters.
+    #[error("invalid client id: the consumer key has no spaces; check what was pasted")]
+    BadClientId,
+}
+
+/// What of a rejected login URL may be shown: scheme, host, port and path; never user info or a
+/// query, which can hold credentials.
+fn shown(input: &str) -> String {
+    let input = input.trim();
+    match Url::parse(input) {
+        Ok(url) => {
+            let mut out = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
+            if let Some(port) = url.port() {
+                out.push_str(&format!(":{port}"));
+            }
+            if url.path() != "/" {
+                out.push_str(url.path());
+            }
+            out
+        }
+        Err(_) if input.contains('@') || input.chars().count() > 100 => {
+            "(not shown: it may hold credentials)".into()
+        }
+        Err(_) => input.to_string(),
+    }
 }
 
 /// A stable, random id: keyring entries hang off it, so renaming an org keeps its secrets.
@@ -183,27 +213,33 @@ pub fn validate_name(name: &str) -> Result<(), OrgError> {
     }
 }
 
-/// Parses and normalises a login URL to `scheme://host[:port]`.
-///
-/// https only, except http to a loopback address for local testing.
+/// Parses and normalises a login URL to `scheme://host[:port]`: https only, except http to a
+/// loopback address for local testing. `login`/`production`/`prod` and `test`/`sandbox` are
+/// shortcuts for Salesforce's two login hosts.
 pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
     let trimmed = input.trim();
-    if trimmed.is_empty() {
-        return Err(OrgError::Empty("the login URL"));
+    match trimmed {
+        "" => return Err(OrgError::Empty("the login URL")),
+        "login" | "production" | "prod" => return Ok("https://login.salesforce.com".into()),
+        "test" | "sandbox" => return Ok("https://test.salesforce.com".into()),
+        _ => {}
     }
-    let url = Url::parse(trimmed).map_err(|_| OrgError::NotAUrl(input.to_string()))?;
+    if trimmed.to_ascii_lowercase().starts_with("force://") {
+        return Err(OrgError::SfdxAuthUrl);
+    }
+    let url = Url::parse(trimmed).map_err(|_| OrgError::NotAUrl(shown(input)))?;
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(OrgError::NotHttps(input.to_string()));
+        return Err(OrgError::NotHttps(shown(input)));
     }
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| OrgError::NotAUrl(input.to_string()))?;
+        .ok_or_else(|| OrgError::NotAUrl(shown(input)))?;
     if url.scheme() == "http" && !is_loopback(host) {
-        return Err(OrgError::NotHttps(input.to_string()));
+        return Err(OrgError::NotHttps(shown(input)));
     }
     if url.port() == Some(0) {
-        return Err(OrgError::NotAUrl(input.to_string()));
+        return Err(OrgError::NotAUrl(shown(input)));
     }
     let has_extra = (url.path() != "/" && !url.path().is_empty())
         || url.query().is_some()
@@ -211,10 +247,21 @@ pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
         || !url.username().is_empty()
         || url.password().is_some();
     if has_extra {
-        return Err(OrgError::ExtraParts(input.to_string()));
+        return Err(OrgError::ExtraParts(shown(input)));
     }
-    let origin = url.origin().ascii_serialization();
-    Ok(origin)
+    Ok(url.origin().ascii_serialization())
+}
+
+/// Checks a connected app's consumer key: trimmed, not empty, no spaces.
+pub fn parse_client_id(input: &str) -> Result<String, OrgError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(OrgError::Empty("the client id (--client-id)"));
+    }
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(OrgError::BadClientId);
+    }
+    Ok(trimmed.to_string())
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -305,6 +352,28 @@ mod tests {
             Err(OrgError::ExtraParts(_))
         ));
         assert!(matches!(parse_login_url(""), Err(OrgError::Empty(_))));
+        let leak = parse_login_url("https://user:hunter2@acme.my.salesforce.com?token=abc")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(leak.contains("acme.my.salesforce.com"), "{leak}");
+        assert!(!leak.contains("hunter2") && !leak.contains("abc"), "{leak}");
+        let sfdx = parse_login_url("force://PlatformCLI::5Aep861SECRET@acme.my.salesforce.com")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            sfdx.contains("SFDX auth URL") && !sfdx.contains("5Aep861"),
+            "{sfdx}"
+        );
+        assert_eq!(
+            parse_login_url("test").as_deref(),
+            Ok("https://test.salesforce.com")
+        );
+        assert_eq!(
+            parse_login_url("login").as_deref(),
+            Ok("https://login.salesforce.com")
+        );
         assert!(matches!(
             parse_login_url("file:///etc/passwd"),
             Err(OrgError::NotHttps(_))

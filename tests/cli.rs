@@ -506,6 +506,7 @@ fn a_timeout_is_named_and_flagged_as_maybe_spent() {
     cmd.env("SFKEY_HTTP_TIMEOUT", "1");
     let out = cmd.output().unwrap();
     let err = assert_fails_with(&out, "no answer in time");
+    assert!(err.contains("total 1 s"), "{err}");
     assert!(err.contains("may have reached Salesforce"), "{err}");
     let last = env.store().find("slow").unwrap().last_refresh.unwrap();
     assert_eq!(last.status, "timeout");

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::Args;
 use secrecy::ExposeSecret;
 
-use super::orgs::expand_login_shortcut;
 use super::secrets_input::read_secret_updates;
 use crate::humanize;
 use crate::org::{self, Org};
@@ -56,7 +55,7 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         org::validate_name(new_name)?;
     }
     let login_url = match &args.login_url {
-        Some(url) => Some(org::parse_login_url(expand_login_shortcut(url))?),
+        Some(url) => Some(org::parse_login_url(url)?),
         None => None,
     };
     let site = match &args.site {
@@ -64,7 +63,7 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let client_id = match &args.client_id {
-        Some(id) => Some(optional(id).ok_or(org::OrgError::Empty("the client id (--client-id)"))?),
+        Some(id) => Some(org::parse_client_id(id)?),
         None => None,
     };
     store.find(&args.name)?;

@@ -38,26 +38,15 @@ pub struct AddArgs {
     pub notes: Option<String>,
 }
 
-pub(super) fn expand_login_shortcut(input: &str) -> &str {
-    match input.trim() {
-        "login" | "production" | "prod" => "https://login.salesforce.com",
-        "test" | "sandbox" => "https://test.salesforce.com",
-        other => other,
-    }
-}
-
 /// `sfkey add`: validate everything before asking for secrets, then store.
 pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
     org::validate_name(&args.name)?;
-    let login_url = org::parse_login_url(expand_login_shortcut(&args.login_url))?;
+    let login_url = org::parse_login_url(&args.login_url)?;
     let site = match &args.site {
         Some(s) => org::parse_site(s)?,
         None => None,
     };
-    let client_id = args.client_id.trim().to_string();
-    if client_id.is_empty() {
-        return Err(org::OrgError::Empty("the client id (--client-id)").into());
-    }
+    let client_id = org::parse_client_id(&args.client_id)?;
     // Refuse a taken name before the user types any secret.
     if store.orgs()?.iter().any(|o| o.name == args.name) {
         return Err(StoreError::DuplicateName(args.name).into());
@@ -245,11 +234,5 @@ mod tests {
         let column =
             |line: &str, needle: &str| line.find(needle).map(|i| line[..i].chars().count());
         assert_eq!(column(lines[1], "admin@"), column(lines[0], "USERNAME"));
-    }
-
-    #[test]
-    fn shortcuts_expand() {
-        assert_eq!(expand_login_shortcut("test"), "https://test.salesforce.com");
-        assert_eq!(expand_login_shortcut("https://x"), "https://x");
     }
 }
