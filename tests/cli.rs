@@ -350,6 +350,16 @@ fn env_and_exec_hand_the_token_to_other_programs() {
     assert_eq!(stdout(&out), "same\n");
     let out = env.run(&["exec", "prod", "--", "sh", "-c", "exit 7"], "");
     assert_eq!(out.status.code(), Some(7));
+    // Without `--`, a signal's 128+N, and 127 for a missing command, as a shell would.
+    let out = env.run(&["exec", "prod", "sh", "-c", "kill -TERM $$"], "");
+    assert_eq!(out.status.code(), Some(143));
+    let out = env.run(&["exec", "prod", "no-such-command-sfkey"], "");
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        stderr(&out).contains("command not found"),
+        "{}",
+        stderr(&out)
+    );
     env.assert_no_secrets_on_disk();
 }
 
@@ -429,6 +439,7 @@ fn edit_renames_keeping_secrets_and_replaces_secrets_from_stdin() {
         &env.run(&["edit", "nope", "--notes", "x"], ""),
         "no org named",
     );
+    assert_fails_with(&env.run(&["edit", "production"], ""), "Nothing to change");
 
     // New refresh token (and no client secret) for a new grant; the old access token is dropped.
     let client_id = "3MVG9client-prod";

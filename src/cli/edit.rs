@@ -66,7 +66,7 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         Some(id) => Some(org::parse_client_id(id)?),
         None => None,
     };
-    store.find(&args.name)?;
+    let before = store.find(&args.name)?;
     let mut changes = SecretChanges {
         remove_client_secret: args.no_client_secret,
         ..SecretChanges::default()
@@ -76,6 +76,9 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         changes.client_secret = updates.client_secret;
         changes.refresh_token = updates.refresh_token;
     }
+    let secrets_changed = changes.remove_client_secret
+        || changes.client_secret.is_some()
+        || changes.refresh_token.is_some();
     let edited = store.edit(&args.name, changes, |o| {
         if let Some(name) = args.rename {
             o.name = name;
@@ -96,6 +99,13 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
             o.notes = optional(&notes);
         }
     })?;
+    if edited == before && !secrets_changed {
+        eprintln!(
+            "Nothing to change for org {}: give a setting to change, or --secrets.",
+            edited.name
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     eprintln!("Updated org {}.", edited.name);
     Ok(ExitCode::SUCCESS)
 }

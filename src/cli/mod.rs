@@ -47,9 +47,9 @@ pub enum Command {
     Refresh(tokens::RefreshArgs),
     /// Print the org's access token alone, refreshing first when none is stored
     Token(tokens::TokenArgs),
-    /// Print `export` lines for SF_ACCESS_TOKEN and SF_INSTANCE_URL (for `eval`)
+    /// Print `export` lines for SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME (for `eval`)
     Env(tokens::EnvArgs),
-    /// Run a command with SF_ACCESS_TOKEN and SF_INSTANCE_URL set for it
+    /// Run a command with SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME set for it
     Exec(tokens::ExecArgs),
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]

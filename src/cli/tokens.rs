@@ -81,8 +81,13 @@ pub struct ExecArgs {
     /// When to refresh first
     #[command(flatten)]
     pub freshness: Freshness,
-    /// The command and its arguments, after `--`
-    #[arg(last = true, required = true, value_name = "COMMAND")]
+    /// The command and its arguments (put `--` before it when it has options of its own)
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
     pub command: Vec<String>,
 }
 
@@ -264,14 +269,33 @@ pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
     for (name, value) in &vars {
         command.env(name, value.expose_secret());
     }
-    let status = command
-        .status()
-        .with_context(|| format!("cannot run {program:?}"))?;
-    Ok(match status.code() {
-        Some(0) => ExitCode::SUCCESS,
-        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        None => ExitCode::FAILURE,
-    })
+    let status = match command.status() {
+        Ok(status) => status,
+        // The shell's conventions: 127 not found, 126 not executable.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("sfkey: {program}: command not found");
+            return Ok(ExitCode::from(127));
+        }
+        Err(e) => {
+            eprintln!("sfkey: cannot run {program}: {e}");
+            return Ok(ExitCode::from(126));
+        }
+    };
+    Ok(ExitCode::from(exit_code(status)))
+}
+
+/// The child's exit code, or 128 + the signal that killed it, as shells report it.
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return u8::try_from(128 + signal).unwrap_or(255);
+        }
+    }
+    status
+        .code()
+        .map_or(1, |code| u8::try_from(code).unwrap_or(1))
 }
 
 #[cfg(test)]
