@@ -24,16 +24,17 @@ server_pid=$!
 for _ in $(seq 1 50); do [ -s "$work/url" ] && break; sleep 0.05; done
 url=$(head -n1 "$work/url")
 export SFKEY_CONFIG_DIR="$work/config"
-printf '\nbench-refresh-token\n' | "$bin" add bench --login-url "$url" --client-id bench-client 2>/dev/null
+printf '\nbench-refresh-token\n' | "$bin" add bench --login-url "$url" --client-id bench-client
 
-# Median wall time in microseconds of running "$@" $runs times (after one warm-up run).
+# Median wall time in microseconds of running "$@" $runs times (after one warm-up run);
+# a failing run stops the benchmark, so a broken build is never timed.
 median_us() {
-  "$@" >/dev/null 2>&1
+  "$@" >/dev/null 2>"$work/err" || { echo "bench: '$*' failed:" >&2; cat "$work/err" >&2; exit 1; }
   local times=()
   for _ in $(seq 1 "$runs"); do
     local start end
     start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
+    "$@" >/dev/null 2>"$work/err" || { echo "bench: '$*' failed:" >&2; cat "$work/err" >&2; exit 1; }
     end=$(date +%s%N)
     times+=($(( (end - start) / 1000 )))
   done
@@ -41,7 +42,7 @@ median_us() {
 }
 
 curl_refresh() {
-  curl -s -X POST --compressed -H 'Content-Type: application/x-www-form-urlencoded' \
+  curl -sf -X POST --compressed -H 'Content-Type: application/x-www-form-urlencoded' \
     --data-urlencode grant_type=refresh_token --data-urlencode client_id=bench-client \
     --data-urlencode refresh_token=bench-refresh-token "$url/services/oauth2/token"
 }
