@@ -599,8 +599,10 @@ fn without_sfkey_config_dir_orgs_live_in_the_platform_config_dir() {
 fn a_keyring_that_never_answers_times_out_with_a_message() {
     let env = TestEnv::new("cli-keyring-hang");
     std::fs::create_dir_all(&env.dir).unwrap();
-    // A "bus" that accepts connections and never says a word.
-    let socket = env.dir.join("silent-bus");
+    // A "bus" that accepts connections and never says a word. Unix socket paths are limited to
+    // about 100 bytes, so it lives in a short temp dir rather than under the checkout.
+    let short = tempfile::tempdir().unwrap();
+    let socket = short.path().join("bus");
     let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     std::thread::spawn(move || {
         let mut held = Vec::new();
