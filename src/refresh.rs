@@ -86,6 +86,15 @@ pub enum ClientFor<'a> {
     Build(HttpSettings),
 }
 
+/// A client in hand, or one being built on a blocking thread.
+enum Pending<'a> {
+    Ready(&'a HttpClient),
+    Building(
+        HttpSettings,
+        tokio::task::JoinHandle<Result<HttpClient, TransportError>>,
+    ),
+}
+
 /// Takes the org's lock (on a blocking thread, waiting if another refresh holds it) and
 /// re-reads the org, which may have been edited while we waited.
 async fn lock_org(
@@ -135,21 +144,24 @@ pub async fn refresh_org(
     client: ClientFor<'_>,
     waiting: impl FnOnce() + Send + 'static,
 ) -> Result<Refreshed, RefreshError> {
-    let building = match &client {
+    // Start building the client now; the lock and the keyring take about as long.
+    let pending = match client {
+        ClientFor::Ready(client) => Pending::Ready(client),
         ClientFor::Build(settings) => {
-            let (url, settings) = (org.token_url(), settings.clone());
-            Some(tokio::task::spawn_blocking(move || {
-                HttpClient::for_url(&url, &settings)
-            }))
+            let (url, for_task) = (org.token_url(), settings.clone());
+            Pending::Building(
+                settings,
+                tokio::task::spawn_blocking(move || HttpClient::for_url(&url, &for_task)),
+            )
         }
-        ClientFor::Ready(_) => None,
     };
+    // Held until the end: until the rotated refresh token, if any, is stored.
     let (lock, now) = lock_org(store, org, waiting).await?;
     let secrets = load_secrets(store, &now, &lock).await?;
     let built;
-    let client = match (client, building) {
-        (ClientFor::Ready(client), _) => client,
-        (ClientFor::Build(settings), Some(task)) => {
+    let client = match pending {
+        Pending::Ready(client) => client,
+        Pending::Building(settings, task) => {
             let ready = task.await.map_err(|e| {
                 transport(TransportError {
                     kind: crate::salesforce::TransportKind::Other,
@@ -164,10 +176,6 @@ pub async fn refresh_org(
             } else {
                 HttpClient::for_url(&now.token_url(), &settings).map_err(transport)?
             };
-            &built
-        }
-        (ClientFor::Build(settings), None) => {
-            built = HttpClient::for_url(&now.token_url(), &settings).map_err(transport)?;
             &built
         }
     };
