@@ -673,3 +673,48 @@ fn max_age_refreshes_a_token_that_is_too_old() {
     assert!(stderr(&out).contains("not a duration"), "{}", stderr(&out));
     env.assert_no_secrets_on_disk();
 }
+
+/// The README's "try it without an org": the hidden fake-server command is a working Salesforce
+/// stand-in for the real binary.
+#[test]
+fn the_fake_server_command_serves_refreshes() {
+    use std::io::BufRead;
+    let env = TestEnv::new("cli-fake-server");
+    let mut server = env
+        .cmd(&["fake-server", "--client-id", "demo-app"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let url = url.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let out = env.run(
+        &[
+            "add",
+            "demo",
+            "--login-url",
+            &url,
+            "--client-id",
+            "demo-app",
+        ],
+        "\nany-refresh-token-TESTSECRET\n",
+    );
+    assert_success(&out);
+    let out = env.run(&["refresh", "demo"], "");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("Response Status Code = 200"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("content-encoding: gzip"),
+        "{}",
+        stdout(&out)
+    );
+}
