@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod fake_salesforce;
 pub mod humanize;
+pub mod logging;
 pub mod org;
 pub mod redact;
 pub mod refresh;

@@ -8,7 +8,10 @@ use sfkey::cli::{self, Cli};
 fn main() -> ExitCode {
     let args = Cli::parse();
     match args.command {
-        Some(command) => cli::run(command),
+        Some(command) => {
+            sfkey::logging::init();
+            cli::run(command)
+        }
         None => {
             // The TUI comes in a later release; until then the bare command explains itself.
             let _ = Cli::command().print_help();

@@ -132,6 +132,12 @@ async fn load_secrets(
     })
 }
 
+/// The one error that loses something: logged loudly as well as returned.
+fn rotation_not_saved(org: &str, e: StoreError) -> RefreshError {
+    tracing::error!(org, error = %e, "the rotated refresh token was not saved");
+    RefreshError::RotationNotSaved(e)
+}
+
 fn transport(e: TransportError) -> RefreshError {
     RefreshError::Token(TokenError::Transport(e))
 }
@@ -208,7 +214,7 @@ async fn grant_and_store(
             s.set_secret(&id, SecretKind::RefreshToken, &new_refresh)
         })
         .await
-        .map_err(RefreshError::RotationNotSaved)?;
+        .map_err(|e| rotation_not_saved(&org.name, e))?;
     }
     match result {
         Ok(success) => store_success(store, org, success).await,
@@ -230,6 +236,12 @@ async fn grant_and_store(
                 s.update(&id, |o| o.last_refresh = Some(last))
             })
             .await;
+            tracing::warn!(
+                org = %org.name,
+                code = %err.code(),
+                http_status = ?err.exchange().map(|e| e.status),
+                "refresh failed"
+            );
             Err(RefreshError::Token(err))
         }
     }
@@ -249,7 +261,7 @@ async fn store_success(
                 s.set_secret(&id, SecretKind::RefreshToken, &new_refresh)
             })
             .await
-            .map_err(RefreshError::RotationNotSaved)?;
+            .map_err(|e| rotation_not_saved(&org.name, e))?;
             true
         }
         None => false,
@@ -282,6 +294,13 @@ async fn store_success(
     let (saved_token, updated) = tokio::join!(save_token, save_metadata);
     saved_token.map_err(RefreshError::SaveFailed)?;
     let updated = updated.map_err(RefreshError::SaveFailed)?;
+    tracing::info!(
+        org = %updated.name,
+        status = success.exchange.status,
+        latency_ms = success.exchange.latency.as_millis() as u64,
+        rotated,
+        "refresh ok"
+    );
     Ok(Refreshed {
         org: updated,
         success,

@@ -301,7 +301,7 @@ fn a_locked_keyring_says_unlock_it() {
     let script = format!(
         "dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
          org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null && \
-         printf 'cs-TESTSECRET\\nrt-TESTSECRET\\n' | SFKEY_CONFIG_DIR='{}' '{}' add prod --login-url '{url}' --client-id c",
+         printf 'cs-TESTSECRET\\nrt-TESTSECRET\\n' | SFKEY_CONFIG_DIR='{0}' SFKEY_LOG_DIR='{0}/log' '{1}' add prod --login-url '{url}' --client-id c",
         env.dir.display(),
         env!("CARGO_BIN_EXE_sfkey"),
     );
@@ -581,7 +581,9 @@ fn without_sfkey_config_dir_orgs_live_in_the_platform_config_dir() {
         "3MVG9home",
     ]);
     cmd.env_remove("SFKEY_CONFIG_DIR")
+        .env_remove("SFKEY_LOG_DIR")
         .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
         .env("HOME", &home);
     let out = common::run_with_stdin(cmd, &format!("\n{refresh}\n"));
     assert_success(&out);
@@ -593,6 +595,10 @@ fn without_sfkey_config_dir_orgs_live_in_the_platform_config_dir() {
         !env.dir.exists(),
         "SFKEY_CONFIG_DIR was not set, so its dir must stay unused"
     );
+    // The log goes to the platform data dir.
+    let log = std::fs::read_to_string(home.join(".local/share/sfkey/sfkey.log")).unwrap();
+    assert!(log.contains("org added"), "{log}");
+    assert!(!log.contains(&refresh));
 }
 
 #[test]
@@ -717,4 +723,23 @@ fn the_fake_server_command_serves_refreshes() {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn the_log_file_tells_what_happened_without_secrets() {
+    let mut env = TestEnv::new("cli-log");
+    env.add_org("prod", true, |g| g);
+    assert_success(&env.run(&["refresh", "prod"], ""));
+    assert!(!env.run(&["refresh", "nope"], "").status.success());
+    let log = std::fs::read_to_string(env.dir.join("log/sfkey.log")).unwrap();
+    assert!(
+        log.contains("org added") && log.contains("org=prod"),
+        "{log}"
+    );
+    assert!(
+        log.contains("refresh ok") && log.contains("status=200"),
+        "{log}"
+    );
+    assert!(log.contains("command failed: no org named"), "{log}");
+    env.assert_no_secrets_on_disk();
 }

@@ -87,6 +87,7 @@ fn add_on_a_terminal_prompts_without_echo() {
     let url = env.server.url().to_string();
     cmd.args(["add", "tty", "--login-url", &url, "--client-id", "3MVG9tty"]);
     cmd.env("SFKEY_CONFIG_DIR", &env.dir);
+    cmd.env("SFKEY_LOG_DIR", env.dir.join("log"));
     cmd.env("TERM", "xterm-256color");
     for var in [
         "DBUS_SESSION_BUS_ADDRESS",

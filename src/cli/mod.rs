@@ -79,6 +79,7 @@ pub fn run(command: Command) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
+            tracing::warn!("command failed: {err:#}");
             eprintln!("sfkey: {err:#}");
             ExitCode::FAILURE
         }

@@ -118,12 +118,14 @@ impl Store {
             config::save(&self.dir, &orgs).map_err(StoreError::from)
         });
         if let Err(e) = saved {
+            tracing::warn!(org = %org.name, error = %e, "add failed; its secrets were removed again");
             // Nothing half-added: drop whatever secrets made it in.
             for kind in SecretKind::ALL {
                 let _ = self.secrets.delete(&org.id, kind);
             }
             return Err(e);
         }
+        tracing::info!(org = %org.name, id = %org.id, "org added");
         Ok(org)
     }
 
@@ -150,6 +152,7 @@ impl Store {
         orgs.retain(|o| o.id != org.id);
         config::save(&self.dir, &orgs)?;
         let _ = std::fs::remove_file(config::org_lock_path(&self.dir, &org.id));
+        tracing::info!(org = %org.name, id = %org.id, "org removed");
         Ok(org)
     }
 
@@ -194,6 +197,7 @@ impl Store {
         }
         orgs[index] = edited.clone();
         config::save(&self.dir, &orgs)?;
+        tracing::info!(org = %edited.name, id = %edited.id, "org edited");
         Ok(edited)
     }
 

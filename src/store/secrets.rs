@@ -158,7 +158,7 @@ impl KeyringStore {
                 let _ = tx.send(result);
             })
             .map_err(|e| SecretError::Other(format!("could not start a keyring thread: {e}")))?;
-        match rx.recv_timeout(self.timeout) {
+        let result = match rx.recv_timeout(self.timeout) {
             Ok(result) => result,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 self.hung.store(true, Ordering::SeqCst);
@@ -167,7 +167,11 @@ impl KeyringStore {
             Err(mpsc::RecvTimeoutError::Disconnected) => Err(SecretError::Other(
                 "the keyring thread stopped unexpectedly".into(),
             )),
+        };
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, "keyring call failed");
         }
+        result
     }
 
     fn user(org: &OrgId, kind: SecretKind) -> String {

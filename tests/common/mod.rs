@@ -77,6 +77,8 @@ impl TestEnv {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfkey"));
         cmd.args(args)
             .env("SFKEY_CONFIG_DIR", &self.dir)
+            // The log goes inside the config dir, so the secret scan reads it too.
+            .env("SFKEY_LOG_DIR", self.dir.join("log"))
             .env_remove("HTTPS_PROXY")
             .env_remove("https_proxy")
             .env_remove("HTTP_PROXY")
