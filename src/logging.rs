@@ -58,5 +58,7 @@ pub fn init() {
         .with_ansi(false)
         .with_max_level(level)
         .with_target(false)
+        // A full disk must not print on the terminal the TUI draws on.
+        .log_internal_errors(false)
         .try_init();
 }

@@ -13,11 +13,12 @@ pub enum OrgError {
         "invalid org name {0:?}: use 1 to 64 letters, digits, '.', '_', '-' or '@' (for example `prod` or `acme-uat`)"
     )]
     BadName(String),
-    /// The login URL does not parse as a URL at all.
+    /// The login URL does not parse as a URL with a host. It is not repeated: a pasted secret
+    /// must not end up in the terminal or the log.
     #[error(
-        "invalid login URL {0:?}: not a URL; expected something like https://login.salesforce.com or https://acme.my.salesforce.com"
+        "invalid login URL: not a URL (the value is not repeated, in case it was a secret); expected something like https://login.salesforce.com or https://acme.my.salesforce.com"
     )]
-    NotAUrl(String),
+    NotAUrl,
     /// The login URL is not https (plain http is allowed only on loopback).
     #[error(
         "invalid login URL {0:?}: it must start with https:// (http:// is allowed only for loopback: 127.0.0.0/8, localhost, [::1])"
@@ -33,11 +34,11 @@ pub enum OrgError {
         "invalid login URL {0:?}: give only scheme and host (and port); put an Experience Cloud site path in --site"
     )]
     ExtraParts(String),
-    /// The site path is not a plain `/path`.
+    /// The site path is not a plain `/path` (not repeated, like a bad URL).
     #[error(
-        "invalid site path {0:?}: it must start with '/' (for example /partners) and hold only letters, digits, '-', '_', '.', '~' and '/'"
+        "invalid site path: it must start with '/' (for example /partners) and hold only letters, digits, '-', '_', '.', '~' and '/'"
     )]
-    BadSite(String),
+    BadSite,
     /// A required field is empty.
     #[error("{0} must not be empty")]
     Empty(&'static str),
@@ -46,26 +47,17 @@ pub enum OrgError {
     BadClientId,
 }
 
-/// What of a rejected login URL may be shown: scheme, host, port and path; never user info or a
-/// query, which can hold credentials.
-fn shown(input: &str) -> String {
-    let input = input.trim();
-    match Url::parse(input) {
-        Ok(url) => {
-            let mut out = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
-            if let Some(port) = url.port() {
-                out.push_str(&format!(":{port}"));
-            }
-            if url.path() != "/" {
-                out.push_str(url.path());
-            }
-            out
-        }
-        Err(_) if input.contains('@') || input.chars().count() > 100 => {
-            "(not shown: it may hold credentials)".into()
-        }
-        Err(_) => input.to_string(),
+/// What of a rejected (but parseable) login URL may be shown: scheme, host, port and path;
+/// never user info or a query, which can hold credentials.
+fn shown(url: &Url) -> String {
+    let mut out = format!("{}://{}", url.scheme(), url.host_str().unwrap_or(""));
+    if let Some(port) = url.port() {
+        out.push_str(&format!(":{port}"));
     }
+    if url.path() != "/" {
+        out.push_str(url.path());
+    }
+    out
 }
 
 /// A stable, random id: keyring entries hang off it, so renaming an org keeps its secrets.
@@ -227,19 +219,19 @@ pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
     if trimmed.to_ascii_lowercase().starts_with("force://") {
         return Err(OrgError::SfdxAuthUrl);
     }
-    let url = Url::parse(trimmed).map_err(|_| OrgError::NotAUrl(shown(input)))?;
+    let url = Url::parse(trimmed).map_err(|_| OrgError::NotAUrl)?;
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(OrgError::NotHttps(shown(input)));
+        return Err(OrgError::NotHttps(shown(&url)));
     }
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| OrgError::NotAUrl(shown(input)))?;
+        .ok_or(OrgError::NotAUrl)?;
     if url.scheme() == "http" && !is_loopback(host) {
-        return Err(OrgError::NotHttps(shown(input)));
+        return Err(OrgError::NotHttps(shown(&url)));
     }
     if url.port() == Some(0) {
-        return Err(OrgError::NotAUrl(shown(input)));
+        return Err(OrgError::NotAUrl);
     }
     let has_extra = (url.path() != "/" && !url.path().is_empty())
         || url.query().is_some()
@@ -247,7 +239,7 @@ pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
         || !url.username().is_empty()
         || url.password().is_some();
     if has_extra {
-        return Err(OrgError::ExtraParts(shown(input)));
+        return Err(OrgError::ExtraParts(shown(&url)));
     }
     Ok(url.origin().ascii_serialization())
 }
@@ -280,19 +272,19 @@ pub fn parse_site(input: &str) -> Result<Option<String>, OrgError> {
         return Ok(None);
     }
     // Plain path segments only: nothing that could change the host or be normalised away.
-    let valid = trimmed.starts_with('/')
-        && trimmed.trim_end_matches('/')[1..]
-            .split('/')
-            .all(|segment| {
-                !segment.is_empty()
-                    && segment != "."
-                    && segment != ".."
-                    && segment
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
-            });
+    let body = trimmed.trim_end_matches('/');
+    let valid = body.len() > 1
+        && body.starts_with('/')
+        && body[1..].split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+        });
     if !valid {
-        return Err(OrgError::BadSite(input.to_string()));
+        return Err(OrgError::BadSite);
     }
     Ok(Some(trimmed.trim_end_matches('/').to_string()))
 }
@@ -329,7 +321,7 @@ mod tests {
     fn bad_login_urls_say_why() {
         assert!(matches!(
             parse_login_url("login.salesforce.com"),
-            Err(OrgError::NotAUrl(_))
+            Err(OrgError::NotAUrl)
         ));
         assert!(matches!(
             parse_login_url("http://login.salesforce.com"),
@@ -352,6 +344,19 @@ mod tests {
             Err(OrgError::ExtraParts(_))
         ));
         assert!(matches!(parse_login_url(""), Err(OrgError::Empty(_))));
+        let pasted = parse_login_url("5Aep861TESTSECRETxyz")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            pasted.contains("not a URL") && !pasted.contains("5Aep861"),
+            "{pasted}"
+        );
+        let site = parse_site("5Aep861TESTSECRETxyz")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(!site.contains("5Aep861"), "{site}");
         let leak = parse_login_url("https://user:hunter2@acme.my.salesforce.com?token=abc")
             .err()
             .map(|e| e.to_string())
@@ -380,7 +385,7 @@ mod tests {
         ));
         assert!(matches!(
             parse_login_url("https://login.salesforce.com:0"),
-            Err(OrgError::NotAUrl(_))
+            Err(OrgError::NotAUrl)
         ));
     }
 
@@ -399,6 +404,8 @@ mod tests {
         assert!(parse_site("/..").is_err());
         assert!(parse_site("/a/./b").is_err());
         assert!(parse_site("/a%2e").is_err());
+        assert!(parse_site("//").is_err());
+        assert!(parse_site("///").is_err());
     }
 
     #[test]

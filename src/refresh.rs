@@ -102,10 +102,22 @@ async fn lock_org(
     org: &Org,
     waiting: impl FnOnce() + Send + 'static,
 ) -> Result<(OrgLock, Org), RefreshError> {
-    let id = org.id.clone();
+    let (id, name) = (org.id.clone(), org.name.clone());
     Ok(blocking(store, move |s| {
         let lock = s.lock_org(&id, waiting)?;
-        Ok((lock, s.org_by_id(&id)?))
+        match s.org_by_id(&id) {
+            Ok(now) => Ok((lock, now)),
+            Err(StoreError::UnknownOrg { .. }) => {
+                // Removed while we waited: leave no lock file behind.
+                drop(lock);
+                s.forget_lock(&id);
+                Err(StoreError::UnknownOrg {
+                    name,
+                    known: "It was removed meanwhile.".into(),
+                })
+            }
+            Err(e) => Err(e),
+        }
     })
     .await?)
 }
@@ -351,6 +363,36 @@ mod tests {
         fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError> {
             self.inner.delete(org, kind)
         }
+    }
+
+    #[test]
+    fn a_refresh_of_an_org_removed_meanwhile_leaves_no_lock_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
+        let org = store
+            .add(
+                Org::new("prod", "https://login.salesforce.com", "cid"),
+                NewSecrets {
+                    client_secret: None,
+                    refresh_token: SecretString::from("rt"),
+                },
+            )
+            .unwrap();
+        store.remove("prod").unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(refresh_org(
+                &store,
+                &org,
+                ClientFor::Build(HttpSettings::default()),
+                || {},
+            ))
+            .unwrap_err();
+        assert!(err.to_string().contains("\"prod\""), "{err}");
+        assert!(!config::org_lock_path(tmp.path(), &org.id).exists());
     }
 
     #[test]

@@ -439,7 +439,7 @@ fn edit_renames_keeping_secrets_and_replaces_secrets_from_stdin() {
         &env.run(&["edit", "nope", "--notes", "x"], ""),
         "no org named",
     );
-    assert_fails_with(&env.run(&["edit", "production"], ""), "Nothing to change");
+    assert_fails_with(&env.run(&["edit", "production"], ""), "nothing to change");
 
     // New refresh token (and no client secret) for a new grant; the old access token is dropped.
     let client_id = "3MVG9client-prod";

@@ -66,7 +66,21 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         Some(id) => Some(org::parse_client_id(id)?),
         None => None,
     };
+    let nothing_given = args.rename.is_none()
+        && args.login_url.is_none()
+        && args.site.is_none()
+        && args.client_id.is_none()
+        && args.username.is_none()
+        && args.notes.is_none()
+        && !args.secrets
+        && !args.no_client_secret;
     let before = store.find(&args.name)?;
+    if nothing_given {
+        anyhow::bail!(
+            "nothing to change for org {}: give a setting (see sfkey edit --help) or --secrets",
+            before.name
+        );
+    }
     let mut changes = SecretChanges {
         remove_client_secret: args.no_client_secret,
         ..SecretChanges::default()
@@ -101,10 +115,10 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
     })?;
     if edited == before && !secrets_changed {
         eprintln!(
-            "Nothing to change for org {}: give a setting to change, or --secrets.",
+            "Org {} already had these settings; nothing changed.",
             edited.name
         );
-        return Ok(ExitCode::FAILURE);
+        return Ok(ExitCode::SUCCESS);
     }
     eprintln!("Updated org {}.", edited.name);
     Ok(ExitCode::SUCCESS)

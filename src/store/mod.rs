@@ -141,19 +141,42 @@ impl Store {
 
     /// Removes an org and its keyring entries; if the keyring fails, the org stays so it can be retried.
     pub fn remove(&self, name: &str) -> Result<Org, StoreError> {
-        // Org lock before config lock, in that order everywhere: no refresh is mid-way.
-        let _org_lock = self.lock_org(&self.find(name)?.id, || {})?;
-        let _lock = config::ConfigLock::acquire(&self.dir)?;
-        let mut orgs = config::load(&self.dir)?;
-        let org = find_in(&orgs, name)?.clone();
+        let (_org_lock, _lock, mut orgs, index) = self.lock_by_name(name)?;
+        let org = orgs[index].clone();
         for kind in SecretKind::ALL {
             self.secrets.delete(&org.id, kind)?;
         }
         orgs.retain(|o| o.id != org.id);
         config::save(&self.dir, &orgs)?;
-        let _ = std::fs::remove_file(config::org_lock_path(&self.dir, &org.id));
+        self.forget_lock(&org.id);
         tracing::info!(org = %org.name, id = %org.id, "org removed");
         Ok(org)
+    }
+
+    /// Takes the org lock, then the config lock (that order everywhere, so no refresh is
+    /// mid-way), and finds the org again: it must still be the one that was locked.
+    #[allow(clippy::type_complexity)]
+    fn lock_by_name(
+        &self,
+        name: &str,
+    ) -> Result<(OrgLock, config::ConfigLock, Vec<Org>, usize), StoreError> {
+        let id = self.find(name)?.id;
+        let org_lock = self.lock_org(&id, || {})?;
+        let lock = config::ConfigLock::acquire(&self.dir)?;
+        let orgs = config::load(&self.dir)?;
+        let index = orgs
+            .iter()
+            .position(|o| o.id == id && o.name == name)
+            .ok_or_else(|| StoreError::UnknownOrg {
+                name: name.to_string(),
+                known: "It was renamed or removed meanwhile; try again.".into(),
+            })?;
+        Ok((org_lock, lock, orgs, index))
+    }
+
+    /// Forgets the lock file of an org that no longer exists.
+    pub fn forget_lock(&self, id: &OrgId) {
+        let _ = std::fs::remove_file(config::org_lock_path(&self.dir, id));
     }
 
     /// Edits the org named `name` under the lock: new secrets (if any) go to the keyring first,
@@ -165,13 +188,7 @@ impl Store {
         secrets: SecretChanges,
         change: impl FnOnce(&mut Org),
     ) -> Result<Org, StoreError> {
-        let _org_lock = self.lock_org(&self.find(name)?.id, || {})?;
-        let _lock = config::ConfigLock::acquire(&self.dir)?;
-        let mut orgs = config::load(&self.dir)?;
-        let index = orgs
-            .iter()
-            .position(|o| o.name == name)
-            .ok_or_else(|| unknown(&orgs, name))?;
+        let (_org_lock, _lock, mut orgs, index) = self.lock_by_name(name)?;
         let before = orgs[index].clone();
         let mut edited = before.clone();
         change(&mut edited);
@@ -189,6 +206,13 @@ impl Store {
         if let Some(token) = &secrets.refresh_token {
             self.secrets
                 .set(&before.id, SecretKind::RefreshToken, token)?;
+        }
+        let secrets_changed = secrets.remove_client_secret
+            || secrets.client_secret.is_some()
+            || secrets.refresh_token.is_some();
+        if edited == before && !secrets_changed {
+            // Nothing to do: no rewrite, no log line.
+            return Ok(before);
         }
         if endpoint_changed || secrets.refresh_token.is_some() {
             self.secrets.delete(&before.id, SecretKind::AccessToken)?;
@@ -296,6 +320,38 @@ mod tests {
                 .is_none()
         );
         assert!(store.orgs().unwrap().is_empty());
+    }
+
+    #[test]
+    fn edit_never_touches_an_org_it_did_not_lock() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
+        let a = store.add(sample("prod"), secrets("rt-a")).unwrap();
+        // A refresh of A holds its lock; meanwhile A is renamed and a new "prod" appears.
+        let held = store.lock_org(&a.id, || {}).unwrap();
+        let other = store.clone();
+        let edit = std::thread::spawn(move || {
+            other.edit("prod", SecretChanges::default(), |o| {
+                o.notes = Some("x".into())
+            })
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let mut orgs = config::load(tmp.path()).unwrap();
+        orgs[0].name = "prod-old".into();
+        let b = sample("prod");
+        orgs.push(b.clone());
+        config::save(tmp.path(), &orgs).unwrap();
+        drop(held);
+        let err = edit.join().unwrap().unwrap_err();
+        assert!(
+            err.to_string().contains("renamed or removed meanwhile"),
+            "{err}"
+        );
+        assert_eq!(
+            store.find("prod").unwrap().notes,
+            None,
+            "B was edited without its lock"
+        );
     }
 
     /// A store whose writes always fail, to check nothing is half-added.

@@ -150,12 +150,15 @@ impl KeyringStore {
             return Err(SecretError::Timeout(self.timeout.as_secs().max(1)));
         }
         let core = Arc::clone(&self.core);
+        let hung = Arc::clone(&self.hung);
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("sfkey-keyring".into())
             .spawn(move || {
                 let result = connect(&core).and_then(|store| op(&store).map_err(map_error));
                 let _ = tx.send(result);
+                // A late answer means the keyring is back (e.g. unlocked): stop failing fast.
+                hung.store(false, Ordering::SeqCst);
             })
             .map_err(|e| SecretError::Other(format!("could not start a keyring thread: {e}")))?;
         let result = match rx.recv_timeout(self.timeout) {
