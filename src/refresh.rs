@@ -111,10 +111,7 @@ async fn lock_org(
                 // Removed while we waited: leave no lock file behind.
                 drop(lock);
                 s.forget_lock(&id);
-                Err(StoreError::UnknownOrg {
-                    name,
-                    known: "It was removed meanwhile.".into(),
-                })
+                Err(StoreError::removed(&name))
             }
             Err(e) => Err(e),
         }
@@ -365,6 +362,20 @@ mod tests {
         }
     }
 
+    /// Refreshes as the CLI does, on a fresh current-thread runtime.
+    fn refresh_now(store: &Store, org: &Org) -> Result<Refreshed, RefreshError> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(refresh_org(
+                store,
+                org,
+                ClientFor::Build(HttpSettings::default()),
+                || {},
+            ))
+    }
+
     #[test]
     fn a_refresh_of_an_org_removed_meanwhile_leaves_no_lock_file() {
         let tmp = tempfile::tempdir().unwrap();
@@ -379,18 +390,7 @@ mod tests {
             )
             .unwrap();
         store.remove("prod").unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let err = rt
-            .block_on(refresh_org(
-                &store,
-                &org,
-                ClientFor::Build(HttpSettings::default()),
-                || {},
-            ))
-            .unwrap_err();
+        let err = refresh_now(&store, &org).unwrap_err();
         assert!(err.to_string().contains("\"prod\""), "{err}");
         assert!(!config::org_lock_path(tmp.path(), &org.id).exists());
     }
@@ -417,18 +417,7 @@ mod tests {
             .unwrap();
         recording.log.lock().unwrap().clear();
 
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let done = rt
-            .block_on(refresh_org(
-                &store,
-                &org,
-                ClientFor::Build(HttpSettings::default()),
-                || {},
-            ))
-            .unwrap();
+        let done = refresh_now(&store, &org).unwrap();
         assert!(done.rotated);
         let log = recording.log.lock().unwrap().clone();
         assert_eq!(

@@ -202,24 +202,30 @@ fn print_failed_answer(out: &mut impl Write, err: &TokenError) -> std::io::Resul
     writeln!(out, "Failed.")
 }
 
-/// The stored access token, or a fresh one when none is stored or `force`.
-fn access_token(store: &Store, org: &Org, freshness: &Freshness) -> anyhow::Result<SecretString> {
-    if freshness.accepts(org)
+/// The stored access token if `freshness` accepts it, else a fresh one; with the org as it
+/// stands afterwards (a refresh fills in the instance URL).
+fn access_token(
+    store: &Store,
+    org: Org,
+    freshness: &Freshness,
+) -> anyhow::Result<(SecretString, Org)> {
+    if freshness.accepts(&org)
         && let Some(token) = store.secret(&org.id, SecretKind::AccessToken)?
     {
-        return Ok(token);
+        return Ok((token, org));
     }
-    let done = run_refresh(store, org)?.map_err(|e| refresh_failed(&org.name, &e))?;
-    done.success
+    let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org.name, &e))?;
+    let token = done
+        .success
         .token
         .access_token()
-        .ok_or_else(|| anyhow!("the answer had no access token"))
+        .ok_or_else(|| anyhow!("the answer had no access token"))?;
+    Ok((token, done.org))
 }
 
 /// `sfkey token`: the token alone on stdout, for `$(sfkey token prod)`.
 pub fn token(store: &Store, args: &TokenArgs) -> anyhow::Result<ExitCode> {
-    let org = store.find(&args.name)?;
-    let token = access_token(store, &org, &args.freshness)?;
+    let (token, _) = access_token(store, store.find(&args.name)?, &args.freshness)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", token.expose_secret())?;
     Ok(ExitCode::SUCCESS)
@@ -231,10 +237,7 @@ fn variables(
     name: &str,
     freshness: &Freshness,
 ) -> anyhow::Result<Vec<(&'static str, SecretString)>> {
-    let org = store.find(name)?;
-    let token = access_token(store, &org, freshness)?;
-    // Re-read: a refresh just now may have filled the instance URL.
-    let org = store.find(name)?;
+    let (token, org) = access_token(store, store.find(name)?, freshness)?;
     let mut vars = vec![("SF_ACCESS_TOKEN", token)];
     if let Some(url) = org.instance_url {
         vars.push(("SF_INSTANCE_URL", SecretString::from(url)));

@@ -36,6 +36,16 @@ pub enum StoreError {
     DuplicateName(String),
 }
 
+impl StoreError {
+    /// The org was there a moment ago and has been removed since.
+    pub fn removed(name: &str) -> Self {
+        Self::UnknownOrg {
+            name: name.to_string(),
+            known: "It was removed meanwhile.".into(),
+        }
+    }
+}
+
 /// The secrets given when an org is added; `None` client secret means the app has none.
 pub struct NewSecrets {
     /// The consumer secret, if the connected app has one.
@@ -93,10 +103,7 @@ impl Store {
         orgs.iter()
             .find(|o| &o.id == id)
             .cloned()
-            .ok_or_else(|| StoreError::UnknownOrg {
-                name: id.to_string(),
-                known: "It was removed meanwhile.".into(),
-            })
+            .ok_or_else(|| StoreError::removed(id.as_str()))
     }
 
     /// The org with this name.
@@ -230,10 +237,7 @@ impl Store {
         let _lock = config::ConfigLock::acquire(&self.dir)?;
         let mut orgs = config::load(&self.dir)?;
         let Some(org) = orgs.iter_mut().find(|o| &o.id == id) else {
-            return Err(StoreError::UnknownOrg {
-                name: id.to_string(),
-                known: "It was removed meanwhile.".into(),
-            });
+            return Err(StoreError::removed(id.as_str()));
         };
         change(org);
         let updated = org.clone();
