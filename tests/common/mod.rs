@@ -19,11 +19,16 @@ pub fn require_keyring() {
     );
 }
 
+/// `bytes` random bytes as hex, to keep names and secrets of parallel tests apart.
+fn random_hex(bytes: usize) -> String {
+    let mut raw = vec![0u8; bytes];
+    getrandom::fill(&mut raw).expect("randomness");
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A unique, kept config dir under target/tmp/sfkey-tests, scanned for secrets by `.ci/test`.
 pub fn config_dir(test: &str) -> PathBuf {
-    let mut suffix = [0u8; 4];
-    getrandom::fill(&mut suffix).expect("randomness");
-    let hex: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = random_hex(4);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("sfkey-tests")
         .join(format!("{test}-{hex}"));
@@ -60,9 +65,7 @@ impl TestEnv {
         with_secret: bool,
         grant: impl FnOnce(Grant) -> Grant,
     ) -> (Option<String>, String) {
-        let mut raw = [0u8; 8];
-        getrandom::fill(&mut raw).expect("randomness");
-        let tag: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let tag = random_hex(8);
         let secret = with_secret.then(|| format!("cs-TESTSECRET-{tag}"));
         let refresh = format!("5Aep861TESTSECRET{tag}");
         self.server
