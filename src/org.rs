@@ -191,6 +191,63 @@ impl Org {
     }
 }
 
+/// What kind of org a login URL points at, for the badge beside its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// login.salesforce.com
+    Production,
+    /// test.salesforce.com or a `*.sandbox.my.salesforce.com` My Domain
+    Sandbox,
+    /// Any other `*.my.salesforce.com` (or custom) My Domain
+    MyDomain,
+    /// An Experience Cloud site: a site path, or a `*.my.site.com` / `*.force.com` host
+    Site,
+    /// A loopback address (the demo, local testing)
+    Local,
+}
+
+impl Environment {
+    /// A short label: `production`, `sandbox`, `My Domain`, `site`, `local`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Production => "production",
+            Self::Sandbox => "sandbox",
+            Self::MyDomain => "My Domain",
+            Self::Site => "site",
+            Self::Local => "local",
+        }
+    }
+}
+
+impl Org {
+    /// The environment the org's login URL points at.
+    pub fn environment(&self) -> Environment {
+        let host = self
+            .login_url
+            .split_once("://")
+            .map_or(self.login_url.as_str(), |(_, rest)| rest);
+        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+            // Only strip a port, not part of an IPv6 address.
+            if port.chars().all(|c| c.is_ascii_digit()) { h } else { host }
+        });
+        let host = host.to_ascii_lowercase();
+        if is_loopback(&host) {
+            Environment::Local
+        } else if self.site.is_some()
+            || host.ends_with(".my.site.com")
+            || host.ends_with(".force.com")
+        {
+            Environment::Site
+        } else if host == "login.salesforce.com" {
+            Environment::Production
+        } else if host == "test.salesforce.com" || host.ends_with(".sandbox.my.salesforce.com") {
+            Environment::Sandbox
+        } else {
+            Environment::MyDomain
+        }
+    }
+}
+
 /// Checks an org name: 1 to 64 of `[A-Za-z0-9._@-]`, so it works unquoted in a shell.
 pub fn validate_name(name: &str) -> Result<(), OrgError> {
     let ok = !name.is_empty()
@@ -292,6 +349,30 @@ pub fn parse_site(input: &str) -> Result<Option<String>, OrgError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_badges_follow_the_login_host() {
+        let env = |url: &str, site: Option<&str>| {
+            let mut org = Org::new("x", url, "id");
+            org.site = site.map(str::to_string);
+            org.environment()
+        };
+        assert_eq!(env("https://login.salesforce.com", None), Environment::Production);
+        assert_eq!(env("https://test.salesforce.com", None), Environment::Sandbox);
+        assert_eq!(
+            env("https://acme--uat.sandbox.my.salesforce.com", None),
+            Environment::Sandbox
+        );
+        assert_eq!(env("https://acme.my.salesforce.com", None), Environment::MyDomain);
+        assert_eq!(env("https://acme.my.site.com", None), Environment::Site);
+        assert_eq!(
+            env("https://login.salesforce.com", Some("/partners")),
+            Environment::Site
+        );
+        assert_eq!(env("http://127.0.0.1:8080", None), Environment::Local);
+        assert_eq!(env("http://[::1]:8080", Some("/x")), Environment::Local);
+        assert_eq!(env("http://localhost:1", None), Environment::Local);
+    }
 
     #[test]
     fn login_urls_are_normalised_to_origin() {

@@ -1,7 +1,11 @@
 //! Refreshing a saved org: secrets from the keyring, the grant, a rotated refresh token saved
 //! before anything else, then the access token and the org's metadata. The CLI and TUI share it.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use secrecy::SecretString;
+use tokio::sync::Notify;
 
 use crate::humanize::now_ms;
 
@@ -46,6 +50,16 @@ pub enum RefreshError {
     /// token or the org's metadata failed.
     #[error("the refresh worked but saving its result failed: {0}")]
     SaveFailed(StoreError),
+    /// Stopped by the user before Salesforce answered.
+    #[error("{}", if *request_sent {
+        "cancelled while waiting for Salesforce: the request may have reached it, so if this org rotates refresh tokens the stored one may no longer work"
+    } else {
+        "cancelled; nothing was sent"
+    })]
+    Cancelled {
+        /// Whether the request had gone out.
+        request_sent: bool,
+    },
 }
 
 impl RefreshError {
@@ -151,6 +165,51 @@ fn transport(e: TransportError) -> RefreshError {
     RefreshError::Token(TokenError::Transport(e))
 }
 
+/// Stops a refresh that has no answer yet. Once Salesforce has answered, the refresh always
+/// runs to the end: a rotated refresh token must be saved, or it is lost.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<CancelInner>);
+
+#[derive(Debug, Default)]
+struct CancelInner {
+    cancelled: AtomicBool,
+    notify: Notify,
+}
+
+impl Cancel {
+    /// Asks the refresh to stop.
+    pub fn cancel(&self) {
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
+    }
+
+    /// Whether `cancel` was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    async fn cancelled(&self) {
+        let notified = self.0.notify.notified();
+        if self.is_cancelled() {
+            return;
+        }
+        notified.await;
+    }
+
+    /// Runs `step` unless cancelled first; `request_sent` says what a cancel would mean.
+    async fn or_cancel<T>(
+        &self,
+        request_sent: bool,
+        step: impl Future<Output = Result<T, RefreshError>>,
+    ) -> Result<T, RefreshError> {
+        tokio::select! {
+            biased;
+            () = self.cancelled() => Err(RefreshError::Cancelled { request_sent }),
+            result = step => result,
+        }
+    }
+}
+
 /// Runs the refresh-token grant for a saved org and stores what it yields. Waits for any other
 /// refresh of the same org (in any process) to finish first, calling `waiting` if it has to.
 pub async fn refresh_org(
@@ -158,6 +217,17 @@ pub async fn refresh_org(
     org: &Org,
     client: ClientFor<'_>,
     waiting: impl FnOnce() + Send + 'static,
+) -> Result<Refreshed, RefreshError> {
+    refresh_org_until(store, org, client, waiting, &Cancel::default()).await
+}
+
+/// [`refresh_org`] that `cancel` can stop until Salesforce's answer is in.
+pub async fn refresh_org_until(
+    store: &Store,
+    org: &Org,
+    client: ClientFor<'_>,
+    waiting: impl FnOnce() + Send + 'static,
+    cancel: &Cancel,
 ) -> Result<Refreshed, RefreshError> {
     // Start building the client now; the lock and the keyring take about as long.
     let pending = match client {
@@ -171,8 +241,12 @@ pub async fn refresh_org(
         }
     };
     // Held until the end: until the rotated refresh token, if any, is stored.
-    let (lock, now) = lock_org(store, org, waiting).await?;
-    let secrets = load_secrets(store, &now, &lock).await?;
+    let (lock, now) = cancel
+        .or_cancel(false, lock_org(store, org, waiting))
+        .await?;
+    let secrets = cancel
+        .or_cancel(false, load_secrets(store, &now, &lock))
+        .await?;
     let built;
     let client = match pending {
         Pending::Ready(client) => client,
@@ -194,7 +268,7 @@ pub async fn refresh_org(
             &built
         }
     };
-    grant_and_store(store, client, &now, &secrets).await
+    grant_and_store(store, client, &now, &secrets, cancel).await
 }
 
 /// The grant itself and storing its result; the org is locked and its secrets loaded.
@@ -203,6 +277,7 @@ async fn grant_and_store(
     client: &HttpClient,
     org: &Org,
     secrets: &OrgSecrets,
+    cancel: &Cancel,
 ) -> Result<Refreshed, RefreshError> {
     let token_url = org.token_url();
     let request = RefreshRequest {
@@ -211,7 +286,17 @@ async fn grant_and_store(
         client_secret: secrets.client_secret.as_ref(),
         refresh_token: &secrets.refresh_token,
     };
-    let result = refresh_access_token(client, &request).await;
+    if cancel.is_cancelled() {
+        return Err(RefreshError::Cancelled {
+            request_sent: false,
+        });
+    }
+    // The last point where stopping is safe: after the answer, everything must be saved.
+    let result = cancel
+        .or_cancel(true, async {
+            Ok(refresh_access_token(client, &request).await)
+        })
+        .await?;
     if let Err(TokenError::NoAccessToken {
         rotated_refresh_token: Some(new_refresh),
         ..
@@ -431,5 +516,58 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(server.is_live(stored.expose_secret()));
+    }
+
+    #[test]
+    fn cancel_stops_before_the_answer_and_says_whether_the_request_went_out() {
+        let server = FakeSalesforce::start().unwrap();
+        server.add_grant(
+            "rt-slow",
+            Grant::new("cid", None).delayed(std::time::Duration::from_secs(5)),
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
+        let org = store
+            .add(
+                Org::new("slow", server.url(), "cid"),
+                NewSecrets {
+                    client_secret: None,
+                    refresh_token: SecretString::from("rt-slow"),
+                },
+            )
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let run = |cancel: &Cancel| {
+            runtime.block_on(refresh_org_until(
+                &store,
+                &org,
+                ClientFor::Build(HttpSettings::default()),
+                || {},
+                cancel,
+            ))
+        };
+
+        let before = Cancel::default();
+        before.cancel();
+        let err = run(&before).unwrap_err();
+        assert!(matches!(err, RefreshError::Cancelled { request_sent: false }), "{err}");
+        assert!(server.requests().is_empty());
+
+        let during = Cancel::default();
+        let trigger = during.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            trigger.cancel();
+        });
+        let started = std::time::Instant::now();
+        let err = run(&during).unwrap_err();
+        assert!(matches!(err, RefreshError::Cancelled { request_sent: true }), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(4));
+        assert_eq!(server.requests().len(), 1);
+        // The lock is free again: a new refresh is not stuck behind the cancelled one.
+        drop(store.lock_org(&org.id, || panic!("the cancelled refresh kept the lock")).unwrap());
     }
 }
