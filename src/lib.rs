@@ -1,6 +1,8 @@
 //! sfkey: Salesforce org credentials in the OS keyring, fresh access tokens on demand.
 
 pub mod cli;
+pub mod clipboard;
+pub mod demo;
 pub mod fake_salesforce;
 pub mod humanize;
 pub mod logging;
@@ -9,3 +11,4 @@ pub mod redact;
 pub mod refresh;
 pub mod salesforce;
 pub mod store;
+pub mod tui;

@@ -1,21 +1,62 @@
-//! The sfkey binary: parse arguments, hand over to the CLI (or show help).
+//! The sfkey binary: no subcommand opens the TUI, a subcommand runs the CLI.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use sfkey::cli::{self, Cli};
+use sfkey::demo::Demo;
+use sfkey::store::{KeyringStore, Store, config};
+use sfkey::tui;
 
 fn main() -> ExitCode {
+    // The local offset can only be read safely while the process has one thread.
+    let utc_offset_s = time::UtcOffset::current_local_offset()
+        .map(|o| o.whole_seconds())
+        .unwrap_or(0);
     let args = Cli::parse();
-    match args.command {
-        Some(command) => {
+    match (args.command, args.demo) {
+        (Some(_), true) => {
+            eprintln!("sfkey: --demo opens the TUI and takes no subcommand");
+            ExitCode::from(2)
+        }
+        (Some(command), false) => {
             sfkey::logging::init();
             cli::run(command)
         }
-        None => {
-            // The TUI comes in a later release; until then the bare command explains itself.
-            let _ = Cli::command().print_help();
-            ExitCode::SUCCESS
+        (None, true) => match Demo::start() {
+            Ok(demo) => tui::run(tui::Setup {
+                store: demo.store().clone(),
+                settings: Default::default(),
+                demo: Some(demo.banner()),
+                utc_offset_s,
+            }),
+            Err(e) => {
+                eprintln!("sfkey: cannot start the demo: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
+        (None, false) => {
+            sfkey::logging::init();
+            let settings = match cli::http_settings() {
+                Ok(settings) => settings,
+                Err(e) => {
+                    eprintln!("sfkey: {e:#}");
+                    return ExitCode::from(2);
+                }
+            };
+            match config::config_dir() {
+                Ok(dir) => tui::run(tui::Setup {
+                    store: Store::new(dir, Arc::new(KeyringStore::new())),
+                    settings,
+                    demo: None,
+                    utc_offset_s,
+                }),
+                Err(e) => {
+                    eprintln!("sfkey: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

@@ -119,13 +119,19 @@ impl LastRefresh {
     /// When the stored access token was issued, in epoch milliseconds. Salesforce sends
     /// milliseconds although its docs say seconds, so small values are taken as seconds.
     pub fn issued_at_ms(&self) -> Option<u64> {
-        let value: u64 = self.issued_at.as_deref()?.trim().parse().ok()?;
-        Some(if value >= 1_000_000_000_000 {
-            value
-        } else {
-            value * 1000
-        })
+        issued_at_ms(self.issued_at.as_deref()?)
     }
+}
+
+/// Salesforce's `issued_at` in epoch milliseconds: it sends milliseconds although its docs say
+/// seconds, so small values are taken as seconds.
+pub fn issued_at_ms(raw: &str) -> Option<u64> {
+    let value: u64 = raw.trim().parse().ok()?;
+    Some(if value >= 1_000_000_000_000 {
+        value
+    } else {
+        value * 1000
+    })
 }
 
 /// One saved org: everything but its secrets, which live in the keyring under `id`.
@@ -217,6 +223,15 @@ impl Environment {
             Self::Local => "local",
         }
     }
+
+    /// At most 7 characters, for narrow lists: `prod`, `sandbox`, `domain`, `site`, `local`.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Self::Production => "prod",
+            Self::MyDomain => "domain",
+            other => other.label(),
+        }
+    }
 }
 
 impl Org {
@@ -228,7 +243,11 @@ impl Org {
             .map_or(self.login_url.as_str(), |(_, rest)| rest);
         let host = host.rsplit_once(':').map_or(host, |(h, port)| {
             // Only strip a port, not part of an IPv6 address.
-            if port.chars().all(|c| c.is_ascii_digit()) { h } else { host }
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
         });
         let host = host.to_ascii_lowercase();
         if is_loopback(&host) {
@@ -357,13 +376,22 @@ mod tests {
             org.site = site.map(str::to_string);
             org.environment()
         };
-        assert_eq!(env("https://login.salesforce.com", None), Environment::Production);
-        assert_eq!(env("https://test.salesforce.com", None), Environment::Sandbox);
+        assert_eq!(
+            env("https://login.salesforce.com", None),
+            Environment::Production
+        );
+        assert_eq!(
+            env("https://test.salesforce.com", None),
+            Environment::Sandbox
+        );
         assert_eq!(
             env("https://acme--uat.sandbox.my.salesforce.com", None),
             Environment::Sandbox
         );
-        assert_eq!(env("https://acme.my.salesforce.com", None), Environment::MyDomain);
+        assert_eq!(
+            env("https://acme.my.salesforce.com", None),
+            Environment::MyDomain
+        );
         assert_eq!(env("https://acme.my.site.com", None), Environment::Site);
         assert_eq!(
             env("https://login.salesforce.com", Some("/partners")),

@@ -553,7 +553,15 @@ mod tests {
         let before = Cancel::default();
         before.cancel();
         let err = run(&before).unwrap_err();
-        assert!(matches!(err, RefreshError::Cancelled { request_sent: false }), "{err}");
+        assert!(
+            matches!(
+                err,
+                RefreshError::Cancelled {
+                    request_sent: false
+                }
+            ),
+            "{err}"
+        );
         assert!(server.requests().is_empty());
 
         let during = Cancel::default();
@@ -564,10 +572,17 @@ mod tests {
         });
         let started = std::time::Instant::now();
         let err = run(&during).unwrap_err();
-        assert!(matches!(err, RefreshError::Cancelled { request_sent: true }), "{err}");
+        assert!(
+            matches!(err, RefreshError::Cancelled { request_sent: true }),
+            "{err}"
+        );
         assert!(started.elapsed() < std::time::Duration::from_secs(4));
         assert_eq!(server.requests().len(), 1);
         // The lock is free again: a new refresh is not stuck behind the cancelled one.
-        drop(store.lock_org(&org.id, || panic!("the cancelled refresh kept the lock")).unwrap());
+        drop(
+            store
+                .lock_org(&org.id, || panic!("the cancelled refresh kept the lock"))
+                .unwrap(),
+        );
     }
 }

@@ -23,7 +23,10 @@ them from stdin (client secret on the first line, refresh token on the second).\
 Files: orgs in $SFKEY_CONFIG_DIR/orgs.toml (default ~/.config/sfkey); secrets in the OS keyring."
 )]
 pub struct Cli {
-    /// What to do; see the list below.
+    /// Open the TUI on demo orgs: a fake Salesforce on loopback and an in-memory keyring
+    #[arg(long)]
+    pub demo: bool,
+    /// What to do; see the list below (none: open the TUI).
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -55,6 +58,8 @@ pub enum Command {
     #[command(hide = true)]
     FakeServer(fake_server::FakeServerArgs),
 }
+
+pub use tokens::http_settings;
 
 /// Opens the real store: orgs file in the config dir, secrets in the OS keyring.
 fn open_store() -> anyhow::Result<Store> {

@@ -102,7 +102,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 const TIMEOUT_ENV: &str = "SFKEY_HTTP_TIMEOUT";
 
 /// HTTP settings from the environment, checked before anything is sent.
-fn http_settings() -> anyhow::Result<HttpSettings> {
+pub fn http_settings() -> anyhow::Result<HttpSettings> {
     let Some(raw) = std::env::var_os(TIMEOUT_ENV) else {
         return Ok(HttpSettings::default());
     };

@@ -47,6 +47,7 @@ impl StoreError {
 }
 
 /// The secrets given when an org is added; `None` client secret means the app has none.
+#[derive(Debug)]
 pub struct NewSecrets {
     /// The consumer secret, if the connected app has one.
     pub client_secret: Option<SecretString>,
@@ -55,7 +56,7 @@ pub struct NewSecrets {
 }
 
 /// Secret changes for [`Store::edit`]; `None` keeps what is stored.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct SecretChanges {
     /// A new client secret.
     pub client_secret: Option<SecretString>,

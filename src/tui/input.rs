@@ -1,0 +1,158 @@
+//! A one-line text field: typing, cursor keys, paste. Secret fields zero their text when dropped
+//! and are drawn as dots.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use zeroize::Zeroizing;
+
+/// A text field's content and cursor.
+#[derive(Default)]
+pub struct TextInput {
+    value: Zeroizing<String>,
+    /// Cursor position in characters.
+    cursor: usize,
+    /// Drawn as dots.
+    secret: bool,
+}
+
+impl std::fmt::Debug for TextInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.secret {
+            write!(f, "TextInput(<{} secret chars>)", self.len())
+        } else {
+            write!(f, "TextInput({:?})", self.value.as_str())
+        }
+    }
+}
+
+impl TextInput {
+    /// A plain field holding `value`, cursor at the end.
+    pub fn new(value: &str) -> Self {
+        Self {
+            value: Zeroizing::new(value.to_string()),
+            cursor: value.chars().count(),
+            secret: false,
+        }
+    }
+
+    /// An empty field drawn as dots.
+    pub fn secret() -> Self {
+        Self {
+            secret: true,
+            ..Self::default()
+        }
+    }
+
+    /// The text.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// Whether the field is drawn as dots.
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
+
+    /// Length in characters.
+    pub fn len(&self) -> usize {
+        self.value.chars().count()
+    }
+
+    /// Whether nothing was typed.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+
+    /// The cursor, in characters from the start.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    /// What to draw: the text, or one dot per character.
+    pub fn shown(&self) -> String {
+        if self.secret {
+            "•".repeat(self.len())
+        } else {
+            self.value.to_string()
+        }
+    }
+
+    fn byte_at(&self, chars: usize) -> usize {
+        self.value
+            .char_indices()
+            .nth(chars)
+            .map_or(self.value.len(), |(i, _)| i)
+    }
+
+    /// Inserts text at the cursor; line breaks and control characters are dropped, since
+    /// every field is one line (a pasted token often ends in a newline).
+    pub fn insert(&mut self, text: &str) {
+        for c in text.chars().filter(|c| !c.is_control()) {
+            let at = self.byte_at(self.cursor);
+            self.value.insert(at, c);
+            self.cursor += 1;
+        }
+    }
+
+    /// Handles an editing key; returns whether it was one.
+    pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('u') if ctrl => {
+                let at = self.byte_at(self.cursor);
+                self.value.replace_range(..at, "");
+                self.cursor = 0;
+            }
+            KeyCode::Char('a') if ctrl => self.cursor = 0,
+            KeyCode::Char('e') if ctrl => self.cursor = self.len(),
+            KeyCode::Char(c) if !ctrl => self.insert(&c.to_string()),
+            KeyCode::Backspace if self.cursor > 0 => {
+                self.cursor -= 1;
+                let at = self.byte_at(self.cursor);
+                self.value.remove(at);
+            }
+            KeyCode::Delete if self.cursor < self.len() => {
+                let at = self.byte_at(self.cursor);
+                self.value.remove(at);
+            }
+            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Right => self.cursor = (self.cursor + 1).min(self.len()),
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = self.len(),
+            KeyCode::Backspace | KeyCode::Delete => {}
+            _ => return false,
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn typing_moving_and_deleting_work_on_characters_not_bytes() {
+        let mut input = TextInput::new("");
+        input.insert("héllo");
+        input.handle_key(&key(KeyCode::Left));
+        input.handle_key(&key(KeyCode::Backspace));
+        assert_eq!(input.value(), "hélo");
+        input.handle_key(&key(KeyCode::Home));
+        input.handle_key(&key(KeyCode::Delete));
+        input.handle_key(&key(KeyCode::Char('H')));
+        assert_eq!(input.value(), "Hélo");
+        assert_eq!(input.cursor(), 1);
+    }
+
+    #[test]
+    fn paste_drops_line_breaks_and_secrets_show_as_dots() {
+        let mut input = TextInput::secret();
+        input.insert("5Aep861\r\n");
+        assert_eq!(input.value(), "5Aep861");
+        assert_eq!(input.shown(), "•••••••");
+        assert!(!format!("{input:?}").contains("5Aep"));
+    }
+}

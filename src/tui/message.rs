@@ -1,0 +1,91 @@
+//! Every event the app reacts to, and every effect it asks the tasks for. Data flows one way:
+//! input and task results become messages; `App::update` turns them into state and effects.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::org::{Org, OrgId};
+use crate::refresh::Refreshed;
+use crate::store::{NewSecrets, SecretChanges};
+
+/// Something the app reacts to.
+#[derive(Debug)]
+pub enum Message {
+    /// A key press.
+    Key(KeyEvent),
+    /// A mouse click or wheel turn.
+    Mouse(MouseEvent),
+    /// Leave (a signal asked for it): like `q`.
+    Quit,
+    /// The terminal changed size: just redraw.
+    Resize,
+    /// Bracketed paste into the focused form field.
+    Paste(String),
+    /// Time passed (spinners, ages); carries the clock so `update` stays pure.
+    Tick {
+        /// Now, in epoch milliseconds.
+        now_ms: u64,
+    },
+    /// The org list as stored, or why it could not be read.
+    OrgsLoaded(Result<Vec<Org>, String>),
+    /// Another process holds the org's lock; the refresh waits for it.
+    RefreshWaiting(OrgId),
+    /// A refresh ended.
+    RefreshDone {
+        /// Which org.
+        id: OrgId,
+        /// What came of it.
+        outcome: Box<RefreshOutcome>,
+    },
+    /// The access token went to the clipboard.
+    Copied {
+        /// The org's name.
+        org: String,
+        /// How: `system clipboard`, `terminal (OSC 52)`.
+        how: &'static str,
+    },
+    /// Copying failed; says why (never the token).
+    CopyFailed(String),
+    /// The add or edit form was saved (or not).
+    Saved(Result<Org, String>),
+    /// An org was deleted (or not).
+    Deleted(Result<Org, String>),
+}
+
+/// What a refresh came to, ready to show.
+#[derive(Debug)]
+pub enum RefreshOutcome {
+    /// A token.
+    Success(Box<Refreshed>),
+    /// No token; the error says why.
+    Failure(crate::refresh::RefreshError),
+}
+
+/// A change of an existing org, from the edit form.
+#[derive(Debug)]
+pub struct OrgEdit {
+    /// The org's name when the form opened.
+    pub name: String,
+    /// The edited org (same id).
+    pub org: Org,
+    /// Secrets typed in the form; absent ones stay as they are.
+    pub secrets: SecretChanges,
+}
+
+/// I/O the app asks for; the tasks do it and answer with a [`Message`].
+#[derive(Debug)]
+pub enum Effect {
+    /// Read the org list.
+    LoadOrgs,
+    /// Refresh one org.
+    Refresh(Org),
+    /// Stop that org's refresh, if Salesforce has not answered yet.
+    CancelRefresh(OrgId),
+    /// Copy the org's stored access token.
+    Copy(Org),
+    /// Save a new org with its secrets.
+    Add(Org, NewSecrets),
+    /// Save changes to an org.
+    Edit(Box<OrgEdit>),
+    /// Delete an org and its secrets.
+    Delete(Org),
+}

@@ -1,0 +1,255 @@
+//! The terminal app: terminal set-up and restore (also on panic and signals) and the event loop.
+//! Keys become messages, `App::update` decides, tasks do the I/O, the view draws.
+
+mod app;
+mod form;
+mod input;
+mod keymap;
+mod message;
+mod tasks;
+mod view;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use secrecy::ExposeSecret;
+use tokio::sync::mpsc;
+
+use crate::clipboard::Clipboard;
+use crate::humanize::now_ms;
+use crate::salesforce::HttpSettings;
+use crate::store::Store;
+
+pub use app::{App, Pane, Popup, Shown};
+pub use message::{Effect, Message, RefreshOutcome};
+pub use view::draw;
+
+/// How long quitting waits for in-flight refreshes to finish saving.
+const QUIT_GRACE: Duration = Duration::from_secs(5);
+
+/// What the TUI runs on.
+pub struct Setup {
+    /// Orgs and secrets.
+    pub store: Store,
+    /// HTTP timeouts.
+    pub settings: HttpSettings,
+    /// The demo banner, in demo mode.
+    pub demo: Option<String>,
+    /// The local UTC offset in seconds (read before any thread starts).
+    pub utc_offset_s: i32,
+}
+
+/// Restores the terminal: raw mode off, main screen back, mouse and paste modes off.
+fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// Restores the terminal when dropped, whatever the way out.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn enter() -> io::Result<TerminalGuard> {
+    // Restore before the panic message prints, so it lands on the normal screen, readable.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    enable_raw_mode()?;
+    let guard = TerminalGuard;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )?;
+    Ok(guard)
+}
+
+/// Runs the TUI until the user quits.
+pub fn run(setup: Setup) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("sfkey: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(event_loop(setup));
+    // Blocking tasks (a hung keyring call) must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sfkey: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads terminal events on their own thread (crossterm's read blocks).
+fn spawn_input(tx: mpsc::UnboundedSender<tasks::Outcome>) {
+    let spawned = std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            loop {
+                let message = match event::read() {
+                    Ok(Event::Key(key)) => Message::Key(key),
+                    Ok(Event::Mouse(mouse)) => Message::Mouse(mouse),
+                    Ok(Event::Paste(text)) => Message::Paste(text),
+                    Ok(Event::Resize(..)) => Message::Resize,
+                    Ok(_) => continue,
+                    // The terminal is gone (hang-up): leave as if asked.
+                    Err(_) => Message::Quit,
+                };
+                let quit = matches!(message, Message::Quit);
+                if tx.send(tasks::Outcome::Message(message)).is_err() || quit {
+                    break;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot read the terminal: {e}");
+    }
+}
+
+async fn event_loop(setup: Setup) -> io::Result<()> {
+    let clipboard = Clipboard::from_env().map_err(|e| e.to_string());
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let tasks = tasks::Tasks::new(setup.store, setup.settings, clipboard, tx.clone());
+    let mut app = App::new(now_ms(), setup.demo, setup.utc_offset_s);
+    let mut signals = Signals::new()?;
+
+    let _guard = enter()?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    spawn_input(tx);
+    tasks.run(Effect::LoadOrgs);
+    terminal.draw(|frame| view::draw(frame, &app))?;
+
+    let mut ticker = tokio::time::interval(Duration::from_millis(100));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_second = now_ms() / 1000;
+    let mut quit_since: Option<Instant> = None;
+    loop {
+        let mut redraw = tokio::select! {
+            outcome = rx.recv() => match outcome {
+                Some(outcome) => handle(outcome, &mut app, &tasks, &mut terminal)?,
+                None => break,
+            },
+            _ = ticker.tick() => {
+                let now = now_ms();
+                app.update(Message::Tick { now_ms: now });
+                // Spinners move every tick; ages only change by the second.
+                let second = now / 1000;
+                let changed = second != last_second;
+                last_second = second;
+                changed || app.any_running()
+            },
+            () = signals.recv() => {
+                for effect in app.update(Message::Quit) {
+                    tasks.run(effect);
+                }
+                true
+            },
+        };
+        // Handle everything already queued before drawing once.
+        while let Ok(outcome) = rx.try_recv() {
+            redraw |= handle(outcome, &mut app, &tasks, &mut terminal)?;
+        }
+        if app.quitting {
+            let since = *quit_since.get_or_insert_with(Instant::now);
+            if app.should_exit() || since.elapsed() > QUIT_GRACE {
+                break;
+            }
+        }
+        if redraw {
+            terminal.draw(|frame| view::draw(frame, &app))?;
+        }
+    }
+    Ok(())
+}
+
+type Term = Terminal<CrosstermBackend<io::Stdout>>;
+
+/// Applies one outcome; returns whether the screen needs a redraw.
+fn handle(
+    outcome: tasks::Outcome,
+    app: &mut App,
+    tasks: &tasks::Tasks,
+    terminal: &mut Term,
+) -> io::Result<bool> {
+    let message = match outcome {
+        tasks::Outcome::Message(message) => message,
+        tasks::Outcome::Terminal(tasks::TerminalWrite::Osc52 { sequence, then }) => {
+            // Only this loop writes to the terminal, so the sequence cannot interleave a frame.
+            let out = terminal.backend_mut();
+            out.write_all(sequence.expose_secret().as_bytes())?;
+            out.flush()?;
+            then
+        }
+    };
+    for effect in app.update(message) {
+        tasks.run(effect);
+    }
+    Ok(true)
+}
+
+/// SIGTERM and SIGHUP, which end sfkey as `q` does.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.hup.recv() => {},
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}

@@ -1,0 +1,206 @@
+//! The tasks that do the app's I/O: the keyring, the orgs file, HTTP, the clipboard. Each
+//! effect runs on the runtime and answers with a message; the UI thread never waits on them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use secrecy::SecretString;
+use tokio::sync::{OnceCell, mpsc};
+
+use crate::clipboard::{Clipboard, Copied};
+use crate::org::OrgId;
+use crate::refresh::{Cancel, ClientFor, RefreshError, refresh_org_until};
+use crate::salesforce::{HttpClient, HttpSettings, TokenError};
+use crate::store::{SecretKind, Store, StoreError};
+
+use super::message::{Effect, Message, RefreshOutcome};
+
+/// Something for the terminal itself, which only the UI loop may write to.
+#[derive(Debug)]
+pub enum TerminalWrite {
+    /// An OSC 52 sequence carrying a token; then this message goes to the app.
+    Osc52 {
+        /// The escape sequence (holds the token).
+        sequence: SecretString,
+        /// Told to the app once written.
+        then: Message,
+    },
+}
+
+/// What the tasks send back: a message for the app, or bytes for the terminal.
+#[derive(Debug)]
+pub enum Outcome {
+    /// For `App::update`.
+    Message(Message),
+    /// For the terminal.
+    Terminal(TerminalWrite),
+}
+
+/// Runs effects; cheap to clone into tasks.
+#[derive(Clone)]
+pub struct Tasks {
+    store: Store,
+    settings: HttpSettings,
+    client: Arc<OnceCell<HttpClient>>,
+    clipboard: Arc<Result<Clipboard, String>>,
+    cancels: Arc<Mutex<HashMap<OrgId, Cancel>>>,
+    tx: mpsc::UnboundedSender<Outcome>,
+}
+
+impl Tasks {
+    /// Tasks over `store`, answering on `tx`.
+    pub fn new(
+        store: Store,
+        settings: HttpSettings,
+        clipboard: Result<Clipboard, String>,
+        tx: mpsc::UnboundedSender<Outcome>,
+    ) -> Self {
+        Self {
+            store,
+            settings,
+            client: Arc::new(OnceCell::new()),
+            clipboard: Arc::new(clipboard),
+            cancels: Arc::new(Mutex::new(HashMap::new())),
+            tx,
+        }
+    }
+
+    fn send(&self, message: Message) {
+        // The loop is gone only when sfkey is exiting.
+        let _ = self.tx.send(Outcome::Message(message));
+    }
+
+    /// Starts the effect on the runtime.
+    pub fn run(&self, effect: Effect) {
+        let tasks = self.clone();
+        match effect {
+            Effect::LoadOrgs => {
+                tokio::task::spawn_blocking(move || {
+                    let orgs = tasks.store.orgs().map_err(|e| e.to_string());
+                    tasks.send(Message::OrgsLoaded(orgs));
+                });
+            }
+            Effect::Refresh(org) => {
+                let cancel = Cancel::default();
+                self.cancels().insert(org.id.clone(), cancel.clone());
+                tokio::spawn(async move {
+                    let outcome = tasks.refresh(&org, &cancel).await;
+                    tasks.cancels().remove(&org.id);
+                    tasks.send(Message::RefreshDone {
+                        id: org.id,
+                        outcome: Box::new(outcome),
+                    });
+                });
+            }
+            Effect::CancelRefresh(id) => {
+                if let Some(cancel) = self.cancels().get(&id) {
+                    cancel.cancel();
+                }
+            }
+            Effect::Copy(org) => {
+                tokio::task::spawn_blocking(move || tasks.copy(&org.id, &org.name));
+            }
+            Effect::Add(org, secrets) => {
+                tokio::task::spawn_blocking(move || {
+                    let result = tasks.store.add(org, secrets).map_err(|e| e.to_string());
+                    tasks.send(Message::Saved(result));
+                });
+            }
+            Effect::Edit(edit) => {
+                tokio::task::spawn_blocking(move || {
+                    let edit = *edit;
+                    let new = edit.org;
+                    let result = tasks
+                        .store
+                        .edit(&edit.name, edit.secrets, |org| {
+                            org.name = new.name;
+                            org.login_url = new.login_url;
+                            org.site = new.site;
+                            org.client_id = new.client_id;
+                        })
+                        .map_err(|e| e.to_string());
+                    tasks.send(Message::Saved(result));
+                });
+            }
+            Effect::Delete(org) => {
+                tokio::task::spawn_blocking(move || {
+                    let result = tasks.store.remove(&org.name).map_err(|e| e.to_string());
+                    tasks.send(Message::Deleted(result));
+                });
+            }
+        }
+    }
+
+    fn cancels(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, Cancel>> {
+        self.cancels.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn refresh(&self, org: &crate::org::Org, cancel: &Cancel) -> RefreshOutcome {
+        let settings = self.settings.clone();
+        let client = self
+            .client
+            .get_or_try_init(|| async move {
+                match tokio::task::spawn_blocking(move || HttpClient::new(&settings)).await {
+                    Ok(built) => built,
+                    Err(e) => Err(crate::salesforce::TransportError {
+                        kind: crate::salesforce::TransportKind::Other,
+                        detail: format!("building the HTTP client failed: {e}"),
+                        outcome_unknown: false,
+                        limit: crate::salesforce::http::TOTAL_TIMEOUT,
+                    }),
+                }
+            })
+            .await;
+        let client = match client {
+            Ok(client) => client,
+            Err(e) => {
+                return RefreshOutcome::Failure(RefreshError::Token(TokenError::Transport(e)));
+            }
+        };
+        let tx = self.tx.clone();
+        let id = org.id.clone();
+        let waiting = move || {
+            let _ = tx.send(Outcome::Message(Message::RefreshWaiting(id)));
+        };
+        match refresh_org_until(&self.store, org, ClientFor::Ready(client), waiting, cancel).await {
+            Ok(done) => RefreshOutcome::Success(Box::new(done)),
+            Err(e) => RefreshOutcome::Failure(e),
+        }
+    }
+
+    fn copy(&self, id: &OrgId, name: &str) {
+        let token = match self.store.secret(id, SecretKind::AccessToken) {
+            Ok(Some(token)) => token,
+            Ok(None) => {
+                return self.send(Message::CopyFailed(format!(
+                    "no access token stored for {name} yet: press r to refresh"
+                )));
+            }
+            Err(e) => return self.send(Message::CopyFailed(store_failure(&e))),
+        };
+        let clipboard = match self.clipboard.as_ref() {
+            Ok(clipboard) => clipboard,
+            Err(e) => return self.send(Message::CopyFailed(e.clone())),
+        };
+        match clipboard.copy(&token) {
+            Ok(Copied::Native) => self.send(Message::Copied {
+                org: name.to_string(),
+                how: "system clipboard",
+            }),
+            Ok(Copied::Osc52(sequence)) => {
+                let _ = self.tx.send(Outcome::Terminal(TerminalWrite::Osc52 {
+                    sequence: SecretString::from(sequence),
+                    then: Message::Copied {
+                        org: name.to_string(),
+                        how: "terminal clipboard, OSC 52",
+                    },
+                }));
+            }
+            Err(e) => self.send(Message::CopyFailed(format!("copying failed: {e}"))),
+        }
+    }
+}
+
+fn store_failure(e: &StoreError) -> String {
+    format!("reading the access token failed: {e}")
+}

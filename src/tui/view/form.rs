@@ -1,0 +1,144 @@
+//! The add/edit form and the delete confirmation.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use crate::org::Org;
+
+use super::super::form::{LoginChoice, OrgForm};
+use super::text::wrap_words;
+
+const LABEL_WIDTH: usize = 14;
+
+/// Draws the form over `area`, with the cursor in the focused field.
+pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
+    let width = area.width.min(84);
+    let inner_width = usize::from(width.saturating_sub(2));
+    let value_width = inner_width.saturating_sub(LABEL_WIDTH + 1).max(10);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut cursor: Option<(u16, u16)> = None;
+    for field in form.visible_fields() {
+        let focused = field == form.focus;
+        let label_style = if focused {
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        let label = Span::styled(format!("{:<LABEL_WIDTH$} ", field.label()), label_style);
+        match form.input(field) {
+            None => {
+                let mut spans = vec![label];
+                for choice in LoginChoice::ALL {
+                    let style = if choice == form.login {
+                        Style::new().add_modifier(Modifier::REVERSED)
+                    } else {
+                        Style::new().fg(Color::DarkGray)
+                    };
+                    spans.push(Span::styled(format!(" {} ", choice.label()), style));
+                    spans.push(Span::raw(" "));
+                }
+                if focused {
+                    spans.push(Span::styled("←/→", Style::new().fg(Color::DarkGray)));
+                }
+                lines.push(Line::from(spans));
+            }
+            Some(input) => {
+                let shown = input.shown();
+                // Keep the cursor in view: show the tail of long values.
+                let skip = input.cursor().saturating_sub(value_width.saturating_sub(1));
+                let visible: String = shown.chars().skip(skip).take(value_width).collect();
+                let value = if input.is_empty() {
+                    Span::styled(
+                        form.placeholder(field).to_string(),
+                        Style::new().fg(Color::DarkGray),
+                    )
+                } else {
+                    Span::raw(visible)
+                };
+                if focused {
+                    let column = LABEL_WIDTH + 1 + input.cursor() - skip;
+                    cursor = Some((
+                        u16::try_from(column).unwrap_or(0),
+                        u16::try_from(lines.len()).unwrap_or(0),
+                    ));
+                }
+                lines.push(Line::from(vec![label, value]));
+            }
+        }
+        if let Some(error) = form.error(field) {
+            for piece in wrap_words(error, value_width) {
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_WIDTH + 1)),
+                    Span::styled(piece, Style::new().fg(Color::Red)),
+                ]));
+            }
+        }
+    }
+    lines.push(Line::default());
+    if let Some(error) = &form.save_error {
+        for piece in wrap_words(&format!("Not saved: {error}"), inner_width) {
+            lines.push(Line::styled(piece, Style::new().fg(Color::Red)));
+        }
+    } else if form.saving {
+        lines.push(Line::styled("Saving…", Style::new().fg(Color::Cyan)));
+    } else {
+        lines.push(Line::styled(
+            "Secrets go to the OS keyring only. Enter on the last field or Ctrl-S saves; Esc cancels.",
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let popup = super::centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(form.title())),
+        popup,
+    );
+    if let Some((x, y)) = cursor {
+        let position = Position::new(popup.x + 1 + x, popup.y + 1 + y);
+        if popup.contains(position) {
+            frame.set_cursor_position(position);
+        }
+    }
+}
+
+/// Asks before deleting an org.
+pub fn draw_confirm(frame: &mut Frame, org: &Org, area: Rect) {
+    let text = vec![
+        Line::from(vec![
+            Span::raw("Delete "),
+            Span::styled(org.name.clone(), Style::new().add_modifier(Modifier::BOLD)),
+            Span::raw(" and its secrets in the keyring?"),
+        ]),
+        Line::styled(
+            "The refresh token cannot be recovered; you would need to log in again.",
+            Style::new().fg(Color::DarkGray),
+        ),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(
+                "y",
+                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(" delete   "),
+            Span::styled(
+                "n",
+                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw("/Esc keep"),
+        ]),
+    ];
+    let popup = super::centered(area, 64, 6);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(" Delete org ")),
+        popup,
+    );
+}

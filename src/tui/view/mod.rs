@@ -1,0 +1,154 @@
+//! Drawing: one function per pane or popup, each taking state and an area. Views decide
+//! nothing; they only record where things landed so the mouse can hit them.
+
+mod form;
+mod help;
+mod orgs;
+mod response;
+mod status;
+mod text;
+mod token;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+use super::app::{App, Pane, Popup};
+
+/// The smallest terminal anything useful fits in.
+pub const MIN_SIZE: (u16, u16) = (40, 12);
+/// From this size on, the org list and the panes sit side by side.
+pub const WIDE: (u16, u16) = (80, 24);
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = format!(
+            "Terminal too small ({}x{}): sfkey needs at least {}x{}. Enlarge it, or press q to quit.",
+            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+        );
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, app, header);
+    let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
+    let (list, token, response) = if wide {
+        let list_width = (area.width * 35 / 100).clamp(30, 48);
+        let [list, right] =
+            Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);
+        let token_height =
+            token::wanted_height(app, right.width).min(right.height.saturating_sub(6));
+        let [token, response] =
+            Layout::vertical([Constraint::Length(token_height.max(5)), Constraint::Min(0)])
+                .areas(right);
+        (list, token, Some(response))
+    } else {
+        // Stacked: the list on top, then the panes; the response pane collapses first.
+        let list_height = (app.orgs.len() as u16 + 2).clamp(3, body.height / 3);
+        let show_response = body.height >= 18;
+        let [list, rest] =
+            Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(body);
+        if show_response {
+            let [token, response] =
+                Layout::vertical([Constraint::Percentage(55), Constraint::Min(0)]).areas(rest);
+            (list, token, Some(response))
+        } else {
+            (list, rest, None)
+        }
+    };
+    orgs::draw(frame, app, list);
+    token::draw(frame, app, token);
+    match response {
+        Some(response) => response::draw(frame, app, response),
+        None => app.hit.response.set(Rect::default()),
+    }
+    status::draw(frame, app, footer);
+    match &app.popup {
+        Some(Popup::Help) => help::draw(frame, area),
+        Some(Popup::Form(form)) => form::draw(frame, form, area),
+        Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
+        None => {}
+    }
+}
+
+fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
+    let mut spans = vec![Span::styled(
+        " sfkey ",
+        Style::new().add_modifier(Modifier::BOLD),
+    )];
+    if let Some(demo) = &app.demo {
+        spans.push(Span::styled(
+            " DEMO ",
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::raw(format!(" {demo}")));
+    } else {
+        spans.push(Span::styled(
+            format!("{} orgs · secrets in the OS keyring", app.orgs.len()),
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A bordered block; the focused pane's border is highlighted.
+fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
+    let focused = app.focus == pane && app.popup.is_none();
+    Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(if focused {
+            Style::new().fg(Color::Cyan)
+        } else {
+            Style::new().fg(Color::DarkGray)
+        })
+        .title(title)
+}
+
+/// The lines that fit a bordered pane of `height` rows from `scroll` on; when some are cut
+/// off, the last row says so instead of dropping them silently.
+fn scrolled(lines: Vec<Line<'static>>, scroll: usize, height: u16) -> Vec<Line<'static>> {
+    let rows = usize::from(height.saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(rows));
+    let more = lines.len().saturating_sub(scroll + rows);
+    let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
+    if more > 0
+        && let Some(last) = shown.last_mut()
+    {
+        *last = Line::styled(
+            format!("… {} more lines (Tab to this pane, then j)", more + 1),
+            Style::new().fg(Color::DarkGray),
+        );
+    }
+    shown
+}
+
+/// A centered popup area.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}

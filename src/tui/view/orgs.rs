@@ -1,0 +1,126 @@
+//! The org list: name, environment badge, age of the last refresh; a spinner while refreshing.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::humanize;
+use crate::org::{Environment, Org};
+
+use super::super::app::{App, Pane, Panel};
+use super::text::spinner;
+
+/// Width of the badge column.
+const BADGE: usize = 7;
+/// Width of the age column (`✗ 59m ago`).
+const AGE: usize = 9;
+
+fn badge_style(env: Environment) -> Style {
+    let color = match env {
+        Environment::Production => Color::Red,
+        Environment::Sandbox => Color::Green,
+        Environment::MyDomain => Color::Blue,
+        Environment::Site => Color::Magenta,
+        Environment::Local => Color::Yellow,
+    };
+    Style::new().fg(color)
+}
+
+/// The age column: `2m ago`, `never`, or the refresh in flight.
+fn age(org: &Org, panel: Option<&Panel>, now_ms: u64) -> (String, Style) {
+    if let Some(running) = panel.and_then(|p| p.running.as_ref()) {
+        return (
+            format!(
+                "{} {}",
+                spinner(now_ms),
+                super::text::elapsed(running.started_ms, now_ms)
+            ),
+            Style::new().fg(Color::Cyan),
+        );
+    }
+    match &org.last_refresh {
+        None => ("never".into(), Style::new().fg(Color::DarkGray)),
+        Some(last) if last.is_ok() => (humanize::ago(last.at_ms, now_ms), Style::new()),
+        Some(last) => (
+            format!("✗ {}", humanize::ago(last.at_ms, now_ms)),
+            Style::new().fg(Color::Red),
+        ),
+    }
+}
+
+/// Draws the list, keeping the selection in view.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let title = Line::from(format!(" Orgs ({}) ", app.orgs.len()));
+    let block = super::pane_block(title, app, Pane::Orgs);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    app.hit.orgs.set(inner);
+    if let Some(error) = &app.load_error {
+        let text = format!("Cannot read the orgs file.\n\n{error}");
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(Style::new().fg(Color::Red))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    if app.orgs.is_empty() {
+        let text = if app.loaded {
+            "No orgs yet.\n\nPress a to add one, or run `sfkey add` (see `sfkey --help`)."
+        } else {
+            "Loading…"
+        };
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    let rows = usize::from(inner.height);
+    // Scroll only as far as needed to keep the selection visible.
+    let mut offset = app.list_offset.get().min(app.orgs.len().saturating_sub(1));
+    if app.selected < offset {
+        offset = app.selected;
+    } else if rows > 0 && app.selected >= offset + rows {
+        offset = app.selected + 1 - rows;
+    }
+    app.list_offset.set(offset);
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = app
+        .orgs
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(rows)
+        .map(|(i, org)| {
+            let env = org.environment();
+            let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms);
+            // Columns: marker, name (what is left), badge (7), age (9, right-aligned).
+            let room = width.saturating_sub(1 + 1 + BADGE + 1 + AGE);
+            let mut name: String = org.name.chars().take(room).collect();
+            if org.name.chars().count() > room && room > 0 {
+                name.pop();
+                name.push('…');
+            }
+            let name = format!("{name:<room$} ");
+            let badge = format!("{:<BADGE$} ", env.short_label());
+            let age = format!("{age:>AGE$}");
+            let selected = i == app.selected;
+            let base = if selected {
+                Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                Style::new()
+            };
+            Line::from(vec![
+                Span::styled(if selected { "▸" } else { " " }, base),
+                Span::styled(name, base),
+                Span::styled(badge, base.patch(badge_style(env))),
+                Span::styled(age, base.patch(age_style)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,85 @@
+//! The response pane: `HTTP <status>`, the latency, then every header in the order received.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::refresh::RefreshError;
+use crate::salesforce::{HttpExchange, TokenError};
+
+use super::super::app::{App, Pane, Shown};
+use super::text::{header_case, wrap, wrap_words};
+
+/// Lines of the pane for the selected org.
+pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width.saturating_sub(2)).max(10);
+    let shown = app.selected_panel().and_then(|p| p.last.as_ref());
+    let exchange = match shown {
+        Some(Shown::Token { success, .. }) => Some(&success.exchange),
+        Some(Shown::Failure { error, .. }) => error.token_error().and_then(TokenError::exchange),
+        None => None,
+    };
+    match (exchange, shown) {
+        (Some(exchange), _) => exchange_lines(exchange, width),
+        (None, Some(Shown::Failure { error, .. })) => no_answer_lines(error, width),
+        (None, _) => vec![Line::styled(
+            "No request yet.",
+            Style::new().fg(Color::DarkGray),
+        )],
+    }
+}
+
+fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
+    let status_color = match exchange.status {
+        200..=299 => Color::Green,
+        300..=399 => Color::Yellow,
+        _ => Color::Red,
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled(
+            format!("HTTP {} {}", exchange.status, exchange.reason),
+            Style::new().fg(status_color).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!("  {} ms", exchange.latency.as_millis())),
+    ])];
+    for (name, value) in &exchange.headers {
+        let name = header_case(name);
+        let first = width.saturating_sub(name.chars().count() + 2).max(8);
+        let mut pieces = wrap(value, first).into_iter();
+        out.push(Line::from(vec![
+            Span::styled(format!("{name}: "), Style::new().fg(Color::Cyan)),
+            Span::raw(pieces.next().unwrap_or_default()),
+        ]));
+        let rest: String = pieces.collect();
+        for piece in wrap(&rest, width.saturating_sub(2).max(8))
+            .into_iter()
+            .filter(|p| !p.is_empty())
+        {
+            out.push(Line::raw(format!("  {piece}")));
+        }
+    }
+    out
+}
+
+fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
+    let text = match error {
+        RefreshError::Token(TokenError::Transport(t)) => format!("No answer: {t}"),
+        RefreshError::Cancelled { .. } => "No answer: the refresh was cancelled.".into(),
+        _ => "No request was sent.".into(),
+    };
+    wrap_words(&text, width)
+        .into_iter()
+        .map(|l| Line::styled(l, Style::new().fg(Color::Red)))
+        .collect()
+}
+
+/// Draws the pane.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    app.hit.response.set(area);
+    let block = super::pane_block(Line::from(" Response "), app, Pane::Response);
+    let lines = lines(app, area.width);
+    let shown = super::scrolled(lines, app.response_scroll, area.height);
+    frame.render_widget(Paragraph::new(shown).block(block), area);
+}

@@ -1,0 +1,106 @@
+//! The status line: the message of the moment, then the keys that apply now.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::super::app::{App, Level, Popup, Shown};
+use super::super::keymap::{self, Action, Context};
+
+/// The main-screen actions worth a hint right now, in table order.
+pub fn hints(app: &App) -> Vec<Action> {
+    let panel = app.selected_panel();
+    let has_org = app.selected_org().is_some();
+    let running = panel.is_some_and(|p| p.running.is_some());
+    let has_token = matches!(
+        panel.and_then(|p| p.last.as_ref()),
+        Some(Shown::Token { .. })
+    );
+    let stored_token = app
+        .selected_org()
+        .and_then(|o| o.last_refresh.as_ref())
+        .is_some_and(|l| l.issued_at.is_some());
+    let mut out = Vec::new();
+    if has_org {
+        out.push(if running {
+            Action::Cancel
+        } else {
+            Action::Refresh
+        });
+    }
+    if has_token || stored_token {
+        out.push(Action::Copy);
+    }
+    if has_token {
+        out.push(Action::Reveal);
+    }
+    out.push(Action::Add);
+    if has_org {
+        out.extend([Action::Edit, Action::Delete]);
+    }
+    out.extend([Action::Help, Action::Quit]);
+    out
+}
+
+fn key_span(label: &str) -> Span<'static> {
+    Span::styled(
+        label.to_string(),
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+    )
+}
+
+/// The key hints for what is on screen now.
+fn hint_spans(app: &App) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut push = |label: &str, hint: &str| {
+        spans.push(Span::raw(" "));
+        spans.push(key_span(label));
+        spans.push(Span::raw(format!(" {hint}")));
+    };
+    match &app.popup {
+        Some(Popup::Form(_)) => keymap::bindings(Context::Form).for_each(|b| push(b.label, b.hint)),
+        Some(Popup::ConfirmDelete(_)) => {
+            keymap::bindings(Context::Confirm).for_each(|b| push(b.label, b.hint));
+        }
+        Some(Popup::Help) => push("Esc/?", "close help"),
+        None => {
+            for action in hints(app) {
+                if let Some(binding) = keymap::binding(action) {
+                    let hint = match action {
+                        Action::Reveal if app.reveal => "hide",
+                        _ => binding.hint,
+                    };
+                    push(binding.label, hint);
+                }
+            }
+        }
+    }
+    spans
+}
+
+/// Draws the line: the message first, cut short if the hints would not fit.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let hints = hint_spans(app);
+    let hints_width: usize = hints.iter().map(|s| s.content.chars().count()).sum();
+    let mut spans = Vec::new();
+    if let Some(status) = &app.status {
+        let style = match status.level {
+            Level::Info => Style::new().fg(Color::Green),
+            Level::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        };
+        let room = usize::from(area.width)
+            .saturating_sub(hints_width + 3)
+            .max(usize::from(area.width) / 2);
+        let mut text: String = status.text.chars().take(room).collect();
+        if status.text.chars().count() > room {
+            text.pop();
+            text.push('…');
+        }
+        spans.push(Span::styled(format!(" {text} "), style));
+        spans.push(Span::styled("│", Style::new().fg(Color::DarkGray)));
+    }
+    spans.extend(hints);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
