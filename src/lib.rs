@@ -1,6 +1,7 @@
 //! sfkey: Salesforce org credentials in the OS keyring, fresh access tokens on demand.
 
 pub mod cli;
+pub mod clipboard;
 pub mod fake_salesforce;
 pub mod humanize;
 pub mod logging;
