@@ -57,6 +57,13 @@ pub enum Command {
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]
     FakeServer(fake_server::FakeServerArgs),
+    /// Hold the X11 clipboard: text on stdin, `ok` on stdout, then serve it until replaced
+    #[command(hide = true)]
+    ClipboardHold {
+        /// Give the clipboard up after this many seconds
+        #[arg(long, default_value_t = crate::clipboard::DEFAULT_CLEAR_AFTER.as_secs())]
+        clear_after: u64,
+    },
 }
 
 pub use tokens::http_settings;
@@ -80,6 +87,10 @@ pub fn run(command: Command) -> ExitCode {
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
         Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
         Command::FakeServer(args) => fake_server::run(&args),
+        // Answers on stdout itself: its parent reads `ok` or `error: ...` there.
+        Command::ClipboardHold { clear_after } => Ok(crate::clipboard::hold(
+            std::time::Duration::from_secs(clear_after),
+        )),
     };
     match result {
         Ok(code) => code,

@@ -19,8 +19,19 @@ pub fn require_keyring() {
     );
 }
 
+/// Panics with instructions when the X11 tests are not enabled (`.ci/test` installs Xvfb and
+/// xclip and sets `SFKEY_TEST_X11=1`).
+pub fn require_x11() {
+    assert_eq!(
+        std::env::var("SFKEY_TEST_X11").as_deref(),
+        Ok("1"),
+        "these tests start Xvfb and read the clipboard with xclip: run them with `.ci/test`, or \
+         install xvfb and xclip and run `SFKEY_TEST_X11=1 cargo test --test clipboard`"
+    );
+}
+
 /// `bytes` random bytes as hex, to keep names and secrets of parallel tests apart.
-fn random_hex(bytes: usize) -> String {
+pub fn random_hex(bytes: usize) -> String {
     let mut raw = vec![0u8; bytes];
     getrandom::fill(&mut raw).expect("randomness");
     raw.iter().map(|b| format!("{b:02x}")).collect()
