@@ -2,6 +2,8 @@
 //! Keys become messages, `App::update` decides, tasks do the I/O, the view draws.
 
 mod app;
+#[cfg(test)]
+mod fixtures;
 mod form;
 mod input;
 mod keymap;

@@ -86,7 +86,7 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
         lines.push(Line::styled("Saving…", Style::new().fg(Color::Cyan)));
     } else {
         lines.push(Line::styled(
-            "Secrets go to the OS keyring only. Enter on the last field or Ctrl-S saves; Esc cancels.",
+            "Secrets go to the OS keyring only. Ctrl-S saves from any field; Esc cancels.",
             Style::new().fg(Color::DarkGray),
         ));
     }

@@ -99,7 +99,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(format!(" {demo}")));
     } else {
         spans.push(Span::styled(
-            format!("{} orgs · secrets in the OS keyring", app.orgs.len()),
+            format!("· {} orgs · secrets in the OS keyring", app.orgs.len()),
             Style::new().fg(Color::DarkGray),
         ));
     }
@@ -152,3 +152,6 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
         height,
     )
 }
+
+#[cfg(test)]
+mod tests;

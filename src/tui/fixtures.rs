@@ -1,0 +1,106 @@
+//! Fixed orgs and answers for the TUI's unit and snapshot tests: no clock, no randomness, so
+//! snapshots only change when the screen does.
+
+use std::time::Duration;
+
+use crate::org::{LastRefresh, Org, OrgId};
+use crate::refresh::{RefreshError, Refreshed};
+use crate::salesforce::token::parse_token_answer;
+use crate::salesforce::{HttpExchange, TokenError};
+
+use super::app::App;
+use super::message::{Message, RefreshOutcome};
+
+/// 2026-11-26 12:00:00 UTC.
+pub const NOW_MS: u64 = 1_795_694_400_000;
+/// A fixed access token; only its first 6 characters may appear on a masked screen.
+pub const ACCESS_TOKEN: &str =
+    "00D5g000004SNAP!AQ4AQSNAPSHOTACCESSTOKENVALUE0123456789abcdefSECRETTAIL";
+
+/// An org with a fixed id.
+pub fn org(name: &str, login_url: &str) -> Org {
+    let mut org = Org::new(name, login_url, "3MVG9SNAPSHOTCLIENTID");
+    org.id = match serde_json::from_value::<OrgId>(serde_json::json!(format!("id-{name}"))) {
+        Ok(id) => id,
+        Err(e) => panic!("fixture id: {e}"),
+    };
+    org
+}
+
+/// Seed-like headers in the seed's order.
+pub fn exchange(status: u16, reason: &str) -> HttpExchange {
+    let headers = [
+        ("date", "Thu, 26 Nov 2026 11:59:59 GMT"),
+        (
+            "strict-transport-security",
+            "max-age=63072000; includeSubDomains",
+        ),
+        ("x-content-type-options", "nosniff"),
+        (
+            "cache-control",
+            "no-cache,must-revalidate,max-age=0,no-store,private",
+        ),
+        ("content-type", "application/json;charset=UTF-8"),
+        ("vary", "Accept-Encoding"),
+        ("content-encoding", "gzip"),
+        ("transfer-encoding", "chunked"),
+    ];
+    HttpExchange {
+        status,
+        reason: reason.into(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        latency: Duration::from_millis(84),
+    }
+}
+
+/// A successful refresh of `org`, issued a minute before [`NOW_MS`].
+pub fn success(org: &Org) -> Message {
+    let body = format!(
+        r#"{{"access_token":"{ACCESS_TOKEN}","signature":"SIGNATUREVALUEabcdefghijklmnop=","scope":"refresh_token api","instance_url":"https://acme.my.salesforce.com","id":"https://login.salesforce.com/id/00D5g000004SNAPEAA/0055g00000SNAPUAAQ","token_type":"Bearer","issued_at":"{}","custom_field":42}}"#,
+        NOW_MS - 60_000
+    );
+    let success = match parse_token_answer(exchange(200, "OK"), body.as_bytes()) {
+        Ok(success) => success,
+        Err(e) => panic!("fixture does not parse: {e}"),
+    };
+    let mut org = org.clone();
+    org.last_refresh = Some(LastRefresh {
+        at_ms: NOW_MS - 60_000,
+        status: "ok".into(),
+        http_status: Some(200),
+        latency_ms: 84,
+        issued_at: Some((NOW_MS - 60_000).to_string()),
+    });
+    Message::RefreshDone {
+        id: org.id.clone(),
+        outcome: Box::new(RefreshOutcome::Success(Box::new(Refreshed {
+            org,
+            success,
+            rotated: false,
+        }))),
+    }
+}
+
+/// Salesforce's answer for a dead refresh token.
+pub fn expired(org: &Org) -> Message {
+    Message::RefreshDone {
+        id: org.id.clone(),
+        outcome: Box::new(RefreshOutcome::Failure(RefreshError::Token(
+            TokenError::Salesforce {
+                exchange: exchange(400, "Bad Request"),
+                error: "invalid_grant".into(),
+                description: Some("expired access/refresh token".into()),
+            },
+        ))),
+    }
+}
+
+/// An app at [`NOW_MS`] with these orgs loaded.
+pub fn app_with(orgs: Vec<Org>) -> App {
+    let mut app = App::new(NOW_MS, None, 0);
+    app.update(Message::OrgsLoaded(Ok(orgs)));
+    app
+}
