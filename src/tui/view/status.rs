@@ -51,8 +51,8 @@ fn key_span(label: &str) -> Span<'static> {
     )
 }
 
-/// The key hints for what is on screen now.
-fn hint_spans(app: &App) -> Vec<Span<'static>> {
+/// The key hints for what is on screen now; `compact` leaves out add, edit and delete.
+fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut push = |label: &str, hint: &str| {
         spans.push(Span::raw(" "));
@@ -66,7 +66,11 @@ fn hint_spans(app: &App) -> Vec<Span<'static>> {
         }
         Some(Popup::Help) => push("Esc/?", "close help"),
         None => {
+            let optional = [Action::Add, Action::Edit, Action::Delete];
             for action in hints(app) {
+                if compact && optional.contains(&action) {
+                    continue;
+                }
                 if let Some(binding) = keymap::binding(action) {
                     let hint = match action {
                         Action::Reveal if app.reveal => "hide",
@@ -82,8 +86,22 @@ fn hint_spans(app: &App) -> Vec<Span<'static>> {
 
 /// Draws the line: the message first, cut short if the hints would not fit.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let hints = hint_spans(app);
-    let hints_width: usize = hints.iter().map(|s| s.content.chars().count()).sum();
+    let width_of = |spans: &[Span]| {
+        spans
+            .iter()
+            .map(|s| s.content.chars().count())
+            .sum::<usize>()
+    };
+    let message_width = app
+        .status
+        .as_ref()
+        .map_or(0, |s| s.text.chars().count() + 3);
+    let mut hints = hint_spans(app, false);
+    if message_width + width_of(&hints) > usize::from(area.width) {
+        // A message matters more than the rarer keys; ? lists them all.
+        hints = hint_spans(app, true);
+    }
+    let hints_width = width_of(&hints);
     let mut spans = Vec::new();
     if let Some(status) = &app.status {
         let style = match status.level {
