@@ -110,7 +110,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         };
         let room = usize::from(area.width)
             .saturating_sub(hints_width + 3)
-            .max(usize::from(area.width) / 2);
+            .max(20);
         let mut text: String = status.text.chars().take(room).collect();
         if status.text.chars().count() > room {
             text.pop();
