@@ -329,4 +329,13 @@ mod tests {
             assert_eq!(count, 1, "{action:?}");
         }
     }
+
+    #[test]
+    fn the_readme_lists_every_key_as_the_help_overlay_does() {
+        let readme = include_str!("../../README.md");
+        for binding in bindings(Context::Main).chain(bindings(Context::Form)) {
+            let row = format!("| `{}` | {} |", binding.label, binding.help);
+            assert!(readme.contains(&row), "README lacks the row {row}");
+        }
+    }
 }
