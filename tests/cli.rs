@@ -24,6 +24,22 @@ fn help_lists_every_command() {
         );
     }
     assert!(!text.contains("fake-server"), "{text}");
+    assert!(text.contains("--demo"), "{text}");
+}
+
+#[test]
+fn the_app_without_a_terminal_says_to_use_a_subcommand() {
+    let env = TestEnv::new("cli-no-tty");
+    let out = env.run(&[], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("needs a terminal"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["--demo", "list"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no subcommand"), "{}", stderr(&out));
 }
 
 #[test]

@@ -93,6 +93,13 @@ fn enter() -> io::Result<TerminalGuard> {
 
 /// Runs the TUI until the user quits.
 pub fn run(setup: Setup) -> ExitCode {
+    use std::io::IsTerminal;
+    if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
+        eprintln!(
+            "sfkey: the interactive app needs a terminal; in scripts use a subcommand such as `sfkey token NAME` (see `sfkey --help`)"
+        );
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
