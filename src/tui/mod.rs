@@ -161,6 +161,11 @@ async fn event_loop(setup: Setup) -> io::Result<()> {
     spawn_input(tx);
     tasks.run(Effect::LoadOrgs);
     terminal.draw(|frame| view::draw(frame, &app))?;
+    // Failpoint for the end-to-end test of the panic hook; debug builds only.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("SFKEY_DEBUG_PANIC").is_some() {
+        panic!("SFKEY_DEBUG_PANIC is set: panicking on purpose");
+    }
 
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
