@@ -2,6 +2,8 @@
 //! real Secret Service that `.ci/with-keyring` starts.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -141,6 +143,15 @@ impl TestEnv {
                 );
             }
         }
+    }
+}
+
+impl TestEnv {
+    /// Fails unless the config dir is missing or holds no file at all (sfkey --demo writes
+    /// nothing there).
+    pub fn assert_config_dir_empty(&self) {
+        let files = walk(&self.dir);
+        assert!(files.is_empty(), "sfkey wrote to the config dir: {files:?}");
     }
 }
 

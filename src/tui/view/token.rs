@@ -94,10 +94,12 @@ fn token_lines(
         .clamp(8, 20);
     let mut out = Vec::new();
     if rotated {
-        out.push(Line::styled(
+        prose(
+            &mut out,
             "Salesforce rotated the refresh token; the new one is saved in the keyring.",
+            width,
             Style::new().fg(Color::Yellow),
-        ));
+        );
     }
     for (key, value) in fields {
         let text = match value {
