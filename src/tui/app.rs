@@ -115,7 +115,7 @@ pub struct HitAreas {
 /// Everything on screen.
 #[derive(Debug)]
 pub struct App {
-    /// The saved orgs, sorted by name (as the store returns them).
+    /// The saved orgs, in the order they were saved (as the store and `sfkey list` give them).
     pub orgs: Vec<Org>,
     /// The orgs file could not be read: why.
     pub load_error: Option<String>,
@@ -253,7 +253,7 @@ impl App {
             }
             Message::RefreshDone { id, outcome } => self.on_refreshed(id, *outcome),
             Message::Copied { org, how } => {
-                self.info(format!("copied the access token of {org} ({how})"));
+                self.info(format!("copied access token of {org} ({how})"));
                 Vec::new()
             }
             Message::CopyFailed(why) => {

@@ -82,9 +82,12 @@ fn enter() -> io::Result<TerminalGuard> {
     }));
     enable_raw_mode()?;
     let guard = TerminalGuard;
+    // Cleared by hand: ratatui's clear() asks the terminal for the cursor position, and a
+    // terminal that never answers would stall the start for two seconds.
     execute!(
         io::stdout(),
         EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
         EnableMouseCapture,
         EnableBracketedPaste
     )?;
@@ -157,7 +160,6 @@ async fn event_loop(setup: Setup) -> io::Result<()> {
 
     let _guard = enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    terminal.clear()?;
     spawn_input(tx);
     tasks.run(Effect::LoadOrgs);
     terminal.draw(|frame| view::draw(frame, &app))?;

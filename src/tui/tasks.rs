@@ -192,7 +192,7 @@ impl Tasks {
                     sequence: SecretString::from(sequence),
                     then: Message::Copied {
                         org: name.to_string(),
-                        how: "terminal clipboard, OSC 52",
+                        how: "OSC 52",
                     },
                 }));
             }
