@@ -256,7 +256,8 @@ fn error_answer_shows_error_hint_and_headers() {
     term.wait_for("close help");
     term.send("\x1b");
     term.wait_for(LAST_HINT);
-    term.send("q");
+    // Ctrl-C quits like q (raw mode turns it into a key, not a signal).
+    term.send("\x03");
     assert_clean_exit(&mut term);
     assert!(env.server.issued_secrets().is_empty());
     env.assert_no_secrets_on_disk();
