@@ -227,7 +227,7 @@ impl App {
             Message::Resize => Vec::new(),
             Message::Paste(text) => {
                 if let Some(Popup::Form(form)) = &mut self.popup {
-                    form.paste(&text);
+                    form.paste(&text.0);
                 }
                 Vec::new()
             }

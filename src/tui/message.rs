@@ -19,7 +19,7 @@ pub enum Message {
     /// The terminal changed size: just redraw.
     Resize,
     /// Bracketed paste into the focused form field.
-    Paste(String),
+    Paste(Pasted),
     /// Time passed (spinners, ages); carries the clock so `update` stays pure.
     Tick {
         /// Now, in epoch milliseconds.
@@ -49,6 +49,22 @@ pub enum Message {
     Saved(Result<Org, String>),
     /// An org was deleted (or not).
     Deleted(Result<Org, String>),
+}
+
+/// Pasted text: often a secret, so its `Debug` shows only the length.
+pub struct Pasted(pub zeroize::Zeroizing<String>);
+
+impl Pasted {
+    /// Wraps pasted text.
+    pub fn new(text: String) -> Self {
+        Self(zeroize::Zeroizing::new(text))
+    }
+}
+
+impl std::fmt::Debug for Pasted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pasted(<{} chars>)", self.0.chars().count())
+    }
 }
 
 /// What a refresh came to, ready to show.

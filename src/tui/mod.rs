@@ -134,7 +134,7 @@ fn spawn_input(tx: mpsc::UnboundedSender<tasks::Outcome>) {
                 let message = match event::read() {
                     Ok(Event::Key(key)) => Message::Key(key),
                     Ok(Event::Mouse(mouse)) => Message::Mouse(mouse),
-                    Ok(Event::Paste(text)) => Message::Paste(text),
+                    Ok(Event::Paste(text)) => Message::Paste(message::Pasted::new(text)),
                     Ok(Event::Resize(..)) => Message::Resize,
                     Ok(_) => continue,
                     // The terminal is gone (hang-up): leave as if asked.

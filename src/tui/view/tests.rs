@@ -75,7 +75,9 @@ fn help_overlay() {
 fn add_form_with_an_error_beside_its_field() {
     let mut app = orgs();
     key(&mut app, KeyCode::Char('a'));
-    app.update(Message::Paste("acme-prod".into()));
+    app.update(Message::Paste(crate::tui::message::Pasted::new(
+        "acme-prod".into(),
+    )));
     app.update(Message::Key(KeyEvent::new(
         KeyCode::Char('s'),
         KeyModifiers::CONTROL,
