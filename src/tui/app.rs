@@ -225,6 +225,7 @@ impl App {
             }
             Message::Quit => self.quit(),
             Message::Resize => Vec::new(),
+            Message::FocusGained => vec![Effect::LoadOrgs],
             Message::Paste(text) => {
                 if let Some(Popup::Form(form)) = &mut self.popup {
                     form.paste(&text.0);
@@ -802,6 +803,15 @@ mod tests {
         app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
         assert_eq!(app.selected_org().unwrap().id, beta.id);
         assert!(!app.panels.contains_key(&gamma.id));
+    }
+
+    #[test]
+    fn focus_regained_reloads_the_orgs() {
+        let mut app = three();
+        assert!(matches!(
+            &app.update(Message::FocusGained)[..],
+            [Effect::LoadOrgs]
+        ));
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub enum Message {
     Quit,
     /// The terminal changed size: just redraw.
     Resize,
+    /// The terminal window got focus again: orgs may have been added with the CLI meanwhile.
+    FocusGained,
     /// Bracketed paste into the focused form field.
     Paste(Pasted),
     /// Time passed (spinners, ages); carries the clock so `update` stays pure.

@@ -16,8 +16,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{
-    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event,
+    self, DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, Event,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -58,6 +58,7 @@ fn restore() {
     let _ = execute!(
         io::stdout(),
         DisableBracketedPaste,
+        DisableFocusChange,
         DisableMouseCapture,
         LeaveAlternateScreen,
         crossterm::cursor::Show
@@ -89,7 +90,8 @@ fn enter() -> io::Result<TerminalGuard> {
         EnterAlternateScreen,
         crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
         EnableMouseCapture,
-        EnableBracketedPaste
+        EnableBracketedPaste,
+        EnableFocusChange
     )?;
     Ok(guard)
 }
@@ -136,6 +138,7 @@ fn spawn_input(tx: mpsc::UnboundedSender<tasks::Outcome>) {
                     Ok(Event::Mouse(mouse)) => Message::Mouse(mouse),
                     Ok(Event::Paste(text)) => Message::Paste(message::Pasted::new(text)),
                     Ok(Event::Resize(..)) => Message::Resize,
+                    Ok(Event::FocusGained) => Message::FocusGained,
                     Ok(_) => continue,
                     // The terminal is gone (hang-up): leave as if asked.
                     Err(_) => Message::Quit,
