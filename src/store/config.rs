@@ -88,9 +88,75 @@ pub fn load(dir: &Path) -> Result<Vec<Org>, ConfigError> {
     parse(&text).map_err(|reason| ConfigError::Corrupt { path, reason })
 }
 
+/// Text parsed at a time. The TOML parser keeps every token and value of what it parses, about
+/// 20 times the text: 10,000 orgs (2.4 MB) parsed whole peaked at 50 MB and took 40 ms; in
+/// pieces of this size, 10 MB and 22 ms (`cargo bench --bench tui`).
+const PIECE: usize = 16 * 1024;
+
+/// What may come before the first `[[org]]`: the version, and no `org` key.
+#[derive(Deserialize)]
+struct Head {
+    version: u32,
+    #[serde(default)]
+    org: Option<serde::de::IgnoredAny>,
+}
+
+/// A piece of the file from a `[[org]]` line on: nothing but orgs.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Piece {
+    org: Vec<Org>,
+}
+
+/// The file cut before lines that open an array of tables, in pieces of at least [`PIECE`]
+/// bytes, and the head before the first such line.
+fn pieces(text: &str) -> (&str, Vec<&str>) {
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let last = cuts.last().copied();
+        if line.trim_start().starts_with("[[") && last.is_none_or(|last| at - last >= PIECE) {
+            cuts.push(at);
+        }
+        at += line.len();
+    }
+    let Some(&first) = cuts.first() else {
+        return (text, Vec::new());
+    };
+    cuts.push(text.len());
+    (
+        &text[..first],
+        cuts.windows(2).map(|w| &text[w[0]..w[1]]).collect(),
+    )
+}
+
+/// Parses the file piece by piece; `None` when any piece does not parse on its own or the
+/// head holds orgs, and the whole file must be parsed instead. A cut inside a multi-line string,
+/// array or inline table leaves that value unterminated in the piece before, which then fails.
+fn parse_in_pieces(text: &str) -> Option<OrgsFile> {
+    let (head, pieces) = pieces(text);
+    let head: Head = toml::from_str(head).ok()?;
+    if head.org.is_some() {
+        return None;
+    }
+    let mut orgs = Vec::new();
+    for piece in pieces {
+        orgs.extend(toml::from_str::<Piece>(piece).ok()?.org);
+    }
+    Some(OrgsFile {
+        version: head.version,
+        orgs,
+    })
+}
+
 fn parse(text: &str) -> Result<Vec<Org>, String> {
-    let file: OrgsFile =
-        toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))?;
+    let file = match parse_in_pieces(text) {
+        Some(file) => file,
+        // The whole file gives the authoritative answer, and errors with the right line.
+        None => {
+            toml::from_str::<OrgsFile>(text).map_err(|e| e.to_string().trim().replace('\n', " "))?
+        }
+    };
     if file.version > FORMAT_VERSION {
         return Err(format!(
             "it has format version {}, this sfkey reads up to {FORMAT_VERSION}; upgrade sfkey",
@@ -335,6 +401,82 @@ mod tests {
             orgs[0].token_url(),
             "https://login.salesforce.com/partners/services/oauth2/token"
         );
+    }
+
+    /// Enough orgs of every shape to fill several pieces; some notes try to start an org.
+    fn many_orgs() -> Vec<Org> {
+        (0..400)
+            .map(|i| {
+                let mut o = org(&format!("org-{i:03}"));
+                if i % 3 == 0 {
+                    o.site = Some("/partners".into());
+                }
+                if i % 5 == 0 {
+                    o.notes = Some(format!("one\n[[org]]\nname = \"evil{i}\"\n'''\"\"\"\n"));
+                }
+                if i % 2 == 0 {
+                    o.last_refresh = Some(org::LastRefresh {
+                        at_ms: 1_700_000_000_000 + i,
+                        status: "ok".into(),
+                        http_status: Some(200),
+                        latency_ms: 90,
+                        issued_at: Some("1700000000000".into()),
+                    });
+                }
+                o
+            })
+            .collect()
+    }
+
+    fn file(orgs: Vec<Org>) -> String {
+        toml::to_string(&OrgsFile { version: 1, orgs }).unwrap()
+    }
+
+    #[test]
+    fn big_files_parse_in_pieces_as_whole() {
+        let orgs = many_orgs();
+        let text = file(orgs.clone());
+        assert!(pieces(&text).1.len() > 3, "the test must span pieces");
+        assert_eq!(parse(&text).unwrap(), orgs);
+        // A hand-written multi-line note, long enough that a `[[org]]` line in it is cut at.
+        let long = "filler\n".repeat(PIECE / 7 + 1);
+        let note = format!("{long}[[org]]\nid = \"evil\"\nname = \"evil\"\n");
+        let text = format!(
+            "{text}\n[[org]]\nid = \"n\"\nname = \"noted\"\nlogin_url = \"https://login.salesforce.com\"\nclient_id = \"c\"\nnotes = \"\"\"\n{note}\"\"\"\n"
+        );
+        assert!(
+            pieces(&text)
+                .1
+                .iter()
+                .any(|p| p.starts_with("[[org]]\nid = \"evil\""))
+        );
+        assert!(parse_in_pieces(&text).is_none());
+        let parsed = parse(&text).unwrap();
+        assert_eq!(parsed.len(), orgs.len() + 1);
+        assert_eq!(parsed[orgs.len()].notes.as_deref(), Some(note.as_str()));
+        // Without notes (no multi-line strings to cut), the pieces parse on their own.
+        let plain: Vec<Org> = orgs.into_iter().map(|o| Org { notes: None, ..o }).collect();
+        let text = file(plain.clone());
+        assert_eq!(parse_in_pieces(&text).unwrap().orgs, plain);
+        assert_eq!(parse(&text).unwrap(), plain);
+    }
+
+    #[test]
+    fn pieces_accept_nothing_the_whole_file_refuses() {
+        let text = file(many_orgs().into_iter().take(100).collect());
+        let refused = |text: &str| {
+            assert!(toml::from_str::<OrgsFile>(text).is_err());
+            assert!(parse(text).is_err());
+        };
+        // A static array cannot be extended by [[org]].
+        refused(&text.replacen("version = 1", "version = 1\norg = []", 1));
+        // A table defined twice.
+        refused(&format!("{text}\n[extra]\na = 1\n[extra]\na = 2\n"));
+        // An error far down is reported at its line in the file.
+        let bad = format!("{text}\n[[org]]\nname = \n");
+        let line = bad.lines().count();
+        let error = parse(&bad).unwrap_err();
+        assert!(error.contains(&format!("line {line}")), "{error}");
     }
 
     #[test]
