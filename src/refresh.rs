@@ -586,3 +586,65 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod review_tests {
+    use std::sync::Arc;
+
+    use secrecy::{ExposeSecret, SecretString};
+
+    use super::*;
+    use crate::fake_salesforce::{Behaviour, FakeSalesforce, Grant};
+    use crate::store::{MemoryStore, NewSecrets};
+
+    /// What the TUI does on `q` (App::quit sends CancelRefresh for every refresh in flight):
+    /// a cancel after the request went out drops Salesforce's answer, and with it the rotated
+    /// refresh token. The stored one is already dead at Salesforce.
+    #[test]
+    fn quitting_during_a_rotating_refresh_must_not_lose_the_refresh_token() {
+        let server = FakeSalesforce::start().unwrap();
+        server.add_grant(
+            "rt-rot",
+            Grant::new("cid", None)
+                .with(Behaviour::Rotate)
+                .delayed(std::time::Duration::from_millis(1500)),
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
+        let org = store
+            .add(
+                Org::new("rot", server.url(), "cid"),
+                NewSecrets {
+                    client_secret: None,
+                    refresh_token: SecretString::from("rt-rot"),
+                },
+            )
+            .unwrap();
+        let cancel = Cancel::default();
+        let trigger = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            trigger.cancel(); // = the user pressing q (or SIGTERM) while the request is out
+        });
+        let result = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(refresh_org_until(
+                &store,
+                &org,
+                ClientFor::Build(HttpSettings::default()),
+                || {},
+                &cancel,
+            ));
+        let stored = store
+            .secret(&org.id, SecretKind::RefreshToken)
+            .unwrap()
+            .unwrap();
+        assert!(
+            server.is_live(stored.expose_secret()),
+            "the stored refresh token is dead at Salesforce (result: {:?})",
+            result.map(|_| "ok")
+        );
+    }
+}

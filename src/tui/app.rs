@@ -830,3 +830,96 @@ mod tests {
         assert!(app.status.is_some());
     }
 }
+
+#[cfg(test)]
+mod review_tests {
+    use crossterm::event::KeyModifiers;
+
+    use super::*;
+    use crate::tui::fixtures;
+
+    fn key(c: char) -> Message {
+        Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn two() -> App {
+        fixtures::app_with(vec![
+            fixtures::org("alpha", "https://login.salesforce.com"),
+            fixtures::org("beta", "https://test.salesforce.com"),
+        ])
+    }
+
+    /// Review: while quitting waits for a refresh, r still starts new ones, which the 5 s grace
+    /// then kills mid-flight.
+    #[test]
+    fn no_new_refresh_starts_while_quitting() {
+        let mut app = two();
+        app.update(key('r'));
+        app.update(key('q'));
+        assert!(app.quitting);
+        app.update(key('j'));
+        assert!(
+            app.update(key('r')).is_empty(),
+            "a refresh started after q"
+        );
+    }
+
+    /// Review: Ctrl-C quits everywhere (issue 3: "q and Ctrl-C quit"); in the form it is
+    /// swallowed silently.
+    #[test]
+    fn ctrl_c_quits_from_the_form() {
+        let mut app = two();
+        app.update(key('a'));
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )));
+        assert!(app.quitting || app.popup.is_none(), "Ctrl-C did nothing");
+    }
+
+    /// Review: a refresh result for an org deleted meanwhile re-creates its panel (a leak, and
+    /// a status line naming "the org").
+    #[test]
+    fn a_late_result_for_a_deleted_org_leaves_no_panel() {
+        let mut app = two();
+        let alpha = app.orgs[0].clone();
+        app.update(Message::OrgsLoaded(Ok(vec![app.orgs[1].clone()])));
+        app.update(fixtures::expired(&alpha));
+        assert!(!app.panels.contains_key(&alpha.id));
+    }
+}
+
+#[cfg(test)]
+mod review_reveal_tests {
+    use crossterm::event::KeyModifiers;
+
+    use super::*;
+    use crate::tui::fixtures;
+
+    fn key(c: char) -> Message {
+        Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    /// Review: deleting the revealed org (or another process removing it) moves the selection
+    /// to a neighbour without going through `select`, so `reveal` stays on and the neighbour's
+    /// tokens appear unmasked without anyone pressing v.
+    #[test]
+    fn deleting_a_revealed_org_does_not_reveal_the_next_one() {
+        let mut app = fixtures::app_with(vec![
+            fixtures::org("alpha", "https://login.salesforce.com"),
+            fixtures::org("beta", "https://test.salesforce.com"),
+        ]);
+        let (alpha, beta) = (app.orgs[0].clone(), app.orgs[1].clone());
+        app.update(fixtures::success(&alpha));
+        app.update(fixtures::success(&beta));
+        app.update(key('v'));
+        assert!(app.reveal);
+        app.update(key('d'));
+        let effects = app.update(key('y'));
+        assert!(matches!(&effects[..], [Effect::Delete(_)]));
+        app.update(Message::Deleted(Ok(alpha.clone())));
+        app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
+        assert_eq!(app.selected_org().unwrap().id, beta.id);
+        assert!(!app.reveal, "beta's tokens are on screen unmasked");
+    }
+}

@@ -94,3 +94,19 @@ fn small_terminals_stack_then_say_too_small() {
     let tiny = render(&app, 30, 8);
     assert!(tiny.contains("too small"), "{tiny}");
 }
+
+/// Review: after G (or scrolling j past the end) the stored scroll is far beyond the content;
+/// the view clamps only what it draws, so k does nothing visible.
+#[test]
+fn review_k_after_g_scrolls_the_token_pane_back_up() {
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success(&org));
+    key(&mut app, KeyCode::Char('v')); // long revealed values: the pane overflows
+    key(&mut app, KeyCode::Tab); // focus the token pane
+    app.update(Message::Key(KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT)));
+    let bottom = render(&app, 60, 16);
+    key(&mut app, KeyCode::Char('k'));
+    let after_k = render(&app, 60, 16);
+    assert_ne!(bottom, after_k, "k after G must scroll up one line");
+}
