@@ -7,9 +7,20 @@ pub const SECRET_FIELDS: [&str; 3] = ["access_token", "refresh_token", "signatur
 /// How many leading characters a masked value keeps (enough to tell tokens apart).
 const VISIBLE: usize = 6;
 
+/// Words of a field name that mark a credential, whatever else the name says: an unknown
+/// field that looks like one is masked rather than shown. (`token` alone is not one:
+/// `token_type` is `Bearer`.)
+const SECRET_PARTS: [&str; 5] = ["sid", "secret", "session", "cookie", "password"];
+
 /// Whether a token field holds a secret.
 pub fn is_secret_field(name: &str) -> bool {
-    SECRET_FIELDS.contains(&name) || name.ends_with("_token") || name.ends_with("_sid")
+    let lower = name.to_ascii_lowercase();
+    SECRET_FIELDS.contains(&name)
+        || lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|part| SECRET_PARTS.contains(&part))
+        || lower.ends_with("_token")
+        || lower.ends_with("_sid")
 }
 
 /// `00D5g0••••••••`: the first 6 characters, then dots. Short values are all dots, so a
@@ -37,6 +48,9 @@ mod tests {
             "lightning_sid",
             "visualforce_sid",
             "content_sid",
+            "cookie-sid_Client",
+            "Session_Key",
+            "client_secret",
         ] {
             assert!(is_secret_field(name), "{name}");
         }

@@ -176,7 +176,7 @@ fn refresh_reveal_copy_quit() {
     });
     assert!(term.copies().is_empty());
     term.send("c");
-    let copied = format!("copied access token of {name}");
+    let copied = format!("sent access token of {name} via OSC 52");
     let screen = term.wait_for(&copied);
     let copies = term.copies();
     assert_eq!(copies.len(), 1, "{copies:?}");
@@ -204,11 +204,10 @@ fn copy_message_says_how_and_keeps_the_hints() {
     let name = "e2e-copy";
     let (mut term, _, _) = start_refreshed(&mut env, name);
     term.send("c");
-    let screen = term.wait_for(&format!("copied access token of {name}"));
+    let screen = term.wait_for(&format!("sent access token of {name}"));
     let status = screen.lines().last().unwrap_or_default().to_string();
     assert!(
-        status.contains(&format!("copied access token of {name} (OSC 52)"))
-            && status.contains(LAST_HINT),
+        status.contains(&format!("sent access token of {name} via OSC 52")) && status.contains(LAST_HINT),
         "the status line: {status:?}"
     );
     term.send("q");
@@ -315,14 +314,13 @@ fn demo_runs_without_keyring_or_org() {
     });
     term.send("k");
     term.wait_for_all(&["▸slow-dev", "Esc cancel"]);
+    // Its request is already out: Esc says so, and the answer is still awaited and shown.
     term.send("\x1b");
-    let screen = term.wait_until("the cancel", |s| {
-        screen_has(s, &["slow-dev: cancelled"]) && elapsed_in_list(s, "slow-dev").is_none()
+    term.wait_for("already with Salesforce");
+    let screen = term.wait_until("slow-dev's answer after the late cancel", |s| {
+        screen_has(s, &["slow-dev: HTTP 200"]) && elapsed_in_list(s, "slow-dev").is_none()
     });
-    assert!(
-        screen.contains("cancelled"),
-        "no cancel on screen:\n{screen}"
-    );
+    assert!(screen.contains("instance_url"), "{screen}");
 
     term.send("q");
     assert_clean_exit(&mut term);
@@ -330,13 +328,14 @@ fn demo_runs_without_keyring_or_org() {
     assert_eq!(entries(&tmp), Vec::<String>::new(), "the demo left files");
 }
 
-/// A signal ends sfkey like `q`, even with a refresh in flight, and restores the terminal.
+/// A signal ends sfkey like `q`: a refresh whose request is out is waited for (its answer may
+/// carry the only working refresh token), then the terminal is restored.
 fn signal_restores_the_terminal(test: &str, signal: &str) {
     let env = TestEnv::new(test);
     let tmp = scratch_tmp(&format!("{test}-tmp"));
     let mut term = demo(&env, &tmp, 100, 30);
     term.wait_for_all(&["▸acme-prod", LAST_HINT]);
-    // slow-dev takes 4 s to answer; quitting must not wait for it.
+    // slow-dev takes 4 s to answer; quitting waits for it, and no longer.
     term.send("jjj");
     term.wait_for_all(&["▸slow-dev", LAST_HINT]);
     term.send("r");
@@ -349,7 +348,7 @@ fn signal_restores_the_terminal(test: &str, signal: &str) {
     term.signal(signal);
     assert_clean_exit(&mut term);
     assert!(
-        sent.elapsed() < Duration::from_secs(3),
+        sent.elapsed() < Duration::from_secs(8),
         "SIG{signal} took {:?} to end sfkey",
         sent.elapsed()
     );

@@ -30,9 +30,10 @@ pub const HOLD_SUBCOMMAND: &str = "clipboard-hold";
 /// holder's stdin pipe then never fills (a write could block on a holder that hangs).
 pub const MAX_COPY_BYTES: usize = 32 * 1024;
 
-/// How long the holder keeps the clipboard at most by default, so a holder whose X server went
-/// away (arboard then waits forever) does not keep a secret in memory for ever.
-pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long the holder keeps the clipboard at most by default: a Salesforce session lasts two
+/// hours unless the org says otherwise, so the token is of little use after that; and a holder
+/// whose X server went away (arboard then waits forever) must not keep a secret for ever.
+pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(2 * 60 * 60);
 
 /// How a copy reached the user's clipboard.
 #[derive(Clone, PartialEq, Eq)]

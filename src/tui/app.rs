@@ -2,115 +2,24 @@
 //! so every behaviour is unit-tested without a terminal, a keyring or a network.
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Position;
 
 use crate::org::{Org, OrgId};
 use crate::refresh::RefreshError;
-use crate::salesforce::TokenSuccess;
+use crate::salesforce::TokenError;
 
 use super::form::{FormEvent, OrgForm};
 use super::keymap::{self, Action};
-use super::message::{Effect, Message, RefreshOutcome};
+use super::message::{CopyVia, Effect, Message, RefreshOutcome};
+pub use super::state::{HitAreas, Level, Pane, Panel, Popup, Running, Shown, Status};
 
 /// How long an info message stays in the status line.
 const INFO_MS: u64 = 6_000;
-
-/// The pane that j/k act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    /// The org list (j/k move the selection).
-    Orgs,
-    /// The token pane (j/k scroll).
-    Token,
-    /// The response pane (j/k scroll).
-    Response,
-}
-
-/// A refresh in flight.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Running {
-    /// When it started, epoch ms.
-    pub started_ms: u64,
-    /// Another process holds the org's lock.
-    pub waiting_for_lock: bool,
-    /// Esc was pressed; the task has been told.
-    pub cancelling: bool,
-}
-
-/// The last refresh result of an org, as shown in its panes.
-#[derive(Debug)]
-pub enum Shown {
-    /// A token.
-    Token {
-        /// What Salesforce answered.
-        success: Box<TokenSuccess>,
-        /// The refresh token was rotated and the new one saved.
-        rotated: bool,
-        /// When it arrived, epoch ms.
-        at_ms: u64,
-    },
-    /// No token.
-    Failure {
-        /// Why.
-        error: Box<RefreshError>,
-        /// When, epoch ms.
-        at_ms: u64,
-    },
-}
-
-/// Per-org state that outlives switching between orgs.
-#[derive(Debug, Default)]
-pub struct Panel {
-    /// The refresh in flight, if any.
-    pub running: Option<Running>,
-    /// The last result.
-    pub last: Option<Shown>,
-}
-
-/// A popup over the main screen.
-#[derive(Debug)]
-pub enum Popup {
-    /// The key list.
-    Help,
-    /// Add or edit an org.
-    Form(Box<OrgForm>),
-    /// Delete this org?
-    ConfirmDelete(Box<Org>),
-}
-
-/// Info or error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// Fades after a few seconds.
-    Info,
-    /// Stays until the next message.
-    Error,
-}
-
-/// A message in the status line.
-#[derive(Debug, Clone)]
-pub struct Status {
-    /// The text.
-    pub text: String,
-    /// Info or error.
-    pub level: Level,
-    /// When it was set, epoch ms.
-    pub at_ms: u64,
-}
-
-/// Where the view drew what the mouse can hit (set while drawing).
-#[derive(Debug, Default)]
-pub struct HitAreas {
-    /// The org list's inner area.
-    pub orgs: Cell<Rect>,
-    /// The token pane.
-    pub token: Cell<Rect>,
-    /// The response pane.
-    pub response: Cell<Rect>,
-}
 
 /// Everything on screen.
 #[derive(Debug)]
@@ -145,6 +54,8 @@ pub struct App {
     pub demo: Option<String>,
     /// Leaving: waiting for in-flight refreshes to finish saving.
     pub quitting: bool,
+    /// Quit asked twice: leave even if a refresh is still out.
+    pub forced: bool,
     /// Select this org once it appears in a reload (after add/edit).
     pending_select: Option<OrgId>,
     /// Set by the view.
@@ -172,6 +83,7 @@ impl App {
             now_ms,
             demo,
             quitting: false,
+            forced: false,
             pending_select: None,
             hit: HitAreas::default(),
             utc_offset_s,
@@ -193,9 +105,53 @@ impl App {
         self.panels.values().any(|p| p.running.is_some())
     }
 
-    /// Whether the app is done: quit asked and nothing left to save.
+    /// The names of orgs whose refresh is still in flight.
+    pub fn running_names(&self) -> Vec<String> {
+        self.orgs
+            .iter()
+            .filter(|o| self.panels.get(&o.id).is_some_and(|p| p.running.is_some()))
+            .map(|o| o.name.clone())
+            .collect()
+    }
+
+    /// Whether the app is done: quit asked and nothing left to save (or quit asked twice).
     pub fn should_exit(&self) -> bool {
-        self.quitting && !self.any_running()
+        self.quitting && (self.forced || !self.any_running())
+    }
+
+    /// The main-screen actions worth a hint right now, in table order.
+    pub fn hint_actions(&self) -> Vec<Action> {
+        let panel = self.selected_panel();
+        let has_org = self.selected_org().is_some();
+        let running = panel.is_some_and(|p| p.running.is_some());
+        let has_token = matches!(
+            panel.and_then(|p| p.last.as_ref()),
+            Some(Shown::Token { .. })
+        );
+        let stored_token = self
+            .selected_org()
+            .and_then(|o| o.last_refresh.as_ref())
+            .is_some_and(|l| l.issued_at.is_some());
+        let mut out = Vec::new();
+        if has_org {
+            out.push(if running {
+                Action::Cancel
+            } else {
+                Action::Refresh
+            });
+        }
+        if has_token || stored_token {
+            out.push(Action::Copy);
+        }
+        if has_token {
+            out.push(Action::Reveal);
+        }
+        out.push(Action::Add);
+        if has_org {
+            out.extend([Action::Edit, Action::Delete]);
+        }
+        out.extend([Action::Help, Action::Quit]);
+        out
     }
 
     fn info(&mut self, text: impl Into<String>) {
@@ -214,17 +170,23 @@ impl App {
         });
     }
 
+    fn name_of(&self, id: &OrgId) -> Option<String> {
+        self.orgs
+            .iter()
+            .find(|o| o.id == *id)
+            .map(|o| o.name.clone())
+    }
+
     /// Handles one message; returns the I/O to do.
     pub fn update(&mut self, message: Message) -> Vec<Effect> {
         match message {
             Message::Key(key) if key.kind != KeyEventKind::Release => self.on_key(&key),
-            Message::Key(_) => Vec::new(),
+            Message::Key(_) | Message::Resize => Vec::new(),
             Message::Mouse(mouse) => {
                 self.on_mouse(&mouse);
                 Vec::new()
             }
             Message::Quit => self.quit(),
-            Message::Resize => Vec::new(),
             Message::FocusGained => vec![Effect::LoadOrgs],
             Message::Paste(text) => {
                 if let Some(Popup::Form(form)) = &mut self.popup {
@@ -252,9 +214,24 @@ impl App {
                 }
                 Vec::new()
             }
+            Message::CancelTooLate(id) => {
+                if let Some(running) = self.panels.get_mut(&id).and_then(|p| p.running.as_mut()) {
+                    running.too_late = true;
+                }
+                if let Some(name) = self.name_of(&id) {
+                    self.info(format!(
+                        "{name}: the request is already with Salesforce; waiting for its answer so a rotated refresh token is not lost"
+                    ));
+                }
+                Vec::new()
+            }
             Message::RefreshDone { id, outcome } => self.on_refreshed(id, *outcome),
-            Message::Copied { org, how } => {
-                self.info(format!("copied access token of {org} ({how})"));
+            Message::Copied { org, via } => {
+                self.info(match via {
+                    CopyVia::System => format!("copied access token of {org} (system clipboard)"),
+                    // Sent, not copied: the terminal may ignore OSC 52 and cannot say so.
+                    CopyVia::Terminal => format!("sent access token of {org} via OSC 52"),
+                });
                 Vec::new()
             }
             Message::CopyFailed(why) => {
@@ -277,37 +254,42 @@ impl App {
 
     fn on_loaded(&mut self, result: Result<Vec<Org>, String>) {
         self.loaded = true;
+        let before = self.selected_org().map(|o| o.id.clone());
         match result {
             Ok(orgs) => {
-                let keep = self
-                    .pending_select
-                    .take()
-                    .or_else(|| self.selected_org().map(|o| o.id.clone()));
+                let keep = self.pending_select.take().or_else(|| before.clone());
                 self.orgs = orgs;
                 self.load_error = None;
                 let found = keep.and_then(|id| self.orgs.iter().position(|o| o.id == id));
-                match found {
-                    Some(i) => self.selected = i,
-                    None => self.selected = self.selected.min(self.orgs.len().saturating_sub(1)),
-                }
+                self.selected = match found {
+                    Some(i) => i,
+                    None => self.selected.min(self.orgs.len().saturating_sub(1)),
+                };
                 // Forget results of orgs that are gone (removed by another process).
-                let ids: std::collections::HashSet<&OrgId> =
-                    self.orgs.iter().map(|o| &o.id).collect();
+                let ids: HashSet<&OrgId> = self.orgs.iter().map(|o| &o.id).collect();
                 self.panels
                     .retain(|id, panel| ids.contains(id) || panel.running.is_some());
             }
-            Err(e) => self.load_error = Some(e),
+            Err(e) => {
+                // Acting on orgs nobody can see would be worse than showing none.
+                self.orgs.clear();
+                self.load_error = Some(e);
+            }
+        }
+        if self.selected_org().map(|o| &o.id) != before.as_ref() {
+            self.selection_changed();
         }
     }
 
     fn on_refreshed(&mut self, id: OrgId, outcome: RefreshOutcome) -> Vec<Effect> {
-        let panel = self.panels.entry(id.clone()).or_default();
-        panel.running = None;
-        let name = self
-            .orgs
-            .iter()
-            .find(|o| o.id == id)
-            .map_or_else(|| "the org".to_string(), |o| o.name.clone());
+        if let Some(panel) = self.panels.get_mut(&id) {
+            panel.running = None;
+        }
+        let Some(name) = self.name_of(&id) else {
+            // Deleted meanwhile: nothing to show it on.
+            self.panels.remove(&id);
+            return Vec::new();
+        };
         let selected = self.selected_org().map(|o| &o.id) == Some(&id);
         match outcome {
             RefreshOutcome::Success(done) => {
@@ -325,8 +307,7 @@ impl App {
                 if let Some(org) = self.orgs.iter_mut().find(|o| o.id == id) {
                     *org = done.org;
                 }
-                let panel = self.panels.entry(id).or_default();
-                panel.last = Some(Shown::Token {
+                self.panels.entry(id).or_default().last = Some(Shown::Token {
                     success: Box::new(done.success),
                     rotated: done.rotated,
                     at_ms: self.now_ms,
@@ -338,25 +319,17 @@ impl App {
                 }
                 Vec::new()
             }
+            RefreshOutcome::Failure(RefreshError::Cancelled) => {
+                // Nothing was sent: the last real result stays on screen.
+                self.info(format!("{name}: cancelled before anything was sent"));
+                Vec::new()
+            }
             RefreshOutcome::Failure(error) => {
-                let text = match &error {
-                    RefreshError::Cancelled { .. } => format!("{name}: {error}"),
-                    _ => format!("{name}: refresh failed: {}", short_code(&error)),
-                };
-                let cancelled = matches!(error, RefreshError::Cancelled { .. });
-                let panel = self.panels.entry(id).or_default();
-                // A cancel keeps the last real result on screen.
-                if !cancelled || panel.last.is_none() {
-                    panel.last = Some(Shown::Failure {
-                        error: Box::new(error),
-                        at_ms: self.now_ms,
-                    });
-                }
-                if cancelled {
-                    self.info(text);
-                } else {
-                    self.error(text);
-                }
+                self.error(format!("{name}: refresh failed: {}", short_code(&error)));
+                self.panels.entry(id).or_default().last = Some(Shown::Failure {
+                    error: Box::new(error),
+                    at_ms: self.now_ms,
+                });
                 // The store recorded the failure in the org's last refresh: show its age.
                 vec![Effect::LoadOrgs]
             }
@@ -376,7 +349,7 @@ impl App {
             Err(e) => {
                 match &mut self.popup {
                     Some(Popup::Form(form)) => form.failed(e),
-                    _ => self.error(e),
+                    _ => self.error(format!("not saved: {e}")),
                 }
                 Vec::new()
             }
@@ -384,12 +357,19 @@ impl App {
     }
 
     fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        // Ctrl-C quits from anywhere, popups included.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return self.quit();
+        }
         match &mut self.popup {
             Some(Popup::Form(form)) => {
                 let names: Vec<&str> = self.orgs.iter().map(|o| o.name.as_str()).collect();
                 return match form.handle_key(key, &names) {
                     FormEvent::Stay => Vec::new(),
                     FormEvent::Close => {
+                        if form.saving {
+                            self.info("the save goes on; its result will show here");
+                        }
                         self.popup = None;
                         Vec::new()
                     }
@@ -405,13 +385,13 @@ impl App {
                 self.popup = None;
                 return effect.into_iter().collect();
             }
-            Some(Popup::Help) => {
-                let close = matches!(
-                    keymap::action_for(key),
-                    Some(Action::Help | Action::Cancel | Action::Quit)
-                );
-                if close {
-                    self.popup = None;
+            Some(Popup::Help(scroll)) => {
+                match keymap::action_for(key) {
+                    Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                    Some(Action::First) => *scroll = 0,
+                    Some(Action::Help | Action::Cancel | Action::Quit) => self.popup = None,
+                    _ => {}
                 }
                 return Vec::new();
             }
@@ -423,41 +403,44 @@ impl App {
         }
     }
 
+    /// Another org is selected: revealed secrets and scrolls belong to the old one.
+    fn selection_changed(&mut self) {
+        self.reveal = false;
+        self.token_scroll = 0;
+        self.response_scroll = 0;
+    }
+
     fn select(&mut self, index: usize) {
         let index = index.min(self.orgs.len().saturating_sub(1));
         if index != self.selected {
             self.selected = index;
-            // Secrets are revealed for one org at a time; scrolls belong to the old org.
-            self.reveal = false;
-            self.token_scroll = 0;
-            self.response_scroll = 0;
+            self.selection_changed();
         }
     }
 
-    fn scroll(&mut self, down: bool, amount: usize) {
-        let scroll = match self.focus {
-            Pane::Token => &mut self.token_scroll,
-            Pane::Response => &mut self.response_scroll,
-            Pane::Orgs => return,
+    /// Scrolls the pane `pane` by `delta` lines, within what the view last drew.
+    fn scroll(&mut self, pane: Pane, delta: isize) {
+        let (scroll, max) = match pane {
+            Pane::Token => (&mut self.token_scroll, self.hit.token_max.get()),
+            Pane::Response => (&mut self.response_scroll, self.hit.response_max.get()),
+            Pane::Orgs => {
+                let next = self.selected.saturating_add_signed(delta);
+                return self.select(next);
+            }
         };
-        *scroll = if down {
-            scroll.saturating_add(amount)
-        } else {
-            scroll.saturating_sub(amount)
-        };
+        *scroll = scroll.saturating_add_signed(delta).min(max);
     }
 
     fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        if self.quitting && !matches!(action, Action::Quit | Action::Help) {
+            self.info("quitting: waiting for refreshes to finish saving (q again to leave now)");
+            return Vec::new();
+        }
         match action {
-            Action::Down if self.focus == Pane::Orgs => self.select(self.selected + 1),
-            Action::Up if self.focus == Pane::Orgs => self.select(self.selected.saturating_sub(1)),
-            Action::First if self.focus == Pane::Orgs => self.select(0),
-            Action::Last if self.focus == Pane::Orgs => self.select(usize::MAX),
-            Action::Down => self.scroll(true, 1),
-            Action::Up => self.scroll(false, 1),
-            Action::First => self.scroll(false, usize::MAX),
-            // The view clamps the scroll to the content.
-            Action::Last => self.scroll(true, usize::MAX / 2),
+            Action::Down => self.scroll(self.focus, 1),
+            Action::Up => self.scroll(self.focus, -1),
+            Action::First => self.scroll(self.focus, isize::MIN),
+            Action::Last => self.scroll(self.focus, isize::MAX),
             Action::NextPane => {
                 self.focus = match self.focus {
                     Pane::Orgs => Pane::Token,
@@ -481,32 +464,39 @@ impl App {
                 }
             }
             Action::Add => self.popup = Some(Popup::Form(Box::new(OrgForm::add()))),
-            Action::Edit => {
-                if let Some(org) = self.selected_org() {
-                    self.popup = Some(Popup::Form(Box::new(OrgForm::edit(org))));
-                }
-            }
-            Action::Delete => {
-                if let Some(org) = self.selected_org() {
-                    if self
-                        .panels
-                        .get(&org.id)
-                        .is_some_and(|p| p.running.is_some())
-                    {
-                        self.error(format!(
-                            "{} is refreshing; wait or press Esc first",
-                            org.name
-                        ));
-                    } else {
-                        self.popup = Some(Popup::ConfirmDelete(Box::new(org.clone())));
-                    }
-                }
-            }
-            Action::Help => self.popup = Some(Popup::Help),
+            Action::Edit | Action::Delete => self.edit_or_delete(action),
+            Action::Help => self.popup = Some(Popup::Help(0)),
             Action::Cancel => return self.cancel_selected(),
             Action::Quit => return self.quit(),
         }
         Vec::new()
+    }
+
+    fn edit_or_delete(&mut self, action: Action) {
+        let Some(org) = self.selected_org() else {
+            return self.error("no org selected: press a to add one");
+        };
+        if self
+            .panels
+            .get(&org.id)
+            .is_some_and(|p| p.running.is_some())
+        {
+            // Both would wait for the refresh's lock; say so rather than look frozen.
+            let what = if action == Action::Edit {
+                "edit"
+            } else {
+                "delete"
+            };
+            return self.error(format!(
+                "{} is refreshing; {what} it when the refresh is done (Esc cancels it)",
+                org.name
+            ));
+        }
+        self.popup = Some(if action == Action::Edit {
+            Popup::Form(Box::new(OrgForm::edit(org)))
+        } else {
+            Popup::ConfirmDelete(Box::new(org.clone()))
+        });
     }
 
     fn refresh_selected(&mut self) -> Vec<Effect> {
@@ -525,6 +515,7 @@ impl App {
             started_ms: now_ms,
             waiting_for_lock: false,
             cancelling: false,
+            too_late: false,
         });
         vec![Effect::Refresh(org)]
     }
@@ -547,17 +538,23 @@ impl App {
     }
 
     fn quit(&mut self) -> Vec<Effect> {
+        if self.quitting {
+            // Asked twice: the user accepts that a refresh still out may be lost.
+            self.forced = true;
+            return Vec::new();
+        }
         self.quitting = true;
+        self.popup = None;
         let mut effects = Vec::new();
         for (id, panel) in &mut self.panels {
             if let Some(running) = &mut panel.running {
-                // Safe to stop before the answer; after it, the task finishes saving first.
+                // Stops refreshes that sent nothing yet; the others finish saving first.
                 running.cancelling = true;
                 effects.push(Effect::CancelRefresh(id.clone()));
             }
         }
         if !effects.is_empty() {
-            self.info("finishing in-flight refreshes before quitting…");
+            self.info("finishing in-flight refreshes before quitting (q again to leave now)");
         }
         effects
     }
@@ -567,48 +564,32 @@ impl App {
             return;
         }
         let at = Position::new(mouse.column, mouse.row);
-        let orgs = self.hit.orgs.get();
-        let in_pane = |area: Rect| area.contains(at);
+        let pane_at = |hit: &HitAreas| {
+            [
+                (hit.orgs.get(), Pane::Orgs),
+                (hit.token.get(), Pane::Token),
+                (hit.response.get(), Pane::Response),
+            ]
+            .into_iter()
+            .find(|(area, _)| area.contains(at))
+        };
+        let Some((area, pane)) = pane_at(&self.hit) else {
+            return;
+        };
         match mouse.kind {
-            MouseEventKind::Down(MouseButton::Left) if in_pane(orgs) => {
-                let row = usize::from(mouse.row - orgs.y);
-                let index = self.list_offset.get() + row;
-                if index < self.orgs.len() {
-                    self.select(index);
-                    self.focus = Pane::Orgs;
+            MouseEventKind::Down(MouseButton::Left) => {
+                self.focus = pane;
+                if pane == Pane::Orgs {
+                    let index = self.list_offset.get() + usize::from(mouse.row - area.y);
+                    if index < self.orgs.len() {
+                        self.select(index);
+                    }
                 }
             }
-            MouseEventKind::Down(MouseButton::Left) if in_pane(self.hit.token.get()) => {
-                self.focus = Pane::Token;
-            }
-            MouseEventKind::Down(MouseButton::Left) if in_pane(self.hit.response.get()) => {
-                self.focus = Pane::Response;
-            }
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                let down = mouse.kind == MouseEventKind::ScrollDown;
-                if in_pane(orgs) {
-                    let next = if down {
-                        self.selected + 1
-                    } else {
-                        self.selected.saturating_sub(1)
-                    };
-                    self.select(next);
-                } else if in_pane(self.hit.token.get()) {
-                    self.token_scroll = step(self.token_scroll, down);
-                } else if in_pane(self.hit.response.get()) {
-                    self.response_scroll = step(self.response_scroll, down);
-                }
-            }
+            MouseEventKind::ScrollDown => self.scroll(pane, if pane == Pane::Orgs { 1 } else { 3 }),
+            MouseEventKind::ScrollUp => self.scroll(pane, if pane == Pane::Orgs { -1 } else { -3 }),
             _ => {}
         }
-    }
-}
-
-fn step(value: usize, down: bool) -> usize {
-    if down {
-        value.saturating_add(3)
-    } else {
-        value.saturating_sub(3)
     }
 }
 
@@ -619,307 +600,31 @@ fn short_code(error: &RefreshError) -> String {
         RefreshError::NoRefreshToken(_) => "no refresh token stored".into(),
         RefreshError::RotationNotSaved(_) => "the rotated refresh token was not saved".into(),
         RefreshError::Store(_) | RefreshError::SaveFailed(_) => "keyring or orgs file".into(),
-        RefreshError::Cancelled { .. } => "cancelled".into(),
+        RefreshError::Cancelled => "cancelled".into(),
+    }
+}
+
+/// What to do about a failed refresh, worded for the TUI (keys, not commands).
+pub fn failure_hint(error: &RefreshError, org: &str) -> Option<String> {
+    let token_error = error.token_error();
+    if let Some(hint) = token_error.and_then(TokenError::hint) {
+        return Some(
+            hint.replace("sfkey edit NAME --secrets", "press e")
+                .replace("NAME", org),
+        );
+    }
+    match error {
+        RefreshError::NoRefreshToken(_) => Some("press e and type the refresh token".into()),
+        RefreshError::Token(TokenError::Transport(t)) if t.outcome_unknown => {
+            Some("the request may have reached Salesforce; press r to try again".into())
+        }
+        RefreshError::Token(TokenError::Transport(_)) => Some(
+            "nothing reached Salesforce; check the login URL (e) and your network, then press r"
+                .into(),
+        ),
+        _ => None,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-
-    use super::*;
-    use crate::tui::fixtures::{self, NOW_MS};
-
-    fn key(c: char) -> Message {
-        Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-    }
-
-    fn code(code: KeyCode) -> Message {
-        Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
-    }
-
-    fn three() -> App {
-        fixtures::app_with(vec![
-            fixtures::org("alpha", "https://login.salesforce.com"),
-            fixtures::org("beta", "https://test.salesforce.com"),
-            fixtures::org("gamma", "https://acme.my.salesforce.com"),
-        ])
-    }
-
-    #[test]
-    fn keys_move_the_selection_within_bounds_and_hide_revealed_secrets() {
-        let mut app = three();
-        app.update(key('k'));
-        assert_eq!(app.selected, 0);
-        app.update(key('j'));
-        app.update(code(KeyCode::Down));
-        app.update(key('j'));
-        assert_eq!(app.selected, 2);
-        app.update(key('g'));
-        assert_eq!(app.selected, 0);
-        app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('G'),
-            KeyModifiers::SHIFT,
-        )));
-        assert_eq!(app.selected, 2);
-
-        let gamma = app.orgs[2].clone();
-        app.update(fixtures::success(&gamma));
-        app.update(key('v'));
-        assert!(app.reveal);
-        app.update(key('k'));
-        assert!(
-            !app.reveal,
-            "revealed secrets must not follow the selection"
-        );
-    }
-
-    #[test]
-    fn refresh_sends_one_effect_per_org_until_it_ends() {
-        let mut app = three();
-        let effects = app.update(key('r'));
-        assert!(matches!(&effects[..], [Effect::Refresh(org)] if org.name == "alpha"));
-        assert!(
-            app.update(key('r')).is_empty(),
-            "a second r must send nothing"
-        );
-        assert!(app.selected_panel().unwrap().running.is_some());
-        // Another org can be refreshed meanwhile.
-        app.update(key('j'));
-        assert!(matches!(&app.update(key('r'))[..], [Effect::Refresh(org)] if org.name == "beta"));
-
-        let alpha = app.orgs[0].clone();
-        app.update(fixtures::success(&alpha));
-        assert!(app.panels[&alpha.id].running.is_none());
-        app.update(key('k'));
-        assert_eq!(app.update(key('r')).len(), 1, "done: r works again");
-    }
-
-    #[test]
-    fn a_result_lands_on_its_own_org_not_the_selected_one() {
-        let mut app = three();
-        app.update(key('r'));
-        app.update(key('j'));
-        let (alpha, beta) = (app.orgs[0].clone(), app.orgs[1].clone());
-        app.update(fixtures::expired(&alpha));
-        assert_eq!(app.selected_org().unwrap().name, "beta");
-        assert!(app.panels.get(&beta.id).is_none_or(|p| p.last.is_none()));
-        assert!(matches!(
-            app.panels[&alpha.id].last,
-            Some(Shown::Failure { .. })
-        ));
-        assert!(app.status.as_ref().unwrap().text.contains("alpha"));
-        // Switching back shows it at once: no new effect is needed.
-        assert!(app.update(key('k')).is_empty());
-        assert!(matches!(
-            app.selected_panel().unwrap().last,
-            Some(Shown::Failure { .. })
-        ));
-    }
-
-    #[test]
-    fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
-        let mut app = three();
-        app.update(key('r'));
-        app.update(key('?'));
-        assert!(app.update(code(KeyCode::Esc)).is_empty());
-        assert!(app.popup.is_none());
-        let id = app.orgs[0].id.clone();
-        assert!(
-            matches!(&app.update(code(KeyCode::Esc))[..], [Effect::CancelRefresh(i)] if *i == id)
-        );
-        assert!(
-            app.update(code(KeyCode::Esc)).is_empty(),
-            "already cancelling"
-        );
-        app.update(Message::RefreshDone {
-            id: id.clone(),
-            outcome: Box::new(RefreshOutcome::Failure(RefreshError::Cancelled {
-                request_sent: false,
-            })),
-        });
-        assert!(app.panels[&id].running.is_none());
-        assert!(app.status.as_ref().unwrap().text.contains("cancelled"));
-    }
-
-    #[test]
-    fn quitting_waits_for_refreshes_in_flight() {
-        let mut app = three();
-        assert!(app.update(key('q')).is_empty());
-        assert!(app.should_exit());
-
-        let mut app = three();
-        app.update(key('r'));
-        let effects = app.update(Message::Quit);
-        assert!(matches!(&effects[..], [Effect::CancelRefresh(_)]));
-        assert!(
-            !app.should_exit(),
-            "a rotated token may still be on its way to the keyring"
-        );
-        let alpha = app.orgs[0].clone();
-        app.update(fixtures::success(&alpha));
-        assert!(app.should_exit());
-    }
-
-    #[test]
-    fn delete_asks_first() {
-        let mut app = three();
-        app.update(key('d'));
-        assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
-        assert!(app.update(key('n')).is_empty());
-        assert!(app.popup.is_none());
-        app.update(key('d'));
-        assert!(matches!(&app.update(key('y'))[..], [Effect::Delete(org)] if org.name == "alpha"));
-    }
-
-    #[test]
-    fn a_click_selects_the_org_under_the_mouse() {
-        let mut app = three();
-        app.hit.orgs.set(Rect::new(1, 2, 30, 10));
-        app.update(Message::Mouse(MouseEvent {
-            kind: MouseEventKind::Down(MouseButton::Left),
-            column: 5,
-            row: 4,
-            modifiers: KeyModifiers::NONE,
-        }));
-        assert_eq!(app.selected, 2);
-        // Below the last org: nothing changes.
-        app.update(Message::Mouse(MouseEvent {
-            kind: MouseEventKind::Down(MouseButton::Left),
-            column: 5,
-            row: 9,
-            modifiers: KeyModifiers::NONE,
-        }));
-        assert_eq!(app.selected, 2);
-    }
-
-    #[test]
-    fn a_reload_keeps_the_selected_org_and_drops_removed_ones() {
-        let mut app = three();
-        app.update(key('j'));
-        let beta = app.orgs[1].clone();
-        let gamma = app.orgs[2].clone();
-        app.update(fixtures::success(&gamma));
-        app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
-        assert_eq!(app.selected_org().unwrap().id, beta.id);
-        assert!(!app.panels.contains_key(&gamma.id));
-    }
-
-    #[test]
-    fn focus_regained_reloads_the_orgs() {
-        let mut app = three();
-        assert!(matches!(
-            &app.update(Message::FocusGained)[..],
-            [Effect::LoadOrgs]
-        ));
-    }
-
-    #[test]
-    fn infos_fade_errors_stay() {
-        let mut app = three();
-        app.update(key('v'));
-        assert!(app.status.is_some());
-        app.update(Message::Tick {
-            now_ms: NOW_MS + INFO_MS + 1,
-        });
-        assert!(app.status.is_none());
-        app.update(Message::CopyFailed("no access token".into()));
-        app.update(Message::Tick {
-            now_ms: NOW_MS + 10 * INFO_MS,
-        });
-        assert!(app.status.is_some());
-    }
-}
-
-#[cfg(test)]
-mod review_tests {
-    use crossterm::event::KeyModifiers;
-
-    use super::*;
-    use crate::tui::fixtures;
-
-    fn key(c: char) -> Message {
-        Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-    }
-
-    fn two() -> App {
-        fixtures::app_with(vec![
-            fixtures::org("alpha", "https://login.salesforce.com"),
-            fixtures::org("beta", "https://test.salesforce.com"),
-        ])
-    }
-
-    /// Review: while quitting waits for a refresh, r still starts new ones, which the 5 s grace
-    /// then kills mid-flight.
-    #[test]
-    fn no_new_refresh_starts_while_quitting() {
-        let mut app = two();
-        app.update(key('r'));
-        app.update(key('q'));
-        assert!(app.quitting);
-        app.update(key('j'));
-        assert!(
-            app.update(key('r')).is_empty(),
-            "a refresh started after q"
-        );
-    }
-
-    /// Review: Ctrl-C quits everywhere (issue 3: "q and Ctrl-C quit"); in the form it is
-    /// swallowed silently.
-    #[test]
-    fn ctrl_c_quits_from_the_form() {
-        let mut app = two();
-        app.update(key('a'));
-        app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('c'),
-            KeyModifiers::CONTROL,
-        )));
-        assert!(app.quitting || app.popup.is_none(), "Ctrl-C did nothing");
-    }
-
-    /// Review: a refresh result for an org deleted meanwhile re-creates its panel (a leak, and
-    /// a status line naming "the org").
-    #[test]
-    fn a_late_result_for_a_deleted_org_leaves_no_panel() {
-        let mut app = two();
-        let alpha = app.orgs[0].clone();
-        app.update(Message::OrgsLoaded(Ok(vec![app.orgs[1].clone()])));
-        app.update(fixtures::expired(&alpha));
-        assert!(!app.panels.contains_key(&alpha.id));
-    }
-}
-
-#[cfg(test)]
-mod review_reveal_tests {
-    use crossterm::event::KeyModifiers;
-
-    use super::*;
-    use crate::tui::fixtures;
-
-    fn key(c: char) -> Message {
-        Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-    }
-
-    /// Review: deleting the revealed org (or another process removing it) moves the selection
-    /// to a neighbour without going through `select`, so `reveal` stays on and the neighbour's
-    /// tokens appear unmasked without anyone pressing v.
-    #[test]
-    fn deleting_a_revealed_org_does_not_reveal_the_next_one() {
-        let mut app = fixtures::app_with(vec![
-            fixtures::org("alpha", "https://login.salesforce.com"),
-            fixtures::org("beta", "https://test.salesforce.com"),
-        ]);
-        let (alpha, beta) = (app.orgs[0].clone(), app.orgs[1].clone());
-        app.update(fixtures::success(&alpha));
-        app.update(fixtures::success(&beta));
-        app.update(key('v'));
-        assert!(app.reveal);
-        app.update(key('d'));
-        let effects = app.update(key('y'));
-        assert!(matches!(&effects[..], [Effect::Delete(_)]));
-        app.update(Message::Deleted(Ok(alpha.clone())));
-        app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
-        assert_eq!(app.selected_org().unwrap().id, beta.id);
-        assert!(!app.reveal, "beta's tokens are on screen unmasked");
-    }
-}
+mod tests;

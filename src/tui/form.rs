@@ -266,7 +266,12 @@ impl OrgForm {
     /// Handles a key; `existing` are the names already taken.
     pub fn handle_key(&mut self, key: &KeyEvent, existing: &[&str]) -> FormEvent {
         if self.saving {
-            return FormEvent::Stay;
+            // Waiting for the store (maybe for a refresh's lock): only leaving is allowed.
+            return if key.code == KeyCode::Esc {
+                FormEvent::Close
+            } else {
+                FormEvent::Stay
+            };
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {

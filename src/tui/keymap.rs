@@ -101,7 +101,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Main,
         keys: &[plain('g'), code(KeyCode::Home)],
-        label: "g",
+        label: "g/Home",
         action: Some(Action::First),
         hint: "first",
         help: "first org (top of a focused pane)",
@@ -109,7 +109,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Main,
         keys: &[plain('G'), code(KeyCode::End)],
-        label: "G",
+        label: "G/End",
         action: Some(Action::Last),
         hint: "last",
         help: "last org (bottom of a focused pane)",
@@ -165,7 +165,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Main,
         keys: &[plain('d'), code(KeyCode::Delete)],
-        label: "d",
+        label: "d/Del",
         action: Some(Action::Delete),
         hint: "delete",
         help: "delete the selected org and its keyring entries (asks first)",
@@ -173,7 +173,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         context: Context::Main,
         keys: &[plain('?'), code(KeyCode::F(1))],
-        label: "?",
+        label: "?/F1",
         action: Some(Action::Help),
         hint: "help",
         help: "show or hide this help",
@@ -184,15 +184,15 @@ pub const BINDINGS: &[Binding] = &[
         label: "Esc",
         action: Some(Action::Cancel),
         hint: "cancel",
-        help: "close a popup, or cancel the selected org's refresh",
+        help: "close a popup, or cancel the selected org's refresh (until its request goes out)",
     },
     Binding {
         context: Context::Main,
         keys: &[plain('q'), ctrl('c')],
-        label: "q",
+        label: "q/^C",
         action: Some(Action::Quit),
         hint: "quit",
-        help: "quit (Ctrl-C too)",
+        help: "quit; waits for refreshes whose request is out, so a rotated token is saved (twice: leave now)",
     },
     Binding {
         context: Context::Form,

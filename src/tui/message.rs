@@ -38,12 +38,14 @@ pub enum Message {
         /// What came of it.
         outcome: Box<RefreshOutcome>,
     },
+    /// Cancelling came too late: the request is out, and its answer will be saved.
+    CancelTooLate(OrgId),
     /// The access token went to the clipboard.
     Copied {
         /// The org's name.
         org: String,
-        /// How: `system clipboard`, `terminal (OSC 52)`.
-        how: &'static str,
+        /// Which way.
+        via: CopyVia,
     },
     /// Copying failed; says why (never the token).
     CopyFailed(String),
@@ -51,6 +53,15 @@ pub enum Message {
     Saved(Result<Org, String>),
     /// An org was deleted (or not).
     Deleted(Result<Org, String>),
+}
+
+/// Which way a copied token went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyVia {
+    /// The system clipboard (it stays after sfkey exits).
+    System,
+    /// An OSC 52 sequence to the terminal, which may or may not honour it.
+    Terminal,
 }
 
 /// Pasted text: often a secret, so its `Debug` shows only the length.

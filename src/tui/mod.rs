@@ -8,6 +8,7 @@ mod form;
 mod input;
 mod keymap;
 mod message;
+mod state;
 mod tasks;
 mod view;
 
@@ -37,8 +38,8 @@ pub use app::{App, Pane, Popup, Shown};
 pub use message::{Effect, Message, RefreshOutcome};
 pub use view::draw;
 
-/// How long quitting waits for in-flight refreshes to finish saving.
-const QUIT_GRACE: Duration = Duration::from_secs(5);
+/// How long quitting waits, beyond the HTTP timeout, for refreshes to finish saving.
+const QUIT_GRACE: Duration = Duration::from_secs(10);
 
 /// What the TUI runs on.
 pub struct Setup {
@@ -119,7 +120,17 @@ pub fn run(setup: Setup) -> ExitCode {
     // Blocking tasks (a hung keyring call) must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(abandoned) if abandoned.is_empty() => ExitCode::SUCCESS,
+        Ok(abandoned) => {
+            // The terminal is restored by now, so this is readable.
+            for name in &abandoned {
+                tracing::warn!(org = %name, "refresh abandoned at quit");
+                eprintln!(
+                    "sfkey: left while the refresh of {name} was still out; if Salesforce rotated its refresh token, the stored one may no longer work (check with `sfkey refresh {name}`)"
+                );
+            }
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("sfkey: {e}");
             ExitCode::FAILURE
@@ -154,7 +165,10 @@ fn spawn_input(tx: mpsc::UnboundedSender<tasks::Outcome>) {
     }
 }
 
-async fn event_loop(setup: Setup) -> io::Result<()> {
+/// Runs until the user quits; returns the orgs whose refresh was abandoned on the way out.
+async fn event_loop(setup: Setup) -> io::Result<Vec<String>> {
+    // Long enough for a request that is out to time out and its answer to be saved.
+    let grace = setup.settings.total_timeout + QUIT_GRACE;
     let clipboard = Clipboard::from_env().map_err(|e| e.to_string());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let tasks = tasks::Tasks::new(setup.store, setup.settings, clipboard, tx.clone());
@@ -176,10 +190,13 @@ async fn event_loop(setup: Setup) -> io::Result<()> {
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut last_second = now_ms() / 1000;
     let mut quit_since: Option<Instant> = None;
+    // After the terminal is gone (a hang-up), keep running without drawing until the
+    // refreshes in flight have saved what they got.
+    let mut terminal_ok = true;
     loop {
         let mut redraw = tokio::select! {
             outcome = rx.recv() => match outcome {
-                Some(outcome) => handle(outcome, &mut app, &tasks, &mut terminal)?,
+                Some(outcome) => handle(outcome, &mut app, &tasks, &mut terminal, &mut terminal_ok),
                 None => break,
             },
             _ = ticker.tick() => {
@@ -200,19 +217,22 @@ async fn event_loop(setup: Setup) -> io::Result<()> {
         };
         // Handle everything already queued before drawing once.
         while let Ok(outcome) = rx.try_recv() {
-            redraw |= handle(outcome, &mut app, &tasks, &mut terminal)?;
+            redraw |= handle(outcome, &mut app, &tasks, &mut terminal, &mut terminal_ok);
         }
         if app.quitting {
             let since = *quit_since.get_or_insert_with(Instant::now);
-            if app.should_exit() || since.elapsed() > QUIT_GRACE {
+            if app.should_exit() || since.elapsed() > grace {
                 break;
             }
         }
-        if redraw {
-            terminal.draw(|frame| view::draw(frame, &app))?;
+        if redraw && terminal_ok && terminal.draw(|frame| view::draw(frame, &app)).is_err() {
+            terminal_ok = false;
+            for effect in app.update(Message::Quit) {
+                tasks.run(effect);
+            }
         }
     }
-    Ok(())
+    Ok(app.running_names())
 }
 
 type Term = Terminal<CrosstermBackend<io::Stdout>>;
@@ -223,21 +243,29 @@ fn handle(
     app: &mut App,
     tasks: &tasks::Tasks,
     terminal: &mut Term,
-) -> io::Result<bool> {
+    terminal_ok: &mut bool,
+) -> bool {
     let message = match outcome {
         tasks::Outcome::Message(message) => message,
         tasks::Outcome::Terminal(tasks::TerminalWrite::Osc52 { sequence, then }) => {
             // Only this loop writes to the terminal, so the sequence cannot interleave a frame.
             let out = terminal.backend_mut();
-            out.write_all(sequence.expose_secret().as_bytes())?;
-            out.flush()?;
-            then
+            let written = out
+                .write_all(sequence.expose_secret().as_bytes())
+                .and_then(|()| out.flush());
+            match written {
+                Ok(()) => then,
+                Err(e) => {
+                    *terminal_ok = false;
+                    Message::CopyFailed(format!("writing to the terminal failed: {e}"))
+                }
+            }
         }
     };
     for effect in app.update(message) {
         tasks.run(effect);
     }
-    Ok(true)
+    true
 }
 
 /// SIGTERM and SIGHUP, which end sfkey as `q` does.

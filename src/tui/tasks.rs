@@ -13,7 +13,7 @@ use crate::refresh::{Cancel, ClientFor, RefreshError, refresh_org_until};
 use crate::salesforce::{HttpClient, HttpSettings, TokenError};
 use crate::store::{SecretKind, Store, StoreError};
 
-use super::message::{Effect, Message, RefreshOutcome};
+use super::message::{CopyVia, Effect, Message, RefreshOutcome};
 
 /// Something for the terminal itself, which only the UI loop may write to.
 #[derive(Debug)]
@@ -93,8 +93,11 @@ impl Tasks {
                 });
             }
             Effect::CancelRefresh(id) => {
-                if let Some(cancel) = self.cancels().get(&id) {
-                    cancel.cancel();
+                let cancel = self.cancels().get(&id).cloned();
+                match cancel {
+                    Some(cancel) if cancel.request_sent() => self.send(Message::CancelTooLate(id)),
+                    Some(cancel) => cancel.cancel(),
+                    None => {}
                 }
             }
             Effect::Copy(org) => {
@@ -185,14 +188,14 @@ impl Tasks {
         match clipboard.copy(&token) {
             Ok(Copied::Native) => self.send(Message::Copied {
                 org: name.to_string(),
-                how: "system clipboard",
+                via: CopyVia::System,
             }),
             Ok(Copied::Osc52(sequence)) => {
                 let _ = self.tx.send(Outcome::Terminal(TerminalWrite::Osc52 {
                     sequence: SecretString::from(sequence),
                     then: Message::Copied {
                         org: name.to_string(),
-                        how: "OSC 52",
+                        via: CopyVia::Terminal,
                     },
                 }));
             }

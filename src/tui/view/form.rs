@@ -107,38 +107,40 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
     }
 }
 
-/// Asks before deleting an org.
+/// Asks before deleting an org; sized to its wrapped text, so the keys always show.
 pub fn draw_confirm(frame: &mut Frame, org: &Org, area: Rect) {
-    let text = vec![
-        Line::from(vec![
-            Span::raw("Delete "),
-            Span::styled(org.name.clone(), Style::new().add_modifier(Modifier::BOLD)),
-            Span::raw(" and its secrets in the keyring?"),
-        ]),
-        Line::styled(
-            "The refresh token cannot be recovered; you would need to log in again.",
-            Style::new().fg(Color::DarkGray),
+    let width = area.width.min(64);
+    let inner = usize::from(width.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::new();
+    let question = format!("Delete {} and its secrets in the keyring?", org.name);
+    for piece in wrap_words(&question, inner) {
+        lines.push(Line::styled(
+            piece,
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+    }
+    let warning = "The refresh token cannot be recovered; you would need to log in again.";
+    for piece in wrap_words(warning, inner) {
+        lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled(
+            "y",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         ),
-        Line::default(),
-        Line::from(vec![
-            Span::styled(
-                "y",
-                Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(" delete   "),
-            Span::styled(
-                "n",
-                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            ),
-            Span::raw("/Esc keep"),
-        ]),
-    ];
-    let popup = super::centered(area, 64, 6);
+        Span::raw(" delete   "),
+        Span::styled(
+            "n",
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw("/Esc keep"),
+    ]));
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let popup = super::centered(area, width, height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(" Delete org ")),
+        Paragraph::new(lines).block(Block::bordered().title(" Delete org ")),
         popup,
     );
 }

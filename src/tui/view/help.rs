@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::super::keymap::{self, Context};
 
 /// Draws the overlay over `area`.
-pub fn draw(frame: &mut Frame, area: Rect) {
+pub fn draw(frame: &mut Frame, area: Rect, scroll: u16) {
     let mut lines = Vec::new();
     for (context, title) in [
         (Context::Main, "Main screen"),
@@ -44,7 +44,8 @@ pub fn draw(frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" Keys (Esc or ? to close) ")),
+            .scroll((scroll.min(height.saturating_sub(popup.height)), 0))
+            .block(Block::bordered().title(" Keys (j/k scroll, Esc or ? close) ")),
         popup,
     );
 }

@@ -45,7 +45,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_header(frame, app, header);
     let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
     let (list, token, response) = if wide {
-        let list_width = (area.width * 35 / 100).clamp(30, 48);
+        let list_width = u16::try_from(u32::from(area.width) * 35 / 100)
+            .unwrap_or(u16::MAX)
+            .clamp(30, 48);
         let [list, right] =
             Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);
         let token_height =
@@ -56,7 +58,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         (list, token, Some(response))
     } else {
         // Stacked: the list on top, then the panes; the response pane collapses first.
-        let list_height = (app.orgs.len() as u16 + 2).clamp(3, body.height / 3);
+        let list_height = u16::try_from(app.orgs.len().saturating_add(2))
+            .unwrap_or(u16::MAX)
+            .clamp(3, (body.height / 3).max(3));
         let show_response = body.height >= 18;
         let [list, rest] =
             Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(body);
@@ -76,7 +80,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::draw(frame, app, footer);
     match &app.popup {
-        Some(Popup::Help) => help::draw(frame, area),
+        Some(Popup::Help(scroll)) => help::draw(frame, area, *scroll),
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
         None => {}
@@ -125,8 +129,14 @@ fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
 
 /// The lines that fit a bordered pane of `height` rows from `scroll` on; when some are cut
 /// off, the last row says so instead of dropping them silently.
-fn scrolled(lines: Vec<Line<'static>>, scroll: usize, height: u16) -> Vec<Line<'static>> {
+fn scrolled(
+    lines: Vec<Line<'static>>,
+    scroll: usize,
+    height: u16,
+    max: &std::cell::Cell<usize>,
+) -> Vec<Line<'static>> {
     let rows = usize::from(height.saturating_sub(2));
+    max.set(lines.len().saturating_sub(rows));
     let scroll = scroll.min(lines.len().saturating_sub(rows));
     let more = lines.len().saturating_sub(scroll + rows);
     let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();

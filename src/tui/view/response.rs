@@ -66,7 +66,7 @@ fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
 fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
     let text = match error {
         RefreshError::Token(TokenError::Transport(t)) => format!("No answer: {t}"),
-        RefreshError::Cancelled { .. } => "No answer: the refresh was cancelled.".into(),
+        RefreshError::Cancelled => "No request was sent: the refresh was cancelled.".into(),
         _ => "No request was sent.".into(),
     };
     wrap_words(&text, width)
@@ -80,6 +80,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     app.hit.response.set(area);
     let block = super::pane_block(Line::from(" Response "), app, Pane::Response);
     let lines = lines(app, area.width);
-    let shown = super::scrolled(lines, app.response_scroll, area.height);
+    let shown = super::scrolled(
+        lines,
+        app.response_scroll,
+        area.height,
+        &app.hit.response_max,
+    );
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }

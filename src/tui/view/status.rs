@@ -6,43 +6,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::super::app::{App, Level, Popup, Shown};
+use super::super::app::{App, Level, Popup};
 use super::super::keymap::{self, Action, Context};
-
-/// The main-screen actions worth a hint right now, in table order.
-pub fn hints(app: &App) -> Vec<Action> {
-    let panel = app.selected_panel();
-    let has_org = app.selected_org().is_some();
-    let running = panel.is_some_and(|p| p.running.is_some());
-    let has_token = matches!(
-        panel.and_then(|p| p.last.as_ref()),
-        Some(Shown::Token { .. })
-    );
-    let stored_token = app
-        .selected_org()
-        .and_then(|o| o.last_refresh.as_ref())
-        .is_some_and(|l| l.issued_at.is_some());
-    let mut out = Vec::new();
-    if has_org {
-        out.push(if running {
-            Action::Cancel
-        } else {
-            Action::Refresh
-        });
-    }
-    if has_token || stored_token {
-        out.push(Action::Copy);
-    }
-    if has_token {
-        out.push(Action::Reveal);
-    }
-    out.push(Action::Add);
-    if has_org {
-        out.extend([Action::Edit, Action::Delete]);
-    }
-    out.extend([Action::Help, Action::Quit]);
-    out
-}
 
 fn key_span(label: &str) -> Span<'static> {
     Span::styled(
@@ -64,10 +29,10 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
         Some(Popup::ConfirmDelete(_)) => {
             keymap::bindings(Context::Confirm).for_each(|b| push(b.label, b.hint));
         }
-        Some(Popup::Help) => push("Esc/?", "close help"),
+        Some(Popup::Help(_)) => push("j/k", "scroll  Esc/? close help"),
         None => {
             let optional = [Action::Add, Action::Edit, Action::Delete];
-            for action in hints(app) {
+            for action in app.hint_actions() {
                 if compact && optional.contains(&action) {
                     continue;
                 }
@@ -76,7 +41,11 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
                         Action::Reveal if app.reveal => "hide",
                         _ => binding.hint,
                     };
-                    push(binding.label, hint);
+                    // The first key is enough here; help lists the others.
+                    push(
+                        binding.label.split('/').next().unwrap_or(binding.label),
+                        hint,
+                    );
                 }
             }
         }

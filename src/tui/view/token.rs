@@ -159,21 +159,7 @@ fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'sta
             );
         }
     }
-    let hint = token_error.and_then(TokenError::hint).map(|h| {
-        h.replace("sfkey edit NAME --secrets", "press e")
-            .replace("NAME", &org.name)
-    });
-    let hint = hint.or_else(|| match error {
-        RefreshError::NoRefreshToken(_) => Some("press e and type the refresh token".into()),
-        RefreshError::Token(TokenError::Transport(t)) if t.outcome_unknown => {
-            Some("the request may have reached Salesforce; press r to try again".into())
-        }
-        RefreshError::Token(TokenError::Transport(_)) => Some(
-            "nothing reached Salesforce; check the login URL (e) and your network, then press r"
-                .into(),
-        ),
-        _ => None,
-    });
+    let hint = super::super::app::failure_hint(error, &org.name);
     if let Some(hint) = hint {
         out.push(Line::default());
         prose(
@@ -299,7 +285,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let block = super::pane_block(Line::from(title), app, Pane::Token);
     let lines = lines(app, area.width);
-    let shown = super::scrolled(lines, app.token_scroll, area.height);
+    let shown = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }
 

@@ -1,0 +1,294 @@
+//! `update` unit tests: keys, selection, refresh state, results routed to their org.
+
+use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use super::*;
+use crate::tui::fixtures::{self, NOW_MS};
+
+fn key(c: char) -> Message {
+    Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(code: KeyCode) -> Message {
+    Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn three() -> App {
+    fixtures::app_with(vec![
+        fixtures::org("alpha", "https://login.salesforce.com"),
+        fixtures::org("beta", "https://test.salesforce.com"),
+        fixtures::org("gamma", "https://acme.my.salesforce.com"),
+    ])
+}
+
+#[test]
+fn keys_move_the_selection_within_bounds_and_hide_revealed_secrets() {
+    let mut app = three();
+    app.update(key('k'));
+    assert_eq!(app.selected, 0);
+    app.update(key('j'));
+    app.update(code(KeyCode::Down));
+    app.update(key('j'));
+    assert_eq!(app.selected, 2);
+    app.update(key('g'));
+    assert_eq!(app.selected, 0);
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(app.selected, 2);
+
+    let gamma = app.orgs[2].clone();
+    app.update(fixtures::success(&gamma));
+    app.update(key('v'));
+    assert!(app.reveal);
+    app.update(key('k'));
+    assert!(
+        !app.reveal,
+        "revealed secrets must not follow the selection"
+    );
+}
+
+#[test]
+fn refresh_sends_one_effect_per_org_until_it_ends() {
+    let mut app = three();
+    let effects = app.update(key('r'));
+    assert!(matches!(&effects[..], [Effect::Refresh(org)] if org.name == "alpha"));
+    assert!(
+        app.update(key('r')).is_empty(),
+        "a second r must send nothing"
+    );
+    assert!(app.selected_panel().unwrap().running.is_some());
+    // Another org can be refreshed meanwhile.
+    app.update(key('j'));
+    assert!(matches!(&app.update(key('r'))[..], [Effect::Refresh(org)] if org.name == "beta"));
+
+    let alpha = app.orgs[0].clone();
+    app.update(fixtures::success(&alpha));
+    assert!(app.panels[&alpha.id].running.is_none());
+    app.update(key('k'));
+    assert_eq!(app.update(key('r')).len(), 1, "done: r works again");
+}
+
+#[test]
+fn a_result_lands_on_its_own_org_not_the_selected_one() {
+    let mut app = three();
+    app.update(key('r'));
+    app.update(key('j'));
+    let (alpha, beta) = (app.orgs[0].clone(), app.orgs[1].clone());
+    app.update(fixtures::expired(&alpha));
+    assert_eq!(app.selected_org().unwrap().name, "beta");
+    assert!(app.panels.get(&beta.id).is_none_or(|p| p.last.is_none()));
+    assert!(matches!(
+        app.panels[&alpha.id].last,
+        Some(Shown::Failure { .. })
+    ));
+    assert!(app.status.as_ref().unwrap().text.contains("alpha"));
+    // Switching back shows it at once: no new effect is needed.
+    assert!(app.update(key('k')).is_empty());
+    assert!(matches!(
+        app.selected_panel().unwrap().last,
+        Some(Shown::Failure { .. })
+    ));
+}
+
+#[test]
+fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
+    let mut app = three();
+    app.update(key('r'));
+    app.update(key('?'));
+    assert!(app.update(code(KeyCode::Esc)).is_empty());
+    assert!(app.popup.is_none());
+    let id = app.orgs[0].id.clone();
+    assert!(matches!(&app.update(code(KeyCode::Esc))[..], [Effect::CancelRefresh(i)] if *i == id));
+    assert!(
+        app.update(code(KeyCode::Esc)).is_empty(),
+        "already cancelling"
+    );
+    app.update(Message::RefreshDone {
+        id: id.clone(),
+        outcome: Box::new(RefreshOutcome::Failure(RefreshError::Cancelled)),
+    });
+    assert!(app.panels[&id].running.is_none());
+    assert!(app.status.as_ref().unwrap().text.contains("cancelled"));
+}
+
+#[test]
+fn a_cancel_too_late_keeps_waiting_for_the_answer() {
+    let mut app = three();
+    app.update(key('r'));
+    app.update(code(KeyCode::Esc));
+    let id = app.orgs[0].id.clone();
+    app.update(Message::CancelTooLate(id.clone()));
+    let running = app.panels[&id].running.as_ref().unwrap();
+    assert!(running.too_late);
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("already with Salesforce")
+    );
+    let alpha = app.orgs[0].clone();
+    app.update(fixtures::success(&alpha));
+    assert!(matches!(app.panels[&id].last, Some(Shown::Token { .. })));
+}
+
+#[test]
+fn quitting_waits_for_refreshes_in_flight() {
+    let mut app = three();
+    assert!(app.update(key('q')).is_empty());
+    assert!(app.should_exit());
+
+    let mut app = three();
+    app.update(key('r'));
+    let effects = app.update(Message::Quit);
+    assert!(matches!(&effects[..], [Effect::CancelRefresh(_)]));
+    assert!(
+        !app.should_exit(),
+        "a rotated token may still be on its way to the keyring"
+    );
+    // Other keys wait; a second q leaves at once.
+    assert!(app.update(key('r')).is_empty());
+    let mut forced = three();
+    forced.update(key('r'));
+    forced.update(key('q'));
+    forced.update(key('q'));
+    assert!(forced.should_exit());
+    let alpha = app.orgs[0].clone();
+    app.update(fixtures::success(&alpha));
+    assert!(app.should_exit());
+}
+
+#[test]
+fn delete_asks_first() {
+    let mut app = three();
+    app.update(key('d'));
+    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert!(app.update(key('n')).is_empty());
+    assert!(app.popup.is_none());
+    app.update(key('d'));
+    assert!(matches!(&app.update(key('y'))[..], [Effect::Delete(org)] if org.name == "alpha"));
+}
+
+#[test]
+fn a_click_selects_the_org_under_the_mouse() {
+    let mut app = three();
+    app.hit.orgs.set(Rect::new(1, 2, 30, 10));
+    app.update(Message::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 4,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.selected, 2);
+    // Below the last org: nothing changes.
+    app.update(Message::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 9,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.selected, 2);
+}
+
+#[test]
+fn a_reload_keeps_the_selected_org_and_drops_removed_ones() {
+    let mut app = three();
+    app.update(key('j'));
+    let beta = app.orgs[1].clone();
+    let gamma = app.orgs[2].clone();
+    app.update(fixtures::success(&gamma));
+    app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
+    assert_eq!(app.selected_org().unwrap().id, beta.id);
+    assert!(!app.panels.contains_key(&gamma.id));
+}
+
+#[test]
+fn focus_regained_reloads_the_orgs() {
+    let mut app = three();
+    assert!(matches!(
+        &app.update(Message::FocusGained)[..],
+        [Effect::LoadOrgs]
+    ));
+}
+
+#[test]
+fn infos_fade_errors_stay() {
+    let mut app = three();
+    app.update(key('v'));
+    assert!(app.status.is_some());
+    app.update(Message::Tick {
+        now_ms: NOW_MS + INFO_MS + 1,
+    });
+    assert!(app.status.is_none());
+    app.update(Message::CopyFailed("no access token".into()));
+    app.update(Message::Tick {
+        now_ms: NOW_MS + 10 * INFO_MS,
+    });
+    assert!(app.status.is_some());
+}
+
+fn two() -> App {
+    fixtures::app_with(vec![
+        fixtures::org("alpha", "https://login.salesforce.com"),
+        fixtures::org("beta", "https://test.salesforce.com"),
+    ])
+}
+
+/// While quitting waits for a refresh to save, no new refresh starts.
+#[test]
+fn no_new_refresh_starts_while_quitting() {
+    let mut app = two();
+    app.update(key('r'));
+    app.update(key('q'));
+    assert!(app.quitting);
+    app.update(key('j'));
+    assert!(app.update(key('r')).is_empty(), "a refresh started after q");
+}
+
+/// Ctrl-C quits from popups too.
+#[test]
+fn ctrl_c_quits_from_the_form() {
+    let mut app = two();
+    app.update(key('a'));
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.quitting || app.popup.is_none(), "Ctrl-C did nothing");
+}
+
+/// A result for an org deleted meanwhile is dropped, not kept in a panel nobody sees.
+#[test]
+fn a_late_result_for_a_deleted_org_leaves_no_panel() {
+    let mut app = two();
+    let alpha = app.orgs[0].clone();
+    app.update(Message::OrgsLoaded(Ok(vec![app.orgs[1].clone()])));
+    app.update(fixtures::expired(&alpha));
+    assert!(!app.panels.contains_key(&alpha.id));
+}
+
+/// Deleting the revealed org (or another process removing it) moves the selection
+/// to a neighbour without going through `select`, so `reveal` stays on and the neighbour's
+/// tokens appear unmasked without anyone pressing v.
+#[test]
+fn deleting_a_revealed_org_does_not_reveal_the_next_one() {
+    let mut app = fixtures::app_with(vec![
+        fixtures::org("alpha", "https://login.salesforce.com"),
+        fixtures::org("beta", "https://test.salesforce.com"),
+    ]);
+    let (alpha, beta) = (app.orgs[0].clone(), app.orgs[1].clone());
+    app.update(fixtures::success(&alpha));
+    app.update(fixtures::success(&beta));
+    app.update(key('v'));
+    assert!(app.reveal);
+    app.update(key('d'));
+    let effects = app.update(key('y'));
+    assert!(matches!(&effects[..], [Effect::Delete(_)]));
+    app.update(Message::Deleted(Ok(alpha.clone())));
+    app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
+    assert_eq!(app.selected_org().unwrap().id, beta.id);
+    assert!(!app.reveal, "beta's tokens are on screen unmasked");
+}

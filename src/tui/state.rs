@@ -1,0 +1,112 @@
+//! The app's state types: per-org panels, popups, the status line, and where the view drew
+//! things (for the mouse).
+
+use std::cell::Cell;
+
+use ratatui::layout::Rect;
+
+use crate::org::Org;
+use crate::refresh::RefreshError;
+use crate::salesforce::TokenSuccess;
+
+use super::form::OrgForm;
+
+/// The pane that j/k act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The org list (j/k move the selection).
+    Orgs,
+    /// The token pane (j/k scroll).
+    Token,
+    /// The response pane (j/k scroll).
+    Response,
+}
+
+/// A refresh in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Running {
+    /// When it started, epoch ms.
+    pub started_ms: u64,
+    /// Another process holds the org's lock.
+    pub waiting_for_lock: bool,
+    /// Esc was pressed; the task has been told.
+    pub cancelling: bool,
+    /// The request is with Salesforce: too late to cancel, the answer is awaited.
+    pub too_late: bool,
+}
+
+/// The last refresh result of an org, as shown in its panes.
+#[derive(Debug)]
+pub enum Shown {
+    /// A token.
+    Token {
+        /// What Salesforce answered.
+        success: Box<TokenSuccess>,
+        /// The refresh token was rotated and the new one saved.
+        rotated: bool,
+        /// When it arrived, epoch ms.
+        at_ms: u64,
+    },
+    /// No token.
+    Failure {
+        /// Why.
+        error: Box<RefreshError>,
+        /// When, epoch ms.
+        at_ms: u64,
+    },
+}
+
+/// Per-org state that outlives switching between orgs.
+#[derive(Debug, Default)]
+pub struct Panel {
+    /// The refresh in flight, if any.
+    pub running: Option<Running>,
+    /// The last result.
+    pub last: Option<Shown>,
+}
+
+/// A popup over the main screen.
+#[derive(Debug)]
+pub enum Popup {
+    /// The key list, scrolled by this many lines.
+    Help(u16),
+    /// Add or edit an org.
+    Form(Box<OrgForm>),
+    /// Delete this org?
+    ConfirmDelete(Box<Org>),
+}
+
+/// Info or error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Fades after a few seconds.
+    Info,
+    /// Stays until the next message.
+    Error,
+}
+
+/// A message in the status line.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// The text.
+    pub text: String,
+    /// Info or error.
+    pub level: Level,
+    /// When it was set, epoch ms.
+    pub at_ms: u64,
+}
+
+/// Where the view drew what the mouse can hit (set while drawing).
+#[derive(Debug, Default)]
+pub struct HitAreas {
+    /// The org list's inner area.
+    pub orgs: Cell<Rect>,
+    /// The token pane.
+    pub token: Cell<Rect>,
+    /// The response pane.
+    pub response: Cell<Rect>,
+    /// How far the token pane can scroll (lines beyond its height).
+    pub token_max: Cell<usize>,
+    /// How far the response pane can scroll.
+    pub response_max: Cell<usize>,
+}
