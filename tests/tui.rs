@@ -207,7 +207,8 @@ fn copy_message_says_how_and_keeps_the_hints() {
     let screen = term.wait_for(&format!("sent access token of {name}"));
     let status = screen.lines().last().unwrap_or_default().to_string();
     assert!(
-        status.contains(&format!("sent access token of {name} via OSC 52")) && status.contains(LAST_HINT),
+        status.contains(&format!("sent access token of {name} via OSC 52"))
+            && status.contains(LAST_HINT),
         "the status line: {status:?}"
     );
     term.send("q");
