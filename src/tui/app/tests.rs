@@ -176,20 +176,18 @@ fn delete_asks_first() {
 fn a_click_selects_the_org_under_the_mouse() {
     let mut app = three();
     app.hit.orgs.set(Rect::new(1, 2, 30, 10));
-    app.update(Message::Mouse(MouseEvent {
-        kind: MouseEventKind::Down(MouseButton::Left),
-        column: 5,
-        row: 4,
-        modifiers: KeyModifiers::NONE,
-    }));
+    let click = |row| {
+        Message::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 5,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(click(4));
     assert_eq!(app.selected, 2);
     // Below the last org: nothing changes.
-    app.update(Message::Mouse(MouseEvent {
-        kind: MouseEventKind::Down(MouseButton::Left),
-        column: 5,
-        row: 9,
-        modifiers: KeyModifiers::NONE,
-    }));
+    app.update(click(9));
     assert_eq!(app.selected, 2);
 }
 
@@ -230,17 +228,10 @@ fn infos_fade_errors_stay() {
     assert!(app.status.is_some());
 }
 
-fn two() -> App {
-    fixtures::app_with(vec![
-        fixtures::org("alpha", "https://login.salesforce.com"),
-        fixtures::org("beta", "https://test.salesforce.com"),
-    ])
-}
-
 /// While quitting waits for a refresh to save, no new refresh starts.
 #[test]
 fn no_new_refresh_starts_while_quitting() {
-    let mut app = two();
+    let mut app = three();
     app.update(key('r'));
     app.update(key('q'));
     assert!(app.quitting);
@@ -251,7 +242,7 @@ fn no_new_refresh_starts_while_quitting() {
 /// Ctrl-C quits from popups too.
 #[test]
 fn ctrl_c_quits_from_the_form() {
-    let mut app = two();
+    let mut app = three();
     app.update(key('a'));
     app.update(Message::Key(KeyEvent::new(
         KeyCode::Char('c'),
@@ -263,7 +254,7 @@ fn ctrl_c_quits_from_the_form() {
 /// A result for an org deleted meanwhile is dropped, not kept in a panel nobody sees.
 #[test]
 fn a_late_result_for_a_deleted_org_leaves_no_panel() {
-    let mut app = two();
+    let mut app = three();
     let alpha = app.orgs[0].clone();
     app.update(Message::OrgsLoaded(Ok(vec![app.orgs[1].clone()])));
     app.update(fixtures::expired(&alpha));
