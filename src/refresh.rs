@@ -247,12 +247,10 @@ pub async fn refresh_org_until(
         Pending::Ready(client) => client,
         Pending::Building(settings, task) => {
             let ready = task.await.map_err(|e| {
-                transport(TransportError {
-                    kind: crate::salesforce::TransportKind::Other,
-                    detail: format!("the HTTP client task failed: {e}"),
-                    outcome_unknown: false,
-                    limit: settings.total_timeout,
-                })
+                transport(TransportError::client_task_failed(
+                    e,
+                    settings.total_timeout,
+                ))
             })?;
             // Edited while we waited for the lock: the client may need TLS roots now.
             built = if now.login_url == org.login_url {

@@ -37,6 +37,16 @@ pub struct TransportError {
 }
 
 impl TransportError {
+    /// The task building the HTTP client died; nothing was sent.
+    pub fn client_task_failed(cause: impl std::fmt::Display, limit: std::time::Duration) -> Self {
+        Self {
+            kind: TransportKind::Other,
+            detail: format!("the task building the HTTP client failed: {cause}"),
+            outcome_unknown: false,
+            limit,
+        }
+    }
+
     /// Classifies a reqwest error. `after_send` marks errors while reading the answer.
     pub fn from_reqwest(
         err: &reqwest::Error,

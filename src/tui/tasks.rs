@@ -10,7 +10,7 @@ use tokio::sync::{OnceCell, mpsc};
 use crate::clipboard::{Clipboard, Copied};
 use crate::org::OrgId;
 use crate::refresh::{Cancel, ClientFor, RefreshError, refresh_org_until};
-use crate::salesforce::{HttpClient, HttpSettings, TokenError};
+use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::{SecretKind, Store, StoreError};
 
 use super::message::{CopyVia, Effect, Message, RefreshOutcome};
@@ -143,15 +143,10 @@ impl Tasks {
         let client = self
             .client
             .get_or_try_init(|| async move {
-                match tokio::task::spawn_blocking(move || HttpClient::new(&settings)).await {
-                    Ok(built) => built,
-                    Err(e) => Err(crate::salesforce::TransportError {
-                        kind: crate::salesforce::TransportKind::Other,
-                        detail: format!("building the HTTP client failed: {e}"),
-                        outcome_unknown: false,
-                        limit: crate::salesforce::http::TOTAL_TIMEOUT,
-                    }),
-                }
+                let limit = settings.total_timeout;
+                tokio::task::spawn_blocking(move || HttpClient::new(&settings))
+                    .await
+                    .unwrap_or_else(|e| Err(TransportError::client_task_failed(e, limit)))
             })
             .await;
         let client = match client {
