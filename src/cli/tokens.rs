@@ -176,8 +176,8 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
 fn refresh_failed(name: &str, err: &RefreshError) -> anyhow::Error {
     let hint = err
         .token_error()
-        .and_then(|e| e.hint())
-        .map(|h| format!("\nhint: {}", h.replace("NAME", name)))
+        .and_then(|e| e.hint_for(name))
+        .map(|h| format!("\nhint: {h}"))
         .unwrap_or_default();
     anyhow!("refresh of {name} failed: {err}{hint}")
 }

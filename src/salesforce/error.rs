@@ -216,7 +216,12 @@ impl TokenError {
         }
     }
 
-    /// What to do about it, in one line, when we know.
+    /// [`hint`](Self::hint) with the org's name in place of `NAME`.
+    pub fn hint_for(&self, org: &str) -> Option<String> {
+        self.hint().map(|h| h.replace("NAME", org))
+    }
+
+    /// What to do about it, in one line, when we know (`NAME` stands for the org).
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             Self::Salesforce {

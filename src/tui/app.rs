@@ -607,11 +607,8 @@ fn short_code(error: &RefreshError) -> String {
 /// What to do about a failed refresh, worded for the TUI (keys, not commands).
 pub fn failure_hint(error: &RefreshError, org: &str) -> Option<String> {
     let token_error = error.token_error();
-    if let Some(hint) = token_error.and_then(TokenError::hint) {
-        return Some(
-            hint.replace("sfkey edit NAME --secrets", "press e")
-                .replace("NAME", org),
-        );
+    if let Some(hint) = token_error.and_then(|e| e.hint_for(org)) {
+        return Some(hint.replace(&format!("sfkey edit {org} --secrets"), "press e"));
     }
     match error {
         RefreshError::NoRefreshToken(_) => Some("press e and type the refresh token".into()),
