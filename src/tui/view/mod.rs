@@ -44,18 +44,20 @@ pub fn draw(frame: &mut Frame, app: &App) {
     .areas(area);
     draw_header(frame, app, header);
     let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
-    let (list, token, response) = if wide {
+    // The token pane's lines are built once: the wide layout sizes the pane by them.
+    let (list, token, response, token_lines) = if wide {
         let list_width = u16::try_from(u32::from(area.width) * 35 / 100)
             .unwrap_or(u16::MAX)
             .clamp(30, 48);
         let [list, right] =
             Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);
-        let token_height =
-            token::wanted_height(app, right.width).min(right.height.saturating_sub(6));
+        let lines = token::lines(app, right.width);
+        let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+        let token_height = wanted.min(right.height.saturating_sub(6));
         let [token, response] =
             Layout::vertical([Constraint::Length(token_height.max(5)), Constraint::Min(0)])
                 .areas(right);
-        (list, token, Some(response))
+        (list, token, Some(response), lines)
     } else {
         // Stacked: the list on top, then the panes; the response pane collapses first.
         let list_height = u16::try_from(app.orgs.len().saturating_add(2))
@@ -64,16 +66,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
         let show_response = body.height >= 18;
         let [list, rest] =
             Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(body);
+        let lines = token::lines(app, rest.width);
         if show_response {
             let [token, response] =
                 Layout::vertical([Constraint::Percentage(55), Constraint::Min(0)]).areas(rest);
-            (list, token, Some(response))
+            (list, token, Some(response), lines)
         } else {
-            (list, rest, None)
+            (list, rest, None, lines)
         }
     };
     orgs::draw(frame, app, list);
-    token::draw(frame, app, token);
+    token::draw(frame, app, token, token_lines);
     match response {
         Some(response) => response::draw(frame, app, response),
         None => app.hit.response.set(Rect::default()),

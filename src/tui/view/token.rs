@@ -36,11 +36,6 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     }
 }
 
-/// Height the pane would like: its lines plus borders.
-pub fn wanted_height(app: &App, width: u16) -> u16 {
-    u16::try_from(lines(app, width).len() + 2).unwrap_or(u16::MAX)
-}
-
 /// `key  value` rows; long values continue under the value column.
 fn field(
     out: &mut Vec<Line<'static>>,
@@ -252,8 +247,8 @@ fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec
     out
 }
 
-/// Draws the pane.
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+/// Draws the pane with its `lines` (from [`lines`] at the pane's width).
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>) {
     app.hit.token.set(area);
     let mut title = vec![Span::raw(" Token ")];
     if let Some(org) = app.selected_org() {
@@ -284,7 +279,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
     }
     let block = super::pane_block(Line::from(title), app, Pane::Token);
-    let lines = lines(app, area.width);
     let shown = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }
