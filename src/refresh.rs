@@ -435,6 +435,19 @@ mod tests {
         }
     }
 
+    /// Saves an org with client id `cid`, no client secret, and `refresh_token`.
+    fn save_org(store: &Store, name: &str, login_url: &str, refresh_token: &str) -> Org {
+        store
+            .add(
+                Org::new(name, login_url, "cid"),
+                NewSecrets {
+                    client_secret: None,
+                    refresh_token: SecretString::from(refresh_token),
+                },
+            )
+            .unwrap()
+    }
+
     /// Refreshes as the CLI does, on a fresh current-thread runtime.
     fn refresh_now(store: &Store, org: &Org) -> Result<Refreshed, RefreshError> {
         tokio::runtime::Builder::new_current_thread()
@@ -453,15 +466,7 @@ mod tests {
     fn a_refresh_of_an_org_removed_meanwhile_leaves_no_lock_file() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
-        let org = store
-            .add(
-                Org::new("prod", "https://login.salesforce.com", "cid"),
-                NewSecrets {
-                    client_secret: None,
-                    refresh_token: SecretString::from("rt"),
-                },
-            )
-            .unwrap();
+        let org = save_org(&store, "prod", "https://login.salesforce.com", "rt");
         store.remove("prod").unwrap();
         let err = refresh_now(&store, &org).unwrap_err();
         assert!(err.to_string().contains("\"prod\""), "{err}");
@@ -479,15 +484,7 @@ mod tests {
             log: Mutex::new(Vec::new()),
         });
         let store = Store::new(tmp.path(), recording.clone());
-        let org = store
-            .add(
-                Org::new("rot", server.url(), "cid"),
-                NewSecrets {
-                    client_secret: None,
-                    refresh_token: SecretString::from("rt-1"),
-                },
-            )
-            .unwrap();
+        let org = save_org(&store, "rot", server.url(), "rt-1");
         recording.log.lock().unwrap().clear();
 
         let done = refresh_now(&store, &org).unwrap();
@@ -517,15 +514,7 @@ mod tests {
         );
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
-        let org = store
-            .add(
-                Org::new("slow", server.url(), "cid"),
-                NewSecrets {
-                    client_secret: None,
-                    refresh_token: SecretString::from("rt-slow"),
-                },
-            )
-            .unwrap();
+        let org = save_org(&store, "slow", server.url(), "rt-slow");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
