@@ -3,6 +3,7 @@
 //! integration tests, the benchmarks and the hidden `sfkey fake-server`; it never leaves
 //! 127.0.0.1.
 
+mod api;
 mod token_answer;
 mod wire;
 
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
+pub use api::FAKE_USERNAME;
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
 pub use wire::http_date;
@@ -132,6 +134,8 @@ struct State {
     accept_any: Option<Grant>,
     requests: Vec<RecordedRequest>,
     issued: Vec<String>,
+    /// Access tokens expired on purpose: the API answers them with 401.
+    expired: Vec<String>,
 }
 
 struct Shared {
@@ -212,6 +216,13 @@ impl FakeSalesforce {
         self.shared.state().requests.clone()
     }
 
+    /// Ends every access token issued so far, as a session timeout would: the API answers 401.
+    pub fn expire_access_tokens(&self) {
+        let mut state = self.shared.state();
+        let issued = state.issued.clone();
+        state.expired.extend(issued);
+    }
+
     /// Every access and refresh token issued so far.
     pub fn issued_secrets(&self) -> Vec<String> {
         self.shared.state().issued.clone()
@@ -271,6 +282,9 @@ fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
     let gzip = request
         .header("accept-encoding")
         .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+    if let Some(reply) = api::answer(request, shared, gzip) {
+        return Some(reply);
+    }
     if request.method != "POST" || !request.path.ends_with("/services/oauth2/token") {
         return Some(html(404, "Not Found", "URL No Longer Exists"));
     }

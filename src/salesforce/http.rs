@@ -4,6 +4,8 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
+use secrecy::{ExposeSecret, SecretString};
+
 use super::error::{TokenError, TransportError};
 
 /// `User-Agent` of every request: sfkey and its version.
@@ -81,14 +83,32 @@ impl HttpClient {
         url: &str,
         form: &[(&str, &str)],
     ) -> Result<(HttpExchange, Vec<u8>), TokenError> {
+        self.send(self.inner.post(url).form(form)).await
+    }
+
+    /// Sends a GET with `Authorization: Bearer` and reads the whole answer, as [`post_form`](Self::post_form).
+    pub async fn get_with_bearer(
+        &self,
+        url: &str,
+        access_token: &SecretString,
+    ) -> Result<(HttpExchange, Vec<u8>), TokenError> {
+        self.send(
+            self.inner
+                .get(url)
+                .bearer_auth(access_token.expose_secret()),
+        )
+        .await
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(HttpExchange, Vec<u8>), TokenError> {
         let limit = self.settings.total_timeout;
         let started = Instant::now();
-        let mut response = self
-            .inner
-            .post(url)
+        let mut response = request
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::ACCEPT_ENCODING, "gzip")
-            .form(form)
             .send()
             .await
             // Anything but a failure to connect may come after Salesforce got the request.

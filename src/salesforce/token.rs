@@ -171,7 +171,7 @@ pub fn parse_token_answer(exchange: HttpExchange, body: &[u8]) -> Result<TokenSu
 }
 
 /// The `<title>` of an HTML page, so a maintenance page can be named without dumping its body.
-fn page_title(body: &[u8]) -> Option<String> {
+pub(crate) fn page_title(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
     let lower = text.to_ascii_lowercase();
     let start = lower.find("<title")?;
