@@ -100,7 +100,7 @@ impl fmt::Display for TransportError {
                 "could not connect to the login host; check the login URL, your network or HTTPS_PROXY"
             }
             TransportKind::Tls => {
-                "the TLS handshake failed; behind a corporate proxy, point SSL_CERT_FILE at its CA bundle"
+                "the TLS handshake failed; behind a proxy that inspects TLS, set SFKEY_CA_FILE (added to the system's CAs) or SSL_CERT_FILE (used instead of them) to its CA bundle"
             }
             TransportKind::Timeout => {
                 timeout = format!(

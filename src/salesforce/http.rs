@@ -17,18 +17,42 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a whole request may take unless [`HttpSettings`] say otherwise.
 pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What users may tune about HTTP (proxies come from `HTTPS_PROXY`/`NO_PROXY` anyway).
+/// What users may tune about HTTP. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`
+/// (reqwest reads them), and `SSL_CERT_FILE` replaces the system's CA store (rustls reads it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpSettings {
     /// Total time for one request, connect to last body byte.
     pub total_timeout: Duration,
+    /// CA certificates (PEM) trusted besides the system's: a corporate proxy's CA.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl Default for HttpSettings {
+    /// [`TOTAL_TIMEOUT`], the system's CAs only.
     fn default() -> Self {
         Self {
             total_timeout: TOTAL_TIMEOUT,
+            extra_roots: Vec::new(),
         }
+    }
+}
+
+impl HttpSettings {
+    /// Reads a PEM bundle whose CAs are trusted besides the system's; the error says which file
+    /// and what is wrong with it.
+    pub fn add_ca_file(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("{} is not a PEM certificate bundle: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "{} holds no certificate (expected -----BEGIN CERTIFICATE----- blocks)",
+                path.display()
+            ));
+        }
+        self.extra_roots.push(pem);
+        Ok(())
     }
 }
 
@@ -44,18 +68,34 @@ pub struct HttpClient {
 impl HttpClient {
     /// A client for any URL.
     pub fn new(settings: &HttpSettings) -> Result<Self, TransportError> {
-        Self::build(reqwest::Client::builder(), settings)
+        Self::build(Self::with_roots(settings)?, settings)
     }
 
     /// A client for one URL: a plain `http://` (loopback) URL gets a client that skips loading
     /// the system's TLS roots (~2 ms at every start), as curl does for plain HTTP.
     pub fn for_url(url: &str, settings: &HttpSettings) -> Result<Self, TransportError> {
-        let builder = reqwest::Client::builder();
         if url.starts_with("http://") {
-            Self::build(builder.tls_certs_only([]), settings)
+            Self::build(reqwest::Client::builder().tls_certs_only([]), settings)
         } else {
-            Self::build(builder, settings)
+            Self::build(Self::with_roots(settings)?, settings)
         }
+    }
+
+    /// A builder trusting the system's CAs plus the configured extra ones.
+    fn with_roots(settings: &HttpSettings) -> Result<reqwest::ClientBuilder, TransportError> {
+        let mut extra = Vec::new();
+        for pem in &settings.extra_roots {
+            // Read and checked when the settings were made; a failure here is still reported.
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| TransportError::from_reqwest(&e, false, settings.total_timeout))?;
+            extra.extend(certs);
+        }
+        let builder = reqwest::Client::builder();
+        Ok(if extra.is_empty() {
+            builder
+        } else {
+            builder.tls_certs_merge(extra)
+        })
     }
 
     fn build(
