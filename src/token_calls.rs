@@ -46,16 +46,16 @@ impl CallError {
                 "refresh the org first (sfkey refresh {name}); the access token and instance URL come with it"
             )),
             Self::NoRefreshToken(_) => Some(format!(
-                "nothing to revoke; store a refresh token with `sfkey edit {name} --secrets`"
+                "nothing to revoke; store a refresh token (sfkey edit {name} --secrets)"
             )),
             Self::Api(ApiError::SessionExpired { .. }) => Some(format!(
-                "the stored access token is now marked expired; get a new one with `sfkey refresh {name}`"
+                "the stored access token is now marked expired; refresh for a new one (sfkey refresh {name})"
             )),
             Self::Api(e) if is_invalid_token(e) => Some(
                 "Salesforce does not know this token: it was already revoked or expired, or it belongs to another login URL; nothing was removed from the keyring".into(),
             ),
             Self::Api(ApiError::Refused { code, .. }) if code == "invalid_client" => Some(format!(
-                "introspection needs the connected app's client id and secret; check them with `sfkey edit {name} --secrets`"
+                "introspection needs the connected app's client id and secret; check them (sfkey edit {name} --secrets)"
             )),
             _ => None,
         }

@@ -157,7 +157,7 @@ pub fn introspect(store: &Store, args: &IntrospectArgs) -> anyhow::Result<ExitCo
                 None => format!("{} UTC", crate::humanize::clock(exp_ms, 0)),
             };
             let when = crate::humanize::expiry(exp_ms, crate::humanize::now_ms());
-            rows.push(("expires".into(), format!("{when} (at {at})")));
+            rows.push(("expiry".into(), format!("{when} (at {at})")));
         }
         rows.extend(
             field_rows(&done.info.fields)
