@@ -459,10 +459,7 @@ impl App {
             Action::Copy => match self.selected_org() {
                 // As `sfkey token` refreshes instead: a dead token is no use to anyone.
                 Some(org) if org.dead_access_token().is_some() => {
-                    let text = format!(
-                        "the stored access token of {} is expired: press r for a new one",
-                        org.name
-                    );
+                    let text = format!("{}: access token expired: press r for a new one", org.name);
                     self.error(text);
                 }
                 Some(org) => return vec![Effect::Copy(org.clone())],
