@@ -586,6 +586,31 @@ mod tests {
     }
 
     #[test]
+    fn a_dead_mark_holds_only_for_the_token_it_was_made_for() {
+        let mut org = Org::new("prod", "https://login.salesforce.com", "3MVG9");
+        let last = |issued: &str| LastRefresh {
+            at_ms: 0,
+            status: "ok".into(),
+            http_status: Some(200),
+            latency_ms: 1,
+            issued_at: Some(issued.into()),
+        };
+        org.last_refresh = Some(last("1700148885123"));
+        org.access_token_dead = Some(DeadToken {
+            at_ms: 5,
+            reason: "expired".into(),
+            issued_at: Some("1700148885123".into()),
+        });
+        assert_eq!(
+            org.dead_access_token().map(|d| d.reason.as_str()),
+            Some("expired")
+        );
+        // Another process stored a newer token: the mark is stale.
+        org.last_refresh = Some(last("1700148999999"));
+        assert!(org.dead_access_token().is_none());
+    }
+
+    #[test]
     fn ids_are_random_hex() {
         let a = OrgId::generate();
         let b = OrgId::generate();

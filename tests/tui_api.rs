@@ -246,3 +246,51 @@ fn x_revokes_the_access_token_then_the_refresh_token() {
     assert!(term.wait_exit().success());
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn u_i_and_x_work_in_the_demo() {
+    let env = TestEnv::new("tui-api-demo");
+    std::fs::create_dir_all(&env.dir).unwrap();
+    let tmp = common::config_dir("tui-api-demo-tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut cmd = pty::command(&env, &["--demo"]);
+    // The demo needs no keyring: take the session bus away to be sure.
+    cmd.env_remove("DBUS_SESSION_BUS_ADDRESS");
+    cmd.env("TMPDIR", &tmp);
+    let mut term = Terminal::spawn(cmd, 100, 30);
+    term.wait_for_all(&[" DEMO ", "▸acme-prod", LAST_HINT]);
+
+    // Before any refresh there is no token to ask about.
+    term.send("i");
+    wait_pane(
+        &term,
+        " Response · introspect ",
+        &["has no access token in the keyring", "press r"],
+    );
+
+    term.send("r");
+    term.wait_for_all(&["acme-prod: HTTP 200", "instance_url"]);
+    term.send("u");
+    wait_pane(
+        &term,
+        " Response · userinfo ",
+        &["preferred_username", FAKE_USERNAME],
+    );
+    term.send("i");
+    wait_pane(
+        &term,
+        " Response · introspect ",
+        &["active yes", "expires in 1h 59m"],
+    );
+    term.send("x");
+    term.wait_for("Revoke a token of acme-prod");
+    term.send("a");
+    wait_pane(
+        &term,
+        " Response · revoke access token ",
+        &["Revoked the access token at Salesforce"],
+    );
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_config_dir_empty();
+}
