@@ -68,6 +68,11 @@ fn a_401_marks_the_token_expired_and_token_refreshes_instead_of_handing_it_out()
         show_json(&env, "exp")["access_token_dead"]["reason"],
         "inactive"
     );
+    let shown = stdout(&env.run(&["show", "exp"], ""));
+    assert!(
+        shown.contains("••••••••, inactive just now (sfkey token exp refreshes)"),
+        "{shown}"
+    );
 
     // `token` refreshes despite the default max age of 1h: the stored one is dead.
     let second = stdout(&env.run(&["token", "exp"], "")).trim().to_string();

@@ -177,7 +177,10 @@ fn revoke(request: &RecordedRequest, shared: &Shared, gzip: bool) -> Vec<u8> {
     let live_access = state.origins.contains_key(&token) && !state.expired.contains(&token);
     if live_access {
         state.expired.push(token);
-    } else if state.grants.remove(&token).is_some() {
+    } else if state.grants.remove(&token).is_some()
+        // `accept_any` (the fake-server command) takes any refresh token: it can revoke any.
+        || (state.accept_any.is_some() && !state.origins.contains_key(&token))
+    {
         let dead: Vec<String> = state
             .origins
             .iter()
