@@ -101,9 +101,15 @@ impl App {
         self.selected_org().and_then(|o| self.panels.get(&o.id))
     }
 
-    /// Whether any refresh is in flight.
+    /// Whether any refresh or call (userinfo, introspect, revoke) is in flight: spinners need
+    /// redrawing, and quitting waits for them (a revocation still has keyring entries to remove).
     pub fn any_running(&self) -> bool {
-        self.panels.values().any(|p| p.running.is_some())
+        self.panels.values().any(|p| {
+            p.running.is_some()
+                || p.call
+                    .as_ref()
+                    .is_some_and(super::calls::CallState::running)
+        })
     }
 
     /// The names of orgs whose refresh is still in flight.

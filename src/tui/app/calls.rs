@@ -388,6 +388,30 @@ mod tests {
     }
 
     #[test]
+    fn quitting_waits_for_a_revocation_to_finish() {
+        let mut app = two();
+        app.update(key(KeyCode::Char('x')));
+        app.update(key(KeyCode::Char('r')));
+        app.update(key(KeyCode::Char('q')));
+        assert!(
+            app.quitting && !app.should_exit(),
+            "the keyring is not cleaned up yet"
+        );
+        let answer = CallAnswer::Revoke(RevokeDone {
+            exchange: ok(),
+            kind: TokenKind::RefreshToken,
+            cleared: vec![SecretKind::RefreshToken, SecretKind::AccessToken],
+        });
+        app.update(done(
+            &app,
+            0,
+            Call::Revoke(TokenKind::RefreshToken),
+            Ok(answer),
+        ));
+        assert!(app.should_exit());
+    }
+
+    #[test]
     fn a_dead_token_is_not_copied() {
         let mut alpha = fixtures::org("alpha", "https://login.salesforce.com");
         alpha.access_token_dead = Some(DeadToken {
