@@ -163,3 +163,33 @@ fn revoking_the_refresh_token_ends_it_and_its_access_tokens() {
         assert_eq!(err.code(), "invalid_grant");
     });
 }
+
+#[test]
+fn the_fake_server_command_revokes_any_refresh_token_it_accepted() {
+    let server = FakeSalesforce::start().unwrap();
+    // What `sfkey fake-server` does: any refresh token is good.
+    server.accept_any(Grant::new("3MVG9any", None));
+    runtime().block_on(async {
+        let client = HttpClient::new(&HttpSettings::default()).unwrap();
+        let token_url = format!("{}/services/oauth2/token", server.url());
+        let refresh = SecretString::from("any-refresh-token");
+        let request = RefreshRequest {
+            token_url: &token_url,
+            client_id: "3MVG9any",
+            client_secret: None,
+            refresh_token: &refresh,
+        };
+        let token = refresh_access_token(&client, &request)
+            .await
+            .unwrap()
+            .token
+            .access_token()
+            .unwrap();
+        let url = format!("{}/services/oauth2/revoke", server.url());
+        revoke(&client, &url, &refresh).await.unwrap();
+        let err = fetch_userinfo(&client, server.url(), &token)
+            .await
+            .unwrap_err();
+        assert!(err.is_session_expired(), "{err}");
+    });
+}

@@ -12,7 +12,6 @@ use crate::org::OrgId;
 use crate::refresh::{Cancel, ClientFor, RefreshError, refresh_org_until};
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::{SecretKind, Store, StoreError};
-
 use crate::token_calls::{self, CallError};
 
 use super::calls::{Call, CallAnswer};
