@@ -1,4 +1,6 @@
-//! `userinfo`, `introspect`, `revoke`: calls about an org's stored tokens.
+//! `userinfo`, `introspect`, `revoke`: calls about an org's stored tokens. Only `userinfo`
+//! refreshes first (no token stored, or the stored one known dead): it asks about the user.
+//! `introspect` and `revoke` are about the stored token itself, so they never replace it.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
