@@ -22,6 +22,33 @@ pub fn ago(then_ms: u64, now_ms: u64) -> String {
     }
 }
 
+/// A span for people: `1h 52m`, `5m 3s`, `42s`, `2d 3h`.
+pub fn span(ms: u64) -> String {
+    let secs = ms / 1000;
+    match secs {
+        0..=59 => format!("{secs}s"),
+        60..=3599 => format!("{}m {}s", secs / 60, secs % 60),
+        3600..=86_399 => format!("{}h {}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d {}h", secs / 86_400, secs % 86_400 / 3600),
+    }
+}
+
+/// `expires in 1h 52m`, or `expired 5m 3s ago`.
+pub fn expiry(exp_ms: u64, now_ms: u64) -> String {
+    if exp_ms > now_ms {
+        format!("expires in {}", span(exp_ms - now_ms))
+    } else {
+        format!("expired {} ago", span(now_ms - exp_ms))
+    }
+}
+
+/// `14:05` at `offset_s` seconds from UTC.
+pub fn clock(epoch_ms: u64, offset_s: i32) -> String {
+    let local = (epoch_ms / 1000) as i64 + i64::from(offset_s);
+    let of_day = local.rem_euclid(86_400);
+    format!("{:02}:{:02}", of_day / 3600, of_day % 3600 / 60)
+}
+
 /// A latency in milliseconds: `0.7 ms` under 10 ms, `84 ms` above.
 pub fn millis(duration: std::time::Duration) -> String {
     let ms = duration.as_secs_f64() * 1000.0;
@@ -90,6 +117,19 @@ mod tests {
         use std::time::Duration;
         assert_eq!(millis(Duration::from_micros(650)), "0.7 ms");
         assert_eq!(millis(Duration::from_millis(84)), "84 ms");
+    }
+
+    #[test]
+    fn expiries_and_clocks() {
+        let now = 10_000_000_000;
+        assert_eq!(expiry(now + 6_720_000, now), "expires in 1h 52m");
+        assert_eq!(expiry(now - 303_000, now), "expired 5m 3s ago");
+        assert_eq!(span(42_000), "42s");
+        assert_eq!(span(2 * 86_400_000 + 3 * 3_600_000), "2d 3h");
+        // 10_000_000 s after the epoch is 17:46:40 UTC.
+        assert_eq!(clock(now, 0), "17:46");
+        assert_eq!(clock(now, 3600), "18:46");
+        assert_eq!(clock(now, -18 * 3600), "23:46");
     }
 
     #[test]

@@ -160,6 +160,21 @@ pub struct Org {
     /// Outcome of the last refresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_refresh: Option<LastRefresh>,
+    /// The stored access token was found dead (see [`Org::dead_access_token`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_dead: Option<DeadToken>,
+}
+
+/// Why the stored access token is known not to work any more, so nothing hands it out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadToken {
+    /// When it was found dead, epoch milliseconds.
+    pub at_ms: u64,
+    /// `expired` (HTTP 401 from the API), `inactive` (introspect said so) or `revoked`.
+    pub reason: String,
+    /// `issued_at` of the token found dead: a token stored later (any refresh) is not dead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<String>,
 }
 
 impl Org {
@@ -179,7 +194,20 @@ impl Org {
             notes: None,
             instance_url: None,
             last_refresh: None,
+            access_token_dead: None,
         }
+    }
+
+    /// Why the stored access token is dead, when it was found so; a token stored since (by a
+    /// refresh, so with another `issued_at`) clears the mark.
+    pub fn dead_access_token(&self) -> Option<&DeadToken> {
+        let current = self
+            .last_refresh
+            .as_ref()
+            .and_then(|l| l.issued_at.as_ref());
+        self.access_token_dead
+            .as_ref()
+            .filter(|d| d.issued_at.as_ref() == current)
     }
 
     /// The token endpoint: `{login_url}{site}/services/oauth2/token`, exactly as the seed builds it.
@@ -555,6 +583,31 @@ mod tests {
         assert_eq!(last.issued_at_ms(), Some(1_700_148_885_000));
         last.issued_at = Some("<timestamp>".into());
         assert_eq!(last.issued_at_ms(), None);
+    }
+
+    #[test]
+    fn a_dead_mark_holds_only_for_the_token_it_was_made_for() {
+        let mut org = Org::new("prod", "https://login.salesforce.com", "3MVG9");
+        let last = |issued: &str| LastRefresh {
+            at_ms: 0,
+            status: "ok".into(),
+            http_status: Some(200),
+            latency_ms: 1,
+            issued_at: Some(issued.into()),
+        };
+        org.last_refresh = Some(last("1700148885123"));
+        org.access_token_dead = Some(DeadToken {
+            at_ms: 5,
+            reason: "expired".into(),
+            issued_at: Some("1700148885123".into()),
+        });
+        assert_eq!(
+            org.dead_access_token().map(|d| d.reason.as_str()),
+            Some("expired")
+        );
+        // Another process stored a newer token: the mark is stale.
+        org.last_refresh = Some(last("1700148999999"));
+        assert!(org.dead_access_token().is_none());
     }
 
     #[test]

@@ -65,7 +65,8 @@ impl RefreshError {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs a store operation (keyring, orgs file) on a blocking thread.
+pub(crate) async fn blocking<T: Send + 'static>(
     store: &Store,
     op: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
@@ -371,6 +372,8 @@ async fn store_success(
                 o.instance_url = instance_url;
             }
             o.last_refresh = Some(last);
+            // A new access token: the old one's dead mark no longer applies.
+            o.access_token_dead = None;
         })
     });
     let (saved_token, updated) = tokio::join!(save_token, save_metadata);

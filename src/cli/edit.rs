@@ -196,10 +196,16 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         ("refresh token", stored(secrets.refresh_token).into()),
         (
             "access token",
-            secrets.access_token.map_or_else(
-                || "none".into(),
-                |m| format!("{m} (sfkey token {})", org.name),
-            ),
+            match (secrets.access_token, org.dead_access_token()) {
+                (None, _) => "none".into(),
+                (Some(m), None) => format!("{m} (sfkey token {})", org.name),
+                (Some(m), Some(dead)) => format!(
+                    "{m}, {} {} (sfkey token {} refreshes)",
+                    dead.reason,
+                    humanize::ago(dead.at_ms, humanize::now_ms()),
+                    org.name
+                ),
+            },
         ),
     ];
     for (label, value) in rows {

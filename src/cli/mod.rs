@@ -1,5 +1,6 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
+mod api_calls;
 mod edit;
 mod fake_server;
 mod orgs;
@@ -54,6 +55,12 @@ pub enum Command {
     Env(tokens::EnvArgs),
     /// Run a command with SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME set for it
     Exec(tokens::ExecArgs),
+    /// Who the access token belongs to (GET /services/oauth2/userinfo); fills in an empty username
+    Userinfo(api_calls::UserinfoArgs),
+    /// Whether Salesforce still takes the stored access token, and until when (introspect)
+    Introspect(api_calls::IntrospectArgs),
+    /// Revoke the stored access token (or --refresh-token) at Salesforce and drop it from the keyring
+    Revoke(api_calls::RevokeArgs),
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]
     FakeServer(fake_server::FakeServerArgs),
@@ -86,6 +93,9 @@ pub fn run(command: Command) -> ExitCode {
         Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
         Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
+        Command::Userinfo(args) => open_store().and_then(|s| api_calls::userinfo(&s, &args)),
+        Command::Introspect(args) => open_store().and_then(|s| api_calls::introspect(&s, &args)),
+        Command::Revoke(args) => open_store().and_then(|s| api_calls::revoke(&s, &args)),
         Command::FakeServer(args) => fake_server::run(&args),
         // Answers on stdout itself: its parent reads `ok` or `error: ...` there.
         Command::ClipboardHold { clear_after } => Ok(crate::clipboard::hold(

@@ -42,7 +42,8 @@ pub struct Freshness {
 impl Freshness {
     /// Whether a stored token of this org may be handed out without refreshing.
     fn accepts(&self, org: &Org) -> bool {
-        if self.refresh {
+        // A token found dead (401, introspect, revoked) is never handed out.
+        if self.refresh || org.dead_access_token().is_some() {
             return false;
         }
         let max_age = self.max_age;
@@ -91,7 +92,7 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -133,7 +134,10 @@ pub fn http_settings() -> anyhow::Result<HttpSettings> {
     Ok(settings)
 }
 
-fn run_refresh(store: &Store, org: &Org) -> anyhow::Result<Result<Refreshed, RefreshError>> {
+pub(super) fn run_refresh(
+    store: &Store,
+    org: &Org,
+) -> anyhow::Result<Result<Refreshed, RefreshError>> {
     let settings = http_settings()?;
     let name = org.name.clone();
     let waiting = move || eprintln!("Waiting for another sfkey to finish refreshing {name}...");
@@ -189,7 +193,7 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
 
 /// The one error line of a failed refresh, plus a `hint:` line naming this org when we know
 /// what to do.
-fn refresh_failed(name: &str, err: &RefreshError) -> anyhow::Error {
+pub(super) fn refresh_failed(name: &str, err: &RefreshError) -> anyhow::Error {
     let hint = err
         .token_error()
         .and_then(|e| e.hint_for(name))

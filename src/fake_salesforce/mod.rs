@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
-pub use api::FAKE_USERNAME;
+pub use api::{FAKE_USERNAME, SESSION_SECONDS};
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
 pub use wire::http_date;
@@ -136,6 +136,8 @@ struct State {
     issued: Vec<String>,
     /// Access tokens expired on purpose: the API answers them with 401.
     expired: Vec<String>,
+    /// Each issued access token's refresh token, client and issue time (introspect, revoke).
+    origins: HashMap<String, api::Origin>,
 }
 
 struct Shared {
@@ -387,11 +389,16 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
                 state.grants.remove(&refresh_token);
                 state.grants.insert(new_token.clone(), grant.clone());
                 state.issued.push(new_token.clone());
+                api::rotated(&mut state, &refresh_token, &new_token);
                 new_token
             });
             let access_token = (grant.behaviour != Behaviour::RefreshTokenOnly)
                 .then(|| format!("{ACCESS_TOKEN_PREFIX}{}", random_hex(48)));
             state.issued.extend(access_token.clone());
+            if let Some(access) = &access_token {
+                let from = rotated.as_deref().unwrap_or(&refresh_token);
+                api::issued(&mut state, access, from, &grant);
+            }
             drop(state);
             let hybrid = grant.behaviour == Behaviour::Hybrid;
             let fields = token_fields(

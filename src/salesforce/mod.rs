@@ -3,9 +3,13 @@
 pub mod api;
 pub mod error;
 pub mod http;
+pub mod introspect;
+pub mod revoke;
 pub mod token;
 
 pub use api::{ApiError, UserInfo, fetch_userinfo};
 pub use error::{TokenError, TransportError, TransportKind};
 pub use http::{HttpClient, HttpExchange, HttpSettings};
+pub use introspect::{IntrospectRequest, Introspection, TokenKind, introspect};
+pub use revoke::revoke;
 pub use token::{RefreshRequest, TokenResponse, TokenSuccess, refresh_access_token};

@@ -260,6 +260,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         Ok(self.secrets.set(id, kind, value)?)
     }
+
+    /// Removes one secret of an org; removing one that is not there is fine.
+    pub fn delete_secret(&self, id: &OrgId, kind: SecretKind) -> Result<(), StoreError> {
+        Ok(self.secrets.delete(id, kind)?)
+    }
 }
 
 fn find_in<'a>(orgs: &'a [Org], name: &str) -> Result<&'a Org, StoreError> {

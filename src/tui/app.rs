@@ -13,6 +13,7 @@ use crate::org::{Org, OrgId};
 use crate::refresh::RefreshError;
 use crate::salesforce::TokenError;
 
+use super::calls::Call;
 use super::form::{FormEvent, OrgForm};
 use super::keymap::{self, Action};
 use super::message::{CopyVia, Effect, Message, RefreshOutcome};
@@ -100,9 +101,15 @@ impl App {
         self.selected_org().and_then(|o| self.panels.get(&o.id))
     }
 
-    /// Whether any refresh is in flight.
+    /// Whether any refresh or call (userinfo, introspect, revoke) is in flight: spinners need
+    /// redrawing, and quitting waits for them (a revocation still has keyring entries to remove).
     pub fn any_running(&self) -> bool {
-        self.panels.values().any(|p| p.running.is_some())
+        self.panels.values().any(|p| {
+            p.running.is_some()
+                || p.call
+                    .as_ref()
+                    .is_some_and(super::calls::CallState::running)
+        })
     }
 
     /// The names of orgs whose refresh is still in flight.
@@ -239,6 +246,7 @@ impl App {
                 Vec::new()
             }
             Message::Saved(result) => self.on_saved(result),
+            Message::CallDone { id, call, outcome } => self.on_call_done(id, call, *outcome),
             Message::Deleted(result) => {
                 match result {
                     Ok(org) => {
@@ -284,6 +292,10 @@ impl App {
     fn on_refreshed(&mut self, id: OrgId, outcome: RefreshOutcome) -> Vec<Effect> {
         if let Some(panel) = self.panels.get_mut(&id) {
             panel.running = None;
+            // A userinfo/introspect/revoke answer was about the token before this refresh.
+            if !matches!(outcome, RefreshOutcome::Failure(RefreshError::Cancelled)) {
+                panel.call = None;
+            }
         }
         let Some(name) = self.name_of(&id) else {
             // Deleted meanwhile: nothing to show it on.
@@ -385,6 +397,7 @@ impl App {
                 self.popup = None;
                 return effect.into_iter().collect();
             }
+            Some(Popup::ConfirmRevoke(_)) => return self.on_revoke_key(key),
             Some(Popup::Help(scroll)) => {
                 match keymap::action_for(key) {
                     Some(Action::Down) => *scroll = scroll.saturating_add(1),
@@ -450,6 +463,11 @@ impl App {
             }
             Action::Refresh => return self.refresh_selected(),
             Action::Copy => match self.selected_org() {
+                // As `sfkey token` refreshes instead: a dead token is no use to anyone.
+                Some(org) if org.dead_access_token().is_some() => {
+                    let text = format!("{}: access token expired: press r for a new one", org.name);
+                    self.error(text);
+                }
                 Some(org) => return vec![Effect::Copy(org.clone())],
                 None => self.error("no org selected: press a to add one"),
             },
@@ -468,6 +486,9 @@ impl App {
             Action::Help => self.popup = Some(Popup::Help(0)),
             Action::Cancel => return self.cancel_selected(),
             Action::Quit => return self.quit(),
+            Action::Userinfo => return self.start_call(Call::Userinfo),
+            Action::Introspect => return self.start_call(Call::Introspect),
+            Action::Revoke => self.ask_revoke(),
         }
         Vec::new()
     }
@@ -622,6 +643,9 @@ pub fn failure_hint(error: &RefreshError, org: &str) -> Option<String> {
         _ => None,
     }
 }
+
+mod calls;
+pub use calls::call_hint;
 
 #[cfg(test)]
 mod tests;

@@ -34,6 +34,12 @@ pub enum Action {
     Cancel,
     /// Leave sfkey.
     Quit,
+    /// Ask Salesforce who the stored access token belongs to.
+    Userinfo,
+    /// Ask Salesforce whether the stored access token is active, until when.
+    Introspect,
+    /// Revoke the access token or the refresh token (asks which first).
+    Revoke,
 }
 
 /// When a binding applies.
@@ -172,6 +178,30 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Main,
+        keys: &[plain('u')],
+        label: "u",
+        action: Some(Action::Userinfo),
+        hint: "userinfo",
+        help: "userinfo: who the stored access token belongs to",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('i')],
+        label: "i",
+        action: Some(Action::Introspect),
+        hint: "introspect",
+        help: "introspect: is the stored access token active, until when",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('x')],
+        label: "x",
+        action: Some(Action::Revoke),
+        hint: "revoke",
+        help: "revoke the access token or refresh token (asks which first)",
+    },
+    Binding {
+        context: Context::Main,
         keys: &[plain('?'), code(KeyCode::F(1))],
         label: "?/F1",
         action: Some(Action::Help),
@@ -301,7 +331,7 @@ mod tests {
             action_for(&key(KeyCode::Char('c'), none)),
             Some(Action::Copy)
         );
-        assert_eq!(action_for(&key(KeyCode::Char('x'), none)), None);
+        assert_eq!(action_for(&key(KeyCode::Char('z'), none)), None);
     }
 
     #[test]
@@ -321,6 +351,9 @@ mod tests {
             Action::Help,
             Action::Cancel,
             Action::Quit,
+            Action::Userinfo,
+            Action::Introspect,
+            Action::Revoke,
         ];
         for action in actions {
             let count = bindings(Context::Main)

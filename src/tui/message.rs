@@ -6,6 +6,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::org::{Org, OrgId};
 use crate::refresh::Refreshed;
 use crate::store::{NewSecrets, SecretChanges};
+use crate::token_calls::CallError;
+
+use super::calls::{Call, CallAnswer};
 
 /// Something the app reacts to.
 #[derive(Debug)]
@@ -53,6 +56,15 @@ pub enum Message {
     Saved(Result<Org, String>),
     /// An org was deleted (or not).
     Deleted(Result<Org, String>),
+    /// A userinfo, introspect or revoke call ended.
+    CallDone {
+        /// Which org.
+        id: OrgId,
+        /// Which call.
+        call: Call,
+        /// What came of it.
+        outcome: Box<Result<CallAnswer, CallError>>,
+    },
 }
 
 /// Which way a copied token went.
@@ -117,4 +129,6 @@ pub enum Effect {
     Edit(Box<OrgEdit>),
     /// Delete an org and its secrets.
     Delete(Org),
+    /// Run a userinfo, introspect or revoke call about the org's stored token.
+    Call(Org, Call),
 }

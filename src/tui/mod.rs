@@ -2,6 +2,7 @@
 //! Keys become messages, `App::update` decides, tasks do the I/O, the view draws.
 
 mod app;
+mod calls;
 #[cfg(test)]
 mod fixtures;
 mod form;

@@ -9,6 +9,7 @@ use crate::org::Org;
 use crate::refresh::RefreshError;
 use crate::salesforce::TokenSuccess;
 
+use super::calls::CallState;
 use super::form::OrgForm;
 
 /// The pane that j/k act on.
@@ -63,6 +64,8 @@ pub struct Panel {
     pub running: Option<Running>,
     /// The last result.
     pub last: Option<Shown>,
+    /// The last userinfo, introspect or revoke call (cleared by a refresh).
+    pub call: Option<CallState>,
 }
 
 /// A popup over the main screen.
@@ -74,6 +77,8 @@ pub enum Popup {
     Form(Box<OrgForm>),
     /// Delete this org?
     ConfirmDelete(Box<Org>),
+    /// Revoke which token of this org?
+    ConfirmRevoke(Box<Org>),
 }
 
 /// Info or error.

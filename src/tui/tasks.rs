@@ -12,7 +12,9 @@ use crate::org::OrgId;
 use crate::refresh::{Cancel, ClientFor, RefreshError, refresh_org_until};
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::{SecretKind, Store, StoreError};
+use crate::token_calls::{self, CallError};
 
+use super::calls::{Call, CallAnswer};
 use super::message::{CopyVia, Effect, Message, RefreshOutcome};
 
 /// Something for the terminal itself, which only the UI loop may write to.
@@ -125,6 +127,16 @@ impl Tasks {
                     tasks.send(Message::Saved(result));
                 });
             }
+            Effect::Call(org, call) => {
+                tokio::spawn(async move {
+                    let outcome = tasks.call(&org, call).await;
+                    tasks.send(Message::CallDone {
+                        id: org.id,
+                        call,
+                        outcome: Box::new(outcome),
+                    });
+                });
+            }
             Effect::Delete(org) => {
                 tokio::task::spawn_blocking(move || {
                     let result = tasks.store.remove(&org.name).map_err(|e| e.to_string());
@@ -138,18 +150,21 @@ impl Tasks {
         self.cancels.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    async fn refresh(&self, org: &crate::org::Org, cancel: &Cancel) -> RefreshOutcome {
+    /// The one HTTP client, built on first use (loading TLS roots takes a few ms).
+    async fn client(&self) -> Result<&HttpClient, TransportError> {
         let settings = self.settings.clone();
-        let client = self
-            .client
+        self.client
             .get_or_try_init(|| async move {
                 let limit = settings.total_timeout;
                 tokio::task::spawn_blocking(move || HttpClient::new(&settings))
                     .await
                     .unwrap_or_else(|e| Err(TransportError::client_task_failed(e, limit)))
             })
-            .await;
-        let client = match client {
+            .await
+    }
+
+    async fn refresh(&self, org: &crate::org::Org, cancel: &Cancel) -> RefreshOutcome {
+        let client = match self.client().await {
             Ok(client) => client,
             Err(e) => {
                 return RefreshOutcome::Failure(RefreshError::Token(TokenError::Transport(e)));
@@ -164,6 +179,24 @@ impl Tasks {
             Ok(done) => RefreshOutcome::Success(Box::new(done)),
             Err(e) => RefreshOutcome::Failure(e),
         }
+    }
+
+    async fn call(&self, org: &crate::org::Org, call: Call) -> Result<CallAnswer, CallError> {
+        let client = self
+            .client()
+            .await
+            .map_err(|e| CallError::Api(TokenError::Transport(e).into()))?;
+        Ok(match call {
+            Call::Userinfo => {
+                CallAnswer::Userinfo(token_calls::userinfo(&self.store, org, client).await?)
+            }
+            Call::Introspect => CallAnswer::Introspect(
+                token_calls::introspect_access_token(&self.store, org, client).await?,
+            ),
+            Call::Revoke(kind) => {
+                CallAnswer::Revoke(token_calls::revoke_token(&self.store, org, client, kind).await?)
+            }
+        })
     }
 
     fn copy(&self, id: &OrgId, name: &str) {

@@ -1,6 +1,7 @@
 //! Drawing: one function per pane or popup, each taking state and an area. Views decide
 //! nothing; they only record where things landed so the mouse can hit them.
 
+mod call;
 mod form;
 mod help;
 mod orgs;
@@ -83,9 +84,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::draw(frame, app, footer);
     match &app.popup {
-        Some(Popup::Help(scroll)) => help::draw(frame, area, *scroll),
+        // Between the header and the status line, which says how to scroll and close it.
+        Some(Popup::Help(scroll)) => help::draw(frame, body, *scroll),
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
+        Some(Popup::ConfirmRevoke(org)) => call::draw_confirm_revoke(frame, org, area),
         None => {}
     }
 }

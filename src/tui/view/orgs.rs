@@ -40,6 +40,9 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64) -> (String, Style) {
             Style::new().fg(Color::Cyan),
         );
     }
+    if org.dead_access_token().is_some() {
+        return ("⚠ expired".into(), Style::new().fg(Color::Yellow));
+    }
     match &org.last_refresh {
         None => ("never".into(), Style::new().fg(Color::DarkGray)),
         Some(last) if last.is_ok() => (humanize::ago(last.at_ms, now_ms), Style::new()),

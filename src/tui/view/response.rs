@@ -15,6 +15,12 @@ use super::text::{header_case, wrap, wrap_words};
 /// Lines of the pane for the selected org.
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let width = usize::from(width.saturating_sub(2)).max(10);
+    // The last userinfo/introspect/revoke call, when it is newer than the refresh shown.
+    if let Some(org) = app.selected_org()
+        && let Some(call) = app.selected_panel().and_then(|p| p.call.as_ref())
+    {
+        return super::call::lines(call, org, app, width);
+    }
     let shown = app.selected_panel().and_then(|p| p.last.as_ref());
     let exchange = match shown {
         Some(Shown::Token { success, .. }) => Some(&success.exchange),
@@ -31,7 +37,7 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     }
 }
 
-fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
+pub(super) fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
     let status_color = match exchange.status {
         200..=299 => Color::Green,
         300..=399 => Color::Yellow,
@@ -78,7 +84,11 @@ fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     app.hit.response.set(area);
-    let block = super::pane_block(Line::from(" Response "), app, Pane::Response);
+    let title = match app.selected_panel().and_then(|p| p.call.as_ref()) {
+        Some(call) => format!(" Response · {} ", call.call.title()),
+        None => " Response ".to_string(),
+    };
+    let block = super::pane_block(Line::from(title), app, Pane::Response);
     let lines = lines(app, area.width);
     let shown = super::scrolled(
         lines,

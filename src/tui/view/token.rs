@@ -27,13 +27,15 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         return vec![Line::from("No org selected. Press a to add one.")];
     };
     let panel = app.panels.get(&org.id);
-    match panel.and_then(|p| p.last.as_ref()) {
+    let mut out = super::call::dead_notice(org, app, width);
+    out.extend(match panel.and_then(|p| p.last.as_ref()) {
         Some(Shown::Token {
             success, rotated, ..
         }) => token_lines(success, *rotated, app, width),
         Some(Shown::Failure { error, .. }) => failure_lines(error, org, width),
         None => never_lines(org, panel, app, width),
-    }
+    });
+    out
 }
 
 /// `key  value` rows; long values continue under the value column.

@@ -1,0 +1,255 @@
+//! `userinfo`, `introspect`, `revoke`: calls about an org's stored tokens. Only `userinfo`
+//! refreshes first (no token stored, or the stored one known dead): it asks about the user.
+//! `introspect` and `revoke` are about the stored token itself, so they never replace it.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail};
+use clap::Args;
+use serde_json::{Map, Value};
+
+use crate::salesforce::{HttpClient, TokenKind};
+use crate::store::{SecretKind, Store};
+use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone};
+
+use super::tokens::{http_settings, refresh_failed, run_refresh, runtime};
+
+/// Arguments of `sfkey userinfo`.
+#[derive(Debug, Args)]
+pub struct UserinfoArgs {
+    /// The org
+    pub name: String,
+    /// Print the answer's JSON as received
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `sfkey introspect`.
+#[derive(Debug, Args)]
+pub struct IntrospectArgs {
+    /// The org
+    pub name: String,
+    /// Print the answer's JSON as received
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `sfkey revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The org
+    pub name: String,
+    /// Revoke the refresh token (and with it every access token issued from it), not just the
+    /// stored access token
+    #[arg(long)]
+    pub refresh_token: bool,
+    /// Don't ask for confirmation
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Print what was done as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A client for `url` (plain loopback http skips loading TLS roots).
+fn client_for(url: &str) -> anyhow::Result<HttpClient> {
+    Ok(HttpClient::for_url(url, &http_settings()?)?)
+}
+
+/// The one error line of a failed call, plus a `hint:` line when we know what to do.
+fn call_failed(what: &str, name: &str, err: &CallError) -> anyhow::Error {
+    let hint = err
+        .hint_for(name)
+        .map(|h| format!("\nhint: {h}"))
+        .unwrap_or_default();
+    anyhow!("{what} of {name} failed: {err}{hint}")
+}
+
+/// `key: value` rows, aligned; strings bare, anything else as compact JSON.
+fn print_fields(out: &mut impl Write, rows: &[(String, String)]) -> std::io::Result<()> {
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    for (key, value) in rows {
+        writeln!(out, "{:<width$} {value}", format!("{key}:"))?;
+    }
+    Ok(())
+}
+
+fn field_rows(fields: &Map<String, Value>) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect()
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
+    Ok(())
+}
+
+/// `sfkey userinfo`: who the stored access token belongs to. When the keyring holds no access
+/// token, or the stored one is marked dead, it refreshes first, as `sfkey token` does: the
+/// question is about the user, not that token.
+pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> {
+    let mut org = store.find(&args.name)?;
+    let stored = store.secret(&org.id, SecretKind::AccessToken)?.is_some();
+    if !stored || org.dead_access_token().is_some() || org.instance_url.is_none() {
+        eprintln!(
+            "No live access token stored for {}: refreshing first.",
+            org.name
+        );
+        org = run_refresh(store, &org)?
+            .map_err(|e| refresh_failed(&org.name, &e))?
+            .org;
+    }
+    let client = client_for(org.instance_url.as_deref().unwrap_or(&org.login_url))?;
+    let done: UserinfoDone = runtime()?
+        .block_on(token_calls::userinfo(store, &org, &client))
+        .map_err(|e| call_failed("userinfo", &org.name, &e))?;
+    if args.json {
+        print_json(&done.info.fields)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        print_fields(&mut out, &field_rows(&done.info.fields))?;
+    }
+    if done.username_filled
+        && let Some(username) = &done.info.username
+    {
+        eprintln!("Saved {username} as the username of {}.", org.name);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sfkey introspect`: whether Salesforce still takes the stored access token, and until when.
+/// It never refreshes first: the stored token is what it asks about.
+pub fn introspect(store: &Store, args: &IntrospectArgs) -> anyhow::Result<ExitCode> {
+    // Read while the process has one thread (the runtime starts below).
+    let offset = time::UtcOffset::current_local_offset().ok();
+    let org = store.find(&args.name)?;
+    let client = client_for(&org.login_url)?;
+    let done: IntrospectDone = runtime()?
+        .block_on(token_calls::introspect_access_token(store, &org, &client))
+        .map_err(|e| call_failed("introspect", &org.name, &e))?;
+    if args.json {
+        print_json(&done.info.fields)?;
+    } else {
+        let mut rows = vec![(
+            "active".to_string(),
+            if done.info.active { "yes" } else { "no" }.to_string(),
+        )];
+        if let Some(exp) = done.info.exp {
+            let exp_ms = exp.saturating_mul(1000);
+            let at = match offset {
+                Some(o) => format!(
+                    "{} local",
+                    crate::humanize::clock(exp_ms, o.whole_seconds())
+                ),
+                None => format!("{} UTC", crate::humanize::clock(exp_ms, 0)),
+            };
+            let when = crate::humanize::expiry(exp_ms, crate::humanize::now_ms());
+            rows.push(("expiry".into(), format!("{when} (at {at})")));
+        }
+        rows.extend(
+            field_rows(&done.info.fields)
+                .into_iter()
+                .filter(|(k, _)| k != "active"),
+        );
+        let mut out = std::io::stdout().lock();
+        print_fields(&mut out, &rows)?;
+    }
+    if !done.info.active {
+        eprintln!(
+            "Salesforce says the stored access token of {0} is not active; it is marked expired, and `sfkey token {0}` will refresh.",
+            org.name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sfkey revoke`: revokes the stored access token, or with `--refresh-token` the refresh
+/// token, then removes what died from the keyring. Asks first on a terminal.
+pub fn revoke(store: &Store, args: &RevokeArgs) -> anyhow::Result<ExitCode> {
+    let org = store.find(&args.name)?;
+    let kind = if args.refresh_token {
+        TokenKind::RefreshToken
+    } else {
+        TokenKind::AccessToken
+    };
+    let flag = if args.refresh_token {
+        " --refresh-token"
+    } else {
+        ""
+    };
+    if !args.yes && !std::io::stdin().is_terminal() {
+        bail!(
+            "not revoked: confirm with --yes when not running on a terminal (sfkey revoke {}{flag} --yes)",
+            org.name
+        );
+    }
+    if !args.yes {
+        let consequence = match kind {
+            TokenKind::RefreshToken => {
+                "its access tokens stop working too, and you will have to log in again"
+            }
+            TokenKind::AccessToken => "the refresh token stays",
+        };
+        eprint!(
+            "Revoke the {} of {} at Salesforce ({consequence})? [y/N] ",
+            kind.words(),
+            org.name
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            bail!("not revoked");
+        }
+    }
+    let client = client_for(&org.login_url)?;
+    let done: RevokeDone = runtime()?
+        .block_on(token_calls::revoke_token(store, &org, &client, kind))
+        .map_err(|e| call_failed("revoke", &org.name, &e))?;
+    let cleared: Vec<&str> = done.cleared.iter().map(|k| k.as_str()).collect();
+    if args.json {
+        print_json(&serde_json::json!({
+            "org": org.name,
+            "revoked": kind.as_str(),
+            "http_status": done.exchange.status,
+            "removed_from_keyring": cleared,
+        }))?;
+    }
+    let words: Vec<&str> = done
+        .cleared
+        .iter()
+        .map(|k| match k {
+            SecretKind::RefreshToken => "refresh token",
+            SecretKind::AccessToken => "access token",
+            SecretKind::ClientSecret => "client secret",
+        })
+        .collect();
+    eprintln!(
+        "Revoked the {} of {} (HTTP {}); removed the {} from the keyring.",
+        kind.words(),
+        org.name,
+        done.exchange.status,
+        words.join(" and ")
+    );
+    if kind == TokenKind::RefreshToken {
+        eprintln!(
+            "To use {0} again, store a new refresh token: sfkey edit {0} --secrets",
+            org.name
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,340 @@
+//! Calls about a saved org's stored tokens: userinfo, introspect and revoke. The secrets come
+//! from the keyring; what the answers teach is kept: a token Salesforce calls dead is marked so
+//! (and never handed out again), userinfo fills in an empty username, a revoked token leaves
+//! the keyring. The CLI and the TUI share these.
+
+use secrecy::SecretString;
+
+use crate::humanize::now_ms;
+use crate::org::{DeadToken, Org};
+use crate::refresh::blocking;
+use crate::salesforce::revoke::is_invalid_token;
+use crate::salesforce::{
+    ApiError, HttpClient, HttpExchange, IntrospectRequest, Introspection, TokenKind, UserInfo,
+    fetch_userinfo, introspect, revoke,
+};
+use crate::store::{SecretKind, Store, StoreError};
+
+/// Why a call about an org's token did not give its answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// Reading the org or its secrets failed; nothing was sent.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The keyring holds no access token for the org.
+    #[error("org {0:?} has no access token in the keyring")]
+    NoAccessToken(String),
+    /// The keyring holds no refresh token for the org.
+    #[error("org {0:?} has no refresh token in the keyring")]
+    NoRefreshToken(String),
+    /// The org has no instance URL yet (it comes with the first refresh).
+    #[error("org {0:?} has no instance URL yet")]
+    NoInstanceUrl(String),
+    /// The call failed; for a 401 the stored access token is now marked expired.
+    #[error("{0}")]
+    Api(ApiError),
+    /// Salesforce revoked the token, but removing it from the keyring failed.
+    #[error("Salesforce revoked the {0}, but removing it from the keyring failed: {1}")]
+    NotCleared(&'static str, StoreError),
+}
+
+impl CallError {
+    /// What to do about it, with the commands for this org.
+    pub fn hint_for(&self, name: &str) -> Option<String> {
+        match self {
+            Self::NoAccessToken(_) | Self::NoInstanceUrl(_) => Some(format!(
+                "refresh the org first (sfkey refresh {name}); the access token and instance URL come with it"
+            )),
+            Self::NoRefreshToken(_) => Some(format!(
+                "nothing to revoke; store a refresh token (sfkey edit {name} --secrets)"
+            )),
+            Self::Api(ApiError::SessionExpired { .. }) => Some(format!(
+                "the stored access token is now marked expired; refresh for a new one (sfkey refresh {name})"
+            )),
+            Self::Api(e) if is_invalid_token(e) => Some(
+                "Salesforce does not know this token: it was already revoked or expired, or it belongs to another login URL; nothing was removed from the keyring".into(),
+            ),
+            Self::Api(ApiError::Refused { code, .. }) if code == "invalid_client" => Some(format!(
+                "introspection needs the connected app's client id and secret; check them (sfkey edit {name} --secrets)"
+            )),
+            _ => None,
+        }
+    }
+
+    /// The HTTP side, when an answer came.
+    pub fn exchange(&self) -> Option<&HttpExchange> {
+        match self {
+            Self::Api(e) => e.exchange(),
+            _ => None,
+        }
+    }
+}
+
+/// A userinfo answer for a saved org.
+#[derive(Debug, Clone)]
+pub struct UserinfoDone {
+    /// Status and headers.
+    pub exchange: HttpExchange,
+    /// The answer.
+    pub info: UserInfo,
+    /// The org's username was empty and is now the answer's.
+    pub username_filled: bool,
+}
+
+/// An introspection of a saved org's access token.
+#[derive(Debug, Clone)]
+pub struct IntrospectDone {
+    /// Status and headers.
+    pub exchange: HttpExchange,
+    /// The answer; `active: false` marked the stored token dead.
+    pub info: Introspection,
+}
+
+/// A revocation of a saved org's token.
+#[derive(Debug, Clone)]
+pub struct RevokeDone {
+    /// Status and headers.
+    pub exchange: HttpExchange,
+    /// Which token was revoked.
+    pub kind: TokenKind,
+    /// The keyring entries removed afterwards.
+    pub cleared: Vec<SecretKind>,
+}
+
+/// The org as stored now, and one of its secrets.
+async fn org_and_secret(
+    store: &Store,
+    org: &Org,
+    kind: SecretKind,
+) -> Result<(Org, Option<SecretString>), CallError> {
+    let id = org.id.clone();
+    Ok(blocking(store, move |s| {
+        let now = s.org_by_id(&id)?;
+        let secret = s.secret(&id, kind)?;
+        Ok((now, secret))
+    })
+    .await?)
+}
+
+/// Records that the access token of `org` (as read before the call) is dead.
+async fn mark_dead(store: &Store, org: &Org, reason: &str) {
+    let mark = DeadToken {
+        at_ms: now_ms(),
+        reason: reason.to_string(),
+        issued_at: org.last_refresh.as_ref().and_then(|l| l.issued_at.clone()),
+    };
+    let id = org.id.clone();
+    let result = blocking(store, move |s| {
+        s.update(&id, |o| o.access_token_dead = Some(mark))
+    })
+    .await;
+    match result {
+        Ok(_) => tracing::info!(org = %org.name, reason, "access token marked dead"),
+        Err(e) => {
+            tracing::warn!(org = %org.name, error = %e, "marking the access token dead failed")
+        }
+    }
+}
+
+/// A failed call; a 401 marks the stored access token expired first.
+async fn failed(store: &Store, org: &Org, err: ApiError) -> CallError {
+    if err.is_session_expired() {
+        mark_dead(store, org, "expired").await;
+    }
+    CallError::Api(err)
+}
+
+/// `GET {instance_url}/services/oauth2/userinfo` with the stored access token; fills in the
+/// org's username when it was empty.
+pub async fn userinfo(
+    store: &Store,
+    org: &Org,
+    client: &HttpClient,
+) -> Result<UserinfoDone, CallError> {
+    let (org, token) = org_and_secret(store, org, SecretKind::AccessToken).await?;
+    let token = token.ok_or_else(|| CallError::NoAccessToken(org.name.clone()))?;
+    let instance_url = org
+        .instance_url
+        .clone()
+        .ok_or_else(|| CallError::NoInstanceUrl(org.name.clone()))?;
+    let (exchange, info) = match fetch_userinfo(client, &instance_url, &token).await {
+        Ok(answer) => answer,
+        Err(e) => return Err(failed(store, &org, e).await),
+    };
+    let mut username_filled = false;
+    if org.username.as_deref().is_none_or(str::is_empty)
+        && let Some(username) = info.username.clone()
+    {
+        let id = org.id.clone();
+        blocking(store, move |s| {
+            s.update(&id, |o| {
+                if o.username.as_deref().is_none_or(str::is_empty) {
+                    o.username = Some(username);
+                }
+            })
+        })
+        .await?;
+        username_filled = true;
+    }
+    tracing::info!(org = %org.name, status = exchange.status, "userinfo ok");
+    Ok(UserinfoDone {
+        exchange,
+        info,
+        username_filled,
+    })
+}
+
+/// `POST {login}{site}/services/oauth2/introspect` about the stored access token; an inactive
+/// token is marked dead.
+pub async fn introspect_access_token(
+    store: &Store,
+    org: &Org,
+    client: &HttpClient,
+) -> Result<IntrospectDone, CallError> {
+    let (org, token) = org_and_secret(store, org, SecretKind::AccessToken).await?;
+    let token = token.ok_or_else(|| CallError::NoAccessToken(org.name.clone()))?;
+    let id = org.id.clone();
+    let client_secret = blocking(store, move |s| s.secret(&id, SecretKind::ClientSecret)).await?;
+    let url = org.endpoint("introspect");
+    let request = IntrospectRequest {
+        url: &url,
+        token: &token,
+        kind: TokenKind::AccessToken,
+        client_id: &org.client_id,
+        client_secret: client_secret.as_ref(),
+    };
+    let (exchange, info) = match introspect(client, &request).await {
+        Ok(answer) => answer,
+        Err(e) => return Err(failed(store, &org, e).await),
+    };
+    if !info.active {
+        mark_dead(store, &org, "inactive").await;
+    }
+    tracing::info!(org = %org.name, active = info.active, "introspect ok");
+    Ok(IntrospectDone { exchange, info })
+}
+
+/// `POST {login}{site}/services/oauth2/revoke` for the stored access token, or the refresh
+/// token (which ends its access tokens too); then removes what died from the keyring. Revoking
+/// the refresh token holds the org's lock, so no refresh rotates it meanwhile.
+pub async fn revoke_token(
+    store: &Store,
+    org: &Org,
+    client: &HttpClient,
+    kind: TokenKind,
+) -> Result<RevokeDone, CallError> {
+    let secret_kind = match kind {
+        TokenKind::AccessToken => SecretKind::AccessToken,
+        TokenKind::RefreshToken => SecretKind::RefreshToken,
+    };
+    let lock = match kind {
+        TokenKind::RefreshToken => {
+            let id = org.id.clone();
+            Some(blocking(store, move |s| s.lock_org(&id, || {})).await?)
+        }
+        TokenKind::AccessToken => None,
+    };
+    let (org, token) = org_and_secret(store, org, secret_kind).await?;
+    let token = token.ok_or_else(|| match kind {
+        TokenKind::AccessToken => CallError::NoAccessToken(org.name.clone()),
+        TokenKind::RefreshToken => CallError::NoRefreshToken(org.name.clone()),
+    })?;
+    let exchange = revoke(client, &org.endpoint("revoke"), &token)
+        .await
+        .map_err(CallError::Api)?;
+    // Dead at Salesforce: the access token goes in both cases (a revoked refresh token ends
+    // its access tokens), the refresh token only when it was the one revoked.
+    let cleared = match kind {
+        TokenKind::AccessToken => vec![SecretKind::AccessToken],
+        TokenKind::RefreshToken => vec![SecretKind::RefreshToken, SecretKind::AccessToken],
+    };
+    let (id, to_clear) = (org.id.clone(), cleared.clone());
+    blocking(store, move |s| {
+        to_clear
+            .iter()
+            .try_for_each(|kind| s.delete_secret(&id, *kind))
+    })
+    .await
+    .map_err(|e| CallError::NotCleared(kind.words(), e))?;
+    mark_dead(store, &org, "revoked").await;
+    drop(lock);
+    tracing::info!(org = %org.name, token = kind.as_str(), "revoked");
+    Ok(RevokeDone {
+        exchange,
+        kind,
+        cleared,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::Demo;
+    use crate::refresh::{ClientFor, refresh_org};
+    use crate::salesforce::HttpSettings;
+
+    /// The demo (fake Salesforce, in-memory keyring) answers all three calls.
+    #[test]
+    fn the_demo_answers_userinfo_introspect_and_revoke() {
+        let demo = Demo::start().unwrap();
+        let store = demo.store();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = HttpClient::new(&HttpSettings::default()).unwrap();
+        let org = store.find("partner-portal").unwrap();
+        let err = runtime
+            .block_on(introspect_access_token(store, &org, &client))
+            .unwrap_err();
+        assert!(matches!(err, CallError::NoAccessToken(_)), "{err}");
+        runtime
+            .block_on(refresh_org(
+                store,
+                &org,
+                ClientFor::Build(HttpSettings::default()),
+                || {},
+            ))
+            .unwrap();
+
+        let done = runtime.block_on(userinfo(store, &org, &client)).unwrap();
+        assert!(done.username_filled);
+        let org = store.find("partner-portal").unwrap();
+        assert_eq!(org.username, done.info.username);
+        let done = runtime
+            .block_on(introspect_access_token(store, &org, &client))
+            .unwrap();
+        assert!(done.info.active, "{:?}", done.info);
+
+        let done = runtime
+            .block_on(revoke_token(store, &org, &client, TokenKind::AccessToken))
+            .unwrap();
+        assert_eq!(done.cleared, vec![SecretKind::AccessToken]);
+        let org = store.find("partner-portal").unwrap();
+        assert_eq!(org.dead_access_token().unwrap().reason, "revoked");
+        assert!(
+            store
+                .secret(&org.id, SecretKind::AccessToken)
+                .unwrap()
+                .is_none()
+        );
+        runtime
+            .block_on(revoke_token(store, &org, &client, TokenKind::RefreshToken))
+            .unwrap();
+        assert!(
+            store
+                .secret(&org.id, SecretKind::RefreshToken)
+                .unwrap()
+                .is_none()
+        );
+        let err = runtime
+            .block_on(refresh_org(
+                store,
+                &org,
+                ClientFor::Build(HttpSettings::default()),
+                || {},
+            ))
+            .unwrap_err();
+        assert!(err.to_string().contains("no refresh token"), "{err}");
+    }
+}

@@ -1,0 +1,432 @@
+//! `u`, `i`, `x`: calls about the selected org's stored token, and what their answers change.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::humanize;
+use crate::org::Org;
+use crate::salesforce::{ApiError, TokenKind};
+use crate::token_calls::CallError;
+
+use super::super::calls::{Call, CallAnswer, CallState};
+use super::{App, Effect, OrgId, Popup};
+
+impl App {
+    /// Why no call may start for `org` now, if so.
+    fn call_blocked(&self, org: &Org) -> Option<String> {
+        let panel = self.panels.get(&org.id)?;
+        if panel.running.is_some() {
+            return Some(format!(
+                "{} is refreshing; try again when the refresh is done",
+                org.name
+            ));
+        }
+        match &panel.call {
+            Some(state) if state.running() => Some(format!(
+                "{}: {} is still running",
+                org.name,
+                state.call.title()
+            )),
+            _ => None,
+        }
+    }
+
+    /// `u` and `i`: starts the call for the selected org.
+    pub(super) fn start_call(&mut self, call: Call) -> Vec<Effect> {
+        match self.selected_org().cloned() {
+            Some(org) => self.start_call_for(org, call),
+            None => {
+                self.error("no org selected: press a to add one");
+                Vec::new()
+            }
+        }
+    }
+
+    fn start_call_for(&mut self, org: Org, call: Call) -> Vec<Effect> {
+        if let Some(why) = self.call_blocked(&org) {
+            self.info(why);
+            return Vec::new();
+        }
+        let now_ms = self.now_ms;
+        self.panels.entry(org.id.clone()).or_default().call = Some(CallState {
+            call,
+            started_ms: now_ms,
+            outcome: None,
+        });
+        if self.selected_org().map(|o| &o.id) == Some(&org.id) {
+            self.response_scroll = 0;
+        }
+        vec![Effect::Call(org, call)]
+    }
+
+    /// `x`: asks which token to revoke.
+    pub(super) fn ask_revoke(&mut self) {
+        let Some(org) = self.selected_org().cloned() else {
+            return self.error("no org selected: press a to add one");
+        };
+        match self.call_blocked(&org) {
+            Some(why) => self.info(why),
+            None => self.popup = Some(Popup::ConfirmRevoke(Box::new(org))),
+        }
+    }
+
+    /// A key in the revoke popup: `a` access token, `r` refresh token, `n`/Esc neither.
+    pub(super) fn on_revoke_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        let kind = match key.code {
+            KeyCode::Char('a' | 'A') => Some(TokenKind::AccessToken),
+            KeyCode::Char('r' | 'R') => Some(TokenKind::RefreshToken),
+            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => None,
+            _ => return Vec::new(),
+        };
+        let Some(Popup::ConfirmRevoke(org)) = self.popup.take() else {
+            return Vec::new();
+        };
+        match kind {
+            Some(kind) => self.start_call_for(*org, Call::Revoke(kind)),
+            None => Vec::new(),
+        }
+    }
+
+    /// A call ended: keep its answer for the response pane, say what it means, and reload
+    /// the orgs (a username filled in, a token marked dead).
+    pub(super) fn on_call_done(
+        &mut self,
+        id: OrgId,
+        call: Call,
+        outcome: Result<CallAnswer, CallError>,
+    ) -> Vec<Effect> {
+        let Some(name) = self.name_of(&id) else {
+            self.panels.remove(&id);
+            return Vec::new();
+        };
+        match &outcome {
+            Ok(answer) => {
+                let text = answer_summary(&name, answer, self.now_ms);
+                self.info(text);
+            }
+            Err(e) => {
+                let text = format!("{name}: {} failed: {}", call.title(), short_error(e));
+                self.error(text);
+            }
+        }
+        if let Some(state) = self.panels.get_mut(&id).and_then(|p| p.call.as_mut())
+            && state.call == call
+        {
+            state.outcome = Some(outcome);
+        }
+        vec![Effect::LoadOrgs]
+    }
+}
+
+/// The status-line summary of an answer.
+fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
+    match answer {
+        CallAnswer::Userinfo(done) => {
+            let user = done
+                .info
+                .username
+                .as_deref()
+                .unwrap_or("no username in the answer");
+            let saved = if done.username_filled {
+                " (saved as the org's username)"
+            } else {
+                ""
+            };
+            format!("{name}: userinfo: {user}{saved}")
+        }
+        CallAnswer::Introspect(done) if done.info.active => match done.info.exp {
+            Some(exp) => format!(
+                "{name}: access token active, {}",
+                humanize::expiry(exp.saturating_mul(1000), now_ms)
+            ),
+            None => format!("{name}: access token active"),
+        },
+        CallAnswer::Introspect(_) => {
+            format!(
+                "{name}: the access token is not active (marked expired): press r for a new one"
+            )
+        }
+        CallAnswer::Revoke(done) if done.kind == TokenKind::RefreshToken => format!(
+            "{name}: revoked the refresh token and removed it and the access token from the keyring; press e to store a new one"
+        ),
+        CallAnswer::Revoke(_) => {
+            format!("{name}: revoked the access token and removed it from the keyring")
+        }
+    }
+}
+
+/// The short form of a failed call for the status line.
+fn short_error(error: &CallError) -> String {
+    match error {
+        CallError::NoAccessToken(_) | CallError::NoInstanceUrl(_) => {
+            "no access token stored: press r to refresh first".into()
+        }
+        CallError::NoRefreshToken(_) => "no refresh token stored".into(),
+        CallError::Api(ApiError::SessionExpired { .. }) => {
+            "the access token is expired (now marked so): press r".into()
+        }
+        CallError::Api(ApiError::Refused { code, .. }) => code.clone(),
+        CallError::Api(ApiError::Http(e)) => e.code(),
+        CallError::Api(ApiError::Unexpected { exchange, .. }) => {
+            format!("unexpected answer (HTTP {})", exchange.status)
+        }
+        CallError::Store(_) | CallError::NotCleared(..) => "keyring or orgs file".into(),
+    }
+}
+
+/// What to do about a failed call, worded for the TUI (keys, not commands).
+pub fn call_hint(error: &CallError, org: &str) -> Option<String> {
+    error.hint_for(org).map(|h| {
+        h.replace(&format!("sfkey refresh {org}"), "press r")
+            .replace(&format!("sfkey edit {org} --secrets"), "press e")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::KeyModifiers;
+    use serde_json::json;
+
+    use super::super::Message;
+    use super::*;
+    use crate::org::DeadToken;
+    use crate::salesforce::{HttpExchange, Introspection, UserInfo};
+    use crate::store::SecretKind;
+    use crate::token_calls::{IntrospectDone, RevokeDone, UserinfoDone};
+    use crate::tui::fixtures::{self, NOW_MS};
+
+    fn key(code: KeyCode) -> Message {
+        Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn two() -> App {
+        fixtures::app_with(vec![
+            fixtures::org("alpha", "https://login.salesforce.com"),
+            fixtures::org("beta", "https://test.salesforce.com"),
+        ])
+    }
+
+    fn done(
+        app: &App,
+        index: usize,
+        call: Call,
+        outcome: Result<CallAnswer, CallError>,
+    ) -> Message {
+        Message::CallDone {
+            id: app.orgs[index].id.clone(),
+            call,
+            outcome: Box::new(outcome),
+        }
+    }
+
+    fn ok() -> HttpExchange {
+        fixtures::exchange(200, "OK")
+    }
+
+    #[test]
+    fn u_and_i_send_one_call_at_a_time_and_not_during_a_refresh() {
+        let mut app = two();
+        let effects = app.update(key(KeyCode::Char('u')));
+        assert!(matches!(&effects[..], [Effect::Call(org, Call::Userinfo)] if org.name == "alpha"));
+        assert!(
+            app.update(key(KeyCode::Char('i'))).is_empty(),
+            "one call at a time"
+        );
+        assert!(app.status.as_ref().unwrap().text.contains("still running"));
+
+        let info = UserInfo {
+            username: Some("admin@acme.com".into()),
+            org_id: None,
+            user_id: None,
+            fields: json!({"preferred_username": "admin@acme.com"})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        let answer = CallAnswer::Userinfo(UserinfoDone {
+            exchange: ok(),
+            info,
+            username_filled: true,
+        });
+        let effects = app.update(done(&app, 0, Call::Userinfo, Ok(answer)));
+        assert!(
+            matches!(&effects[..], [Effect::LoadOrgs]),
+            "the username was saved"
+        );
+        let status = &app.status.as_ref().unwrap().text;
+        assert!(
+            status.contains("alpha: userinfo: admin@acme.com (saved"),
+            "{status}"
+        );
+        let state = app.selected_panel().unwrap().call.as_ref().unwrap();
+        assert!(!state.running());
+
+        let effects = app.update(key(KeyCode::Char('i')));
+        assert!(matches!(&effects[..], [Effect::Call(_, Call::Introspect)]));
+
+        // During a refresh nothing else starts on that org.
+        app.update(key(KeyCode::Char('j')));
+        app.update(key(KeyCode::Char('r')));
+        assert!(app.update(key(KeyCode::Char('u'))).is_empty());
+        assert!(app.status.as_ref().unwrap().text.contains("is refreshing"));
+    }
+
+    #[test]
+    fn introspect_answers_say_active_with_expiry_or_expired() {
+        let mut app = two();
+        app.update(key(KeyCode::Char('i')));
+        let exp_s = (NOW_MS + 6_720_000) / 1000;
+        let active = Introspection {
+            active: true,
+            exp: Some(exp_s),
+            iat: None,
+            username: None,
+            fields: json!({"active": true, "exp": exp_s})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        let answer = CallAnswer::Introspect(IntrospectDone {
+            exchange: ok(),
+            info: active,
+        });
+        app.update(done(&app, 0, Call::Introspect, Ok(answer)));
+        let status = &app.status.as_ref().unwrap().text;
+        assert_eq!(status, "alpha: access token active, expires in 1h 52m");
+
+        app.update(key(KeyCode::Char('i')));
+        let inactive = Introspection {
+            active: false,
+            exp: None,
+            iat: None,
+            username: None,
+            fields: json!({"active": false}).as_object().unwrap().clone(),
+        };
+        let answer = CallAnswer::Introspect(IntrospectDone {
+            exchange: ok(),
+            info: inactive,
+        });
+        app.update(done(&app, 0, Call::Introspect, Ok(answer)));
+        assert!(
+            app.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("not active (marked expired)")
+        );
+    }
+
+    #[test]
+    fn a_401_is_an_error_with_press_r_and_a_refresh_clears_the_answer() {
+        let mut app = two();
+        app.update(key(KeyCode::Char('u')));
+        let err = CallError::Api(ApiError::SessionExpired {
+            exchange: fixtures::exchange(401, "Unauthorized"),
+        });
+        assert_eq!(
+            call_hint(&err, "alpha").as_deref(),
+            Some("the stored access token is now marked expired; refresh for a new one (press r)")
+        );
+        app.update(done(&app, 0, Call::Userinfo, Err(err)));
+        let status = app.status.as_ref().unwrap();
+        assert_eq!(status.level, super::super::Level::Error);
+        assert!(
+            status.text.contains("expired (now marked so): press r"),
+            "{}",
+            status.text
+        );
+        assert!(app.selected_panel().unwrap().call.is_some());
+
+        let alpha = app.orgs[0].clone();
+        app.update(fixtures::success(&alpha));
+        assert!(app.selected_panel().unwrap().call.is_none());
+    }
+
+    #[test]
+    fn x_asks_which_token_and_esc_sends_nothing() {
+        let mut app = two();
+        assert!(app.update(key(KeyCode::Char('x'))).is_empty());
+        assert!(matches!(app.popup, Some(Popup::ConfirmRevoke(_))));
+        assert!(
+            app.update(key(KeyCode::Char('z'))).is_empty(),
+            "other keys wait"
+        );
+        assert!(app.popup.is_some());
+        assert!(app.update(key(KeyCode::Esc)).is_empty());
+        assert!(app.popup.is_none());
+
+        app.update(key(KeyCode::Char('x')));
+        let effects = app.update(key(KeyCode::Char('r')));
+        assert!(matches!(
+            &effects[..],
+            [Effect::Call(org, Call::Revoke(TokenKind::RefreshToken))] if org.name == "alpha"
+        ));
+        let answer = CallAnswer::Revoke(RevokeDone {
+            exchange: ok(),
+            kind: TokenKind::RefreshToken,
+            cleared: vec![SecretKind::RefreshToken, SecretKind::AccessToken],
+        });
+        app.update(done(
+            &app,
+            0,
+            Call::Revoke(TokenKind::RefreshToken),
+            Ok(answer),
+        ));
+        assert!(
+            app.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("press e to store a new one")
+        );
+
+        app.update(key(KeyCode::Char('x')));
+        let effects = app.update(key(KeyCode::Char('a')));
+        assert!(matches!(
+            &effects[..],
+            [Effect::Call(_, Call::Revoke(TokenKind::AccessToken))]
+        ));
+    }
+
+    #[test]
+    fn quitting_waits_for_a_revocation_to_finish() {
+        let mut app = two();
+        app.update(key(KeyCode::Char('x')));
+        app.update(key(KeyCode::Char('r')));
+        app.update(key(KeyCode::Char('q')));
+        assert!(
+            app.quitting && !app.should_exit(),
+            "the keyring is not cleaned up yet"
+        );
+        let answer = CallAnswer::Revoke(RevokeDone {
+            exchange: ok(),
+            kind: TokenKind::RefreshToken,
+            cleared: vec![SecretKind::RefreshToken, SecretKind::AccessToken],
+        });
+        app.update(done(
+            &app,
+            0,
+            Call::Revoke(TokenKind::RefreshToken),
+            Ok(answer),
+        ));
+        assert!(app.should_exit());
+    }
+
+    #[test]
+    fn a_dead_token_is_not_copied() {
+        let mut alpha = fixtures::org("alpha", "https://login.salesforce.com");
+        alpha.access_token_dead = Some(DeadToken {
+            at_ms: NOW_MS,
+            reason: "expired".into(),
+            issued_at: None,
+        });
+        let mut app = fixtures::app_with(vec![alpha]);
+        assert!(app.update(key(KeyCode::Char('c'))).is_empty());
+        assert!(
+            app.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("expired: press r")
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! What `u`, `i` and `x` show: the call's answer in the response pane (answer first, then the
+//! status and headers), the revoke popup, and the "expired" notice of a dead stored token.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use serde_json::{Map, Value};
+
+use crate::humanize;
+use crate::org::Org;
+use crate::salesforce::TokenKind;
+use crate::store::SecretKind;
+
+use super::super::app::{App, call_hint};
+use super::super::calls::{CallAnswer, CallState};
+use super::text::{elapsed, spinner, wrap, wrap_words};
+
+const KEY: Style = Style::new().fg(Color::Cyan);
+const DIM: Style = Style::new().fg(Color::DarkGray);
+const WARN: Style = Style::new().fg(Color::Yellow);
+
+fn prose(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
+    out.extend(
+        wrap_words(text, width)
+            .into_iter()
+            .map(|l| Line::styled(l, style)),
+    );
+}
+
+/// `key  value` rows; long values continue under the value column.
+fn rows(out: &mut Vec<Line<'static>>, rows: &[(String, String)], width: usize) {
+    let key_width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(6, 20);
+    let value_width = width.saturating_sub(key_width + 1).max(8);
+    for (key, value) in rows {
+        for (i, piece) in wrap(value, value_width).into_iter().enumerate() {
+            let label = if i == 0 { key.as_str() } else { "" };
+            out.push(Line::from(vec![
+                Span::styled(format!("{label:<key_width$} "), KEY),
+                Span::raw(piece),
+            ]));
+        }
+    }
+}
+
+fn field_rows(fields: &Map<String, Value>) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect()
+}
+
+/// The response pane's lines for the selected org's last call.
+pub fn lines(state: &CallState, org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
+    let title = Span::styled(
+        state.call.title().to_string(),
+        Style::new().add_modifier(Modifier::BOLD),
+    );
+    let mut out = Vec::new();
+    let Some(outcome) = &state.outcome else {
+        out.push(Line::from(vec![
+            Span::styled(format!("{} ", spinner(app.now_ms)), KEY),
+            title,
+            Span::styled(format!("… {}", elapsed(state.started_ms, app.now_ms)), KEY),
+        ]));
+        return out;
+    };
+    let exchange = match outcome {
+        Ok(answer) => {
+            out.push(Line::from(title));
+            answer_lines(&mut out, answer, app, width);
+            Some(answer.exchange())
+        }
+        Err(error) => {
+            let red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+            out.push(Line::from(title));
+            prose(&mut out, &format!("✗ {error}"), width, red);
+            if let Some(hint) = call_hint(error, &org.name) {
+                prose(&mut out, &format!("hint: {hint}"), width, WARN);
+            }
+            error.exchange()
+        }
+    };
+    if let Some(exchange) = exchange {
+        out.push(Line::default());
+        out.extend(super::response::exchange_lines(exchange, width));
+    }
+    out
+}
+
+fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, width: usize) {
+    match answer {
+        CallAnswer::Userinfo(done) => {
+            if done.username_filled {
+                prose(out, "Saved as the org's username.", width, DIM);
+            }
+            rows(out, &field_rows(&done.info.fields), width);
+        }
+        CallAnswer::Introspect(done) => {
+            let mut shown = vec![(
+                "active".to_string(),
+                if done.info.active { "yes" } else { "no" }.to_string(),
+            )];
+            if let Some(exp) = done.info.exp {
+                let exp_ms = exp.saturating_mul(1000);
+                shown.push((
+                    "expiry".into(),
+                    format!(
+                        "{} (at {})",
+                        humanize::expiry(exp_ms, app.now_ms),
+                        humanize::clock(exp_ms, app.utc_offset_s)
+                    ),
+                ));
+            }
+            shown.extend(
+                field_rows(&done.info.fields)
+                    .into_iter()
+                    .filter(|(k, _)| k != "active"),
+            );
+            rows(out, &shown, width);
+            if !done.info.active {
+                prose(
+                    out,
+                    "Salesforce no longer takes this access token; it is marked expired. Press r for a new one.",
+                    width,
+                    WARN,
+                );
+            }
+        }
+        CallAnswer::Revoke(done) => {
+            let cleared: Vec<&str> = done
+                .cleared
+                .iter()
+                .map(|k| match k {
+                    SecretKind::AccessToken => "access token",
+                    SecretKind::RefreshToken => "refresh token",
+                    SecretKind::ClientSecret => "client secret",
+                })
+                .collect();
+            let mut text = format!(
+                "Revoked the {} at Salesforce; removed the {} from the keyring.",
+                done.kind.words(),
+                cleared.join(" and ")
+            );
+            if done.kind == TokenKind::RefreshToken {
+                text.push_str(" Press e to store a new refresh token.");
+            } else {
+                text.push_str(" Press r for a new access token.");
+            }
+            prose(out, &text, width, Style::new());
+        }
+    }
+}
+
+/// A warning above the token pane when the stored access token is known to be dead.
+pub fn dead_notice(org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
+    let Some(dead) = org.dead_access_token() else {
+        return Vec::new();
+    };
+    let why = match dead.reason.as_str() {
+        "revoked" => "revoked",
+        "inactive" => "not active, says introspect",
+        _ => "expired: Salesforce answered 401",
+    };
+    let mut out = Vec::new();
+    prose(
+        &mut out,
+        &format!(
+            "⚠ The stored access token is {why} ({}). Press r for a new one.",
+            humanize::ago(dead.at_ms, app.now_ms)
+        ),
+        width,
+        WARN.add_modifier(Modifier::BOLD),
+    );
+    out.push(Line::default());
+    out
+}
+
+/// The revoke popup: which token?
+pub fn draw_confirm_revoke(frame: &mut Frame, org: &Org, area: Rect) {
+    let width = area.width.min(66);
+    let inner = usize::from(width.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::new();
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    for piece in wrap_words(
+        &format!("Revoke a token of {} at Salesforce?", org.name),
+        inner,
+    ) {
+        lines.push(Line::styled(piece, bold));
+    }
+    let key = |k: &'static str, color: Color| {
+        Span::styled(k, Style::new().fg(color).add_modifier(Modifier::BOLD))
+    };
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        key("a", Color::Yellow),
+        Span::raw(" the access token (the refresh token stays)"),
+    ]));
+    lines.push(Line::from(vec![
+        key("r", Color::Red),
+        Span::raw(" the refresh token, and with it every access token"),
+    ]));
+    for piece in wrap_words("  issued from it; you would need to log in again", inner) {
+        lines.push(Line::styled(piece, DIM));
+    }
+    lines.push(Line::from(vec![
+        key("n", Color::Cyan),
+        Span::raw("/Esc neither"),
+    ]));
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let popup = super::centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Revoke ")),
+        popup,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use serde_json::json;
+
+    use crate::org::DeadToken;
+    use crate::salesforce::Introspection;
+    use crate::token_calls::IntrospectDone;
+    use crate::tui::app::App;
+    use crate::tui::calls::{Call, CallAnswer};
+    use crate::tui::fixtures::{self, NOW_MS};
+    use crate::tui::message::Message;
+
+    fn render(app: &App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal
+            .draw(|frame| super::super::draw(frame, app))
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    fn press(app: &mut App, c: char) {
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+
+    #[test]
+    fn an_introspect_answer_fills_the_response_pane_answer_first() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("prod", "https://login.salesforce.com")]);
+        press(&mut app, 'i');
+        assert!(
+            render(&app).contains("introspect…"),
+            "running shows a spinner"
+        );
+        let exp_s = (NOW_MS + 6_720_000) / 1000;
+        let info = Introspection {
+            active: true,
+            exp: Some(exp_s),
+            iat: Some(exp_s - 7200),
+            username: Some("admin@acme.com".into()),
+            fields: json!({"active": true, "username": "admin@acme.com", "exp": exp_s})
+                .as_object()
+                .unwrap()
+                .clone(),
+        };
+        app.update(Message::CallDone {
+            id: app.orgs[0].id.clone(),
+            call: Call::Introspect,
+            outcome: Box::new(Ok(CallAnswer::Introspect(IntrospectDone {
+                exchange: fixtures::exchange(200, "OK"),
+                info,
+            }))),
+        });
+        let screen = render(&app);
+        for text in [
+            "Response · introspect",
+            "active   yes",
+            "expiry   expires in 1h 52m (at 13:52)",
+            "username admin@acme.com",
+            "HTTP 200 OK",
+            "Content-Encoding: gzip",
+        ] {
+            assert!(screen.contains(text), "{text:?} missing:\n{screen}");
+        }
+    }
+
+    #[test]
+    fn a_dead_token_shows_in_the_list_and_the_token_pane() {
+        let mut org = fixtures::org("prod", "https://login.salesforce.com");
+        org.access_token_dead = Some(DeadToken {
+            at_ms: NOW_MS - 120_000,
+            reason: "expired".into(),
+            issued_at: None,
+        });
+        let app = fixtures::app_with(vec![org]);
+        let screen = render(&app);
+        assert!(screen.contains("⚠ expired"), "{screen}");
+        assert!(
+            screen.contains("The stored access token is expired: Salesforce answered 401")
+                && screen.contains("(2m ago). Press r for a new one."),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn x_opens_the_revoke_popup_with_both_choices() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("prod", "https://login.salesforce.com")]);
+        press(&mut app, 'x');
+        let screen = render(&app);
+        for text in [
+            "Revoke a token of prod at Salesforce?",
+            "a the access token (the refresh token stays)",
+            "r the refresh token, and with it every access token",
+            "n/Esc neither",
+        ] {
+            assert!(screen.contains(text), "{text:?} missing:\n{screen}");
+        }
+    }
+}
