@@ -8,7 +8,9 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::org::Org;
-use crate::refresh::{ClientFor, RefreshError, Refreshed, refresh_org};
+use crate::refresh::{
+    ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
+};
 use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
 use crate::store::{SecretKind, Store};
 
@@ -120,8 +122,25 @@ pub fn http_settings() -> anyhow::Result<HttpSettings> {
 fn run_refresh(store: &Store, org: &Org) -> anyhow::Result<Result<Refreshed, RefreshError>> {
     let settings = http_settings()?;
     let name = org.name.clone();
-    let waiting = move || eprintln!("Waiting for another sfkey to finish refreshing {name}...");
-    Ok(runtime()?.block_on(refresh_org(store, org, ClientFor::Build(settings), waiting)))
+    let options = RefreshOptions {
+        on_event: Some(std::sync::Arc::new(move |event| match event {
+            RefreshEvent::WaitingForLock => {
+                eprintln!("Waiting for another sfkey to finish refreshing {name}...");
+            }
+            RefreshEvent::RetryingBusy { after } => eprintln!(
+                "Salesforce says a refresh of this token is already being processed; retrying once in {} s...",
+                after.as_secs()
+            ),
+            RefreshEvent::RefreshTokenSaved => {}
+        })),
+        ..RefreshOptions::default()
+    };
+    Ok(runtime()?.block_on(refresh_org_with(
+        store,
+        org,
+        ClientFor::Build(settings),
+        &options,
+    )))
 }
 
 fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Result<()> {
@@ -174,11 +193,24 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
 /// The one error line of a failed refresh, plus a `hint:` line naming this org when we know
 /// what to do.
 fn refresh_failed(name: &str, err: &RefreshError) -> anyhow::Error {
-    let hint = err
-        .token_error()
-        .and_then(|e| e.hint_for(name))
-        .map(|h| format!("\nhint: {h}"))
-        .unwrap_or_default();
+    let hint = match err {
+        // This process ends now, and the only working refresh token with it.
+        RefreshError::RotationNotSaved(_) => Some(format!(
+            "hint: fix the keyring (unlock it), then log in again and store a new refresh token (sfkey edit {name} --secrets)"
+        )),
+        RefreshError::Token(e) => match e.explanation() {
+            // Salesforce's own error: what it means on a line of its own, then what to do.
+            Some(x) => Some(format!(
+                "means: {}\nhint: {}",
+                x.meaning,
+                x.action.replace("NAME", name)
+            )),
+            None => e.hint_for(name).map(|h| format!("hint: {h}")),
+        },
+        _ => None,
+    }
+    .map(|h| format!("\n{h}"))
+    .unwrap_or_default();
     anyhow!("refresh of {name} failed: {err}{hint}")
 }
 

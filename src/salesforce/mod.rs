@@ -1,6 +1,7 @@
 //! Everything that speaks OAuth to Salesforce. No UI types in here.
 
 pub mod error;
+pub mod explain;
 pub mod http;
 pub mod token;
 

@@ -63,6 +63,8 @@ pub struct Panel {
     pub running: Option<Running>,
     /// The last result.
     pub last: Option<Shown>,
+    /// The keyring refused a rotated refresh token; the tasks keep it in memory until saved.
+    pub unsaved_refresh_token: bool,
 }
 
 /// A popup over the main screen.

@@ -9,7 +9,9 @@ use tokio::sync::{OnceCell, mpsc};
 
 use crate::clipboard::{Clipboard, Copied};
 use crate::org::OrgId;
-use crate::refresh::{Cancel, ClientFor, RefreshError, refresh_org_until};
+use crate::refresh::{
+    Cancel, ClientFor, RefreshError, RefreshEvent, RefreshOptions, refresh_org_with,
+};
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::{SecretKind, Store, StoreError};
 
@@ -44,6 +46,8 @@ pub struct Tasks {
     client: Arc<OnceCell<HttpClient>>,
     clipboard: Arc<Result<Clipboard, String>>,
     cancels: Arc<Mutex<HashMap<OrgId, Cancel>>>,
+    /// Live refresh tokens the keyring refused, per org: saved (or used) at the next refresh.
+    unsaved: Arc<Mutex<HashMap<OrgId, SecretString>>>,
     tx: mpsc::UnboundedSender<Outcome>,
 }
 
@@ -61,6 +65,7 @@ impl Tasks {
             client: Arc::new(OnceCell::new()),
             clipboard: Arc::new(clipboard),
             cancels: Arc::new(Mutex::new(HashMap::new())),
+            unsaved: Arc::new(Mutex::new(HashMap::new())),
             tx,
         }
     }
@@ -138,6 +143,10 @@ impl Tasks {
         self.cancels.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn unsaved(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, SecretString>> {
+        self.unsaved.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     async fn refresh(&self, org: &crate::org::Org, cancel: &Cancel) -> RefreshOutcome {
         let settings = self.settings.clone();
         let client = self
@@ -155,14 +164,33 @@ impl Tasks {
                 return RefreshOutcome::Failure(RefreshError::Token(TokenError::Transport(e)));
             }
         };
-        let tx = self.tx.clone();
-        let id = org.id.clone();
-        let waiting = move || {
-            let _ = tx.send(Outcome::Message(Message::RefreshWaiting(id)));
+        let (tasks, id) = (self.clone(), org.id.clone());
+        let options = RefreshOptions {
+            cancel: cancel.clone(),
+            unsaved_refresh_token: self.unsaved().get(&org.id).cloned(),
+            on_event: Some(Arc::new(move |event| {
+                if event == RefreshEvent::RefreshTokenSaved {
+                    tasks.unsaved().remove(&id);
+                }
+                tasks.send(match event {
+                    RefreshEvent::WaitingForLock => Message::RefreshWaiting(id.clone()),
+                    event => Message::RefreshProgress {
+                        id: id.clone(),
+                        event,
+                    },
+                });
+            })),
         };
-        match refresh_org_until(&self.store, org, ClientFor::Ready(client), waiting, cancel).await {
+        let result = refresh_org_with(&self.store, org, ClientFor::Ready(client), &options).await;
+        match result {
             Ok(done) => RefreshOutcome::Success(Box::new(done)),
-            Err(e) => RefreshOutcome::Failure(e),
+            Err(e) => {
+                if let Some(token) = e.unsaved_refresh_token() {
+                    // The only working refresh token: kept for the next refresh, never shown.
+                    self.unsaved().insert(org.id.clone(), token.clone());
+                }
+                RefreshOutcome::Failure(e)
+            }
         }
     }
 
