@@ -246,6 +246,9 @@ fn access_token(
     {
         return Ok((token, org));
     }
+    if let Some(fresh) = refreshed_meanwhile(store, &org, freshness)? {
+        return Ok(fresh);
+    }
     let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org.name, &e))?;
     let token = done
         .success
@@ -253,6 +256,38 @@ fn access_token(
         .access_token()
         .ok_or_else(|| anyhow!("the answer had no access token"))?;
     Ok((token, done.org))
+}
+
+/// When another sfkey is refreshing this org right now, waits for it and takes its token if
+/// `freshness` accepts it, instead of spending a second refresh (and, with rotation, a second
+/// refresh token) on the same need.
+fn refreshed_meanwhile(
+    store: &Store,
+    org: &Org,
+    freshness: &Freshness,
+) -> anyhow::Result<Option<(SecretString, Org)>> {
+    if freshness.refresh {
+        return Ok(None);
+    }
+    let mut waited = false;
+    let lock = store.lock_org(&org.id, || {
+        waited = true;
+        eprintln!(
+            "Waiting for another sfkey to finish refreshing {}...",
+            org.name
+        );
+    })?;
+    if !waited {
+        return Ok(None);
+    }
+    let now = store.org_by_id(&org.id)?;
+    drop(lock);
+    if freshness.accepts(&now)
+        && let Some(token) = store.secret(&now.id, SecretKind::AccessToken)?
+    {
+        return Ok(Some((token, now)));
+    }
+    Ok(None)
 }
 
 /// `sfkey token`: the token alone on stdout, for `$(sfkey token prod)`.

@@ -36,6 +36,19 @@ pub struct TransportError {
     pub limit: std::time::Duration,
 }
 
+/// What rustls and hyper say, lower-cased, when TLS fails: a bad certificate, or a server that
+/// does not speak TLS at all ("received corrupt message of type InvalidContentType").
+const TLS_WORDS: &[&str] = &[
+    "certificate",
+    "tls",
+    "handshake",
+    "corrupt message",
+    "invalidcontenttype",
+    "peer is incompatible",
+    "peer misbehaved",
+    "received fatal alert",
+];
+
 impl TransportError {
     /// The task building the HTTP client died; nothing was sent.
     pub fn client_task_failed(cause: impl std::fmt::Display, limit: std::time::Duration) -> Self {
@@ -66,8 +79,7 @@ impl TransportError {
             TransportKind::Timeout
         } else if text.contains("dns error") || text.contains("failed to lookup") {
             TransportKind::Dns
-        } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake")
-        {
+        } else if TLS_WORDS.iter().any(|w| text.contains(w)) {
             TransportKind::Tls
         } else if after_send || err.is_body() || err.is_decode() {
             TransportKind::Interrupted
