@@ -389,7 +389,9 @@ async fn grant_and_store(
     // the request went out is never retried, since a rotation may have happened.
     if result.as_ref().is_err_and(TokenError::is_busy) {
         tracing::info!(org = %org.name, "token request already being processed; retrying once");
-        options.tell(RefreshEvent::RetryingBusy { after: BUSY_BACKOFF });
+        options.tell(RefreshEvent::RetryingBusy {
+            after: BUSY_BACKOFF,
+        });
         tokio::time::sleep(BUSY_BACKOFF).await;
         result = refresh_access_token(client, &request).await;
     }

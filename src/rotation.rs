@@ -40,15 +40,14 @@ pub async fn save_refresh_token(
     loop {
         attempts += 1;
         let (s, id, t) = (store.clone(), org.id.clone(), token.clone());
-        let saved = tokio::task::spawn_blocking(move || {
-            s.set_secret(&id, SecretKind::RefreshToken, &t)
-        })
-        .await
-        .unwrap_or_else(|e| {
-            Err(StoreError::Secret(crate::store::SecretError::Other(format!(
-                "the keyring task failed: {e}"
-            ))))
-        });
+        let saved =
+            tokio::task::spawn_blocking(move || s.set_secret(&id, SecretKind::RefreshToken, &t))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(StoreError::Secret(crate::store::SecretError::Other(
+                        format!("the keyring task failed: {e}"),
+                    )))
+                });
         match saved {
             Ok(()) => {
                 abort_if_asked();

@@ -51,7 +51,12 @@ fn refresh(
         .enable_all()
         .build()
         .unwrap()
-        .block_on(refresh_org_with(store, org, ClientFor::Build(settings), &options));
+        .block_on(refresh_org_with(
+            store,
+            org,
+            ClientFor::Build(settings),
+            &options,
+        ));
     let events = events.lock().unwrap().clone();
     (result, events)
 }
@@ -66,7 +71,10 @@ fn stored(store: &Store, org: &Org, kind: SecretKind) -> Option<String> {
 /// The org's secrets are exactly what they were before the failed refresh.
 #[track_caller]
 fn unchanged(store: &Store, org: &Org, refresh: &str) {
-    assert_eq!(stored(store, org, SecretKind::RefreshToken).as_deref(), Some(refresh));
+    assert_eq!(
+        stored(store, org, SecretKind::RefreshToken).as_deref(),
+        Some(refresh)
+    );
     assert_eq!(stored(store, org, SecretKind::AccessToken), None);
     assert!(stored(store, org, SecretKind::ClientSecret).is_some());
 }
@@ -86,7 +94,10 @@ fn a_redirect_is_reported_with_its_location_and_not_followed() {
     assert!(err.to_string().contains("not followed"), "{err}");
     assert_eq!(env.server.requests().len(), 1, "the redirect was followed");
     unchanged(&store, &org, &rt);
-    assert_eq!(store.find("moved").unwrap().last_refresh.unwrap().status, "redirect");
+    assert_eq!(
+        store.find("moved").unwrap().last_refresh.unwrap().status,
+        "redirect"
+    );
 }
 
 #[test]
@@ -101,11 +112,18 @@ fn a_connection_reset_mid_body_is_an_unknown_outcome_and_never_retried() {
     assert_eq!(t.kind, TransportKind::Interrupted, "{t}");
     assert!(t.outcome_unknown, "{t}");
     let text = err.to_string();
-    assert!(text.contains("broke while the answer was arriving"), "{text}");
+    assert!(
+        text.contains("broke while the answer was arriving"),
+        "{text}"
+    );
     assert!(text.contains("did not retry"), "{text}");
     assert!(text.contains("may already be spent"), "{text}");
     assert!(!text.contains("cut_off"), "the partial body leaked: {text}");
-    assert_eq!(env.server.requests().len(), 1, "an unknown outcome was retried");
+    assert_eq!(
+        env.server.requests().len(),
+        1,
+        "an unknown outcome was retried"
+    );
     assert!(events.is_empty(), "{events:?}");
     unchanged(&store, &org, &rt);
 }
@@ -116,7 +134,10 @@ fn a_hangup_is_never_retried_either() {
     let (store, org, rt) = add(&mut env, "hangup", |g| g.with(Behaviour::Hangup));
     let (result, _) = refresh(&store, &org, HttpSettings::default());
     let err = result.unwrap_err();
-    assert!(err.to_string().contains("may have reached Salesforce"), "{err}");
+    assert!(
+        err.to_string().contains("may have reached Salesforce"),
+        "{err}"
+    );
     assert_eq!(env.server.requests().len(), 1);
     unchanged(&store, &org, &rt);
 }
@@ -128,11 +149,21 @@ fn a_50_mb_body_stops_at_the_cap() {
     let started = Instant::now();
     let (result, _) = refresh(&store, &org, HttpSettings::default());
     let err = result.unwrap_err();
-    assert!(matches!(err.token_error(), Some(TokenError::TooLarge { .. })), "{err}");
+    assert!(
+        matches!(err.token_error(), Some(TokenError::TooLarge { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("over 1 MiB"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
     unchanged(&store, &org, &rt);
-    assert_eq!(store.find("huge").unwrap().last_refresh.unwrap().status, "too_large");
+    assert_eq!(
+        store.find("huge").unwrap().last_refresh.unwrap().status,
+        "too_large"
+    );
 }
 
 #[test]
@@ -155,7 +186,10 @@ fn already_being_processed_is_retried_once_after_a_second() {
     let started = Instant::now();
     let (result, events) = refresh(&store, &org, HttpSettings::default());
     let done = result.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(900), "no backoff");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "no backoff"
+    );
     assert_eq!(
         events.first(),
         Some(&RefreshEvent::RetryingBusy {
@@ -210,7 +244,10 @@ fn an_unresolvable_host_is_a_dns_error_and_sends_nothing() {
     assert_eq!(t.kind, TransportKind::Dns, "{t}");
     assert!(!t.outcome_unknown, "{t}");
     assert!(err.to_string().contains("could not resolve"), "{err}");
-    assert_eq!(stored(&store, &org, SecretKind::RefreshToken).as_deref(), Some(rt.as_str()));
+    assert_eq!(
+        stored(&store, &org, SecretKind::RefreshToken).as_deref(),
+        Some(rt.as_str())
+    );
     assert!(env.server.requests().is_empty());
 }
 
@@ -241,7 +278,13 @@ fn tls_to_a_plain_http_server_is_a_tls_error_with_the_ssl_cert_file_hint() {
         panic!("expected a transport error, got {err}");
     };
     assert_eq!(t.kind, TransportKind::Tls, "{t}");
-    assert!(!t.outcome_unknown, "nothing can have been sent before TLS: {t}");
+    assert!(
+        !t.outcome_unknown,
+        "nothing can have been sent before TLS: {t}"
+    );
     assert!(err.to_string().contains("SSL_CERT_FILE"), "{err}");
-    assert_eq!(stored(&store, &org, SecretKind::RefreshToken).as_deref(), Some(rt.as_str()));
+    assert_eq!(
+        stored(&store, &org, SecretKind::RefreshToken).as_deref(),
+        Some(rt.as_str())
+    );
 }

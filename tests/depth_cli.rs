@@ -50,13 +50,19 @@ fn a_salesforce_error_shows_the_raw_answer_what_it_means_and_what_to_do() {
     });
     let out = env.run(&["refresh", "blocked"], "");
     let err = assert_fails_with(&out, "OAUTH_APP_BLOCKED: this app is blocked by admin");
-    assert!(err.contains("\nmeans: an admin blocked this connected app\n"), "{err}");
+    assert!(
+        err.contains("\nmeans: an admin blocked this connected app\n"),
+        "{err}"
+    );
     assert!(err.contains("\nhint: ask them to unblock it"), "{err}");
     assert!(stdout(&out).contains("\"error\": \"OAUTH_APP_BLOCKED\""));
 
     let out = env.run(&["refresh", "novel"], "");
     let err = assert_fails_with(&out, "brand_new_error: Something New Happened");
-    assert!(err.contains("\nmeans: Salesforce refused with an error sfkey does not know"), "{err}");
+    assert!(
+        err.contains("\nmeans: Salesforce refused with an error sfkey does not know"),
+        "{err}"
+    );
     assert!(err.contains("Login History"), "{err}");
 }
 
@@ -110,9 +116,17 @@ fn two_processes_that_need_a_token_share_one_refresh() {
     );
     assert_success(&a);
     assert_success(&b);
-    assert_eq!(env.server.requests().len(), 1, "one request reaches the server");
+    assert_eq!(
+        env.server.requests().len(),
+        1,
+        "one request reaches the server"
+    );
     assert_eq!(stdout(&a), stdout(&b), "both hand out the one fresh token");
-    assert!(stderr(&b).contains("Waiting for another sfkey"), "{}", stderr(&b));
+    assert!(
+        stderr(&b).contains("Waiting for another sfkey"),
+        "{}",
+        stderr(&b)
+    );
     assert!(env.server.is_live(&stored_refresh_token(&env, "rot")));
     env.assert_no_secrets_on_disk();
 }
@@ -153,8 +167,16 @@ fn aborted_right_after_saving_the_rotated_token_the_next_run_works() {
         .env(sfkey::rotation::ABORT_AFTER_SAVE_ENV, "1")
         .output()
         .unwrap();
-    assert_eq!(out.status.signal(), Some(6), "SIGABRT expected: {}", stderr(&out));
-    assert!(stdout(&out).is_empty(), "nothing was shown before the abort");
+    assert_eq!(
+        out.status.signal(),
+        Some(6),
+        "SIGABRT expected: {}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).is_empty(),
+        "nothing was shown before the abort"
+    );
     assert!(!env.server.is_live(&first));
 
     let out = env.run(&["refresh", "rot"], "");
@@ -171,7 +193,8 @@ fn a_keyring_that_refuses_the_rotated_token_is_told_loudly_and_nothing_leaks() {
     let mut env = TestEnv::new("depth-cli-refused");
     let client_id = "3MVG9refused";
     let (secret, refresh) = env.grant(client_id, true, |g| {
-        g.with(Behaviour::Rotate).delayed(Duration::from_millis(1500))
+        g.with(Behaviour::Rotate)
+            .delayed(Duration::from_millis(1500))
     });
     let url = env.server.url().to_string();
     let script = format!(
@@ -189,8 +212,14 @@ fn a_keyring_that_refuses_the_rotated_token_is_told_loudly_and_nothing_leaks() {
         .env("SFKEY_LOG_DIR", env.dir.join("log"))
         .output()
         .unwrap();
-    let err = assert_fails_with(&out, "Salesforce issued a new refresh token but the keyring refused it 3 times");
-    assert!(err.contains("the stored refresh token no longer works"), "{err}");
+    let err = assert_fails_with(
+        &out,
+        "Salesforce issued a new refresh token but the keyring refused it 3 times",
+    );
+    assert!(
+        err.contains("the stored refresh token no longer works"),
+        "{err}"
+    );
     assert!(err.contains("hint: fix the keyring"), "{err}");
     let everything = format!("{}{err}", stdout(&out));
     for issued in env.server.issued_secrets() {

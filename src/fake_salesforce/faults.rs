@@ -74,8 +74,7 @@ pub(super) fn closes(reply: &[u8]) -> bool {
 fn gzip_bomb() -> &'static [u8] {
     static BOMB: OnceLock<Vec<u8>> = OnceLock::new();
     BOMB.get_or_init(|| {
-        let mut encoder =
-            flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         let spaces = vec![b' '; 1024 * 1024];
         let _ = encoder.write_all(b"{\"access_token\":\"00D5g000004FAKE!ARbomb\"");
         for _ in 0..BOMB_DECODED / spaces.len() {

@@ -253,7 +253,9 @@ impl TokenError {
 
     /// What it means and what to do, in one line, when we know (`NAME` stands for the org).
     pub fn hint(&self) -> Option<String> {
-        self.hint_str().map(str::to_string).or_else(|| self.explanation().map(|e| e.to_string()))
+        self.hint_str()
+            .map(str::to_string)
+            .or_else(|| self.explanation().map(|e| e.to_string()))
     }
 
     fn hint_str(&self) -> Option<&'static str> {

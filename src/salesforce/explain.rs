@@ -177,7 +177,8 @@ pub fn explain(error: &str, description: Option<&str>) -> Explanation {
     ROWS.iter()
         .find(|r| {
             r.error == error
-                && (r.description.is_empty() || r.description.iter().any(|d| description.contains(d)))
+                && (r.description.is_empty()
+                    || r.description.iter().any(|d| description.contains(d)))
         })
         .map_or(UNKNOWN, |r| r.explanation)
 }
@@ -200,8 +201,16 @@ mod tests {
 
     #[test]
     fn expired_refresh_token() {
-        means("invalid_grant", "expired access/refresh token", "revoked, expired or rotated out");
-        assert!(explain("invalid_grant", Some("expired access/refresh token")).action.contains("sfkey edit NAME --secrets"));
+        means(
+            "invalid_grant",
+            "expired access/refresh token",
+            "revoked, expired or rotated out",
+        );
+        assert!(
+            explain("invalid_grant", Some("expired access/refresh token"))
+                .action
+                .contains("sfkey edit NAME --secrets")
+        );
     }
 
     #[test]
@@ -216,14 +225,26 @@ mod tests {
 
     #[test]
     fn ip_restricted_in_any_case() {
-        means("invalid_grant", "IP restricted or invalid login hours", "IP address");
-        means("INVALID_GRANT", "ip restricted or invalid login hours", "IP address");
+        means(
+            "invalid_grant",
+            "IP restricted or invalid login hours",
+            "IP address",
+        );
+        means(
+            "INVALID_GRANT",
+            "ip restricted or invalid login hours",
+            "IP address",
+        );
         means("invalid_grant", "invalid login hours", "time of day");
     }
 
     #[test]
     fn not_approved() {
-        means("invalid_grant", "user hasn't approved this consumer", "not approved");
+        means(
+            "invalid_grant",
+            "user hasn't approved this consumer",
+            "not approved",
+        );
     }
 
     #[test]
@@ -233,7 +254,11 @@ mod tests {
 
     #[test]
     fn already_being_processed() {
-        means("invalid_grant", "token request is already being processed", "in flight");
+        means(
+            "invalid_grant",
+            "token request is already being processed",
+            "in flight",
+        );
     }
 
     #[test]
@@ -250,17 +275,29 @@ mod tests {
 
     #[test]
     fn client_id() {
-        means("invalid_client_id", "client identifier invalid", "client id");
+        means(
+            "invalid_client_id",
+            "client identifier invalid",
+            "client id",
+        );
     }
 
     #[test]
     fn client_secret() {
-        means("invalid_client", "invalid client credentials", "client secret");
+        means(
+            "invalid_client",
+            "invalid client credentials",
+            "client secret",
+        );
     }
 
     #[test]
     fn grant_type() {
-        means("unsupported_grant_type", "grant type not supported", "refresh-token grant");
+        means(
+            "unsupported_grant_type",
+            "grant type not supported",
+            "refresh-token grant",
+        );
     }
 
     #[test]
@@ -290,17 +327,29 @@ mod tests {
 
     #[test]
     fn app_blocked_in_salesforce_case() {
-        means("OAUTH_APP_BLOCKED", "this app is blocked by admin", "blocked");
+        means(
+            "OAUTH_APP_BLOCKED",
+            "this app is blocked by admin",
+            "blocked",
+        );
     }
 
     #[test]
     fn app_access() {
-        means("invalid_app_access", "user is not admin approved to access this app", "admin-approved");
+        means(
+            "invalid_app_access",
+            "user is not admin approved to access this app",
+            "admin-approved",
+        );
     }
 
     #[test]
     fn authorization_pending() {
-        means("authorization_pending", "authorization pending", "not approved yet");
+        means(
+            "authorization_pending",
+            "authorization pending",
+            "not approved yet",
+        );
     }
 
     #[test]

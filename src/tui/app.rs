@@ -342,7 +342,10 @@ impl App {
             }
             RefreshOutcome::Failure(error) => {
                 if error.unsaved_refresh_token().is_some() {
-                    self.panels.entry(id.clone()).or_default().unsaved_refresh_token = true;
+                    self.panels
+                        .entry(id.clone())
+                        .or_default()
+                        .unsaved_refresh_token = true;
                 }
                 self.error(format!("{name}: refresh failed: {}", short_code(&error)));
                 self.panels.entry(id).or_default().last = Some(Shown::Failure {

@@ -230,3 +230,6 @@ impl Tasks {
 fn store_failure(e: &StoreError) -> String {
     format!("reading the access token failed: {e}")
 }
+
+#[cfg(test)]
+mod tests;
