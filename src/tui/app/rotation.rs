@@ -13,7 +13,7 @@ impl App {
         };
         match event {
             RefreshEvent::RetryingBusy { after } => self.info(format!(
-                "{name}: Salesforce says a refresh of this token is already being processed; retrying once in {} s",
+                "{name}: token request already being processed; retrying once in {} s",
                 after.as_secs()
             )),
             RefreshEvent::RefreshTokenSaved => {
@@ -161,7 +161,9 @@ mod tests {
         let status = app.status.as_ref().unwrap();
         assert_eq!(status.level, Level::Info);
         assert!(
-            status.text.contains("busy: Salesforce says a refresh of this token is already being processed; retrying once in 1 s"),
+            status
+                .text
+                .contains("busy: token request already being processed; retrying once in 1 s"),
             "{}",
             status.text
         );
