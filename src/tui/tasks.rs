@@ -118,6 +118,8 @@ impl Tasks {
                 tokio::task::spawn_blocking(move || {
                     let edit = *edit;
                     let new = edit.org;
+                    let (id, typed_refresh) =
+                        (new.id.clone(), edit.secrets.refresh_token.is_some());
                     let result = tasks
                         .store
                         .edit(&edit.name, edit.secrets, |org| {
@@ -127,10 +129,18 @@ impl Tasks {
                             org.client_id = new.client_id;
                         })
                         .map_err(|e| e.to_string());
+                    // A refresh token typed by the user replaces one kept in memory.
+                    if result.is_ok() && typed_refresh && tasks.unsaved().remove(&id).is_some() {
+                        tasks.send(Message::RefreshProgress {
+                            id,
+                            event: RefreshEvent::RefreshTokenSaved,
+                        });
+                    }
                     tasks.send(Message::Saved(result));
                 });
             }
             Effect::Delete(org) => {
+                self.unsaved().remove(&org.id);
                 tokio::task::spawn_blocking(move || {
                     let result = tasks.store.remove(&org.name).map_err(|e| e.to_string());
                     tasks.send(Message::Deleted(result));
