@@ -280,8 +280,13 @@ fn refreshed_meanwhile(
     if !waited {
         return Ok(None);
     }
-    let now = store.org_by_id(&org.id)?;
+    let now = store.org_by_id(&org.id);
     drop(lock);
+    if now.is_err() {
+        // Removed while we waited: leave no lock file behind.
+        store.forget_lock(&org.id);
+    }
+    let now = now?;
     if freshness.accepts(&now)
         && let Some(token) = store.secret(&now.id, SecretKind::AccessToken)?
     {
