@@ -117,3 +117,32 @@ fn a_refused_rotated_token_is_loud_and_quitting_asks_twice() {
     assert!(term.wait_exit().success());
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn esc_cancels_a_refresh_waiting_for_another_sfkey_and_nothing_is_sent() {
+    let mut env = TestEnv::new("depth-tui-cancel");
+    let (_, refresh) = env.add_org("held", true, |g| g.with(Behaviour::Rotate));
+    let store = env.store();
+    let org = store.find("held").unwrap();
+    // Another sfkey's refresh of this org, as far as the lock file can tell.
+    let held = store.lock_org(&org.id, || {}).unwrap();
+    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
+    term.wait_for_all(&["held", LAST_HINT]);
+    term.send("r");
+    term.wait_for("waiting for another sfkey that is refreshing this org");
+    term.send("\x1b");
+    term.wait_for("held: cancelled before anything was sent");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        env.server.requests().is_empty(),
+        "a cancelled refresh sent its request"
+    );
+    assert!(env.server.is_live(&refresh));
+    // The org is not stuck: a new r refreshes it.
+    term.send("r");
+    term.wait_for("held: HTTP 200 in");
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}
