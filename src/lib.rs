@@ -9,6 +9,7 @@ pub mod logging;
 pub mod org;
 pub mod redact;
 pub mod refresh;
+pub mod rotation;
 pub mod salesforce;
 pub mod store;
 pub mod token_calls;

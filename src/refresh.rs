@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use tokio::sync::Notify;
 
 use crate::humanize::now_ms;
+use crate::rotation::{NotSaved, save_refresh_token};
 
 use crate::org::{LastRefresh, Org};
 use crate::salesforce::{
@@ -41,11 +42,10 @@ pub enum RefreshError {
     /// The token call failed.
     #[error("{0}")]
     Token(TokenError),
-    /// Salesforce rotated the refresh token and saving the new one failed: the old one is dead.
-    #[error(
-        "Salesforce issued a new refresh token but saving it to the keyring failed ({0}). The old refresh token no longer works: fix the keyring, then log in again and store a new refresh token"
-    )]
-    RotationNotSaved(StoreError),
+    /// Salesforce rotated the refresh token and the keyring refused the new one, even after
+    /// retries: the old one is dead, and the error carries the only working one (masked).
+    #[error(transparent)]
+    RotationNotSaved(NotSaved),
     /// The token arrived and the rotated refresh token (if any) is saved, but storing the access
     /// token or the org's metadata failed.
     #[error("the refresh worked but saving its result failed: {0}")]
@@ -61,6 +61,55 @@ impl RefreshError {
         match self {
             Self::Token(e) => Some(e),
             _ => None,
+        }
+    }
+
+    /// The live refresh token the keyring refused, which the caller must keep in memory.
+    pub fn unsaved_refresh_token(&self) -> Option<&SecretString> {
+        match self {
+            Self::RotationNotSaved(e) => Some(&e.refresh_token),
+            _ => None,
+        }
+    }
+}
+
+/// How long to wait before the one retry after `token request is already being processed`.
+pub const BUSY_BACKOFF: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Something a refresh tells its caller while it runs, for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshEvent {
+    /// Another refresh of this org (maybe in another process) holds its lock: waiting for it.
+    WaitingForLock,
+    /// Salesforce answered `token request is already being processed`: one retry after `after`.
+    RetryingBusy {
+        /// The wait before the retry.
+        after: std::time::Duration,
+    },
+    /// The keyring now holds the live refresh token (a rotated one, or one kept in memory
+    /// after an earlier save failed).
+    RefreshTokenSaved,
+}
+
+/// Tells the caller about a [`RefreshEvent`].
+pub type OnEvent = Arc<dyn Fn(RefreshEvent) + Send + Sync>;
+
+/// What a refresh may be given besides the org.
+#[derive(Clone, Default)]
+pub struct RefreshOptions {
+    /// Stops the refresh until its request goes out.
+    pub cancel: Cancel,
+    /// A live refresh token the keyring refused earlier: saved first, and used instead of the
+    /// keyring's (dead) one if saving fails again.
+    pub unsaved_refresh_token: Option<SecretString>,
+    /// Told what happens, if set.
+    pub on_event: Option<OnEvent>,
+}
+
+impl RefreshOptions {
+    fn tell(&self, event: RefreshEvent) {
+        if let Some(on_event) = &self.on_event {
+            on_event(event);
         }
     }
 }
@@ -132,6 +181,7 @@ async fn load_secrets(
     store: &Store,
     org: &Org,
     _lock: &OrgLock,
+    unsaved: Option<&SecretString>,
 ) -> Result<OrgSecrets, RefreshError> {
     let id = org.id.clone();
     let (client_secret, refresh_token) = blocking(store, move |s| {
@@ -141,18 +191,28 @@ async fn load_secrets(
         ))
     })
     .await?;
-    let refresh_token =
-        refresh_token.ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
+    let refresh_token = unsaved
+        .cloned()
+        .or(refresh_token)
+        .ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
     Ok(OrgSecrets {
         client_secret,
         refresh_token,
     })
 }
 
-/// The one error that loses something: logged loudly as well as returned.
-fn rotation_not_saved(org: &str, e: StoreError) -> RefreshError {
-    tracing::error!(org, error = %e, "the rotated refresh token was not saved");
-    RefreshError::RotationNotSaved(e)
+/// Saves a live refresh token (retrying), telling the caller when it is in the keyring.
+async fn keep_refresh_token(
+    store: &Store,
+    org: &Org,
+    token: &SecretString,
+    options: &RefreshOptions,
+) -> Result<(), RefreshError> {
+    save_refresh_token(store, org, token)
+        .await
+        .map_err(RefreshError::RotationNotSaved)?;
+    options.tell(RefreshEvent::RefreshTokenSaved);
+    Ok(())
 }
 
 fn transport(e: TransportError) -> RefreshError {
@@ -229,6 +289,31 @@ pub async fn refresh_org_until(
     waiting: impl FnOnce() + Send + 'static,
     cancel: &Cancel,
 ) -> Result<Refreshed, RefreshError> {
+    let waiting = std::sync::Mutex::new(Some(waiting));
+    let on_event: OnEvent = Arc::new(move |event| {
+        if event == RefreshEvent::WaitingForLock
+            && let Some(waiting) = waiting.lock().ok().and_then(|mut w| w.take())
+        {
+            waiting();
+        }
+    });
+    let options = RefreshOptions {
+        cancel: cancel.clone(),
+        unsaved_refresh_token: None,
+        on_event: Some(on_event),
+    };
+    refresh_org_with(store, org, client, &options).await
+}
+
+/// [`refresh_org`] with everything a front end can give: a cancel handle, a refresh token kept
+/// in memory, and a listener for what happens meanwhile.
+pub async fn refresh_org_with(
+    store: &Store,
+    org: &Org,
+    client: ClientFor<'_>,
+    options: &RefreshOptions,
+) -> Result<Refreshed, RefreshError> {
+    let cancel = &options.cancel;
     // Start building the client now; the lock and the keyring take about as long.
     let pending = match client {
         ClientFor::Ready(client) => Pending::Ready(client),
@@ -241,8 +326,21 @@ pub async fn refresh_org_until(
         }
     };
     // Held until the end: until the rotated refresh token, if any, is stored.
+    let for_lock = options.clone();
+    let waiting = move || for_lock.tell(RefreshEvent::WaitingForLock);
     let (lock, now) = cancel.or_cancel(lock_org(store, org, waiting)).await?;
-    let secrets = cancel.or_cancel(load_secrets(store, &now, &lock)).await?;
+    let unsaved = options.unsaved_refresh_token.as_ref();
+    let secrets = cancel
+        .or_cancel(load_secrets(store, &now, &lock, unsaved))
+        .await?;
+    // A token kept in memory goes to the keyring first; if it still cannot, it is used as is.
+    let still_unsaved = match unsaved {
+        Some(token) => keep_refresh_token(store, &now, token, options)
+            .await
+            .err()
+            .map(|_| token),
+        None => None,
+    };
     let built;
     let client = match pending {
         Pending::Ready(client) => client,
@@ -262,7 +360,7 @@ pub async fn refresh_org_until(
             &built
         }
     };
-    grant_and_store(store, client, &now, &secrets, cancel).await
+    grant_and_store(store, client, &now, &secrets, options, still_unsaved).await
 }
 
 /// The grant itself and storing its result; the org is locked and its secrets loaded.
@@ -271,8 +369,10 @@ async fn grant_and_store(
     client: &HttpClient,
     org: &Org,
     secrets: &OrgSecrets,
-    cancel: &Cancel,
+    options: &RefreshOptions,
+    still_unsaved: Option<&SecretString>,
 ) -> Result<Refreshed, RefreshError> {
+    let cancel = &options.cancel;
     let token_url = org.token_url();
     let request = RefreshRequest {
         token_url: &token_url,
@@ -285,22 +385,27 @@ async fn grant_and_store(
     }
     // From here on nothing stops: the answer may carry the only working refresh token.
     cancel.0.sent.store(true, Ordering::SeqCst);
-    let result = refresh_access_token(client, &request).await;
+    let mut result = refresh_access_token(client, &request).await;
+    // Nothing was spent: Salesforce refused before using the token. Any other failure after
+    // the request went out is never retried, since a rotation may have happened.
+    if result.as_ref().is_err_and(TokenError::is_busy) {
+        tracing::info!(org = %org.name, "token request already being processed; retrying once");
+        options.tell(RefreshEvent::RetryingBusy {
+            after: BUSY_BACKOFF,
+        });
+        tokio::time::sleep(BUSY_BACKOFF).await;
+        result = refresh_access_token(client, &request).await;
+    }
     if let Err(TokenError::NoAccessToken {
         rotated_refresh_token: Some(new_refresh),
         ..
     }) = &result
     {
         // No usable token, but the old refresh token is dead all the same: keep the new one.
-        let (id, new_refresh) = (org.id.clone(), new_refresh.clone());
-        blocking(store, move |s| {
-            s.set_secret(&id, SecretKind::RefreshToken, &new_refresh)
-        })
-        .await
-        .map_err(|e| rotation_not_saved(&org.name, e))?;
+        keep_refresh_token(store, org, new_refresh, options).await?;
     }
     match result {
-        Ok(success) => store_success(store, org, success).await,
+        Ok(success) => store_success(store, org, success, options, still_unsaved).await,
         Err(err) => {
             let last = LastRefresh {
                 at_ms: now_ms(),
@@ -334,20 +439,23 @@ async fn store_success(
     store: &Store,
     org: &Org,
     success: TokenSuccess,
+    options: &RefreshOptions,
+    still_unsaved: Option<&SecretString>,
 ) -> Result<Refreshed, RefreshError> {
     let id = org.id.clone();
     // Rotation first: the old refresh token is already dead at Salesforce.
     let rotated = match success.token.refresh_token() {
         Some(new_refresh) => {
-            let id = id.clone();
-            blocking(store, move |s| {
-                s.set_secret(&id, SecretKind::RefreshToken, &new_refresh)
-            })
-            .await
-            .map_err(|e| rotation_not_saved(&org.name, e))?;
+            keep_refresh_token(store, org, &new_refresh, options).await?;
             true
         }
-        None => false,
+        None => {
+            // Not rotated: the token kept in memory is still the live one.
+            if let Some(token) = still_unsaved {
+                keep_refresh_token(store, org, token, options).await?;
+            }
+            false
+        }
     };
     let access = success.token.access_token();
     let last = LastRefresh {

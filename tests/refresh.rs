@@ -302,6 +302,13 @@ const ERRORS: &[(&str, &str, &str)] = &[
         "user is not admin approved to access this app",
         "admin-approved",
     ),
+    (
+        "authorization_pending",
+        "authorization pending",
+        "not approved yet",
+    ),
+    // A code sfkey has never heard of still gets told where to look.
+    ("brand_new_error", "something new", "Login History"),
 ];
 
 #[test]
@@ -336,10 +343,13 @@ fn every_salesforce_error_is_parsed_explained_and_changes_no_secret() {
             told.to_lowercase().contains(&hint.to_lowercase()),
             "{code}/{description}: hint should mention {hint:?}: {told}"
         );
+        let explained = err.token_error().and_then(TokenError::explanation).unwrap();
+        assert_eq!(told, explained.to_string());
         assert_eq!(
             stored(&store, &org, SecretKind::RefreshToken),
             Some(refresh)
         );
+        assert!(stored(&store, &org, SecretKind::ClientSecret).is_some());
         assert_eq!(stored(&store, &org, SecretKind::AccessToken), None);
         let last = store.find(&org.name).unwrap().last_refresh.unwrap();
         assert_eq!(last.status, *code);

@@ -246,6 +246,10 @@ fn error_answer_shows_error_hint_and_headers() {
         .nth(1)
         .unwrap_or_else(|| panic!("no hint in the token pane: {token_pane}"));
     assert!(hint.contains("log in again"), "{token_pane}");
+    assert!(
+        token_pane.contains("means: the refresh token was revoked, expired or rotated out"),
+        "{token_pane}"
+    );
     assert!(hint.contains("press e"), "{token_pane}");
     let response = pane_prose(&term, " Response ");
     assert!(response.starts_with("HTTP 400"), "{response}");

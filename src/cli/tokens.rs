@@ -8,7 +8,9 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::org::Org;
-use crate::refresh::{ClientFor, RefreshError, Refreshed, refresh_org};
+use crate::refresh::{
+    ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
+};
 use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
 use crate::store::{SecretKind, Store};
 
@@ -140,8 +142,25 @@ pub(super) fn run_refresh(
 ) -> anyhow::Result<Result<Refreshed, RefreshError>> {
     let settings = http_settings()?;
     let name = org.name.clone();
-    let waiting = move || eprintln!("Waiting for another sfkey to finish refreshing {name}...");
-    Ok(runtime()?.block_on(refresh_org(store, org, ClientFor::Build(settings), waiting)))
+    let options = RefreshOptions {
+        on_event: Some(std::sync::Arc::new(move |event| match event {
+            RefreshEvent::WaitingForLock => {
+                eprintln!("Waiting for another sfkey to finish refreshing {name}...");
+            }
+            RefreshEvent::RetryingBusy { after } => eprintln!(
+                "Salesforce says a refresh of this token is already being processed; retrying once in {} s...",
+                after.as_secs()
+            ),
+            RefreshEvent::RefreshTokenSaved => {}
+        })),
+        ..RefreshOptions::default()
+    };
+    Ok(runtime()?.block_on(refresh_org_with(
+        store,
+        org,
+        ClientFor::Build(settings),
+        &options,
+    )))
 }
 
 fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Result<()> {
@@ -194,11 +213,24 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
 /// The one error line of a failed refresh, plus a `hint:` line naming this org when we know
 /// what to do.
 pub(super) fn refresh_failed(name: &str, err: &RefreshError) -> anyhow::Error {
-    let hint = err
-        .token_error()
-        .and_then(|e| e.hint_for(name))
-        .map(|h| format!("\nhint: {h}"))
-        .unwrap_or_default();
+    let hint = match err {
+        // This process ends now, and the only working refresh token with it.
+        RefreshError::RotationNotSaved(_) => Some(format!(
+            "hint: fix the keyring (unlock it), then log in again and store a new refresh token (sfkey edit {name} --secrets)"
+        )),
+        RefreshError::Token(e) => match e.explanation() {
+            // Salesforce's own error: what it means on a line of its own, then what to do.
+            Some(x) => Some(format!(
+                "means: {}\nhint: {}",
+                x.meaning,
+                x.action.replace("NAME", name)
+            )),
+            None => e.hint_for(name).map(|h| format!("hint: {h}")),
+        },
+        _ => None,
+    }
+    .map(|h| format!("\n{h}"))
+    .unwrap_or_default();
     anyhow!("refresh of {name} failed: {err}{hint}")
 }
 
@@ -234,6 +266,9 @@ fn access_token(
     {
         return Ok((token, org));
     }
+    if let Some(fresh) = refreshed_meanwhile(store, &org, freshness)? {
+        return Ok(fresh);
+    }
     let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org.name, &e))?;
     let token = done
         .success
@@ -241,6 +276,43 @@ fn access_token(
         .access_token()
         .ok_or_else(|| anyhow!("the answer had no access token"))?;
     Ok((token, done.org))
+}
+
+/// When another sfkey is refreshing this org right now, waits for it and takes its token if
+/// `freshness` accepts it, instead of spending a second refresh (and, with rotation, a second
+/// refresh token) on the same need.
+fn refreshed_meanwhile(
+    store: &Store,
+    org: &Org,
+    freshness: &Freshness,
+) -> anyhow::Result<Option<(SecretString, Org)>> {
+    if freshness.refresh {
+        return Ok(None);
+    }
+    let mut waited = false;
+    let lock = store.lock_org(&org.id, || {
+        waited = true;
+        eprintln!(
+            "Waiting for another sfkey to finish refreshing {}...",
+            org.name
+        );
+    })?;
+    if !waited {
+        return Ok(None);
+    }
+    let now = store.org_by_id(&org.id);
+    drop(lock);
+    if now.is_err() {
+        // Removed while we waited: leave no lock file behind.
+        store.forget_lock(&org.id);
+    }
+    let now = now?;
+    if freshness.accepts(&now)
+        && let Some(token) = store.secret(&now.id, SecretKind::AccessToken)?
+    {
+        return Ok(Some((token, now)));
+    }
+    Ok(None)
 }
 
 /// `sfkey token`: the token alone on stdout, for `$(sfkey token prod)`.

@@ -4,6 +4,7 @@
 //! 127.0.0.1.
 
 mod api;
+mod faults;
 mod token_answer;
 mod wire;
 
@@ -16,6 +17,7 @@ use std::thread;
 use std::time::Duration;
 
 pub use api::{FAKE_USERNAME, SESSION_SECONDS};
+pub use faults::{BOMB_DECODED, HUGE_BODY, REDIRECT_LOCATION};
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
 pub use wire::http_date;
@@ -57,6 +59,17 @@ pub enum Behaviour {
     Hybrid,
     /// HTTP 200 with a new `refresh_token` but no `access_token`.
     RefreshTokenOnly,
+    /// HTTP 302 to [`REDIRECT_LOCATION`].
+    Redirect,
+    /// Headers and part of the body, then the connection closes.
+    ResetMidBody,
+    /// A 50 MB JSON body ([`HUGE_BODY`]).
+    Huge,
+    /// A gzip body of about 64 KB that decodes to [`BOMB_DECODED`] bytes.
+    GzipBomb,
+    /// `invalid_grant` / `token request is already being processed` this many times, then a
+    /// rotated token as with [`Behaviour::Rotate`].
+    Busy(u32),
 }
 
 /// A refresh token the fake accepts and what it does with it.
@@ -271,6 +284,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
             .and_then(|()| writer.flush())
             .is_err()
             || close
+            || faults::closes(&reply)
         {
             break;
         }
@@ -318,6 +332,10 @@ fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
             thread::sleep(delay);
             (200, "{\"access_token\": \"00D5g0<html>oops".to_string())
         }
+        Decision::Fault(fault, delay) => {
+            thread::sleep(delay);
+            return Some(faults::reply(&fault));
+        }
     };
     Some(json_reply(status, &body, gzip, cookies))
 }
@@ -329,6 +347,8 @@ enum Decision {
     Error(u16, String, String, Duration),
     Maintenance(Duration),
     Garbage(Duration),
+    /// A wire-level fault from `faults.rs`.
+    Fault(Behaviour, Duration),
 }
 
 fn oauth_error(error: &str, description: &str, delay: Duration) -> Decision {
@@ -378,6 +398,21 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
         Behaviour::Maintenance => Decision::Maintenance(delay),
         Behaviour::Garbage => Decision::Garbage(delay),
         Behaviour::Hangup => Decision::Hangup(delay),
+        Behaviour::Redirect | Behaviour::ResetMidBody | Behaviour::Huge | Behaviour::GzipBomb => {
+            Decision::Fault(grant.behaviour.clone(), delay)
+        }
+        Behaviour::Busy(times) => {
+            let next = match times {
+                0 | 1 => Behaviour::Rotate,
+                n => Behaviour::Busy(n - 1),
+            };
+            state.grants.insert(refresh_token, grant.clone().with(next));
+            oauth_error(
+                "invalid_grant",
+                "token request is already being processed",
+                delay,
+            )
+        }
         Behaviour::Ok | Behaviour::Rotate | Behaviour::Hybrid | Behaviour::RefreshTokenOnly => {
             let rotates = matches!(
                 grant.behaviour,

@@ -36,6 +36,19 @@ pub struct TransportError {
     pub limit: std::time::Duration,
 }
 
+/// What rustls and hyper say, lower-cased, when TLS fails: a bad certificate, or a server that
+/// does not speak TLS at all ("received corrupt message of type InvalidContentType").
+const TLS_WORDS: &[&str] = &[
+    "certificate",
+    "tls",
+    "handshake",
+    "corrupt message",
+    "invalidcontenttype",
+    "peer is incompatible",
+    "peer misbehaved",
+    "received fatal alert",
+];
+
 impl TransportError {
     /// The task building the HTTP client died; nothing was sent.
     pub fn client_task_failed(cause: impl std::fmt::Display, limit: std::time::Duration) -> Self {
@@ -66,8 +79,7 @@ impl TransportError {
             TransportKind::Timeout
         } else if text.contains("dns error") || text.contains("failed to lookup") {
             TransportKind::Dns
-        } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake")
-        {
+        } else if TLS_WORDS.iter().any(|w| text.contains(w)) {
             TransportKind::Tls
         } else if after_send || err.is_body() || err.is_decode() {
             TransportKind::Interrupted
@@ -115,7 +127,7 @@ impl fmt::Display for TransportError {
         };
         write!(f, "{what} ({})", self.detail)?;
         if self.outcome_unknown {
-            f.write_str(". The request may have reached Salesforce: if this org rotates refresh tokens, the stored one may no longer work")?;
+            f.write_str(". The request may have reached Salesforce, so sfkey did not retry it: if this org rotates refresh tokens, the stored one may already be spent")?;
         }
         Ok(())
     }
@@ -194,6 +206,14 @@ impl TokenError {
         }
     }
 
+    /// Salesforce's `invalid_grant` / `token request is already being processed`: another
+    /// refresh of the same token was in flight, and this one was refused without spending it.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Salesforce { error, description: Some(d), .. }
+            if error.eq_ignore_ascii_case("invalid_grant")
+                && d.to_ascii_lowercase().contains("already being processed"))
+    }
+
     /// A short code for the org's last-refresh status: the Salesforce error code, or our own.
     pub fn code(&self) -> String {
         match self {
@@ -221,12 +241,26 @@ impl TokenError {
         self.hint().map(|h| h.replace("NAME", org))
     }
 
-    /// What to do about it, in one line, when we know (`NAME` stands for the org).
-    pub fn hint(&self) -> Option<&'static str> {
+    /// What a Salesforce error means and what to do, from the table in [`explain`].
+    pub fn explanation(&self) -> Option<Explanation> {
         match self {
             Self::Salesforce {
                 error, description, ..
-            } => explain(error, description.as_deref()),
+            } => Some(explain(error, description.as_deref())),
+            _ => None,
+        }
+    }
+
+    /// What it means and what to do, in one line, when we know (`NAME` stands for the org).
+    pub fn hint(&self) -> Option<String> {
+        self.hint_str()
+            .map(str::to_string)
+            .or_else(|| self.explanation().map(|e| e.to_string()))
+    }
+
+    fn hint_str(&self) -> Option<&'static str> {
+        match self {
+            Self::Salesforce { .. } => None,
             Self::Redirect { .. } => Some(
                 "the login URL probably points at the wrong host; use the My Domain URL the redirect names",
             ),
@@ -240,6 +274,12 @@ impl TokenError {
             Self::NotATokenAnswer { .. } => {
                 Some("this is not a token answer; check the login URL and site path")
             }
+            Self::TooLarge { .. } => Some(
+                "a token answer is about 2 KiB, so this is not Salesforce's token endpoint; check the login URL and site path",
+            ),
+            Self::InvalidJson { .. } | Self::BadEncoding { .. } => Some(
+                "the answer was damaged on the way (a proxy?) or this is not Salesforce; try again, and check the login URL and HTTPS_PROXY",
+            ),
             _ => None,
         }
     }
@@ -310,83 +350,4 @@ impl fmt::Display for TokenError {
 
 impl std::error::Error for TokenError {}
 
-/// What a Salesforce OAuth error means and what to do, matched case-insensitively.
-pub fn explain(error: &str, description: Option<&str>) -> Option<&'static str> {
-    let error = error.to_ascii_lowercase();
-    let description = description.unwrap_or_default().to_ascii_lowercase();
-    let hint = match (error.as_str(), description.as_str()) {
-        ("invalid_grant", d) if d.contains("expired access/refresh token") => {
-            "the refresh token was revoked, expired or rotated out; log in again and store the new refresh token (sfkey edit NAME --secrets)"
-        }
-        ("invalid_grant", d) if d.contains("authentication failure") => {
-            "the refresh token does not belong to this client id or org; check the login URL, client id and token"
-        }
-        ("invalid_grant", d) if d.contains("inactive user") => {
-            "the user is deactivated; ask an admin to reactivate it"
-        }
-        ("invalid_grant", d) if d.contains("ip restricted") || d.contains("login hours") => {
-            "the user's profile blocks this IP address or this time of day; ask an admin or connect from an allowed network"
-        }
-        ("invalid_grant", d) if d.contains("hasn't approved") || d.contains("has not approved") => {
-            "the user has not approved this connected app; log in through the app once, or have it pre-authorized"
-        }
-        ("invalid_grant", d) if d.contains("locked") => {
-            "the user is locked out; wait or ask an admin to unlock"
-        }
-        ("invalid_grant", d) if d.contains("already being processed") => {
-            "another refresh of this token is in flight; wait a moment and try again"
-        }
-        ("invalid_grant", d) if d.contains("audience") => {
-            "the JWT audience does not match the login URL; use login or test accordingly"
-        }
-        ("invalid_grant", _) => {
-            "the refresh token is not accepted; log in again and store a new one (sfkey edit NAME --secrets)"
-        }
-        ("invalid_client_id", _) => {
-            "the client id is unknown to this org; copy the consumer key again (new apps take up to 10 minutes to work)"
-        }
-        ("invalid_client", _) => {
-            "the client secret is wrong for this client id; copy the consumer secret again"
-        }
-        ("unsupported_grant_type", _) => {
-            "the app does not allow the refresh-token grant; check its OAuth settings"
-        }
-        ("invalid_request", _) => "the request is malformed; check the client id and the login URL",
-        ("inactive_user", _) => "the user is inactive; ask an admin",
-        ("inactive_org", _) => "the org is locked, closed or suspended",
-        ("rate_limit_exceeded", _) => "too many token requests; wait and try again",
-        ("invalid_scope", _) => {
-            "the app is not allowed the requested scope; check its OAuth scopes"
-        }
-        ("oauth_app_blocked", _) => "an admin blocked this connected app; ask them to unblock it",
-        ("invalid_app_access", _) => {
-            "the user is not admin-approved for this app; ask an admin to add their profile or permission set"
-        }
-        _ => return None,
-    };
-    Some(hint)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invalid_grant_descriptions_are_told_apart_case_insensitively() {
-        let expired = explain("invalid_grant", Some("expired access/refresh token"));
-        assert!(expired.is_some_and(|h| h.contains("log in again")));
-        let ip = explain(
-            "INVALID_GRANT",
-            Some("IP Restricted or invalid login hours"),
-        );
-        assert!(ip.is_some_and(|h| h.contains("IP address")));
-        let busy = explain(
-            "invalid_grant",
-            Some("token request is already being processed"),
-        );
-        assert!(busy.is_some_and(|h| h.contains("in flight")));
-        assert_ne!(expired, ip);
-        assert!(explain("OAUTH_APP_BLOCKED", Some("this app is blocked by admin")).is_some());
-        assert!(explain("something_new", None).is_none());
-    }
-}
+pub use super::explain::{Explanation, explain};

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod error;
+pub mod explain;
 pub mod http;
 pub mod introspect;
 pub mod revoke;

@@ -57,6 +57,8 @@ pub struct App {
     pub quitting: bool,
     /// Quit asked twice: leave even if a refresh is still out.
     pub forced: bool,
+    /// Quitting was asked once and warned that a refresh token only in memory would be lost.
+    pub quit_warned: bool,
     /// Select this org once it appears in a reload (after add/edit).
     pending_select: Option<OrgId>,
     /// Set by the view.
@@ -85,6 +87,7 @@ impl App {
             demo,
             quitting: false,
             forced: false,
+            quit_warned: false,
             pending_select: None,
             hit: HitAreas::default(),
             utc_offset_s,
@@ -193,7 +196,11 @@ impl App {
                 self.on_mouse(&mouse);
                 Vec::new()
             }
-            Message::Quit => self.quit(),
+            // A signal: no second chance to ask, so no warning either.
+            Message::Quit => {
+                self.quit_warned = true;
+                self.quit()
+            }
             Message::FocusGained => vec![Effect::LoadOrgs],
             Message::Paste(text) => {
                 if let Some(Popup::Form(form)) = &mut self.popup {
@@ -233,6 +240,10 @@ impl App {
                 Vec::new()
             }
             Message::RefreshDone { id, outcome } => self.on_refreshed(id, *outcome),
+            Message::RefreshProgress { id, event } => {
+                self.on_progress(&id, &event);
+                Vec::new()
+            }
             Message::Copied { org, via } => {
                 self.info(match via {
                     CopyVia::System => format!("copied access token of {org} (system clipboard)"),
@@ -303,6 +314,11 @@ impl App {
             return Vec::new();
         };
         let selected = self.selected_org().map(|o| &o.id) == Some(&id);
+        if let RefreshOutcome::Success(_) = &outcome
+            && let Some(panel) = self.panels.get_mut(&id)
+        {
+            panel.unsaved_refresh_token = false;
+        }
         match outcome {
             RefreshOutcome::Success(done) => {
                 let done = *done;
@@ -337,6 +353,12 @@ impl App {
                 Vec::new()
             }
             RefreshOutcome::Failure(error) => {
+                if error.unsaved_refresh_token().is_some() {
+                    self.panels
+                        .entry(id.clone())
+                        .or_default()
+                        .unsaved_refresh_token = true;
+                }
                 self.error(format!("{name}: refresh failed: {}", short_code(&error)));
                 self.panels.entry(id).or_default().last = Some(Shown::Failure {
                     error: Box::new(error),
@@ -559,6 +581,9 @@ impl App {
     }
 
     fn quit(&mut self) -> Vec<Effect> {
+        if !self.quitting && self.warn_before_losing_tokens() {
+            return Vec::new();
+        }
         if self.quitting {
             // Asked twice: the user accepts that a refresh still out may be lost.
             self.forced = true;
@@ -628,11 +653,19 @@ fn short_code(error: &RefreshError) -> String {
 /// What to do about a failed refresh, worded for the TUI (keys, not commands).
 pub fn failure_hint(error: &RefreshError, org: &str) -> Option<String> {
     let token_error = error.token_error();
-    if let Some(hint) = token_error.and_then(|e| e.hint_for(org)) {
+    // Salesforce's own errors: the view shows what it means; this is what to do.
+    let action = token_error
+        .and_then(TokenError::explanation)
+        .map(|x| x.action.replace("NAME", org));
+    if let Some(hint) = action.or_else(|| token_error.and_then(|e| e.hint_for(org))) {
         return Some(hint.replace(&format!("sfkey edit {org} --secrets"), "press e"));
     }
     match error {
         RefreshError::NoRefreshToken(_) => Some("press e and type the refresh token".into()),
+        RefreshError::RotationNotSaved(_) => Some(
+            "sfkey keeps the new refresh token in memory (never shown): unlock or fix the keyring, then press r to save it and refresh with it. Quitting before that loses it"
+                .into(),
+        ),
         RefreshError::Token(TokenError::Transport(t)) if t.outcome_unknown => {
             Some("the request may have reached Salesforce; press r to try again".into())
         }
@@ -647,5 +680,6 @@ pub fn failure_hint(error: &RefreshError, org: &str) -> Option<String> {
 mod calls;
 pub use calls::call_hint;
 
+mod rotation;
 #[cfg(test)]
 mod tests;

@@ -41,6 +41,13 @@ pub enum Message {
         /// What came of it.
         outcome: Box<RefreshOutcome>,
     },
+    /// News from a refresh in flight: a retry, or the refresh token safely in the keyring.
+    RefreshProgress {
+        /// Which org.
+        id: OrgId,
+        /// What happened.
+        event: crate::refresh::RefreshEvent,
+    },
     /// Cancelling came too late: the request is out, and its answer will be saved.
     CancelTooLate(OrgId),
     /// The access token went to the clipboard.

@@ -66,6 +66,8 @@ pub struct Panel {
     pub last: Option<Shown>,
     /// The last userinfo, introspect or revoke call (cleared by a refresh).
     pub call: Option<CallState>,
+    /// The keyring refused a rotated refresh token; the tasks keep it in memory until saved.
+    pub unsaved_refresh_token: bool,
 }
 
 /// A popup over the main screen.

@@ -9,7 +9,9 @@ use tokio::sync::{OnceCell, mpsc};
 
 use crate::clipboard::{Clipboard, Copied};
 use crate::org::OrgId;
-use crate::refresh::{Cancel, ClientFor, RefreshError, refresh_org_until};
+use crate::refresh::{
+    Cancel, ClientFor, RefreshError, RefreshEvent, RefreshOptions, refresh_org_with,
+};
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::{SecretKind, Store, StoreError};
 use crate::token_calls::{self, CallError};
@@ -46,6 +48,8 @@ pub struct Tasks {
     client: Arc<OnceCell<HttpClient>>,
     clipboard: Arc<Result<Clipboard, String>>,
     cancels: Arc<Mutex<HashMap<OrgId, Cancel>>>,
+    /// Live refresh tokens the keyring refused, per org: saved (or used) at the next refresh.
+    unsaved: Arc<Mutex<HashMap<OrgId, SecretString>>>,
     tx: mpsc::UnboundedSender<Outcome>,
 }
 
@@ -63,6 +67,7 @@ impl Tasks {
             client: Arc::new(OnceCell::new()),
             clipboard: Arc::new(clipboard),
             cancels: Arc::new(Mutex::new(HashMap::new())),
+            unsaved: Arc::new(Mutex::new(HashMap::new())),
             tx,
         }
     }
@@ -115,6 +120,8 @@ impl Tasks {
                 tokio::task::spawn_blocking(move || {
                     let edit = *edit;
                     let new = edit.org;
+                    let (id, typed_refresh) =
+                        (new.id.clone(), edit.secrets.refresh_token.is_some());
                     let result = tasks
                         .store
                         .edit(&edit.name, edit.secrets, |org| {
@@ -124,6 +131,13 @@ impl Tasks {
                             org.client_id = new.client_id;
                         })
                         .map_err(|e| e.to_string());
+                    // A refresh token typed by the user replaces one kept in memory.
+                    if result.is_ok() && typed_refresh && tasks.unsaved().remove(&id).is_some() {
+                        tasks.send(Message::RefreshProgress {
+                            id,
+                            event: RefreshEvent::RefreshTokenSaved,
+                        });
+                    }
                     tasks.send(Message::Saved(result));
                 });
             }
@@ -138,6 +152,7 @@ impl Tasks {
                 });
             }
             Effect::Delete(org) => {
+                self.unsaved().remove(&org.id);
                 tokio::task::spawn_blocking(move || {
                     let result = tasks.store.remove(&org.name).map_err(|e| e.to_string());
                     tasks.send(Message::Deleted(result));
@@ -148,6 +163,10 @@ impl Tasks {
 
     fn cancels(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, Cancel>> {
         self.cancels.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn unsaved(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, SecretString>> {
+        self.unsaved.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The one HTTP client, built on first use (loading TLS roots takes a few ms).
@@ -170,14 +189,33 @@ impl Tasks {
                 return RefreshOutcome::Failure(RefreshError::Token(TokenError::Transport(e)));
             }
         };
-        let tx = self.tx.clone();
-        let id = org.id.clone();
-        let waiting = move || {
-            let _ = tx.send(Outcome::Message(Message::RefreshWaiting(id)));
+        let (tasks, id) = (self.clone(), org.id.clone());
+        let options = RefreshOptions {
+            cancel: cancel.clone(),
+            unsaved_refresh_token: self.unsaved().get(&org.id).cloned(),
+            on_event: Some(Arc::new(move |event| {
+                if event == RefreshEvent::RefreshTokenSaved {
+                    tasks.unsaved().remove(&id);
+                }
+                tasks.send(match event {
+                    RefreshEvent::WaitingForLock => Message::RefreshWaiting(id.clone()),
+                    event => Message::RefreshProgress {
+                        id: id.clone(),
+                        event,
+                    },
+                });
+            })),
         };
-        match refresh_org_until(&self.store, org, ClientFor::Ready(client), waiting, cancel).await {
+        let result = refresh_org_with(&self.store, org, ClientFor::Ready(client), &options).await;
+        match result {
             Ok(done) => RefreshOutcome::Success(Box::new(done)),
-            Err(e) => RefreshOutcome::Failure(e),
+            Err(e) => {
+                if let Some(token) = e.unsaved_refresh_token() {
+                    // The only working refresh token: kept for the next refresh, never shown.
+                    self.unsaved().insert(org.id.clone(), token.clone());
+                }
+                RefreshOutcome::Failure(e)
+            }
         }
     }
 
@@ -235,3 +273,6 @@ impl Tasks {
 fn store_failure(e: &StoreError) -> String {
     format!("reading the access token failed: {e}")
 }
+
+#[cfg(test)]
+mod tests;

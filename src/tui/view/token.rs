@@ -156,6 +156,15 @@ fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'sta
             );
         }
     }
+    if let Some(x) = token_error.and_then(TokenError::explanation) {
+        out.push(Line::default());
+        prose(
+            &mut out,
+            &format!("means: {}", x.meaning),
+            width,
+            Style::new(),
+        );
+    }
     let hint = super::super::app::failure_hint(error, &org.name);
     if let Some(hint) = hint {
         out.push(Line::default());

@@ -1,0 +1,171 @@
+//! What the app says while a refresh retries, and how it guards a refresh token that only
+//! lives in memory because the keyring refused it.
+
+use super::App;
+use crate::org::OrgId;
+use crate::refresh::RefreshEvent;
+
+impl App {
+    /// News from a refresh in flight.
+    pub(super) fn on_progress(&mut self, id: &OrgId, event: &RefreshEvent) {
+        let Some(name) = self.name_of(id) else {
+            return;
+        };
+        match event {
+            RefreshEvent::RetryingBusy { after } => self.info(format!(
+                "{name}: token request already being processed; retrying once in {} s",
+                after.as_secs()
+            )),
+            RefreshEvent::RefreshTokenSaved => {
+                if let Some(panel) = self.panels.get_mut(id) {
+                    panel.unsaved_refresh_token = false;
+                }
+            }
+            RefreshEvent::WaitingForLock => {}
+        }
+    }
+
+    /// The names of orgs whose live refresh token is only in memory.
+    pub fn unsaved_names(&self) -> Vec<String> {
+        self.orgs
+            .iter()
+            .filter(|o| {
+                self.panels
+                    .get(&o.id)
+                    .is_some_and(|p| p.unsaved_refresh_token)
+            })
+            .map(|o| o.name.clone())
+            .collect()
+    }
+
+    /// On the first quit while a refresh token is only in memory: says what quitting loses,
+    /// and returns true (the quit waits for a second `q`).
+    pub(super) fn warn_before_losing_tokens(&mut self) -> bool {
+        let names = self.unsaved_names();
+        if names.is_empty() || self.quit_warned {
+            return false;
+        }
+        self.quit_warned = true;
+        self.error(format!(
+            "the new refresh token of {} is only in memory (the keyring refused it): fix the keyring and press r to save it, or q again to quit and lose it",
+            names.join(", ")
+        ));
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::refresh::RefreshError;
+    use crate::rotation::NotSaved;
+    use crate::store::{SecretError, StoreError};
+    use crate::tui::fixtures;
+    use crate::tui::message::{Message, RefreshOutcome};
+    use crate::tui::state::Level;
+
+    const LIVE: &str = "5Aep861FAKEROTATEDliveTokenOnlyInMemory";
+
+    fn not_saved(org: &crate::org::Org) -> Message {
+        Message::RefreshDone {
+            id: org.id.clone(),
+            outcome: Box::new(RefreshOutcome::Failure(RefreshError::RotationNotSaved(
+                NotSaved {
+                    error: StoreError::Secret(SecretError::Locked("prompt dismissed".into())),
+                    attempts: 3,
+                    refresh_token: SecretString::from(LIVE),
+                },
+            ))),
+        }
+    }
+
+    fn q(app: &mut App) -> Vec<crate::tui::message::Effect> {
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('q'),
+            KeyModifiers::NONE,
+        )))
+    }
+
+    /// The whole screen, wide enough that no line of the token pane wraps.
+    fn pane(app: &App) -> String {
+        let backend = ratatui::backend::TestBackend::new(400, 40);
+        let mut terminal = ratatui::Terminal::new(backend).unwrap();
+        terminal
+            .draw(|frame| crate::tui::view::draw(frame, app))
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    #[test]
+    fn a_refused_rotation_is_loud_never_shows_the_token_and_quit_asks_twice() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("rot", "https://login.salesforce.com")]);
+        let org = app.orgs[0].clone();
+        app.update(not_saved(&org));
+        assert!(app.panels[&org.id].unsaved_refresh_token);
+        assert_eq!(app.status.as_ref().map(|s| s.level), Some(Level::Error));
+        let shown = pane(&app);
+        assert!(shown.contains("the keyring refused it 3 times"), "{shown}");
+        assert!(
+            shown.contains("keeps the new refresh token in memory"),
+            "{shown}"
+        );
+        assert!(shown.contains("press r"), "{shown}");
+        assert!(!shown.contains(LIVE), "{shown}");
+        assert!(!format!("{app:?}").contains(LIVE), "Debug shows the token");
+
+        // The first q warns and stays; the second leaves.
+        assert!(q(&mut app).is_empty());
+        assert!(!app.should_exit());
+        let warning = app.status.as_ref().unwrap().text.clone();
+        assert!(
+            warning.contains("rot") && warning.contains("only in memory"),
+            "{warning}"
+        );
+        q(&mut app);
+        assert!(app.should_exit());
+    }
+
+    #[test]
+    fn a_later_save_or_success_clears_the_warning() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("rot", "https://login.salesforce.com")]);
+        let org = app.orgs[0].clone();
+        app.update(not_saved(&org));
+        app.update(Message::RefreshProgress {
+            id: org.id.clone(),
+            event: RefreshEvent::RefreshTokenSaved,
+        });
+        assert!(app.unsaved_names().is_empty());
+        app.update(not_saved(&org));
+        app.update(fixtures::success(&org));
+        assert!(app.unsaved_names().is_empty());
+        q(&mut app);
+        assert!(app.should_exit(), "nothing to lose: one q is enough");
+    }
+
+    #[test]
+    fn the_busy_retry_is_announced() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("busy", "https://login.salesforce.com")]);
+        let org = app.orgs[0].clone();
+        app.update(Message::RefreshProgress {
+            id: org.id.clone(),
+            event: RefreshEvent::RetryingBusy {
+                after: std::time::Duration::from_secs(1),
+            },
+        });
+        let status = app.status.as_ref().unwrap();
+        assert_eq!(status.level, Level::Info);
+        assert!(
+            status
+                .text
+                .contains("busy: token request already being processed; retrying once in 1 s"),
+            "{}",
+            status.text
+        );
+    }
+}
