@@ -1,6 +1,8 @@
-//! Short human renderings shared by the CLI and the TUI: ages like `2m ago`.
+//! Short human renderings shared by the CLI and the TUI: ages like `2m ago`, local times.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::{OffsetDateTime, UtcOffset};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
@@ -20,6 +22,37 @@ pub fn ago(then_ms: u64, now_ms: u64) -> String {
         3600..=86_399 => format!("{}h ago", secs / 3600),
         _ => format!("{}d ago", secs / 86_400),
     }
+}
+
+/// `2026-11-25 14:03:07 +01:00` in the given offset from UTC.
+pub fn local_time(epoch_ms: u64, offset_s: i32) -> Option<String> {
+    let offset = UtcOffset::from_whole_seconds(offset_s).ok()?;
+    let at = OffsetDateTime::from_unix_timestamp((epoch_ms / 1000) as i64)
+        .ok()?
+        .to_offset(offset);
+    let (h, m, _) = offset.as_hms();
+    Some(format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}{:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        if offset_s < 0 { '-' } else { '+' },
+        h.unsigned_abs(),
+        m.unsigned_abs()
+    ))
+}
+
+/// `ago` for a past time, `in 5m` for a future one (an `exp` claim).
+pub fn relative(then_ms: u64, now_ms: u64) -> String {
+    if then_ms > now_ms.saturating_add(4_999) {
+        // The future, said like `ago`: in 42s, in 5m, in 3h, in 2d.
+        let later = ago(now_ms, then_ms);
+        return format!("in {}", later.trim_end_matches(" ago"));
+    }
+    ago(then_ms, now_ms)
 }
 
 /// A latency in milliseconds: `0.7 ms` under 10 ms, `84 ms` above.
@@ -90,6 +123,26 @@ mod tests {
         use std::time::Duration;
         assert_eq!(millis(Duration::from_micros(650)), "0.7 ms");
         assert_eq!(millis(Duration::from_millis(84)), "84 ms");
+    }
+
+    #[test]
+    fn local_time_applies_the_offset() {
+        assert_eq!(
+            local_time(1_700_148_885_000, 0).as_deref(),
+            Some("2023-11-16 15:34:45 +00:00")
+        );
+        assert_eq!(
+            local_time(1_700_148_885_000, -5 * 3600 - 1800).as_deref(),
+            Some("2023-11-16 10:04:45 -05:30")
+        );
+    }
+
+    #[test]
+    fn future_times_say_in() {
+        let now = 10_000_000_000;
+        assert_eq!(relative(now + 300_000, now), "in 5m");
+        assert_eq!(relative(now - 300_000, now), "5m ago");
+        assert_eq!(relative(now + 2_000, now), "just now");
     }
 
     #[test]

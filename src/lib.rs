@@ -11,4 +11,5 @@ pub mod redact;
 pub mod refresh;
 pub mod salesforce;
 pub mod store;
+pub mod token_details;
 pub mod tui;

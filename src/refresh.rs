@@ -11,8 +11,8 @@ use crate::humanize::now_ms;
 
 use crate::org::{LastRefresh, Org};
 use crate::salesforce::{
-    HttpClient, HttpSettings, RefreshRequest, TokenError, TokenSuccess, TransportError,
-    refresh_access_token,
+    HttpClient, HttpSettings, RefreshRequest, SignatureCheck, TokenError, TokenSuccess,
+    TransportError, check_signature, refresh_access_token,
 };
 use crate::store::{OrgLock, SecretKind, Store, StoreError};
 
@@ -25,6 +25,8 @@ pub struct Refreshed {
     pub success: TokenSuccess,
     /// Whether Salesforce rotated the refresh token (and we stored the new one).
     pub rotated: bool,
+    /// The answer's `signature` checked against the client secret, which stays in here.
+    pub signature: SignatureCheck,
 }
 
 /// Why refreshing a saved org failed.
@@ -299,7 +301,10 @@ async fn grant_and_store(
         .map_err(|e| rotation_not_saved(&org.name, e))?;
     }
     match result {
-        Ok(success) => store_success(store, org, success).await,
+        Ok(success) => {
+            let signature = check_signature(&success.token, secrets.client_secret.as_ref());
+            store_success(store, org, success, signature).await
+        }
         Err(err) => {
             let last = LastRefresh {
                 at_ms: now_ms(),
@@ -333,6 +338,7 @@ async fn store_success(
     store: &Store,
     org: &Org,
     success: TokenSuccess,
+    signature: SignatureCheck,
 ) -> Result<Refreshed, RefreshError> {
     let id = org.id.clone();
     // Rotation first: the old refresh token is already dead at Salesforce.
@@ -381,12 +387,17 @@ async fn store_success(
         status = success.exchange.status,
         latency_ms = success.exchange.latency.as_millis() as u64,
         rotated,
+        signature = signature.word(),
         "refresh ok"
     );
+    if signature == SignatureCheck::Mismatch {
+        tracing::warn!(org = %updated.name, "the answer's signature does not match the stored client secret");
+    }
     Ok(Refreshed {
         org: updated,
         success,
         rotated,
+        signature,
     })
 }
 

@@ -55,6 +55,8 @@ pub enum Behaviour {
     Hybrid,
     /// HTTP 200 with a new `refresh_token` but no `access_token`.
     RefreshTokenOnly,
+    /// A token answer whose `signature` was made with another client secret.
+    BadSignature,
 }
 
 /// A refresh token the fake accepts and what it does with it.
@@ -362,7 +364,11 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
         Behaviour::Maintenance => Decision::Maintenance(delay),
         Behaviour::Garbage => Decision::Garbage(delay),
         Behaviour::Hangup => Decision::Hangup(delay),
-        Behaviour::Ok | Behaviour::Rotate | Behaviour::Hybrid | Behaviour::RefreshTokenOnly => {
+        Behaviour::Ok
+        | Behaviour::Rotate
+        | Behaviour::Hybrid
+        | Behaviour::RefreshTokenOnly
+        | Behaviour::BadSignature => {
             let rotates = matches!(
                 grant.behaviour,
                 Behaviour::Rotate | Behaviour::RefreshTokenOnly
@@ -380,11 +386,15 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
             state.issued.extend(access_token.clone());
             drop(state);
             let hybrid = grant.behaviour == Behaviour::Hybrid;
+            let mut signing_secret = grant.client_secret.clone().unwrap_or_default();
+            if grant.behaviour == Behaviour::BadSignature {
+                signing_secret.push_str("-not-the-real-one");
+            }
             let fields = token_fields(
                 &shared.base_url,
                 access_token.as_deref(),
                 rotated.as_deref(),
-                grant.client_secret.as_deref().unwrap_or(""),
+                &signing_secret,
                 hybrid,
             );
             Decision::Token(fields, hybrid, delay)

@@ -12,10 +12,11 @@ use crate::humanize;
 use crate::org::Org;
 use crate::redact;
 use crate::refresh::RefreshError;
-use crate::salesforce::{TokenError, TokenSuccess};
+use crate::salesforce::{SignatureCheck, TokenError, TokenSuccess};
+use crate::token_details::{Clock, Detail, Tone, field_details, signature_details};
 
 use super::super::app::{App, Pane, Panel, Shown};
-use super::text::{elapsed, local_time, spinner, wrap, wrap_words};
+use super::text::{elapsed, spinner, wrap, wrap_hanging, wrap_words};
 
 const KEY: Style = Style::new().fg(Color::Cyan);
 const DIM: Style = Style::new().fg(Color::DarkGray);
@@ -29,8 +30,11 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let panel = app.panels.get(&org.id);
     match panel.and_then(|p| p.last.as_ref()) {
         Some(Shown::Token {
-            success, rotated, ..
-        }) => token_lines(success, *rotated, app, width),
+            success,
+            rotated,
+            signature,
+            ..
+        }) => token_lines(success, *rotated, *signature, app, width),
         Some(Shown::Failure { error, .. }) => failure_lines(error, org, width),
         None => never_lines(org, panel, app, width),
     }
@@ -65,18 +69,49 @@ fn prose(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
     }
 }
 
-/// `00D…` and `005…` from `https://login.salesforce.com/id/00D…/005…`.
-fn ids_from_id_url(url: &str) -> Option<(&str, &str)> {
-    let path = url.split("/id/").nth(1)?;
-    let mut parts = path.split('/');
-    let org = parts.next().filter(|s| !s.is_empty())?;
-    let user = parts.next().filter(|s| !s.is_empty())?;
-    Some((org, user))
+fn tone_style(tone: Tone) -> Style {
+    match tone {
+        Tone::Plain => DIM,
+        Tone::Good => Style::new().fg(Color::Green),
+        Tone::Warn => Style::new().fg(Color::Yellow),
+        Tone::Loud => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+    }
+}
+
+/// A field's details in the value column: under its value with `↳ ` before the first line, or
+/// beside `label` when there is one.
+fn detail_lines(
+    out: &mut Vec<Line<'static>>,
+    label: &str,
+    details: &[Detail],
+    key_width: usize,
+    width: usize,
+) {
+    let value_width = width.saturating_sub(key_width + 1).max(8);
+    let first_lead = if label.is_empty() { "↳ " } else { "" };
+    for (i, detail) in details.iter().enumerate() {
+        let style = tone_style(detail.tone);
+        let lead = if i == 0 { first_lead } else { "  " };
+        let pieces = wrap_hanging(&detail.text, value_width.saturating_sub(2));
+        for (j, piece) in pieces.into_iter().enumerate() {
+            let key = if i == 0 && j == 0 { label } else { "" };
+            // Continuation lines start under the text, past the `↳ `.
+            let lead = match (j, lead.is_empty()) {
+                (0, _) | (_, true) => lead,
+                _ => "  ",
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("{key:<key_width$} "), KEY),
+                Span::styled(format!("{lead}{piece}"), style),
+            ]));
+        }
+    }
 }
 
 fn token_lines(
     success: &TokenSuccess,
     rotated: bool,
+    signature: SignatureCheck,
     app: &App,
     width: usize,
 ) -> Vec<Line<'static>> {
@@ -86,7 +121,11 @@ fn token_lines(
         .map(|k| k.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(8, 20);
+        .clamp(9, 20);
+    let clock = Clock {
+        now_ms: app.now_ms,
+        utc_offset_s: app.utc_offset_s,
+    };
     let mut out = Vec::new();
     if rotated {
         prose(
@@ -96,6 +135,18 @@ fn token_lines(
             Style::new().fg(Color::Yellow),
         );
     }
+    if success.token.str_field("signature").is_none() {
+        // No field to show the verdict under: it goes first.
+        field(&mut out, "signature", "(none)", key_width, width, DIM);
+        detail_lines(
+            &mut out,
+            "",
+            &signature_details(signature),
+            key_width,
+            width,
+        );
+    }
+    let mut id_token = Vec::new();
     for (key, value) in fields {
         let text = match value {
             Value::String(s) => s.clone(),
@@ -104,29 +155,28 @@ fn token_lines(
         let secret = redact::is_secret_field(key);
         if secret && !app.reveal {
             field(&mut out, key, &redact::mask(&text), key_width, width, DIM);
-            continue;
-        }
-        let style = if secret {
-            Style::new().fg(Color::Yellow)
         } else {
-            Style::new()
-        };
-        field(&mut out, key, &text, key_width, width, style);
-        if key == "issued_at"
-            && let Some(ms) = crate::org::issued_at_ms(&text)
-        {
-            {
-                let when = local_time(ms, app.utc_offset_s).unwrap_or_default();
-                let line = format!("↳ {when} · {}", humanize::ago(ms, app.now_ms));
-                field(&mut out, "", &line, key_width, width, DIM);
-            }
+            let style = if secret {
+                Style::new().fg(Color::Yellow)
+            } else {
+                Style::new()
+            };
+            field(&mut out, key, &text, key_width, width, style);
         }
-        if key == "id"
-            && let Some((org_id, user_id)) = ids_from_id_url(&text)
-        {
-            let ids = format!("↳ org {org_id} · user {user_id}");
-            field(&mut out, "", &ids, key_width, width, DIM);
+        // Details never repeat a secret: the id_token's header and claims are not one.
+        let details = field_details(key, value, signature, clock);
+        if key == "id_token" && !details.is_empty() {
+            // Long: after the other fields, so the short ones stay together at the top.
+            id_token = details;
+            let pointer = [Detail::plain("decoded at the end of this pane")];
+            detail_lines(&mut out, "", &pointer, key_width, width);
+        } else {
+            detail_lines(&mut out, "", &details, key_width, width);
         }
+    }
+    if !id_token.is_empty() {
+        out.push(Line::default());
+        detail_lines(&mut out, "id_token", &id_token, key_width, width);
     }
     out
 }
@@ -274,6 +324,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
                 DIM,
             ));
         }
+        if let Some(Shown::Token {
+            signature: SignatureCheck::Mismatch,
+            ..
+        }) = panel.and_then(|p| p.last.as_ref())
+        {
+            title.push(Span::styled(
+                "· SIGNATURE MISMATCH ",
+                tone_style(Tone::Loud),
+            ));
+        }
         if app.reveal {
             title.push(Span::styled("· REVEALED ", Style::new().fg(Color::Yellow)));
         }
@@ -281,18 +341,4 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
     let block = super::pane_block(Line::from(title), app, Pane::Token);
     let shown = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
     frame.render_widget(Paragraph::new(shown).block(block), area);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn org_and_user_ids_come_from_the_id_url() {
-        assert_eq!(
-            ids_from_id_url("https://login.salesforce.com/id/00D5g000004ABCD/0055g000001XYZ"),
-            Some(("00D5g000004ABCD", "0055g000001XYZ"))
-        );
-        assert_eq!(ids_from_id_url("https://example.com/nothing"), None);
-    }
 }
