@@ -32,11 +32,6 @@ pub struct Detail {
 }
 
 impl Detail {
-    /// An ordinary line.
-    pub fn plain(text: impl Into<String>) -> Self {
-        Self::new(text, Tone::Plain)
-    }
-
     fn new(text: impl Into<String>, tone: Tone) -> Self {
         Self {
             text: text.into(),
@@ -91,19 +86,17 @@ fn scope_meaning(scope: &str) -> Option<&'static str> {
     })
 }
 
-/// The verdict on `signature`: one line, loud on a mismatch.
+/// The verdict on `signature` (`✓ verified with your client secret`, `✗ MISMATCH`,
+/// `unverifiable`), then what it means when that needs saying; loud on a mismatch.
 pub fn signature_details(check: SignatureCheck) -> Vec<Detail> {
-    let tone = match check {
-        SignatureCheck::Verified => Tone::Good,
-        SignatureCheck::Mismatch => Tone::Loud,
-        SignatureCheck::Unverifiable(_) => Tone::Plain,
+    let (verdict, tone) = match check {
+        SignatureCheck::Verified => ("✓ verified with your client secret", Tone::Good),
+        SignatureCheck::Mismatch => ("✗ MISMATCH", Tone::Loud),
+        SignatureCheck::Unverifiable(_) => ("unverifiable", Tone::Plain),
     };
-    let mark = match check {
-        SignatureCheck::Verified => "✓ ",
-        SignatureCheck::Mismatch => "✗ ",
-        SignatureCheck::Unverifiable(_) => "",
-    };
-    vec![Detail::new(format!("{mark}{}", check.explain()), tone)]
+    let mut out = vec![Detail::new(verdict, tone)];
+    out.extend(check.reason().map(|why| Detail::new(why, tone)));
+    out
 }
 
 fn scope_details(scope: &str) -> Vec<Detail> {
@@ -319,8 +312,8 @@ mod tests {
         let fields: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(fields, ["signature", "scope"]);
         assert_eq!(
-            all[0].1[0].text,
-            "unverifiable: the answer has no signature"
+            texts(&all[0].1),
+            ["unverifiable", "the answer has no signature"]
         );
     }
 }

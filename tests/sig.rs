@@ -89,7 +89,7 @@ fn refresh_prints_the_details_after_the_answer() {
     assert!(headers_at < details_at, "{text}");
     let details = &text[details_at..];
     for expected in [
-        "  signature  ✓ verified: it matches your client secret\n",
+        "  signature  ✓ verified with your client secret\n",
         "  scope      refresh_token  refresh tokens (offline access)\n",
         "             openid         an id_token in each answer\n",
         "             api            data through the APIs\n",
@@ -127,7 +127,9 @@ fn a_mismatch_is_loud_refresh_exits_3_and_scripts_still_get_their_token() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("  signature  ✗ MISMATCH: the answer does not match your client secret"),
+        text.contains(
+            "  signature  ✗ MISMATCH\n             the answer does not match your client secret"
+        ),
         "{text}"
     );
     let err = stderr(&out);
@@ -163,7 +165,9 @@ fn without_a_client_secret_the_signature_is_unverifiable() {
     assert_success(&out);
     let text = stdout(&out);
     assert!(
-        text.contains("  signature  unverifiable: no client secret is stored for this org\n"),
+        text.contains(
+            "  signature  unverifiable\n             no client secret is stored for this org\n"
+        ),
         "{text}"
     );
     assert!(!stderr(&out).contains("MISMATCH"), "{}", stderr(&out));
@@ -194,7 +198,7 @@ fn the_token_pane_shows_each_verdict() {
     term.wait_for("a-good: HTTP 200");
     let text = pane(&term);
     assert!(
-        text.contains("↳ ✓ verified: it matches your client secret"),
+        text.contains("✓ verified with your client secret"),
         "{text}"
     );
     assert!(text.contains("decoded, NOT VERIFIED"), "{text}");
@@ -209,7 +213,7 @@ fn the_token_pane_shows_each_verdict() {
     term.wait_for("b-public: HTTP 200");
     let text = pane(&term);
     assert!(
-        text.contains("↳ unverifiable: no client secret is stored for this org"),
+        text.contains("unverifiable ↳ no client secret is stored for this org"),
         "{text}"
     );
 
@@ -220,7 +224,7 @@ fn the_token_pane_shows_each_verdict() {
     term.wait_for("SIGNATURE MISMATCH");
     let text = pane(&term);
     assert!(
-        text.contains("↳ ✗ MISMATCH: the answer does not match your client secret"),
+        text.contains("✗ MISMATCH ↳ the answer does not match your client secret"),
         "{text}"
     );
     // Red and bold where the verdict starts.

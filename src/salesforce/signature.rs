@@ -56,14 +56,16 @@ impl SignatureCheck {
         }
     }
 
-    /// The verdict with what it means, in one sentence.
-    pub fn explain(&self) -> String {
+    /// What the verdict means, when it needs saying (a mismatch, or why it is unverifiable).
+    pub fn reason(&self) -> Option<String> {
         match self {
-            Self::Verified => "verified: it matches your client secret".into(),
-            Self::Mismatch => "MISMATCH: the answer does not match your client secret: the stored \
-                client secret is wrong, or the answer was altered on the way"
-                .into(),
-            Self::Unverifiable(why) => format!("unverifiable: {why}"),
+            Self::Verified => None,
+            Self::Mismatch => Some(
+                "the answer does not match your client secret: the stored client secret is \
+                 wrong, or the answer was altered on the way"
+                    .into(),
+            ),
+            Self::Unverifiable(why) => Some(why.to_string()),
         }
     }
 }
@@ -216,8 +218,8 @@ mod tests {
             assert_eq!(got, SignatureCheck::Unverifiable(why));
         }
         assert_eq!(
-            check(&full, None).explain(),
-            "unverifiable: no client secret is stored for this org"
+            check(&full, None).reason().as_deref(),
+            Some("no client secret is stored for this org")
         );
     }
 

@@ -121,14 +121,14 @@ fn token_pane_details() {
     let mut app = orgs();
     let org = app.orgs[0].clone();
     app.update(fixtures::success(&org));
-    let screen = render(&app, 100, 44);
+    let screen = render(&app, 100, 56);
     assert!(
         !screen.contains(fixtures::ID_TOKEN),
         "masked until revealed"
     );
     assert!(screen.contains("eyJraW••••••••"), "{screen}");
     assert!(
-        screen.contains("✓ verified: it matches your client secret"),
+        screen.contains("SIGNAT••••••••  ✓ verified with your client secret"),
         "{screen}"
     );
     assert!(screen.contains("NOT VERIFIED"), "{screen}");
@@ -136,7 +136,7 @@ fn token_pane_details() {
         screen.contains("exp      1795694640 · 2026-11-26 12:04:00 +00:00"),
         "{screen}"
     );
-    assert!(screen.contains("· in 4m"), "{screen}");
+    assert!(screen.contains("in 4m"), "{screen}");
     insta::assert_snapshot!(screen);
 }
 
@@ -167,6 +167,10 @@ fn a_signature_mismatch_is_loud() {
     let screen = render(&app, 100, 30);
     assert!(screen.contains("SIGNATURE MISMATCH"), "{screen}");
     let style = style_of(&app, 100, 30, "✗ MISMATCH");
+    assert_eq!(
+        style_of(&app, 100, 30, "the answer does not match").fg,
+        Some(Color::Red)
+    );
     assert_eq!(style.fg, Some(Color::Red));
     assert!(style.add_modifier.contains(Modifier::BOLD));
     insta::assert_snapshot!(screen);
@@ -183,7 +187,8 @@ fn without_a_client_secret_the_signature_is_unverifiable() {
     ));
     let screen = render(&app, 100, 30);
     assert!(
-        screen.contains("↳ unverifiable: no client secret is stored for"),
+        screen.contains("SIGNAT••••••••  unverifiable")
+            && screen.contains("↳ no client secret is stored for this org"),
         "{screen}"
     );
     assert!(!screen.contains("MISMATCH"), "{screen}");

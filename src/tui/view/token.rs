@@ -21,23 +21,27 @@ use super::text::{elapsed, spinner, wrap, wrap_hanging, wrap_words};
 const KEY: Style = Style::new().fg(Color::Cyan);
 const DIM: Style = Style::new().fg(Color::DarkGray);
 
-/// Lines of the pane for the selected org, wrapped to `width` columns.
-pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
+/// Lines of the pane for the selected org, wrapped to `width` columns; and how many of them
+/// come first (a token's fields, before its long scope and id_token sections), which the layout
+/// keeps in view before it gives the rest room.
+pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
     let width = usize::from(width.saturating_sub(2)).max(10);
     let Some(org) = app.selected_org() else {
-        return vec![Line::from("No org selected. Press a to add one.")];
+        return (vec![Line::from("No org selected. Press a to add one.")], 1);
     };
     let panel = app.panels.get(&org.id);
-    match panel.and_then(|p| p.last.as_ref()) {
+    let lines = match panel.and_then(|p| p.last.as_ref()) {
         Some(Shown::Token {
             success,
             rotated,
             signature,
             ..
-        }) => token_lines(success, *rotated, *signature, app, width),
+        }) => return token_lines(success, *rotated, *signature, app, width),
         Some(Shown::Failure { error, .. }) => failure_lines(error, org, width),
         None => never_lines(org, panel, app, width),
-    }
+    };
+    let head = lines.len();
+    (lines, head)
 }
 
 /// `key  value` rows; long values continue under the value column.
@@ -87,23 +91,59 @@ fn detail_lines(
     key_width: usize,
     width: usize,
 ) {
-    let value_width = width.saturating_sub(key_width + 1).max(8);
-    let first_lead = if label.is_empty() { "↳ " } else { "" };
+    // Under a value: `↳ ` before the first line, the rest indented past it. Beside a label:
+    // no marker, no indent.
+    let (first_lead, indent) = if label.is_empty() {
+        ("↳ ", "  ")
+    } else {
+        ("", "")
+    };
+    let value_width = width.saturating_sub(key_width + 1 + indent.len()).max(8);
     for (i, detail) in details.iter().enumerate() {
         let style = tone_style(detail.tone);
-        let lead = if i == 0 { first_lead } else { "  " };
-        let pieces = wrap_hanging(&detail.text, value_width.saturating_sub(2));
-        for (j, piece) in pieces.into_iter().enumerate() {
-            let key = if i == 0 && j == 0 { label } else { "" };
-            // Continuation lines start under the text, past the `↳ `.
-            let lead = match (j, lead.is_empty()) {
-                (0, _) | (_, true) => lead,
-                _ => "  ",
+        for (j, piece) in wrap_hanging(&detail.text, value_width)
+            .into_iter()
+            .enumerate()
+        {
+            let (key, lead) = match (i, j) {
+                (0, 0) => (label, first_lead),
+                _ => ("", indent),
             };
             out.push(Line::from(vec![
                 Span::styled(format!("{key:<key_width$} "), KEY),
                 Span::styled(format!("{lead}{piece}"), style),
             ]));
+        }
+    }
+}
+
+/// A field's value, then its details: the first one beside a value it fits after (the
+/// signature's verdict), the rest under it.
+fn value_and_details(
+    out: &mut Vec<Line<'static>>,
+    key: &str,
+    (value, style): (&str, Style),
+    details: &[Detail],
+    key_width: usize,
+    width: usize,
+) {
+    let value_width = width.saturating_sub(key_width + 1).max(8);
+    let beside = details.first().filter(|first| {
+        key == "signature" && value.chars().count() + 2 + first.text.chars().count() <= value_width
+    });
+    match beside {
+        Some(first) => {
+            out.push(Line::from(vec![
+                Span::styled(format!("{key:<key_width$} "), KEY),
+                Span::styled(value.to_string(), style),
+                Span::raw("  "),
+                Span::styled(first.text.clone(), tone_style(first.tone)),
+            ]));
+            detail_lines(out, "", &details[1..], key_width, width);
+        }
+        None => {
+            field(out, key, value, key_width, width, style);
+            detail_lines(out, "", details, key_width, width);
         }
     }
 }
@@ -114,7 +154,7 @@ fn token_lines(
     signature: SignatureCheck,
     app: &App,
     width: usize,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, usize) {
     let fields = success.token.fields();
     let key_width = fields
         .keys()
@@ -136,49 +176,45 @@ fn token_lines(
         );
     }
     if success.token.str_field("signature").is_none() {
-        // No field to show the verdict under: it goes first.
-        field(&mut out, "signature", "(none)", key_width, width, DIM);
-        detail_lines(
+        // No field to show the verdict beside: it goes first.
+        let details = signature_details(signature);
+        value_and_details(
             &mut out,
-            "",
-            &signature_details(signature),
+            "signature",
+            ("(none)", DIM),
+            &details,
             key_width,
             width,
         );
     }
-    let mut id_token = Vec::new();
+    let mut at_the_end = Vec::new();
     for (key, value) in fields {
         let text = match value {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
         let secret = redact::is_secret_field(key);
-        if secret && !app.reveal {
-            field(&mut out, key, &redact::mask(&text), key_width, width, DIM);
-        } else {
-            let style = if secret {
-                Style::new().fg(Color::Yellow)
-            } else {
-                Style::new()
-            };
-            field(&mut out, key, &text, key_width, width, style);
-        }
+        let (shown, style) = match (secret, app.reveal) {
+            (true, false) => (redact::mask(&text), DIM),
+            (true, true) => (text, Style::new().fg(Color::Yellow)),
+            (false, _) => (text, Style::new()),
+        };
         // Details never repeat a secret: the id_token's header and claims are not one.
         let details = field_details(key, value, signature, clock);
-        if key == "id_token" && !details.is_empty() {
-            // Long: after the other fields, so the short ones stay together at the top.
-            id_token = details;
-            let pointer = [Detail::plain("decoded at the end of this pane")];
-            detail_lines(&mut out, "", &pointer, key_width, width);
+        if matches!(key.as_str(), "scope" | "id_token") && !details.is_empty() {
+            // Long: after the fields, so the short ones stay together at the top.
+            field(&mut out, key, &shown, key_width, width, style);
+            at_the_end.push((key.clone(), details));
         } else {
-            detail_lines(&mut out, "", &details, key_width, width);
+            value_and_details(&mut out, key, (&shown, style), &details, key_width, width);
         }
     }
-    if !id_token.is_empty() {
+    let head = out.len();
+    for (key, details) in at_the_end {
         out.push(Line::default());
-        detail_lines(&mut out, "id_token", &id_token, key_width, width);
+        detail_lines(&mut out, &key, &details, key_width, width);
     }
-    out
+    (out, head)
 }
 
 fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'static>> {
@@ -339,6 +375,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
         }
     }
     let block = super::pane_block(Line::from(title), app, Pane::Token);
-    let shown = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
+    let (shown, note) = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
+    let block = super::with_note(block, note);
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }
