@@ -73,7 +73,7 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 }
 
 /// Word-wraps an aligned `name  value` line: continuation lines start under the value (after
-/// the first run of two spaces), or 2 columns in when there is none. Long words are cut.
+/// the first run of two spaces), or under the text when there is none. Long words are cut.
 pub fn wrap_hanging(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let split = text
@@ -83,11 +83,7 @@ pub fn wrap_hanging(text: &str, width: usize) -> Vec<String> {
         Some(at) if text[..at].chars().count() * 2 <= width => text.split_at(at),
         _ => ("", text),
     };
-    let hang = if head.is_empty() {
-        2
-    } else {
-        head.chars().count()
-    };
+    let hang = head.chars().count();
     let mut lines = Vec::new();
     let mut line = head.to_string();
     let mut used = line.chars().count();
@@ -141,7 +137,7 @@ mod tests {
         );
         assert_eq!(
             wrap_hanging("decoded, not verified by sfkey", 16),
-            vec!["decoded, not", "  verified by", "  sfkey"]
+            vec!["decoded, not", "verified by", "sfkey"]
         );
         assert_eq!(
             wrap_hanging("ab  cdefghij", 8),
