@@ -1,5 +1,6 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
+mod details;
 mod edit;
 mod fake_server;
 mod orgs;

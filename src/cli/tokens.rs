@@ -12,6 +12,8 @@ use crate::refresh::{ClientFor, RefreshError, Refreshed, refresh_org};
 use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
 use crate::store::{SecretKind, Store};
 
+use super::details;
+
 /// Arguments of `sfkey refresh`.
 #[derive(Debug, Args)]
 pub struct RefreshArgs {
@@ -135,10 +137,8 @@ fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Res
 
 /// `sfkey refresh`: prints what the seed's program prints, secrets masked unless asked.
 pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
-    // Read while the process has one thread: the refresh starts more.
-    let utc_offset_s = time::UtcOffset::current_local_offset()
-        .map(|o| o.whole_seconds())
-        .unwrap_or(0);
+    // Before the refresh starts threads: see `utc_offset_s`.
+    let utc_offset_s = details::utc_offset_s();
     let org = store.find(&args.name)?;
     let outcome = run_refresh(store, &org)?;
     let mut out = std::io::stdout().lock();
@@ -151,7 +151,7 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
                 done.success.token.to_pretty_json(args.show_secrets)
             )?;
             print_exchange(&mut out, &done.success.exchange)?;
-            print_details(&mut out, &done, utc_offset_s)?;
+            details::print_details(&mut out, &done, utc_offset_s)?;
             out.flush()?;
             if done.rotated {
                 eprintln!(
@@ -164,9 +164,9 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
                 crate::humanize::millis(done.success.exchange.latency),
                 done.org.name
             );
-            if warn_on_mismatch(&done) {
+            if details::warn_on_mismatch(&done) {
                 // The token is saved and works; 3 tells a script the answer did not check out.
-                return Ok(ExitCode::from(SIGNATURE_MISMATCH_EXIT));
+                return Ok(ExitCode::from(details::SIGNATURE_MISMATCH_EXIT));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -178,45 +178,6 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
             Err(refresh_failed(&org.name, &err))
         }
     }
-}
-
-/// `sfkey refresh`'s exit code when the token arrived but its signature did not match.
-const SIGNATURE_MISMATCH_EXIT: u8 = 3;
-
-/// What sfkey reads off the answer, after the seed's output: the signature verdict, times,
-/// ids, scopes and the decoded id_token. Never a secret, so `--show-secrets` changes nothing.
-fn print_details(out: &mut impl Write, done: &Refreshed, utc_offset_s: i32) -> std::io::Result<()> {
-    let clock = crate::token_details::Clock {
-        now_ms: crate::humanize::now_ms(),
-        utc_offset_s,
-    };
-    let details = crate::token_details::all_details(&done.success.token, done.signature, clock);
-    writeln!(out, "\nDetails:")?;
-    for (field, lines) in details {
-        for (i, line) in lines.iter().enumerate() {
-            let label = if i == 0 { field.as_str() } else { "" };
-            writeln!(out, "  {label:<10} {}", line.text)?;
-        }
-    }
-    Ok(())
-}
-
-/// A loud warning on stderr when the answer's signature does not match the stored client
-/// secret; whether it did. `token`, `env` and `exec` still hand the token out: the signature
-/// covers only `id` and `issued_at`, and a stripped one is merely unverifiable, so refusing
-/// would break scripts over a stale client secret without stopping anyone who alters answers.
-fn warn_on_mismatch(done: &Refreshed) -> bool {
-    if done.signature != crate::salesforce::SignatureCheck::Mismatch {
-        return false;
-    }
-    eprintln!(
-        "sfkey: WARNING: SIGNATURE MISMATCH for {name}: the answer does not match the client \
-         secret stored for it: the stored client secret is wrong, or the answer was altered on \
-         the way. Check the connected app's consumer secret and store it with `sfkey edit {name} \
-         --secrets`.",
-        name = done.org.name
-    );
-    true
 }
 
 /// The one error line of a failed refresh, plus a `hint:` line naming this org when we know
@@ -264,7 +225,7 @@ fn access_token(
     }
     let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org.name, &e))?;
     // Warned, not refused: see `warn_on_mismatch`.
-    warn_on_mismatch(&done);
+    details::warn_on_mismatch(&done);
     let token = done
         .success
         .token
