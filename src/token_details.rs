@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::humanize;
 use crate::salesforce::TokenResponse;
 use crate::salesforce::id_token::{TIME_CLAIMS, decode_jwt};
-use crate::salesforce::signature::SignatureCheck;
+use crate::salesforce::signature::{SignatureCheck, Unverifiable};
 
 /// How a detail line wants to be seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,10 @@ pub fn signature_details(check: SignatureCheck) -> Vec<Detail> {
     let (verdict, tone) = match check {
         SignatureCheck::Verified => ("✓ verified with your client secret", Tone::Good),
         SignatureCheck::Mismatch => ("✗ MISMATCH", Tone::Loud),
-        SignatureCheck::Unverifiable(_) => ("unverifiable", Tone::Plain),
+        // Nothing to check with is normal for apps without a secret; an answer without what
+        // Salesforce always sends is worth a look.
+        SignatureCheck::Unverifiable(Unverifiable::NoClientSecret) => ("unverifiable", Tone::Plain),
+        SignatureCheck::Unverifiable(_) => ("unverifiable", Tone::Warn),
     };
     let mut out = vec![Detail::new(verdict, tone)];
     out.extend(check.reason().map(|why| Detail::new(why, tone)));
@@ -216,7 +219,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::salesforce::signature::Unverifiable;
 
     const CLOCK: Clock = Clock {
         now_ms: 1_795_694_400_000, // 2026-11-26 12:00:00 UTC
@@ -315,5 +317,13 @@ mod tests {
             texts(&all[0].1),
             ["unverifiable", "the answer has no signature"]
         );
+        assert_eq!(
+            all[0].1[0].tone,
+            Tone::Warn,
+            "a missing signature is worth a look"
+        );
+        let no_secret =
+            signature_details(SignatureCheck::Unverifiable(Unverifiable::NoClientSecret));
+        assert_eq!(no_secret[0].tone, Tone::Plain);
     }
 }
