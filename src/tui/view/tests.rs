@@ -166,6 +166,14 @@ fn a_signature_mismatch_is_loud() {
     ));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("SIGNATURE MISMATCH"), "{screen}");
+    // An error in the status line: it stays until the next message.
+    let status = app.status.as_ref().unwrap();
+    assert_eq!(status.level, crate::tui::app::Level::Error);
+    assert!(
+        status.text.ends_with("; SIGNATURE MISMATCH"),
+        "{}",
+        status.text
+    );
     let style = style_of(&app, 100, 30, "✗ MISMATCH");
     assert_eq!(
         style_of(&app, 100, 30, "the answer does not match").fg,
