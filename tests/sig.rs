@@ -139,6 +139,10 @@ fn a_mismatch_is_loud_refresh_exits_3_and_scripts_still_get_their_token() {
     );
     assert!(err.contains("sfkey edit tampered --secrets"), "{err}");
 
+    // --help says what 3 means.
+    let help = stdout(&env.run(&["refresh", "--help"], ""));
+    assert!(help.contains("3 when the token arrived"), "{help}");
+
     // token: the token on stdout as usual, the warning on stderr.
     let out = env.run(&["token", "tampered", "--refresh"], "");
     assert_success(&out);

@@ -16,6 +16,10 @@ use super::details;
 
 /// Arguments of `sfkey refresh`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 on success, 1 when the refresh failed, 3 when the token arrived \
+(and is saved) but its signature does not match the stored client secret."
+)]
 pub struct RefreshArgs {
     /// The org to refresh
     pub name: String,
