@@ -21,6 +21,8 @@ struct DemoOrg {
     site: Option<&'static str>,
     behaviour: Behaviour,
     delay_ms: u64,
+    /// Whether its app has a client secret (without one the signature is unverifiable).
+    client_secret: bool,
 }
 
 fn demo_orgs() -> Vec<DemoOrg> {
@@ -30,12 +32,14 @@ fn demo_orgs() -> Vec<DemoOrg> {
             site: None,
             behaviour: Behaviour::Ok,
             delay_ms: 80,
+            client_secret: true,
         },
         DemoOrg {
             name: "uat-rotating",
             site: None,
             behaviour: Behaviour::Rotate,
             delay_ms: 120,
+            client_secret: true,
         },
         DemoOrg {
             name: "old-sandbox",
@@ -46,24 +50,35 @@ fn demo_orgs() -> Vec<DemoOrg> {
                 description: "expired access/refresh token".into(),
             },
             delay_ms: 60,
+            client_secret: true,
         },
         DemoOrg {
             name: "slow-dev",
             site: None,
             behaviour: Behaviour::Ok,
             delay_ms: 4_000,
+            client_secret: true,
         },
         DemoOrg {
             name: "partner-portal",
             site: Some("/partners"),
             behaviour: Behaviour::Ok,
             delay_ms: 90,
+            client_secret: false,
         },
         DemoOrg {
             name: "maintenance",
             site: None,
             behaviour: Behaviour::Maintenance,
             delay_ms: 50,
+            client_secret: true,
+        },
+        DemoOrg {
+            name: "bad-signature",
+            site: None,
+            behaviour: Behaviour::BadSignature,
+            delay_ms: 70,
+            client_secret: true,
         },
     ]
 }
@@ -85,9 +100,10 @@ impl Demo {
         let demo = Self { store, server, dir };
         for (i, org) in demo_orgs().into_iter().enumerate() {
             let refresh_token = format!("5Aep861DEMO{i}{}", OrgId::generate());
+            let secret = org.client_secret.then_some("demo-client-secret");
             demo.server.add_grant(
                 &refresh_token,
-                Grant::new(CLIENT_ID, Some("demo-client-secret"))
+                Grant::new(CLIENT_ID, secret)
                     .with(org.behaviour)
                     .delayed(Duration::from_millis(org.delay_ms)),
             );
@@ -96,7 +112,7 @@ impl Demo {
             demo.store.add(
                 saved,
                 NewSecrets {
-                    client_secret: Some(SecretString::from("demo-client-secret")),
+                    client_secret: secret.map(SecretString::from),
                     refresh_token: SecretString::from(refresh_token),
                 },
             )?;
@@ -129,6 +145,7 @@ mod tests {
     use super::*;
     use crate::refresh::{ClientFor, refresh_org};
     use crate::salesforce::HttpSettings;
+    use crate::salesforce::signature::{SignatureCheck, Unverifiable};
 
     #[test]
     fn demo_orgs_refresh_against_the_fake_and_leave_nothing_behind() {
@@ -150,6 +167,18 @@ mod tests {
         };
         let ok = refresh("partner-portal").unwrap();
         assert_eq!(ok.success.exchange.header("content-encoding"), Some("gzip"));
+        assert_eq!(
+            ok.signature,
+            SignatureCheck::Unverifiable(Unverifiable::NoClientSecret)
+        );
+        assert_eq!(
+            refresh("acme-prod").unwrap().signature,
+            SignatureCheck::Verified
+        );
+        assert_eq!(
+            refresh("bad-signature").unwrap().signature,
+            SignatureCheck::Mismatch
+        );
         assert!(refresh("uat-rotating").unwrap().rotated);
         let expired = refresh("old-sandbox").unwrap_err();
         assert_eq!(expired.token_error().unwrap().code(), "invalid_grant");

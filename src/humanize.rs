@@ -1,6 +1,8 @@
-//! Short human renderings shared by the CLI and the TUI: ages like `2m ago`.
+//! Short human renderings shared by the CLI and the TUI: ages like `2m ago`, local times.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::{OffsetDateTime, UtcOffset};
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> u64 {
@@ -47,6 +49,37 @@ pub fn clock(epoch_ms: u64, offset_s: i32) -> String {
     let local = (epoch_ms / 1000) as i64 + i64::from(offset_s);
     let of_day = local.rem_euclid(86_400);
     format!("{:02}:{:02}", of_day / 3600, of_day % 3600 / 60)
+}
+
+/// `2026-11-25 14:03:07 +01:00` in the given offset from UTC.
+pub fn local_time(epoch_ms: u64, offset_s: i32) -> Option<String> {
+    let offset = UtcOffset::from_whole_seconds(offset_s).ok()?;
+    let at = OffsetDateTime::from_unix_timestamp((epoch_ms / 1000) as i64)
+        .ok()?
+        .to_offset(offset);
+    let (h, m, _) = offset.as_hms();
+    Some(format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}{:02}:{:02}",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        if offset_s < 0 { '-' } else { '+' },
+        h.unsigned_abs(),
+        m.unsigned_abs()
+    ))
+}
+
+/// `ago` for a past time, `in 5m` for a future one (an `exp` claim).
+pub fn relative(then_ms: u64, now_ms: u64) -> String {
+    if then_ms > now_ms.saturating_add(4_999) {
+        // The future, said like `ago`: in 42s, in 5m, in 3h, in 2d.
+        let later = ago(now_ms, then_ms);
+        return format!("in {}", later.trim_end_matches(" ago"));
+    }
+    ago(then_ms, now_ms)
 }
 
 /// A latency in milliseconds: `0.7 ms` under 10 ms, `84 ms` above.
@@ -130,6 +163,26 @@ mod tests {
         assert_eq!(clock(now, 0), "17:46");
         assert_eq!(clock(now, 3600), "18:46");
         assert_eq!(clock(now, -18 * 3600), "23:46");
+    }
+
+    #[test]
+    fn local_time_applies_the_offset() {
+        assert_eq!(
+            local_time(1_700_148_885_000, 0).as_deref(),
+            Some("2023-11-16 15:34:45 +00:00")
+        );
+        assert_eq!(
+            local_time(1_700_148_885_000, -5 * 3600 - 1800).as_deref(),
+            Some("2023-11-16 10:04:45 -05:30")
+        );
+    }
+
+    #[test]
+    fn future_times_say_in() {
+        let now = 10_000_000_000;
+        assert_eq!(relative(now + 300_000, now), "in 5m");
+        assert_eq!(relative(now - 300_000, now), "5m ago");
+        assert_eq!(relative(now + 2_000, now), "just now");
     }
 
     #[test]

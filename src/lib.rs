@@ -13,4 +13,5 @@ pub mod rotation;
 pub mod salesforce;
 pub mod store;
 pub mod token_calls;
+pub mod token_details;
 pub mod tui;

@@ -12,8 +12,8 @@ use crate::rotation::{NotSaved, save_refresh_token};
 
 use crate::org::{LastRefresh, Org};
 use crate::salesforce::{
-    HttpClient, HttpSettings, RefreshRequest, TokenError, TokenSuccess, TransportError,
-    refresh_access_token,
+    HttpClient, HttpSettings, RefreshRequest, SignatureCheck, TokenError, TokenSuccess,
+    TransportError, check_signature, refresh_access_token,
 };
 use crate::store::{OrgLock, SecretKind, Store, StoreError};
 
@@ -26,6 +26,8 @@ pub struct Refreshed {
     pub success: TokenSuccess,
     /// Whether Salesforce rotated the refresh token (and we stored the new one).
     pub rotated: bool,
+    /// The answer's `signature` checked against the client secret, which stays in here.
+    pub signature: SignatureCheck,
 }
 
 /// Why refreshing a saved org failed.
@@ -405,7 +407,10 @@ async fn grant_and_store(
         keep_refresh_token(store, org, new_refresh, options).await?;
     }
     match result {
-        Ok(success) => store_success(store, org, success, options, still_unsaved).await,
+        Ok(success) => {
+            let signature = check_signature(&success.token, secrets.client_secret.as_ref());
+            store_success(store, org, success, options, still_unsaved, signature).await
+        }
         Err(err) => {
             let last = LastRefresh {
                 at_ms: now_ms(),
@@ -441,6 +446,7 @@ async fn store_success(
     success: TokenSuccess,
     options: &RefreshOptions,
     still_unsaved: Option<&SecretString>,
+    signature: SignatureCheck,
 ) -> Result<Refreshed, RefreshError> {
     let id = org.id.clone();
     // Rotation first: the old refresh token is already dead at Salesforce.
@@ -492,12 +498,17 @@ async fn store_success(
         status = success.exchange.status,
         latency_ms = success.exchange.latency.as_millis() as u64,
         rotated,
+        signature = signature.word(),
         "refresh ok"
     );
+    if signature == SignatureCheck::Mismatch {
+        tracing::warn!(org = %updated.name, "the answer's signature does not match the stored client secret");
+    }
     Ok(Refreshed {
         org: updated,
         success,
         rotated,
+        signature,
     })
 }
 

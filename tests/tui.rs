@@ -21,13 +21,14 @@ use sfkey::fake_salesforce::{ACCESS_TOKEN_PREFIX, Behaviour, Grant};
 const LAST_HINT: &str = "q quit";
 
 /// The demo's orgs, in the order the list shows them (the order they were saved in).
-const DEMO_ORGS: [&str; 6] = [
+const DEMO_ORGS: [&str; 7] = [
     "acme-prod",
     "uat-rotating",
     "old-sandbox",
     "slow-dev",
     "partner-portal",
     "maintenance",
+    "bad-signature",
 ];
 
 /// The text inside the pane titled `title`, its rows trimmed and glued together, so a value
@@ -381,7 +382,7 @@ fn small_terminal_says_so() {
     // Grown to 70x20: the stacked layout, list on top, token and response panes below.
     term.resize(70, 20);
     let screen = term.wait_for_all(&[
-        " Orgs (6) ",
+        " Orgs (7) ",
         " Token ",
         " Response ",
         "▸acme-prod",
@@ -391,13 +392,13 @@ fn small_terminal_says_so() {
     let rows = term.rows();
     let row_of = |text: &str| rows.iter().position(|r| r.contains(text)).unwrap();
     let (orgs, token, response) = (
-        row_of(" Orgs (6) "),
+        row_of(" Orgs (7) "),
         row_of(" Token "),
         row_of(" Response "),
     );
     assert!(orgs < row_of("▸acme-prod") && row_of("▸acme-prod") < token);
     assert!(token < response, "{screen}");
-    let list = term.with_screen(|s| pane_lines(s, " Orgs (6) ")).unwrap();
+    let list = term.with_screen(|s| pane_lines(s, " Orgs (7) ")).unwrap();
     assert!(list.iter().any(|l| l.starts_with("▸acme-prod")), "{list:?}");
 
     term.send("r");

@@ -1,6 +1,7 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
 mod api_calls;
+mod details;
 mod edit;
 mod fake_server;
 mod orgs;

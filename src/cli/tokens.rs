@@ -14,8 +14,14 @@ use crate::refresh::{
 use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
 use crate::store::{SecretKind, Store};
 
+use super::details;
+
 /// Arguments of `sfkey refresh`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 on success, 1 when the refresh failed, 3 when the token arrived \
+(and is saved) but its signature does not match the stored client secret."
+)]
 pub struct RefreshArgs {
     /// The org to refresh
     pub name: String,
@@ -174,6 +180,8 @@ fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Res
 
 /// `sfkey refresh`: prints what the seed's program prints, secrets masked unless asked.
 pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
+    // Before the refresh starts threads: see `utc_offset_s`.
+    let utc_offset_s = details::utc_offset_s();
     let org = store.find(&args.name)?;
     let outcome = run_refresh(store, &org)?;
     let mut out = std::io::stdout().lock();
@@ -186,6 +194,7 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
                 done.success.token.to_pretty_json(args.show_secrets)
             )?;
             print_exchange(&mut out, &done.success.exchange)?;
+            details::print_details(&mut out, &done, utc_offset_s)?;
             out.flush()?;
             if done.rotated {
                 eprintln!(
@@ -198,6 +207,10 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
                 crate::humanize::millis(done.success.exchange.latency),
                 done.org.name
             );
+            if details::warn_on_mismatch(&done) {
+                // The token is saved and works; 3 tells a script the answer did not check out.
+                return Ok(ExitCode::from(details::SIGNATURE_MISMATCH_EXIT));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(err) => {
@@ -270,6 +283,8 @@ fn access_token(
         return Ok(fresh);
     }
     let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org.name, &e))?;
+    // Warned, not refused: see `warn_on_mismatch`.
+    details::warn_on_mismatch(&done);
     let token = done
         .success
         .token

@@ -70,6 +70,8 @@ pub enum Behaviour {
     /// `invalid_grant` / `token request is already being processed` this many times, then a
     /// rotated token as with [`Behaviour::Rotate`].
     Busy(u32),
+    /// A token answer whose `signature` was made with another client secret.
+    BadSignature,
 }
 
 /// A refresh token the fake accepts and what it does with it.
@@ -413,7 +415,11 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
                 delay,
             )
         }
-        Behaviour::Ok | Behaviour::Rotate | Behaviour::Hybrid | Behaviour::RefreshTokenOnly => {
+        Behaviour::Ok
+        | Behaviour::Rotate
+        | Behaviour::Hybrid
+        | Behaviour::RefreshTokenOnly
+        | Behaviour::BadSignature => {
             let rotates = matches!(
                 grant.behaviour,
                 Behaviour::Rotate | Behaviour::RefreshTokenOnly
@@ -436,11 +442,15 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
             }
             drop(state);
             let hybrid = grant.behaviour == Behaviour::Hybrid;
+            let mut signing_secret = grant.client_secret.clone().unwrap_or_default();
+            if grant.behaviour == Behaviour::BadSignature {
+                signing_secret.push_str("-not-the-real-one");
+            }
             let fields = token_fields(
                 &shared.base_url,
                 access_token.as_deref(),
                 rotated.as_deref(),
-                grant.client_secret.as_deref().unwrap_or(""),
+                &signing_secret,
                 hybrid,
             );
             Decision::Token(fields, hybrid, delay)

@@ -4,8 +4,10 @@ pub mod api;
 pub mod error;
 pub mod explain;
 pub mod http;
+pub mod id_token;
 pub mod introspect;
 pub mod revoke;
+pub mod signature;
 pub mod token;
 
 pub use api::{ApiError, UserInfo, fetch_userinfo};
@@ -13,4 +15,5 @@ pub use error::{TokenError, TransportError, TransportKind};
 pub use http::{HttpClient, HttpExchange, HttpSettings};
 pub use introspect::{IntrospectRequest, Introspection, TokenKind, introspect};
 pub use revoke::revoke;
+pub use signature::{SignatureCheck, check_signature};
 pub use token::{RefreshRequest, TokenResponse, TokenSuccess, refresh_access_token};

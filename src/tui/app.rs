@@ -11,7 +11,7 @@ use ratatui::layout::Position;
 
 use crate::org::{Org, OrgId};
 use crate::refresh::RefreshError;
-use crate::salesforce::TokenError;
+use crate::salesforce::{SignatureCheck, TokenError};
 
 use super::calls::Call;
 use super::form::{FormEvent, OrgForm};
@@ -322,15 +322,17 @@ impl App {
         match outcome {
             RefreshOutcome::Success(done) => {
                 let done = *done;
+                let mismatch = done.signature == SignatureCheck::Mismatch;
                 let summary = format!(
-                    "{name}: HTTP {} in {} ms{}",
+                    "{name}: HTTP {} in {} ms{}{}",
                     done.success.exchange.status,
                     done.success.exchange.latency.as_millis(),
                     if done.rotated {
                         "; the rotated refresh token is saved"
                     } else {
                         ""
-                    }
+                    },
+                    if mismatch { "; SIGNATURE MISMATCH" } else { "" }
                 );
                 if let Some(org) = self.orgs.iter_mut().find(|o| o.id == id) {
                     *org = done.org;
@@ -338,9 +340,14 @@ impl App {
                 self.panels.entry(id).or_default().last = Some(Shown::Token {
                     success: Box::new(done.success),
                     rotated: done.rotated,
+                    signature: done.signature,
                     at_ms: self.now_ms,
                 });
-                self.info(summary);
+                if mismatch {
+                    self.error(summary);
+                } else {
+                    self.info(summary);
+                }
                 if selected {
                     self.token_scroll = 0;
                     self.response_scroll = 0;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::org::{LastRefresh, Org, OrgId};
 use crate::refresh::{RefreshError, Refreshed};
 use crate::salesforce::token::parse_token_answer;
-use crate::salesforce::{HttpExchange, TokenError};
+use crate::salesforce::{HttpExchange, SignatureCheck, TokenError};
 
 use super::app::App;
 use super::message::{Message, RefreshOutcome};
@@ -56,10 +56,19 @@ pub fn exchange(status: u16, reason: &str) -> HttpExchange {
     }
 }
 
-/// A successful refresh of `org`, issued a minute before [`NOW_MS`].
+/// A fixed id_token: header `kid 238, typ JWT, alg RS256`; claims `at_hash`, `sub`, `aud`,
+/// `iss`, `exp` ([`NOW_MS`] + 4 min) and `iat` ([`NOW_MS`] - 1 min); a made-up signature part.
+pub const ID_TOKEN: &str = "eyJraWQiOiIyMzgiLCJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdF9oYXNoIjoiU05BUFNIT1RBVEhBU0giLCJzdWIiOiJodHRwczovL2xvZ2luLnNhbGVzZm9yY2UuY29tL2lkLzAwRDVnMDAwMDA0U05BUEVBQS8wMDU1ZzAwMDAwU05BUFVBQVEiLCJhdWQiOiIzTVZHOVNOQVBTSE9UQ0xJRU5USUQiLCJpc3MiOiJodHRwczovL2xvZ2luLnNhbGVzZm9yY2UuY29tIiwiZXhwIjoxNzk1Njk0NjQwLCJpYXQiOjE3OTU2OTQzNDB9.U05BUFNIT1RTSUdOQVRVUkU";
+
+/// A successful refresh of `org`, issued a minute before [`NOW_MS`], its signature verified.
 pub fn success(org: &Org) -> Message {
+    success_checked(org, SignatureCheck::Verified)
+}
+
+/// [`success`] with the given signature verdict.
+pub fn success_checked(org: &Org, signature: SignatureCheck) -> Message {
     let body = format!(
-        r#"{{"access_token":"{ACCESS_TOKEN}","signature":"SIGNATUREVALUEabcdefghijklmnop=","scope":"refresh_token api","instance_url":"https://acme.my.salesforce.com","id":"https://login.salesforce.com/id/00D5g000004SNAPEAA/0055g00000SNAPUAAQ","token_type":"Bearer","issued_at":"{}","custom_field":42}}"#,
+        r#"{{"access_token":"{ACCESS_TOKEN}","signature":"SIGNATUREVALUEabcdefghijklmnop=","scope":"refresh_token openid api","id_token":"{ID_TOKEN}","instance_url":"https://acme.my.salesforce.com","id":"https://login.salesforce.com/id/00D5g000004SNAPEAA/0055g00000SNAPUAAQ","token_type":"Bearer","issued_at":"{}","custom_field":42}}"#,
         NOW_MS - 60_000
     );
     let success = match parse_token_answer(exchange(200, "OK"), body.as_bytes()) {
@@ -80,6 +89,7 @@ pub fn success(org: &Org) -> Message {
             org,
             success,
             rotated: false,
+            signature,
         }))),
     }
 }

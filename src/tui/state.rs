@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 
 use crate::org::Org;
 use crate::refresh::RefreshError;
-use crate::salesforce::TokenSuccess;
+use crate::salesforce::{SignatureCheck, TokenSuccess};
 
 use super::calls::CallState;
 use super::form::OrgForm;
@@ -45,6 +45,8 @@ pub enum Shown {
         success: Box<TokenSuccess>,
         /// The refresh token was rotated and the new one saved.
         rotated: bool,
+        /// The answer's signature checked against the client secret.
+        signature: SignatureCheck,
         /// When it arrived, epoch ms.
         at_ms: u64,
     },

@@ -52,9 +52,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
             .clamp(30, 48);
         let [list, right] =
             Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);
-        let lines = token::lines(app, right.width);
-        let wanted = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-        let token_height = wanted.min(right.height.saturating_sub(6));
+        let (lines, head) = token::lines(app, right.width);
+        let rows = |n: usize| u16::try_from(n + 2).unwrap_or(u16::MAX);
+        // The token's fields first, then the response's headers, then the token's long
+        // sections (scopes, the decoded id_token) get what is left.
+        let left_by_response = right
+            .height
+            .saturating_sub(rows(response::lines(app, right.width).len()));
+        let token_height = rows(lines.len())
+            .min(rows(head).max(left_by_response))
+            .min(right.height.saturating_sub(6));
         let [token, response] =
             Layout::vertical([Constraint::Length(token_height.max(5)), Constraint::Min(0)])
                 .areas(right);
@@ -67,7 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         let show_response = body.height >= 18;
         let [list, rest] =
             Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(body);
-        let lines = token::lines(app, rest.width);
+        let (lines, _) = token::lines(app, rest.width);
         if show_response {
             let [token, response] =
                 Layout::vertical([Constraint::Percentage(55), Constraint::Min(0)]).areas(rest);
@@ -133,28 +140,34 @@ fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
         .title(title)
 }
 
-/// The lines that fit a bordered pane of `height` rows from `scroll` on; when some are cut
-/// off, the last row says so instead of dropping them silently.
+/// The lines that fit a bordered pane of `height` rows from `scroll` on, and when some are
+/// cut off below, a note saying so for the bottom border (no row of content is given up to it).
 fn scrolled(
     lines: Vec<Line<'static>>,
     scroll: usize,
     height: u16,
     max: &std::cell::Cell<usize>,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, Option<Line<'static>>) {
     let rows = usize::from(height.saturating_sub(2));
     max.set(lines.len().saturating_sub(rows));
     let scroll = scroll.min(lines.len().saturating_sub(rows));
     let more = lines.len().saturating_sub(scroll + rows);
-    let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
-    if more > 0
-        && let Some(last) = shown.last_mut()
-    {
-        *last = Line::styled(
-            format!("… {} more lines (Tab to this pane, then j)", more + 1),
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
+    let note = (more > 0).then(|| {
+        Line::styled(
+            format!(" … {more} more lines (Tab to this pane, then j) "),
             Style::new().fg(Color::DarkGray),
-        );
+        )
+    });
+    (shown, note)
+}
+
+/// `block` with the note of [`scrolled`] in its bottom border, if any.
+fn with_note(block: Block<'static>, note: Option<Line<'static>>) -> Block<'static> {
+    match note {
+        Some(note) => block.title_bottom(note),
+        None => block,
     }
-    shown
 }
 
 /// A centered popup area.

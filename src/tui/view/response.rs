@@ -90,11 +90,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     };
     let block = super::pane_block(Line::from(title), app, Pane::Response);
     let lines = lines(app, area.width);
-    let shown = super::scrolled(
+    let (shown, note) = super::scrolled(
         lines,
         app.response_scroll,
         area.height,
         &app.hit.response_max,
     );
+    let block = super::with_note(block, note);
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }

@@ -113,3 +113,91 @@ fn k_after_g_scrolls_the_token_pane_back_up() {
     let after_k = render(&app, 60, 16);
     assert_ne!(bottom, after_k, "k after G must scroll up one line");
 }
+
+/// The pane's details: the signature verdict, scopes one by one, the id_token decoded and
+/// marked not verified, its times as local time; the id_token itself stays masked.
+#[test]
+fn token_pane_details() {
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success(&org));
+    let screen = render(&app, 100, 56);
+    assert!(
+        !screen.contains(fixtures::ID_TOKEN),
+        "masked until revealed"
+    );
+    assert!(screen.contains("eyJraW••••••••"), "{screen}");
+    assert!(
+        screen.contains("SIGNAT••••••••  ✓ verified with your client secret"),
+        "{screen}"
+    );
+    assert!(screen.contains("NOT VERIFIED"), "{screen}");
+    assert!(
+        screen.contains("exp      1795694640 · 2026-11-26 12:04:00 +00:00"),
+        "{screen}"
+    );
+    assert!(screen.contains("in 4m"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+/// Where `needle` starts on the screen, and the style drawn there.
+fn style_of(app: &App, width: u16, height: u16, needle: &str) -> ratatui::style::Style {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| super::draw(frame, app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    for y in 0..height {
+        let row: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+        if let Some(byte) = row.find(needle) {
+            let x = row[..byte].chars().count() as u16;
+            return buffer[(x, y)].style();
+        }
+    }
+    panic!("{needle:?} is not on the screen");
+}
+
+#[test]
+fn a_signature_mismatch_is_loud() {
+    use ratatui::style::{Color, Modifier};
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success_checked(
+        &org,
+        crate::salesforce::SignatureCheck::Mismatch,
+    ));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("SIGNATURE MISMATCH"), "{screen}");
+    // An error in the status line: it stays until the next message.
+    let status = app.status.as_ref().unwrap();
+    assert_eq!(status.level, crate::tui::app::Level::Error);
+    assert!(
+        status.text.ends_with("; SIGNATURE MISMATCH"),
+        "{}",
+        status.text
+    );
+    let style = style_of(&app, 100, 30, "✗ MISMATCH");
+    assert_eq!(
+        style_of(&app, 100, 30, "the answer does not match").fg,
+        Some(Color::Red)
+    );
+    assert_eq!(style.fg, Some(Color::Red));
+    assert!(style.add_modifier.contains(Modifier::BOLD));
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn without_a_client_secret_the_signature_is_unverifiable() {
+    use crate::salesforce::signature::{SignatureCheck, Unverifiable};
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success_checked(
+        &org,
+        SignatureCheck::Unverifiable(Unverifiable::NoClientSecret),
+    ));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("SIGNAT••••••••  unverifiable")
+            && screen.contains("↳ no client secret is stored for this org"),
+        "{screen}"
+    );
+    assert!(!screen.contains("MISMATCH"), "{screen}");
+}

@@ -1,6 +1,4 @@
-//! Small text helpers shared by the panes: wrapping, spinners, times, header names.
-
-use time::{OffsetDateTime, UtcOffset};
+//! Small text helpers shared by the panes: wrapping, spinners, elapsed times, header names.
 
 /// Braille spinner frames, one per 100 ms.
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -13,27 +11,6 @@ pub fn spinner(now_ms: u64) -> char {
 /// `1.2s` for an elapsed time.
 pub fn elapsed(from_ms: u64, now_ms: u64) -> String {
     format!("{:.1}s", now_ms.saturating_sub(from_ms) as f64 / 1000.0)
-}
-
-/// `2026-11-25 14:03:07 +01:00` in the given offset from UTC.
-pub fn local_time(epoch_ms: u64, offset_s: i32) -> Option<String> {
-    let offset = UtcOffset::from_whole_seconds(offset_s).ok()?;
-    let at = OffsetDateTime::from_unix_timestamp((epoch_ms / 1000) as i64)
-        .ok()?
-        .to_offset(offset);
-    let (h, m, _) = offset.as_hms();
-    Some(format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}{:02}:{:02}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        if offset_s < 0 { '-' } else { '+' },
-        h.unsigned_abs(),
-        m.unsigned_abs()
-    ))
 }
 
 /// Cuts `text` into pieces of at most `width` characters (tokens have no spaces to break at).
@@ -95,6 +72,50 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// Word-wraps an aligned `name  value` line: continuation lines start under the value (after
+/// the first run of two spaces), or under the text when there is none. Long words are cut.
+pub fn wrap_hanging(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let split = text
+        .find("  ")
+        .map(|at| text.len() - text[at..].trim_start().len());
+    let (head, rest) = match split {
+        Some(at) if text[..at].chars().count() * 2 <= width => text.split_at(at),
+        _ => ("", text),
+    };
+    let hang = head.chars().count();
+    let mut lines = Vec::new();
+    let mut line = head.to_string();
+    let mut used = line.chars().count();
+    let mut has_word = false;
+    for word in rest.split_whitespace() {
+        let mut chars: Vec<char> = word.chars().collect();
+        if has_word && used + 1 + chars.len() > width {
+            lines.push(std::mem::replace(&mut line, " ".repeat(hang)));
+            (used, has_word) = (hang, false);
+        }
+        if has_word {
+            line.push(' ');
+            used += 1;
+        }
+        // A word longer than the room left is cut where the line ends.
+        while used + chars.len() > width && width > used {
+            let room = width - used;
+            line.extend(&chars[..room]);
+            lines.push(std::mem::replace(&mut line, " ".repeat(hang)));
+            chars.drain(..room);
+            used = hang;
+        }
+        used += chars.len();
+        line.extend(chars);
+        has_word = true;
+    }
+    if has_word || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -109,15 +130,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn local_time_applies_the_offset() {
+    fn hanging_lines_continue_under_their_value() {
         assert_eq!(
-            local_time(1_700_148_885_000, 0).as_deref(),
-            Some("2023-11-16 15:34:45 +00:00")
+            wrap_hanging("exp  1795694640 · 2026-11-26 12:04:00", 24),
+            vec!["exp  1795694640 ·", "     2026-11-26 12:04:00"]
         );
         assert_eq!(
-            local_time(1_700_148_885_000, -5 * 3600 - 1800).as_deref(),
-            Some("2023-11-16 10:04:45 -05:30")
+            wrap_hanging("decoded, not verified by sfkey", 16),
+            vec!["decoded, not", "verified by", "sfkey"]
         );
+        assert_eq!(
+            wrap_hanging("ab  cdefghij", 8),
+            vec!["ab  cdef", "    ghij"]
+        );
+        assert_eq!(wrap_hanging("", 8), vec![""]);
     }
 
     #[test]

@@ -12,30 +12,44 @@ use crate::humanize;
 use crate::org::Org;
 use crate::redact;
 use crate::refresh::RefreshError;
-use crate::salesforce::{TokenError, TokenSuccess};
+use crate::salesforce::{SignatureCheck, TokenError, TokenSuccess};
+use crate::token_details::{Clock, Detail, Tone, field_details, signature_details};
 
 use super::super::app::{App, Pane, Panel, Shown};
-use super::text::{elapsed, local_time, spinner, wrap, wrap_words};
+use super::text::{elapsed, spinner, wrap, wrap_hanging, wrap_words};
 
 const KEY: Style = Style::new().fg(Color::Cyan);
 const DIM: Style = Style::new().fg(Color::DarkGray);
 
-/// Lines of the pane for the selected org, wrapped to `width` columns.
-pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
+/// Lines of the pane for the selected org, wrapped to `width` columns; and how many of them
+/// come first (a token's fields, before its long scope and id_token sections), which the layout
+/// keeps in view before it gives the rest room.
+pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
     let width = usize::from(width.saturating_sub(2)).max(10);
     let Some(org) = app.selected_org() else {
-        return vec![Line::from("No org selected. Press a to add one.")];
+        return (vec![Line::from("No org selected. Press a to add one.")], 1);
     };
     let panel = app.panels.get(&org.id);
     let mut out = super::call::dead_notice(org, app, width);
-    out.extend(match panel.and_then(|p| p.last.as_ref()) {
+    let notice = out.len();
+    let (lines, head) = match panel.and_then(|p| p.last.as_ref()) {
         Some(Shown::Token {
-            success, rotated, ..
-        }) => token_lines(success, *rotated, app, width),
-        Some(Shown::Failure { error, .. }) => failure_lines(error, org, width),
-        None => never_lines(org, panel, app, width),
-    });
-    out
+            success,
+            rotated,
+            signature,
+            ..
+        }) => token_lines(success, *rotated, *signature, app, width),
+        Some(Shown::Failure { error, .. }) => all_first(failure_lines(error, org, width)),
+        None => all_first(never_lines(org, panel, app, width)),
+    };
+    out.extend(lines);
+    (out, notice + head)
+}
+
+/// Lines that all belong to the head (no long sections).
+fn all_first(lines: Vec<Line<'static>>) -> (Vec<Line<'static>>, usize) {
+    let head = lines.len();
+    (lines, head)
 }
 
 /// `key  value` rows; long values continue under the value column.
@@ -67,28 +81,99 @@ fn prose(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
     }
 }
 
-/// `00D…` and `005…` from `https://login.salesforce.com/id/00D…/005…`.
-fn ids_from_id_url(url: &str) -> Option<(&str, &str)> {
-    let path = url.split("/id/").nth(1)?;
-    let mut parts = path.split('/');
-    let org = parts.next().filter(|s| !s.is_empty())?;
-    let user = parts.next().filter(|s| !s.is_empty())?;
-    Some((org, user))
+fn tone_style(tone: Tone) -> Style {
+    match tone {
+        Tone::Plain => DIM,
+        Tone::Good => Style::new().fg(Color::Green),
+        Tone::Warn => Style::new().fg(Color::Yellow),
+        Tone::Loud => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+    }
+}
+
+/// A field's details in the value column: under its value with `↳ ` before the first line, or
+/// beside `label` when there is one.
+fn detail_lines(
+    out: &mut Vec<Line<'static>>,
+    label: &str,
+    details: &[Detail],
+    key_width: usize,
+    width: usize,
+) {
+    // Under a value: `↳ ` before the first line, the rest indented past it. Beside a label:
+    // no marker, no indent.
+    let (first_lead, indent) = if label.is_empty() {
+        ("↳ ", "  ")
+    } else {
+        ("", "")
+    };
+    let value_width = width.saturating_sub(key_width + 1 + indent.len()).max(8);
+    for (i, detail) in details.iter().enumerate() {
+        let style = tone_style(detail.tone);
+        for (j, piece) in wrap_hanging(&detail.text, value_width)
+            .into_iter()
+            .enumerate()
+        {
+            let (key, lead) = match (i, j) {
+                (0, 0) => (label, first_lead),
+                _ => ("", indent),
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("{key:<key_width$} "), KEY),
+                Span::styled(format!("{lead}{piece}"), style),
+            ]));
+        }
+    }
+}
+
+/// A field's value, then its details: the first one beside a value it fits after (the
+/// signature's verdict), the rest under it.
+fn value_and_details(
+    out: &mut Vec<Line<'static>>,
+    key: &str,
+    (value, style): (&str, Style),
+    details: &[Detail],
+    key_width: usize,
+    width: usize,
+) {
+    let value_width = width.saturating_sub(key_width + 1).max(8);
+    let beside = details.first().filter(|first| {
+        key == "signature" && value.chars().count() + 2 + first.text.chars().count() <= value_width
+    });
+    match beside {
+        Some(first) => {
+            out.push(Line::from(vec![
+                Span::styled(format!("{key:<key_width$} "), KEY),
+                Span::styled(value.to_string(), style),
+                Span::raw("  "),
+                Span::styled(first.text.clone(), tone_style(first.tone)),
+            ]));
+            detail_lines(out, "", &details[1..], key_width, width);
+        }
+        None => {
+            field(out, key, value, key_width, width, style);
+            detail_lines(out, "", details, key_width, width);
+        }
+    }
 }
 
 fn token_lines(
     success: &TokenSuccess,
     rotated: bool,
+    signature: SignatureCheck,
     app: &App,
     width: usize,
-) -> Vec<Line<'static>> {
+) -> (Vec<Line<'static>>, usize) {
     let fields = success.token.fields();
     let key_width = fields
         .keys()
         .map(|k| k.chars().count())
         .max()
         .unwrap_or(0)
-        .clamp(8, 20);
+        .clamp(9, 20);
+    let clock = Clock {
+        now_ms: app.now_ms,
+        utc_offset_s: app.utc_offset_s,
+    };
     let mut out = Vec::new();
     if rotated {
         prose(
@@ -98,39 +183,46 @@ fn token_lines(
             Style::new().fg(Color::Yellow),
         );
     }
+    if success.token.str_field("signature").is_none() {
+        // No field to show the verdict beside: it goes first.
+        let details = signature_details(signature);
+        value_and_details(
+            &mut out,
+            "signature",
+            ("(none)", DIM),
+            &details,
+            key_width,
+            width,
+        );
+    }
+    let mut at_the_end = Vec::new();
     for (key, value) in fields {
         let text = match value {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
         let secret = redact::is_secret_field(key);
-        if secret && !app.reveal {
-            field(&mut out, key, &redact::mask(&text), key_width, width, DIM);
-            continue;
-        }
-        let style = if secret {
-            Style::new().fg(Color::Yellow)
-        } else {
-            Style::new()
+        let (shown, style) = match (secret, app.reveal) {
+            (true, false) => (redact::mask(&text), DIM),
+            (true, true) => (text, Style::new().fg(Color::Yellow)),
+            (false, _) => (text, Style::new()),
         };
-        field(&mut out, key, &text, key_width, width, style);
-        if key == "issued_at"
-            && let Some(ms) = crate::org::issued_at_ms(&text)
-        {
-            {
-                let when = local_time(ms, app.utc_offset_s).unwrap_or_default();
-                let line = format!("↳ {when} · {}", humanize::ago(ms, app.now_ms));
-                field(&mut out, "", &line, key_width, width, DIM);
-            }
-        }
-        if key == "id"
-            && let Some((org_id, user_id)) = ids_from_id_url(&text)
-        {
-            let ids = format!("↳ org {org_id} · user {user_id}");
-            field(&mut out, "", &ids, key_width, width, DIM);
+        // Details never repeat a secret: the id_token's header and claims are not one.
+        let details = field_details(key, value, signature, clock);
+        if matches!(key.as_str(), "scope" | "id_token") && !details.is_empty() {
+            // Long: after the fields, so the short ones stay together at the top.
+            field(&mut out, key, &shown, key_width, width, style);
+            at_the_end.push((key.clone(), details));
+        } else {
+            value_and_details(&mut out, key, (&shown, style), &details, key_width, width);
         }
     }
-    out
+    let head = out.len();
+    for (key, details) in at_the_end {
+        out.push(Line::default());
+        detail_lines(&mut out, &key, &details, key_width, width);
+    }
+    (out, head)
 }
 
 fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'static>> {
@@ -285,25 +377,22 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
                 DIM,
             ));
         }
+        if let Some(Shown::Token {
+            signature: SignatureCheck::Mismatch,
+            ..
+        }) = panel.and_then(|p| p.last.as_ref())
+        {
+            title.push(Span::styled(
+                "· SIGNATURE MISMATCH ",
+                tone_style(Tone::Loud),
+            ));
+        }
         if app.reveal {
             title.push(Span::styled("· REVEALED ", Style::new().fg(Color::Yellow)));
         }
     }
     let block = super::pane_block(Line::from(title), app, Pane::Token);
-    let shown = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
+    let (shown, note) = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
+    let block = super::with_note(block, note);
     frame.render_widget(Paragraph::new(shown).block(block), area);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn org_and_user_ids_come_from_the_id_url() {
-        assert_eq!(
-            ids_from_id_url("https://login.salesforce.com/id/00D5g000004ABCD/0055g000001XYZ"),
-            Some(("00D5g000004ABCD", "0055g000001XYZ"))
-        );
-        assert_eq!(ids_from_id_url("https://example.com/nothing"), None);
-    }
 }

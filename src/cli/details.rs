@@ -1,0 +1,59 @@
+//! What `sfkey refresh` prints after the seed's output, and the warning every command gives
+//! when an answer's signature does not match the stored client secret.
+
+use std::io::Write;
+
+use crate::refresh::Refreshed;
+use crate::salesforce::SignatureCheck;
+use crate::token_details::{Clock, all_details};
+
+/// The local offset from UTC in seconds (0 when unknown). Only reliable while the process has
+/// one thread, so read it before anything starts more.
+pub fn utc_offset_s() -> i32 {
+    time::UtcOffset::current_local_offset()
+        .map(|o| o.whole_seconds())
+        .unwrap_or(0)
+}
+
+/// `sfkey refresh`'s exit code when the token arrived but its signature did not match.
+pub const SIGNATURE_MISMATCH_EXIT: u8 = 3;
+
+/// What sfkey reads off the answer, after the seed's output: the signature verdict, times,
+/// ids, scopes and the decoded id_token. Never a secret, so `--show-secrets` changes nothing.
+pub fn print_details(
+    out: &mut impl Write,
+    done: &Refreshed,
+    utc_offset_s: i32,
+) -> std::io::Result<()> {
+    let clock = Clock {
+        now_ms: crate::humanize::now_ms(),
+        utc_offset_s,
+    };
+    let details = all_details(&done.success.token, done.signature, clock);
+    writeln!(out, "\nDetails:")?;
+    for (field, lines) in details {
+        for (i, line) in lines.iter().enumerate() {
+            let label = if i == 0 { field.as_str() } else { "" };
+            writeln!(out, "  {label:<10} {}", line.text)?;
+        }
+    }
+    Ok(())
+}
+
+/// A loud warning on stderr when the answer's signature does not match the stored client
+/// secret; whether it did. `token`, `env` and `exec` still hand the token out: the signature
+/// covers only `id` and `issued_at`, and a stripped one is merely unverifiable, so refusing
+/// would break scripts over a stale client secret without stopping anyone who alters answers.
+pub fn warn_on_mismatch(done: &Refreshed) -> bool {
+    if done.signature != SignatureCheck::Mismatch {
+        return false;
+    }
+    eprintln!(
+        "sfkey: WARNING: SIGNATURE MISMATCH for {name}: the answer does not match the client \
+         secret stored for it: the stored client secret is wrong, or the answer was altered on \
+         the way. Check the connected app's consumer secret and store it with `sfkey edit {name} \
+         --secrets`.",
+        name = done.org.name
+    );
+    true
+}
