@@ -228,3 +228,112 @@ fn a_keyring_that_refuses_the_rotated_token_is_told_loudly_and_nothing_leaks() {
     assert!(!everything.contains(ROTATED_REFRESH_PREFIX));
     env.assert_no_secrets_on_disk();
 }
+
+/// Sends SIGINT, as Ctrl-C in a terminal does.
+fn interrupt(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits until the fake has received `n` requests.
+fn wait_for_requests(env: &TestEnv, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while env.server.requests().len() < n {
+        assert!(std::time::Instant::now() < deadline, "no request arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Reads stderr lines until one contains `needle`.
+fn wait_for_line(lines: &mut impl Iterator<Item = std::io::Result<String>>, needle: &str) {
+    for line in lines.by_ref() {
+        if line.unwrap().contains(needle) {
+            return;
+        }
+    }
+    panic!("stderr ended without {needle:?}");
+}
+
+#[test]
+fn ctrl_c_while_the_request_is_out_waits_for_the_answer_and_keeps_the_rotated_token() {
+    let mut env = TestEnv::new("depth-cli-ctrl-c");
+    let (_, first) = env.add_org("rot", true, |g| {
+        g.with(Behaviour::Rotate).delayed(Duration::from_secs(2))
+    });
+    let mut child = env
+        .cmd(&["refresh", "rot"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_requests(&env, 1);
+    interrupt(&child);
+    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+    wait_for_line(&mut err, "Waiting for Salesforce's answer");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!env.server.is_live(&first));
+    assert!(env.server.is_live(&stored_refresh_token(&env, "rot")));
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn ctrl_c_twice_leaves_and_says_the_token_may_be_spent() {
+    let mut env = TestEnv::new("depth-cli-ctrl-c-twice");
+    env.add_org("rot", true, |g| {
+        g.with(Behaviour::Rotate).delayed(Duration::from_secs(3))
+    });
+    let mut child = env
+        .cmd(&["refresh", "rot"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_requests(&env, 1);
+    interrupt(&child);
+    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+    wait_for_line(&mut err, "Press Ctrl-C again");
+    interrupt(&child);
+    wait_for_line(&mut err, "may no longer work");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status}");
+}
+
+#[test]
+fn ctrl_c_before_the_request_goes_out_stops_and_sends_nothing() {
+    let mut env = TestEnv::new("depth-cli-ctrl-c-early");
+    let (_, first) = env.add_org("rot", true, |g| g.with(Behaviour::Rotate));
+    let store = env.store();
+    let org = store.find("rot").unwrap();
+    // Another sfkey's refresh, as far as this one can tell.
+    let lock = store.lock_org(&org.id, || {}).unwrap();
+    let mut child = env
+        .cmd(&["refresh", "rot"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+    wait_for_line(&mut err, "Waiting for another sfkey");
+    interrupt(&child);
+    // Still holding the lock: sfkey must leave without waiting for it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("sfkey did not stop after Ctrl-C while waiting for the lock");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success());
+    wait_for_line(&mut err, "cancelled before anything was sent");
+    drop(lock);
+    assert!(env.server.requests().is_empty());
+    assert_eq!(stored_refresh_token(&env, "rot"), first);
+}

@@ -161,12 +161,39 @@ pub(super) fn run_refresh(
         })),
         ..RefreshOptions::default()
     };
-    Ok(runtime()?.block_on(refresh_org_with(
-        store,
-        org,
-        ClientFor::Build(settings),
-        &options,
-    )))
+    let cancel = options.cancel.clone();
+    let name = org.name.clone();
+    let runtime = runtime()?;
+    let result = runtime.block_on(async {
+        let refresh = refresh_org_with(store, org, ClientFor::Build(settings), &options);
+        tokio::pin!(refresh);
+        let mut interrupted = false;
+        loop {
+            tokio::select! {
+                result = &mut refresh => break result,
+                Ok(()) = tokio::signal::ctrl_c() => {
+                    if !cancel.request_sent() {
+                        // Nothing went out yet: stopping loses nothing.
+                        cancel.cancel();
+                    } else if !interrupted {
+                        interrupted = true;
+                        eprintln!(
+                            "Waiting for Salesforce's answer: it may carry a new refresh token, and leaving now would lose it. Press Ctrl-C again to leave anyway."
+                        );
+                    } else {
+                        eprintln!(
+                            "Left without the answer: if {name} rotates refresh tokens, the stored one may no longer work (sfkey refresh {name} tells)."
+                        );
+                        std::process::exit(130);
+                    }
+                }
+            }
+        }
+    });
+    // A cancelled wait for another sfkey's lock is still blocked in a thread; dropping the
+    // runtime would wait for it.
+    runtime.shutdown_background();
+    Ok(result)
 }
 
 fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Result<()> {
