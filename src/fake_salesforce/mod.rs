@@ -4,6 +4,7 @@
 //! 127.0.0.1.
 
 mod api;
+mod login;
 mod token_answer;
 mod wire;
 
@@ -16,6 +17,7 @@ use std::thread;
 use std::time::Duration;
 
 pub use api::FAKE_USERNAME;
+pub use login::{DeviceScript, LOGIN_REFRESH_PREFIX, LoginClient};
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
 pub use wire::http_date;
@@ -136,6 +138,7 @@ struct State {
     issued: Vec<String>,
     /// Access tokens expired on purpose: the API answers them with 401.
     expired: Vec<String>,
+    login: login::LoginState,
 }
 
 struct Shared {
@@ -282,6 +285,9 @@ fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
     let gzip = request
         .header("accept-encoding")
         .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+    if let Some(reply) = login::answer(request, shared, gzip) {
+        return Some(reply);
+    }
     if let Some(reply) = api::answer(request, shared, gzip) {
         return Some(reply);
     }
