@@ -208,8 +208,12 @@ fn authorize(query: &[(String, String)], shared: &Shared) -> Vec<u8> {
     format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n").into_bytes()
 }
 
-/// Checks the client id and secret of a token request against a login client.
-fn client_of(request: &RecordedRequest, shared: &Shared) -> Result<LoginClient, (u16, String)> {
+/// Checks the client id (and the secret, when asked) of a token request against a login client.
+fn client_of(
+    request: &RecordedRequest,
+    shared: &Shared,
+    check_secret: bool,
+) -> Result<LoginClient, (u16, String)> {
     let client_id = request.field("client_id").unwrap_or_default();
     let state = shared.state();
     let Some(client) = state
@@ -224,7 +228,7 @@ fn client_of(request: &RecordedRequest, shared: &Shared) -> Result<LoginClient, 
         ));
     };
     let sent = request.field("client_secret").filter(|s| !s.is_empty());
-    if sent != client.client_secret.as_deref() {
+    if check_secret && sent != client.client_secret.as_deref() {
         return Err(oauth_error("invalid_client", "invalid client credentials"));
     }
     Ok(client.clone())
@@ -254,7 +258,7 @@ fn issue(client: &LoginClient, shared: &Shared) -> (u16, String) {
 }
 
 fn code_grant(request: &RecordedRequest, shared: &Shared) -> (u16, String) {
-    let client = match client_of(request, shared) {
+    let client = match client_of(request, shared, true) {
         Ok(client) => client,
         Err(reply) => return reply,
     };
@@ -280,7 +284,8 @@ fn code_grant(request: &RecordedRequest, shared: &Shared) -> (u16, String) {
 }
 
 fn device_start(request: &RecordedRequest, shared: &Shared) -> (u16, String) {
-    let client = match client_of(request, shared) {
+    // The device authorization request carries the client id alone (RFC 8628 3.1).
+    let client = match client_of(request, shared, false) {
         Ok(client) => client,
         Err(reply) => return reply,
     };
@@ -312,7 +317,7 @@ fn device_start(request: &RecordedRequest, shared: &Shared) -> (u16, String) {
 }
 
 fn device_poll(request: &RecordedRequest, shared: &Shared) -> (u16, String) {
-    let client = match client_of(request, shared) {
+    let client = match client_of(request, shared, true) {
         Ok(client) => client,
         Err(reply) => return reply,
     };
