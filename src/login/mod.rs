@@ -126,6 +126,9 @@ pub enum LoginError {
         "the device code expired before the login was approved; run the login again and enter the new code sooner"
     )]
     DeviceExpired,
+    /// The login worked but the org could not be stored.
+    #[error("the login worked, but saving the org failed: {0}")]
+    Save(String),
     /// A token answer without `refresh_token`.
     #[error(
         "Salesforce gave no refresh token: the connected app's OAuth scopes must include \"Perform requests at any time (refresh_token, offline_access)\""

@@ -53,6 +53,15 @@ pub enum Message {
     Saved(Result<Org, String>),
     /// An org was deleted (or not).
     Deleted(Result<Org, String>),
+    /// A login listens for its redirect: the URL to open and whether a browser was started.
+    LoginWaiting {
+        /// The authorize URL (no secret in it).
+        url: String,
+        /// What became of opening the browser, in words.
+        opened: String,
+    },
+    /// A login ended: the org saved with a summary, or why not.
+    LoginDone(Result<(Org, String), String>),
 }
 
 /// Which way a copied token went.
@@ -117,4 +126,17 @@ pub enum Effect {
     Edit(Box<OrgEdit>),
     /// Delete an org and its secrets.
     Delete(Org),
+    /// Log in with the browser and save the org.
+    Login(Box<LoginRequest>),
+    /// Stop the login in progress (frees its port).
+    CancelLogin,
+}
+
+/// A login from the TUI's form.
+#[derive(Debug)]
+pub struct LoginRequest {
+    /// The name to save the org under.
+    pub name: String,
+    /// Where to log in, with which app.
+    pub target: crate::login::LoginTarget,
 }

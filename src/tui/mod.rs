@@ -7,6 +7,7 @@ mod fixtures;
 mod form;
 mod input;
 mod keymap;
+mod login;
 mod message;
 mod state;
 mod tasks;

@@ -45,6 +45,8 @@ pub struct Tasks {
     clipboard: Arc<Result<Clipboard, String>>,
     cancels: Arc<Mutex<HashMap<OrgId, Cancel>>>,
     tx: mpsc::UnboundedSender<Outcome>,
+    /// Ends the login in progress, if any.
+    login_cancel: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
 }
 
 impl Tasks {
@@ -62,6 +64,7 @@ impl Tasks {
             clipboard: Arc::new(clipboard),
             cancels: Arc::new(Mutex::new(HashMap::new())),
             tx,
+            login_cancel: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -125,6 +128,20 @@ impl Tasks {
                     tasks.send(Message::Saved(result));
                 });
             }
+            Effect::Login(request) => {
+                let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel();
+                self.login_cancel().replace(cancel_tx);
+                tokio::spawn(async move {
+                    let (store, settings) = (tasks.store.clone(), tasks.settings.clone());
+                    let send = |m| tasks.send(m);
+                    super::login::run(store, settings, *request, cancel_rx, send).await;
+                });
+            }
+            Effect::CancelLogin => {
+                if let Some(cancel) = self.login_cancel().take() {
+                    let _ = cancel.send(());
+                }
+            }
             Effect::Delete(org) => {
                 tokio::task::spawn_blocking(move || {
                     let result = tasks.store.remove(&org.name).map_err(|e| e.to_string());
@@ -132,6 +149,12 @@ impl Tasks {
                 });
             }
         }
+    }
+
+    fn login_cancel(&self) -> std::sync::MutexGuard<'_, Option<tokio::sync::oneshot::Sender<()>>> {
+        self.login_cancel
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn cancels(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, Cancel>> {

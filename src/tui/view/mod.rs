@@ -3,6 +3,7 @@
 
 mod form;
 mod help;
+mod login;
 mod orgs;
 mod response;
 mod status;
@@ -86,6 +87,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Help(scroll)) => help::draw(frame, area, *scroll),
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
+        Some(Popup::Login(popup)) => login::draw(frame, popup, area),
         None => {}
     }
 }
