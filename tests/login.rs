@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{TestEnv, assert_fails_with, assert_success, stdout};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use sfkey::fake_salesforce::{
     DeviceScript, FAKE_ORG_ID, FAKE_USERNAME, LOGIN_REFRESH_PREFIX, LoginClient,
 };
@@ -21,6 +21,7 @@ use sfkey::login::{
     BrowserLogin, DeviceLogin, DevicePolling, LoginError, LoginTarget, check_name, save,
 };
 use sfkey::salesforce::{HttpClient, HttpSettings};
+use sfkey::store::SecretKind;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -291,6 +292,44 @@ fn cli_browser_login_then_refresh() {
         "",
     );
     assert_fails_with(&out, "--update");
+
+    // With --update the new login replaces the stored refresh token.
+    let (child, rx) = spawn_login(
+        &env,
+        &[
+            "login",
+            "web",
+            "--login-url",
+            &url,
+            "--client-id",
+            "3MVG9cli",
+            "--port",
+            &port_text,
+            "--update",
+        ],
+        &format!("{secret}\n"),
+    );
+    let lines = lines_until(&rx, "/services/oauth2/authorize?");
+    let (status, _) = play_browser(lines.last().unwrap().trim());
+    assert_eq!(status, 200);
+    let out = child.wait_with_output().unwrap();
+    let err = rest(&rx);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Updated org web"), "{err}");
+    let store = env.store();
+    let org = store.find("web").unwrap();
+    let stored = store
+        .secret(&org.id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
+    let newest = env
+        .server
+        .issued_secrets()
+        .into_iter()
+        .rfind(|t| t.starts_with(LOGIN_REFRESH_PREFIX))
+        .unwrap();
+    assert_eq!(stored.expose_secret(), newest);
+    assert_eq!(store.orgs().unwrap().len(), 1);
     env.assert_no_secrets_on_disk();
     assert_success(&env.run(&["remove", "web", "--yes"], ""));
 }
@@ -341,6 +380,31 @@ fn a_login_nobody_finishes_times_out_and_frees_the_port() {
     assert_fails_with(&out, "no login within 1 second");
     assert!(started.elapsed() < Duration::from_secs(15));
     drop(TcpListener::bind(("127.0.0.1", port)).expect("the port is free again"));
+}
+
+#[test]
+fn ctrl_c_cancels_a_waiting_login_and_frees_the_port() {
+    let env = TestEnv::new("login-ctrl-c");
+    let port = free_port();
+    let url = env.server.url().to_string();
+    let port_text = port.to_string();
+    let (child, rx) = spawn_login(
+        &env,
+        &["login", "stop", "--login-url", &url, "--port", &port_text],
+        "",
+    );
+    lines_until(&rx, "Ctrl-C cancels");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let err = rest(&rx);
+    assert!(!out.status.success());
+    assert!(err.contains("login cancelled; nothing was saved"), "{err}");
+    drop(TcpListener::bind(("127.0.0.1", port)).expect("the port is free again"));
+    assert_eq!(stdout(&env.run(&["list", "--json"], "")).trim(), "[]");
 }
 
 #[test]

@@ -84,7 +84,7 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     let target_copy = target.clone();
     let logged_in = runtime.block_on(async {
         if args.device {
-            device_login(&client, target_copy, timeout).await
+            device_login(&client, target_copy, args.client_id.is_none()).await
         } else {
             browser_login(&client, target_copy, args.port, timeout).await
         }
@@ -111,9 +111,26 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+/// Ctrl-C, listened for from this call on: call it before saying "Ctrl-C cancels".
+fn ctrl_c() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            match interrupt {
+                Ok(mut interrupt) => {
+                    interrupt.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 
@@ -124,6 +141,7 @@ async fn browser_login(
     timeout: std::time::Duration,
 ) -> anyhow::Result<LoggedIn> {
     let login = BrowserLogin::start(target, port).await?;
+    let cancelled = ctrl_c();
     let url = login.authorize_url.clone();
     match open_browser(&url) {
         Opened::Started(program) => {
@@ -143,16 +161,23 @@ async fn browser_login(
         "Waiting for the login (up to {}; Ctrl-C cancels)…",
         login::wait_text(timeout)
     );
-    Ok(login.finish(client, timeout, ctrl_c()).await?)
+    Ok(login.finish(client, timeout, cancelled).await?)
 }
 
+/// Polls until approved or until the code expires (its own limit, not the browser's timeout).
 async fn device_login(
     client: &HttpClient,
     target: LoginTarget,
-    timeout: std::time::Duration,
+    default_app: bool,
 ) -> anyhow::Result<LoggedIn> {
+    if default_app {
+        eprintln!(
+            "Note: Salesforce blocked the device flow for the Salesforce CLI's app (PlatformCLI) in 2025; if it is refused, use your own connected app with the device flow enabled (--client-id)."
+        );
+    }
     let login = DeviceLogin::start(client, target).await?;
-    let expires = login.expires_in.min(timeout);
+    let cancelled = ctrl_c();
+    let expires = login.expires_in;
     let bold = std::io::stderr().is_terminal();
     let code = if bold {
         format!("\x1b[1m{}\x1b[0m", login.user_code)
@@ -168,9 +193,5 @@ async fn device_login(
         login::wait_text(expires)
     );
     let polling = DevicePolling::default();
-    let wait = tokio::time::timeout(timeout, login.finish(client, &polling, ctrl_c()));
-    match wait.await {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(crate::login::LoginError::TimedOut(timeout).into()),
-    }
+    Ok(login.finish(client, &polling, cancelled).await?)
 }
