@@ -11,6 +11,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use common::pty::{self, Terminal};
 use common::{TestEnv, assert_success, stdout};
 use sfkey::fake_salesforce::{FAKE_USERNAME, LoginClient};
@@ -110,6 +112,13 @@ fn l_logs_in_through_the_browser_and_esc_cancels() {
         "{authorize}"
     );
     term.wait_for_all(&["Opened your browser", "Esc cancels"]);
+
+    // c copies the URL (through the terminal here: no display).
+    term.send("c");
+    term.wait_for("sent the login URL via OSC 52");
+    let copies = term.copies();
+    let copied = STANDARD.decode(&copies.last().unwrap().base64).unwrap();
+    assert_eq!(String::from_utf8(copied).unwrap(), authorize);
 
     // The browser's part: the login page redirects back to sfkey with the code.
     let (status, location) = http_get(&authorize);

@@ -243,6 +243,7 @@ impl App {
             Message::Saved(result) => self.on_saved(result),
             Message::LoginWaiting { url, opened } => self.on_login_waiting(url, opened),
             Message::LoginDone(result) => self.on_login_done(result),
+            Message::LoginUrlCopied(result) => self.on_login_url_copied(result),
             Message::Deleted(result) => {
                 match result {
                     Ok(org) => {

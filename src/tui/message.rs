@@ -62,6 +62,8 @@ pub enum Message {
     },
     /// A login ended: the org saved with a summary, or why not.
     LoginDone(Result<(Org, String), String>),
+    /// The login URL was copied (which way), or why not.
+    LoginUrlCopied(Result<CopyVia, String>),
 }
 
 /// Which way a copied token went.
@@ -130,6 +132,8 @@ pub enum Effect {
     Login(Box<LoginRequest>),
     /// Stop the login in progress (frees its port).
     CancelLogin,
+    /// Copy the login's authorize URL (no secret in it).
+    CopyLoginUrl(String),
 }
 
 /// A login from the TUI's form.

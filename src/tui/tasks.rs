@@ -137,6 +137,9 @@ impl Tasks {
                     super::login::run(store, settings, *request, cancel_rx, send).await;
                 });
             }
+            Effect::CopyLoginUrl(url) => {
+                tokio::task::spawn_blocking(move || tasks.copy_login_url(url));
+            }
             Effect::CancelLogin => {
                 if let Some(cancel) = self.login_cancel().take() {
                     let _ = cancel.send(());
@@ -186,6 +189,23 @@ impl Tasks {
         match refresh_org_until(&self.store, org, ClientFor::Ready(client), waiting, cancel).await {
             Ok(done) => RefreshOutcome::Success(Box::new(done)),
             Err(e) => RefreshOutcome::Failure(e),
+        }
+    }
+
+    fn copy_login_url(&self, url: String) {
+        let copied = match self.clipboard.as_ref() {
+            Ok(clipboard) => clipboard.copy(&SecretString::from(url)),
+            Err(e) => return self.send(Message::LoginUrlCopied(Err(e.clone()))),
+        };
+        match copied {
+            Ok(Copied::Native) => self.send(Message::LoginUrlCopied(Ok(CopyVia::System))),
+            Ok(Copied::Osc52(sequence)) => {
+                let _ = self.tx.send(Outcome::Terminal(TerminalWrite::Osc52 {
+                    sequence: SecretString::from(sequence),
+                    then: Message::LoginUrlCopied(Ok(CopyVia::Terminal)),
+                }));
+            }
+            Err(e) => self.send(Message::LoginUrlCopied(Err(format!("copying failed: {e}")))),
         }
     }
 

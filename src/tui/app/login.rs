@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, LoginPopup, Popup};
 use crate::org::Org;
-use crate::tui::message::Effect;
+use crate::tui::message::{CopyVia, Effect};
 
 impl App {
     /// A form was submitted: a login swaps the form for the waiting popup.
@@ -20,8 +20,14 @@ impl App {
         vec![effect]
     }
 
-    /// Keys while the login waits: only `Esc` (and Ctrl-C, handled before) do anything.
+    /// Keys while the login waits: `c` copies the URL, `Esc` cancels (Ctrl-C is handled before).
     pub(super) fn on_login_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if key.code == KeyCode::Char('c')
+            && let Some(Popup::Login(popup)) = &self.popup
+            && let Some(url) = &popup.url
+        {
+            return vec![Effect::CopyLoginUrl(url.clone())];
+        }
         if key.code != KeyCode::Esc {
             return Vec::new();
         }
@@ -34,6 +40,15 @@ impl App {
         if let Some(Popup::Login(popup)) = &mut self.popup {
             popup.url = Some(url);
             popup.opened = opened;
+        }
+        Vec::new()
+    }
+
+    pub(super) fn on_login_url_copied(&mut self, result: Result<CopyVia, String>) -> Vec<Effect> {
+        match result {
+            Ok(CopyVia::System) => self.info("copied the login URL (system clipboard)"),
+            Ok(CopyVia::Terminal) => self.info("sent the login URL via OSC 52"),
+            Err(why) => self.error(why),
         }
         Vec::new()
     }
@@ -157,8 +172,13 @@ mod tests {
             .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
             .collect();
         assert!(glued.contains("client_id=PlatformCLI"), "{text}");
-        // Other keys do nothing while waiting.
+        // Other keys do nothing while waiting; c copies the URL.
         assert!(press(&mut app, KeyCode::Char('r')).is_empty());
+        let effects = press(&mut app, KeyCode::Char('c'));
+        assert!(matches!(&effects[..], [Effect::CopyLoginUrl(u)] if u == url));
+        app.update(Message::LoginUrlCopied(Ok(CopyVia::Terminal)));
+        assert!(app.status.as_ref().unwrap().text.contains("login URL"));
+        assert!(matches!(app.popup, Some(Popup::Login(_))));
         let effects = press(&mut app, KeyCode::Esc);
         assert!(matches!(&effects[..], [Effect::CancelLogin]));
         assert!(app.popup.is_none());

@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, popup: &LoginPopup, area: Rect) {
         lines.push(Line::default());
     }
     lines.push(Line::styled(
-        "Waiting for the browser… Esc cancels.",
+        "Waiting for the browser… c copies the URL, Esc cancels.",
         Style::new().add_modifier(Modifier::BOLD),
     ));
     lines.push(Line::styled(

@@ -30,7 +30,10 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
             keymap::bindings(Context::Confirm).for_each(|b| push(b.label, b.hint));
         }
         Some(Popup::Help(_)) => push("j/k", "scroll  Esc/? close help"),
-        Some(Popup::Login(_)) => push("Esc", "cancel the login"),
+        Some(Popup::Login(_)) => {
+            push("c", "copy the URL");
+            push("Esc", "cancel the login");
+        }
         None => {
             let optional = [Action::Add, Action::Edit, Action::Delete];
             for action in app.hint_actions() {
