@@ -84,7 +84,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::draw(frame, app, footer);
     match &app.popup {
-        Some(Popup::Help(scroll)) => help::draw(frame, area, *scroll),
+        // Above the status line, which names the keys that close it.
+        Some(Popup::Help(scroll)) => {
+            let above = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
+            help::draw(frame, above, *scroll);
+        }
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
         Some(Popup::Login(popup)) => login::draw(frame, popup, area),
