@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use common::{TestEnv, assert_fails_with, assert_success, stdout};
 use secrecy::{ExposeSecret, SecretString};
 use sfkey::fake_salesforce::{
-    DeviceScript, FAKE_ORG_ID, FAKE_USERNAME, LOGIN_REFRESH_PREFIX, LoginClient,
+    DeviceScript, FAKE_ORG_ID, FAKE_USER_ID, FAKE_USERNAME, LOGIN_REFRESH_PREFIX, LoginClient,
 };
 use sfkey::login::{
     BrowserLogin, DeviceLogin, DevicePolling, LoginError, LoginTarget, check_name, save,
@@ -170,6 +170,8 @@ fn browser_login_stores_an_org_whose_refresh_token_works() {
     let saved = save(&store, "browser-lib", &target, &logged_in, false).unwrap();
     assert_eq!(saved.org.username.as_deref(), Some(FAKE_USERNAME));
     assert_eq!(saved.org_id.as_deref(), Some(FAKE_ORG_ID));
+    assert_eq!(saved.org.salesforce_org_id.as_deref(), Some(FAKE_ORG_ID));
+    assert_eq!(saved.org.salesforce_user_id.as_deref(), Some(FAKE_USER_ID));
     assert!(saved.org.last_refresh.as_ref().unwrap().is_ok());
     assert!(check_name(&store, "browser-lib", false).is_err());
     // The stored refresh token is the one the login issued, and it refreshes.
@@ -285,6 +287,11 @@ fn cli_browser_login_then_refresh() {
     assert_success(&env.run(&["refresh", "web"], ""));
     let listed = stdout(&env.run(&["list", "--json"], ""));
     assert!(listed.contains(FAKE_USERNAME), "{listed}");
+    let shown = stdout(&env.run(&["show", "web"], ""));
+    assert!(
+        shown.contains(&format!("{FAKE_ORG_ID} / {FAKE_USER_ID}")),
+        "{shown}"
+    );
 
     // The name is taken now: refused before any browser, unless --update.
     let out = env.run(
@@ -405,6 +412,24 @@ fn ctrl_c_cancels_a_waiting_login_and_frees_the_port() {
     assert!(err.contains("login cancelled; nothing was saved"), "{err}");
     drop(TcpListener::bind(("127.0.0.1", port)).expect("the port is free again"));
     assert_eq!(stdout(&env.run(&["list", "--json"], "")).trim(), "[]");
+}
+
+#[test]
+fn an_unreachable_keyring_stops_the_login_before_the_browser() {
+    let env = TestEnv::new("login-no-keyring");
+    let url = env.server.url().to_string();
+    let port = free_port().to_string();
+    let out = env
+        .cmd(&["login", "nokeyring", "--login-url", &url, "--port", &port])
+        .env("SFKEY_BROWSER", "none")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/sfkey-test-bus",
+        )
+        .output()
+        .unwrap();
+    let err = assert_fails_with(&out, "keyring");
+    assert!(!err.contains("/services/oauth2/authorize"), "{err}");
 }
 
 #[test]

@@ -13,9 +13,9 @@ use crate::login::{
     self, BrowserLogin, DEFAULT_CLIENT_ID, DEFAULT_PORT, DeviceLogin, DevicePolling, LoggedIn,
     LoginTarget, Opened, open_browser,
 };
-use crate::org;
+use crate::org::{self, OrgId};
 use crate::salesforce::HttpClient;
-use crate::store::Store;
+use crate::store::{SecretKind, Store};
 
 /// Arguments of `sfkey login`.
 #[derive(Debug, Args)]
@@ -66,6 +66,8 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
             args.name
         );
     }
+    // A keyring that cannot be reached is found now, not after the user has logged in.
+    store.secret(&OrgId::generate(), SecretKind::RefreshToken)?;
     let (client_id, client_secret) = match &args.client_id {
         Some(id) => (org::parse_client_id(id)?, read_client_secret()?),
         None => (DEFAULT_CLIENT_ID.to_string(), None),

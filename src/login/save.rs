@@ -102,6 +102,8 @@ pub fn save(
             o.username.clone_from(&username);
         }
         o.instance_url = instance_url;
+        o.salesforce_org_id.clone_from(&org_id);
+        o.salesforce_user_id.clone_from(&user_id);
         if access_saved {
             o.last_refresh = Some(last);
         }
