@@ -104,7 +104,10 @@ impl DeviceLogin {
             target,
             user_code,
             verification_uri,
-            interval: seconds(fields.get("interval")).unwrap_or(DEFAULT_INTERVAL),
+            // Never faster than once a second, whatever the answer says.
+            interval: seconds(fields.get("interval"))
+                .unwrap_or(DEFAULT_INTERVAL)
+                .max(Duration::from_secs(1)),
             expires_in: seconds(fields.get("expires_in")).unwrap_or(DEFAULT_EXPIRY),
         })
     }

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -32,10 +33,12 @@ impl fmt::Debug for AuthCode {
     }
 }
 
-/// A bound listener on 127.0.0.1, waiting for one redirect.
+/// A bound listener on 127.0.0.1 (and [::1] when it can), waiting for one redirect.
 #[derive(Debug)]
 pub struct Loopback {
     listener: TcpListener,
+    /// `localhost` may resolve to ::1 first: listen there too, so no browser gets "refused".
+    listener_v6: Option<TcpListener>,
     port: u16,
 }
 
@@ -53,7 +56,12 @@ impl Loopback {
             .local_addr()
             .map_err(|e| LoginError::Listen(port, e.to_string()))?
             .port();
-        Ok(Self { listener, port })
+        let listener_v6 = TcpListener::bind(("::1", port)).await.ok();
+        Ok(Self {
+            listener,
+            listener_v6,
+            port,
+        })
     }
 
     /// The port actually bound.
@@ -80,7 +88,7 @@ impl Loopback {
         tokio::pin!(cancelled);
         let result = loop {
             tokio::select! {
-                accepted = self.listener.accept() => {
+                accepted = accept(&self.listener, self.listener_v6.as_ref()) => {
                     if let Ok((stream, _)) = accepted {
                         // Each connection on its own: a browser's idle pre-connection must not
                         // hold up the real redirect.
@@ -99,7 +107,19 @@ impl Loopback {
             }
         };
         drop(self.listener);
+        drop(self.listener_v6);
         result
+    }
+}
+
+/// The next connection on either listener.
+async fn accept(v4: &TcpListener, v6: Option<&TcpListener>) -> io::Result<(TcpStream, SocketAddr)> {
+    match v6 {
+        Some(v6) => tokio::select! {
+            accepted = v4.accept() => accepted,
+            accepted = v6.accept() => accepted,
+        },
+        None => v4.accept().await,
     }
 }
 
@@ -244,6 +264,49 @@ mod tests {
             )
         );
         assert_eq!(judge("/OauthRedirect?state=s1", "s1"), Verdict::Incomplete);
+    }
+
+    /// Sends one GET to `addr` and returns the status line.
+    async fn get(addr: (&str, u16), target: &str) -> String {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).await.unwrap();
+        reply.lines().next().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn the_redirect_is_taken_on_ipv6_too_after_stray_requests() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let loopback = Loopback::bind(0).await.unwrap();
+            let port = loopback.port();
+            // Where [::1] cannot be bound (IPv6 off), the IPv4 listener alone must do.
+            let host = if loopback.listener_v6.is_some() {
+                "::1"
+            } else {
+                "127.0.0.1"
+            };
+            let browser = tokio::spawn(async move {
+                let idle = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+                let stray = get((host, port), "/OauthRedirect?code=x&state=other").await;
+                let done = get((host, port), "/OauthRedirect?code=c0de&state=s1").await;
+                drop(idle);
+                (stray, done)
+            });
+            let code = loopback
+                .wait_for_code("s1", Duration::from_secs(10), std::future::pending())
+                .await
+                .unwrap();
+            let (stray, done) = browser.await.unwrap();
+            assert_eq!(stray, "HTTP/1.1 400 Bad Request");
+            assert_eq!(done, "HTTP/1.1 200 OK");
+            assert_eq!(secrecy::ExposeSecret::expose_secret(&code.0), "c0de");
+        });
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub enum LoginError {
         description: Option<String>,
     },
     /// The token endpoint refused or failed.
-    #[error("{0}")]
+    #[error("{}", token_text(.0))]
     Token(#[from] TokenError),
     /// The device flow's first call failed.
     #[error("the device login could not start: {0}")]
@@ -134,6 +134,33 @@ pub enum LoginError {
         "Salesforce gave no refresh token: the connected app's OAuth scopes must include \"Perform requests at any time (refresh_token, offline_access)\""
     )]
     NoRefreshToken,
+}
+
+/// A token endpoint failure worded for a login (the token error's own text speaks of refreshes).
+fn token_text(error: &TokenError) -> String {
+    let TokenError::Salesforce {
+        exchange,
+        error,
+        description,
+    } = error
+    else {
+        return error.to_string();
+    };
+    let said = match description {
+        Some(d) => format!("{error}: {d}"),
+        None => error.clone(),
+    };
+    let what = match error.as_str() {
+        "invalid_grant" => {
+            "the code was refused (used already, expired, or not for this app); run the login again"
+        }
+        other => crate::salesforce::error::explain(other, description.as_deref())
+            .unwrap_or("nothing was saved; check the login URL and the connected app"),
+    };
+    format!(
+        "Salesforce refused the login's token request (HTTP {}): {said}; {what}",
+        exchange.status
+    )
 }
 
 fn denied_text(error: &str, description: Option<&str>) -> String {
@@ -197,4 +224,40 @@ async fn complete(client: &HttpClient, success: TokenSuccess) -> Result<LoggedIn
         refresh_token,
         userinfo,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::salesforce::HttpExchange;
+
+    #[test]
+    fn refusals_say_what_happened_in_login_words() {
+        let denied = LoginError::Denied {
+            error: "access_denied".into(),
+            description: Some("end-user denied authorization".into()),
+        };
+        let text = denied.to_string();
+        assert!(
+            text.contains("access_denied: end-user denied authorization"),
+            "{text}"
+        );
+        assert!(text.contains("clicked Deny"), "{text}");
+        let refused = LoginError::Token(TokenError::Salesforce {
+            exchange: HttpExchange {
+                status: 400,
+                reason: "Bad Request".into(),
+                headers: Vec::new(),
+                latency: Duration::ZERO,
+            },
+            error: "invalid_grant".into(),
+            description: Some("invalid code verifier".into()),
+        });
+        let text = refused.to_string();
+        assert!(text.contains("login's token request (HTTP 400)"), "{text}");
+        assert!(text.contains("run the login again"), "{text}");
+        assert!(!text.contains("refresh"), "{text}");
+        assert_eq!(wait_text(DEFAULT_TIMEOUT), "5 minutes");
+        assert_eq!(wait_text(Duration::from_secs(1)), "1 second");
+    }
 }

@@ -32,7 +32,8 @@ impl App {
             return Vec::new();
         }
         self.popup = None;
-        self.info("login cancelled; nothing was saved");
+        // A code already received is still exchanged and saved; its result shows then.
+        self.info("login cancelled");
         vec![Effect::CancelLogin]
     }
 
