@@ -5,49 +5,17 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use common::login::{free_port, http_get};
 use common::pty::{self, Terminal};
 use common::{TestEnv, assert_success, stdout};
 use sfkey::fake_salesforce::{FAKE_USERNAME, LoginClient};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A plain HTTP/1.1 GET: status and `Location`.
-fn http_get(url: &str) -> (u16, Option<String>) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let port: u16 = host.rsplit(':').next().unwrap().parse().unwrap();
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    let status = reply.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let location = reply
-        .lines()
-        .find_map(|l| l.strip_prefix("Location: "))
-        .map(str::to_string);
-    (status, location)
-}
 
 /// A "browser": a script that writes the URL it gets to `out`.
 fn recording_browser(dir: &Path, out: &Path) -> String {
@@ -121,13 +89,13 @@ fn l_logs_in_through_the_browser_and_esc_cancels() {
     assert_eq!(String::from_utf8(copied).unwrap(), authorize);
 
     // The browser's part: the login page redirects back to sfkey with the code.
-    let (status, location) = http_get(&authorize);
+    let (status, location, _) = http_get(&authorize);
     assert_eq!(status, 302);
     let location = location.unwrap();
-    let (wrong, _) = http_get(&location.replace("state=", "state=x"));
+    let (wrong, _, _) = http_get(&location.replace("state=", "state=x"));
     assert_eq!(wrong, 400, "a wrong state must be refused");
     term.wait_for("Esc cancels");
-    let (status, _) = http_get(&location);
+    let (status, _, _) = http_get(&location);
     assert_eq!(status, 200);
     term.wait_for_all(&["▸tui-login", &format!("logged in as {FAKE_USERNAME}")]);
 
