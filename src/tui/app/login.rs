@@ -222,7 +222,11 @@ mod tests {
         paste(&mut app, "3MVG9own");
         press(&mut app, KeyCode::Tab);
         paste(&mut app, "s3cr3tVALUE");
-        assert!(!screen(&app).contains("s3cr3tVALUE"));
+        let shown = screen(&app);
+        assert!(shown.contains("Log in with the browser"), "{shown}");
+        assert!(shown.contains("opens the browser to log in"), "{shown}");
+        assert!(!shown.contains("Refresh token"), "{shown}");
+        assert!(!shown.contains("s3cr3tVALUE"), "{shown}");
         let effects = press(&mut app, KeyCode::Enter);
         let [Effect::Login(request)] = &effects[..] else {
             panic!("no login: {effects:?}");
