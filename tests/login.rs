@@ -307,3 +307,79 @@ fn a_taken_port_is_named_with_what_to_do() {
         "{err}"
     );
 }
+
+/// The fake checks what Salesforce checks, so the login tests above mean something: a code is
+/// good once, only with the verifier of its challenge and the redirect it was issued for.
+#[test]
+fn the_fake_refuses_a_wrong_verifier_a_reused_code_and_another_redirect() {
+    let env = TestEnv::new("login-fake-checks");
+    let port = free_port();
+    env.server
+        .add_login_client(LoginClient::new("PlatformCLI", None, &callback(port)));
+    let challenge = sfkey::login::pkce::challenge_of("the-right-verifier-0123456789abcdefghijklmn");
+    let authorize = format!(
+        "{}/services/oauth2/authorize?response_type=code&client_id=PlatformCLI&redirect_uri={}&state=s&code_challenge={challenge}&code_challenge_method=S256",
+        env.server.url(),
+        "http%3A%2F%2Flocalhost%3A".to_string() + &port.to_string() + "%2FOauthRedirect",
+    );
+    let code_of = |location: &str| {
+        let query = location.split_once('?').unwrap().1;
+        let params: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        params.into_iter().find(|(k, _)| k == "code").unwrap().1
+    };
+    let (status, location, _) = http_get(&authorize);
+    assert_eq!(status, 302);
+    let code = code_of(&location.unwrap());
+    let token_url = format!("{}/services/oauth2/token", env.server.url());
+    let client = HttpClient::new(&HttpSettings::default()).unwrap();
+    let redirect = callback(port);
+    let exchange = |code: String, verifier: &'static str, redirect: String| {
+        let (client, token_url) = (client.clone(), token_url.clone());
+        runtime().block_on(async move {
+            let form = [
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("client_id", "PlatformCLI"),
+                ("redirect_uri", redirect.as_str()),
+                ("code_verifier", verifier),
+            ];
+            let (exchange, body) = client.post_form(&token_url, &form).await.unwrap();
+            (exchange.status, String::from_utf8(body).unwrap())
+        })
+    };
+    let (status, body) = exchange(
+        code.clone(),
+        "a-wrong-verifier-0123456789abcdefghijklmnop",
+        redirect.clone(),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("invalid code verifier"), "{body}");
+    // The failed attempt used the code up.
+    let (status, body) = exchange(
+        code,
+        "the-right-verifier-0123456789abcdefghijklmn",
+        redirect.clone(),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("invalid authorization code"), "{body}");
+
+    let (_, location, _) = http_get(&authorize);
+    let code = code_of(&location.unwrap());
+    let (status, body) = exchange(
+        code.clone(),
+        "the-right-verifier-0123456789abcdefghijklmn",
+        "http://localhost:1/OauthRedirect".into(),
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("redirect_uri_mismatch"), "{body}");
+
+    let (_, location, _) = http_get(&authorize);
+    let code = code_of(&location.unwrap());
+    let (status, body) = exchange(
+        code,
+        "the-right-verifier-0123456789abcdefghijklmn",
+        redirect,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(LOGIN_REFRESH_PREFIX), "{body}");
+}
