@@ -6,6 +6,7 @@ pub mod demo;
 pub mod fake_salesforce;
 pub mod humanize;
 pub mod logging;
+pub mod login;
 pub mod org;
 pub mod redact;
 pub mod refresh;

@@ -157,6 +157,12 @@ pub struct Org {
     /// The instance URL from the last successful refresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_url: Option<String>,
+    /// Salesforce's org id (`00D…`), when a login or userinfo told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salesforce_org_id: Option<String>,
+    /// Salesforce's user id (`005…`) of the refresh token's user, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salesforce_user_id: Option<String>,
     /// Outcome of the last refresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_refresh: Option<LastRefresh>,
@@ -193,6 +199,8 @@ impl Org {
             username: None,
             notes: None,
             instance_url: None,
+            salesforce_org_id: None,
+            salesforce_user_id: None,
             last_refresh: None,
             access_token_dead: None,
         }

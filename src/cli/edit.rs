@@ -191,6 +191,14 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         ("username", dash(&org.username)),
         ("notes", dash(&org.notes)),
         ("instance URL", dash(&org.instance_url)),
+        (
+            "org/user id",
+            format!(
+                "{} / {}",
+                dash(&org.salesforce_org_id),
+                dash(&org.salesforce_user_id)
+            ),
+        ),
         ("last refresh", last),
         ("client secret", stored(secrets.client_secret).into()),
         ("refresh token", stored(secrets.refresh_token).into()),

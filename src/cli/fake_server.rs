@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use crate::fake_salesforce::{FakeSalesforce, Grant};
+use crate::fake_salesforce::{FakeSalesforce, Grant, LoginClient};
 
 /// Arguments of the hidden `sfkey fake-server`.
 #[derive(Debug, Args)]
@@ -18,12 +18,21 @@ pub struct FakeServerArgs {
     /// The client id every refresh must carry
     #[arg(long, default_value = "fake-client-id")]
     pub client_id: String,
+    /// Port of the login redirect (http://localhost:PORT/OauthRedirect) that the fake's
+    /// authorize page sends browsers to, for `sfkey login`
+    #[arg(long, default_value_t = crate::login::DEFAULT_PORT)]
+    pub login_port: u16,
 }
 
 /// The hidden `sfkey fake-server`: prints its URL, then serves until killed.
 pub fn run(args: &FakeServerArgs) -> anyhow::Result<ExitCode> {
     let server = FakeSalesforce::bind(&args.addr).context("cannot start the fake server")?;
     server.accept_any(Grant::new(&args.client_id, None));
+    // Logins approve at once, with the given app and with the Salesforce CLI's.
+    let callback = format!("http://localhost:{}/OauthRedirect", args.login_port);
+    for client_id in [args.client_id.as_str(), crate::login::DEFAULT_CLIENT_ID] {
+        server.add_login_client(LoginClient::new(client_id, None, &callback));
+    }
     println!("{}", server.url());
     std::io::stdout().flush()?;
     loop {

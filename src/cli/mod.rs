@@ -4,6 +4,7 @@ mod api_calls;
 mod details;
 mod edit;
 mod fake_server;
+mod login;
 mod orgs;
 mod secrets_input;
 mod tokens;
@@ -38,6 +39,8 @@ pub struct Cli {
 pub enum Command {
     /// Save an org; prompts for the client secret and refresh token (or reads them from stdin)
     Add(orgs::AddArgs),
+    /// Log in with the browser (or --device) and save the org with its new refresh token
+    Login(login::LoginArgs),
     /// List saved orgs (never shows a secret)
     #[command(visible_alias = "ls")]
     List(orgs::ListArgs),
@@ -86,6 +89,7 @@ fn open_store() -> anyhow::Result<Store> {
 pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Add(args) => open_store().and_then(|s| orgs::add(&s, args)),
+        Command::Login(args) => open_store().and_then(|s| login::login(&s, &args)),
         Command::List(args) => open_store().and_then(|s| orgs::list(&s, &args)),
         Command::Show(args) => open_store().and_then(|s| edit::show(&s, &args)),
         Command::Edit(args) => open_store().and_then(|s| edit::edit(&s, args)),

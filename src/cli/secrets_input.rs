@@ -63,6 +63,23 @@ pub fn read_secret_updates() -> anyhow::Result<SecretUpdates> {
     })
 }
 
+/// For `login --client-id`: the connected app's secret (empty: none), hidden on a terminal,
+/// else the first line of stdin.
+pub fn read_client_secret() -> anyhow::Result<Option<SecretString>> {
+    let secret = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Client secret (leave empty if the app has none): ")
+            .context("cannot read the client secret from the terminal")?
+    } else {
+        let mut lines = std::io::stdin().lock().lines();
+        lines
+            .next()
+            .transpose()
+            .context("cannot read line 1 of stdin")?
+            .unwrap_or_default()
+    };
+    non_empty(&secret, "client secret")
+}
+
 fn non_empty(value: &str, what: &str) -> anyhow::Result<Option<SecretString>> {
     let value = value.trim();
     if value.chars().any(char::is_whitespace) {

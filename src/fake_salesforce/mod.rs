@@ -5,6 +5,7 @@
 
 mod api;
 mod faults;
+mod login;
 mod token_answer;
 mod wire;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 pub use api::{FAKE_USERNAME, SESSION_SECONDS};
 pub use faults::{BOMB_DECODED, HUGE_BODY, REDIRECT_LOCATION};
+pub use login::{DeviceScript, LOGIN_REFRESH_PREFIX, LoginClient};
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
 pub use wire::http_date;
@@ -153,6 +155,7 @@ struct State {
     expired: Vec<String>,
     /// Each issued access token's refresh token, client and issue time (introspect, revoke).
     origins: HashMap<String, api::Origin>,
+    login: login::LoginState,
 }
 
 struct Shared {
@@ -300,6 +303,9 @@ fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
     let gzip = request
         .header("accept-encoding")
         .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+    if let Some(reply) = login::answer(request, shared, gzip) {
+        return Some(reply);
+    }
     if let Some(reply) = api::answer(request, shared, gzip) {
         return Some(reply);
     }

@@ -17,7 +17,9 @@ use super::calls::Call;
 use super::form::{FormEvent, OrgForm};
 use super::keymap::{self, Action};
 use super::message::{CopyVia, Effect, Message, RefreshOutcome};
-pub use super::state::{HitAreas, Level, Pane, Panel, Popup, Running, Shown, Status};
+pub use super::state::{HitAreas, Level, LoginPopup, Pane, Panel, Popup, Running, Shown, Status};
+
+mod login;
 
 /// How long an info message stays in the status line.
 const INFO_MS: u64 = 6_000;
@@ -258,6 +260,9 @@ impl App {
             }
             Message::Saved(result) => self.on_saved(result),
             Message::CallDone { id, call, outcome } => self.on_call_done(id, call, *outcome),
+            Message::LoginWaiting { url, opened } => self.on_login_waiting(url, opened),
+            Message::LoginDone(result) => self.on_login_done(result),
+            Message::LoginUrlCopied(result) => self.on_login_url_copied(result),
             Message::Deleted(result) => {
                 match result {
                     Ok(org) => {
@@ -414,7 +419,7 @@ impl App {
                         self.popup = None;
                         Vec::new()
                     }
-                    FormEvent::Submit(effect) => vec![*effect],
+                    FormEvent::Submit(effect) => self.submitted(*effect),
                 };
             }
             Some(Popup::ConfirmDelete(org)) => {
@@ -427,6 +432,7 @@ impl App {
                 return effect.into_iter().collect();
             }
             Some(Popup::ConfirmRevoke(_)) => return self.on_revoke_key(key),
+            Some(Popup::Login(_)) => return self.on_login_key(key),
             Some(Popup::Help(scroll)) => {
                 match keymap::action_for(key) {
                     Some(Action::Down) => *scroll = scroll.saturating_add(1),
@@ -512,6 +518,7 @@ impl App {
             }
             Action::Add => self.popup = Some(Popup::Form(Box::new(OrgForm::add()))),
             Action::Edit | Action::Delete => self.edit_or_delete(action),
+            Action::Login => self.popup = Some(Popup::Form(Box::new(OrgForm::log_in()))),
             Action::Help => self.popup = Some(Popup::Help(0)),
             Action::Cancel => return self.cancel_selected(),
             Action::Quit => return self.quit(),

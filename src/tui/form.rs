@@ -8,7 +8,7 @@ use crate::org::{self, Org};
 use crate::store::{NewSecrets, SecretChanges};
 
 use super::input::TextInput;
-use super::message::{Effect, OrgEdit};
+use super::message::{Effect, LoginRequest, OrgEdit};
 
 /// Salesforce's two login hosts, or any other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +120,8 @@ pub struct OrgForm {
     pub save_error: Option<String>,
     /// Waiting for the store.
     pub saving: bool,
+    /// A login form: no refresh token field, the client id optional, submits a login.
+    pub for_login: bool,
 }
 
 impl OrgForm {
@@ -138,6 +140,15 @@ impl OrgForm {
             errors: Vec::new(),
             save_error: None,
             saving: false,
+            for_login: false,
+        }
+    }
+
+    /// An empty form for logging in with the browser.
+    pub fn log_in() -> Self {
+        Self {
+            for_login: true,
+            ..Self::add()
         }
     }
 
@@ -167,6 +178,7 @@ impl OrgForm {
     pub fn title(&self) -> String {
         match &self.editing {
             Some(org) => format!(" Edit {} ", org.name),
+            None if self.for_login => " Log in with the browser ".into(),
             None => " Add an org ".into(),
         }
     }
@@ -176,6 +188,7 @@ impl OrgForm {
         Field::ALL
             .into_iter()
             .filter(|f| *f != Field::LoginUrl || self.login == LoginChoice::Custom)
+            .filter(|f| *f != Field::RefreshToken || !self.for_login)
     }
 
     /// The text input of a field (`None` for the login choice).
@@ -210,9 +223,13 @@ impl OrgForm {
             Field::Name => "prod, acme-uat, …",
             Field::LoginUrl => "https://acme.my.salesforce.com",
             Field::Site => "optional: /partners for an Experience Cloud site",
+            Field::ClientId if self.for_login => {
+                "optional: your connected app (default PlatformCLI)"
+            }
             Field::ClientId => "the connected app's consumer key",
             Field::ClientSecret if editing => "unchanged unless you type a new one",
             Field::ClientSecret => "optional: the consumer secret",
+            Field::RefreshToken if self.for_login => "",
             Field::RefreshToken if editing => "unchanged unless you type a new one",
             Field::RefreshToken => "from a login to the org (sf org display, Postman, …)",
             Field::Login => "",
@@ -328,13 +345,17 @@ impl OrgForm {
         );
         let site = org::parse_site(self.site.value()).map_err(|e| field_text(&e));
         check(Field::Site, site.as_ref().map(|_| ()).map_err(Clone::clone));
-        let client_id = org::parse_client_id(self.client_id.value()).map_err(|e| field_text(&e));
+        let client_id = if self.for_login && self.client_id.value().trim().is_empty() {
+            Ok(crate::login::DEFAULT_CLIENT_ID.to_string())
+        } else {
+            org::parse_client_id(self.client_id.value()).map_err(|e| field_text(&e))
+        };
         check(
             Field::ClientId,
             client_id.as_ref().map(|_| ()).map_err(Clone::clone),
         );
         let refresh_token = self.refresh_token.value().trim();
-        if self.editing.is_none() && refresh_token.is_empty() {
+        if self.editing.is_none() && !self.for_login && refresh_token.is_empty() {
             check(
                 Field::RefreshToken,
                 Err("the refresh token must not be empty".into()),
@@ -356,6 +377,18 @@ impl OrgForm {
         let client_secret = secret(&self.client_secret);
         let refresh_token = secret(&self.refresh_token);
         self.saving = true;
+        if self.for_login {
+            let target = crate::login::LoginTarget {
+                login_url,
+                site,
+                client_id,
+                client_secret,
+            };
+            return FormEvent::Submit(Box::new(Effect::Login(Box::new(LoginRequest {
+                name,
+                target,
+            }))));
+        }
         match &self.editing {
             None => {
                 let mut org = Org::new(name, login_url, client_id);

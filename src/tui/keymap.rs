@@ -26,6 +26,8 @@ pub enum Action {
     Add,
     /// Open the form for the selected org.
     Edit,
+    /// Log in with the browser and save the org.
+    Login,
     /// Delete the selected org (asks first).
     Delete,
     /// Show or hide the help overlay.
@@ -159,6 +161,14 @@ pub const BINDINGS: &[Binding] = &[
         action: Some(Action::Add),
         hint: "add",
         help: "add an org",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('l')],
+        label: "l",
+        action: Some(Action::Login),
+        hint: "login",
+        help: "log in with the browser and save the org",
     },
     Binding {
         context: Context::Main,
@@ -346,6 +356,7 @@ mod tests {
             Action::Copy,
             Action::Reveal,
             Action::Add,
+            Action::Login,
             Action::Edit,
             Action::Delete,
             Action::Help,

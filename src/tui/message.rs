@@ -72,6 +72,17 @@ pub enum Message {
         /// What came of it.
         outcome: Box<Result<CallAnswer, CallError>>,
     },
+    /// A login listens for its redirect: the URL to open and whether a browser was started.
+    LoginWaiting {
+        /// The authorize URL (no secret in it).
+        url: String,
+        /// What became of opening the browser, in words.
+        opened: String,
+    },
+    /// A login ended: the org saved with a summary, or why not.
+    LoginDone(Result<(Org, String), String>),
+    /// The login URL was copied (which way), or why not.
+    LoginUrlCopied(Result<CopyVia, String>),
 }
 
 /// Which way a copied token went.
@@ -138,4 +149,19 @@ pub enum Effect {
     Delete(Org),
     /// Run a userinfo, introspect or revoke call about the org's stored token.
     Call(Org, Call),
+    /// Log in with the browser and save the org.
+    Login(Box<LoginRequest>),
+    /// Stop the login in progress (frees its port).
+    CancelLogin,
+    /// Copy the login's authorize URL (no secret in it).
+    CopyLoginUrl(String),
+}
+
+/// A login from the TUI's form.
+#[derive(Debug)]
+pub struct LoginRequest {
+    /// The name to save the org under.
+    pub name: String,
+    /// Where to log in, with which app.
+    pub target: crate::login::LoginTarget,
 }

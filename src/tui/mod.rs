@@ -8,6 +8,7 @@ mod fixtures;
 mod form;
 mod input;
 mod keymap;
+mod login;
 mod message;
 mod state;
 mod tasks;

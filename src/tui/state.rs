@@ -83,6 +83,19 @@ pub enum Popup {
     ConfirmDelete(Box<Org>),
     /// Revoke which token of this org?
     ConfirmRevoke(Box<Org>),
+    /// A login waiting for the browser.
+    Login(Box<LoginPopup>),
+}
+
+/// What the login popup shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginPopup {
+    /// The org name it will be saved under.
+    pub name: String,
+    /// The authorize URL, once the listener is up.
+    pub url: Option<String>,
+    /// Whether a browser was opened, in words.
+    pub opened: String,
 }
 
 /// Info or error.

@@ -51,6 +51,8 @@ pub struct Tasks {
     /// Live refresh tokens the keyring refused, per org: saved (or used) at the next refresh.
     unsaved: Arc<Mutex<HashMap<OrgId, SecretString>>>,
     tx: mpsc::UnboundedSender<Outcome>,
+    /// Ends the login in progress, if any.
+    login_cancel: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
 }
 
 impl Tasks {
@@ -69,6 +71,7 @@ impl Tasks {
             cancels: Arc::new(Mutex::new(HashMap::new())),
             unsaved: Arc::new(Mutex::new(HashMap::new())),
             tx,
+            login_cancel: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -151,6 +154,23 @@ impl Tasks {
                     });
                 });
             }
+            Effect::Login(request) => {
+                let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel();
+                self.login_cancel().replace(cancel_tx);
+                tokio::spawn(async move {
+                    let (store, settings) = (tasks.store.clone(), tasks.settings.clone());
+                    let send = |m| tasks.send(m);
+                    super::login::run(store, settings, *request, cancel_rx, send).await;
+                });
+            }
+            Effect::CopyLoginUrl(url) => {
+                tokio::task::spawn_blocking(move || tasks.copy_login_url(url));
+            }
+            Effect::CancelLogin => {
+                if let Some(cancel) = self.login_cancel().take() {
+                    let _ = cancel.send(());
+                }
+            }
             Effect::Delete(org) => {
                 self.unsaved().remove(&org.id);
                 tokio::task::spawn_blocking(move || {
@@ -159,6 +179,12 @@ impl Tasks {
                 });
             }
         }
+    }
+
+    fn login_cancel(&self) -> std::sync::MutexGuard<'_, Option<tokio::sync::oneshot::Sender<()>>> {
+        self.login_cancel
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn cancels(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, Cancel>> {
@@ -235,6 +261,23 @@ impl Tasks {
                 CallAnswer::Revoke(token_calls::revoke_token(&self.store, org, client, kind).await?)
             }
         })
+    }
+
+    fn copy_login_url(&self, url: String) {
+        let copied = match self.clipboard.as_ref() {
+            Ok(clipboard) => clipboard.copy(&SecretString::from(url)),
+            Err(e) => return self.send(Message::LoginUrlCopied(Err(e.clone()))),
+        };
+        match copied {
+            Ok(Copied::Native) => self.send(Message::LoginUrlCopied(Ok(CopyVia::System))),
+            Ok(Copied::Osc52(sequence)) => {
+                let _ = self.tx.send(Outcome::Terminal(TerminalWrite::Osc52 {
+                    sequence: SecretString::from(sequence),
+                    then: Message::LoginUrlCopied(Ok(CopyVia::Terminal)),
+                }));
+            }
+            Err(e) => self.send(Message::LoginUrlCopied(Err(format!("copying failed: {e}")))),
+        }
     }
 
     fn copy(&self, id: &OrgId, name: &str) {

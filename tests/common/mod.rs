@@ -2,6 +2,7 @@
 //! real Secret Service that `.ci/with-keyring` starts.
 #![allow(dead_code)]
 
+pub mod login;
 pub mod pty;
 
 use std::io::Write;

@@ -85,10 +85,12 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
     } else if form.saving {
         lines.push(Line::styled("Saving…", Style::new().fg(Color::Cyan)));
     } else {
-        lines.push(Line::styled(
-            "Secrets go to the OS keyring only. Ctrl-S saves from any field; Esc cancels.",
-            Style::new().fg(Color::DarkGray),
-        ));
+        let help = if form.for_login {
+            "Enter (or Ctrl-S) opens the browser to log in; the org is saved after. Esc cancels."
+        } else {
+            "Secrets go to the OS keyring only. Ctrl-S saves from any field; Esc cancels."
+        };
+        lines.push(Line::styled(help, Style::new().fg(Color::DarkGray)));
     }
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let popup = super::centered(area, width, height);

@@ -4,6 +4,7 @@
 mod call;
 mod form;
 mod help;
+mod login;
 mod orgs;
 mod response;
 mod status;
@@ -96,6 +97,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
         Some(Popup::ConfirmRevoke(org)) => call::draw_confirm_revoke(frame, org, area),
+        Some(Popup::Login(popup)) => login::draw(frame, popup, area),
         None => {}
     }
 }

@@ -35,6 +35,10 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
             push("r", "refresh token");
             push("n/Esc", "neither");
         }
+        Some(Popup::Login(_)) => {
+            push("c", "copy the URL");
+            push("Esc", "cancel the login");
+        }
         None => {
             let optional = [Action::Add, Action::Edit, Action::Delete];
             for action in app.hint_actions() {

@@ -1,0 +1,125 @@
+//! Logging in from a machine without a browser: the device flow against the fake (pending,
+//! slow_down, expiry), through the library and through the real binary, with the real keyring.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::login::{lines_until, rest, runtime, spawn_login, target};
+use common::{TestEnv, assert_success};
+use sfkey::fake_salesforce::{DeviceScript, LoginClient};
+use sfkey::login::{DeviceLogin, DevicePolling, LoginError, LoginTarget};
+use sfkey::salesforce::{HttpClient, HttpSettings};
+
+#[test]
+fn cli_device_login_polls_through_pending_then_stores() {
+    let mut env = TestEnv::new("login-device-cli");
+    let secret = format!("cs-TESTSECRET-{}", common::random_hex(6));
+    env.secrets_used.push(secret.clone());
+    let mut client = LoginClient::new("3MVG9device", Some(&secret), "unused");
+    client.device = DeviceScript {
+        slow_down: 0,
+        pending: 2,
+        interval_s: 1,
+        expires_in_s: None,
+    };
+    env.server.add_login_client(client);
+    let url = env.server.url().to_string();
+    let (child, rx) = spawn_login(
+        &env,
+        &[
+            "login",
+            "dev",
+            "--device",
+            "--login-url",
+            &url,
+            "--client-id",
+            "3MVG9device",
+        ],
+        &format!("{secret}\n"),
+    );
+    let lines = lines_until(&rx, "/setup/connect");
+    let out = child.wait_with_output().unwrap();
+    let err = format!("{}\n{}", lines.join("\n"), rest(&rx));
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("enter the code"), "{err}");
+    assert!(err.contains("Saved org dev"), "{err}");
+    let gaps = env.server.device_poll_gaps();
+    assert_eq!(gaps.len(), 2, "three polls: pending, pending, success");
+    assert!(
+        gaps.iter().all(|g| *g >= Duration::from_millis(900)),
+        "{gaps:?}"
+    );
+    assert_success(&env.run(&["refresh", "dev"], ""));
+    env.assert_no_secrets_on_disk();
+    assert_success(&env.run(&["remove", "dev", "--yes"], ""));
+}
+
+fn device_target(env: &TestEnv, script: DeviceScript) -> LoginTarget {
+    let mut client = LoginClient::new("3MVG9dev", None, "unused");
+    client.device = script;
+    env.server.add_login_client(client);
+    target(env, "3MVG9dev", None)
+}
+
+#[test]
+fn device_login_slows_down_when_asked() {
+    let env = TestEnv::new("login-device-slow");
+    let target = device_target(
+        &env,
+        DeviceScript {
+            slow_down: 1,
+            pending: 1,
+            interval_s: 1,
+            expires_in_s: None,
+        },
+    );
+    let rt = runtime();
+    let client = HttpClient::new(&HttpSettings::default()).unwrap();
+    let polling = DevicePolling {
+        slow_down_step: Duration::from_secs(1),
+    };
+    let logged_in = rt.block_on(async {
+        let login = DeviceLogin::start(&client, target).await.unwrap();
+        assert_eq!(login.interval, Duration::from_secs(1));
+        assert!(!login.user_code.is_empty());
+        login
+            .finish(&client, &polling, std::future::pending())
+            .await
+            .unwrap()
+    });
+    assert!(logged_in.userinfo.is_ok());
+    let gaps = env.server.device_poll_gaps();
+    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    // After slow_down the interval is 1 s + the 1 s step.
+    assert!(gaps[0] >= Duration::from_millis(1900), "{gaps:?}");
+}
+
+#[test]
+fn device_login_gives_up_when_the_code_expires() {
+    let env = TestEnv::new("login-device-expiry");
+    let target = device_target(
+        &env,
+        DeviceScript {
+            slow_down: 0,
+            pending: u32::MAX,
+            interval_s: 1,
+            expires_in_s: Some(2),
+        },
+    );
+    let rt = runtime();
+    let client = HttpClient::new(&HttpSettings::default()).unwrap();
+    let started = Instant::now();
+    let err = rt
+        .block_on(async {
+            let login = DeviceLogin::start(&client, target).await.unwrap();
+            login
+                .finish(&client, &DevicePolling::default(), std::future::pending())
+                .await
+        })
+        .unwrap_err();
+    assert!(matches!(err, LoginError::DeviceExpired), "{err}");
+    assert!(err.to_string().contains("expired"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(6));
+}
