@@ -160,6 +160,13 @@ pub struct Org {
     /// Outcome of the last refresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_refresh: Option<LastRefresh>,
+    /// Salesforce's org id (`00D…`), when known from a refresh's `id` URL or an import;
+    /// with `salesforce_user_id` it tells whether an imported org is already saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salesforce_org_id: Option<String>,
+    /// Salesforce's user id (`005…`) of the refresh token's user, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salesforce_user_id: Option<String>,
 }
 
 impl Org {
@@ -179,6 +186,8 @@ impl Org {
             notes: None,
             instance_url: None,
             last_refresh: None,
+            salesforce_org_id: None,
+            salesforce_user_id: None,
         }
     }
 
@@ -195,6 +204,21 @@ impl Org {
             self.site.as_deref().unwrap_or("")
         )
     }
+}
+
+/// The org id (`00D…`) and user id (`005…`) at the end of an identity URL such as
+/// `https://login.salesforce.com/id/00D…/005…`.
+pub fn ids_from_id_url(url: &str) -> Option<(String, String)> {
+    let path = url.split("/id/").nth(1)?;
+    let mut parts = path.trim_end_matches('/').split('/');
+    let (org, user) = (parts.next()?, parts.next()?);
+    let plausible = |id: &str, prefix: &str| {
+        id.starts_with(prefix)
+            && matches!(id.len(), 15 | 18)
+            && id.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    (parts.next().is_none() && plausible(org, "00D") && plausible(user, "005"))
+        .then(|| (org.to_string(), user.to_string()))
 }
 
 /// What kind of org a login URL points at, for the badge beside its name.

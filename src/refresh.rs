@@ -357,6 +357,11 @@ async fn store_success(
         issued_at: success.token.issued_at().map(str::to_string),
     };
     let instance_url = success.token.instance_url().map(str::to_string);
+    // The ids let an import recognise this org later (same org and user).
+    let ids = success
+        .token
+        .str_field("id")
+        .and_then(crate::org::ids_from_id_url);
     // The access token and the metadata are independent: save both at once.
     let save_token = {
         let id = id.clone();
@@ -371,6 +376,10 @@ async fn store_success(
                 o.instance_url = instance_url;
             }
             o.last_refresh = Some(last);
+            if let Some((org_id, user_id)) = ids {
+                o.salesforce_org_id = Some(org_id);
+                o.salesforce_user_id = Some(user_id);
+            }
         })
     });
     let (saved_token, updated) = tokio::join!(save_token, save_metadata);
