@@ -1,7 +1,9 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
 mod edit;
+mod export;
 mod fake_server;
+mod import;
 mod orgs;
 mod secrets_input;
 mod tokens;
@@ -54,6 +56,11 @@ pub enum Command {
     Env(tokens::EnvArgs),
     /// Run a command with SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME set for it
     Exec(tokens::ExecArgs),
+    /// Import orgs: an SFDX auth URL (stdin, file or argument), a Postman environment or
+    /// collection, or the Salesforce CLI's orgs (--from-sf)
+    Import(import::ImportArgs),
+    /// Print an org's credentials as an SFDX auth URL or a Postman environment
+    Export(export::ExportArgs),
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]
     FakeServer(fake_server::FakeServerArgs),
@@ -86,6 +93,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
         Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
+        Command::Import(args) => open_store().and_then(|s| import::import(&s, args)),
+        Command::Export(args) => open_store().and_then(|s| export::export(&s, &args)),
         Command::FakeServer(args) => fake_server::run(&args),
         // Answers on stdout itself: its parent reads `ok` or `error: ...` there.
         Command::ClipboardHold { clear_after } => Ok(crate::clipboard::hold(

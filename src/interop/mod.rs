@@ -134,7 +134,7 @@ pub enum Step {
     /// Replace the settings and secrets of an org already saved (its name and id stay).
     Update {
         /// The org as saved now.
-        existing: Org,
+        existing: Box<Org>,
         /// What replaces it.
         imported: Imported,
     },
@@ -178,7 +178,7 @@ pub fn plan(
             Some((found, why)) if update => {
                 let _ = why;
                 Step::Update {
-                    existing: found.clone(),
+                    existing: Box::new(found.clone()),
                     imported: item,
                 }
             }
@@ -268,6 +268,8 @@ fn update(store: &Store, existing: &Org, imported: Imported) -> Result<Org, Stor
         }
         if new.salesforce_org_id.is_some() {
             o.salesforce_org_id = new.salesforce_org_id;
+        }
+        if new.salesforce_user_id.is_some() {
             o.salesforce_user_id = new.salesforce_user_id;
         }
     })?;

@@ -275,10 +275,8 @@ fn imported(org: &SfOrg, url: &str) -> Result<Imported, InputError> {
     );
     new.username = Some(org.username.clone());
     new.instance_url = org.instance_url.clone();
-    if org.org_id.is_some() && org.user_id.is_some() {
-        new.salesforce_org_id = org.org_id.clone();
-        new.salesforce_user_id = org.user_id.clone();
-    }
+    new.salesforce_org_id = org.org_id.clone();
+    new.salesforce_user_id = org.user_id.clone();
     Ok(Imported {
         org: new,
         client_secret: parsed.client_secret,
