@@ -24,6 +24,8 @@ pub enum Action {
     Reveal,
     /// Open the form for a new org.
     Add,
+    /// Paste an SFDX auth URL into a new org.
+    PasteAuthUrl,
     /// Open the form for the selected org.
     Edit,
     /// Delete the selected org (asks first).
@@ -153,6 +155,14 @@ pub const BINDINGS: &[Binding] = &[
         action: Some(Action::Add),
         hint: "add",
         help: "add an org",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('p')],
+        label: "p",
+        action: Some(Action::PasteAuthUrl),
+        hint: "paste URL",
+        help: "paste an SFDX auth URL (force://…) into a new org",
     },
     Binding {
         context: Context::Main,
@@ -316,6 +326,7 @@ mod tests {
             Action::Copy,
             Action::Reveal,
             Action::Add,
+            Action::PasteAuthUrl,
             Action::Edit,
             Action::Delete,
             Action::Help,

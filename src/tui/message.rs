@@ -117,4 +117,6 @@ pub enum Effect {
     Edit(Box<OrgEdit>),
     /// Delete an org and its secrets.
     Delete(Org),
+    /// Save an imported org (update one already saved).
+    Import(Box<crate::interop::Step>),
 }

@@ -8,6 +8,7 @@ mod form;
 mod input;
 mod keymap;
 mod message;
+mod paste;
 mod state;
 mod tasks;
 mod view;

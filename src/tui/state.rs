@@ -74,6 +74,10 @@ pub enum Popup {
     Form(Box<OrgForm>),
     /// Delete this org?
     ConfirmDelete(Box<Org>),
+    /// Paste an SFDX auth URL (key p).
+    PasteUrl(Box<super::paste::PasteUrl>),
+    /// The pasted org is already saved: update it?
+    ConfirmUpdate(Box<super::paste::PendingUpdate>),
 }
 
 /// Info or error.

@@ -125,6 +125,20 @@ impl Tasks {
                     tasks.send(Message::Saved(result));
                 });
             }
+            Effect::Import(step) => {
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::interop::apply(&tasks.store, vec![*step])
+                        .map_err(|e| e.to_string())
+                        .and_then(|done| match done.into_iter().next() {
+                            Some(
+                                crate::interop::Done::Added(org)
+                                | crate::interop::Done::Updated(org),
+                            ) => Ok(org),
+                            None => Err("nothing was saved".into()),
+                        });
+                    tasks.send(Message::Saved(result));
+                });
+            }
             Effect::Delete(org) => {
                 tokio::task::spawn_blocking(move || {
                     let result = tasks.store.remove(&org.name).map_err(|e| e.to_string());

@@ -4,6 +4,7 @@
 mod form;
 mod help;
 mod orgs;
+mod paste;
 mod response;
 mod status;
 mod text;
@@ -86,6 +87,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Help(scroll)) => help::draw(frame, area, *scroll),
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
+        Some(Popup::PasteUrl(paste)) => paste::draw(frame, paste, area),
+        Some(Popup::ConfirmUpdate(pending)) => paste::draw_confirm_update(frame, pending, area),
         None => {}
     }
 }

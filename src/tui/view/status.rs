@@ -30,6 +30,14 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
             keymap::bindings(Context::Confirm).for_each(|b| push(b.label, b.hint));
         }
         Some(Popup::Help(_)) => push("j/k", "scroll  Esc/? close help"),
+        Some(Popup::PasteUrl(_)) => {
+            push("Enter", "read");
+            push("Esc", "cancel");
+        }
+        Some(Popup::ConfirmUpdate(_)) => {
+            push("y", "update");
+            push("n/Esc", "back");
+        }
         None => {
             let optional = [Action::Add, Action::Edit, Action::Delete];
             for action in app.hint_actions() {
