@@ -106,3 +106,25 @@ fn export_refuses_to_print_secrets_on_a_terminal_unless_forced() {
     assert!(screen.contains(&refresh), "{screen}");
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn import_dash_at_a_terminal_asks_for_the_url_without_echo() {
+    let mut env = TestEnv::new("tui-import-prompt");
+    let (url, refresh) = auth_url(&mut env, "3MVG9prompted");
+    let mut term = Terminal::spawn(
+        pty::command(&env, &["import", "-", "--name", "prompted"]),
+        200,
+        30,
+    );
+    term.wait_for("SFDX auth URL (hidden): ");
+    term.type_line(&url);
+    assert!(term.wait_exit().success(), "{}", term.contents());
+    let screen = term.contents();
+    assert!(
+        screen.contains("Added prompted from the terminal"),
+        "{screen}"
+    );
+    assert!(!screen.contains(&refresh), "{screen}");
+    assert_eq!(stored_refresh_token(&env, "prompted"), refresh);
+    env.assert_no_secrets_on_disk();
+}

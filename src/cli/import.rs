@@ -2,7 +2,7 @@
 //! show-sfdx-auth-url --json`, a Postman environment or collection, or the Salesforce CLI's
 //! orgs. Everything is read and checked first; nothing is saved unless all of it is good.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -71,6 +71,13 @@ fn read_source(arg: &str) -> Result<(String, Zeroizing<String>), InputError> {
         return Ok(("the command line".into(), Zeroizing::new(arg.to_string())));
     }
     let mut text = Zeroizing::new(String::new());
+    if arg == "-" && std::io::stdin().is_terminal() {
+        // Typed or pasted at a terminal: one hidden line, like the other secret prompts.
+        let line = rpassword::prompt_password("SFDX auth URL (hidden): ").map_err(|e| {
+            InputError::new("the terminal", "auth URL", format!("cannot be read: {e}"))
+        })?;
+        return Ok(("the terminal".into(), Zeroizing::new(line)));
+    }
     if arg == "-" {
         std::io::stdin()
             .read_to_string(&mut text)
