@@ -80,7 +80,13 @@ pub fn import(doc: &Value, origin: &str) -> Result<Imported, InputError> {
                 "is missing or empty; set it to the login URL, e.g. https://login.salesforce.com"
                     .into(),
             )),
-            Some(url) => org::parse_login_url(url).map_err(|e| err("url", e.to_string()))?,
+            Some(url) => org::parse_login_url(url).map_err(|e| {
+                err(
+                    "url",
+                    e.to_string()
+                        .replace("in --site", "in the \"site\" variable"),
+                )
+            })?,
         };
     let site =
         org::parse_site(get("site").unwrap_or("")).map_err(|e| err("site", e.to_string()))?;

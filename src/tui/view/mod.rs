@@ -84,7 +84,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::draw(frame, app, footer);
     match &app.popup {
-        Some(Popup::Help(scroll)) => help::draw(frame, area, *scroll),
+        // Above the status line, which says how to close it however long the key list grows.
+        Some(Popup::Help(scroll)) => help::draw(
+            frame,
+            Rect {
+                height: area.height.saturating_sub(1),
+                ..area
+            },
+            *scroll,
+        ),
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
         Some(Popup::PasteUrl(paste)) => paste::draw(frame, paste, area),
