@@ -174,7 +174,12 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let mut skipped = Vec::new();
     let (origin, orgs) = match (&args.source, &args.from_sf) {
         (_, Some(wanted)) => {
-            let found = sf_cli::import(wanted)?;
+            let found = sf_cli::import(wanted, |n| {
+                eprintln!(
+                    "Asking sf for the auth URL of {n} org{}…",
+                    if n == 1 { "" } else { "s" }
+                );
+            })?;
             skipped = found.no_refresh_token;
             let mut orgs = found.orgs;
             if let Some(name) = &args.name {

@@ -284,8 +284,50 @@ fn imported(org: &SfOrg, url: &str) -> Result<Imported, InputError> {
     })
 }
 
-/// Reads the orgs named by `wanted` (all when empty) from the Salesforce CLI.
-pub fn import(wanted: &[String]) -> Result<SfImport, InputError> {
+/// How many `sf` processes run at once: each is a Node process of ~100 MB taking a second or two.
+const SF_PARALLEL: usize = 4;
+
+/// Asks `sf` for the auth URL of each org, a few at a time; answers come back in order.
+fn auth_urls(orgs: &[&SfOrg]) -> Vec<Result<AuthUrlAnswer, InputError>> {
+    std::thread::scope(|scope| {
+        orgs.chunks(SF_PARALLEL)
+            .flat_map(|chunk| {
+                let running: Vec<_> = chunk
+                    .iter()
+                    .map(|org| {
+                        scope.spawn(move || {
+                            let args = [
+                                "org",
+                                "auth",
+                                "show-sfdx-auth-url",
+                                "--json",
+                                "-o",
+                                org.handle(),
+                            ];
+                            run_sf(&args).map(|(out, err)| parse_auth_url_answer(&out, &err))
+                        })
+                    })
+                    .collect();
+                running
+                    .into_iter()
+                    .map(|handle| {
+                        handle.join().unwrap_or_else(|_| {
+                            Err(InputError::new(
+                                "sf",
+                                "process",
+                                "reading its answer failed",
+                            ))
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    })
+}
+
+/// Reads the orgs named by `wanted` (all when empty) from the Salesforce CLI; `asking` is told
+/// how many orgs' auth URLs are being fetched, before the wait.
+pub fn import(wanted: &[String], asking: impl FnOnce(usize)) -> Result<SfImport, InputError> {
     let (stdout, stderr) = run_sf(&["org", "list", "--json", "--skip-connection-status"])?;
     let all = parse_org_list(&stdout, &stderr)?;
     if all.is_empty() {
@@ -295,18 +337,11 @@ pub fn import(wanted: &[String]) -> Result<SfImport, InputError> {
             "the Salesforce CLI has no orgs; log in with sf org login web first",
         ));
     }
+    let selected = select(&all, wanted)?;
+    asking(selected.len());
     let mut found = SfImport::default();
-    for org in select(&all, wanted)? {
-        let args = [
-            "org",
-            "auth",
-            "show-sfdx-auth-url",
-            "--json",
-            "-o",
-            org.handle(),
-        ];
-        let (stdout, stderr) = run_sf(&args)?;
-        match parse_auth_url_answer(&stdout, &stderr) {
+    for (org, answer) in selected.iter().zip(auth_urls(&selected)) {
+        match answer? {
             AuthUrlAnswer::Url(url) => found.orgs.push(imported(org, &url)?),
             AuthUrlAnswer::NoRefreshToken => found.no_refresh_token.push(org.handle().to_string()),
             AuthUrlAnswer::Failed(why) => {
