@@ -93,7 +93,14 @@ fn read_source(arg: &str) -> Result<(String, Zeroizing<String>), InputError> {
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => "is not UTF-8 text".to_string(),
         Err(e) => format!("cannot be read: {e}"),
     };
-    Err(InputError::new(arg, "file", problem))
+    // A long word that is no path may be a pasted token: name it without repeating it.
+    let looks_like_path = arg.contains('/') || arg.contains(".json") || arg.len() <= 40;
+    let origin = if looks_like_path {
+        arg
+    } else {
+        "the argument (not repeated, in case it was a secret)"
+    };
+    Err(InputError::new(origin, "file", problem))
 }
 
 /// One org from an auth URL's text, named `name` or after its host.
@@ -255,6 +262,18 @@ mod tests {
         assert!(!format!("{arg:?}").contains("SECRET"));
         let path = SourceArg::from_str("env.json").unwrap();
         assert!(format!("{path:?}").contains("env.json"));
+    }
+
+    #[test]
+    fn a_missing_file_is_named_unless_it_may_be_a_secret() {
+        let err = read_source("nope.json").unwrap_err().to_string();
+        assert!(err.starts_with("nope.json: file: no such file"), "{err}");
+        let token = "5Aep861TESTSECRETabcdefghijklmnopqrstuvwxyz0123";
+        let err = read_source(token).unwrap_err().to_string();
+        assert!(
+            err.contains("not repeated") && !err.contains("SECRET"),
+            "{err}"
+        );
     }
 
     #[test]
