@@ -105,3 +105,84 @@ pub fn draw_confirm_update(frame: &mut Frame, pending: &PendingUpdate, area: Rec
         popup,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::tui::app::App;
+    use crate::tui::fixtures;
+    use crate::tui::message::{Message, Pasted};
+
+    const SECRET: &str = "5Aep861VIEWSECRET";
+
+    fn render(app: &App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal
+            .draw(|frame| super::super::draw(frame, app))
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+        app.update(Message::Key(KeyEvent::new(code, modifiers)));
+    }
+
+    #[test]
+    fn the_pasted_url_is_masked_and_its_error_shown() {
+        let mut app = fixtures::app_with(vec![fixtures::org(
+            "acme",
+            "https://acme.my.salesforce.com",
+        )]);
+        press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
+        let screen = render(&app);
+        assert!(
+            screen.contains("Paste an auth URL") && screen.contains("force://…"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("Enter read") && screen.contains("Esc cancel"),
+            "{screen}"
+        );
+        app.update(Message::Paste(Pasted::new(format!(
+            "force://{SECRET}@acme.my.salesforce.com"
+        ))));
+        let screen = render(&app);
+        assert!(
+            !screen.contains(SECRET) && !screen.contains("force://5Aep"),
+            "{screen}"
+        );
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        let screen = render(&app);
+        assert!(screen.contains("three parts"), "{screen}");
+        assert!(!screen.contains(SECRET), "{screen}");
+    }
+
+    #[test]
+    fn the_update_question_names_the_org_and_the_reason() {
+        let mut app = fixtures::app_with(vec![fixtures::org(
+            "acme",
+            "https://acme.my.salesforce.com",
+        )]);
+        press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
+        app.update(Message::Paste(Pasted::new(format!(
+            "force://PlatformCLI::{SECRET}@acme.my.salesforce.com"
+        ))));
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        let screen = render(&app);
+        assert!(screen.contains("Add an org from an auth URL"), "{screen}");
+        assert!(!screen.contains(SECRET), "{screen}");
+        press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let screen = render(&app);
+        assert!(
+            screen.contains("acme is already saved (same name)"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("y update") && screen.contains("n/Esc back"),
+            "{screen}"
+        );
+    }
+}
