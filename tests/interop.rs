@@ -103,9 +103,19 @@ fn files_arguments_and_duplicates() {
             .contains("TESTSECRET")
     );
 
+    // The same auth URL under another name: the refresh token gives it away.
+    let out = env.run(&["import", "-", "--name", "uat2"], &url);
+    assert_fails_with(
+        &out,
+        "uat2 is already saved as uat (same login URL, client id and refresh token)",
+    );
+
     // The same org again: refused without --update, nothing changes.
     let out = env.run(&["import", &url, "--name", "uat"], "");
-    let err = assert_fails_with(&out, "uat is already saved as uat (same name)");
+    let err = assert_fails_with(
+        &out,
+        "uat is already saved as uat (same login URL, client id and refresh token)",
+    );
     assert!(
         err.contains("--update") && err.contains("shell history"),
         "{err}"
@@ -116,6 +126,9 @@ fn files_arguments_and_duplicates() {
     // With --update it replaces the secrets of the same org (same id).
     let id = env.store().find("uat").unwrap().id;
     let newer = auth_url(&mut env, "uat", false);
+    let out = env.run(&["import", "-", "--name", "uat"], &newer);
+    let err = assert_fails_with(&out, "uat is already saved as uat (same name)");
+    assert!(err.contains("choose another name with --name"), "{err}");
     let out = env.run(&["import", "-", "--name", "uat", "--update"], &newer);
     assert_success(&out);
     assert!(

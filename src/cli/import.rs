@@ -8,12 +8,13 @@ use std::str::FromStr;
 
 use anyhow::bail;
 use clap::Args;
+use secrecy::ExposeSecret;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::interop::{self, Done, Imported, InputError, postman, sf_cli, sfdx_url};
 use crate::org;
-use crate::store::Store;
+use crate::store::{SecretKind, Store};
 
 /// What to import from: an auth URL, `-` or a path. Its `Debug` never shows an auth URL.
 #[derive(Clone)]
@@ -218,7 +219,15 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
         // Names from sources are sanitised already; --name was checked above.
         org::validate_name(&imported.org.name)?;
     }
-    let steps = interop::plan(&store.orgs()?, orgs, args.update)?;
+    // An auth URL names no user: the same refresh token is how a re-import is recognised.
+    let same_token = |saved: &crate::org::Org, new: &Imported| {
+        store
+            .secret(&saved.id, SecretKind::RefreshToken)
+            .ok()
+            .flatten()
+            .is_some_and(|t| t.expose_secret() == new.refresh_token.expose_secret())
+    };
+    let steps = interop::plan(&store.orgs()?, orgs, args.update, same_token)?;
     let done = interop::apply(store, steps)?;
     for d in &done {
         let (verb, org) = match d {

@@ -72,6 +72,8 @@ pub enum Sameness {
     OrgAndUser,
     /// Same login URL, client id and username.
     LoginClientUser,
+    /// Same login URL and client id, and the very same refresh token (an auth URL names no user).
+    RefreshToken,
     /// The name is taken.
     Name,
 }
@@ -82,6 +84,7 @@ impl Sameness {
         match self {
             Self::OrgAndUser => "same org id and user",
             Self::LoginClientUser => "same login URL, client id and username",
+            Self::RefreshToken => "same login URL, client id and refresh token",
             Self::Name => "same name",
         }
     }
@@ -165,23 +168,39 @@ pub enum PlanError {
 }
 
 /// Decides, for every imported org, add or update; refuses duplicates unless `update`.
+/// `same_token(saved, imported)` says whether a saved org holds the imported refresh token; it
+/// is asked only about saved orgs at the same login URL and client id, when no org and user
+/// rule matched (an auth URL names no user).
 pub fn plan(
     existing: &[Org],
     imported: Vec<Imported>,
     update: bool,
+    same_token: impl Fn(&Org, &Imported) -> bool,
 ) -> Result<Vec<Step>, PlanError> {
     let mut steps = Vec::new();
     let mut touched: Vec<String> = Vec::new();
     for item in imported {
-        let step = match find_duplicate(existing, &item.org) {
+        let by_token = || {
+            existing
+                .iter()
+                .find(|o| {
+                    o.login_url == item.org.login_url
+                        && o.client_id == item.org.client_id
+                        && same_token(o, &item)
+                })
+                .map(|o| (o, Sameness::RefreshToken))
+        };
+        let found = match find_duplicate(existing, &item.org) {
+            Some((o, Sameness::Name)) => Some(by_token().unwrap_or((o, Sameness::Name))),
+            Some(other) => Some(other),
+            None => by_token(),
+        };
+        let step = match found {
             None => Step::Add(item),
-            Some((found, why)) if update => {
-                let _ = why;
-                Step::Update {
-                    existing: Box::new(found.clone()),
-                    imported: item,
-                }
-            }
+            Some((found, _)) if update => Step::Update {
+                existing: Box::new(found.clone()),
+                imported: item,
+            },
             Some((found, why)) => {
                 return Err(PlanError::Duplicate {
                     imported: item.org.name.clone(),
@@ -299,6 +318,28 @@ mod tests {
         }
     }
 
+    fn no_token(_: &Org, _: &Imported) -> bool {
+        false
+    }
+
+    #[test]
+    fn the_same_refresh_token_under_another_name_is_the_same_org() {
+        let saved = imported("acme", None).org;
+        let existing = vec![saved.clone()];
+        let same = |o: &Org, i: &Imported| {
+            o.id == saved.id && i.refresh_token.expose_secret() == "rt-acme2"
+        };
+        let err = plan(&existing, vec![imported("acme2", None)], false, same)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("already saved as acme (same login URL, client id and refresh token)"),
+            "{err}"
+        );
+        let steps = plan(&existing, vec![imported("other", None)], false, same).unwrap();
+        assert!(matches!(&steps[..], [Step::Add(_)]));
+    }
+
     #[test]
     fn names_are_made_valid() {
         assert_eq!(sanitize_name("Acme Prod (EU)"), "Acme-Prod--EU");
@@ -340,7 +381,13 @@ mod tests {
     fn a_duplicate_is_refused_without_update_and_updated_with_it() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
-        let steps = plan(&[], vec![imported("prod", Some("a@acme.com"))], false).unwrap();
+        let steps = plan(
+            &[],
+            vec![imported("prod", Some("a@acme.com"))],
+            false,
+            no_token,
+        )
+        .unwrap();
         let done = apply(&store, steps).unwrap();
         assert!(matches!(&done[..], [Done::Added(o)] if o.name == "prod"));
         let saved = store.orgs().unwrap();
@@ -348,7 +395,9 @@ mod tests {
         let mut again = imported("prod2", Some("a@acme.com"));
         again.refresh_token = SecretString::from("rt-new");
         again.org.instance_url = Some("https://acme.my.salesforce.com".into());
-        let err = plan(&saved, vec![again], false).unwrap_err().to_string();
+        let err = plan(&saved, vec![again], false, no_token)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("already saved as prod") && err.contains("--update"),
             "{err}"
@@ -357,7 +406,7 @@ mod tests {
         let mut again = imported("prod2", Some("a@acme.com"));
         again.refresh_token = SecretString::from("rt-new");
         again.org.instance_url = Some("https://acme.my.salesforce.com".into());
-        let done = apply(&store, plan(&saved, vec![again], true).unwrap()).unwrap();
+        let done = apply(&store, plan(&saved, vec![again], true, no_token).unwrap()).unwrap();
         let [Done::Updated(org)] = &done[..] else {
             panic!("{done:?}");
         };
@@ -377,7 +426,13 @@ mod tests {
 
     #[test]
     fn one_source_cannot_name_the_same_org_twice() {
-        let err = plan(&[], vec![imported("a", None), imported("a", None)], false).unwrap_err();
+        let err = plan(
+            &[],
+            vec![imported("a", None), imported("a", None)],
+            false,
+            no_token,
+        )
+        .unwrap_err();
         assert_eq!(err, PlanError::Twice("a".into()));
     }
 }
