@@ -5,6 +5,7 @@ pub mod clipboard;
 pub mod demo;
 pub mod fake_salesforce;
 pub mod humanize;
+pub mod interop;
 pub mod logging;
 pub mod login;
 pub mod org;

@@ -233,6 +233,21 @@ impl Org {
     }
 }
 
+/// The org id (`00D…`) and user id (`005…`) at the end of an identity URL such as
+/// `https://login.salesforce.com/id/00D…/005…`.
+pub fn ids_from_id_url(url: &str) -> Option<(&str, &str)> {
+    let path = url.split("/id/").nth(1)?;
+    let mut parts = path.trim_end_matches('/').split('/');
+    let (org, user) = (parts.next()?, parts.next()?);
+    let plausible = |id: &str, prefix: &str| {
+        id.starts_with(prefix)
+            && matches!(id.len(), 15 | 18)
+            && id.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    (parts.next().is_none() && plausible(org, "00D") && plausible(user, "005"))
+        .then_some((org, user))
+}
+
 /// What kind of org a login URL points at, for the badge beside its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {

@@ -472,6 +472,12 @@ async fn store_success(
         issued_at: success.token.issued_at().map(str::to_string),
     };
     let instance_url = success.token.instance_url().map(str::to_string);
+    // The ids let an import recognise this org later (same org and user).
+    let ids = success
+        .token
+        .str_field("id")
+        .and_then(crate::org::ids_from_id_url)
+        .map(|(org, user)| (org.to_string(), user.to_string()));
     // The access token and the metadata are independent: save both at once.
     let save_token = {
         let id = id.clone();
@@ -488,6 +494,10 @@ async fn store_success(
             o.last_refresh = Some(last);
             // A new access token: the old one's dead mark no longer applies.
             o.access_token_dead = None;
+            if let Some((org_id, user_id)) = ids {
+                o.salesforce_org_id = Some(org_id);
+                o.salesforce_user_id = Some(user_id);
+            }
         })
     });
     let (saved_token, updated) = tokio::join!(save_token, save_metadata);

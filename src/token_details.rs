@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::humanize;
+use crate::org::ids_from_id_url;
 use crate::salesforce::TokenResponse;
 use crate::salesforce::id_token::{TIME_CLAIMS, decode_jwt};
 use crate::salesforce::signature::{SignatureCheck, Unverifiable};
@@ -55,15 +56,6 @@ impl Clock {
         let local = humanize::local_time(epoch_ms, self.utc_offset_s).unwrap_or_default();
         format!("{local} · {}", humanize::relative(epoch_ms, self.now_ms))
     }
-}
-
-/// `00D…` and `005…` from an identity URL `https://login.salesforce.com/id/00D…/005…`.
-pub fn ids_from_id_url(url: &str) -> Option<(&str, &str)> {
-    let path = url.split("/id/").nth(1)?;
-    let mut parts = path.split('/');
-    let org = parts.next().filter(|s| !s.is_empty())?;
-    let user = parts.next().filter(|s| !s.is_empty())?;
-    Some((org, user))
 }
 
 /// What the common Salesforce OAuth scopes allow, as the connected app settings name them.
@@ -232,8 +224,8 @@ mod tests {
     #[test]
     fn org_and_user_ids_come_from_the_id_url() {
         assert_eq!(
-            ids_from_id_url("https://login.salesforce.com/id/00D5g000004ABCD/0055g000001XYZ"),
-            Some(("00D5g000004ABCD", "0055g000001XYZ"))
+            ids_from_id_url("https://login.salesforce.com/id/00D5g000004ABCD/0055g000001WXYZ"),
+            Some(("00D5g000004ABCD", "0055g000001WXYZ"))
         );
         assert_eq!(ids_from_id_url("https://example.com/nothing"), None);
     }

@@ -16,7 +16,21 @@ fn help_lists_every_command() {
     assert_success(&out);
     let text = stdout(&out);
     for command in [
-        "add", "list", "show", "edit", "remove", "refresh", "token", "env", "exec",
+        "add",
+        "list",
+        "show",
+        "edit",
+        "remove",
+        "refresh",
+        "token",
+        "env",
+        "exec",
+        "userinfo",
+        "introspect",
+        "revoke",
+        "login",
+        "import",
+        "export",
     ] {
         assert!(
             text.contains(&format!("  {command}")),
@@ -24,6 +38,7 @@ fn help_lists_every_command() {
         );
     }
     assert!(!text.contains("fake-server"), "{text}");
+    assert!(!text.contains("clipboard-hold"), "{text}");
     assert!(text.contains("--demo"), "{text}");
 }
 

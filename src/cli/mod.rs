@@ -3,7 +3,9 @@
 mod api_calls;
 mod details;
 mod edit;
+mod export;
 mod fake_server;
+mod import;
 mod login;
 mod orgs;
 mod secrets_input;
@@ -65,6 +67,11 @@ pub enum Command {
     Introspect(api_calls::IntrospectArgs),
     /// Revoke the stored access token (or --refresh-token) at Salesforce and drop it from the keyring
     Revoke(api_calls::RevokeArgs),
+    /// Import orgs: an SFDX auth URL (stdin, file or argument), a Postman environment or
+    /// collection, or the Salesforce CLI's orgs (--from-sf)
+    Import(import::ImportArgs),
+    /// Print an org's credentials as an SFDX auth URL or a Postman environment
+    Export(export::ExportArgs),
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]
     FakeServer(fake_server::FakeServerArgs),
@@ -101,6 +108,8 @@ pub fn run(command: Command) -> ExitCode {
         Command::Userinfo(args) => open_store().and_then(|s| api_calls::userinfo(&s, &args)),
         Command::Introspect(args) => open_store().and_then(|s| api_calls::introspect(&s, &args)),
         Command::Revoke(args) => open_store().and_then(|s| api_calls::revoke(&s, &args)),
+        Command::Import(args) => open_store().and_then(|s| import::import(&s, args)),
+        Command::Export(args) => open_store().and_then(|s| export::export(&s, &args)),
         Command::FakeServer(args) => fake_server::run(&args),
         // Answers on stdout itself: its parent reads `ok` or `error: ...` there.
         Command::ClipboardHold { clear_after } => Ok(crate::clipboard::hold(

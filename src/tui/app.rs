@@ -205,6 +205,9 @@ impl App {
             }
             Message::FocusGained => vec![Effect::LoadOrgs],
             Message::Paste(text) => {
+                if self.paste_into_popup(&text.0) {
+                    return Vec::new();
+                }
                 if let Some(Popup::Form(form)) = &mut self.popup {
                     form.paste(&text.0);
                 }
@@ -419,9 +422,12 @@ impl App {
                         self.popup = None;
                         Vec::new()
                     }
+                    FormEvent::Submit(effect) if form.importing => self.on_import_submit(*effect),
                     FormEvent::Submit(effect) => self.submitted(*effect),
                 };
             }
+            Some(Popup::PasteUrl(_)) => return self.on_paste_key(key),
+            Some(Popup::ConfirmUpdate(_)) => return self.on_confirm_update_key(key),
             Some(Popup::ConfirmDelete(org)) => {
                 let effect = match key.code {
                     KeyCode::Char('y' | 'Y') => Some(Effect::Delete((**org).clone())),
@@ -517,6 +523,7 @@ impl App {
                 }
             }
             Action::Add => self.popup = Some(Popup::Form(Box::new(OrgForm::add()))),
+            Action::PasteAuthUrl => self.open_paste(),
             Action::Edit | Action::Delete => self.edit_or_delete(action),
             Action::Login => self.popup = Some(Popup::Form(Box::new(OrgForm::log_in()))),
             Action::Help => self.popup = Some(Popup::Help(0)),
@@ -694,6 +701,8 @@ pub fn failure_hint(error: &RefreshError, org: &str) -> Option<String> {
 mod calls;
 pub use calls::call_hint;
 
+mod paste;
 mod rotation;
+
 #[cfg(test)]
 mod tests;

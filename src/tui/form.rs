@@ -122,6 +122,8 @@ pub struct OrgForm {
     pub saving: bool,
     /// A login form: no refresh token field, the client id optional, submits a login.
     pub for_login: bool,
+    /// Filled from a pasted auth URL: a name already taken asks to update that org instead.
+    pub importing: bool,
 }
 
 impl OrgForm {
@@ -140,6 +142,7 @@ impl OrgForm {
             errors: Vec::new(),
             save_error: None,
             saving: false,
+            importing: false,
             for_login: false,
         }
     }
@@ -150,6 +153,27 @@ impl OrgForm {
             for_login: true,
             ..Self::add()
         }
+    }
+
+    /// A new-org form filled from a pasted SFDX auth URL; only the name is left to choose.
+    pub fn from_auth_url(url: &crate::interop::sfdx_url::AuthUrl) -> Self {
+        use secrecy::ExposeSecret;
+        let mut form = Self::add();
+        form.login = LoginChoice::ALL
+            .into_iter()
+            .find(|c| c.url() == Some(url.login_url.as_str()))
+            .unwrap_or(LoginChoice::Custom);
+        if form.login == LoginChoice::Custom {
+            form.login_url = TextInput::new(&url.login_url);
+        }
+        form.name = TextInput::new(&crate::interop::sfdx_url::default_name(&url.login_url));
+        form.client_id = TextInput::new(&url.client_id);
+        if let Some(secret) = &url.client_secret {
+            form.client_secret.insert(secret.expose_secret());
+        }
+        form.refresh_token.insert(url.refresh_token.expose_secret());
+        form.importing = true;
+        form
     }
 
     /// A form holding `org`'s settings; its secrets stay unless new ones are typed.
@@ -179,6 +203,7 @@ impl OrgForm {
         match &self.editing {
             Some(org) => format!(" Edit {} ", org.name),
             None if self.for_login => " Log in with the browser ".into(),
+            None if self.importing => " Add an org from an auth URL ".into(),
             None => " Add an org ".into(),
         }
     }
@@ -328,7 +353,8 @@ impl OrgForm {
             org::validate_name(&name)
                 .map_err(|e| e.to_string())
                 .and_then(|()| {
-                    if renamed && existing.contains(&name.as_str()) {
+                    // An import may name a saved org: the app then asks to update it.
+                    if renamed && existing.contains(&name.as_str()) && !self.importing {
                         Err(format!("an org named {name:?} already exists"))
                     } else {
                         Ok(())

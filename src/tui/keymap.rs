@@ -24,6 +24,8 @@ pub enum Action {
     Reveal,
     /// Open the form for a new org.
     Add,
+    /// Paste an SFDX auth URL into a new org.
+    PasteAuthUrl,
     /// Open the form for the selected org.
     Edit,
     /// Log in with the browser and save the org.
@@ -169,6 +171,14 @@ pub const BINDINGS: &[Binding] = &[
         action: Some(Action::Login),
         hint: "login",
         help: "log in with the browser and save the org",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('p')],
+        label: "p",
+        action: Some(Action::PasteAuthUrl),
+        hint: "paste URL",
+        help: "paste an SFDX auth URL (force://…) into a new org",
     },
     Binding {
         context: Context::Main,
@@ -357,6 +367,7 @@ mod tests {
             Action::Reveal,
             Action::Add,
             Action::Login,
+            Action::PasteAuthUrl,
             Action::Edit,
             Action::Delete,
             Action::Help,

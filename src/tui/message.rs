@@ -147,6 +147,8 @@ pub enum Effect {
     Edit(Box<OrgEdit>),
     /// Delete an org and its secrets.
     Delete(Org),
+    /// Save an imported org (update one already saved).
+    Import(Box<crate::interop::Step>),
     /// Run a userinfo, introspect or revoke call about the org's stored token.
     Call(Org, Call),
     /// Log in with the browser and save the org.

@@ -10,6 +10,7 @@ mod input;
 mod keymap;
 mod login;
 mod message;
+mod paste;
 mod state;
 mod tasks;
 mod view;

@@ -81,6 +81,10 @@ pub enum Popup {
     Form(Box<OrgForm>),
     /// Delete this org?
     ConfirmDelete(Box<Org>),
+    /// Paste an SFDX auth URL (key p).
+    PasteUrl(Box<super::paste::PasteUrl>),
+    /// The pasted org is already saved: update it?
+    ConfirmUpdate(Box<super::paste::PendingUpdate>),
     /// Revoke which token of this org?
     ConfirmRevoke(Box<Org>),
     /// A login waiting for the browser.

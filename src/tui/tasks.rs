@@ -171,6 +171,20 @@ impl Tasks {
                     let _ = cancel.send(());
                 }
             }
+            Effect::Import(step) => {
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::interop::apply(&tasks.store, vec![*step])
+                        .map_err(|e| e.to_string())
+                        .and_then(|done| match done.into_iter().next() {
+                            Some(
+                                crate::interop::Done::Added(org)
+                                | crate::interop::Done::Updated(org),
+                            ) => Ok(org),
+                            None => Err("nothing was saved".into()),
+                        });
+                    tasks.send(Message::Saved(result));
+                });
+            }
             Effect::Delete(org) => {
                 self.unsaved().remove(&org.id);
                 tokio::task::spawn_blocking(move || {

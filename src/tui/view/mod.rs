@@ -6,6 +6,7 @@ mod form;
 mod help;
 mod login;
 mod orgs;
+mod paste;
 mod response;
 mod status;
 mod text;
@@ -98,6 +99,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
         Some(Popup::ConfirmRevoke(org)) => call::draw_confirm_revoke(frame, org, area),
         Some(Popup::Login(popup)) => login::draw(frame, popup, area),
+        Some(Popup::PasteUrl(paste)) => paste::draw(frame, paste, area),
+        Some(Popup::ConfirmUpdate(pending)) => paste::draw_confirm_update(frame, pending, area),
         None => {}
     }
 }

@@ -39,6 +39,14 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
             push("c", "copy the URL");
             push("Esc", "cancel the login");
         }
+        Some(Popup::PasteUrl(_)) => {
+            push("Enter", "read");
+            push("Esc", "cancel");
+        }
+        Some(Popup::ConfirmUpdate(_)) => {
+            push("y", "update");
+            push("n/Esc", "back");
+        }
         None => {
             let optional = [Action::Add, Action::Edit, Action::Delete];
             for action in app.hint_actions() {

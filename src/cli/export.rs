@@ -1,0 +1,140 @@
+//! `sfkey export`: an org's credentials as an SFDX auth URL or a Postman environment. Printing
+//! secrets is its job, but not onto a terminal (scrollback, screen sharing) unless `--force`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use secrecy::ExposeSecret;
+use zeroize::Zeroizing;
+
+use crate::interop::{postman, sfdx_url};
+use crate::store::{SecretKind, Store};
+
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `force://<clientId>:<clientSecret>:<refreshToken>@<host>`, for `sf org login sfdx-url`
+    SfdxUrl,
+    /// A Postman environment (for Salesforce's Postman collection, Postman and newman)
+    PostmanEnv,
+}
+
+/// Arguments of `sfkey export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The org to export
+    pub name: String,
+    /// What to write
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write to this file (created with mode 0600) instead of stdout
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print to a terminal anyway, or overwrite FILE
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn write_file(path: &PathBuf, text: &str, force: bool) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} already exists; add --force to overwrite it",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!("cannot write {}: {e}", path.display())
+        }
+    })?;
+    #[cfg(unix)]
+    {
+        // An existing file kept its mode through the truncate: tighten it too.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `sfkey export`: reads the org's secrets from the keyring and writes them in `format`.
+pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let org = store.find(&args.name)?;
+    let what = match args.format {
+        ExportFormat::SfdxUrl => "an SFDX auth URL",
+        ExportFormat::PostmanEnv => "a Postman environment",
+    };
+    if args.output.is_none() && std::io::stdout().is_terminal() && !args.force {
+        bail!(
+            "not printed: {what} holds the refresh token, a lasting login to {}, and on a terminal it stays in the scrollback. Pipe it (sfkey export {} --format {} | ...), write it with -o FILE, or add --force to print it anyway",
+            org.name,
+            org.name,
+            match args.format {
+                ExportFormat::SfdxUrl => "sfdx-url",
+                ExportFormat::PostmanEnv => "postman-env",
+            }
+        );
+    }
+    let Some(refresh_token) = store.secret(&org.id, SecretKind::RefreshToken)? else {
+        bail!(
+            "no refresh token stored for {}; store one with `sfkey edit {} --secrets`",
+            org.name,
+            org.name
+        );
+    };
+    let client_secret = store.secret(&org.id, SecretKind::ClientSecret)?;
+    let text: Zeroizing<String> = match args.format {
+        ExportFormat::SfdxUrl => {
+            let url = sfdx_url::emit(
+                &org.client_id,
+                client_secret.as_ref(),
+                &refresh_token,
+                &org.login_url,
+                org.site.as_deref(),
+            )?;
+            Zeroizing::new(format!("{}\n", url.expose_secret()))
+        }
+        ExportFormat::PostmanEnv => {
+            let access = store.secret(&org.id, SecretKind::AccessToken)?;
+            postman::export_environment(
+                &org,
+                client_secret.as_ref(),
+                &refresh_token,
+                access.as_ref(),
+            )
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            write_file(path, &text, args.force)?;
+            eprintln!(
+                "Wrote {what} for {} to {} (mode 0600).",
+                org.name,
+                path.display()
+            );
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .context("cannot write to stdout")?;
+        }
+    }
+    tracing::info!(org = %org.name, format = ?args.format, "exported");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,313 @@
+//! `sfkey import`: an SFDX auth URL (argument, stdin or file), the JSON of `sf org auth
+//! show-sfdx-auth-url --json`, a Postman environment or collection, or the Salesforce CLI's
+//! orgs. Everything is read and checked first; nothing is saved unless all of it is good.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use anyhow::bail;
+use clap::Args;
+use secrecy::ExposeSecret;
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::interop::{self, Done, Imported, InputError, postman, sf_cli, sfdx_url};
+use crate::org;
+use crate::store::{SecretKind, Store};
+
+/// What to import from: an auth URL, `-` or a path. Its `Debug` never shows an auth URL.
+#[derive(Clone)]
+pub struct SourceArg(Zeroizing<String>);
+
+impl FromStr for SourceArg {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(Zeroizing::new(s.to_string())))
+    }
+}
+
+impl std::fmt::Debug for SourceArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if is_auth_url(&self.0) {
+            f.write_str("SourceArg(force://<redacted>)")
+        } else {
+            write!(f, "SourceArg({:?})", self.0.as_str())
+        }
+    }
+}
+
+fn is_auth_url(text: &str) -> bool {
+    text.trim_start().starts_with("force://")
+}
+
+/// Arguments of `sfkey import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// `-` to read stdin, a file (an auth URL, the JSON of `sf org auth show-sfdx-auth-url
+    /// --json`, or a Postman environment or collection), or an auth URL itself (then it is in
+    /// your shell history and `ps`: prefer stdin)
+    #[arg(
+        value_name = "SOURCE",
+        required_unless_present = "from_sf",
+        conflicts_with = "from_sf"
+    )]
+    pub source: Option<SourceArg>,
+    /// Import the Salesforce CLI's orgs through `sf` (all of them, or those with these aliases
+    /// or usernames), each named by its alias
+    #[arg(long, num_args = 0.., value_name = "ALIAS")]
+    pub from_sf: Option<Vec<String>>,
+    /// Save the org under this name (default: from the source)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Replace an org already saved (same org and user, same login URL + client id + username,
+    /// or same name) instead of refusing
+    #[arg(long)]
+    pub update: bool,
+}
+
+/// Reads the source's text: the argument itself, stdin, or a file.
+fn read_source(arg: &str) -> Result<(String, Zeroizing<String>), InputError> {
+    if is_auth_url(arg) {
+        return Ok(("the command line".into(), Zeroizing::new(arg.to_string())));
+    }
+    let mut text = Zeroizing::new(String::new());
+    if arg == "-" && std::io::stdin().is_terminal() {
+        // Typed or pasted at a terminal: one hidden line, like the other secret prompts.
+        let line = rpassword::prompt_password("SFDX auth URL (hidden): ").map_err(|e| {
+            InputError::new("the terminal", "auth URL", format!("cannot be read: {e}"))
+        })?;
+        return Ok(("the terminal".into(), Zeroizing::new(line)));
+    }
+    if arg == "-" {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| InputError::new("stdin", "text", format!("cannot be read: {e}")))?;
+        return Ok(("stdin".into(), text));
+    }
+    let path = std::path::Path::new(arg);
+    let problem = match std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text)) {
+        Ok(_) => return Ok((arg.to_string(), text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            "no such file (give an auth URL on stdin with `-`, a file, or --from-sf)".to_string()
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => "is not UTF-8 text".to_string(),
+        Err(e) => format!("cannot be read: {e}"),
+    };
+    // A long word that is no path may be a pasted token: name it without repeating it.
+    let looks_like_path = arg.contains('/') || arg.contains(".json") || arg.len() <= 40;
+    let origin = if looks_like_path {
+        arg
+    } else {
+        "the argument (not repeated, in case it was a secret)"
+    };
+    Err(InputError::new(origin, "file", problem))
+}
+
+/// One org from an auth URL's text, named `name` or after its host.
+fn from_auth_url(
+    origin: &str,
+    field: &str,
+    url: &str,
+    name: Option<&str>,
+) -> Result<Imported, InputError> {
+    let parsed = sfdx_url::parse(url).map_err(|e| InputError::new(origin, field, e.to_string()))?;
+    let name = name.map_or_else(|| sfdx_url::default_name(&parsed.login_url), str::to_string);
+    Ok(Imported {
+        org: crate::org::Org::new(name, parsed.login_url, parsed.client_id),
+        client_secret: parsed.client_secret,
+        refresh_token: parsed.refresh_token,
+    })
+}
+
+/// Reads whatever the text holds into one org.
+fn parse_source(origin: &str, text: &str, name: Option<&str>) -> Result<Imported, InputError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(InputError::new(origin, "text", "is empty"));
+    }
+    if is_auth_url(trimmed) {
+        return from_auth_url(origin, "auth URL", trimmed, name);
+    }
+    if !trimmed.starts_with('{') {
+        return Err(InputError::new(
+            origin,
+            "text",
+            "is neither an SFDX auth URL (force://…) nor JSON (sf's --json output, or a Postman environment or collection)",
+        ));
+    }
+    // serde_json's messages give line and column, never the text itself.
+    let doc: Value = serde_json::from_str(trimmed)
+        .map_err(|e| InputError::new(origin, "JSON", format!("does not parse: {e}")))?;
+    if let Some(url) = doc.pointer("/result/sfdxAuthUrl") {
+        let Some(url) = url.as_str() else {
+            return Err(InputError::new(
+                origin,
+                "result.sfdxAuthUrl",
+                "is not a string",
+            ));
+        };
+        return from_auth_url(origin, "result.sfdxAuthUrl", url, name);
+    }
+    if doc
+        .get("status")
+        .and_then(Value::as_i64)
+        .is_some_and(|s| s != 0)
+    {
+        return Err(InputError::new(
+            origin,
+            "status",
+            "this is the JSON of a failed sf command (no result.sfdxAuthUrl)",
+        ));
+    }
+    if postman::looks_like_postman(&doc) {
+        let mut imported = postman::import(&doc, origin)?;
+        if let Some(name) = name {
+            imported.org.name = name.to_string();
+        }
+        return Ok(imported);
+    }
+    Err(InputError::new(
+        origin,
+        "top level",
+        "not the JSON of `sf org auth show-sfdx-auth-url --json` (no result.sfdxAuthUrl) nor a Postman environment (\"values\") or collection (\"variable\")",
+    ))
+}
+
+/// `sfkey import`: read and check everything, decide add or update, then save.
+pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(name) = &args.name {
+        org::validate_name(name)?;
+    }
+    let mut skipped = Vec::new();
+    let (origin, orgs) = match (&args.source, &args.from_sf) {
+        (_, Some(wanted)) => {
+            let found = sf_cli::import(wanted, |n| {
+                eprintln!(
+                    "Asking sf for the auth URL of {n} org{}…",
+                    if n == 1 { "" } else { "s" }
+                );
+            })?;
+            skipped = found.no_refresh_token;
+            let mut orgs = found.orgs;
+            if let Some(name) = &args.name {
+                if orgs.len() > 1 {
+                    bail!(
+                        "--name names one org, but sf has {} to import; give one alias after --from-sf",
+                        orgs.len()
+                    );
+                }
+                orgs.iter_mut().for_each(|o| o.org.name = name.clone());
+            }
+            ("sf".to_string(), orgs)
+        }
+        (Some(source), None) => {
+            let (origin, text) = read_source(&source.0)?;
+            if origin == "the command line" {
+                eprintln!(
+                    "note: the auth URL was an argument, so your shell history and `ps` saw its refresh token; next time pipe it in: ... | sfkey import -"
+                );
+            }
+            let org = parse_source(&origin, &text, args.name.as_deref())?;
+            (origin, vec![org])
+        }
+        (None, None) => {
+            bail!("nothing to import: give an auth URL on stdin (-), a file, or --from-sf")
+        }
+    };
+    for imported in &orgs {
+        // Names from sources are sanitised already; --name was checked above.
+        org::validate_name(&imported.org.name)?;
+    }
+    // An auth URL names no user: the same refresh token is how a re-import is recognised.
+    let same_token = |saved: &crate::org::Org, new: &Imported| {
+        store
+            .secret(&saved.id, SecretKind::RefreshToken)
+            .ok()
+            .flatten()
+            .is_some_and(|t| t.expose_secret() == new.refresh_token.expose_secret())
+    };
+    let steps = interop::plan(&store.orgs()?, orgs, args.update, same_token)?;
+    let done = interop::apply(store, steps)?;
+    for d in &done {
+        let (verb, org) = match d {
+            Done::Added(org) => ("Added", org),
+            Done::Updated(org) => ("Updated", org),
+        };
+        tracing::info!(org = %org.name, origin = %origin, "{} by import", verb.to_lowercase());
+        eprintln!(
+            "{verb} {} from {origin}: {}{}, client id {}{}; secrets in the OS keyring.",
+            org.name,
+            org.login_url,
+            org.site.as_deref().unwrap_or(""),
+            org.client_id,
+            org.username
+                .as_deref()
+                .map(|u| format!(", user {u}"))
+                .unwrap_or_default(),
+        );
+    }
+    for handle in &skipped {
+        eprintln!(
+            "Skipped {handle}: sf has no refresh token for it (a JWT or access-token login), so there is nothing to import; log in to it with `sf org login web` to get one."
+        );
+    }
+    if done.is_empty() {
+        bail!("nothing was imported");
+    }
+    if let [Done::Added(org) | Done::Updated(org)] = &done[..] {
+        eprintln!("Next: sfkey refresh {}", org.name);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_debug_never_shows_an_auth_url() {
+        let arg = SourceArg::from_str("force://PlatformCLI::5Aep861SECRET@x.com").unwrap();
+        assert!(!format!("{arg:?}").contains("SECRET"));
+        let path = SourceArg::from_str("env.json").unwrap();
+        assert!(format!("{path:?}").contains("env.json"));
+    }
+
+    #[test]
+    fn a_missing_file_is_named_unless_it_may_be_a_secret() {
+        let err = read_source("nope.json").unwrap_err().to_string();
+        assert!(err.starts_with("nope.json: file: no such file"), "{err}");
+        let token = "5Aep861TESTSECRETabcdefghijklmnopqrstuvwxyz0123";
+        let err = read_source(token).unwrap_err().to_string();
+        assert!(
+            err.contains("not repeated") && !err.contains("SECRET"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sources_are_told_apart_and_bad_ones_named() {
+        let url = "force://PlatformCLI::5Aep861SECRET@acme.my.salesforce.com";
+        let org = parse_source("stdin", &format!("{url}\n"), None).unwrap();
+        assert_eq!(org.org.name, "acme");
+        let json = format!(r#"{{"status":0,"result":{{"sfdxAuthUrl":"{url}"}},"warnings":[]}}"#);
+        let org = parse_source("auth.json", &json, Some("mine")).unwrap();
+        assert_eq!(org.org.name, "mine");
+        assert_eq!(org.org.login_url, "https://acme.my.salesforce.com");
+        for (text, needle) in [
+            ("", "stdin: text: is empty"),
+            ("hello", "neither an SFDX auth URL"),
+            ("{\"result\": 5", "stdin: JSON: does not parse"),
+            (
+                "{\"result\":{\"sfdxAuthUrl\":\"force://x:5Aep861SECRET@h\"}}",
+                "stdin: result.sfdxAuthUrl: malformed",
+            ),
+            ("{\"result\":{\"x\":1}}", "stdin: top level"),
+        ] {
+            let err = parse_source("stdin", text, None).unwrap_err().to_string();
+            assert!(err.contains(needle), "{needle}: {err}");
+            assert!(err.ends_with("nothing was imported"), "{err}");
+            assert!(!err.contains("SECRET"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! `update` for key `p`: the paste popup, the import form's save, and "update X?".
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::interop::{self, Imported, Step};
+
+use super::super::message::Effect;
+use super::super::paste::{PasteEvent, PendingUpdate};
+use super::{App, Popup};
+
+impl App {
+    /// Opens the paste popup.
+    pub(super) fn open_paste(&mut self) {
+        self.popup = Some(Popup::PasteUrl(Box::default()));
+    }
+
+    /// A key in the paste popup.
+    pub(super) fn on_paste_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        let Some(Popup::PasteUrl(paste)) = &mut self.popup else {
+            return Vec::new();
+        };
+        match paste.handle_key(key) {
+            PasteEvent::Stay => {}
+            PasteEvent::Close => self.popup = None,
+            PasteEvent::Parsed(form) => self.popup = Some(Popup::Form(form)),
+        }
+        Vec::new()
+    }
+
+    /// The import form was valid: add it, or ask first when the org is already saved.
+    pub(super) fn on_import_submit(&mut self, effect: Effect) -> Vec<Effect> {
+        let Effect::Add(org, secrets) = effect else {
+            return vec![effect];
+        };
+        let Some((existing, why)) = interop::find_duplicate(&self.orgs, &org) else {
+            return vec![Effect::Add(org, secrets)];
+        };
+        let existing = existing.clone();
+        let Some(Popup::Form(mut form)) = self.popup.take() else {
+            return Vec::new();
+        };
+        form.saving = false;
+        self.popup = Some(Popup::ConfirmUpdate(Box::new(PendingUpdate {
+            existing,
+            why,
+            imported: Imported {
+                org,
+                client_secret: secrets.client_secret,
+                refresh_token: secrets.refresh_token,
+            },
+            form,
+        })));
+        Vec::new()
+    }
+
+    /// y updates the saved org; n or Esc go back to the form to pick another name.
+    pub(super) fn on_confirm_update_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        let yes = match key.code {
+            KeyCode::Char('y' | 'Y') => true,
+            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => false,
+            _ => return Vec::new(),
+        };
+        let Some(Popup::ConfirmUpdate(pending)) = self.popup.take() else {
+            return Vec::new();
+        };
+        let PendingUpdate {
+            existing,
+            imported,
+            mut form,
+            ..
+        } = *pending;
+        if !yes {
+            form.save_error = Some(format!(
+                "not saved: {} is kept as it is; change the name to add a new org",
+                existing.name
+            ));
+            self.popup = Some(Popup::Form(form));
+            return Vec::new();
+        }
+        form.saving = true;
+        self.popup = Some(Popup::Form(form));
+        vec![Effect::Import(Box::new(Step::Update {
+            existing: Box::new(existing),
+            imported,
+        }))]
+    }
+
+    /// Pasted text for the paste popup, if it is open.
+    pub(super) fn paste_into_popup(&mut self, text: &str) -> bool {
+        if let Some(Popup::PasteUrl(paste)) = &mut self.popup {
+            paste.paste(text);
+            return true;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use secrecy::ExposeSecret;
+
+    use super::super::super::message::{Message, Pasted};
+    use super::*;
+    use crate::tui::fixtures;
+
+    const URL: &str = "force://PlatformCLI::5Aep861SECRETtoken@acme.my.salesforce.com\n";
+
+    fn key(code: KeyCode) -> Message {
+        Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn ctrl_s() -> Message {
+        Message::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL))
+    }
+
+    #[test]
+    fn a_pasted_url_fills_the_form_and_saves_a_new_org() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("prod", "https://login.salesforce.com")]);
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('p'),
+            KeyModifiers::NONE,
+        )));
+        assert!(matches!(app.popup, Some(Popup::PasteUrl(_))));
+        app.update(Message::Paste(Pasted::new(URL.into())));
+        app.update(key(KeyCode::Enter));
+        let Some(Popup::Form(form)) = &app.popup else {
+            panic!("no form: {:?}", app.popup);
+        };
+        assert!(form.importing);
+        assert_eq!(
+            form.input(crate::tui::form::Field::Name).unwrap().value(),
+            "acme"
+        );
+        let effects = app.update(ctrl_s());
+        let [Effect::Add(org, secrets)] = &effects[..] else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(org.name, "acme");
+        assert_eq!(org.login_url, "https://acme.my.salesforce.com");
+        assert_eq!(org.client_id, "PlatformCLI");
+        assert!(secrets.client_secret.is_none());
+        assert_eq!(secrets.refresh_token.expose_secret(), "5Aep861SECRETtoken");
+    }
+
+    #[test]
+    fn a_malformed_url_is_refused_without_showing_it() {
+        let mut app = fixtures::app_with(Vec::new());
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('p'),
+            KeyModifiers::NONE,
+        )));
+        app.update(Message::Paste(Pasted::new(
+            "force://5Aep861SECRETtoken@x.com".into(),
+        )));
+        assert!(app.update(key(KeyCode::Enter)).is_empty());
+        let Some(Popup::PasteUrl(paste)) = &app.popup else {
+            panic!("popup closed");
+        };
+        let error = paste.error.as_deref().unwrap();
+        assert!(
+            error.contains("three parts") && !error.contains("SECRET"),
+            "{error}"
+        );
+        assert!(!format!("{:?}", app.popup).contains("SECRET"));
+        app.update(key(KeyCode::Esc));
+        assert!(app.popup.is_none());
+    }
+
+    #[test]
+    fn a_taken_name_asks_to_update_that_org() {
+        let saved = fixtures::org("acme", "https://acme.my.salesforce.com");
+        let mut app = fixtures::app_with(vec![saved.clone()]);
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('p'),
+            KeyModifiers::NONE,
+        )));
+        app.update(Message::Paste(Pasted::new(URL.into())));
+        app.update(key(KeyCode::Enter));
+        assert!(app.update(ctrl_s()).is_empty());
+        let Some(Popup::ConfirmUpdate(pending)) = &app.popup else {
+            panic!("no question: {:?}", app.popup);
+        };
+        assert_eq!(pending.existing.name, "acme");
+        // n: back to the form, nothing saved.
+        assert!(
+            app.update(Message::Key(KeyEvent::new(
+                KeyCode::Char('n'),
+                KeyModifiers::NONE
+            )))
+            .is_empty()
+        );
+        let Some(Popup::Form(form)) = &app.popup else {
+            panic!("form gone");
+        };
+        assert!(form.save_error.as_deref().unwrap().contains("acme is kept"));
+        // Again, and y: the saved org is updated in place.
+        app.update(ctrl_s());
+        let effects = app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('y'),
+            KeyModifiers::NONE,
+        )));
+        let [Effect::Import(step)] = &effects[..] else {
+            panic!("{effects:?}");
+        };
+        let Step::Update { existing, imported } = step.as_ref() else {
+            panic!("{step:?}");
+        };
+        assert_eq!(existing.id, saved.id);
+        assert_eq!(imported.refresh_token.expose_secret(), "5Aep861SECRETtoken");
+        assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.saving));
+    }
+}

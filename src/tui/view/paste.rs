@@ -1,0 +1,188 @@
+//! The paste popup (key p) and the "update X?" question of an import.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::super::paste::{PasteUrl, PendingUpdate};
+use super::text::wrap_words;
+
+/// Draws the paste popup: one masked field, its error, and what to do.
+pub fn draw(frame: &mut Frame, paste: &PasteUrl, area: Rect) {
+    let width = area.width.min(76);
+    let inner = usize::from(width.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::new();
+    for piece in wrap_words(
+        "Paste the org's SFDX auth URL (sf org auth show-sfdx-auth-url prints it), then press Enter.",
+        inner,
+    ) {
+        lines.push(Line::raw(piece));
+    }
+    lines.push(Line::default());
+    let field_row = lines.len();
+    let shown = paste.input.shown();
+    let visible: String = shown
+        .chars()
+        .skip(paste.input.cursor().saturating_sub(inner.saturating_sub(1)))
+        .take(inner)
+        .collect();
+    lines.push(if paste.input.is_empty() {
+        Line::styled("force://…", Style::new().fg(Color::DarkGray))
+    } else {
+        Line::raw(visible.clone())
+    });
+    lines.push(Line::default());
+    match &paste.error {
+        Some(error) => {
+            for piece in wrap_words(error, inner) {
+                lines.push(Line::styled(piece, Style::new().fg(Color::Red)));
+            }
+        }
+        None => {
+            for piece in wrap_words(
+                "It holds the refresh token: it stays masked and goes to the OS keyring only.",
+                inner,
+            ) {
+                lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+            }
+        }
+    }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let popup = super::centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Paste an auth URL ")),
+        popup,
+    );
+    let column = u16::try_from(visible.chars().count()).unwrap_or(0);
+    let row = u16::try_from(field_row).unwrap_or(0);
+    let position = Position::new(popup.x + 1 + column, popup.y + 1 + row);
+    if popup.contains(position) {
+        frame.set_cursor_position(position);
+    }
+}
+
+/// Asks whether the saved org the import matches should be updated.
+pub fn draw_confirm_update(frame: &mut Frame, pending: &PendingUpdate, area: Rect) {
+    let width = area.width.min(64);
+    let inner = usize::from(width.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::new();
+    let question = format!(
+        "{} is already saved ({}). Update it with the pasted credentials?",
+        pending.existing.name,
+        pending.why.describe()
+    );
+    for piece in wrap_words(&question, inner) {
+        lines.push(Line::styled(
+            piece,
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+    }
+    let note = "Its refresh token and client secret are replaced; its name stays.";
+    for piece in wrap_words(note, inner) {
+        lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled(
+            "y",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(" update   "),
+        Span::styled(
+            "n",
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw("/Esc back to the form"),
+    ]));
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let popup = super::centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Update org ")),
+        popup,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::tui::app::App;
+    use crate::tui::fixtures;
+    use crate::tui::message::{Message, Pasted};
+
+    const SECRET: &str = "5Aep861VIEWSECRET";
+
+    fn render(app: &App) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        terminal
+            .draw(|frame| super::super::draw(frame, app))
+            .unwrap();
+        terminal.backend().to_string()
+    }
+
+    fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+        app.update(Message::Key(KeyEvent::new(code, modifiers)));
+    }
+
+    #[test]
+    fn the_pasted_url_is_masked_and_its_error_shown() {
+        let mut app = fixtures::app_with(vec![fixtures::org(
+            "acme",
+            "https://acme.my.salesforce.com",
+        )]);
+        press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
+        let screen = render(&app);
+        assert!(
+            screen.contains("Paste an auth URL") && screen.contains("force://…"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("Enter read") && screen.contains("Esc cancel"),
+            "{screen}"
+        );
+        app.update(Message::Paste(Pasted::new(format!(
+            "force://{SECRET}@acme.my.salesforce.com"
+        ))));
+        let screen = render(&app);
+        assert!(
+            !screen.contains(SECRET) && !screen.contains("force://5Aep"),
+            "{screen}"
+        );
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        let screen = render(&app);
+        assert!(screen.contains("three parts"), "{screen}");
+        assert!(!screen.contains(SECRET), "{screen}");
+    }
+
+    #[test]
+    fn the_update_question_names_the_org_and_the_reason() {
+        let mut app = fixtures::app_with(vec![fixtures::org(
+            "acme",
+            "https://acme.my.salesforce.com",
+        )]);
+        press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
+        app.update(Message::Paste(Pasted::new(format!(
+            "force://PlatformCLI::{SECRET}@acme.my.salesforce.com"
+        ))));
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        let screen = render(&app);
+        assert!(screen.contains("Add an org from an auth URL"), "{screen}");
+        assert!(!screen.contains(SECRET), "{screen}");
+        press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let screen = render(&app);
+        assert!(
+            screen.contains("acme is already saved (same name)"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("y update") && screen.contains("n/Esc back"),
+            "{screen}"
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Importing end to end in a pseudo-terminal: key p in the TUI with a bracketed paste, and
+//! `sfkey export` refusing to print secrets onto a terminal.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::TestEnv;
+use common::pty::{self, Terminal};
+use secrecy::ExposeSecret;
+use sfkey::store::{KeyringStore, SecretKind, SecretStore};
+
+/// A fresh grant on the fake server, as an auth URL for it; returns (url, refresh token).
+fn auth_url(env: &mut TestEnv, client_id: &str) -> (String, String) {
+    let (secret, refresh) = env.grant(client_id, true, |g| g);
+    let host = env
+        .server
+        .url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let url = format!("force://{client_id}:{}:{refresh}@{host}", secret.unwrap());
+    (url, refresh)
+}
+
+fn stored_refresh_token(env: &TestEnv, name: &str) -> String {
+    let org = env.store().find(name).unwrap();
+    KeyringStore::new()
+        .get(&org.id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap()
+        .expose_secret()
+        .to_string()
+}
+
+/// Pastes `url` after `p`, names the org `name` and saves with Ctrl-S.
+fn paste_and_save(term: &mut Terminal, url: &str, name: &str) {
+    term.send("p");
+    term.wait_for("Paste an auth URL");
+    term.paste(&format!("{url}\n"));
+    term.send("\r");
+    term.wait_for("Add an org from an auth URL");
+    term.send("\x15"); // Ctrl-U clears the suggested name
+    term.send(name);
+    term.send("\x13"); // Ctrl-S
+}
+
+#[test]
+fn p_pastes_an_auth_url_into_a_new_org_and_asks_before_updating_it() {
+    let mut env = TestEnv::new("tui-import");
+    let (url, refresh) = auth_url(&mut env, "3MVG9pasted");
+    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
+    term.wait_for("q quit");
+
+    paste_and_save(&mut term, &url, "pasted");
+    let screen = term.wait_for("saved pasted");
+    assert!(!screen.contains(&refresh), "the refresh token is on screen");
+    assert_eq!(stored_refresh_token(&env, "pasted"), refresh);
+    let org = env.store().find("pasted").unwrap();
+    assert_eq!(org.login_url, env.server.url().trim_end_matches('/'));
+    assert_eq!(org.client_id, "3MVG9pasted");
+
+    // The org works: a refresh against the fake Salesforce.
+    term.send("r");
+    term.wait_for("pasted: HTTP 200");
+
+    // The same name again asks first; y updates the org in place.
+    let (newer, newer_refresh) = auth_url(&mut env, "3MVG9pasted");
+    paste_and_save(&mut term, &newer, "pasted");
+    let screen = term.wait_for("pasted is already saved (same name)");
+    assert!(
+        !screen.contains(&newer_refresh),
+        "the refresh token is on screen"
+    );
+    term.send("y");
+    term.wait_for("saved pasted");
+    assert_eq!(stored_refresh_token(&env, "pasted"), newer_refresh);
+    assert_eq!(env.store().orgs().unwrap().len(), 1);
+    assert_eq!(env.store().find("pasted").unwrap().id, org.id);
+
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn export_refuses_to_print_secrets_on_a_terminal_unless_forced() {
+    let mut env = TestEnv::new("tui-export-tty");
+    let (_, refresh) = env.add_org("prod", true, |g| g);
+    let mut term = Terminal::spawn(
+        pty::command(&env, &["export", "prod", "--format", "sfdx-url"]),
+        100,
+        30,
+    );
+    assert!(!term.wait_exit().success());
+    let screen = term.contents();
+    assert!(screen.contains("not printed"), "{screen}");
+    assert!(!screen.contains(&refresh), "{screen}");
+
+    let mut term = Terminal::spawn(
+        pty::command(&env, &["export", "prod", "--format", "sfdx-url", "--force"]),
+        200,
+        30,
+    );
+    assert!(term.wait_exit().success());
+    let screen = term.contents().replace('\n', "");
+    assert!(screen.contains(&refresh), "{screen}");
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn import_dash_at_a_terminal_asks_for_the_url_without_echo() {
+    let mut env = TestEnv::new("tui-import-prompt");
+    let (url, refresh) = auth_url(&mut env, "3MVG9prompted");
+    let mut term = Terminal::spawn(
+        pty::command(&env, &["import", "-", "--name", "prompted"]),
+        200,
+        30,
+    );
+    term.wait_for("SFDX auth URL (hidden): ");
+    term.type_line(&url);
+    assert!(term.wait_exit().success(), "{}", term.contents());
+    let screen = term.contents();
+    assert!(
+        screen.contains("Added prompted from the terminal"),
+        "{screen}"
+    );
+    assert!(!screen.contains(&refresh), "{screen}");
+    assert_eq!(stored_refresh_token(&env, "prompted"), refresh);
+    env.assert_no_secrets_on_disk();
+}
