@@ -8,13 +8,12 @@ use std::str::FromStr;
 
 use anyhow::bail;
 use clap::Args;
-use secrecy::ExposeSecret;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::interop::{self, Done, Imported, InputError, postman, sf_cli, sfdx_url};
 use crate::org;
-use crate::store::{SecretKind, Store};
+use crate::store::Store;
 
 /// What to import from: an auth URL, `-` or a path. Its `Debug` never shows an auth URL.
 #[derive(Clone)]
@@ -220,13 +219,8 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
         org::validate_name(&imported.org.name)?;
     }
     // An auth URL names no user: the same refresh token is how a re-import is recognised.
-    let same_token = |saved: &crate::org::Org, new: &Imported| {
-        store
-            .secret(&saved.id, SecretKind::RefreshToken)
-            .ok()
-            .flatten()
-            .is_some_and(|t| t.expose_secret() == new.refresh_token.expose_secret())
-    };
+    let same_token =
+        |saved: &crate::org::Org, new: &Imported| interop::holds_refresh_token(store, saved, new);
     let steps = interop::plan(&store.orgs()?, orgs, args.update, same_token)?;
     let done = interop::apply(store, steps)?;
     for d in &done {

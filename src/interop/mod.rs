@@ -10,7 +10,7 @@ pub mod sfdx_url;
 use secrecy::SecretString;
 
 use crate::org::Org;
-use crate::store::{NewSecrets, SecretChanges, Store, StoreError};
+use crate::store::{NewSecrets, SecretChanges, SecretKind, Store, StoreError};
 
 /// One org read from a source and checked, with its secrets; nothing is saved yet.
 #[derive(Debug)]
@@ -129,6 +129,42 @@ pub fn find_duplicate<'a>(existing: &'a [Org], new: &Org) -> Option<(&'a Org, Sa
         .map(|o| (o, Sameness::Name))
 }
 
+/// The saved org that `item` duplicates, by every rule: [`find_duplicate`]'s, and the same
+/// refresh token at the same login URL and client id (`same_token`, asked only when no org and
+/// user rule matched: an auth URL names no user). The CLI and the TUI both decide with this.
+pub fn find_existing<'a>(
+    existing: &'a [Org],
+    item: &Imported,
+    same_token: impl Fn(&Org, &Imported) -> bool,
+) -> Option<(&'a Org, Sameness)> {
+    let by_token = || {
+        existing
+            .iter()
+            .find(|o| {
+                o.login_url == item.org.login_url
+                    && o.client_id == item.org.client_id
+                    && same_token(o, item)
+            })
+            .map(|o| (o, Sameness::RefreshToken))
+    };
+    match find_duplicate(existing, &item.org) {
+        Some((o, Sameness::Name)) => Some(by_token().unwrap_or((o, Sameness::Name))),
+        Some(other) => Some(other),
+        None => by_token(),
+    }
+}
+
+/// Whether the keyring holds `new`'s refresh token for `saved` (a keyring read; a failed read
+/// counts as no).
+pub fn holds_refresh_token(store: &Store, saved: &Org, new: &Imported) -> bool {
+    use secrecy::ExposeSecret;
+    store
+        .secret(&saved.id, SecretKind::RefreshToken)
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.expose_secret() == new.refresh_token.expose_secret())
+}
+
 /// What one imported org will do to the store.
 #[derive(Debug)]
 pub enum Step {
@@ -180,22 +216,7 @@ pub fn plan(
     let mut steps = Vec::new();
     let mut touched: Vec<String> = Vec::new();
     for item in imported {
-        let by_token = || {
-            existing
-                .iter()
-                .find(|o| {
-                    o.login_url == item.org.login_url
-                        && o.client_id == item.org.client_id
-                        && same_token(o, &item)
-                })
-                .map(|o| (o, Sameness::RefreshToken))
-        };
-        let found = match find_duplicate(existing, &item.org) {
-            Some((o, Sameness::Name)) => Some(by_token().unwrap_or((o, Sameness::Name))),
-            Some(other) => Some(other),
-            None => by_token(),
-        };
-        let step = match found {
+        let step = match find_existing(existing, &item, &same_token) {
             None => Step::Add(item),
             Some((found, _)) if update => Step::Update {
                 existing: Box::new(found.clone()),
@@ -306,7 +327,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::store::{MemoryStore, SecretKind};
+    use crate::store::MemoryStore;
 
     fn imported(name: &str, username: Option<&str>) -> Imported {
         let mut org = Org::new(name, "https://acme.my.salesforce.com", "PlatformCLI");

@@ -83,6 +83,18 @@ pub enum Message {
     LoginDone(Result<(Org, String), String>),
     /// The login URL was copied (which way), or why not.
     LoginUrlCopied(Result<CopyVia, String>),
+    /// An org from a pasted auth URL was checked against the saved ones (a keyring read, for
+    /// the same refresh token): the org it duplicates, if any; or why the check failed.
+    ImportChecked(Result<Box<ImportCheck>, String>),
+}
+
+/// An imported org and the saved org it duplicates, if any.
+#[derive(Debug)]
+pub struct ImportCheck {
+    /// The org to save, with its secrets.
+    pub imported: crate::interop::Imported,
+    /// The saved org it matches, and by which rule.
+    pub duplicate: Option<(Org, crate::interop::Sameness)>,
 }
 
 /// Which way a copied token went.
@@ -147,6 +159,8 @@ pub enum Effect {
     Edit(Box<OrgEdit>),
     /// Delete an org and its secrets.
     Delete(Org),
+    /// Look for a saved org the imported one duplicates, by the same rules as `sfkey import`.
+    CheckImport(Box<crate::interop::Imported>),
     /// Save an imported org (update one already saved).
     Import(Box<crate::interop::Step>),
     /// Run a userinfo, introspect or revoke call about the org's stored token.

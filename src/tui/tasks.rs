@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use tokio::sync::{OnceCell, mpsc};
 
 use crate::clipboard::{Clipboard, Copied};
-use crate::org::OrgId;
+use crate::interop::{self, Imported};
+use crate::org::{Org, OrgId};
 use crate::refresh::{
     Cancel, ClientFor, RefreshError, RefreshEvent, RefreshOptions, refresh_org_with,
 };
@@ -17,7 +18,7 @@ use crate::store::{SecretKind, Store, StoreError};
 use crate::token_calls::{self, CallError};
 
 use super::calls::{Call, CallAnswer};
-use super::message::{CopyVia, Effect, Message, RefreshOutcome};
+use super::message::{CopyVia, Effect, ImportCheck, Message, RefreshOutcome};
 
 /// Something for the terminal itself, which only the UI loop may write to.
 #[derive(Debug)]
@@ -171,6 +172,12 @@ impl Tasks {
                     let _ = cancel.send(());
                 }
             }
+            Effect::CheckImport(imported) => {
+                tokio::task::spawn_blocking(move || {
+                    let checked = tasks.check_import(*imported).map(Box::new);
+                    tasks.send(Message::ImportChecked(checked));
+                });
+            }
             Effect::Import(step) => {
                 tokio::task::spawn_blocking(move || {
                     let result = crate::interop::apply(&tasks.store, vec![*step])
@@ -222,7 +229,7 @@ impl Tasks {
             .await
     }
 
-    async fn refresh(&self, org: &crate::org::Org, cancel: &Cancel) -> RefreshOutcome {
+    async fn refresh(&self, org: &Org, cancel: &Cancel) -> RefreshOutcome {
         let client = match self.client().await {
             Ok(client) => client,
             Err(e) => {
@@ -259,7 +266,7 @@ impl Tasks {
         }
     }
 
-    async fn call(&self, org: &crate::org::Org, call: Call) -> Result<CallAnswer, CallError> {
+    async fn call(&self, org: &Org, call: Call) -> Result<CallAnswer, CallError> {
         let client = self
             .client()
             .await
@@ -274,6 +281,20 @@ impl Tasks {
             Call::Revoke(kind) => {
                 CallAnswer::Revoke(token_calls::revoke_token(&self.store, org, client, kind).await?)
             }
+        })
+    }
+
+    /// The saved org `imported` duplicates, by the rules `sfkey import` uses (the same refresh
+    /// token included, which reads the keyring).
+    fn check_import(&self, imported: Imported) -> Result<ImportCheck, String> {
+        let orgs = self.store.orgs().map_err(|e| e.to_string())?;
+        let same_token =
+            |saved: &Org, new: &Imported| interop::holds_refresh_token(&self.store, saved, new);
+        let duplicate =
+            interop::find_existing(&orgs, &imported, same_token).map(|(o, why)| (o.clone(), why));
+        Ok(ImportCheck {
+            imported,
+            duplicate,
         })
     }
 
