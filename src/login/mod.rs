@@ -17,7 +17,7 @@ use crate::salesforce::{ApiError, HttpClient, TokenError, TokenSuccess, UserInfo
 pub use browser::{BrowserLogin, Opened, open_browser};
 pub use device::{DeviceLogin, DevicePolling};
 pub use loopback::{DEFAULT_PORT, Loopback};
-pub use save::{Saved, check_name, save};
+pub use save::{SaveError, Saved, check_name, save};
 
 /// The Salesforce CLI's connected app: public, no secret, callback
 /// `http://localhost:1717/OauthRedirect`.
