@@ -138,25 +138,41 @@ fn parse_source(origin: &str, text: &str, name: Option<&str>) -> Result<Imported
     // serde_json's messages give line and column, never the text itself.
     let doc: Value = serde_json::from_str(trimmed)
         .map_err(|e| InputError::new(origin, "JSON", format!("does not parse: {e}")))?;
-    if let Some(url) = doc.pointer("/result/sfdxAuthUrl") {
-        let Some(url) = url.as_str() else {
-            return Err(InputError::new(
-                origin,
-                "result.sfdxAuthUrl",
-                "is not a string",
-            ));
-        };
-        return from_auth_url(origin, "result.sfdxAuthUrl", url, name);
+    // Where `sf org login sfdx-url --sfdx-url-file` looks: `result.sfdxAuthUrl`, else a
+    // top-level `sfdxAuthUrl`.
+    for (pointer, field) in [
+        ("/result/sfdxAuthUrl", "result.sfdxAuthUrl"),
+        ("/sfdxAuthUrl", "sfdxAuthUrl"),
+    ] {
+        if let Some(url) = doc.pointer(pointer) {
+            let Some(url) = url.as_str() else {
+                return Err(InputError::new(origin, field, "is not a string"));
+            };
+            return from_auth_url(origin, field, url, name);
+        }
     }
     if doc
         .get("status")
         .and_then(Value::as_i64)
         .is_some_and(|s| s != 0)
     {
+        // sf's own error says why (no such org, expired session); it holds no secret.
+        let said = ["name", "message"]
+            .iter()
+            .filter_map(|k| doc.get(k).and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(": ");
         return Err(InputError::new(
             origin,
             "status",
-            "this is the JSON of a failed sf command (no result.sfdxAuthUrl)",
+            format!(
+                "this is the JSON of a failed sf command{}, with no result.sfdxAuthUrl",
+                if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({said})")
+                }
+            ),
         ));
     }
     if postman::looks_like_postman(&doc) {
@@ -288,6 +304,20 @@ mod tests {
         let org = parse_source("auth.json", &json, Some("mine")).unwrap();
         assert_eq!(org.org.name, "mine");
         assert_eq!(org.org.login_url, "https://acme.my.salesforce.com");
+        // A top-level sfdxAuthUrl, which `sf org login sfdx-url --sfdx-url-file` also takes.
+        let org =
+            parse_source("auth.json", &format!(r#"{{"sfdxAuthUrl":"{url}"}}"#), None).unwrap();
+        assert_eq!(org.org.login_url, "https://acme.my.salesforce.com");
+        let failed = r#"{"status":1,"name":"NoAuthFoundError","message":"No authorization information found for nope."}"#;
+        let err = parse_source("auth.json", failed, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "failed sf command (NoAuthFoundError: No authorization information found for nope.)"
+            ),
+            "{err}"
+        );
         for (text, needle) in [
             ("", "stdin: text: is empty"),
             ("hello", "neither an SFDX auth URL"),
