@@ -95,21 +95,25 @@ fn same_sf_id(a: &str, b: &str) -> bool {
     a.get(..15).unwrap_or(a) == b.get(..15).unwrap_or(b)
 }
 
+/// Whether `a` and `b` are the same user of the same org: the same org id, and the same user id
+/// or, when one side lacks it (`sf org list` gives none), the same username.
+fn same_org_and_user(a: &Org, b: &Org) -> bool {
+    let (Some(a_org), Some(b_org)) = (&a.salesforce_org_id, &b.salesforce_org_id) else {
+        return false;
+    };
+    if !same_sf_id(a_org, b_org) {
+        return false;
+    }
+    match (&a.salesforce_user_id, &b.salesforce_user_id) {
+        (Some(a_user), Some(b_user)) => same_sf_id(a_user, b_user),
+        _ => matches!((&a.username, &b.username), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y)),
+    }
+}
+
 /// The saved org that `new` duplicates, if any: the same org and user first, then the same
 /// login URL + client id + username, then the same name.
 pub fn find_duplicate<'a>(existing: &'a [Org], new: &Org) -> Option<(&'a Org, Sameness)> {
-    fn ids(o: &Org) -> Option<(&str, &str)> {
-        o.salesforce_org_id
-            .as_deref()
-            .zip(o.salesforce_user_id.as_deref())
-    }
-    if let Some((org_id, user_id)) = ids(new)
-        && let Some(found) = existing.iter().find(|o| {
-            ids(o).is_some_and(|(o_org, o_user)| {
-                same_sf_id(o_org, org_id) && same_sf_id(o_user, user_id)
-            })
-        })
-    {
+    if let Some(found) = existing.iter().find(|o| same_org_and_user(o, new)) {
         return Some((found, Sameness::OrgAndUser));
     }
     if let Some(username) = new.username.as_deref()
@@ -391,6 +395,17 @@ mod tests {
         );
         let other_user = imported("other", Some("someone@acme.com")).org;
         assert!(find_duplicate(&existing, &other_user).is_none());
+        // `sf org list` names the org and username but no user id; the login URL may differ
+        // (sf's auth URL carries the instance host).
+        let mut from_sf = imported("other", Some("admin@acme.com")).org;
+        from_sf.login_url = "https://acme.my.salesforce.com:8443".into();
+        from_sf.salesforce_org_id = Some("00D5g000004ABCDEAA".into());
+        assert_eq!(
+            find_duplicate(&existing, &from_sf).map(|(_, s)| s),
+            Some(Sameness::OrgAndUser)
+        );
+        from_sf.username = Some("someone@acme.com".into());
+        assert!(find_duplicate(&existing, &from_sf).is_none());
         let by_name = imported("prod", Some("someone@acme.com")).org;
         assert_eq!(
             find_duplicate(&existing, &by_name).map(|(_, s)| s),
