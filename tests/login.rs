@@ -97,7 +97,7 @@ fn browser_login_stores_an_org_whose_refresh_token_works() {
     let err = save(&store, "browser-lib-2", &target, &logged_in, false).unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("already saved as browser-lib (same org id and user)")
+        text.contains("already saved as browser-lib (same org id and user: the user ")
             && text.contains("sfkey login browser-lib --update"),
         "{text}"
     );

@@ -129,6 +129,9 @@ pub enum LoginError {
     /// The login worked but the org could not be stored.
     #[error("the login worked, but saving the org failed: {0}")]
     Save(String),
+    /// The user who logged in is saved under another name: nothing was stored.
+    #[error("{0}")]
+    AlreadySaved(String),
     /// A token answer without `refresh_token`.
     #[error(
         "Salesforce gave no refresh token: the connected app's OAuth scopes must include \"Perform requests at any time (refresh_token, offline_access)\""

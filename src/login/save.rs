@@ -31,7 +31,7 @@ pub enum SaveError {
     Store(#[from] StoreError),
     /// The user who logged in is already saved under another name, and `replace` was not given.
     #[error(
-        "{user} is already saved as {existing} ({why}), so {name} would double it; nothing was saved. Store this login in {existing} with `sfkey login {existing} --update` (or remove {existing} first)"
+        "already saved as {existing} ({why}: {user}), so {name} would double it; nothing was saved. Store this login in {existing} with `sfkey login {existing} --update` (or remove {existing} first)"
     )]
     AlreadySaved {
         /// The name asked for.

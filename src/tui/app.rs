@@ -265,6 +265,7 @@ impl App {
             Message::ImportChecked(checked) => self.on_import_checked(checked),
             Message::CallDone { id, call, outcome } => self.on_call_done(id, call, *outcome),
             Message::LoginWaiting { url, opened } => self.on_login_waiting(url, opened),
+            Message::LoginAsk(question) => self.on_login_ask(question),
             Message::LoginDone(result) => self.on_login_done(result),
             Message::LoginUrlCopied(result) => self.on_login_url_copied(result),
             Message::Deleted(result) => {

@@ -79,6 +79,8 @@ pub enum Message {
         /// What became of opening the browser, in words.
         opened: String,
     },
+    /// The login needs a yes or no before it saves (the user is saved under another name).
+    LoginAsk(String),
     /// A login ended: the org saved with a summary, or why not.
     LoginDone(Result<(Org, String), String>),
     /// The login URL was copied (which way), or why not.
@@ -169,6 +171,8 @@ pub enum Effect {
     Login(Box<LoginRequest>),
     /// Stop the login in progress (frees its port).
     CancelLogin,
+    /// Answer the login's question.
+    AnswerLogin(bool),
     /// Copy the login's authorize URL (no secret in it).
     CopyLoginUrl(String),
 }

@@ -54,6 +54,8 @@ pub struct Tasks {
     tx: mpsc::UnboundedSender<Outcome>,
     /// Ends the login in progress, if any.
     login_cancel: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
+    /// The login's question waiting for the user's yes or no, if any.
+    login_answer: Arc<Mutex<Option<tokio::sync::oneshot::Sender<bool>>>>,
 }
 
 impl Tasks {
@@ -73,6 +75,7 @@ impl Tasks {
             unsaved: Arc::new(Mutex::new(HashMap::new())),
             tx,
             login_cancel: Arc::new(Mutex::new(None)),
+            login_answer: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -161,7 +164,13 @@ impl Tasks {
                 tokio::spawn(async move {
                     let (store, settings) = (tasks.store.clone(), tasks.settings.clone());
                     let send = |m| tasks.send(m);
-                    super::login::run(store, settings, *request, cancel_rx, send).await;
+                    let ask = |question| {
+                        let (tx, rx) = tokio::sync::oneshot::channel();
+                        tasks.login_answer().replace(tx);
+                        tasks.send(Message::LoginAsk(question));
+                        rx
+                    };
+                    super::login::run(store, settings, *request, cancel_rx, send, ask).await;
                 });
             }
             Effect::CopyLoginUrl(url) => {
@@ -170,6 +179,11 @@ impl Tasks {
             Effect::CancelLogin => {
                 if let Some(cancel) = self.login_cancel().take() {
                     let _ = cancel.send(());
+                }
+            }
+            Effect::AnswerLogin(yes) => {
+                if let Some(answer) = self.login_answer().take() {
+                    let _ = answer.send(yes);
                 }
             }
             Effect::CheckImport(imported) => {
@@ -204,6 +218,14 @@ impl Tasks {
 
     fn login_cancel(&self) -> std::sync::MutexGuard<'_, Option<tokio::sync::oneshot::Sender<()>>> {
         self.login_cancel
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn login_answer(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<tokio::sync::oneshot::Sender<bool>>> {
+        self.login_answer
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
