@@ -65,6 +65,22 @@ pub struct ImportArgs {
     pub update: bool,
 }
 
+/// The most `import` reads from a file or stdin: far more than any environment or collection,
+/// and a stop for `/dev/zero` or a wrong pipe.
+const MAX_SOURCE: u64 = 64 * 1024 * 1024;
+
+/// Reads all of `reader` as text, refusing more than [`MAX_SOURCE`] bytes.
+fn read_capped(reader: impl Read, text: &mut String) -> std::io::Result<()> {
+    reader.take(MAX_SOURCE + 1).read_to_string(text)?;
+    if text.len() as u64 > MAX_SOURCE {
+        return Err(std::io::Error::other(format!(
+            "is over {} MiB, so it is no auth URL, environment or collection",
+            MAX_SOURCE / 1024 / 1024
+        )));
+    }
+    Ok(())
+}
+
 /// Reads the source's text: the argument itself, stdin, or a file.
 fn read_source(arg: &str) -> Result<(String, Zeroizing<String>), InputError> {
     if is_auth_url(arg) {
@@ -79,18 +95,18 @@ fn read_source(arg: &str) -> Result<(String, Zeroizing<String>), InputError> {
         return Ok(("the terminal".into(), Zeroizing::new(line)));
     }
     if arg == "-" {
-        std::io::stdin()
-            .read_to_string(&mut text)
+        read_capped(std::io::stdin(), &mut text)
             .map_err(|e| InputError::new("stdin", "text", format!("cannot be read: {e}")))?;
         return Ok(("stdin".into(), text));
     }
     let path = std::path::Path::new(arg);
-    let problem = match std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text)) {
-        Ok(_) => return Ok((arg.to_string(), text)),
+    let problem = match std::fs::File::open(path).and_then(|f| read_capped(f, &mut text)) {
+        Ok(()) => return Ok((arg.to_string(), text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             "no such file (give an auth URL on stdin with `-`, a file, or --from-sf)".to_string()
         }
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => "is not UTF-8 text".to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::Other => e.to_string(),
         Err(e) => format!("cannot be read: {e}"),
     };
     // A long word that is no path may be a pasted token: name it without repeating it.
@@ -281,6 +297,12 @@ mod tests {
         assert!(!format!("{arg:?}").contains("SECRET"));
         let path = SourceArg::from_str("env.json").unwrap();
         assert!(format!("{path:?}").contains("env.json"));
+    }
+
+    #[test]
+    fn an_endless_source_is_refused_not_read_forever() {
+        let err = read_source("/dev/zero").unwrap_err().to_string();
+        assert!(err.starts_with("/dev/zero: file: is over 64 MiB"), "{err}");
     }
 
     #[test]
