@@ -110,6 +110,11 @@ pub fn parse(text: &str) -> Result<AuthUrl, AuthUrlError> {
             "is empty or has other characters",
         ));
     }
+    if after.starts_with("https://") || after.starts_with("http://") {
+        return Err(AuthUrlError::BadHost(
+            "has a scheme: write it without https:// (the Salesforce CLI adds it)".into(),
+        ));
+    }
     let host_len = after.find(|c| !is_host_char(c)).unwrap_or(after.len());
     let host = &after[..host_len];
     if host.is_empty() {
@@ -229,6 +234,10 @@ mod tests {
             ("force://id::@x.com", "refresh token"),
             ("force://id::5Aep861SECRET@/x", "host is missing"),
             ("force://id::5Aep861SECRET@a:b:c", "host"),
+            (
+                "force://id::5Aep861SECRET@https://acme.my.salesforce.com",
+                "without https://",
+            ),
         ];
         for (input, needle) in cases {
             let err = parse(input).unwrap_err().to_string();
