@@ -388,3 +388,91 @@ fn from_sf_without_sf_says_so() {
     let out = common::run_with_stdin(cmd, "");
     assert_fails_with(&out, "sf: PATH: the Salesforce CLI (sf) is not on PATH");
 }
+
+/// What an org is, secrets included, for comparing two sfkeys' copies of it.
+fn org_and_secrets(env: &TestEnv, name: &str) -> (Vec<Option<String>>, Vec<Option<String>>) {
+    let org = env.store().find(name).unwrap();
+    let fields = vec![
+        Some(org.login_url),
+        org.site,
+        Some(org.client_id),
+        org.username,
+        org.instance_url,
+        org.salesforce_org_id,
+        org.salesforce_user_id,
+    ];
+    let secrets = [SecretKind::ClientSecret, SecretKind::RefreshToken]
+        .into_iter()
+        .map(|kind| secret_of(env, name, kind))
+        .collect();
+    (fields, secrets)
+}
+
+#[test]
+fn exports_of_an_added_org_import_into_another_sfkey_as_the_same_org() {
+    let mut env = TestEnv::new("export-round-trip");
+    let (secret, refresh) = env.add_org("live", true, |g| g);
+    assert_success(&env.run(&["edit", "live", "--username", "admin@acme.com"], ""));
+    assert_success(&env.run(&["refresh", "live"], ""));
+    let inputs = tempfile::tempdir().unwrap();
+    let postman = inputs.path().join("live.postman_environment.json");
+    let url_file = inputs.path().join("live.sfdx-url");
+    for (format, path) in [("postman-env", &postman), ("sfdx-url", &url_file)] {
+        let path = path.to_str().unwrap();
+        let out = env.run(&["export", "live", "--format", format, "-o", path], "");
+        assert_success(&out);
+    }
+    // What Postman and newman load: an environment of typed, enabled values.
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&postman).unwrap()).unwrap();
+    assert_eq!(doc["_postman_variable_scope"], "environment");
+    assert_eq!(doc["name"], "live");
+    for value in doc["values"].as_array().unwrap() {
+        assert!(
+            value["key"].is_string() && value["value"].is_string(),
+            "{value}"
+        );
+        assert_eq!(value["enabled"], true, "{value}");
+        let secret = ["clientSecret", "_refreshToken", "_accessToken"]
+            .contains(&value["key"].as_str().unwrap());
+        assert_eq!(
+            value["type"],
+            if secret { "secret" } else { "default" },
+            "{value}"
+        );
+    }
+
+    // Another sfkey (its own config dir) gets the same org from the Postman export...
+    let mut other = TestEnv::new("export-round-trip-other");
+    other.secrets_used.extend(secret.clone());
+    other.secrets_used.push(refresh.clone());
+    let out = other.run(&["import", postman.to_str().unwrap()], "");
+    assert_success(&out);
+    assert_eq!(
+        org_and_secrets(&other, "live"),
+        org_and_secrets(&env, "live")
+    );
+    // ...and knows the auth URL export for the same org (the same refresh token).
+    let out = other.run(
+        &["import", url_file.to_str().unwrap(), "--name", "via-url"],
+        "",
+    );
+    assert_fails_with(&out, "via-url is already saved as live");
+    // The auth URL alone, into a fresh sfkey, is the same login URL, app and secrets.
+    let mut third = TestEnv::new("export-round-trip-third");
+    third.secrets_used.extend(secret.clone());
+    third.secrets_used.push(refresh.clone());
+    let out = third.run(
+        &["import", url_file.to_str().unwrap(), "--name", "live"],
+        "",
+    );
+    assert_success(&out);
+    let (fields, secrets) = org_and_secrets(&third, "live");
+    let (want_fields, want_secrets) = org_and_secrets(&env, "live");
+    assert_eq!(fields[..3], want_fields[..3]);
+    assert_eq!(secrets, want_secrets);
+    // And it works: a refresh against the first sfkey's Salesforce.
+    assert_success(&third.run(&["refresh", "live"], ""));
+    for e in [&env, &other, &third] {
+        e.assert_no_secrets_on_disk();
+    }
+}

@@ -92,6 +92,21 @@ fn browser_login_stores_an_org_whose_refresh_token_works() {
             .iter()
             .any(|t| t.starts_with(LOGIN_REFRESH_PREFIX))
     );
+    // The same user logged in under another name is that org: refused, or with `replace`
+    // stored in it; never a second org.
+    let err = save(&store, "browser-lib-2", &target, &logged_in, false).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("already saved as browser-lib (same org id and user: the user ")
+            && text.contains("sfkey login browser-lib --update"),
+        "{text}"
+    );
+    assert_eq!(store.orgs().unwrap().len(), 1);
+    let again = save(&store, "browser-lib-2", &target, &logged_in, true).unwrap();
+    assert!(again.replaced);
+    assert_eq!(again.org.name, "browser-lib");
+    assert_eq!(again.org.id, saved.org.id);
+    assert_eq!(store.orgs().unwrap().len(), 1);
     env.assert_no_secrets_on_disk();
     store.remove("browser-lib").unwrap();
 }

@@ -19,6 +19,7 @@ fn cli_device_login_polls_through_pending_then_stores() {
     env.secrets_used.push(secret.clone());
     let mut client = LoginClient::new("3MVG9device", Some(&secret), "unused");
     client.device = DeviceScript {
+        unavailable: 0,
         slow_down: 0,
         pending: 2,
         interval_s: 1,
@@ -69,6 +70,7 @@ fn device_login_slows_down_when_asked() {
     let target = device_target(
         &env,
         DeviceScript {
+            unavailable: 0,
             slow_down: 1,
             pending: 1,
             interval_s: 1,
@@ -102,6 +104,7 @@ fn device_login_gives_up_when_the_code_expires() {
     let target = device_target(
         &env,
         DeviceScript {
+            unavailable: 0,
             slow_down: 0,
             pending: u32::MAX,
             interval_s: 1,
@@ -122,4 +125,35 @@ fn device_login_gives_up_when_the_code_expires() {
     assert!(matches!(err, LoginError::DeviceExpired), "{err}");
     assert!(err.to_string().contains("expired"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(6));
+}
+
+#[test]
+fn device_login_polls_on_through_a_few_server_errors_but_not_forever() {
+    let env = TestEnv::new("login-device-503");
+    let script = |unavailable| DeviceScript {
+        unavailable,
+        slow_down: 0,
+        pending: 1,
+        interval_s: 1,
+        expires_in_s: None,
+    };
+    let rt = runtime();
+    let client = HttpClient::new(&HttpSettings::default()).unwrap();
+    let run = |target| {
+        rt.block_on(async {
+            let login = DeviceLogin::start(&client, target).await.unwrap();
+            login
+                .finish(&client, &DevicePolling::default(), std::future::pending())
+                .await
+                .map_err(|e| e.to_string())
+        })
+    };
+    // Two 503 pages, then pending, then approved.
+    let logged_in = run(device_target(&env, script(2))).unwrap();
+    assert!(logged_in.userinfo.is_ok());
+    assert_eq!(env.server.device_poll_gaps().len(), 3);
+    // Four in a row: Salesforce is down, and the login says so.
+    let env = TestEnv::new("login-device-503-down");
+    let err = run(device_target(&env, script(4))).unwrap_err();
+    assert!(err.contains("503"), "{err}");
 }

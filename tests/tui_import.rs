@@ -83,6 +83,31 @@ fn p_pastes_an_auth_url_into_a_new_org_and_asks_before_updating_it() {
 }
 
 #[test]
+fn p_asks_before_updating_an_org_saved_under_another_name_with_the_same_token() {
+    let mut env = TestEnv::new("tui-import-same-token");
+    let (url, refresh) = auth_url(&mut env, "3MVG9again");
+    common::assert_success(&env.run(&["import", "-", "--name", "ci"], &url));
+    let saved = env.store().find("ci").unwrap();
+    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
+    term.wait_for("q quit");
+
+    // The same URL again under another name: the CLI's rules find ci by its refresh token.
+    paste_and_save(&mut term, &url, "acme");
+    let screen = term.wait_for("ci is already saved (same login URL, client id and");
+    assert!(!screen.contains(&refresh), "the refresh token is on screen");
+    term.send("y");
+    term.wait_for("saved ci");
+    let orgs = env.store().orgs().unwrap();
+    assert_eq!(orgs.len(), 1, "{orgs:?}");
+    assert_eq!(orgs[0].id, saved.id);
+    assert_eq!(stored_refresh_token(&env, "ci"), refresh);
+
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
 fn export_refuses_to_print_secrets_on_a_terminal_unless_forced() {
     let mut env = TestEnv::new("tui-export-tty");
     let (_, refresh) = env.add_org("prod", true, |g| g);

@@ -15,7 +15,9 @@ use base64::engine::general_purpose::STANDARD;
 use common::login::{free_port, http_get};
 use common::pty::{self, Terminal};
 use common::{TestEnv, assert_success, stdout};
-use sfkey::fake_salesforce::{FAKE_USERNAME, LoginClient};
+use secrecy::ExposeSecret;
+use sfkey::fake_salesforce::{FAKE_USERNAME, LOGIN_REFRESH_PREFIX, LoginClient};
+use sfkey::store::{KeyringStore, SecretKind, SecretStore};
 
 /// A "browser": a script that writes the URL it gets to `out`.
 fn recording_browser(dir: &Path, out: &Path) -> String {
@@ -103,6 +105,33 @@ fn l_logs_in_through_the_browser_and_esc_cancels() {
     assert_success(&out);
     assert!(stdout(&out).contains(FAKE_USERNAME), "{}", stdout(&out));
     assert_success(&env.run(&["refresh", "tui-login"], ""));
+
+    // The same user under another name is not a second org: sfkey asks, then stores the login
+    // in the saved org.
+    let first_id = env.store().find("tui-login").unwrap().id;
+    std::fs::remove_file(&opened).unwrap();
+    start_login(&mut term, "tui-again", &url);
+    let authorize = wait_for_file(&opened);
+    let (_, location, _) = http_get(&authorize);
+    let (status, _, _) = http_get(&location.unwrap());
+    assert_eq!(status, 200);
+    term.wait_for_all(&["already saved as tui-login", "y store it"]);
+    term.send("y");
+    term.wait_for("updated tui-login: logged in as");
+    let orgs = env.store().orgs().unwrap();
+    assert_eq!(orgs.len(), 1, "{orgs:?}");
+    assert_eq!(orgs[0].id, first_id);
+    let stored = KeyringStore::new()
+        .get(&first_id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
+    let newest = env
+        .server
+        .issued_secrets()
+        .into_iter()
+        .rfind(|t| t.starts_with(LOGIN_REFRESH_PREFIX))
+        .unwrap();
+    assert_eq!(stored.expose_secret(), newest);
 
     // Esc while waiting: the popup goes, nothing is saved, the port is freed.
     std::fs::remove_file(&opened).unwrap();

@@ -8,13 +8,12 @@ use std::str::FromStr;
 
 use anyhow::bail;
 use clap::Args;
-use secrecy::ExposeSecret;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::interop::{self, Done, Imported, InputError, postman, sf_cli, sfdx_url};
 use crate::org;
-use crate::store::{SecretKind, Store};
+use crate::store::Store;
 
 /// What to import from: an auth URL, `-` or a path. Its `Debug` never shows an auth URL.
 #[derive(Clone)]
@@ -66,6 +65,22 @@ pub struct ImportArgs {
     pub update: bool,
 }
 
+/// The most `import` reads from a file or stdin: far more than any environment or collection,
+/// and a stop for `/dev/zero` or a wrong pipe.
+const MAX_SOURCE: u64 = 64 * 1024 * 1024;
+
+/// Reads all of `reader` as text, refusing more than [`MAX_SOURCE`] bytes.
+fn read_capped(reader: impl Read, text: &mut String) -> std::io::Result<()> {
+    reader.take(MAX_SOURCE + 1).read_to_string(text)?;
+    if text.len() as u64 > MAX_SOURCE {
+        return Err(std::io::Error::other(format!(
+            "is over {} MiB, so it is no auth URL, environment or collection",
+            MAX_SOURCE / 1024 / 1024
+        )));
+    }
+    Ok(())
+}
+
 /// Reads the source's text: the argument itself, stdin, or a file.
 fn read_source(arg: &str) -> Result<(String, Zeroizing<String>), InputError> {
     if is_auth_url(arg) {
@@ -80,18 +95,18 @@ fn read_source(arg: &str) -> Result<(String, Zeroizing<String>), InputError> {
         return Ok(("the terminal".into(), Zeroizing::new(line)));
     }
     if arg == "-" {
-        std::io::stdin()
-            .read_to_string(&mut text)
+        read_capped(std::io::stdin(), &mut text)
             .map_err(|e| InputError::new("stdin", "text", format!("cannot be read: {e}")))?;
         return Ok(("stdin".into(), text));
     }
     let path = std::path::Path::new(arg);
-    let problem = match std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text)) {
-        Ok(_) => return Ok((arg.to_string(), text)),
+    let problem = match std::fs::File::open(path).and_then(|f| read_capped(f, &mut text)) {
+        Ok(()) => return Ok((arg.to_string(), text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             "no such file (give an auth URL on stdin with `-`, a file, or --from-sf)".to_string()
         }
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => "is not UTF-8 text".to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::Other => e.to_string(),
         Err(e) => format!("cannot be read: {e}"),
     };
     // A long word that is no path may be a pasted token: name it without repeating it.
@@ -139,25 +154,41 @@ fn parse_source(origin: &str, text: &str, name: Option<&str>) -> Result<Imported
     // serde_json's messages give line and column, never the text itself.
     let doc: Value = serde_json::from_str(trimmed)
         .map_err(|e| InputError::new(origin, "JSON", format!("does not parse: {e}")))?;
-    if let Some(url) = doc.pointer("/result/sfdxAuthUrl") {
-        let Some(url) = url.as_str() else {
-            return Err(InputError::new(
-                origin,
-                "result.sfdxAuthUrl",
-                "is not a string",
-            ));
-        };
-        return from_auth_url(origin, "result.sfdxAuthUrl", url, name);
+    // Where `sf org login sfdx-url --sfdx-url-file` looks: `result.sfdxAuthUrl`, else a
+    // top-level `sfdxAuthUrl`.
+    for (pointer, field) in [
+        ("/result/sfdxAuthUrl", "result.sfdxAuthUrl"),
+        ("/sfdxAuthUrl", "sfdxAuthUrl"),
+    ] {
+        if let Some(url) = doc.pointer(pointer) {
+            let Some(url) = url.as_str() else {
+                return Err(InputError::new(origin, field, "is not a string"));
+            };
+            return from_auth_url(origin, field, url, name);
+        }
     }
     if doc
         .get("status")
         .and_then(Value::as_i64)
         .is_some_and(|s| s != 0)
     {
+        // sf's own error says why (no such org, expired session); it holds no secret.
+        let said = ["name", "message"]
+            .iter()
+            .filter_map(|k| doc.get(k).and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(": ");
         return Err(InputError::new(
             origin,
             "status",
-            "this is the JSON of a failed sf command (no result.sfdxAuthUrl)",
+            format!(
+                "this is the JSON of a failed sf command{}, with no result.sfdxAuthUrl",
+                if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({said})")
+                }
+            ),
         ));
     }
     if postman::looks_like_postman(&doc) {
@@ -220,13 +251,8 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
         org::validate_name(&imported.org.name)?;
     }
     // An auth URL names no user: the same refresh token is how a re-import is recognised.
-    let same_token = |saved: &crate::org::Org, new: &Imported| {
-        store
-            .secret(&saved.id, SecretKind::RefreshToken)
-            .ok()
-            .flatten()
-            .is_some_and(|t| t.expose_secret() == new.refresh_token.expose_secret())
-    };
+    let same_token =
+        |saved: &crate::org::Org, new: &Imported| interop::holds_refresh_token(store, saved, new);
     let steps = interop::plan(&store.orgs()?, orgs, args.update, same_token)?;
     let done = interop::apply(store, steps)?;
     for d in &done {
@@ -274,6 +300,12 @@ mod tests {
     }
 
     #[test]
+    fn an_endless_source_is_refused_not_read_forever() {
+        let err = read_source("/dev/zero").unwrap_err().to_string();
+        assert!(err.starts_with("/dev/zero: file: is over 64 MiB"), "{err}");
+    }
+
+    #[test]
     fn a_missing_file_is_named_unless_it_may_be_a_secret() {
         let err = read_source("nope.json").unwrap_err().to_string();
         assert!(err.starts_with("nope.json: file: no such file"), "{err}");
@@ -294,6 +326,20 @@ mod tests {
         let org = parse_source("auth.json", &json, Some("mine")).unwrap();
         assert_eq!(org.org.name, "mine");
         assert_eq!(org.org.login_url, "https://acme.my.salesforce.com");
+        // A top-level sfdxAuthUrl, which `sf org login sfdx-url --sfdx-url-file` also takes.
+        let org =
+            parse_source("auth.json", &format!(r#"{{"sfdxAuthUrl":"{url}"}}"#), None).unwrap();
+        assert_eq!(org.org.login_url, "https://acme.my.salesforce.com");
+        let failed = r#"{"status":1,"name":"NoAuthFoundError","message":"No authorization information found for nope."}"#;
+        let err = parse_source("auth.json", failed, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "failed sf command (NoAuthFoundError: No authorization information found for nope.)"
+            ),
+            "{err}"
+        );
         for (text, needle) in [
             ("", "stdin: text: is empty"),
             ("hello", "neither an SFDX auth URL"),

@@ -107,6 +107,14 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
             ""
         }
     );
+    if org.name != args.name {
+        eprintln!(
+            "({} was already saved as {} with the same user, so that org was updated; no org named {} was added.)",
+            org.username.as_deref().unwrap_or("this login"),
+            org.name,
+            args.name
+        );
+    }
     if let Some(why) = &saved.userinfo_error {
         eprintln!("sfkey: could not ask who logged in (userinfo): {why}");
     }

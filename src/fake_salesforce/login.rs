@@ -35,7 +35,9 @@ pub struct LoginClient {
 /// How the device flow plays out.
 #[derive(Debug, Clone)]
 pub struct DeviceScript {
-    /// Polls answered `slow_down` first.
+    /// Polls answered with an HTTP 503 page first (Salesforce down for a moment).
+    pub unavailable: u32,
+    /// Then polls answered `slow_down`.
     pub slow_down: u32,
     /// Then polls answered `authorization_pending`; `u32::MAX`: never approved.
     pub pending: u32,
@@ -48,6 +50,7 @@ pub struct DeviceScript {
 impl Default for DeviceScript {
     fn default() -> Self {
         Self {
+            unavailable: 0,
             slow_down: 0,
             pending: 2,
             interval_s: 1,
@@ -338,6 +341,13 @@ fn device_poll(request: &RecordedRequest, shared: &Shared) -> (u16, String) {
         session.polls += 1;
         session.polls
     };
+    if polls <= script.unavailable {
+        return (
+            503,
+            "<html><title>Service Unavailable</title></html>".into(),
+        );
+    }
+    let polls = polls - script.unavailable;
     if polls <= script.slow_down {
         return oauth_error("slow_down", "polling too fast");
     }

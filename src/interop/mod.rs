@@ -10,7 +10,7 @@ pub mod sfdx_url;
 use secrecy::SecretString;
 
 use crate::org::Org;
-use crate::store::{NewSecrets, SecretChanges, Store, StoreError};
+use crate::store::{NewSecrets, SecretChanges, SecretKind, Store, StoreError};
 
 /// One org read from a source and checked, with its secrets; nothing is saved yet.
 #[derive(Debug)]
@@ -95,21 +95,25 @@ fn same_sf_id(a: &str, b: &str) -> bool {
     a.get(..15).unwrap_or(a) == b.get(..15).unwrap_or(b)
 }
 
+/// Whether `a` and `b` are the same user of the same org: the same org id, and the same user id
+/// or, when one side lacks it (`sf org list` gives none), the same username.
+fn same_org_and_user(a: &Org, b: &Org) -> bool {
+    let (Some(a_org), Some(b_org)) = (&a.salesforce_org_id, &b.salesforce_org_id) else {
+        return false;
+    };
+    if !same_sf_id(a_org, b_org) {
+        return false;
+    }
+    match (&a.salesforce_user_id, &b.salesforce_user_id) {
+        (Some(a_user), Some(b_user)) => same_sf_id(a_user, b_user),
+        _ => matches!((&a.username, &b.username), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y)),
+    }
+}
+
 /// The saved org that `new` duplicates, if any: the same org and user first, then the same
 /// login URL + client id + username, then the same name.
 pub fn find_duplicate<'a>(existing: &'a [Org], new: &Org) -> Option<(&'a Org, Sameness)> {
-    fn ids(o: &Org) -> Option<(&str, &str)> {
-        o.salesforce_org_id
-            .as_deref()
-            .zip(o.salesforce_user_id.as_deref())
-    }
-    if let Some((org_id, user_id)) = ids(new)
-        && let Some(found) = existing.iter().find(|o| {
-            ids(o).is_some_and(|(o_org, o_user)| {
-                same_sf_id(o_org, org_id) && same_sf_id(o_user, user_id)
-            })
-        })
-    {
+    if let Some(found) = existing.iter().find(|o| same_org_and_user(o, new)) {
         return Some((found, Sameness::OrgAndUser));
     }
     if let Some(username) = new.username.as_deref()
@@ -127,6 +131,42 @@ pub fn find_duplicate<'a>(existing: &'a [Org], new: &Org) -> Option<(&'a Org, Sa
         .iter()
         .find(|o| o.name == new.name)
         .map(|o| (o, Sameness::Name))
+}
+
+/// The saved org that `item` duplicates, by every rule: [`find_duplicate`]'s, and the same
+/// refresh token at the same login URL and client id (`same_token`, asked only when no org and
+/// user rule matched: an auth URL names no user). The CLI and the TUI both decide with this.
+pub fn find_existing<'a>(
+    existing: &'a [Org],
+    item: &Imported,
+    same_token: impl Fn(&Org, &Imported) -> bool,
+) -> Option<(&'a Org, Sameness)> {
+    let by_token = || {
+        existing
+            .iter()
+            .find(|o| {
+                o.login_url == item.org.login_url
+                    && o.client_id == item.org.client_id
+                    && same_token(o, item)
+            })
+            .map(|o| (o, Sameness::RefreshToken))
+    };
+    match find_duplicate(existing, &item.org) {
+        Some((o, Sameness::Name)) => Some(by_token().unwrap_or((o, Sameness::Name))),
+        Some(other) => Some(other),
+        None => by_token(),
+    }
+}
+
+/// Whether the keyring holds `new`'s refresh token for `saved` (a keyring read; a failed read
+/// counts as no).
+pub fn holds_refresh_token(store: &Store, saved: &Org, new: &Imported) -> bool {
+    use secrecy::ExposeSecret;
+    store
+        .secret(&saved.id, SecretKind::RefreshToken)
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.expose_secret() == new.refresh_token.expose_secret())
 }
 
 /// What one imported org will do to the store.
@@ -180,22 +220,7 @@ pub fn plan(
     let mut steps = Vec::new();
     let mut touched: Vec<String> = Vec::new();
     for item in imported {
-        let by_token = || {
-            existing
-                .iter()
-                .find(|o| {
-                    o.login_url == item.org.login_url
-                        && o.client_id == item.org.client_id
-                        && same_token(o, &item)
-                })
-                .map(|o| (o, Sameness::RefreshToken))
-        };
-        let found = match find_duplicate(existing, &item.org) {
-            Some((o, Sameness::Name)) => Some(by_token().unwrap_or((o, Sameness::Name))),
-            Some(other) => Some(other),
-            None => by_token(),
-        };
-        let step = match found {
+        let step = match find_existing(existing, &item, &same_token) {
             None => Step::Add(item),
             Some((found, _)) if update => Step::Update {
                 existing: Box::new(found.clone()),
@@ -306,7 +331,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::store::{MemoryStore, SecretKind};
+    use crate::store::MemoryStore;
 
     fn imported(name: &str, username: Option<&str>) -> Imported {
         let mut org = Org::new(name, "https://acme.my.salesforce.com", "PlatformCLI");
@@ -370,6 +395,17 @@ mod tests {
         );
         let other_user = imported("other", Some("someone@acme.com")).org;
         assert!(find_duplicate(&existing, &other_user).is_none());
+        // `sf org list` names the org and username but no user id; the login URL may differ
+        // (sf's auth URL carries the instance host).
+        let mut from_sf = imported("other", Some("admin@acme.com")).org;
+        from_sf.login_url = "https://acme.my.salesforce.com:8443".into();
+        from_sf.salesforce_org_id = Some("00D5g000004ABCDEAA".into());
+        assert_eq!(
+            find_duplicate(&existing, &from_sf).map(|(_, s)| s),
+            Some(Sameness::OrgAndUser)
+        );
+        from_sf.username = Some("someone@acme.com".into());
+        assert!(find_duplicate(&existing, &from_sf).is_none());
         let by_name = imported("prod", Some("someone@acme.com")).org;
         assert_eq!(
             find_duplicate(&existing, &by_name).map(|(_, s)| s),

@@ -110,6 +110,11 @@ pub fn parse(text: &str) -> Result<AuthUrl, AuthUrlError> {
             "is empty or has other characters",
         ));
     }
+    if after.starts_with("https://") || after.starts_with("http://") {
+        return Err(AuthUrlError::BadHost(
+            "has a scheme: write it without https:// (the Salesforce CLI adds it)".into(),
+        ));
+    }
     let host_len = after.find(|c| !is_host_char(c)).unwrap_or(after.len());
     let host = &after[..host_len];
     if host.is_empty() {
@@ -229,6 +234,10 @@ mod tests {
             ("force://id::@x.com", "refresh token"),
             ("force://id::5Aep861SECRET@/x", "host is missing"),
             ("force://id::5Aep861SECRET@a:b:c", "host"),
+            (
+                "force://id::5Aep861SECRET@https://acme.my.salesforce.com",
+                "without https://",
+            ),
         ];
         for (input, needle) in cases {
             let err = parse(input).unwrap_err().to_string();
@@ -317,7 +326,45 @@ mod tests {
             })
     }
 
+    /// `AuthInfo.parseSfdxAuthUrl`'s pattern in `@salesforce/core` (v8), copied as is.
+    const CLI_PATTERN: &str = r"^force://([a-zA-Z0-9._-]+={0,2}):([a-zA-Z0-9._-]*={0,2}):([a-zA-Z0-9._-]+={0,2})@([a-zA-Z0-9:._-]+)";
+
+    /// A credential part near the rules: allowed characters, others, and runs of `=`.
+    fn near_part() -> impl Strategy<Value = String> {
+        proptest::collection::vec(prop_oneof!["[aZ09._-]", "[+/ ]", "={1,3}"], 0..4)
+            .prop_map(|pieces| pieces.concat())
+    }
+
     proptest! {
+        /// Credentials of any characters near the rules: sfkey takes exactly what the CLI's
+        /// pattern takes, with the same parts (hosts are valid ones; sfkey also checks those).
+        #[test]
+        fn parse_accepts_what_the_cli_accepts(
+            credentials in prop_oneof![
+                "[aZ09._=:+/ -]{0,16}",
+                (near_part(), near_part(), near_part()).prop_map(|(a, b, c)| format!("{a}:{b}:{c}")),
+            ],
+            host in host(),
+            tail in "(/[a-z]{0,4})?",
+        ) {
+            let text = format!("force://{credentials}@{host}{tail}");
+            let cli = regex::Regex::new(CLI_PATTERN).unwrap();
+            let ours = parse(&text);
+            match cli.captures(&text) {
+                None => prop_assert!(ours.is_err(), "sfkey took what the CLI refuses: {text}"),
+                Some(c) => {
+                    let ours = ours.map_err(|e| format!("{text}: {e}"));
+                    prop_assert!(ours.is_ok(), "sfkey refused what the CLI takes: {:?}", ours.err());
+                    let ours = ours.unwrap();
+                    prop_assert_eq!(ours.client_id.as_str(), &c[1]);
+                    let secret = ours.client_secret.map(|s| s.expose_secret().to_string()).unwrap_or_default();
+                    prop_assert_eq!(secret.as_str(), &c[2]);
+                    prop_assert_eq!(ours.refresh_token.expose_secret(), &c[3]);
+                    prop_assert_eq!(ours.login_url, format!("https://{}", &c[4]));
+                }
+            }
+        }
+
         #[test]
         fn emit_then_parse_is_identity(
             client_id in part(false),

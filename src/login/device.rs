@@ -60,6 +60,18 @@ impl fmt::Debug for DeviceLogin {
     }
 }
 
+/// Failed polls in a row (no answer, or a server error page) that the device flow rides out.
+const MAX_POLL_FAILURES: u32 = 3;
+
+/// Whether a poll's failure may pass: no answer at all, or a 5xx that is not an OAuth error.
+fn passing(error: &TokenError) -> bool {
+    match error {
+        TokenError::Transport(_) => true,
+        TokenError::Salesforce { .. } | TokenError::Redirect { .. } => false,
+        other => other.exchange().is_some_and(|x| x.status >= 500),
+    }
+}
+
 fn seconds(value: Option<&Value>) -> Option<Duration> {
     let secs = match value? {
         Value::Number(n) => n.as_u64()?,
@@ -121,6 +133,7 @@ impl DeviceLogin {
     ) -> Result<LoggedIn, LoginError> {
         let deadline = Instant::now() + self.expires_in;
         let mut interval = self.interval;
+        let mut failures = 0;
         tokio::pin!(cancelled);
         loop {
             let next = (Instant::now() + interval).min(deadline);
@@ -137,19 +150,32 @@ impl DeviceLogin {
                 ("client_id", self.target.client_id.as_str()),
             ];
             self.target.push_secret(&mut form);
-            let (exchange, body) = client
+            let answer = match client
                 .post_form(&self.target.endpoint("token"), &form)
-                .await?;
-            match parse_token_answer(exchange, &body) {
+                .await
+            {
+                Ok((exchange, body)) => parse_token_answer(exchange, &body),
+                Err(e) => Err(e),
+            };
+            match answer {
                 Ok(success) => return complete(client, success).await,
                 Err(TokenError::Salesforce {
                     error, description, ..
-                }) => match error.as_str() {
-                    "authorization_pending" => {}
-                    "slow_down" => interval += polling.slow_down_step,
-                    "expired_token" => return Err(LoginError::DeviceExpired),
-                    _ => return Err(LoginError::Denied { error, description }),
-                },
+                }) => {
+                    failures = 0;
+                    match error.as_str() {
+                        "authorization_pending" => {}
+                        "slow_down" => interval += polling.slow_down_step,
+                        "expired_token" => return Err(LoginError::DeviceExpired),
+                        _ => return Err(LoginError::Denied { error, description }),
+                    }
+                }
+                // A poll asks again for the same thing: a network blip or a 5xx page must not
+                // end a login the user is approving on another device.
+                Err(e) if passing(&e) && failures < MAX_POLL_FAILURES => {
+                    failures += 1;
+                    tracing::warn!(failures, "device poll failed; polling on");
+                }
                 Err(other) => return Err(other.into()),
             }
         }

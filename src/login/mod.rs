@@ -17,7 +17,7 @@ use crate::salesforce::{ApiError, HttpClient, TokenError, TokenSuccess, UserInfo
 pub use browser::{BrowserLogin, Opened, open_browser};
 pub use device::{DeviceLogin, DevicePolling};
 pub use loopback::{DEFAULT_PORT, Loopback};
-pub use save::{Saved, check_name, save};
+pub use save::{SaveError, Saved, check_name, save};
 
 /// The Salesforce CLI's connected app: public, no secret, callback
 /// `http://localhost:1717/OauthRedirect`.
@@ -129,6 +129,9 @@ pub enum LoginError {
     /// The login worked but the org could not be stored.
     #[error("the login worked, but saving the org failed: {0}")]
     Save(String),
+    /// The user who logged in is saved under another name: nothing was stored.
+    #[error("{0}")]
+    AlreadySaved(String),
     /// A token answer without `refresh_token`.
     #[error(
         "Salesforce gave no refresh token: the connected app's OAuth scopes must include \"Perform requests at any time (refresh_token, offline_access)\""

@@ -1,6 +1,8 @@
 //! Storing a login: the org (or new secrets for an existing one with `--update`), then the
-//! access token that came with it, so `sfkey token` works at once.
+//! access token that came with it, so `sfkey token` works at once. A login of a user already
+//! saved under another name updates that org with `--update` and is refused without it.
 
+use crate::interop::Sameness;
 use crate::org::{LastRefresh, Org};
 use crate::store::{NewSecrets, SecretChanges, SecretKind, Store, StoreError};
 
@@ -21,6 +23,28 @@ pub struct Saved {
     pub userinfo_error: Option<String>,
 }
 
+/// Why a login was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The orgs file or the keyring failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The user who logged in is already saved under another name, and `replace` was not given.
+    #[error(
+        "already saved as {existing} ({why}: {user}), so {name} would double it; nothing was saved. Store this login in {existing} with `sfkey login {existing} --update` (or remove {existing} first)"
+    )]
+    AlreadySaved {
+        /// The name asked for.
+        name: String,
+        /// The saved org with the same user.
+        existing: String,
+        /// Which rule matched.
+        why: &'static str,
+        /// Who logged in, in words.
+        user: String,
+    },
+}
+
 /// Refuses a taken name unless `replace`; call it before the login starts.
 pub fn check_name(store: &Store, name: &str, replace: bool) -> Result<bool, StoreError> {
     let taken = store.orgs()?.iter().any(|o| o.name == name);
@@ -38,7 +62,7 @@ pub fn save(
     target: &LoginTarget,
     login: &LoggedIn,
     replace: bool,
-) -> Result<Saved, StoreError> {
+) -> Result<Saved, SaveError> {
     let info = login.userinfo.as_ref().ok();
     let token = &login.success.token;
     // `id` is https://login.salesforce.com/id/<org id>/<user id>.
@@ -54,6 +78,31 @@ pub fn save(
     let username = info.and_then(|i| i.username.clone());
     let org_id = info.and_then(|i| i.org_id.clone()).or(id_org);
     let user_id = info.and_then(|i| i.user_id.clone()).or(id_user);
+    // The duplicates rule of every way in: the same org and user (or login URL + client id +
+    // username) saved under another name is that org, not a new one.
+    let mut who = Org::new(name, &target.login_url, &target.client_id);
+    who.username.clone_from(&username);
+    who.salesforce_org_id.clone_from(&org_id);
+    who.salesforce_user_id.clone_from(&user_id);
+    let orgs = store.orgs()?;
+    let name = match crate::interop::find_duplicate(&orgs, &who) {
+        Some((existing, why)) if existing.name != name && why != Sameness::Name => {
+            if !replace {
+                return Err(SaveError::AlreadySaved {
+                    name: name.to_string(),
+                    existing: existing.name.clone(),
+                    why: why.describe(),
+                    user: username.clone().map_or_else(
+                        || format!("user {}", user_id.as_deref().unwrap_or("?")),
+                        |u| format!("the user {u}"),
+                    ),
+                });
+            }
+            existing.name.clone()
+        }
+        _ => name.to_string(),
+    };
+    let name = name.as_str();
     let taken = check_name(store, name, replace)?;
     let org = if taken {
         store.edit(

@@ -262,8 +262,10 @@ impl App {
                 Vec::new()
             }
             Message::Saved(result) => self.on_saved(result),
+            Message::ImportChecked(checked) => self.on_import_checked(checked),
             Message::CallDone { id, call, outcome } => self.on_call_done(id, call, *outcome),
             Message::LoginWaiting { url, opened } => self.on_login_waiting(url, opened),
+            Message::LoginAsk(question) => self.on_login_ask(question),
             Message::LoginDone(result) => self.on_login_done(result),
             Message::LoginUrlCopied(result) => self.on_login_url_copied(result),
             Message::Deleted(result) => {
@@ -702,6 +704,8 @@ mod calls;
 pub use calls::call_hint;
 
 mod paste;
+#[cfg(test)]
+pub(crate) use paste::tests as paste_tests;
 mod rotation;
 
 #[cfg(test)]

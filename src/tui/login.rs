@@ -3,7 +3,10 @@
 
 use tokio::sync::oneshot;
 
-use crate::login::{self, BrowserLogin, DEFAULT_PORT, LoginError, Opened, open_browser};
+use crate::login::{
+    self, BrowserLogin, DEFAULT_PORT, LoggedIn, LoginError, LoginTarget, Opened, SaveError, Saved,
+    open_browser,
+};
 use crate::org::Org;
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::Store;
@@ -18,29 +21,62 @@ fn port() -> u16 {
         .unwrap_or(DEFAULT_PORT)
 }
 
+/// What storing a login came to, with the login handed back for a second try.
+type SaveTry = (Result<Saved, SaveError>, Box<LoggedIn>, LoginTarget);
+
+/// Stores the login off the runtime.
+async fn save_blocking(
+    store: Store,
+    name: String,
+    target: LoginTarget,
+    logged_in: Box<LoggedIn>,
+    replace: bool,
+) -> Result<SaveTry, LoginError> {
+    tokio::task::spawn_blocking(move || {
+        let result = login::save(&store, &name, &target, &logged_in, replace);
+        (result, logged_in, target)
+    })
+    .await
+    .map_err(|e| LoginError::Save(e.to_string()))
+}
+
+fn save_failed(e: SaveError) -> LoginError {
+    match e {
+        SaveError::Store(e) => LoginError::Save(e.to_string()),
+        other => LoginError::AlreadySaved(other.to_string()),
+    }
+}
+
 /// Runs one login and reports its end; a cancelled login reports nothing (the app already
-/// closed its popup).
-pub(super) async fn run(
+/// closed its popup). `ask` puts a yes/no question to the user and answers when they do.
+pub(super) async fn run<F>(
     store: Store,
     settings: HttpSettings,
     request: LoginRequest,
     cancel: oneshot::Receiver<()>,
     send: impl Fn(Message),
-) {
-    match log_in(store, settings, request, cancel, &send).await {
+    ask: impl Fn(String) -> F,
+) where
+    F: std::future::Future<Output = Result<bool, oneshot::error::RecvError>>,
+{
+    match log_in(store, settings, request, cancel, &send, &ask).await {
         Ok(done) => send(Message::LoginDone(Ok(done))),
         Err(LoginError::Cancelled) => {}
         Err(e) => send(Message::LoginDone(Err(e.to_string()))),
     }
 }
 
-async fn log_in(
+async fn log_in<F>(
     store: Store,
     settings: HttpSettings,
     request: LoginRequest,
     cancel: oneshot::Receiver<()>,
     send: &impl Fn(Message),
-) -> Result<(Org, String), LoginError> {
+    ask: &impl Fn(String) -> F,
+) -> Result<(Org, String), LoginError>
+where
+    F: std::future::Future<Output = Result<bool, oneshot::error::RecvError>>,
+{
     let LoginRequest { name, target } = request;
     let timeout = login::timeout_from_env().unwrap_or(login::DEFAULT_TIMEOUT);
     let login = BrowserLogin::start(target.clone(), port()).await?;
@@ -65,17 +101,32 @@ async fn log_in(
         // A dropped sender (the app is leaving) cancels too.
         let _ = cancel.await;
     };
-    let logged_in = login.finish(&client, timeout, cancelled).await?;
-    let saved = tokio::task::spawn_blocking(move || {
-        login::save(&store, &name, &target, &logged_in, false).map_err(|e| e.to_string())
-    })
-    .await
-    .unwrap_or_else(|e| Err(e.to_string()))
-    .map_err(LoginError::Save)?;
-    let summary = format!(
-        "logged in as {}; saved {} with its refresh token",
-        saved.org.username.as_deref().unwrap_or("an unknown user"),
-        saved.org.name
-    );
+    let logged_in = Box::new(login.finish(&client, timeout, cancelled).await?);
+    let (first, logged_in, target) =
+        save_blocking(store.clone(), name, target, logged_in, false).await?;
+    let saved = match first {
+        Ok(saved) => saved,
+        // The user is saved under another name: ask before storing the login in that org.
+        Err(SaveError::AlreadySaved { existing, .. }) => {
+            let question = format!(
+                "You logged in as a user already saved as {existing}. Store this login in {existing} (its refresh token and settings are replaced)?"
+            );
+            if !matches!(ask(question).await, Ok(true)) {
+                return Err(LoginError::Cancelled);
+            }
+            let (second, _, _) = save_blocking(store, existing, target, logged_in, true).await?;
+            second.map_err(save_failed)?
+        }
+        Err(e) => return Err(save_failed(e)),
+    };
+    let user = saved.org.username.as_deref().unwrap_or("an unknown user");
+    let summary = if saved.replaced {
+        format!("updated {}: logged in as {user}", saved.org.name)
+    } else {
+        format!(
+            "logged in as {user}; saved {} with its refresh token",
+            saved.org.name
+        )
+    };
     Ok((saved.org, summary))
 }

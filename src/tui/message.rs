@@ -79,10 +79,24 @@ pub enum Message {
         /// What became of opening the browser, in words.
         opened: String,
     },
+    /// The login needs a yes or no before it saves (the user is saved under another name).
+    LoginAsk(String),
     /// A login ended: the org saved with a summary, or why not.
     LoginDone(Result<(Org, String), String>),
     /// The login URL was copied (which way), or why not.
     LoginUrlCopied(Result<CopyVia, String>),
+    /// An org from a pasted auth URL was checked against the saved ones (a keyring read, for
+    /// the same refresh token): the org it duplicates, if any; or why the check failed.
+    ImportChecked(Result<Box<ImportCheck>, String>),
+}
+
+/// An imported org and the saved org it duplicates, if any.
+#[derive(Debug)]
+pub struct ImportCheck {
+    /// The org to save, with its secrets.
+    pub imported: crate::interop::Imported,
+    /// The saved org it matches, and by which rule.
+    pub duplicate: Option<(Org, crate::interop::Sameness)>,
 }
 
 /// Which way a copied token went.
@@ -147,6 +161,8 @@ pub enum Effect {
     Edit(Box<OrgEdit>),
     /// Delete an org and its secrets.
     Delete(Org),
+    /// Look for a saved org the imported one duplicates, by the same rules as `sfkey import`.
+    CheckImport(Box<crate::interop::Imported>),
     /// Save an imported org (update one already saved).
     Import(Box<crate::interop::Step>),
     /// Run a userinfo, introspect or revoke call about the org's stored token.
@@ -155,6 +171,8 @@ pub enum Effect {
     Login(Box<LoginRequest>),
     /// Stop the login in progress (frees its port).
     CancelLogin,
+    /// Answer the login's question.
+    AnswerLogin(bool),
     /// Copy the login's authorize URL (no secret in it).
     CopyLoginUrl(String),
 }

@@ -100,6 +100,8 @@ pub struct LoginPopup {
     pub url: Option<String>,
     /// Whether a browser was opened, in words.
     pub opened: String,
+    /// A question the login waits on (y or n), once the user has logged in.
+    pub question: Option<String>,
 }
 
 /// Info or error.

@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use tokio::sync::{OnceCell, mpsc};
 
 use crate::clipboard::{Clipboard, Copied};
-use crate::org::OrgId;
+use crate::interop::{self, Imported};
+use crate::org::{Org, OrgId};
 use crate::refresh::{
     Cancel, ClientFor, RefreshError, RefreshEvent, RefreshOptions, refresh_org_with,
 };
@@ -17,7 +18,7 @@ use crate::store::{SecretKind, Store, StoreError};
 use crate::token_calls::{self, CallError};
 
 use super::calls::{Call, CallAnswer};
-use super::message::{CopyVia, Effect, Message, RefreshOutcome};
+use super::message::{CopyVia, Effect, ImportCheck, Message, RefreshOutcome};
 
 /// Something for the terminal itself, which only the UI loop may write to.
 #[derive(Debug)]
@@ -53,6 +54,8 @@ pub struct Tasks {
     tx: mpsc::UnboundedSender<Outcome>,
     /// Ends the login in progress, if any.
     login_cancel: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
+    /// The login's question waiting for the user's yes or no, if any.
+    login_answer: Arc<Mutex<Option<tokio::sync::oneshot::Sender<bool>>>>,
 }
 
 impl Tasks {
@@ -72,6 +75,7 @@ impl Tasks {
             unsaved: Arc::new(Mutex::new(HashMap::new())),
             tx,
             login_cancel: Arc::new(Mutex::new(None)),
+            login_answer: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -160,7 +164,13 @@ impl Tasks {
                 tokio::spawn(async move {
                     let (store, settings) = (tasks.store.clone(), tasks.settings.clone());
                     let send = |m| tasks.send(m);
-                    super::login::run(store, settings, *request, cancel_rx, send).await;
+                    let ask = |question| {
+                        let (tx, rx) = tokio::sync::oneshot::channel();
+                        tasks.login_answer().replace(tx);
+                        tasks.send(Message::LoginAsk(question));
+                        rx
+                    };
+                    super::login::run(store, settings, *request, cancel_rx, send, ask).await;
                 });
             }
             Effect::CopyLoginUrl(url) => {
@@ -170,6 +180,17 @@ impl Tasks {
                 if let Some(cancel) = self.login_cancel().take() {
                     let _ = cancel.send(());
                 }
+            }
+            Effect::AnswerLogin(yes) => {
+                if let Some(answer) = self.login_answer().take() {
+                    let _ = answer.send(yes);
+                }
+            }
+            Effect::CheckImport(imported) => {
+                tokio::task::spawn_blocking(move || {
+                    let checked = tasks.check_import(*imported).map(Box::new);
+                    tasks.send(Message::ImportChecked(checked));
+                });
             }
             Effect::Import(step) => {
                 tokio::task::spawn_blocking(move || {
@@ -201,6 +222,14 @@ impl Tasks {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn login_answer(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<tokio::sync::oneshot::Sender<bool>>> {
+        self.login_answer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn cancels(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, Cancel>> {
         self.cancels.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -222,7 +251,7 @@ impl Tasks {
             .await
     }
 
-    async fn refresh(&self, org: &crate::org::Org, cancel: &Cancel) -> RefreshOutcome {
+    async fn refresh(&self, org: &Org, cancel: &Cancel) -> RefreshOutcome {
         let client = match self.client().await {
             Ok(client) => client,
             Err(e) => {
@@ -259,7 +288,7 @@ impl Tasks {
         }
     }
 
-    async fn call(&self, org: &crate::org::Org, call: Call) -> Result<CallAnswer, CallError> {
+    async fn call(&self, org: &Org, call: Call) -> Result<CallAnswer, CallError> {
         let client = self
             .client()
             .await
@@ -274,6 +303,20 @@ impl Tasks {
             Call::Revoke(kind) => {
                 CallAnswer::Revoke(token_calls::revoke_token(&self.store, org, client, kind).await?)
             }
+        })
+    }
+
+    /// The saved org `imported` duplicates, by the rules `sfkey import` uses (the same refresh
+    /// token included, which reads the keyring).
+    fn check_import(&self, imported: Imported) -> Result<ImportCheck, String> {
+        let orgs = self.store.orgs().map_err(|e| e.to_string())?;
+        let same_token =
+            |saved: &Org, new: &Imported| interop::holds_refresh_token(&self.store, saved, new);
+        let duplicate =
+            interop::find_existing(&orgs, &imported, same_token).map(|(o, why)| (o.clone(), why));
+        Ok(ImportCheck {
+            imported,
+            duplicate,
         })
     }
 

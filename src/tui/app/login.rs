@@ -15,13 +15,43 @@ impl App {
                 name: request.name.clone(),
                 url: None,
                 opened: "starting the login…".into(),
+                question: None,
             })));
         }
         vec![effect]
     }
 
-    /// Keys while the login waits: `c` copies the URL, `Esc` cancels (Ctrl-C is handled before).
+    /// The login asks before it saves: the popup shows the question; with the popup gone (the
+    /// login was cancelled meanwhile) the answer is no.
+    pub(super) fn on_login_ask(&mut self, question: String) -> Vec<Effect> {
+        if let Some(Popup::Login(popup)) = &mut self.popup {
+            popup.question = Some(question);
+            return Vec::new();
+        }
+        self.error("login not saved: the user is already saved under another name");
+        vec![Effect::AnswerLogin(false)]
+    }
+
+    /// Keys while the login waits: `c` copies the URL, `Esc` cancels (Ctrl-C is handled before);
+    /// on a question, `y` or `n`.
     pub(super) fn on_login_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if let Some(Popup::Login(popup)) = &mut self.popup
+            && popup.question.is_some()
+        {
+            let yes = match key.code {
+                KeyCode::Char('y' | 'Y') => true,
+                KeyCode::Char('n' | 'N') | KeyCode::Esc => false,
+                _ => return Vec::new(),
+            };
+            if yes {
+                popup.question = None;
+                popup.opened = "saving…".into();
+            } else {
+                self.popup = None;
+                self.info("login not saved");
+            }
+            return vec![Effect::AnswerLogin(yes)];
+        }
         if key.code == KeyCode::Char('c')
             && let Some(Popup::Login(popup)) = &self.popup
             && let Some(url) = &popup.url
@@ -209,6 +239,36 @@ mod tests {
         let status = app.status.as_ref().unwrap();
         assert_eq!(status.level, crate::tui::app::Level::Error);
         assert!(status.text.contains("access_denied"), "{}", status.text);
+    }
+
+    #[test]
+    fn a_login_of_a_user_saved_under_another_name_asks_first() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
+        submit_login(&mut app, "fresh");
+        let question = "You logged in as a user already saved as alpha. Store this login in alpha (its refresh token and settings are replaced)?";
+        assert!(app.update(Message::LoginAsk(question.into())).is_empty());
+        let text = screen(&app);
+        assert!(text.contains("already saved as alpha"), "{text}");
+        assert!(text.contains("y store it"), "{text}");
+        // Other keys wait for the answer; n discards the login.
+        assert!(press(&mut app, KeyCode::Char('c')).is_empty());
+        let effects = press(&mut app, KeyCode::Char('n'));
+        assert!(matches!(&effects[..], [Effect::AnswerLogin(false)]));
+        assert!(app.popup.is_none());
+
+        // y stores it; the popup waits for the save.
+        submit_login(&mut app, "fresh");
+        app.update(Message::LoginAsk(question.into()));
+        let effects = press(&mut app, KeyCode::Char('y'));
+        assert!(matches!(&effects[..], [Effect::AnswerLogin(true)]));
+        assert!(matches!(&app.popup, Some(Popup::Login(p)) if p.question.is_none()));
+
+        // With the popup gone (cancelled meanwhile), the answer is no.
+        app.popup = None;
+        let effects = app.update(Message::LoginAsk(question.into()));
+        assert!(matches!(&effects[..], [Effect::AnswerLogin(false)]));
+        assert!(app.status.as_ref().unwrap().text.contains("not saved"));
     }
 
     #[test]

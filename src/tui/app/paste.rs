@@ -2,9 +2,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::interop::{self, Imported, Step};
+use crate::interop::{Imported, Step};
 
-use super::super::message::Effect;
+use super::super::message::{Effect, ImportCheck};
 use super::super::paste::{PasteEvent, PendingUpdate};
 use super::{App, Popup};
 
@@ -27,27 +27,55 @@ impl App {
         Vec::new()
     }
 
-    /// The import form was valid: add it, or ask first when the org is already saved.
+    /// The import form was valid: the tasks look for a saved org it duplicates first (by every
+    /// rule `sfkey import` uses; the same refresh token needs the keyring).
     pub(super) fn on_import_submit(&mut self, effect: Effect) -> Vec<Effect> {
         let Effect::Add(org, secrets) = effect else {
             return vec![effect];
         };
-        let Some((existing, why)) = interop::find_duplicate(&self.orgs, &org) else {
-            return vec![Effect::Add(org, secrets)];
+        vec![Effect::CheckImport(Box::new(Imported {
+            org,
+            client_secret: secrets.client_secret,
+            refresh_token: secrets.refresh_token,
+        }))]
+    }
+
+    /// The check came back: save a new org, or ask "update X?" first.
+    pub(super) fn on_import_checked(
+        &mut self,
+        checked: Result<Box<ImportCheck>, String>,
+    ) -> Vec<Effect> {
+        let ImportCheck {
+            imported,
+            duplicate,
+        } = match checked {
+            Ok(checked) => *checked,
+            Err(e) => return self.on_saved(Err(e)),
         };
-        let existing = existing.clone();
-        let Some(Popup::Form(mut form)) = self.popup.take() else {
-            return Vec::new();
+        let Some((existing, why)) = duplicate else {
+            return vec![Effect::Import(Box::new(Step::Add(imported)))];
         };
+        let form = match self.popup.take() {
+            // Only the form that asked (still saving) gets the question.
+            Some(Popup::Form(form)) if form.importing && form.saving => form,
+            other => {
+                // The form was closed meanwhile: nothing is saved without the answer.
+                self.popup = other;
+                self.error(format!(
+                    "not saved: {} is already saved as {} ({}); press p again to update it",
+                    imported.org.name,
+                    existing.name,
+                    why.describe()
+                ));
+                return Vec::new();
+            }
+        };
+        let mut form = form;
         form.saving = false;
         self.popup = Some(Popup::ConfirmUpdate(Box::new(PendingUpdate {
             existing,
             why,
-            imported: Imported {
-                org,
-                client_secret: secrets.client_secret,
-                refresh_token: secrets.refresh_token,
-            },
+            imported,
             form,
         })));
         Vec::new()
@@ -96,12 +124,13 @@ impl App {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use secrecy::ExposeSecret;
 
     use super::super::super::message::{Message, Pasted};
     use super::*;
+    use crate::interop::Sameness;
     use crate::tui::fixtures;
 
     const URL: &str = "force://PlatformCLI::5Aep861SECRETtoken@acme.my.salesforce.com\n";
@@ -112,6 +141,24 @@ mod tests {
 
     fn ctrl_s() -> Message {
         Message::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL))
+    }
+
+    /// Saves the form with Ctrl-S and answers the duplicate check as the tasks would.
+    pub(crate) fn save_and_check(
+        app: &mut App,
+        duplicate: Option<(crate::org::Org, crate::interop::Sameness)>,
+    ) -> Vec<Effect> {
+        let effects = app.update(ctrl_s());
+        let [Effect::CheckImport(_)] = &effects[..] else {
+            panic!("{effects:?}");
+        };
+        let Some(Effect::CheckImport(imported)) = effects.into_iter().next() else {
+            unreachable!();
+        };
+        app.update(Message::ImportChecked(Ok(Box::new(ImportCheck {
+            imported: *imported,
+            duplicate,
+        }))))
     }
 
     #[test]
@@ -133,15 +180,19 @@ mod tests {
             form.input(crate::tui::form::Field::Name).unwrap().value(),
             "acme"
         );
-        let effects = app.update(ctrl_s());
-        let [Effect::Add(org, secrets)] = &effects[..] else {
+        let effects = save_and_check(&mut app, None);
+        let [Effect::Import(step)] = &effects[..] else {
             panic!("{effects:?}");
         };
+        let Step::Add(imported) = step.as_ref() else {
+            panic!("{step:?}");
+        };
+        let org = &imported.org;
         assert_eq!(org.name, "acme");
         assert_eq!(org.login_url, "https://acme.my.salesforce.com");
         assert_eq!(org.client_id, "PlatformCLI");
-        assert!(secrets.client_secret.is_none());
-        assert_eq!(secrets.refresh_token.expose_secret(), "5Aep861SECRETtoken");
+        assert!(imported.client_secret.is_none());
+        assert_eq!(imported.refresh_token.expose_secret(), "5Aep861SECRETtoken");
     }
 
     #[test]
@@ -178,11 +229,13 @@ mod tests {
         )));
         app.update(Message::Paste(Pasted::new(URL.into())));
         app.update(key(KeyCode::Enter));
-        assert!(app.update(ctrl_s()).is_empty());
+        let duplicate = Some((saved.clone(), Sameness::RefreshToken));
+        assert!(save_and_check(&mut app, duplicate.clone()).is_empty());
         let Some(Popup::ConfirmUpdate(pending)) = &app.popup else {
             panic!("no question: {:?}", app.popup);
         };
         assert_eq!(pending.existing.name, "acme");
+        assert_eq!(pending.why, Sameness::RefreshToken);
         // n: back to the form, nothing saved.
         assert!(
             app.update(Message::Key(KeyEvent::new(
@@ -196,7 +249,7 @@ mod tests {
         };
         assert!(form.save_error.as_deref().unwrap().contains("acme is kept"));
         // Again, and y: the saved org is updated in place.
-        app.update(ctrl_s());
+        save_and_check(&mut app, duplicate);
         let effects = app.update(Message::Key(KeyEvent::new(
             KeyCode::Char('y'),
             KeyModifiers::NONE,
@@ -210,5 +263,32 @@ mod tests {
         assert_eq!(existing.id, saved.id);
         assert_eq!(imported.refresh_token.expose_secret(), "5Aep861SECRETtoken");
         assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.saving));
+    }
+
+    #[test]
+    fn a_duplicate_found_after_the_form_closed_saves_nothing_and_says_so() {
+        let saved = fixtures::org("ci", "https://acme.my.salesforce.com");
+        let mut app = fixtures::app_with(vec![saved.clone()]);
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('p'),
+            KeyModifiers::NONE,
+        )));
+        app.update(Message::Paste(Pasted::new(URL.into())));
+        app.update(key(KeyCode::Enter));
+        let effects = app.update(ctrl_s());
+        app.update(key(KeyCode::Esc));
+        assert!(app.popup.is_none());
+        let Some(Effect::CheckImport(imported)) = effects.into_iter().next() else {
+            panic!("no check");
+        };
+        let effects = app.update(Message::ImportChecked(Ok(Box::new(ImportCheck {
+            imported: *imported,
+            duplicate: Some((saved, Sameness::RefreshToken)),
+        }))));
+        assert!(effects.is_empty(), "{effects:?}");
+        assert!(app.popup.is_none());
+        let status = format!("{:?}", app.status);
+        assert!(status.contains("acme is already saved as ci"), "{status}");
+        assert!(!status.contains("SECRET"), "{status}");
     }
 }

@@ -139,3 +139,36 @@ fn a_refused_rotated_token_is_kept_used_and_saved_later() {
     assert_eq!(server.requests().len(), 3);
     assert!(server.is_live(&stored()));
 }
+
+/// The paste's duplicate check reads the keyring: an auth URL names no user, so its refresh
+/// token is what finds the org saved under another name (as `sfkey import` does).
+#[test]
+fn the_import_check_finds_the_same_refresh_token_under_another_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
+    let url = "https://acme.my.salesforce.com";
+    let saved = store
+        .add(
+            Org::new("ci", url, "PlatformCLI"),
+            NewSecrets {
+                client_secret: None,
+                refresh_token: SecretString::from("5Aep861SAME"),
+            },
+        )
+        .unwrap();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let tasks = Tasks::new(store, HttpSettings::default(), Err("none".into()), tx);
+    let pasted = |token: &str| Imported {
+        org: Org::new("acme", url, "PlatformCLI"),
+        client_secret: None,
+        refresh_token: SecretString::from(token.to_string()),
+    };
+
+    let check = tasks.check_import(pasted("5Aep861SAME")).unwrap();
+    let (found, why) = check.duplicate.expect("the saved org is found");
+    assert_eq!(found.id, saved.id);
+    assert_eq!(why, crate::interop::Sameness::RefreshToken);
+
+    let check = tasks.check_import(pasted("5Aep861OTHER")).unwrap();
+    assert!(check.duplicate.is_none(), "{:?}", check.duplicate);
+}

@@ -19,14 +19,25 @@ pub fn draw(frame: &mut Frame, popup: &LoginPopup, area: Rect) {
         lines.push(Line::styled(url.clone(), Style::new().fg(Color::Cyan)));
         lines.push(Line::default());
     }
-    lines.push(Line::styled(
-        "Waiting for the browser… c copies the URL, Esc cancels.",
-        Style::new().add_modifier(Modifier::BOLD),
-    ));
-    lines.push(Line::styled(
-        format!("The org is saved as {} once you allow access.", popup.name),
-        dim,
-    ));
+    if let Some(question) = &popup.question {
+        lines.push(Line::styled(
+            question.clone(),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        lines.push(Line::styled(
+            "y store it there   n/Esc discard the login",
+            dim,
+        ));
+    } else {
+        lines.push(Line::styled(
+            "Waiting for the browser… c copies the URL, Esc cancels.",
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        lines.push(Line::styled(
+            format!("The org is saved as {} once you allow access.", popup.name),
+            dim,
+        ));
+    }
     let inner = usize::from(width.saturating_sub(2)).max(1);
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
     let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);

@@ -174,7 +174,11 @@ mod tests {
         let screen = render(&app);
         assert!(screen.contains("Add an org from an auth URL"), "{screen}");
         assert!(!screen.contains(SECRET), "{screen}");
-        press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let saved = app.orgs[0].clone();
+        crate::tui::app::paste_tests::save_and_check(
+            &mut app,
+            Some((saved, crate::interop::Sameness::Name)),
+        );
         let screen = render(&app);
         assert!(
             screen.contains("acme is already saved (same name)"),

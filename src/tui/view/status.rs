@@ -35,6 +35,10 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
             push("r", "refresh token");
             push("n/Esc", "neither");
         }
+        Some(Popup::Login(popup)) if popup.question.is_some() => {
+            push("y", "store it");
+            push("n/Esc", "discard");
+        }
         Some(Popup::Login(_)) => {
             push("c", "copy the URL");
             push("Esc", "cancel the login");
