@@ -440,10 +440,13 @@ impl App {
             Some(Popup::ConfirmRevoke(_)) => return self.on_revoke_key(key),
             Some(Popup::Login(_)) => return self.on_login_key(key),
             Some(Popup::Help(scroll)) => {
+                // Within what the view last drew, so k moves at once after j past the end.
+                let max = self.hit.help_max.get();
                 match keymap::action_for(key) {
-                    Some(Action::Down) => *scroll = scroll.saturating_add(1),
-                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                    Some(Action::Down) => *scroll = scroll.saturating_add(1).min(max),
+                    Some(Action::Up) => *scroll = scroll.saturating_sub(1).min(max),
                     Some(Action::First) => *scroll = 0,
+                    Some(Action::Last) => *scroll = max,
                     Some(Action::Help | Action::Cancel | Action::Quit) => self.popup = None,
                     _ => {}
                 }

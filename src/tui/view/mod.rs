@@ -94,7 +94,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     status::draw(frame, app, footer);
     match &app.popup {
         // Between the header and the status line, which says how to scroll and close it.
-        Some(Popup::Help(scroll)) => help::draw(frame, body, *scroll),
+        Some(Popup::Help(scroll)) => help::draw(frame, body, *scroll, &app.hit.help_max),
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
         Some(Popup::ConfirmRevoke(org)) => call::draw_confirm_revoke(frame, org, area),

@@ -201,3 +201,35 @@ fn without_a_client_secret_the_signature_is_unverifiable() {
     );
     assert!(!screen.contains("MISMATCH"), "{screen}");
 }
+
+/// At 40x12 the help wraps to many more rows than it has keys: j must reach every key and the
+/// last line, G jumps there, and k after piling up j moves at once.
+#[test]
+fn help_scrolls_to_its_last_line_on_a_small_terminal() {
+    use crate::tui::keymap::{self, Context};
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('?'));
+    let mut seen = render(&app, 40, 12);
+    for _ in 0..80 {
+        key(&mut app, KeyCode::Char('j'));
+        seen.push_str(&render(&app, 40, 12));
+    }
+    for context in [Context::Main, Context::Form, Context::Confirm] {
+        for binding in keymap::bindings(context) {
+            assert!(
+                seen.contains(binding.label),
+                "{} never shown",
+                binding.label
+            );
+        }
+    }
+    let bottom = render(&app, 40, 12);
+    assert!(bottom.contains("the wheel scrolls."), "{bottom}");
+    key(&mut app, KeyCode::Char('k'));
+    assert_ne!(render(&app, 40, 12), bottom, "k moves at once");
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(render(&app, 40, 12), bottom, "G goes to the last line");
+}
