@@ -14,7 +14,8 @@ use super::text::spinner;
 
 /// Width of the badge column.
 const BADGE: usize = 7;
-/// Width of the age column (`✗ 59m ago`).
+/// Width of the age column (`✗ 59m ago`). The few longer ages (`✗ just now`) take a column
+/// from the name of their row rather than be cut.
 const AGE: usize = 9;
 
 fn badge_style(env: Environment) -> Style {
@@ -84,7 +85,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let rows = usize::from(inner.height);
     // Scroll only as far as needed to keep the selection visible.
-    let mut offset = app.list_offset.get().min(app.orgs.len().saturating_sub(1));
+    // No empty rows below the last org while orgs above are hidden (the list grew taller).
+    let mut offset = app
+        .list_offset
+        .get()
+        .min(app.orgs.len().saturating_sub(rows.max(1)));
     if app.selected < offset {
         offset = app.selected;
     } else if rows > 0 && app.selected >= offset + rows {
@@ -102,15 +107,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let env = org.environment();
             let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms);
             // Columns: marker, name (what is left), badge (7), age (9, right-aligned).
-            let room = width.saturating_sub(1 + 1 + BADGE + 1 + AGE);
+            let label = env.short_label();
+            let (badge_width, age_width) = (label.chars().count(), age.chars().count());
+            let gap = (BADGE + 1 + AGE)
+                .saturating_sub(badge_width + age_width)
+                .max(1);
+            let room = width.saturating_sub(1 + 1 + badge_width + gap + age_width);
             let mut name: String = org.name.chars().take(room).collect();
             if org.name.chars().count() > room && room > 0 {
                 name.pop();
                 name.push('…');
             }
             let name = format!("{name:<room$} ");
-            let badge = format!("{:<BADGE$} ", env.short_label());
-            let age = format!("{age:>AGE$}");
+            let badge = format!("{label}{}", " ".repeat(gap));
             let selected = i == app.selected;
             let base = if selected {
                 Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)

@@ -233,3 +233,34 @@ fn help_scrolls_to_its_last_line_on_a_small_terminal() {
     )));
     assert_eq!(render(&app, 40, 12), bottom, "G goes to the last line");
 }
+
+/// A list scrolled on a short terminal shows every org again once the terminal grows.
+#[test]
+fn the_org_list_unscrolls_when_the_terminal_grows() {
+    let mut app = orgs();
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::SHIFT,
+    )));
+    let small = render(&app, 40, 12);
+    assert!(!small.contains("acme-prod"), "{small}");
+    let tall = render(&app, 100, 30);
+    assert!(tall.contains(" acme-prod"), "{tall}");
+}
+
+/// The age column holds the longest ages (`✗ just now`) whole.
+#[test]
+fn a_failed_refresh_shows_its_whole_age_in_the_list() {
+    let mut app = orgs();
+    let mut failed = app.orgs[0].clone();
+    failed.last_refresh = Some(crate::org::LastRefresh {
+        at_ms: fixtures::NOW_MS,
+        status: "invalid_grant".into(),
+        http_status: Some(400),
+        latency_ms: 84,
+        issued_at: None,
+    });
+    app.update(Message::OrgsLoaded(Ok(vec![failed])));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("✗ just now┃"), "{screen}");
+}
