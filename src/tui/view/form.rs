@@ -86,11 +86,14 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
         lines.push(Line::styled("Saving…", Style::new().fg(Color::Cyan)));
     } else {
         let help = if form.for_login {
-            "Enter (or Ctrl-S) opens the browser to log in; the org is saved after. Esc cancels."
+            "Ctrl-S (or Enter on the last field) opens the browser to log in; the org is saved after. Esc cancels."
         } else {
             "Secrets go to the OS keyring only. Ctrl-S saves from any field; Esc cancels."
         };
-        lines.push(Line::styled(help, Style::new().fg(Color::DarkGray)));
+        // Wrapped here: the popup's height counts these lines, so none is cut off.
+        for piece in wrap_words(help, inner_width) {
+            lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+        }
     }
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let popup = super::centered(area, width, height);

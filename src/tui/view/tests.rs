@@ -264,3 +264,74 @@ fn a_failed_refresh_shows_its_whole_age_in_the_list() {
     let screen = render(&app, 100, 30);
     assert!(screen.contains("✗ just now┃"), "{screen}");
 }
+
+/// Glues the popup's rows back together (its text between its plain `┌`/`┐` corners; panes
+/// have round or thick ones), to find wrapped sentences whole.
+fn popup_text(screen: &str) -> String {
+    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let Some((top, left)) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(y, r)| r.iter().position(|c| *c == '┌').map(|x| (y, x)))
+    else {
+        return String::new();
+    };
+    let right = rows[top].iter().position(|c| *c == '┐').unwrap_or(left);
+    rows[top + 1..]
+        .iter()
+        .take_while(|r| r.get(left) == Some(&'│'))
+        .map(|r| {
+            r[left + 1..right]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Popups wrap their text into the rows they ask for: at 100x30 the login form says how to
+/// leave it, and at 40x12 the revoke choices and the login popup's keys are all there.
+#[test]
+fn popups_keep_their_keys_and_text_on_small_terminals() {
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('l'));
+    let form = render(&app, 100, 30);
+    assert!(
+        popup_text(&form).contains("saved after. Esc cancels."),
+        "{form}"
+    );
+    key(&mut app, KeyCode::Esc);
+
+    key(&mut app, KeyCode::Char('x'));
+    let revoke = render(&app, 40, 12);
+    let text = popup_text(&revoke);
+    for whole in [
+        "a the access token (the refresh token stays)",
+        "r the refresh token, and with it every access token issued from it; you would need to log in again",
+        "n/Esc neither",
+    ] {
+        assert!(text.contains(whole), "{whole:?} missing:\n{revoke}");
+    }
+    key(&mut app, KeyCode::Esc);
+
+    app.popup = Some(crate::tui::app::Popup::Login(Box::new(
+        crate::tui::app::LoginPopup {
+            name: "newlogin".into(),
+            url: Some(format!(
+                "https://login.salesforce.com/services/oauth2/authorize?{}",
+                "response_type=code&client_id=PlatformCLI&state=x".repeat(4)
+            )),
+            opened: "No browser opened (there is no display (DISPLAY and WAYLAND_DISPLAY are unset)). Open this URL in a browser.".into(),
+        },
+    )));
+    for (width, height) in [(40, 12), (60, 16), (70, 20), (100, 30)] {
+        let screen = render(&app, width, height);
+        let text = popup_text(&screen);
+        assert!(
+            text.contains("c copies the URL, Esc cancels."),
+            "{width}x{height}:\n{screen}"
+        );
+    }
+}
