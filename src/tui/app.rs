@@ -428,6 +428,7 @@ impl App {
             }
             Some(Popup::PasteUrl(_)) => return self.on_paste_key(key),
             Some(Popup::ConfirmUpdate(_)) => return self.on_confirm_update_key(key),
+            Some(Popup::ConfirmDelete(_)) if keymap::is_modified(key) => return Vec::new(),
             Some(Popup::ConfirmDelete(org)) => {
                 let effect = match key.code {
                     KeyCode::Char('y' | 'Y') => Some(Effect::Delete((**org).clone())),

@@ -302,6 +302,14 @@ impl Key {
     }
 }
 
+/// Whether a key carries Ctrl or Alt. A question's answers are plain keys only: a terminal
+/// sends Esc then `a`, typed fast, as Alt-a, which must not answer "revoke which token?".
+pub fn is_modified(event: &KeyEvent) -> bool {
+    event
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+}
+
 /// The main-screen action for a key, if any.
 pub fn action_for(event: &KeyEvent) -> Option<Action> {
     BINDINGS

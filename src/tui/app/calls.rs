@@ -8,6 +8,7 @@ use crate::salesforce::{ApiError, TokenKind};
 use crate::token_calls::CallError;
 
 use super::super::calls::{Call, CallAnswer, CallState};
+use super::super::keymap;
 use super::{App, Effect, OrgId, Popup};
 
 impl App {
@@ -71,6 +72,9 @@ impl App {
 
     /// A key in the revoke popup: `a` access token, `r` refresh token, `n`/Esc neither.
     pub(super) fn on_revoke_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if keymap::is_modified(key) {
+            return Vec::new();
+        }
         let kind = match key.code {
             KeyCode::Char('a' | 'A') => Some(TokenKind::AccessToken),
             KeyCode::Char('r' | 'R') => Some(TokenKind::RefreshToken),

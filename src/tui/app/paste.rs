@@ -55,6 +55,9 @@ impl App {
 
     /// y updates the saved org; n or Esc go back to the form to pick another name.
     pub(super) fn on_confirm_update_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if super::keymap::is_modified(key) {
+            return Vec::new();
+        }
         let yes = match key.code {
             KeyCode::Char('y' | 'Y') => true,
             KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => false,

@@ -283,3 +283,46 @@ fn deleting_a_revealed_org_does_not_reveal_the_next_one() {
     assert_eq!(app.selected_org().unwrap().id, beta.id);
     assert!(!app.reveal, "beta's tokens are on screen unmasked");
 }
+
+/// Alt-a is what a terminal sends for Esc then a typed fast: it must not answer "revoke which
+/// token?" (nor Alt-y "delete?"); the plain keys still do.
+#[test]
+fn questions_take_plain_keys_only() {
+    let alt = |c: char| Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT));
+    let mut app = three();
+    app.update(key('x'));
+    for c in ['a', 'r', 'n'] {
+        assert!(app.update(alt(c)).is_empty(), "Alt-{c}");
+        assert!(
+            matches!(app.popup, Some(Popup::ConfirmRevoke(_))),
+            "Alt-{c}"
+        );
+    }
+    assert!(matches!(
+        &app.update(key('a'))[..],
+        [Effect::Call(_, crate::tui::calls::Call::Revoke(_))]
+    ));
+
+    let mut app = three();
+    app.update(key('d'));
+    assert!(app.update(alt('y')).is_empty());
+    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert!(matches!(&app.update(key('y'))[..], [Effect::Delete(_)]));
+
+    let mut app = fixtures::app_with(vec![fixtures::org(
+        "acme",
+        "https://acme.my.salesforce.com",
+    )]);
+    app.update(key('p'));
+    app.update(Message::Paste(crate::tui::message::Pasted::new(
+        "force://PlatformCLI::5Aep861TOKEN@acme.my.salesforce.com".into(),
+    )));
+    app.update(code(KeyCode::Enter));
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
+    assert!(app.update(alt('y')).is_empty());
+    assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
+}
