@@ -74,7 +74,7 @@ impl App {
         } = *pending;
         if !yes {
             form.save_error = Some(format!(
-                "not saved: {} is kept as it is; change the name to add a new org",
+                "{} is kept as it is; change the name to add a new org",
                 existing.name
             ));
             self.popup = Some(Popup::Form(form));
