@@ -326,3 +326,59 @@ fn questions_take_plain_keys_only() {
     assert!(app.update(alt('y')).is_empty());
     assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
 }
+
+/// The questions' keys in the help and the status line come from the key table: each key the
+/// table lists answers its question, and a key it does not list leaves the question open.
+#[test]
+fn every_question_key_in_the_table_answers_it() {
+    use crate::tui::keymap::{self, Context};
+    fn open(context: Context) -> App {
+        let mut app = fixtures::app_with(vec![fixtures::org(
+            "acme",
+            "https://acme.my.salesforce.com",
+        )]);
+        match context {
+            Context::Confirm => {
+                app.update(key('d'));
+            }
+            Context::Revoke => {
+                app.update(key('x'));
+            }
+            _ => {
+                app.update(key('p'));
+                app.update(Message::Paste(crate::tui::message::Pasted::new(
+                    "force://PlatformCLI::5Aep861TOKEN@acme.my.salesforce.com".into(),
+                )));
+                app.update(code(KeyCode::Enter));
+                app.update(Message::Key(KeyEvent::new(
+                    KeyCode::Char('s'),
+                    KeyModifiers::CONTROL,
+                )));
+            }
+        }
+        app
+    }
+    let asking = |app: &App| {
+        matches!(
+            app.popup,
+            Some(Popup::ConfirmDelete(_) | Popup::ConfirmRevoke(_) | Popup::ConfirmUpdate(_))
+        )
+    };
+    for context in [Context::Confirm, Context::Revoke, Context::Update] {
+        let mut app = open(context);
+        assert!(asking(&app), "{context:?}");
+        app.update(key('z'));
+        assert!(asking(&app), "{context:?}: z is not in the table");
+        for binding in keymap::bindings(context) {
+            for k in binding.keys {
+                let mut app = open(context);
+                app.update(Message::Key(KeyEvent::new(k.0, k.1)));
+                assert!(
+                    !asking(&app),
+                    "{context:?}: {} does not answer",
+                    binding.label
+                );
+            }
+        }
+    }
+}

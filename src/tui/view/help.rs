@@ -19,11 +19,7 @@ const KEY_COLUMN: usize = 9;
 /// under the help column.
 fn lines(width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for (context, title) in [
-        (Context::Main, "Main screen"),
-        (Context::Form, "Add / edit form"),
-        (Context::Confirm, "Delete confirmation"),
-    ] {
+    for (context, title) in Context::ALL {
         if !lines.is_empty() {
             lines.push(Line::default());
         }

@@ -24,28 +24,27 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
         spans.push(key_span(label));
         spans.push(Span::raw(format!(" {hint}")));
     };
-    match &app.popup {
-        Some(Popup::Form(_)) => keymap::bindings(Context::Form).for_each(|b| push(b.label, b.hint)),
-        Some(Popup::ConfirmDelete(_)) => {
-            keymap::bindings(Context::Confirm).for_each(|b| push(b.label, b.hint));
+    let context = match &app.popup {
+        Some(Popup::Form(form)) => {
+            for b in keymap::bindings(Context::Form) {
+                // The log-in form's Enter opens the browser; the org is saved after.
+                let hint = if form.for_login && b.label == "Enter" {
+                    "log in"
+                } else {
+                    b.hint
+                };
+                push(b.label, hint);
+            }
+            None
         }
-        Some(Popup::Help(_)) => push("j/k", "scroll  Esc/? close help"),
-        Some(Popup::ConfirmRevoke(_)) => {
-            push("a", "access token");
-            push("r", "refresh token");
-            push("n/Esc", "neither");
-        }
-        Some(Popup::Login(_)) => {
-            push("c", "copy the URL");
-            push("Esc", "cancel the login");
-        }
-        Some(Popup::PasteUrl(_)) => {
-            push("Enter", "read");
-            push("Esc", "cancel");
-        }
-        Some(Popup::ConfirmUpdate(_)) => {
-            push("y", "update");
-            push("n/Esc", "back");
+        Some(Popup::ConfirmDelete(_)) => Some(Context::Confirm),
+        Some(Popup::ConfirmRevoke(_)) => Some(Context::Revoke),
+        Some(Popup::Login(_)) => Some(Context::Login),
+        Some(Popup::PasteUrl(_)) => Some(Context::Paste),
+        Some(Popup::ConfirmUpdate(_)) => Some(Context::Update),
+        Some(Popup::Help(_)) => {
+            push("j/k", "scroll  Esc/? close help");
+            None
         }
         None => {
             let optional = [Action::Add, Action::Edit, Action::Delete];
@@ -65,7 +64,11 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
                     );
                 }
             }
+            None
         }
+    };
+    for binding in context.into_iter().flat_map(keymap::bindings) {
+        push(binding.label, binding.hint);
     }
     spans
 }

@@ -214,7 +214,7 @@ fn help_scrolls_to_its_last_line_on_a_small_terminal() {
         key(&mut app, KeyCode::Char('j'));
         seen.push_str(&render(&app, 40, 12));
     }
-    for context in [Context::Main, Context::Form, Context::Confirm] {
+    for (context, _) in Context::ALL {
         for binding in keymap::bindings(context) {
             assert!(
                 seen.contains(binding.label),
@@ -333,5 +333,33 @@ fn popups_keep_their_keys_and_text_on_small_terminals() {
             text.contains("c copies the URL, Esc cancels."),
             "{width}x{height}:\n{screen}"
         );
+    }
+}
+
+/// The status line under each popup lists that popup's keys from the key table; the log-in
+/// form's Enter logs in rather than saves.
+#[test]
+fn popup_hints_come_from_the_key_table() {
+    use crate::tui::keymap::{self, Context};
+    let mut app = orgs();
+    let status = |app: &App| {
+        render(app, 100, 30)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string()
+    };
+    key(&mut app, KeyCode::Char('l'));
+    let line = status(&app);
+    assert!(
+        line.contains("Enter log in") && !line.contains("save"),
+        "{line}"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('x'));
+    let line = status(&app);
+    for binding in keymap::bindings(Context::Revoke) {
+        let hint = format!("{} {}", binding.label, binding.hint);
+        assert!(line.contains(&hint), "{hint:?} missing: {line}");
     }
 }
