@@ -51,10 +51,14 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
                 let skip = input.cursor().saturating_sub(value_width.saturating_sub(1));
                 let visible: String = shown.chars().skip(skip).take(value_width).collect();
                 let value = if input.is_empty() {
-                    Span::styled(
-                        form.placeholder(field).to_string(),
-                        Style::new().fg(Color::DarkGray),
-                    )
+                    // Cut to one row: a wrapped hint would push the form's last lines out.
+                    let hint = form.placeholder(field);
+                    let mut shown: String = hint.chars().take(value_width).collect();
+                    if hint.chars().count() > value_width {
+                        shown.pop();
+                        shown.push('…');
+                    }
+                    Span::styled(shown, Style::new().fg(Color::DarkGray))
                 } else {
                     Span::raw(visible)
                 };

@@ -363,3 +363,12 @@ fn popup_hints_come_from_the_key_table() {
         assert!(line.contains(&hint), "{hint:?} missing: {line}");
     }
 }
+
+/// At 60x16 the add form's hints are cut to one row each, so its last line still shows.
+#[test]
+fn the_add_form_fits_60x16() {
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 60, 16);
+    assert!(popup_text(&screen).contains("Esc cancels."), "{screen}");
+}
