@@ -128,9 +128,14 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Whether j/k act on `pane` now (no popup takes the keys).
+fn is_focused(app: &App, pane: Pane) -> bool {
+    app.focus == pane && app.popup.is_none()
+}
+
 /// A bordered block; the focused pane's border is highlighted.
 fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
-    let focused = app.focus == pane && app.popup.is_none();
+    let focused = is_focused(app, pane);
     Block::bordered()
         .border_type(if focused {
             BorderType::Thick
@@ -146,21 +151,35 @@ fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
 }
 
 /// The lines that fit a bordered pane of `height` rows from `scroll` on, and when some are
-/// cut off below, a note saying so for the bottom border (no row of content is given up to it).
+/// cut off, a note saying so for the bottom border (no row of content is given up to it): how
+/// many lines are above and below, and the key that scrolls (Tab first when `focused` is not).
 fn scrolled(
     lines: Vec<Line<'static>>,
     scroll: usize,
     height: u16,
     max: &std::cell::Cell<usize>,
+    focused: bool,
 ) -> (Vec<Line<'static>>, Option<Line<'static>>) {
     let rows = usize::from(height.saturating_sub(2));
     max.set(lines.len().saturating_sub(rows));
     let scroll = scroll.min(lines.len().saturating_sub(rows));
     let more = lines.len().saturating_sub(scroll + rows);
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
-    let note = (more > 0).then(|| {
+    let mut parts = Vec::new();
+    if scroll > 0 {
+        parts.push(format!("↑ {scroll} above"));
+    }
+    if more > 0 {
+        parts.push(format!("… {more} more lines"));
+    }
+    let note = (!parts.is_empty()).then(|| {
+        let keys = if focused {
+            "j/k"
+        } else {
+            "Tab to this pane, then j"
+        };
         Line::styled(
-            format!(" … {more} more lines (Tab to this pane, then j) "),
+            format!(" {} ({keys}) ", parts.join(" · ")),
             Style::new().fg(Color::DarkGray),
         )
     });

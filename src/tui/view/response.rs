@@ -95,6 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         app.response_scroll,
         area.height,
         &app.hit.response_max,
+        super::is_focused(app, Pane::Response),
     );
     let block = super::with_note(block, note);
     frame.render_widget(Paragraph::new(shown).block(block), area);

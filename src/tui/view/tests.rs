@@ -372,3 +372,26 @@ fn the_add_form_fits_60x16() {
     let screen = render(&app, 60, 16);
     assert!(popup_text(&screen).contains("Esc cancels."), "{screen}");
 }
+
+/// The note in a cut-off pane's border: Tab first while another pane has focus, then j/k, and
+/// once scrolled, how many lines are above.
+#[test]
+fn the_scroll_note_fits_the_focus() {
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success(&org));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("… 15 more lines (Tab to this pane, then j)"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Tab);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("… 15 more lines (j/k)"), "{screen}");
+    key(&mut app, KeyCode::Char('j'));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("↑ 1 above · … 14 more lines (j/k)"),
+        "{screen}"
+    );
+}

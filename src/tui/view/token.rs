@@ -392,7 +392,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
         }
     }
     let block = super::pane_block(Line::from(title), app, Pane::Token);
-    let (shown, note) = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
+    let (shown, note) = super::scrolled(
+        lines,
+        app.token_scroll,
+        area.height,
+        &app.hit.token_max,
+        super::is_focused(app, Pane::Token),
+    );
     let block = super::with_note(block, note);
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }
