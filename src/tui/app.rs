@@ -161,6 +161,9 @@ impl App {
         out.push(Action::Add);
         if has_org {
             out.extend([Action::Edit, Action::Delete]);
+        } else {
+            // The one-step ways in, while there is nothing else to do.
+            out.extend([Action::Login, Action::PasteAuthUrl]);
         }
         out.extend([Action::Help, Action::Quit]);
         out

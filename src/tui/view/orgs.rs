@@ -73,7 +73,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     if app.orgs.is_empty() {
         let text = if app.loaded {
-            "No orgs yet.\n\nPress a to add one, or run `sfkey add` (see `sfkey --help`)."
+            "No orgs yet.\n\nPress l to log in with the browser, p to paste an SFDX auth URL, or a to type one in; or run `sfkey import` (see `sfkey --help`)."
         } else {
             "Loading…"
         };

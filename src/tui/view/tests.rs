@@ -395,3 +395,16 @@ fn the_scroll_note_fits_the_focus() {
         "{screen}"
     );
 }
+
+/// With no orgs yet, the screen and the status line offer every way in: l, p and a.
+#[test]
+fn no_orgs_offers_login_paste_and_add() {
+    let app = fixtures::app_with(Vec::new());
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("Press l to log in with"), "{screen}");
+    assert!(screen.contains("a to add one."), "{screen}");
+    let status = screen.lines().last().unwrap_or_default();
+    for hint in ["a add", "l login", "p paste URL"] {
+        assert!(status.contains(hint), "{hint:?} missing: {status}");
+    }
+}

@@ -27,7 +27,13 @@ const DIM: Style = Style::new().fg(Color::DarkGray);
 pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
     let width = usize::from(width.saturating_sub(2)).max(10);
     let Some(org) = app.selected_org() else {
-        return (vec![Line::from("No org selected. Press a to add one.")], 1);
+        let text = "No org selected. Press l to log in, p to paste an auth URL, or a to add one.";
+        return all_first(
+            wrap_words(text, width)
+                .into_iter()
+                .map(Line::from)
+                .collect(),
+        );
     };
     let panel = app.panels.get(&org.id);
     let mut out = super::call::dead_notice(org, app, width);
