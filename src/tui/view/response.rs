@@ -84,9 +84,15 @@ fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     app.hit.response.set(area);
-    let title = match app.selected_panel().and_then(|p| p.call.as_ref()) {
-        Some(call) => format!(" Response · {} ", call.call.title()),
-        None => " Response ".to_string(),
+    // Named after what it answers, a refresh as much as a call.
+    let panel = app.selected_panel();
+    let title = match (
+        panel.and_then(|p| p.call.as_ref()),
+        panel.and_then(|p| p.last.as_ref()),
+    ) {
+        (Some(call), _) => format!(" Response · {} ", call.call.title()),
+        (None, Some(_)) => " Response · refresh ".to_string(),
+        (None, None) => " Response ".to_string(),
     };
     let block = super::pane_block(Line::from(title), app, Pane::Response);
     let lines = lines(app, area.width);
