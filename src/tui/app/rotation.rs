@@ -116,6 +116,16 @@ mod tests {
         assert!(shown.contains("press r"), "{shown}");
         assert!(!shown.contains(LIVE), "{shown}");
         assert!(!format!("{app:?}").contains(LIVE), "Debug shows the token");
+        // The request did go out: the response pane must not say otherwise.
+        assert!(!shown.contains("No request was sent"), "{shown}");
+        assert!(
+            shown.contains(
+                "Salesforce answered with a new refresh token, which the keyring refused"
+            ),
+            "{shown}"
+        );
+        // The list marks the org, in words, wherever the selection is.
+        assert!(shown.contains("⚠ unsaved"), "{shown}");
 
         // The first q warns and stays; the second leaves.
         assert!(q(&mut app).is_empty());

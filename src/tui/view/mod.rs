@@ -170,7 +170,10 @@ fn scrolled(
         parts.push(format!("↑ {scroll} above"));
     }
     if more > 0 {
-        parts.push(format!("… {more} more lines"));
+        parts.push(format!(
+            "… {more} more {}",
+            if more == 1 { "line" } else { "lines" }
+        ));
     }
     let note = (!parts.is_empty()).then(|| {
         let keys = if focused {

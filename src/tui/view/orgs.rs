@@ -41,6 +41,13 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64) -> (String, Style) {
             Style::new().fg(Color::Cyan),
         );
     }
+    if panel.is_some_and(|p| p.unsaved_refresh_token) {
+        // The only working refresh token is in memory: the most urgent thing in the list.
+        return (
+            "⚠ unsaved".into(),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        );
+    }
     if org.dead_access_token().is_some() {
         return ("⚠ expired".into(), Style::new().fg(Color::Yellow));
     }

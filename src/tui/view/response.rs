@@ -73,6 +73,8 @@ fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
     let text = match error {
         RefreshError::Token(TokenError::Transport(t)) => format!("No answer: {t}"),
         RefreshError::Cancelled => "No request was sent: the refresh was cancelled.".into(),
+        // The request went out and Salesforce answered, but with a token the keyring refused.
+        RefreshError::RotationNotSaved(_) => "Salesforce answered with a new refresh token, which the keyring refused; the answer is not kept here (it holds that token).".into(),
         _ => "No request was sent.".into(),
     };
     wrap_words(&text, width)
