@@ -133,6 +133,10 @@ impl App {
 
     /// The main-screen actions worth a hint right now, in table order.
     pub fn hint_actions(&self) -> Vec<Action> {
+        if self.quitting {
+            // Every other key only repeats that sfkey is waiting (the message fades, this stays).
+            return vec![Action::Quit];
+        }
         let panel = self.selected_panel();
         let has_org = self.selected_org().is_some();
         let running = panel.is_some_and(|p| p.running.is_some());

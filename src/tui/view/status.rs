@@ -55,6 +55,7 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
                 if let Some(binding) = keymap::binding(action) {
                     let hint = match action {
                         Action::Reveal if app.reveal => "hide",
+                        Action::Quit if app.quitting => "leave now (a refresh is still out)",
                         _ => binding.hint,
                     };
                     // The first key is enough here; help lists the others.

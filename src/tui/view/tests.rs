@@ -408,3 +408,26 @@ fn no_orgs_offers_login_paste_and_add() {
         assert!(status.contains(hint), "{hint:?} missing: {status}");
     }
 }
+
+/// While quitting waits for a refresh, the status line offers only what still works, after
+/// the message has faded.
+#[test]
+fn quitting_hints_say_q_leaves_now() {
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Char('q'));
+    app.update(Message::Tick {
+        now_ms: fixtures::NOW_MS + 60_000,
+    });
+    let screen = render(&app, 100, 30);
+    let status = screen.lines().last().unwrap_or_default();
+    assert!(status.contains("q leave now"), "{status}");
+    assert!(
+        !status.contains("refresh") || status.contains("still out"),
+        "{status}"
+    );
+    assert!(
+        !status.contains("r refresh") && !status.contains("a add"),
+        "{status}"
+    );
+}
