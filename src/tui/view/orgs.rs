@@ -8,8 +8,9 @@ use ratatui::widgets::Paragraph;
 
 use crate::humanize;
 use crate::org::{Environment, Org};
+use crate::salesforce::SignatureCheck;
 
-use super::super::app::{App, Pane, Panel};
+use super::super::app::{App, Pane, Panel, Shown};
 use super::text::spinner;
 
 /// Width of the badge column.
@@ -45,6 +46,17 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64) -> (String, Style) {
         // The only working refresh token is in memory: the most urgent thing in the list.
         return (
             "⚠ unsaved".into(),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        );
+    }
+    if let Some(Shown::Token {
+        signature: SignatureCheck::Mismatch,
+        ..
+    }) = panel.and_then(|p| p.last.as_ref())
+    {
+        // As loud as in the token pane, so it shows while another org is selected.
+        return (
+            "✗ MISMATCH".into(),
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         );
     }

@@ -166,6 +166,13 @@ fn a_signature_mismatch_is_loud() {
     ));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("SIGNATURE MISMATCH"), "{screen}");
+    // Whole in the narrowest side-by-side layout too, and in the list with another org selected.
+    key(&mut app, KeyCode::Char('j'));
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("acme-prod prod   ✗ MISMATCH"), "{narrow}");
+    key(&mut app, KeyCode::Char('k'));
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("SIGNATURE MISMATCH"), "{narrow}");
     // An error in the status line: it stays until the next message.
     let status = app.status.as_ref().unwrap();
     assert_eq!(status.level, crate::tui::app::Level::Error);

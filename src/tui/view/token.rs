@@ -366,6 +366,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
             Style::new().add_modifier(Modifier::BOLD),
         ));
         let panel = app.panels.get(&org.id);
+        // Before the age: a narrow pane cuts its title from the right.
+        if let Some(Shown::Token {
+            signature: SignatureCheck::Mismatch,
+            ..
+        }) = panel.and_then(|p| p.last.as_ref())
+        {
+            title.push(Span::styled(
+                "· SIGNATURE MISMATCH ",
+                tone_style(Tone::Loud),
+            ));
+        }
         if let Some(running) = panel.and_then(|p| p.running.as_ref()) {
             title.push(Span::styled(
                 format!(
@@ -381,16 +392,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
             title.push(Span::styled(
                 format!("· {} ", humanize::ago(*at_ms, app.now_ms)),
                 DIM,
-            ));
-        }
-        if let Some(Shown::Token {
-            signature: SignatureCheck::Mismatch,
-            ..
-        }) = panel.and_then(|p| p.last.as_ref())
-        {
-            title.push(Span::styled(
-                "· SIGNATURE MISMATCH ",
-                tone_style(Tone::Loud),
             ));
         }
         if app.reveal {
