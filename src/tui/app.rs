@@ -96,6 +96,16 @@ impl App {
         }
     }
 
+    /// The pane j/k act on: the focused one, or the list when the focused response pane was
+    /// folded away by a shrinking terminal.
+    pub fn focused_pane(&self) -> Pane {
+        if self.focus == Pane::Response && self.hit.response.get().is_empty() {
+            Pane::Orgs
+        } else {
+            self.focus
+        }
+    }
+
     /// The selected org, if there is one.
     pub fn selected_org(&self) -> Option<&Org> {
         self.orgs.get(self.selected)
@@ -502,15 +512,17 @@ impl App {
             return Vec::new();
         }
         match action {
-            Action::Down => self.scroll(self.focus, 1),
-            Action::Up => self.scroll(self.focus, -1),
-            Action::First => self.scroll(self.focus, isize::MIN),
-            Action::Last => self.scroll(self.focus, isize::MAX),
+            Action::Down => self.scroll(self.focused_pane(), 1),
+            Action::Up => self.scroll(self.focused_pane(), -1),
+            Action::First => self.scroll(self.focused_pane(), isize::MIN),
+            Action::Last => self.scroll(self.focused_pane(), isize::MAX),
             Action::NextPane => {
-                self.focus = match self.focus {
+                // A short terminal folds the response pane away: Tab skips it there.
+                let response_shown = !self.hit.response.get().is_empty();
+                self.focus = match self.focused_pane() {
                     Pane::Orgs => Pane::Token,
-                    Pane::Token => Pane::Response,
-                    Pane::Response => Pane::Orgs,
+                    Pane::Token if response_shown => Pane::Response,
+                    Pane::Token | Pane::Response => Pane::Orgs,
                 };
             }
             Action::Refresh => return self.refresh_selected(),

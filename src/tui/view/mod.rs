@@ -85,11 +85,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
             (list, rest, None, lines)
         }
     };
+    // Before any pane is drawn: whether the response pane is shown decides which one has focus.
+    app.hit.response.set(response.unwrap_or_default());
     orgs::draw(frame, app, list);
     token::draw(frame, app, token, token_lines);
-    match response {
-        Some(response) => response::draw(frame, app, response),
-        None => app.hit.response.set(Rect::default()),
+    if let Some(response) = response {
+        response::draw(frame, app, response);
     }
     status::draw(frame, app, footer);
     match &app.popup {
@@ -130,7 +131,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 
 /// Whether j/k act on `pane` now (no popup takes the keys).
 fn is_focused(app: &App, pane: Pane) -> bool {
-    app.focus == pane && app.popup.is_none()
+    app.focused_pane() == pane && app.popup.is_none()
 }
 
 /// A bordered block; the focused pane's border is highlighted.

@@ -438,3 +438,24 @@ fn quitting_hints_say_q_leaves_now() {
         "{status}"
     );
 }
+
+/// Where the response pane is folded away (60x16), Tab goes from the token pane back to the
+/// list instead of to a pane that is not drawn.
+#[test]
+fn tab_skips_the_folded_response_pane() {
+    let mut app = orgs();
+    render(&app, 60, 16);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, crate::tui::app::Pane::Token);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, crate::tui::app::Pane::Orgs);
+    render(&app, 100, 30);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, crate::tui::app::Pane::Response);
+    // Shrunk with the response pane focused: j moves the list, which shows as focused.
+    let screen = render(&app, 60, 16);
+    assert!(screen.contains("┏ Orgs"), "{screen}");
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.selected, 1);
+}
