@@ -598,6 +598,17 @@ impl App {
             self.info(format!("{} is already refreshing", org.name));
             return Vec::new();
         }
+        if let Some(call) = panel.call.as_ref().filter(|c| c.running()) {
+            // A refresh would drop the call's answer (and a revocation's wait at quit), and
+            // could spend a refresh token being revoked.
+            let text = format!(
+                "{}: {} is still running; refresh when it is done",
+                org.name,
+                call.call.title()
+            );
+            self.info(text);
+            return Vec::new();
+        }
         panel.running = Some(Running {
             started_ms: now_ms,
             waiting_for_lock: false,

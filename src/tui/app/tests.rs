@@ -382,3 +382,26 @@ fn every_question_key_in_the_table_answers_it() {
         }
     }
 }
+
+/// r while a userinfo/introspect/revoke call runs sends nothing: the refresh would drop the
+/// call's answer, and quitting would stop waiting for a revocation to clean up the keyring.
+#[test]
+fn no_refresh_while_a_call_runs() {
+    let mut app = three();
+    app.update(key('x'));
+    assert!(matches!(
+        &app.update(key('r'))[..],
+        [Effect::Call(_, crate::tui::calls::Call::Revoke(_))]
+    ));
+    assert!(app.update(key('r')).is_empty());
+    let status = &app.status.as_ref().unwrap().text;
+    assert!(
+        status.contains("revoke refresh token is still running"),
+        "{status}"
+    );
+    app.update(key('q'));
+    assert!(
+        !app.should_exit(),
+        "quitting still waits for the revocation"
+    );
+}
