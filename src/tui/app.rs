@@ -166,7 +166,11 @@ impl App {
                 Action::Refresh
             });
         }
-        if has_token || stored_token {
+        // c refuses a token Salesforce called dead: r is the key then.
+        let dead = self
+            .selected_org()
+            .is_some_and(|o| o.dead_access_token().is_some());
+        if (has_token || stored_token) && !dead {
             out.push(Action::Copy);
         }
         if has_token {

@@ -421,9 +421,22 @@ mod tests {
         alpha.access_token_dead = Some(DeadToken {
             at_ms: NOW_MS,
             reason: "expired".into(),
-            issued_at: None,
+            issued_at: Some(NOW_MS.to_string()),
+        });
+        // A token is stored (the list would offer c for it if it were alive).
+        alpha.last_refresh = Some(crate::org::LastRefresh {
+            at_ms: NOW_MS,
+            status: "ok".into(),
+            http_status: Some(200),
+            latency_ms: 80,
+            issued_at: Some(NOW_MS.to_string()),
         });
         let mut app = fixtures::app_with(vec![alpha]);
+        assert!(
+            !app.hint_actions()
+                .contains(&super::super::keymap::Action::Copy),
+            "no c hint for a key that refuses"
+        );
         assert!(app.update(key(KeyCode::Char('c'))).is_empty());
         assert!(
             app.status
