@@ -461,14 +461,12 @@ impl App {
             }
             Some(Popup::ConfirmRevoke(_)) => return self.on_revoke_key(key),
             Some(Popup::Login(_)) => return self.on_login_key(key),
-            Some(Popup::Help(scroll)) => {
-                // Within what the view last drew, so k moves at once after j past the end.
-                let max = self.hit.help_max.get();
+            Some(Popup::Help(_)) => {
                 match keymap::action_for(key) {
-                    Some(Action::Down) => *scroll = scroll.saturating_add(1).min(max),
-                    Some(Action::Up) => *scroll = scroll.saturating_sub(1).min(max),
-                    Some(Action::First) => *scroll = 0,
-                    Some(Action::Last) => *scroll = max,
+                    Some(Action::Down) => self.scroll_help(1),
+                    Some(Action::Up) => self.scroll_help(-1),
+                    Some(Action::First) => self.scroll_help(i32::MIN),
+                    Some(Action::Last) => self.scroll_help(i32::MAX),
                     Some(Action::Help | Action::Cancel | Action::Quit) => self.popup = None,
                     _ => {}
                 }
@@ -479,6 +477,16 @@ impl App {
         match keymap::action_for(key) {
             Some(action) => self.on_action(action),
             None => Vec::new(),
+        }
+    }
+
+    /// Scrolls the help overlay by `delta` lines, within what the view last drew, so k moves
+    /// at once after j past the end.
+    fn scroll_help(&mut self, delta: i32) {
+        let max = i32::from(self.hit.help_max.get());
+        if let Some(Popup::Help(scroll)) = &mut self.popup {
+            let next = i32::from(*scroll).saturating_add(delta).clamp(0, max);
+            *scroll = u16::try_from(next).unwrap_or(0);
         }
     }
 
@@ -665,6 +673,15 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: &MouseEvent) {
+        if matches!(self.popup, Some(Popup::Help(_))) {
+            // The wheel scrolls the help as j/k do.
+            match mouse.kind {
+                MouseEventKind::ScrollDown => self.scroll_help(3),
+                MouseEventKind::ScrollUp => self.scroll_help(-3),
+                _ => {}
+            }
+            return;
+        }
         if self.popup.is_some() {
             return;
         }

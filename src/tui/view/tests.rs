@@ -459,3 +459,29 @@ fn tab_skips_the_folded_response_pane() {
     key(&mut app, KeyCode::Char('j'));
     assert_eq!(app.selected, 1);
 }
+
+/// The mouse wheel scrolls the help overlay, within what it can scroll.
+#[test]
+fn the_wheel_scrolls_the_help() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let wheel = |kind| {
+        Message::Mouse(MouseEvent {
+            kind,
+            column: 20,
+            row: 5,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('?'));
+    let top = render(&app, 40, 12);
+    app.update(wheel(MouseEventKind::ScrollDown));
+    assert_ne!(render(&app, 40, 12), top);
+    for _ in 0..100 {
+        app.update(wheel(MouseEventKind::ScrollDown));
+    }
+    let bottom = render(&app, 40, 12);
+    assert!(bottom.contains("the wheel scrolls."), "{bottom}");
+    app.update(wheel(MouseEventKind::ScrollUp));
+    assert_ne!(render(&app, 40, 12), bottom, "up moves at once");
+}
