@@ -515,7 +515,8 @@ impl App {
                 return self.select(next);
             }
         };
-        *scroll = scroll.saturating_add_signed(delta).min(max);
+        // From where the view shows it: the pane may have shrunk since (v, a resize).
+        *scroll = (*scroll).min(max).saturating_add_signed(delta).min(max);
     }
 
     fn on_action(&mut self, action: Action) -> Vec<Effect> {

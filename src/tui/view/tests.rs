@@ -485,3 +485,27 @@ fn the_wheel_scrolls_the_help() {
     app.update(wheel(MouseEventKind::ScrollUp));
     assert_ne!(render(&app, 40, 12), bottom, "up moves at once");
 }
+
+/// After the token pane gets shorter (v hides the long revealed values), k scrolls up from
+/// where the pane is drawn, at the first press.
+#[test]
+fn k_moves_at_once_after_the_pane_got_shorter() {
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success(&org));
+    key(&mut app, KeyCode::Char('v'));
+    key(&mut app, KeyCode::Tab);
+    render(&app, 60, 16);
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::SHIFT,
+    )));
+    // Hidden again: fewer lines, so the drawn scroll is smaller than the one G reached.
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('v'),
+        KeyModifiers::NONE,
+    )));
+    let bottom = render(&app, 60, 16);
+    key(&mut app, KeyCode::Char('k'));
+    assert_ne!(render(&app, 60, 16), bottom, "k must scroll up at once");
+}
