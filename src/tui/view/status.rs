@@ -9,6 +9,9 @@ use ratatui::widgets::Paragraph;
 use super::super::app::{App, Level, Popup};
 use super::super::keymap::{self, Action, Context};
 
+/// The fewest columns a message gets in the status line.
+const MESSAGE_ROOM: usize = 20;
+
 fn key_span(label: &str) -> Span<'static> {
     Span::styled(
         label.to_string(),
@@ -16,8 +19,19 @@ fn key_span(label: &str) -> Span<'static> {
     )
 }
 
-/// The key hints for what is on screen now; `compact` leaves out add, edit and delete.
-fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
+/// How many hints the status line has room for beside its message.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Room {
+    /// Every hint.
+    All,
+    /// Without add, edit and delete.
+    Compact,
+    /// Help and quit alone: on a narrow terminal they must never be cut off.
+    Least,
+}
+
+/// The key hints for what is on screen now, as many as `room` allows.
+fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut push = |label: &str, hint: &str| {
         spans.push(Span::raw(" "));
@@ -49,7 +63,9 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
         None => {
             let optional = [Action::Add, Action::Edit, Action::Delete];
             for action in app.hint_actions() {
-                if compact && optional.contains(&action) {
+                if (room >= Room::Compact && optional.contains(&action))
+                    || (room == Room::Least && !matches!(action, Action::Help | Action::Quit))
+                {
                     continue;
                 }
                 if let Some(binding) = keymap::binding(action) {
@@ -86,10 +102,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .status
         .as_ref()
         .map_or(0, |s| s.text.chars().count() + 3);
-    let mut hints = hint_spans(app, false);
+    // A message matters more than the rarer keys; ? lists them all. The message gets at least
+    // MESSAGE_ROOM columns, which on a narrow terminal leaves room for ? and q alone.
+    let fits = |hints: &[Span]| {
+        message_width.min(MESSAGE_ROOM + 3) + width_of(hints) <= usize::from(area.width)
+    };
+    let mut hints = hint_spans(app, Room::All);
     if message_width + width_of(&hints) > usize::from(area.width) {
-        // A message matters more than the rarer keys; ? lists them all.
-        hints = hint_spans(app, true);
+        hints = hint_spans(app, Room::Compact);
+    }
+    if !fits(&hints) {
+        hints = hint_spans(app, Room::Least);
     }
     let hints_width = width_of(&hints);
     let mut spans = Vec::new();
@@ -100,7 +123,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         };
         let room = usize::from(area.width)
             .saturating_sub(hints_width + 3)
-            .max(20);
+            .max(MESSAGE_ROOM);
         let mut text: String = status.text.chars().take(room).collect();
         if status.text.chars().count() > room {
             text.pop();

@@ -509,3 +509,19 @@ fn k_moves_at_once_after_the_pane_got_shorter() {
     key(&mut app, KeyCode::Char('k'));
     assert_ne!(render(&app, 60, 16), bottom, "k must scroll up at once");
 }
+
+/// At 40 columns a message leaves room for ? and q, never cutting them off; at 100 the
+/// message and the main keys share the line.
+#[test]
+fn help_and_quit_stay_in_a_narrow_status_line() {
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success(&org));
+    let narrow = render(&app, 40, 12);
+    let status = narrow.lines().last().unwrap_or_default();
+    assert!(status.contains("acme-prod: HTTP"), "{status}");
+    assert!(status.contains("? help q quit"), "{status}");
+    let wide = render(&app, 100, 30);
+    let status = wide.lines().last().unwrap_or_default();
+    assert!(status.contains("r refresh c copy"), "{status}");
+}
