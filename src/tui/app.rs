@@ -159,12 +159,14 @@ impl App {
             .and_then(|o| o.last_refresh.as_ref())
             .is_some_and(|l| l.issued_at.is_some());
         let mut out = Vec::new();
-        if has_org {
-            out.push(if running {
-                Action::Cancel
-            } else {
-                Action::Refresh
-            });
+        // Esc while a refresh can still be stopped: not once asked, nor once its request is out.
+        let cancellable = panel
+            .and_then(|p| p.running.as_ref())
+            .is_some_and(|r| !r.cancelling && !r.too_late);
+        if cancellable {
+            out.push(Action::Cancel);
+        } else if has_org && !running {
+            out.push(Action::Refresh);
         }
         // c refuses a token Salesforce called dead: r is the key then.
         let dead = self

@@ -118,11 +118,18 @@ fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
 fn a_cancel_too_late_keeps_waiting_for_the_answer() {
     let mut app = three();
     app.update(key('r'));
+    assert!(app.hint_actions().contains(&Action::Cancel));
     app.update(code(KeyCode::Esc));
     let id = app.orgs[0].id.clone();
     app.update(Message::CancelTooLate(id.clone()));
     let running = app.panels[&id].running.as_ref().unwrap();
     assert!(running.too_late);
+    // Esc can do nothing more: its hint goes (and r would send nothing either).
+    let hints = app.hint_actions();
+    assert!(
+        !hints.contains(&Action::Cancel) && !hints.contains(&Action::Refresh),
+        "{hints:?}"
+    );
     assert!(
         app.status
             .as_ref()
