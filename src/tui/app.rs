@@ -179,9 +179,10 @@ impl App {
             out.push(Action::Reveal);
         }
         out.push(Action::Add);
-        if has_org {
+        if has_org && !running {
+            // Both refuse during a refresh (they would wait for its lock).
             out.extend([Action::Edit, Action::Delete]);
-        } else {
+        } else if !has_org {
             // The one-step ways in, while there is nothing else to do.
             out.extend([Action::Login, Action::PasteAuthUrl]);
         }

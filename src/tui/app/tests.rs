@@ -118,7 +118,12 @@ fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
 fn a_cancel_too_late_keeps_waiting_for_the_answer() {
     let mut app = three();
     app.update(key('r'));
-    assert!(app.hint_actions().contains(&Action::Cancel));
+    let hints = app.hint_actions();
+    assert!(hints.contains(&Action::Cancel));
+    assert!(
+        !hints.contains(&Action::Edit) && !hints.contains(&Action::Delete),
+        "e and d refuse during a refresh: {hints:?}"
+    );
     app.update(code(KeyCode::Esc));
     let id = app.orgs[0].id.clone();
     app.update(Message::CancelTooLate(id.clone()));
