@@ -159,13 +159,16 @@ impl App {
             .and_then(|o| o.last_refresh.as_ref())
             .is_some_and(|l| l.issued_at.is_some());
         let mut out = Vec::new();
+        let call_running = panel
+            .and_then(|p| p.call.as_ref())
+            .is_some_and(super::calls::CallState::running);
         // Esc while a refresh can still be stopped: not once asked, nor once its request is out.
         let cancellable = panel
             .and_then(|p| p.running.as_ref())
             .is_some_and(|r| !r.cancelling && !r.too_late);
         if cancellable {
             out.push(Action::Cancel);
-        } else if has_org && !running {
+        } else if has_org && !running && !call_running {
             out.push(Action::Refresh);
         }
         // c refuses a token Salesforce called dead: r is the key then.

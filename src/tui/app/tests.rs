@@ -405,6 +405,7 @@ fn no_refresh_while_a_call_runs() {
         &app.update(key('r'))[..],
         [Effect::Call(_, crate::tui::calls::Call::Revoke(_))]
     ));
+    assert!(!app.hint_actions().contains(&Action::Refresh), "no r hint");
     assert!(app.update(key('r')).is_empty());
     let status = &app.status.as_ref().unwrap().text;
     assert!(
