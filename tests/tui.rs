@@ -252,7 +252,7 @@ fn error_answer_shows_error_hint_and_headers() {
         "{token_pane}"
     );
     assert!(hint.contains("press e"), "{token_pane}");
-    let response = pane_prose(&term, " Response ");
+    let response = pane_prose(&term, " Response · refresh ");
     assert!(response.starts_with("HTTP 400"), "{response}");
     assert!(response.contains("Date:"), "{response}");
 

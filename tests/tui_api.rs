@@ -127,7 +127,7 @@ fn a_dead_token_is_flagged_not_copied_and_r_clears_it() {
     // A refresh clears the flag, and introspect says active again.
     term.send("r");
     term.wait_until("the flag gone after the refresh", |s| {
-        !s.contents().contains("⚠") && pane_text(s, " Response ").contains("HTTP 200")
+        !s.contents().contains("⚠") && pane_text(s, " Response · refresh ").contains("HTTP 200")
     });
     assert!(show_json(&env, "dead").get("access_token_dead").is_none());
     term.send("i");

@@ -96,6 +96,16 @@ impl App {
         }
     }
 
+    /// The pane j/k act on: the focused one, or the list when the focused response pane was
+    /// folded away by a shrinking terminal.
+    pub fn focused_pane(&self) -> Pane {
+        if self.focus == Pane::Response && self.hit.response.get().is_empty() {
+            Pane::Orgs
+        } else {
+            self.focus
+        }
+    }
+
     /// The selected org, if there is one.
     pub fn selected_org(&self) -> Option<&Org> {
         self.orgs.get(self.selected)
@@ -133,6 +143,10 @@ impl App {
 
     /// The main-screen actions worth a hint right now, in table order.
     pub fn hint_actions(&self) -> Vec<Action> {
+        if self.quitting {
+            // Every other key only repeats that sfkey is waiting (the message fades, this stays).
+            return vec![Action::Quit];
+        }
         let panel = self.selected_panel();
         let has_org = self.selected_org().is_some();
         let running = panel.is_some_and(|p| p.running.is_some());
@@ -145,22 +159,35 @@ impl App {
             .and_then(|o| o.last_refresh.as_ref())
             .is_some_and(|l| l.issued_at.is_some());
         let mut out = Vec::new();
-        if has_org {
-            out.push(if running {
-                Action::Cancel
-            } else {
-                Action::Refresh
-            });
+        let call_running = panel
+            .and_then(|p| p.call.as_ref())
+            .is_some_and(super::calls::CallState::running);
+        // Esc while a refresh can still be stopped: not once asked, nor once its request is out.
+        let cancellable = panel
+            .and_then(|p| p.running.as_ref())
+            .is_some_and(|r| !r.cancelling && !r.too_late);
+        if cancellable {
+            out.push(Action::Cancel);
+        } else if has_org && !running && !call_running {
+            out.push(Action::Refresh);
         }
-        if has_token || stored_token {
+        // c refuses a token Salesforce called dead: r is the key then.
+        let dead = self
+            .selected_org()
+            .is_some_and(|o| o.dead_access_token().is_some());
+        if (has_token || stored_token) && !dead {
             out.push(Action::Copy);
         }
         if has_token {
             out.push(Action::Reveal);
         }
         out.push(Action::Add);
-        if has_org {
+        if has_org && !running {
+            // Both refuse during a refresh (they would wait for its lock).
             out.extend([Action::Edit, Action::Delete]);
+        } else if !has_org {
+            // The one-step ways in, while there is nothing else to do.
+            out.extend([Action::Login, Action::PasteAuthUrl]);
         }
         out.extend([Action::Help, Action::Quit]);
         out
@@ -430,6 +457,7 @@ impl App {
             }
             Some(Popup::PasteUrl(_)) => return self.on_paste_key(key),
             Some(Popup::ConfirmUpdate(_)) => return self.on_confirm_update_key(key),
+            Some(Popup::ConfirmDelete(_)) if keymap::is_modified(key) => return Vec::new(),
             Some(Popup::ConfirmDelete(org)) => {
                 let effect = match key.code {
                     KeyCode::Char('y' | 'Y') => Some(Effect::Delete((**org).clone())),
@@ -441,11 +469,12 @@ impl App {
             }
             Some(Popup::ConfirmRevoke(_)) => return self.on_revoke_key(key),
             Some(Popup::Login(_)) => return self.on_login_key(key),
-            Some(Popup::Help(scroll)) => {
+            Some(Popup::Help(_)) => {
                 match keymap::action_for(key) {
-                    Some(Action::Down) => *scroll = scroll.saturating_add(1),
-                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                    Some(Action::First) => *scroll = 0,
+                    Some(Action::Down) => self.scroll_help(1),
+                    Some(Action::Up) => self.scroll_help(-1),
+                    Some(Action::First) => self.scroll_help(i32::MIN),
+                    Some(Action::Last) => self.scroll_help(i32::MAX),
                     Some(Action::Help | Action::Cancel | Action::Quit) => self.popup = None,
                     _ => {}
                 }
@@ -456,6 +485,16 @@ impl App {
         match keymap::action_for(key) {
             Some(action) => self.on_action(action),
             None => Vec::new(),
+        }
+    }
+
+    /// Scrolls the help overlay by `delta` lines, within what the view last drew, so k moves
+    /// at once after j past the end.
+    fn scroll_help(&mut self, delta: i32) {
+        let max = i32::from(self.hit.help_max.get());
+        if let Some(Popup::Help(scroll)) = &mut self.popup {
+            let next = i32::from(*scroll).saturating_add(delta).clamp(0, max);
+            *scroll = u16::try_from(next).unwrap_or(0);
         }
     }
 
@@ -484,7 +523,8 @@ impl App {
                 return self.select(next);
             }
         };
-        *scroll = scroll.saturating_add_signed(delta).min(max);
+        // From where the view shows it: the pane may have shrunk since (v, a resize).
+        *scroll = (*scroll).min(max).saturating_add_signed(delta).min(max);
     }
 
     fn on_action(&mut self, action: Action) -> Vec<Effect> {
@@ -493,15 +533,17 @@ impl App {
             return Vec::new();
         }
         match action {
-            Action::Down => self.scroll(self.focus, 1),
-            Action::Up => self.scroll(self.focus, -1),
-            Action::First => self.scroll(self.focus, isize::MIN),
-            Action::Last => self.scroll(self.focus, isize::MAX),
+            Action::Down => self.scroll(self.focused_pane(), 1),
+            Action::Up => self.scroll(self.focused_pane(), -1),
+            Action::First => self.scroll(self.focused_pane(), isize::MIN),
+            Action::Last => self.scroll(self.focused_pane(), isize::MAX),
             Action::NextPane => {
-                self.focus = match self.focus {
+                // A short terminal folds the response pane away: Tab skips it there.
+                let response_shown = !self.hit.response.get().is_empty();
+                self.focus = match self.focused_pane() {
                     Pane::Orgs => Pane::Token,
-                    Pane::Token => Pane::Response,
-                    Pane::Response => Pane::Orgs,
+                    Pane::Token if response_shown => Pane::Response,
+                    Pane::Token | Pane::Response => Pane::Orgs,
                 };
             }
             Action::Refresh => return self.refresh_selected(),
@@ -577,6 +619,17 @@ impl App {
             self.info(format!("{} is already refreshing", org.name));
             return Vec::new();
         }
+        if let Some(call) = panel.call.as_ref().filter(|c| c.running()) {
+            // A refresh would drop the call's answer (and a revocation's wait at quit), and
+            // could spend a refresh token being revoked.
+            let text = format!(
+                "{}: {} is still running; refresh when it is done",
+                org.name,
+                call.call.title()
+            );
+            self.info(text);
+            return Vec::new();
+        }
         panel.running = Some(Running {
             started_ms: now_ms,
             waiting_for_lock: false,
@@ -629,6 +682,15 @@ impl App {
     }
 
     fn on_mouse(&mut self, mouse: &MouseEvent) {
+        if matches!(self.popup, Some(Popup::Help(_))) {
+            // The wheel scrolls the help as j/k do.
+            match mouse.kind {
+                MouseEventKind::ScrollDown => self.scroll_help(3),
+                MouseEventKind::ScrollUp => self.scroll_help(-3),
+                _ => {}
+            }
+            return;
+        }
         if self.popup.is_some() {
             return;
         }

@@ -55,6 +55,27 @@ pub enum Context {
     Form,
     /// The delete confirmation.
     Confirm,
+    /// "Revoke which token?" (key x).
+    Revoke,
+    /// The login popup, waiting for the browser.
+    Login,
+    /// The paste popup (key p).
+    Paste,
+    /// "Update the saved org?" after a paste.
+    Update,
+}
+
+impl Context {
+    /// Every context, in the order the help overlay lists them, with its heading.
+    pub const ALL: [(Self, &'static str); 7] = [
+        (Self::Main, "Main screen"),
+        (Self::Form, "Add / edit / log-in form"),
+        (Self::Confirm, "Delete the org?"),
+        (Self::Revoke, "Revoke which token? (x)"),
+        (Self::Login, "Waiting for the browser (l)"),
+        (Self::Paste, "Paste an auth URL (p)"),
+        (Self::Update, "Update the saved org? (after p)"),
+    ];
 }
 
 /// A key pattern: a code plus required modifiers (shift is ignored for characters).
@@ -292,6 +313,78 @@ pub const BINDINGS: &[Binding] = &[
         hint: "keep",
         help: "keep the org",
     },
+    Binding {
+        context: Context::Revoke,
+        keys: &[plain('a')],
+        label: "a",
+        action: None,
+        hint: "access token",
+        help: "revoke the access token (the refresh token stays)",
+    },
+    Binding {
+        context: Context::Revoke,
+        keys: &[plain('r')],
+        label: "r",
+        action: None,
+        hint: "refresh token",
+        help: "revoke the refresh token and every access token issued from it",
+    },
+    Binding {
+        context: Context::Revoke,
+        keys: &[plain('n'), code(KeyCode::Esc)],
+        label: "n/Esc",
+        action: None,
+        hint: "neither",
+        help: "revoke nothing",
+    },
+    Binding {
+        context: Context::Login,
+        keys: &[plain('c')],
+        label: "c",
+        action: None,
+        hint: "copy the URL",
+        help: "copy the login URL, to open it in a browser yourself",
+    },
+    Binding {
+        context: Context::Login,
+        keys: &[code(KeyCode::Esc)],
+        label: "Esc",
+        action: None,
+        hint: "cancel the login",
+        help: "stop waiting; nothing is saved",
+    },
+    Binding {
+        context: Context::Paste,
+        keys: &[code(KeyCode::Enter)],
+        label: "Enter",
+        action: None,
+        hint: "read",
+        help: "read the pasted URL into the form, to check before saving",
+    },
+    Binding {
+        context: Context::Paste,
+        keys: &[code(KeyCode::Esc)],
+        label: "Esc",
+        action: None,
+        hint: "cancel",
+        help: "close without saving",
+    },
+    Binding {
+        context: Context::Update,
+        keys: &[plain('y')],
+        label: "y",
+        action: None,
+        hint: "update",
+        help: "replace the saved org's refresh token and client secret",
+    },
+    Binding {
+        context: Context::Update,
+        keys: &[plain('n'), code(KeyCode::Esc)],
+        label: "n/Esc",
+        action: None,
+        hint: "back",
+        help: "back to the form (another name adds a new org)",
+    },
 ];
 
 impl Key {
@@ -300,6 +393,14 @@ impl Key {
         let relevant = KeyModifiers::CONTROL | KeyModifiers::ALT;
         self.0 == event.code && (event.modifiers & relevant) == self.1
     }
+}
+
+/// Whether a key carries Ctrl or Alt. A question's answers are plain keys only: a terminal
+/// sends Esc then `a`, typed fast, as Alt-a, which must not answer "revoke which token?".
+pub fn is_modified(event: &KeyEvent) -> bool {
+    event
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
 }
 
 /// The main-screen action for a key, if any.
@@ -391,6 +492,13 @@ mod tests {
         for binding in bindings(Context::Main).chain(bindings(Context::Form)) {
             let row = format!("| `{}` | {} |", binding.label, binding.help);
             assert!(readme.contains(&row), "README lacks the row {row}");
+        }
+        // The popups' table has a first column naming the popup.
+        for (context, _) in &Context::ALL[2..] {
+            for binding in bindings(*context) {
+                let row = format!(" | `{}` | {} |", binding.label, binding.help);
+                assert!(readme.contains(&row), "README lacks the row {row}");
+            }
         }
     }
 }

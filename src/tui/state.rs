@@ -137,4 +137,6 @@ pub struct HitAreas {
     pub token_max: Cell<usize>,
     /// How far the response pane can scroll.
     pub response_max: Cell<usize>,
+    /// How far the help overlay can scroll.
+    pub help_max: Cell<u16>,
 }

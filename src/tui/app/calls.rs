@@ -8,6 +8,7 @@ use crate::salesforce::{ApiError, TokenKind};
 use crate::token_calls::CallError;
 
 use super::super::calls::{Call, CallAnswer, CallState};
+use super::super::keymap;
 use super::{App, Effect, OrgId, Popup};
 
 impl App {
@@ -71,6 +72,9 @@ impl App {
 
     /// A key in the revoke popup: `a` access token, `r` refresh token, `n`/Esc neither.
     pub(super) fn on_revoke_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if keymap::is_modified(key) {
+            return Vec::new();
+        }
         let kind = match key.code {
             KeyCode::Char('a' | 'A') => Some(TokenKind::AccessToken),
             KeyCode::Char('r' | 'R') => Some(TokenKind::RefreshToken),
@@ -417,9 +421,22 @@ mod tests {
         alpha.access_token_dead = Some(DeadToken {
             at_ms: NOW_MS,
             reason: "expired".into(),
-            issued_at: None,
+            issued_at: Some(NOW_MS.to_string()),
+        });
+        // A token is stored (the list would offer c for it if it were alive).
+        alpha.last_refresh = Some(crate::org::LastRefresh {
+            at_ms: NOW_MS,
+            status: "ok".into(),
+            http_status: Some(200),
+            latency_ms: 80,
+            issued_at: Some(NOW_MS.to_string()),
         });
         let mut app = fixtures::app_with(vec![alpha]);
+        assert!(
+            !app.hint_actions()
+                .contains(&super::super::keymap::Action::Copy),
+            "no c hint for a key that refuses"
+        );
         assert!(app.update(key(KeyCode::Char('c'))).is_empty());
         assert!(
             app.status

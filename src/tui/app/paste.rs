@@ -83,6 +83,9 @@ impl App {
 
     /// y updates the saved org; n or Esc go back to the form to pick another name.
     pub(super) fn on_confirm_update_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if super::keymap::is_modified(key) {
+            return Vec::new();
+        }
         let yes = match key.code {
             KeyCode::Char('y' | 'Y') => true,
             KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => false,
@@ -99,7 +102,7 @@ impl App {
         } = *pending;
         if !yes {
             form.save_error = Some(format!(
-                "not saved: {} is kept as it is; change the name to add a new org",
+                "{} is kept as it is; change the name to add a new org",
                 existing.name
             ));
             self.popup = Some(Popup::Form(form));

@@ -47,7 +47,8 @@ impl App {
         }
         self.quit_warned = true;
         self.error(format!(
-            "the new refresh token of {} is only in memory (the keyring refused it): fix the keyring and press r to save it, or q again to quit and lose it",
+            // What q does now first: the status line cuts long messages from the right.
+            "q again quits and loses the new refresh token of {} (only in memory: the keyring refused it); fix the keyring, then r saves it",
             names.join(", ")
         ));
         true
@@ -116,6 +117,16 @@ mod tests {
         assert!(shown.contains("press r"), "{shown}");
         assert!(!shown.contains(LIVE), "{shown}");
         assert!(!format!("{app:?}").contains(LIVE), "Debug shows the token");
+        // The request did go out: the response pane must not say otherwise.
+        assert!(!shown.contains("No request was sent"), "{shown}");
+        assert!(
+            shown.contains(
+                "Salesforce answered with a new refresh token, which the keyring refused"
+            ),
+            "{shown}"
+        );
+        // The list marks the org, in words, wherever the selection is.
+        assert!(shown.contains("⚠ unsaved"), "{shown}");
 
         // The first q warns and stays; the second leaves.
         assert!(q(&mut app).is_empty());
@@ -124,6 +135,18 @@ mod tests {
         assert!(
             warning.contains("rot") && warning.contains("only in memory"),
             "{warning}"
+        );
+        // On a 100-column status line, beside the hints, the key and its cost are not cut.
+        let backend = ratatui::backend::TestBackend::new(100, 30);
+        let mut terminal = ratatui::Terminal::new(backend).unwrap();
+        terminal
+            .draw(|frame| crate::tui::view::draw(frame, &app))
+            .unwrap();
+        let screen = terminal.backend().to_string();
+        let status = screen.lines().last().unwrap_or_default();
+        assert!(
+            status.contains("q again quits and loses the new refresh token of rot (only in memory"),
+            "{status}"
         );
         q(&mut app);
         assert!(app.should_exit());

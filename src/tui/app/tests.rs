@@ -118,11 +118,23 @@ fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
 fn a_cancel_too_late_keeps_waiting_for_the_answer() {
     let mut app = three();
     app.update(key('r'));
+    let hints = app.hint_actions();
+    assert!(hints.contains(&Action::Cancel));
+    assert!(
+        !hints.contains(&Action::Edit) && !hints.contains(&Action::Delete),
+        "e and d refuse during a refresh: {hints:?}"
+    );
     app.update(code(KeyCode::Esc));
     let id = app.orgs[0].id.clone();
     app.update(Message::CancelTooLate(id.clone()));
     let running = app.panels[&id].running.as_ref().unwrap();
     assert!(running.too_late);
+    // Esc can do nothing more: its hint goes (and r would send nothing either).
+    let hints = app.hint_actions();
+    assert!(
+        !hints.contains(&Action::Cancel) && !hints.contains(&Action::Refresh),
+        "{hints:?}"
+    );
     assert!(
         app.status
             .as_ref()
@@ -282,4 +294,126 @@ fn deleting_a_revealed_org_does_not_reveal_the_next_one() {
     app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
     assert_eq!(app.selected_org().unwrap().id, beta.id);
     assert!(!app.reveal, "beta's tokens are on screen unmasked");
+}
+
+/// Alt-a is what a terminal sends for Esc then a typed fast: it must not answer "revoke which
+/// token?" (nor Alt-y "delete?"); the plain keys still do.
+#[test]
+fn questions_take_plain_keys_only() {
+    let alt = |c: char| Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT));
+    let mut app = three();
+    app.update(key('x'));
+    for c in ['a', 'r', 'n'] {
+        assert!(app.update(alt(c)).is_empty(), "Alt-{c}");
+        assert!(
+            matches!(app.popup, Some(Popup::ConfirmRevoke(_))),
+            "Alt-{c}"
+        );
+    }
+    assert!(matches!(
+        &app.update(key('a'))[..],
+        [Effect::Call(_, crate::tui::calls::Call::Revoke(_))]
+    ));
+
+    let mut app = three();
+    app.update(key('d'));
+    assert!(app.update(alt('y')).is_empty());
+    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert!(matches!(&app.update(key('y'))[..], [Effect::Delete(_)]));
+
+    let mut app = fixtures::app_with(vec![fixtures::org(
+        "acme",
+        "https://acme.my.salesforce.com",
+    )]);
+    app.update(key('p'));
+    app.update(Message::Paste(crate::tui::message::Pasted::new(
+        "force://PlatformCLI::5Aep861TOKEN@acme.my.salesforce.com".into(),
+    )));
+    app.update(code(KeyCode::Enter));
+    let saved = app.orgs[0].clone();
+    super::paste::tests::save_and_check(&mut app, Some((saved, crate::interop::Sameness::Name)));
+    assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
+    assert!(app.update(alt('y')).is_empty());
+    assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
+}
+
+/// The questions' keys in the help and the status line come from the key table: each key the
+/// table lists answers its question, and a key it does not list leaves the question open.
+#[test]
+fn every_question_key_in_the_table_answers_it() {
+    use crate::tui::keymap::{self, Context};
+    fn open(context: Context) -> App {
+        let mut app = fixtures::app_with(vec![fixtures::org(
+            "acme",
+            "https://acme.my.salesforce.com",
+        )]);
+        match context {
+            Context::Confirm => {
+                app.update(key('d'));
+            }
+            Context::Revoke => {
+                app.update(key('x'));
+            }
+            _ => {
+                app.update(key('p'));
+                app.update(Message::Paste(crate::tui::message::Pasted::new(
+                    "force://PlatformCLI::5Aep861TOKEN@acme.my.salesforce.com".into(),
+                )));
+                app.update(code(KeyCode::Enter));
+                let saved = app.orgs[0].clone();
+                super::paste::tests::save_and_check(
+                    &mut app,
+                    Some((saved, crate::interop::Sameness::Name)),
+                );
+            }
+        }
+        app
+    }
+    let asking = |app: &App| {
+        matches!(
+            app.popup,
+            Some(Popup::ConfirmDelete(_) | Popup::ConfirmRevoke(_) | Popup::ConfirmUpdate(_))
+        )
+    };
+    for context in [Context::Confirm, Context::Revoke, Context::Update] {
+        let mut app = open(context);
+        assert!(asking(&app), "{context:?}");
+        app.update(key('z'));
+        assert!(asking(&app), "{context:?}: z is not in the table");
+        for binding in keymap::bindings(context) {
+            for k in binding.keys {
+                let mut app = open(context);
+                app.update(Message::Key(KeyEvent::new(k.0, k.1)));
+                assert!(
+                    !asking(&app),
+                    "{context:?}: {} does not answer",
+                    binding.label
+                );
+            }
+        }
+    }
+}
+
+/// r while a userinfo/introspect/revoke call runs sends nothing: the refresh would drop the
+/// call's answer, and quitting would stop waiting for a revocation to clean up the keyring.
+#[test]
+fn no_refresh_while_a_call_runs() {
+    let mut app = three();
+    app.update(key('x'));
+    assert!(matches!(
+        &app.update(key('r'))[..],
+        [Effect::Call(_, crate::tui::calls::Call::Revoke(_))]
+    ));
+    assert!(!app.hint_actions().contains(&Action::Refresh), "no r hint");
+    assert!(app.update(key('r')).is_empty());
+    let status = &app.status.as_ref().unwrap().text;
+    assert!(
+        status.contains("revoke refresh token is still running"),
+        "{status}"
+    );
+    app.update(key('q'));
+    assert!(
+        !app.should_exit(),
+        "quitting still waits for the revocation"
+    );
 }

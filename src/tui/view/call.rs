@@ -200,25 +200,43 @@ pub fn draw_confirm_revoke(frame: &mut Frame, org: &Org, area: Rect) {
     ) {
         lines.push(Line::styled(piece, bold));
     }
-    let key = |k: &'static str, color: Color| {
-        Span::styled(k, Style::new().fg(color).add_modifier(Modifier::BOLD))
-    };
     lines.push(Line::default());
-    lines.push(Line::from(vec![
-        key("a", Color::Yellow),
-        Span::raw(" the access token (the refresh token stays)"),
-    ]));
-    lines.push(Line::from(vec![
-        key("r", Color::Red),
-        Span::raw(" the refresh token, and with it every access token"),
-    ]));
-    for piece in wrap_words("  issued from it; you would need to log in again", inner) {
-        lines.push(Line::styled(piece, DIM));
-    }
-    lines.push(Line::from(vec![
-        key("n", Color::Cyan),
-        Span::raw("/Esc neither"),
-    ]));
+    // Each choice wrapped under its text, so a narrow popup cuts none of it.
+    let mut choice = |k: &'static str, color: Color, text: &str, more: Option<&str>| {
+        let key = Span::styled(k, Style::new().fg(color).add_modifier(Modifier::BOLD));
+        let room = inner.saturating_sub(k.chars().count() + 1);
+        let pieces = wrap_words(text, room)
+            .into_iter()
+            .map(|p| (p, Style::new()));
+        let more = more
+            .map(|m| wrap_words(m, room))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p, DIM));
+        for (i, (piece, style)) in pieces.chain(more).enumerate() {
+            let head = if i == 0 {
+                vec![key.clone(), Span::raw(" ")]
+            } else {
+                vec![Span::raw(" ".repeat(k.chars().count() + 1))]
+            };
+            lines.push(Line::from(
+                [head, vec![Span::styled(piece, style)]].concat(),
+            ));
+        }
+    };
+    choice(
+        "a",
+        Color::Yellow,
+        "the access token (the refresh token stays)",
+        None,
+    );
+    choice(
+        "r",
+        Color::Red,
+        "the refresh token, and with it every access token",
+        Some("issued from it; you would need to log in again"),
+    );
+    choice("n/Esc", Color::Cyan, "neither", None);
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let popup = super::centered(area, width, height);
     frame.render_widget(Clear, popup);

@@ -51,10 +51,14 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
                 let skip = input.cursor().saturating_sub(value_width.saturating_sub(1));
                 let visible: String = shown.chars().skip(skip).take(value_width).collect();
                 let value = if input.is_empty() {
-                    Span::styled(
-                        form.placeholder(field).to_string(),
-                        Style::new().fg(Color::DarkGray),
-                    )
+                    // Cut to one row: a wrapped hint would push the form's last lines out.
+                    let hint = form.placeholder(field);
+                    let mut shown: String = hint.chars().take(value_width).collect();
+                    if hint.chars().count() > value_width {
+                        shown.pop();
+                        shown.push('…');
+                    }
+                    Span::styled(shown, Style::new().fg(Color::DarkGray))
                 } else {
                     Span::raw(visible)
                 };
@@ -86,11 +90,14 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
         lines.push(Line::styled("Saving…", Style::new().fg(Color::Cyan)));
     } else {
         let help = if form.for_login {
-            "Enter (or Ctrl-S) opens the browser to log in; the org is saved after. Esc cancels."
+            "Ctrl-S (or Enter on the last field) opens the browser to log in; the org is saved after. Esc cancels."
         } else {
             "Secrets go to the OS keyring only. Ctrl-S saves from any field; Esc cancels."
         };
-        lines.push(Line::styled(help, Style::new().fg(Color::DarkGray)));
+        // Wrapped here: the popup's height counts these lines, so none is cut off.
+        for piece in wrap_words(help, inner_width) {
+            lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+        }
     }
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let popup = super::centered(area, width, height);

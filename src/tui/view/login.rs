@@ -4,49 +4,63 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::app::LoginPopup;
 use super::centered;
+use super::text::{wrap, wrap_words};
 
-/// Draws the popup over `area`. The URL is drawn whole (wrapped), so it can be typed or
-/// selected from the screen when no browser could be opened.
+/// Draws the popup over `area`: what to press first, then where the browser was sent, then the
+/// URL. The URL is drawn whole (wrapped) when it fits, so it can be typed or selected from the
+/// screen when no browser could be opened; on a small terminal it is cut short instead of the
+/// keys, and `c` copies it whole.
 pub fn draw(frame: &mut Frame, popup: &LoginPopup, area: Rect) {
     let width = area.width.saturating_sub(4).min(90);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
     let dim = Style::new().fg(Color::DarkGray);
-    let mut lines = vec![Line::raw(popup.opened.clone()), Line::default()];
-    if let Some(url) = &popup.url {
-        lines.push(Line::styled(url.clone(), Style::new().fg(Color::Cyan)));
-        lines.push(Line::default());
-    }
+    let mut lines: Vec<Line> = Vec::new();
+    let mut prose = |text: &str, style: Style| {
+        for piece in wrap_words(text, inner) {
+            lines.push(Line::styled(piece, style));
+        }
+    };
     if let Some(question) = &popup.question {
-        lines.push(Line::styled(
-            question.clone(),
-            Style::new().add_modifier(Modifier::BOLD),
-        ));
-        lines.push(Line::styled(
-            "y store it there   n/Esc discard the login",
-            dim,
-        ));
+        // The login worked and its user is already saved under another name.
+        prose(question, Style::new().add_modifier(Modifier::BOLD));
+        prose("y store it there   n/Esc discard the login", dim);
     } else {
-        lines.push(Line::styled(
+        prose(
             "Waiting for the browser… c copies the URL, Esc cancels.",
             Style::new().add_modifier(Modifier::BOLD),
-        ));
-        lines.push(Line::styled(
-            format!("The org is saved as {} once you allow access.", popup.name),
+        );
+        prose(
+            &format!("The org is saved as {} once you allow access.", popup.name),
             dim,
-        ));
+        );
     }
-    let inner = usize::from(width.saturating_sub(2)).max(1);
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
+    lines.push(Line::default());
+    for piece in wrap_words(&popup.opened, inner) {
+        lines.push(Line::raw(piece));
+    }
+    if let Some(url) = &popup.url {
+        lines.push(Line::default());
+        let room = usize::from(area.height.saturating_sub(2)).saturating_sub(lines.len());
+        let mut pieces = wrap(url, inner);
+        if pieces.len() > room {
+            pieces.truncate(room.saturating_sub(1));
+            lines.extend(pieces.into_iter().map(|p| Line::styled(p, URL)));
+            lines.push(Line::styled("… (c copies the whole URL)", dim));
+        } else {
+            lines.extend(pieces.into_iter().map(|p| Line::styled(p, URL)));
+        }
+    }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(format!(" Log in: {} ", popup.name))),
+        Paragraph::new(lines).block(Block::bordered().title(format!(" Log in: {} ", popup.name))),
         rect,
     );
 }
+
+const URL: Style = Style::new().fg(Color::Cyan);

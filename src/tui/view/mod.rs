@@ -85,16 +85,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
             (list, rest, None, lines)
         }
     };
+    // Before any pane is drawn: whether the response pane is shown decides which one has focus.
+    app.hit.response.set(response.unwrap_or_default());
     orgs::draw(frame, app, list);
     token::draw(frame, app, token, token_lines);
-    match response {
-        Some(response) => response::draw(frame, app, response),
-        None => app.hit.response.set(Rect::default()),
+    if let Some(response) = response {
+        response::draw(frame, app, response);
     }
     status::draw(frame, app, footer);
     match &app.popup {
         // Between the header and the status line, which says how to scroll and close it.
-        Some(Popup::Help(scroll)) => help::draw(frame, body, *scroll),
+        Some(Popup::Help(scroll)) => help::draw(frame, body, *scroll, &app.hit.help_max),
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
         Some(Popup::ConfirmRevoke(org)) => call::draw_confirm_revoke(frame, org, area),
@@ -128,9 +129,14 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// Whether j/k act on `pane` now (no popup takes the keys).
+fn is_focused(app: &App, pane: Pane) -> bool {
+    app.focused_pane() == pane && app.popup.is_none()
+}
+
 /// A bordered block; the focused pane's border is highlighted.
 fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
-    let focused = app.focus == pane && app.popup.is_none();
+    let focused = is_focused(app, pane);
     Block::bordered()
         .border_type(if focused {
             BorderType::Thick
@@ -146,21 +152,38 @@ fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
 }
 
 /// The lines that fit a bordered pane of `height` rows from `scroll` on, and when some are
-/// cut off below, a note saying so for the bottom border (no row of content is given up to it).
+/// cut off, a note saying so for the bottom border (no row of content is given up to it): how
+/// many lines are above and below, and the key that scrolls (Tab first when `focused` is not).
 fn scrolled(
     lines: Vec<Line<'static>>,
     scroll: usize,
     height: u16,
     max: &std::cell::Cell<usize>,
+    focused: bool,
 ) -> (Vec<Line<'static>>, Option<Line<'static>>) {
     let rows = usize::from(height.saturating_sub(2));
     max.set(lines.len().saturating_sub(rows));
     let scroll = scroll.min(lines.len().saturating_sub(rows));
     let more = lines.len().saturating_sub(scroll + rows);
     let shown: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
-    let note = (more > 0).then(|| {
+    let mut parts = Vec::new();
+    if scroll > 0 {
+        parts.push(format!("↑ {scroll} above"));
+    }
+    if more > 0 {
+        parts.push(format!(
+            "… {more} more {}",
+            if more == 1 { "line" } else { "lines" }
+        ));
+    }
+    let note = (!parts.is_empty()).then(|| {
+        let keys = if focused {
+            "j/k"
+        } else {
+            "Tab to this pane, then j"
+        };
         Line::styled(
-            format!(" … {more} more lines (Tab to this pane, then j) "),
+            format!(" {} ({keys}) ", parts.join(" · ")),
             Style::new().fg(Color::DarkGray),
         )
     });

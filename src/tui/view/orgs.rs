@@ -8,13 +8,15 @@ use ratatui::widgets::Paragraph;
 
 use crate::humanize;
 use crate::org::{Environment, Org};
+use crate::salesforce::SignatureCheck;
 
-use super::super::app::{App, Pane, Panel};
+use super::super::app::{App, Pane, Panel, Shown};
 use super::text::spinner;
 
 /// Width of the badge column.
 const BADGE: usize = 7;
-/// Width of the age column (`✗ 59m ago`).
+/// Width of the age column (`✗ 59m ago`). The few longer ages (`✗ just now`) take a column
+/// from the name of their row rather than be cut.
 const AGE: usize = 9;
 
 fn badge_style(env: Environment) -> Style {
@@ -38,6 +40,24 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64) -> (String, Style) {
                 super::text::elapsed(running.started_ms, now_ms)
             ),
             Style::new().fg(Color::Cyan),
+        );
+    }
+    if panel.is_some_and(|p| p.unsaved_refresh_token) {
+        // The only working refresh token is in memory: the most urgent thing in the list.
+        return (
+            "⚠ unsaved".into(),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        );
+    }
+    if let Some(Shown::Token {
+        signature: SignatureCheck::Mismatch,
+        ..
+    }) = panel.and_then(|p| p.last.as_ref())
+    {
+        // As loud as in the token pane, so it shows while another org is selected.
+        return (
+            "✗ MISMATCH".into(),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         );
     }
     if org.dead_access_token().is_some() {
@@ -72,7 +92,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     if app.orgs.is_empty() {
         let text = if app.loaded {
-            "No orgs yet.\n\nPress a to add one, or run `sfkey add` (see `sfkey --help`)."
+            "No orgs yet.\n\nPress l to log in with the browser, p to paste an SFDX auth URL, or a to type one in; or run `sfkey import` (see `sfkey --help`)."
         } else {
             "Loading…"
         };
@@ -84,7 +104,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let rows = usize::from(inner.height);
     // Scroll only as far as needed to keep the selection visible.
-    let mut offset = app.list_offset.get().min(app.orgs.len().saturating_sub(1));
+    // No empty rows below the last org while orgs above are hidden (the list grew taller).
+    let mut offset = app
+        .list_offset
+        .get()
+        .min(app.orgs.len().saturating_sub(rows.max(1)));
     if app.selected < offset {
         offset = app.selected;
     } else if rows > 0 && app.selected >= offset + rows {
@@ -102,15 +126,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let env = org.environment();
             let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms);
             // Columns: marker, name (what is left), badge (7), age (9, right-aligned).
-            let room = width.saturating_sub(1 + 1 + BADGE + 1 + AGE);
+            let label = env.short_label();
+            let (badge_width, age_width) = (label.chars().count(), age.chars().count());
+            let gap = (BADGE + 1 + AGE)
+                .saturating_sub(badge_width + age_width)
+                .max(1);
+            let room = width.saturating_sub(1 + 1 + badge_width + gap + age_width);
             let mut name: String = org.name.chars().take(room).collect();
             if org.name.chars().count() > room && room > 0 {
                 name.pop();
                 name.push('…');
             }
             let name = format!("{name:<room$} ");
-            let badge = format!("{:<BADGE$} ", env.short_label());
-            let age = format!("{age:>AGE$}");
+            let badge = format!("{label}{}", " ".repeat(gap));
             let selected = i == app.selected;
             let base = if selected {
                 Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)

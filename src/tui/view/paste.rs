@@ -188,5 +188,12 @@ mod tests {
             screen.contains("y update") && screen.contains("n/Esc back"),
             "{screen}"
         );
+        // n goes back to the form, which says once that nothing was saved.
+        press(&mut app, KeyCode::Char('n'), KeyModifiers::NONE);
+        let screen = render(&app);
+        assert!(
+            screen.contains("Not saved: acme is kept as it is"),
+            "{screen}"
+        );
     }
 }

@@ -73,6 +73,8 @@ fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
     let text = match error {
         RefreshError::Token(TokenError::Transport(t)) => format!("No answer: {t}"),
         RefreshError::Cancelled => "No request was sent: the refresh was cancelled.".into(),
+        // The request went out and Salesforce answered, but with a token the keyring refused.
+        RefreshError::RotationNotSaved(_) => "Salesforce answered with a new refresh token, which the keyring refused; the answer is not kept here (it holds that token).".into(),
         _ => "No request was sent.".into(),
     };
     wrap_words(&text, width)
@@ -84,9 +86,15 @@ fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
 /// Draws the pane.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     app.hit.response.set(area);
-    let title = match app.selected_panel().and_then(|p| p.call.as_ref()) {
-        Some(call) => format!(" Response · {} ", call.call.title()),
-        None => " Response ".to_string(),
+    // Named after what it answers, a refresh as much as a call.
+    let panel = app.selected_panel();
+    let title = match (
+        panel.and_then(|p| p.call.as_ref()),
+        panel.and_then(|p| p.last.as_ref()),
+    ) {
+        (Some(call), _) => format!(" Response · {} ", call.call.title()),
+        (None, Some(_)) => " Response · refresh ".to_string(),
+        (None, None) => " Response ".to_string(),
     };
     let block = super::pane_block(Line::from(title), app, Pane::Response);
     let lines = lines(app, area.width);
@@ -95,6 +103,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         app.response_scroll,
         area.height,
         &app.hit.response_max,
+        super::is_focused(app, Pane::Response),
     );
     let block = super::with_note(block, note);
     frame.render_widget(Paragraph::new(shown).block(block), area);

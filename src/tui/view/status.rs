@@ -9,6 +9,9 @@ use ratatui::widgets::Paragraph;
 use super::super::app::{App, Level, Popup};
 use super::super::keymap::{self, Action, Context};
 
+/// The fewest columns a message gets in the status line.
+const MESSAGE_ROOM: usize = 20;
+
 fn key_span(label: &str) -> Span<'static> {
     Span::styled(
         label.to_string(),
@@ -16,50 +19,64 @@ fn key_span(label: &str) -> Span<'static> {
     )
 }
 
-/// The key hints for what is on screen now; `compact` leaves out add, edit and delete.
-fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
+/// How many hints the status line has room for beside its message.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Room {
+    /// Every hint.
+    All,
+    /// Without add, edit and delete.
+    Compact,
+    /// Help and quit alone: on a narrow terminal they must never be cut off.
+    Least,
+}
+
+/// The key hints for what is on screen now, as many as `room` allows.
+fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     let mut push = |label: &str, hint: &str| {
         spans.push(Span::raw(" "));
         spans.push(key_span(label));
         spans.push(Span::raw(format!(" {hint}")));
     };
-    match &app.popup {
-        Some(Popup::Form(_)) => keymap::bindings(Context::Form).for_each(|b| push(b.label, b.hint)),
-        Some(Popup::ConfirmDelete(_)) => {
-            keymap::bindings(Context::Confirm).for_each(|b| push(b.label, b.hint));
+    let context = match &app.popup {
+        Some(Popup::Form(form)) => {
+            for b in keymap::bindings(Context::Form) {
+                // The log-in form's Enter opens the browser; the org is saved after.
+                let hint = if form.for_login && b.label == "Enter" {
+                    "log in"
+                } else {
+                    b.hint
+                };
+                push(b.label, hint);
+            }
+            None
         }
-        Some(Popup::Help(_)) => push("j/k", "scroll  Esc/? close help"),
-        Some(Popup::ConfirmRevoke(_)) => {
-            push("a", "access token");
-            push("r", "refresh token");
-            push("n/Esc", "neither");
-        }
+        Some(Popup::ConfirmDelete(_)) => Some(Context::Confirm),
+        Some(Popup::ConfirmRevoke(_)) => Some(Context::Revoke),
         Some(Popup::Login(popup)) if popup.question.is_some() => {
             push("y", "store it");
             push("n/Esc", "discard");
+            None
         }
-        Some(Popup::Login(_)) => {
-            push("c", "copy the URL");
-            push("Esc", "cancel the login");
-        }
-        Some(Popup::PasteUrl(_)) => {
-            push("Enter", "read");
-            push("Esc", "cancel");
-        }
-        Some(Popup::ConfirmUpdate(_)) => {
-            push("y", "update");
-            push("n/Esc", "back");
+        Some(Popup::Login(_)) => Some(Context::Login),
+        Some(Popup::PasteUrl(_)) => Some(Context::Paste),
+        Some(Popup::ConfirmUpdate(_)) => Some(Context::Update),
+        Some(Popup::Help(_)) => {
+            push("j/k", "scroll  Esc/? close help");
+            None
         }
         None => {
             let optional = [Action::Add, Action::Edit, Action::Delete];
             for action in app.hint_actions() {
-                if compact && optional.contains(&action) {
+                if (room >= Room::Compact && optional.contains(&action))
+                    || (room == Room::Least && !matches!(action, Action::Help | Action::Quit))
+                {
                     continue;
                 }
                 if let Some(binding) = keymap::binding(action) {
                     let hint = match action {
                         Action::Reveal if app.reveal => "hide",
+                        Action::Quit if app.quitting => "leave now (a refresh is still out)",
                         _ => binding.hint,
                     };
                     // The first key is enough here; help lists the others.
@@ -69,7 +86,11 @@ fn hint_spans(app: &App, compact: bool) -> Vec<Span<'static>> {
                     );
                 }
             }
+            None
         }
+    };
+    for binding in context.into_iter().flat_map(keymap::bindings) {
+        push(binding.label, binding.hint);
     }
     spans
 }
@@ -86,10 +107,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .status
         .as_ref()
         .map_or(0, |s| s.text.chars().count() + 3);
-    let mut hints = hint_spans(app, false);
+    // A message matters more than the rarer keys; ? lists them all. The message gets at least
+    // MESSAGE_ROOM columns, which on a narrow terminal leaves room for ? and q alone.
+    let fits = |hints: &[Span]| {
+        message_width.min(MESSAGE_ROOM + 3) + width_of(hints) <= usize::from(area.width)
+    };
+    let mut hints = hint_spans(app, Room::All);
     if message_width + width_of(&hints) > usize::from(area.width) {
-        // A message matters more than the rarer keys; ? lists them all.
-        hints = hint_spans(app, true);
+        hints = hint_spans(app, Room::Compact);
+    }
+    if !fits(&hints) {
+        hints = hint_spans(app, Room::Least);
     }
     let hints_width = width_of(&hints);
     let mut spans = Vec::new();
@@ -100,7 +128,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         };
         let room = usize::from(area.width)
             .saturating_sub(hints_width + 3)
-            .max(20);
+            .max(MESSAGE_ROOM);
         let mut text: String = status.text.chars().take(room).collect();
         if status.text.chars().count() > room {
             text.pop();

@@ -166,6 +166,13 @@ fn a_signature_mismatch_is_loud() {
     ));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("SIGNATURE MISMATCH"), "{screen}");
+    // Whole in the narrowest side-by-side layout too, and in the list with another org selected.
+    key(&mut app, KeyCode::Char('j'));
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("acme-prod prod   ✗ MISMATCH"), "{narrow}");
+    key(&mut app, KeyCode::Char('k'));
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("SIGNATURE MISMATCH"), "{narrow}");
     // An error in the status line: it stays until the next message.
     let status = app.status.as_ref().unwrap();
     assert_eq!(status.level, crate::tui::app::Level::Error);
@@ -200,4 +207,322 @@ fn without_a_client_secret_the_signature_is_unverifiable() {
         "{screen}"
     );
     assert!(!screen.contains("MISMATCH"), "{screen}");
+}
+
+/// At 40x12 the help wraps to many more rows than it has keys: j must reach every key and the
+/// last line, G jumps there, and k after piling up j moves at once.
+#[test]
+fn help_scrolls_to_its_last_line_on_a_small_terminal() {
+    use crate::tui::keymap::{self, Context};
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('?'));
+    let mut seen = render(&app, 40, 12);
+    for _ in 0..80 {
+        key(&mut app, KeyCode::Char('j'));
+        seen.push_str(&render(&app, 40, 12));
+    }
+    for (context, _) in Context::ALL {
+        for binding in keymap::bindings(context) {
+            assert!(
+                seen.contains(binding.label),
+                "{} never shown",
+                binding.label
+            );
+        }
+    }
+    let bottom = render(&app, 40, 12);
+    assert!(bottom.contains("the wheel scrolls."), "{bottom}");
+    key(&mut app, KeyCode::Char('k'));
+    assert_ne!(render(&app, 40, 12), bottom, "k moves at once");
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(render(&app, 40, 12), bottom, "G goes to the last line");
+}
+
+/// A list scrolled on a short terminal shows every org again once the terminal grows.
+#[test]
+fn the_org_list_unscrolls_when_the_terminal_grows() {
+    let mut app = orgs();
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::SHIFT,
+    )));
+    let small = render(&app, 40, 12);
+    assert!(!small.contains("acme-prod"), "{small}");
+    let tall = render(&app, 100, 30);
+    assert!(tall.contains(" acme-prod"), "{tall}");
+}
+
+/// The age column holds the longest ages (`✗ just now`) whole.
+#[test]
+fn a_failed_refresh_shows_its_whole_age_in_the_list() {
+    let mut app = orgs();
+    let mut failed = app.orgs[0].clone();
+    failed.last_refresh = Some(crate::org::LastRefresh {
+        at_ms: fixtures::NOW_MS,
+        status: "invalid_grant".into(),
+        http_status: Some(400),
+        latency_ms: 84,
+        issued_at: None,
+    });
+    app.update(Message::OrgsLoaded(Ok(vec![failed])));
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("✗ just now┃"), "{screen}");
+}
+
+/// Glues the popup's rows back together (its text between its plain `┌`/`┐` corners; panes
+/// have round or thick ones), to find wrapped sentences whole.
+fn popup_text(screen: &str) -> String {
+    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let Some((top, left)) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(y, r)| r.iter().position(|c| *c == '┌').map(|x| (y, x)))
+    else {
+        return String::new();
+    };
+    let right = rows[top].iter().position(|c| *c == '┐').unwrap_or(left);
+    rows[top + 1..]
+        .iter()
+        .take_while(|r| r.get(left) == Some(&'│'))
+        .map(|r| {
+            r[left + 1..right]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Popups wrap their text into the rows they ask for: at 100x30 the login form says how to
+/// leave it, and at 40x12 the revoke choices and the login popup's keys are all there.
+#[test]
+fn popups_keep_their_keys_and_text_on_small_terminals() {
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('l'));
+    let form = render(&app, 100, 30);
+    assert!(
+        popup_text(&form).contains("saved after. Esc cancels."),
+        "{form}"
+    );
+    key(&mut app, KeyCode::Esc);
+
+    key(&mut app, KeyCode::Char('x'));
+    let revoke = render(&app, 40, 12);
+    let text = popup_text(&revoke);
+    for whole in [
+        "a the access token (the refresh token stays)",
+        "r the refresh token, and with it every access token issued from it; you would need to log in again",
+        "n/Esc neither",
+    ] {
+        assert!(text.contains(whole), "{whole:?} missing:\n{revoke}");
+    }
+    key(&mut app, KeyCode::Esc);
+
+    app.popup = Some(crate::tui::app::Popup::Login(Box::new(
+        crate::tui::app::LoginPopup {
+            name: "newlogin".into(),
+            url: Some(format!(
+                "https://login.salesforce.com/services/oauth2/authorize?{}",
+                "response_type=code&client_id=PlatformCLI&state=x".repeat(4)
+            )),
+            opened: "No browser opened (there is no display (DISPLAY and WAYLAND_DISPLAY are unset)). Open this URL in a browser.".into(),
+            question: None,
+        },
+    )));
+    for (width, height) in [(40, 12), (60, 16), (70, 20), (100, 30)] {
+        let screen = render(&app, width, height);
+        let text = popup_text(&screen);
+        assert!(
+            text.contains("c copies the URL, Esc cancels."),
+            "{width}x{height}:\n{screen}"
+        );
+    }
+}
+
+/// The status line under each popup lists that popup's keys from the key table; the log-in
+/// form's Enter logs in rather than saves.
+#[test]
+fn popup_hints_come_from_the_key_table() {
+    use crate::tui::keymap::{self, Context};
+    let mut app = orgs();
+    let status = |app: &App| {
+        render(app, 100, 30)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .to_string()
+    };
+    key(&mut app, KeyCode::Char('l'));
+    let line = status(&app);
+    assert!(
+        line.contains("Enter log in") && !line.contains("save"),
+        "{line}"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('x'));
+    let line = status(&app);
+    for binding in keymap::bindings(Context::Revoke) {
+        let hint = format!("{} {}", binding.label, binding.hint);
+        assert!(line.contains(&hint), "{hint:?} missing: {line}");
+    }
+}
+
+/// At 60x16 the add form's hints are cut to one row each, so its last line still shows.
+#[test]
+fn the_add_form_fits_60x16() {
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('a'));
+    let screen = render(&app, 60, 16);
+    assert!(popup_text(&screen).contains("Esc cancels."), "{screen}");
+}
+
+/// The note in a cut-off pane's border: Tab first while another pane has focus, then j/k, and
+/// once scrolled, how many lines are above.
+#[test]
+fn the_scroll_note_fits_the_focus() {
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success(&org));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("… 15 more lines (Tab to this pane, then j)"),
+        "{screen}"
+    );
+    key(&mut app, KeyCode::Tab);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("… 15 more lines (j/k)"), "{screen}");
+    key(&mut app, KeyCode::Char('j'));
+    let screen = render(&app, 100, 30);
+    assert!(
+        screen.contains("↑ 1 above · … 14 more lines (j/k)"),
+        "{screen}"
+    );
+}
+
+/// With no orgs yet, the screen and the status line offer every way in: l, p and a.
+#[test]
+fn no_orgs_offers_login_paste_and_add() {
+    let app = fixtures::app_with(Vec::new());
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("Press l to log in with"), "{screen}");
+    assert!(screen.contains("a to add one."), "{screen}");
+    let status = screen.lines().last().unwrap_or_default();
+    for hint in ["a add", "l login", "p paste URL"] {
+        assert!(status.contains(hint), "{hint:?} missing: {status}");
+    }
+}
+
+/// While quitting waits for a refresh, the status line offers only what still works, after
+/// the message has faded.
+#[test]
+fn quitting_hints_say_q_leaves_now() {
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Char('q'));
+    app.update(Message::Tick {
+        now_ms: fixtures::NOW_MS + 60_000,
+    });
+    let screen = render(&app, 100, 30);
+    let status = screen.lines().last().unwrap_or_default();
+    assert!(status.contains("q leave now"), "{status}");
+    assert!(
+        !status.contains("refresh") || status.contains("still out"),
+        "{status}"
+    );
+    assert!(
+        !status.contains("r refresh") && !status.contains("a add"),
+        "{status}"
+    );
+}
+
+/// Where the response pane is folded away (60x16), Tab goes from the token pane back to the
+/// list instead of to a pane that is not drawn.
+#[test]
+fn tab_skips_the_folded_response_pane() {
+    let mut app = orgs();
+    render(&app, 60, 16);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, crate::tui::app::Pane::Token);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, crate::tui::app::Pane::Orgs);
+    render(&app, 100, 30);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, crate::tui::app::Pane::Response);
+    // Shrunk with the response pane focused: j moves the list, which shows as focused.
+    let screen = render(&app, 60, 16);
+    assert!(screen.contains("┏ Orgs"), "{screen}");
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.selected, 1);
+}
+
+/// The mouse wheel scrolls the help overlay, within what it can scroll.
+#[test]
+fn the_wheel_scrolls_the_help() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let wheel = |kind| {
+        Message::Mouse(MouseEvent {
+            kind,
+            column: 20,
+            row: 5,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('?'));
+    let top = render(&app, 40, 12);
+    app.update(wheel(MouseEventKind::ScrollDown));
+    assert_ne!(render(&app, 40, 12), top);
+    for _ in 0..100 {
+        app.update(wheel(MouseEventKind::ScrollDown));
+    }
+    let bottom = render(&app, 40, 12);
+    assert!(bottom.contains("the wheel scrolls."), "{bottom}");
+    app.update(wheel(MouseEventKind::ScrollUp));
+    assert_ne!(render(&app, 40, 12), bottom, "up moves at once");
+}
+
+/// After the token pane gets shorter (v hides the long revealed values), k scrolls up from
+/// where the pane is drawn, at the first press.
+#[test]
+fn k_moves_at_once_after_the_pane_got_shorter() {
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success(&org));
+    key(&mut app, KeyCode::Char('v'));
+    key(&mut app, KeyCode::Tab);
+    render(&app, 60, 16);
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::SHIFT,
+    )));
+    // Hidden again: fewer lines, so the drawn scroll is smaller than the one G reached.
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('v'),
+        KeyModifiers::NONE,
+    )));
+    let bottom = render(&app, 60, 16);
+    key(&mut app, KeyCode::Char('k'));
+    assert_ne!(render(&app, 60, 16), bottom, "k must scroll up at once");
+}
+
+/// At 40 columns a message leaves room for ? and q, never cutting them off; at 100 the
+/// message and the main keys share the line.
+#[test]
+fn help_and_quit_stay_in_a_narrow_status_line() {
+    let mut app = orgs();
+    let org = app.orgs[0].clone();
+    app.update(fixtures::success(&org));
+    let narrow = render(&app, 40, 12);
+    let status = narrow.lines().last().unwrap_or_default();
+    assert!(status.contains("acme-prod: HTTP"), "{status}");
+    assert!(status.contains("? help q quit"), "{status}");
+    let wide = render(&app, 100, 30);
+    let status = wide.lines().last().unwrap_or_default();
+    assert!(status.contains("r refresh c copy"), "{status}");
 }

@@ -27,7 +27,13 @@ const DIM: Style = Style::new().fg(Color::DarkGray);
 pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
     let width = usize::from(width.saturating_sub(2)).max(10);
     let Some(org) = app.selected_org() else {
-        return (vec![Line::from("No org selected. Press a to add one.")], 1);
+        let text = "No org selected. Press l to log in, p to paste an auth URL, or a to add one.";
+        return all_first(
+            wrap_words(text, width)
+                .into_iter()
+                .map(Line::from)
+                .collect(),
+        );
     };
     let panel = app.panels.get(&org.id);
     let mut out = super::call::dead_notice(org, app, width);
@@ -360,6 +366,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
             Style::new().add_modifier(Modifier::BOLD),
         ));
         let panel = app.panels.get(&org.id);
+        // Before the age: a narrow pane cuts its title from the right.
+        if let Some(Shown::Token {
+            signature: SignatureCheck::Mismatch,
+            ..
+        }) = panel.and_then(|p| p.last.as_ref())
+        {
+            title.push(Span::styled(
+                "· SIGNATURE MISMATCH ",
+                tone_style(Tone::Loud),
+            ));
+        }
         if let Some(running) = panel.and_then(|p| p.running.as_ref()) {
             title.push(Span::styled(
                 format!(
@@ -377,22 +394,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
                 DIM,
             ));
         }
-        if let Some(Shown::Token {
-            signature: SignatureCheck::Mismatch,
-            ..
-        }) = panel.and_then(|p| p.last.as_ref())
-        {
-            title.push(Span::styled(
-                "· SIGNATURE MISMATCH ",
-                tone_style(Tone::Loud),
-            ));
-        }
         if app.reveal {
             title.push(Span::styled("· REVEALED ", Style::new().fg(Color::Yellow)));
         }
     }
     let block = super::pane_block(Line::from(title), app, Pane::Token);
-    let (shown, note) = super::scrolled(lines, app.token_scroll, area.height, &app.hit.token_max);
+    let (shown, note) = super::scrolled(
+        lines,
+        app.token_scroll,
+        area.height,
+        &app.hit.token_max,
+        super::is_focused(app, Pane::Token),
+    );
     let block = super::with_note(block, note);
     frame.render_widget(Paragraph::new(shown).block(block), area);
 }
