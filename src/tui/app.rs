@@ -107,7 +107,7 @@ impl App {
     }
 
     /// Whether any refresh or call (userinfo, introspect, revoke) is in flight: spinners need
-    /// redrawing, and quitting waits for them (a revocation still has keyring entries to remove).
+    /// redrawing.
     pub fn any_running(&self) -> bool {
         self.panels.values().any(|p| {
             p.running.is_some()
@@ -126,9 +126,30 @@ impl App {
             .collect()
     }
 
+    /// What quitting waits for: refreshes in flight (a rotated token may be on its way) and
+    /// revocations (their keyring entries still go); userinfo and introspect save nothing that
+    /// matters, so they are dropped. As `org: what` for the status line.
+    pub fn must_finish(&self) -> Vec<String> {
+        self.orgs
+            .iter()
+            .filter_map(|o| {
+                let panel = self.panels.get(&o.id)?;
+                if panel.running.is_some() {
+                    return Some(format!("{}: refresh", o.name));
+                }
+                match &panel.call {
+                    Some(state) if state.running() && matches!(state.call, Call::Revoke(_)) => {
+                        Some(format!("{}: {}", o.name, state.call.title()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     /// Whether the app is done: quit asked and nothing left to save (or quit asked twice).
     pub fn should_exit(&self) -> bool {
-        self.quitting && (self.forced || !self.any_running())
+        self.quitting && (self.forced || self.must_finish().is_empty())
     }
 
     /// The main-screen actions worth a hint right now, in table order.
@@ -487,7 +508,10 @@ impl App {
 
     fn on_action(&mut self, action: Action) -> Vec<Effect> {
         if self.quitting && !matches!(action, Action::Quit | Action::Help) {
-            self.info("quitting: waiting for refreshes to finish saving (q again to leave now)");
+            let waiting = self.must_finish().join(", ");
+            self.info(format!(
+                "quitting once this finishes saving: {waiting} (q again to leave now)"
+            ));
             return Vec::new();
         }
         match action {
@@ -620,8 +644,12 @@ impl App {
                 effects.push(Effect::CancelRefresh(id.clone()));
             }
         }
-        if !effects.is_empty() {
-            self.info("finishing in-flight refreshes before quitting (q again to leave now)");
+        let waiting = self.must_finish();
+        if !waiting.is_empty() {
+            self.info(format!(
+                "quitting once this finishes saving: {} (q again to leave now)",
+                waiting.join(", ")
+            ));
         }
         effects
     }
