@@ -111,7 +111,7 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
             org.name
         );
         org = run_refresh(store, &org)?
-            .map_err(|e| refresh_failed(&org.name, &e))?
+            .map_err(|e| refresh_failed(&org, &e))?
             .org;
     }
     let client = client_for(org.instance_url.as_deref().unwrap_or(&org.login_url))?;

@@ -699,15 +699,19 @@ fn short_code(error: &RefreshError) -> String {
     }
 }
 
-/// What to do about a failed refresh, worded for the TUI (keys, not commands).
-pub fn failure_hint(error: &RefreshError, org: &str) -> Option<String> {
+/// What to do about a failed refresh, worded for the TUI (keys, not commands; logging in to an
+/// org that exists has no key, so that stays a command).
+pub fn failure_hint(error: &RefreshError, org: &Org) -> Option<String> {
     let token_error = error.token_error();
     // Salesforce's own errors: the view shows what it means; this is what to do.
     let action = token_error
         .and_then(TokenError::explanation)
-        .map(|x| x.action.replace("NAME", org));
-    if let Some(hint) = action.or_else(|| token_error.and_then(|e| e.hint_for(org))) {
-        return Some(hint.replace(&format!("sfkey edit {org} --secrets"), "press e"));
+        .map(|x| x.action_for(org));
+    if let Some(hint) = action.or_else(|| token_error.and_then(|e| e.hint_for(&org.name))) {
+        return Some(hint.replace(
+            &format!("(sfkey edit {} --secrets)", org.name),
+            "(press e and paste it)",
+        ));
     }
     match error {
         RefreshError::NoRefreshToken(_) => Some("press e and type the refresh token".into()),

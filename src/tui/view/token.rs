@@ -257,7 +257,7 @@ fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'sta
             Style::new(),
         );
     }
-    let hint = super::super::app::failure_hint(error, &org.name);
+    let hint = super::super::app::failure_hint(error, org);
     if let Some(hint) = hint {
         out.push(Line::default());
         prose(
