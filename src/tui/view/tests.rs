@@ -201,3 +201,21 @@ fn without_a_client_secret_the_signature_is_unverifiable() {
     );
     assert!(!screen.contains("MISMATCH"), "{screen}");
 }
+
+/// Esc after the request went out stops nothing: the pane says what it waits for instead of
+/// "cancelling…".
+#[test]
+fn a_cancel_too_late_says_sfkey_waits_for_the_answer() {
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Esc);
+    assert!(render(&app, 100, 30).contains("cancelling…"));
+    let id = app.orgs[0].id.clone();
+    app.update(Message::CancelTooLate(id));
+    let screen = render(&app, 100, 30);
+    assert!(!screen.contains("cancelling…"), "{screen}");
+    assert!(
+        screen.contains("request sent: waiting for Salesforce's answer…"),
+        "{screen}"
+    );
+}
