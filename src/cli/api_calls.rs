@@ -110,9 +110,10 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
             "No live access token stored for {}: refreshing first.",
             org.name
         );
-        org = run_refresh(store, &org)?
-            .map_err(|e| refresh_failed(&org, &e))?
-            .org;
+        let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org, &e))?;
+        // Warned, not refused, as `sfkey token` does.
+        super::details::warn_on_mismatch(&done);
+        org = done.org;
     }
     let client = client_for(org.instance_url.as_deref().unwrap_or(&org.login_url))?;
     let done: UserinfoDone = runtime()?
