@@ -101,6 +101,29 @@ pub struct RevokeDone {
     pub cleared: Vec<SecretKind>,
 }
 
+impl RevokeDone {
+    /// The keyring entries removed, for people: `refresh token and access token`.
+    pub fn cleared_words(&self) -> String {
+        let words: Vec<&str> = self.cleared.iter().map(|k| k.words()).collect();
+        words.join(" and ")
+    }
+}
+
+/// An answer's fields as `key, text` rows, in the order received: strings bare, anything else
+/// as compact JSON. None of these answers holds a secret.
+pub fn field_rows(fields: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect()
+}
+
 /// The org as stored now, and one of its secrets.
 async fn org_and_secret(
     store: &Store,

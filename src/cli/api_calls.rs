@@ -7,11 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail};
 use clap::Args;
-use serde_json::{Map, Value};
 
 use crate::salesforce::{HttpClient, TokenKind};
 use crate::store::{SecretKind, Store};
-use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone};
+use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone, field_rows};
 
 use super::tokens::{http_settings, refresh_failed, run_refresh, runtime};
 
@@ -78,19 +77,6 @@ fn print_fields(out: &mut impl Write, rows: &[(String, String)]) -> std::io::Res
         writeln!(out, "{:<width$} {value}", format!("{key}:"))?;
     }
     Ok(())
-}
-
-fn field_rows(fields: &Map<String, Value>) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (k.clone(), text)
-        })
-        .collect()
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -230,21 +216,12 @@ pub fn revoke(store: &Store, args: &RevokeArgs) -> anyhow::Result<ExitCode> {
             "removed_from_keyring": cleared,
         }))?;
     }
-    let words: Vec<&str> = done
-        .cleared
-        .iter()
-        .map(|k| match k {
-            SecretKind::RefreshToken => "refresh token",
-            SecretKind::AccessToken => "access token",
-            SecretKind::ClientSecret => "client secret",
-        })
-        .collect();
     eprintln!(
         "Revoked the {} of {} (HTTP {}); removed the {} from the keyring.",
         kind.words(),
         org.name,
         done.exchange.status,
-        words.join(" and ")
+        done.cleared_words()
     );
     if kind == TokenKind::RefreshToken {
         eprintln!(
