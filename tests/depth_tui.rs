@@ -97,6 +97,7 @@ fn a_refused_rotated_token_is_loud_and_quitting_asks_twice() {
     ]);
     cmd.env("SFKEY_CONFIG_DIR", &env.dir);
     cmd.env("SFKEY_LOG_DIR", env.dir.join("log"));
+    cmd.env("SFKEY_LOG", "trace");
     cmd.env("TERM", "xterm-256color");
     cmd.env("SFKEY_CLIPBOARD", "osc52");
     for var in [
