@@ -259,9 +259,12 @@ impl App {
                     running.too_late = true;
                 }
                 if let Some(name) = self.name_of(&id) {
-                    self.info(format!(
-                        "{name}: the request is already with Salesforce; waiting for its answer so a rotated refresh token is not lost"
-                    ));
+                    // Short when quitting: the way out must fit in the status line.
+                    self.info(if self.quitting {
+                        format!("q again to leave now; else quitting once the answer to {name}'s request is saved")
+                    } else {
+                        format!("{name}: the request is already with Salesforce; waiting for its answer so a rotated refresh token is not lost")
+                    });
                 }
                 Vec::new()
             }
