@@ -238,25 +238,23 @@ pub async fn introspect_access_token(
 }
 
 /// `POST {login}{site}/services/oauth2/revoke` for the stored access token, or the refresh
-/// token (which ends its access tokens too); then removes what died from the keyring. Revoking
-/// the refresh token holds the org's lock, so no refresh rotates it meanwhile.
+/// token (which ends its access tokens too); then removes what died from the keyring. It holds
+/// the org's lock throughout, calling `waiting` if another refresh holds it first: a refresh
+/// meanwhile would rotate the refresh token, or store a new access token that the clean-up
+/// would then delete unrevoked.
 pub async fn revoke_token(
     store: &Store,
     org: &Org,
     client: &HttpClient,
     kind: TokenKind,
+    waiting: impl FnOnce() + Send + 'static,
 ) -> Result<RevokeDone, CallError> {
     let secret_kind = match kind {
         TokenKind::AccessToken => SecretKind::AccessToken,
         TokenKind::RefreshToken => SecretKind::RefreshToken,
     };
-    let lock = match kind {
-        TokenKind::RefreshToken => {
-            let id = org.id.clone();
-            Some(blocking(store, move |s| s.lock_org(&id, || {})).await?)
-        }
-        TokenKind::AccessToken => None,
-    };
+    let id = org.id.clone();
+    let lock = blocking(store, move |s| s.lock_org(&id, waiting)).await?;
     let (org, token) = org_and_secret(store, org, secret_kind).await?;
     let token = token.ok_or_else(|| match kind {
         TokenKind::AccessToken => CallError::NoAccessToken(org.name.clone()),
@@ -330,7 +328,13 @@ mod tests {
         assert!(done.info.active, "{:?}", done.info);
 
         let done = runtime
-            .block_on(revoke_token(store, &org, &client, TokenKind::AccessToken))
+            .block_on(revoke_token(
+                store,
+                &org,
+                &client,
+                TokenKind::AccessToken,
+                || {},
+            ))
             .unwrap();
         assert_eq!(done.cleared, vec![SecretKind::AccessToken]);
         let org = store.find("partner-portal").unwrap();
@@ -342,7 +346,13 @@ mod tests {
                 .is_none()
         );
         runtime
-            .block_on(revoke_token(store, &org, &client, TokenKind::RefreshToken))
+            .block_on(revoke_token(
+                store,
+                &org,
+                &client,
+                TokenKind::RefreshToken,
+                || {},
+            ))
             .unwrap();
         assert!(
             store

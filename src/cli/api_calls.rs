@@ -205,7 +205,10 @@ pub fn revoke(store: &Store, args: &RevokeArgs) -> anyhow::Result<ExitCode> {
     }
     let client = client_for(&org.login_url)?;
     let done: RevokeDone = runtime()?
-        .block_on(token_calls::revoke_token(store, &org, &client, kind))
+        .block_on(token_calls::revoke_token(store, &org, &client, kind, {
+            let name = org.name.clone();
+            move || eprintln!("Waiting for another sfkey to finish refreshing {name}...")
+        }))
         .map_err(|e| call_failed("revoke", &org.name, &e))?;
     let cleared: Vec<&str> = done.cleared.iter().map(|k| k.as_str()).collect();
     if args.json {
