@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use crate::humanize::now_ms;
 use crate::org::{DeadToken, Org};
+use crate::redact::printable;
 use crate::refresh::blocking;
 use crate::salesforce::revoke::is_invalid_token;
 use crate::salesforce::{
@@ -110,16 +111,17 @@ impl RevokeDone {
 }
 
 /// An answer's fields as `key, text` rows, in the order received: strings bare, anything else
-/// as compact JSON. None of these answers holds a secret.
+/// as compact JSON, control characters replaced (see [`printable`]). None of these answers
+/// holds a secret.
 pub fn field_rows(fields: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, String)> {
     fields
         .iter()
         .map(|(k, v)| {
             let text = match v {
-                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::String(s) => printable(s),
                 other => other.to_string(),
             };
-            (k.clone(), text)
+            (printable(k), text)
         })
         .collect()
 }
@@ -293,6 +295,16 @@ mod tests {
     use crate::demo::Demo;
     use crate::refresh::{ClientFor, refresh_org};
     use crate::salesforce::HttpSettings;
+
+    #[test]
+    fn field_rows_never_carry_control_characters_to_the_terminal() {
+        let fields = serde_json::json!({"name": "Eve\u{1b}[2J\u{7}", "urls": {"a": "b\u{1b}c"}});
+        let rows = field_rows(fields.as_object().unwrap());
+        for (key, value) in &rows {
+            assert!(!value.chars().any(char::is_control), "{key}: {value:?}");
+        }
+        assert_eq!(rows[0].1, "Eve\u{fffd}[2J\u{fffd}");
+    }
 
     /// The demo (fake Salesforce, in-memory keyring) answers all three calls.
     #[test]
