@@ -54,9 +54,10 @@ pub fn clock(epoch_ms: u64, offset_s: i32) -> String {
 /// `2026-11-25 14:03:07 +01:00` in the given offset from UTC.
 pub fn local_time(epoch_ms: u64, offset_s: i32) -> Option<String> {
     let offset = UtcOffset::from_whole_seconds(offset_s).ok()?;
-    let at = OffsetDateTime::from_unix_timestamp((epoch_ms / 1000) as i64)
+    // Times come from the server (an id_token's `exp`): out of range is None, never a panic.
+    let at = OffsetDateTime::from_unix_timestamp(i64::try_from(epoch_ms / 1000).ok()?)
         .ok()?
-        .to_offset(offset);
+        .checked_to_offset(offset)?;
     let (h, m, _) = offset.as_hms();
     Some(format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02} {}{:02}:{:02}",
@@ -175,6 +176,19 @@ mod tests {
             local_time(1_700_148_885_000, -5 * 3600 - 1800).as_deref(),
             Some("2023-11-16 10:04:45 -05:30")
         );
+    }
+
+    #[test]
+    fn a_time_at_the_end_of_the_calendar_is_no_panic() {
+        // 9999-12-31 23:59:59 UTC, e.g. an id_token's `exp` from an odd server: east of UTC
+        // it falls past year 9999, which `time` cannot hold.
+        let last = 253_402_300_799_000;
+        assert_eq!(local_time(last, 3600), None);
+        assert_eq!(
+            local_time(last, 0).as_deref(),
+            Some("9999-12-31 23:59:59 +00:00")
+        );
+        assert_eq!(local_time(u64::MAX, 0), None);
     }
 
     #[test]

@@ -123,6 +123,9 @@ impl LastRefresh {
     }
 }
 
+/// Production's login URL, `sfkey add` and `sfkey login`'s default.
+pub const PRODUCTION_LOGIN_URL: &str = "https://login.salesforce.com";
+
 /// Salesforce's `issued_at` in epoch milliseconds: it sends milliseconds although its docs say
 /// seconds, so small values are taken as seconds.
 pub fn issued_at_ms(raw: &str) -> Option<u64> {
@@ -339,7 +342,7 @@ pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
     let trimmed = input.trim();
     match trimmed {
         "" => return Err(OrgError::Empty("the login URL")),
-        "login" | "production" | "prod" => return Ok("https://login.salesforce.com".into()),
+        "login" | "production" | "prod" => return Ok(PRODUCTION_LOGIN_URL.into()),
         "test" | "sandbox" => return Ok("https://test.salesforce.com".into()),
         _ => {}
     }

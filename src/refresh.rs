@@ -42,7 +42,7 @@ pub enum RefreshError {
     )]
     NoRefreshToken(String),
     /// The token call failed.
-    #[error("{0}")]
+    #[error("{0}{note}", note = spent_note(.0))]
     Token(TokenError),
     /// Salesforce rotated the refresh token and the keyring refused the new one, even after
     /// retries: the old one is dead, and the error carries the only working one (masked).
@@ -55,6 +55,16 @@ pub enum RefreshError {
     /// Stopped by the user before the request went out.
     #[error("cancelled before anything was sent")]
     Cancelled,
+}
+
+/// After a refresh whose answer was lost: why sfkey did not retry, and what it may have cost.
+fn spent_note(error: &TokenError) -> &'static str {
+    match error {
+        TokenError::Transport(t) if t.outcome_unknown => {
+            ", so sfkey did not retry it: if this org rotates refresh tokens, the stored one may already be spent"
+        }
+        _ => "",
+    }
 }
 
 impl RefreshError {
@@ -592,6 +602,24 @@ mod tests {
                 ClientFor::Build(HttpSettings::default()),
                 || {},
             ))
+    }
+
+    #[test]
+    fn only_a_refresh_says_a_lost_answer_may_have_spent_the_refresh_token() {
+        let lost = TransportError {
+            kind: crate::salesforce::TransportKind::Timeout,
+            detail: "operation timed out".into(),
+            outcome_unknown: true,
+            limit: std::time::Duration::from_secs(30),
+        };
+        let refresh = RefreshError::Token(TokenError::Transport(lost.clone())).to_string();
+        assert!(refresh.contains("may have reached Salesforce"), "{refresh}");
+        assert!(refresh.contains("so sfkey did not retry it"), "{refresh}");
+        assert!(refresh.contains("may already be spent"), "{refresh}");
+        // userinfo, introspect, revoke and logins spend no refresh token.
+        let call = crate::salesforce::ApiError::Http(TokenError::Transport(lost)).to_string();
+        assert!(call.contains("may have reached Salesforce"), "{call}");
+        assert!(!call.contains("refresh token"), "{call}");
     }
 
     #[test]

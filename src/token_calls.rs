@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use crate::humanize::now_ms;
 use crate::org::{DeadToken, Org};
+use crate::redact::printable;
 use crate::refresh::blocking;
 use crate::salesforce::revoke::is_invalid_token;
 use crate::salesforce::{
@@ -99,6 +100,30 @@ pub struct RevokeDone {
     pub kind: TokenKind,
     /// The keyring entries removed afterwards.
     pub cleared: Vec<SecretKind>,
+}
+
+impl RevokeDone {
+    /// The keyring entries removed, for people: `refresh token and access token`.
+    pub fn cleared_words(&self) -> String {
+        let words: Vec<&str> = self.cleared.iter().map(|k| k.words()).collect();
+        words.join(" and ")
+    }
+}
+
+/// An answer's fields as `key, text` rows, in the order received: strings bare, anything else
+/// as compact JSON, control characters replaced (see [`printable`]). None of these answers
+/// holds a secret.
+pub fn field_rows(fields: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => printable(s),
+                other => other.to_string(),
+            };
+            (printable(k), text)
+        })
+        .collect()
 }
 
 /// The org as stored now, and one of its secrets.
@@ -215,25 +240,23 @@ pub async fn introspect_access_token(
 }
 
 /// `POST {login}{site}/services/oauth2/revoke` for the stored access token, or the refresh
-/// token (which ends its access tokens too); then removes what died from the keyring. Revoking
-/// the refresh token holds the org's lock, so no refresh rotates it meanwhile.
+/// token (which ends its access tokens too); then removes what died from the keyring. It holds
+/// the org's lock throughout, calling `waiting` if another refresh holds it first: a refresh
+/// meanwhile would rotate the refresh token, or store a new access token that the clean-up
+/// would then delete unrevoked.
 pub async fn revoke_token(
     store: &Store,
     org: &Org,
     client: &HttpClient,
     kind: TokenKind,
+    waiting: impl FnOnce() + Send + 'static,
 ) -> Result<RevokeDone, CallError> {
     let secret_kind = match kind {
         TokenKind::AccessToken => SecretKind::AccessToken,
         TokenKind::RefreshToken => SecretKind::RefreshToken,
     };
-    let lock = match kind {
-        TokenKind::RefreshToken => {
-            let id = org.id.clone();
-            Some(blocking(store, move |s| s.lock_org(&id, || {})).await?)
-        }
-        TokenKind::AccessToken => None,
-    };
+    let id = org.id.clone();
+    let lock = blocking(store, move |s| s.lock_org(&id, waiting)).await?;
     let (org, token) = org_and_secret(store, org, secret_kind).await?;
     let token = token.ok_or_else(|| match kind {
         TokenKind::AccessToken => CallError::NoAccessToken(org.name.clone()),
@@ -273,6 +296,16 @@ mod tests {
     use crate::refresh::{ClientFor, refresh_org};
     use crate::salesforce::HttpSettings;
 
+    #[test]
+    fn field_rows_never_carry_control_characters_to_the_terminal() {
+        let fields = serde_json::json!({"name": "Eve\u{1b}[2J\u{7}", "urls": {"a": "b\u{1b}c"}});
+        let rows = field_rows(fields.as_object().unwrap());
+        for (key, value) in &rows {
+            assert!(!value.chars().any(char::is_control), "{key}: {value:?}");
+        }
+        assert_eq!(rows[0].1, "Eve\u{fffd}[2J\u{fffd}");
+    }
+
     /// The demo (fake Salesforce, in-memory keyring) answers all three calls.
     #[test]
     fn the_demo_answers_userinfo_introspect_and_revoke() {
@@ -307,7 +340,13 @@ mod tests {
         assert!(done.info.active, "{:?}", done.info);
 
         let done = runtime
-            .block_on(revoke_token(store, &org, &client, TokenKind::AccessToken))
+            .block_on(revoke_token(
+                store,
+                &org,
+                &client,
+                TokenKind::AccessToken,
+                || {},
+            ))
             .unwrap();
         assert_eq!(done.cleared, vec![SecretKind::AccessToken]);
         let org = store.find("partner-portal").unwrap();
@@ -319,7 +358,13 @@ mod tests {
                 .is_none()
         );
         runtime
-            .block_on(revoke_token(store, &org, &client, TokenKind::RefreshToken))
+            .block_on(revoke_token(
+                store,
+                &org,
+                &client,
+                TokenKind::RefreshToken,
+                || {},
+            ))
             .unwrap();
         assert!(
             store

@@ -33,9 +33,11 @@ pub struct Detail {
 }
 
 impl Detail {
+    /// Much of the text comes from the server (id_token claims, scopes): `sfkey refresh` prints
+    /// it, so control characters go.
     fn new(text: impl Into<String>, tone: Tone) -> Self {
         Self {
-            text: text.into(),
+            text: crate::redact::printable(&text.into()),
             tone,
         }
     }
@@ -228,6 +230,29 @@ mod tests {
             Some(("00D5g000004ABCD", "0055g000001WXYZ"))
         );
         assert_eq!(ids_from_id_url("https://example.com/nothing"), None);
+    }
+
+    #[test]
+    fn what_the_server_wrote_reaches_the_terminal_without_control_characters() {
+        use base64::Engine;
+        let b64 = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let jwt = format!(
+            "{}.{}.sig",
+            b64(json!({"alg": "RS256\u{1b}[2J"})),
+            b64(json!({"name": "Eve\u{1b}]52;c;ZXZpbA==\u{7}", "x\u{1b}": 1}))
+        );
+        let mut all = field_details("id_token", &json!(jwt), SignatureCheck::Verified, CLOCK);
+        all.extend(field_details(
+            "scope",
+            &json!("api\u{1b}[31m web"),
+            SignatureCheck::Verified,
+            CLOCK,
+        ));
+        for detail in &all {
+            assert!(!detail.text.chars().any(char::is_control), "{detail:?}");
+        }
     }
 
     #[test]

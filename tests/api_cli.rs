@@ -261,3 +261,36 @@ fn a_refresh_token_salesforce_does_not_know_stays_in_the_keyring() {
             .is_some()
     );
 }
+
+/// A revocation waits for another sfkey's refresh of the org: that refresh stores a new access
+/// token, which a revocation running alongside would delete from the keyring unrevoked.
+#[test]
+fn revoke_waits_for_a_refresh_of_the_org_in_another_process() {
+    use std::io::BufRead;
+    let mut env = TestEnv::new("api-revoke-lock");
+    let (_, token) = refreshed(&mut env, "busy");
+    let store = env.store();
+    let org = store.find("busy").unwrap();
+    // Another sfkey's refresh of this org, as far as the lock file can tell.
+    let held = store.lock_org(&org.id, || {}).unwrap();
+    let before = env.server.requests().len();
+    let mut child = env
+        .cmd(&["revoke", "busy", "--yes"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(
+        first.contains("Waiting for another sfkey to finish refreshing busy"),
+        "{first}"
+    );
+    assert_eq!(env.server.requests().len(), before, "sent while locked");
+    drop(held);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(child.wait().unwrap().success(), "{rest:?}");
+    let sent = env.server.requests().pop().unwrap();
+    assert_eq!(sent.path, "/services/oauth2/revoke");
+    assert_eq!(sent.field("token"), Some(token.as_str()));
+    env.assert_no_secrets_on_disk();
+}

@@ -196,6 +196,12 @@ fn a_salesforce_error_exits_non_zero_with_error_and_description() {
         err.contains("\nhint: ") && err.contains("(sfkey edit expired --secrets)"),
         "{err}"
     );
+    // The login command logs in where the org lives, not at production.
+    let login = format!(
+        "(sfkey login expired --update --login-url {})",
+        env.server.url()
+    );
+    assert!(err.contains(&login), "{err}");
     let text = stdout(&out);
     assert!(text.contains("\"error\": \"invalid_grant\""), "{text}");
     assert!(text.contains("Response Status Code = 400"), "{text}");

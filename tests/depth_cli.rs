@@ -210,6 +210,7 @@ fn a_keyring_that_refuses_the_rotated_token_is_told_loudly_and_nothing_leaks() {
         .args([with_keyring, "bash", "-c", &script])
         .env("SFKEY_CONFIG_DIR", &env.dir)
         .env("SFKEY_LOG_DIR", env.dir.join("log"))
+        .env("SFKEY_LOG", "trace")
         .output()
         .unwrap();
     let err = assert_fails_with(

@@ -39,6 +39,32 @@ fn the_busy_retry_shows_in_the_status_line_then_the_token() {
 }
 
 #[test]
+fn a_lost_answer_is_not_retried_and_the_pane_says_the_token_may_be_spent() {
+    let mut env = TestEnv::new("depth-tui-hangup");
+    let (_, refresh) = env.add_org("hangup", true, |g| g.with(Behaviour::Hangup));
+    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
+    term.wait_for_all(&["hangup", LAST_HINT]);
+    term.send("r");
+    term.wait_for("hangup: refresh failed: interrupted");
+    let pane = pane_prose(&term);
+    assert!(
+        pane.contains("The request may have reached Salesforce"),
+        "{pane}"
+    );
+    assert!(pane.contains("so sfkey did not retry it"), "{pane}");
+    assert!(pane.contains("may already be spent"), "{pane}");
+    assert!(
+        pane.contains("hint: the request may have reached Salesforce; press r"),
+        "{pane}"
+    );
+    assert_eq!(env.server.requests().len(), 1, "never retried by itself");
+    assert!(env.server.is_live(&refresh));
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
 fn a_refused_rotated_token_is_loud_and_quitting_asks_twice() {
     let mut env = TestEnv::new("depth-tui-refused");
     let client_id = "3MVG9tuirefused";
@@ -71,6 +97,7 @@ fn a_refused_rotated_token_is_loud_and_quitting_asks_twice() {
     ]);
     cmd.env("SFKEY_CONFIG_DIR", &env.dir);
     cmd.env("SFKEY_LOG_DIR", env.dir.join("log"));
+    cmd.env("SFKEY_LOG", "trace");
     cmd.env("TERM", "xterm-256color");
     cmd.env("SFKEY_CLIPBOARD", "osc52");
     for var in [

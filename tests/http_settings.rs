@@ -258,6 +258,37 @@ fn sfkey_ca_file_adds_the_proxy_ca_to_the_system_ones() {
     env.assert_no_secrets_on_disk();
 }
 
+/// The app takes the same settings: a refresh and a userinfo through the proxy's CA work, and
+/// without the CA the TLS failure names both settings.
+#[test]
+fn the_app_honours_sfkey_ca_file_too() {
+    use common::pty::{self, Terminal};
+    let (env, certs, _) = tls_env("tls-ca-file-tui");
+    let mut cmd = pty::command(&env, &[]);
+    cmd.env("SFKEY_CA_FILE", certs.join("ca.pem"));
+    cmd.env_remove("SSL_CERT_FILE");
+    let mut term = Terminal::spawn(cmd, 100, 30);
+    term.wait_for_all(&["corp", "q quit"]);
+    term.send("r");
+    term.wait_for("corp: HTTP 200 in");
+    term.send("u");
+    term.wait_for("corp: userinfo: ");
+    term.send("q");
+    assert!(term.wait_exit().success());
+
+    let mut cmd = pty::command(&env, &[]);
+    cmd.env_remove("SFKEY_CA_FILE");
+    cmd.env_remove("SSL_CERT_FILE");
+    let mut term = Terminal::spawn(cmd, 100, 30);
+    term.wait_for_all(&["corp", "q quit"]);
+    term.send("r");
+    term.wait_for("corp: refresh failed: tls_error");
+    term.wait_for("SFKEY_CA_FILE");
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}
+
 #[test]
 fn ssl_cert_file_replaces_the_system_store() {
     let (env, certs, _) = tls_env("tls-ssl-cert-file");

@@ -158,6 +158,16 @@ fn a_mismatch_is_loud_refresh_exits_3_and_scripts_still_get_their_token() {
     let out = env.run(&["token", "tampered"], "");
     assert_success(&out);
     assert!(!stderr(&out).contains("MISMATCH"), "{}", stderr(&out));
+
+    // userinfo refreshes first when the stored token is gone, and warns the same way.
+    assert_success(&env.run(&["revoke", "tampered", "--yes"], ""));
+    let out = env.run(&["userinfo", "tampered"], "");
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("sfkey: WARNING: SIGNATURE MISMATCH for tampered"),
+        "{}",
+        stderr(&out)
+    );
     env.assert_no_secrets_on_disk();
 }
 

@@ -7,11 +7,10 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail};
 use clap::Args;
-use serde_json::{Map, Value};
 
 use crate::salesforce::{HttpClient, TokenKind};
 use crate::store::{SecretKind, Store};
-use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone};
+use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone, field_rows};
 
 use super::tokens::{http_settings, refresh_failed, run_refresh, runtime};
 
@@ -80,19 +79,6 @@ fn print_fields(out: &mut impl Write, rows: &[(String, String)]) -> std::io::Res
     Ok(())
 }
 
-fn field_rows(fields: &Map<String, Value>) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (k.clone(), text)
-        })
-        .collect()
-}
-
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
@@ -110,9 +96,10 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
             "No live access token stored for {}: refreshing first.",
             org.name
         );
-        org = run_refresh(store, &org)?
-            .map_err(|e| refresh_failed(&org.name, &e))?
-            .org;
+        let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org, &e))?;
+        // Warned, not refused, as `sfkey token` does.
+        super::details::warn_on_mismatch(&done);
+        org = done.org;
     }
     let client = client_for(org.instance_url.as_deref().unwrap_or(&org.login_url))?;
     let done: UserinfoDone = runtime()?
@@ -218,7 +205,10 @@ pub fn revoke(store: &Store, args: &RevokeArgs) -> anyhow::Result<ExitCode> {
     }
     let client = client_for(&org.login_url)?;
     let done: RevokeDone = runtime()?
-        .block_on(token_calls::revoke_token(store, &org, &client, kind))
+        .block_on(token_calls::revoke_token(store, &org, &client, kind, {
+            let name = org.name.clone();
+            move || eprintln!("Waiting for another sfkey to finish refreshing {name}...")
+        }))
         .map_err(|e| call_failed("revoke", &org.name, &e))?;
     let cleared: Vec<&str> = done.cleared.iter().map(|k| k.as_str()).collect();
     if args.json {
@@ -229,21 +219,12 @@ pub fn revoke(store: &Store, args: &RevokeArgs) -> anyhow::Result<ExitCode> {
             "removed_from_keyring": cleared,
         }))?;
     }
-    let words: Vec<&str> = done
-        .cleared
-        .iter()
-        .map(|k| match k {
-            SecretKind::RefreshToken => "refresh token",
-            SecretKind::AccessToken => "access token",
-            SecretKind::ClientSecret => "client secret",
-        })
-        .collect();
     eprintln!(
         "Revoked the {} of {} (HTTP {}); removed the {} from the keyring.",
         kind.words(),
         org.name,
         done.exchange.status,
-        words.join(" and ")
+        done.cleared_words()
     );
     if kind == TokenKind::RefreshToken {
         eprintln!(

@@ -245,25 +245,27 @@ pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
                 print_failed_answer(&mut out, token_err)?;
             }
             out.flush()?;
-            Err(refresh_failed(&org.name, &err))
+            Err(refresh_failed(&org, &err))
         }
     }
 }
 
 /// The one error line of a failed refresh, plus a `hint:` line naming this org when we know
 /// what to do.
-pub(super) fn refresh_failed(name: &str, err: &RefreshError) -> anyhow::Error {
+pub(super) fn refresh_failed(org: &Org, err: &RefreshError) -> anyhow::Error {
+    let name = &org.name;
     let hint = match err {
         // This process ends now, and the only working refresh token with it.
         RefreshError::RotationNotSaved(_) => Some(format!(
-            "hint: fix the keyring (unlock it), then log in again and store a new refresh token (sfkey edit {name} --secrets)"
+            "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token (sfkey edit {name} --secrets)",
+            crate::salesforce::explain::login_again_command(org)
         )),
         RefreshError::Token(e) => match e.explanation() {
             // Salesforce's own error: what it means on a line of its own, then what to do.
             Some(x) => Some(format!(
                 "means: {}\nhint: {}",
                 x.meaning,
-                x.action.replace("NAME", name)
+                x.action_for(org)
             )),
             None => e.hint_for(name).map(|h| format!("hint: {h}")),
         },
@@ -309,7 +311,7 @@ fn access_token(
     if let Some(fresh) = refreshed_meanwhile(store, &org, freshness)? {
         return Ok(fresh);
     }
-    let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org.name, &e))?;
+    let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org, &e))?;
     // Warned, not refused: see `warn_on_mismatch`.
     details::warn_on_mismatch(&done);
     let token = done

@@ -112,7 +112,12 @@ pub fn json_object(exchange: HttpExchange, body: &[u8]) -> Result<Map<String, Va
     if exchange.status == 401 {
         return Err(ApiError::SessionExpired { exchange });
     }
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    // Printed on the user's terminal: no escape sequences from the network.
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(crate::redact::printable)
+    };
     match parsed {
         Ok(Value::Object(fields)) if (200..300).contains(&exchange.status) => Ok(fields),
         Ok(v) if v.get("error").is_some_and(Value::is_string) => Err(ApiError::Refused {
@@ -171,7 +176,13 @@ pub async fn fetch_userinfo(
     );
     let (exchange, body) = client.get_with_bearer(&url, access_token).await?;
     let fields = json_object(exchange.clone(), &body)?;
-    let text = |k: &str| fields.get(k).and_then(Value::as_str).map(str::to_string);
+    // The username is saved and listed: no control characters.
+    let text = |k: &str| {
+        fields
+            .get(k)
+            .and_then(Value::as_str)
+            .map(crate::redact::printable)
+    };
     let info = UserInfo {
         username: text("preferred_username"),
         org_id: text("organization_id"),
@@ -218,6 +229,21 @@ mod tests {
             err.to_string().contains("invalid_token: invalid token"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn control_characters_in_a_refusal_never_reach_the_terminal() {
+        let rest =
+            br#"[{"message":"no\u001b]52;c;ZXZpbA==\u0007access","errorCode":"X\u001b[31m"}]"#;
+        let text = json_object(exchange(403, "application/json"), rest)
+            .unwrap_err()
+            .to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        let oauth = br#"{"error":"invalid_token\r","error_description":"a\u001b[2Jb"}"#;
+        let text = json_object(exchange(400, "application/json"), oauth)
+            .unwrap_err()
+            .to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
     }
 
     #[test]

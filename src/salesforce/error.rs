@@ -127,7 +127,8 @@ impl fmt::Display for TransportError {
         };
         write!(f, "{what} ({})", self.detail)?;
         if self.outcome_unknown {
-            f.write_str(". The request may have reached Salesforce, so sfkey did not retry it: if this org rotates refresh tokens, the stored one may already be spent")?;
+            // What that costs depends on the call: a refresh says it (`RefreshError`).
+            f.write_str(". The request may have reached Salesforce")?;
         }
         Ok(())
     }

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::org::Org;
+
 /// What an OAuth error means and what to do about it (`NAME` stands for the org).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Explanation {
@@ -11,6 +13,32 @@ pub struct Explanation {
     pub meaning: &'static str,
     /// What to do next.
     pub action: &'static str,
+}
+
+/// How the table writes the command that logs in to the org again.
+const LOGIN_AGAIN: &str = "sfkey login NAME --update";
+
+/// `sfkey login NAME --update` with the org's login URL and site, so the new login lands where
+/// the old one was.
+pub fn login_again_command(org: &Org) -> String {
+    let mut login = LOGIN_AGAIN.replace("NAME", &org.name);
+    if org.login_url != crate::org::PRODUCTION_LOGIN_URL {
+        login.push_str(&format!(" --login-url {}", org.login_url));
+    }
+    if let Some(site) = &org.site {
+        login.push_str(&format!(" --site {site}"));
+    }
+    login
+}
+
+impl Explanation {
+    /// The action for `org`: `NAME` becomes its name, and the login command is
+    /// [`login_again_command`].
+    pub fn action_for(&self, org: &Org) -> String {
+        self.action
+            .replace(LOGIN_AGAIN, &login_again_command(org))
+            .replace("NAME", &org.name)
+    }
 }
 
 impl fmt::Display for Explanation {
@@ -45,7 +73,7 @@ const ROWS: &[Row] = &[
         "invalid_grant",
         &["expired access/refresh token"],
         "the refresh token was revoked, expired or rotated out",
-        "log in again and store the new refresh token (sfkey edit NAME --secrets)",
+        "log in again (sfkey login NAME --update), or store a new refresh token (sfkey edit NAME --secrets)",
     ),
     row(
         "invalid_grant",
@@ -93,7 +121,7 @@ const ROWS: &[Row] = &[
         "invalid_grant",
         &[],
         "Salesforce does not accept the refresh token",
-        "log in again and store a new one (sfkey edit NAME --secrets)",
+        "log in again (sfkey login NAME --update), or store a new refresh token (sfkey edit NAME --secrets)",
     ),
     row(
         "invalid_client_id",
@@ -210,6 +238,32 @@ mod tests {
             explain("invalid_grant", Some("expired access/refresh token"))
                 .action
                 .contains("sfkey edit NAME --secrets")
+        );
+    }
+
+    #[test]
+    fn the_action_names_the_org_and_logs_in_where_it_lives() {
+        let expired = explain("invalid_grant", Some("expired access/refresh token"));
+        let prod = Org::new("prod", "https://login.salesforce.com", "PlatformCLI");
+        assert_eq!(
+            expired.action_for(&prod),
+            "log in again (sfkey login prod --update), or store a new refresh token (sfkey edit prod --secrets)"
+        );
+        let mut portal = Org::new("portal", "https://acme.my.site.com", "3MVG9");
+        portal.site = Some("/partners".into());
+        let action = expired.action_for(&portal);
+        assert!(
+            action.contains(
+                "sfkey login portal --update --login-url https://acme.my.site.com --site /partners"
+            ),
+            "{action}"
+        );
+        let other = explain("invalid_grant", Some("something new"));
+        assert!(
+            other
+                .action_for(&portal)
+                .contains("sfkey login portal --update --login-url"),
+            "{other}"
         );
     }
 

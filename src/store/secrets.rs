@@ -38,6 +38,15 @@ impl SecretKind {
             Self::AccessToken => "access_token",
         }
     }
+
+    /// For people: `client secret`, `refresh token`, `access token`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::ClientSecret => "client secret",
+            Self::RefreshToken => "refresh token",
+            Self::AccessToken => "access token",
+        }
+    }
 }
 
 /// A keyring failure. Messages never contain secret values.

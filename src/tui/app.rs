@@ -117,7 +117,7 @@ impl App {
     }
 
     /// Whether any refresh or call (userinfo, introspect, revoke) is in flight: spinners need
-    /// redrawing, and quitting waits for them (a revocation still has keyring entries to remove).
+    /// redrawing.
     pub fn any_running(&self) -> bool {
         self.panels.values().any(|p| {
             p.running.is_some()
@@ -136,9 +136,30 @@ impl App {
             .collect()
     }
 
+    /// What quitting waits for: refreshes in flight (a rotated token may be on its way) and
+    /// revocations (their keyring entries still go); userinfo and introspect save nothing that
+    /// matters, so they are dropped. As `org: what` for the status line.
+    pub fn must_finish(&self) -> Vec<String> {
+        self.orgs
+            .iter()
+            .filter_map(|o| {
+                let panel = self.panels.get(&o.id)?;
+                if panel.running.is_some() {
+                    return Some(format!("{}: refresh", o.name));
+                }
+                match &panel.call {
+                    Some(state) if state.running() && matches!(state.call, Call::Revoke(_)) => {
+                        Some(format!("{}: {}", o.name, state.call.title()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     /// Whether the app is done: quit asked and nothing left to save (or quit asked twice).
     pub fn should_exit(&self) -> bool {
-        self.quitting && (self.forced || !self.any_running())
+        self.quitting && (self.forced || self.must_finish().is_empty())
     }
 
     /// The main-screen actions worth a hint right now, in table order.
@@ -265,9 +286,12 @@ impl App {
                     running.too_late = true;
                 }
                 if let Some(name) = self.name_of(&id) {
-                    self.info(format!(
-                        "{name}: the request is already with Salesforce; waiting for its answer so a rotated refresh token is not lost"
-                    ));
+                    // Short when quitting: the way out must fit in the status line.
+                    self.info(if self.quitting {
+                        format!("q again to leave now; else quitting once the answer to {name}'s request is saved")
+                    } else {
+                        format!("{name}: the request is already with Salesforce; waiting for its answer so a rotated refresh token is not lost")
+                    });
                 }
                 Vec::new()
             }
@@ -529,7 +553,10 @@ impl App {
 
     fn on_action(&mut self, action: Action) -> Vec<Effect> {
         if self.quitting && !matches!(action, Action::Quit | Action::Help) {
-            self.info("quitting: waiting for refreshes to finish saving (q again to leave now)");
+            let waiting = self.must_finish().join(", ");
+            self.info(format!(
+                "quitting once this finishes saving: {waiting} (q again to leave now)"
+            ));
             return Vec::new();
         }
         match action {
@@ -675,8 +702,12 @@ impl App {
                 effects.push(Effect::CancelRefresh(id.clone()));
             }
         }
-        if !effects.is_empty() {
-            self.info("finishing in-flight refreshes before quitting (q again to leave now)");
+        let waiting = self.must_finish();
+        if !waiting.is_empty() {
+            self.info(format!(
+                "quitting once this finishes saving: {} (q again to leave now)",
+                waiting.join(", ")
+            ));
         }
         effects
     }
@@ -735,15 +766,19 @@ fn short_code(error: &RefreshError) -> String {
     }
 }
 
-/// What to do about a failed refresh, worded for the TUI (keys, not commands).
-pub fn failure_hint(error: &RefreshError, org: &str) -> Option<String> {
+/// What to do about a failed refresh, worded for the TUI (keys, not commands; logging in to an
+/// org that exists has no key, so that stays a command).
+pub fn failure_hint(error: &RefreshError, org: &Org) -> Option<String> {
     let token_error = error.token_error();
     // Salesforce's own errors: the view shows what it means; this is what to do.
     let action = token_error
         .and_then(TokenError::explanation)
-        .map(|x| x.action.replace("NAME", org));
-    if let Some(hint) = action.or_else(|| token_error.and_then(|e| e.hint_for(org))) {
-        return Some(hint.replace(&format!("sfkey edit {org} --secrets"), "press e"));
+        .map(|x| x.action_for(org));
+    if let Some(hint) = action.or_else(|| token_error.and_then(|e| e.hint_for(&org.name))) {
+        return Some(hint.replace(
+            &format!("(sfkey edit {} --secrets)", org.name),
+            "(press e and paste it)",
+        ));
     }
     match error {
         RefreshError::NoRefreshToken(_) => Some("press e and type the refresh token".into()),

@@ -300,9 +300,9 @@ impl Tasks {
             Call::Introspect => CallAnswer::Introspect(
                 token_calls::introspect_access_token(&self.store, org, client).await?,
             ),
-            Call::Revoke(kind) => {
-                CallAnswer::Revoke(token_calls::revoke_token(&self.store, org, client, kind).await?)
-            }
+            Call::Revoke(kind) => CallAnswer::Revoke(
+                token_calls::revoke_token(&self.store, org, client, kind, || {}).await?,
+            ),
         })
     }
 

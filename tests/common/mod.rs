@@ -94,8 +94,10 @@ impl TestEnv {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfkey"));
         cmd.args(args)
             .env("SFKEY_CONFIG_DIR", &self.dir)
-            // The log goes inside the config dir, so the secret scan reads it too.
+            // The log goes inside the config dir, so the secret scan reads it too; at the
+            // most detailed level, so nothing any level logs may hold a secret.
             .env("SFKEY_LOG_DIR", self.dir.join("log"))
+            .env("SFKEY_LOG", "trace")
             .env_remove("HTTPS_PROXY")
             .env_remove("https_proxy")
             .env_remove("HTTP_PROXY")

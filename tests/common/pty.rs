@@ -67,6 +67,8 @@ pub fn command(env: &TestEnv, args: &[&str]) -> CommandBuilder {
     cmd.args(args);
     cmd.env("SFKEY_CONFIG_DIR", &env.dir);
     cmd.env("SFKEY_LOG_DIR", env.dir.join("log"));
+    // As in `TestEnv::cmd`: the secret scan reads the most detailed log there is.
+    cmd.env("SFKEY_LOG", "trace");
     cmd.env("TERM", "xterm-256color");
     cmd.env("SFKEY_CLIPBOARD", "osc52");
     for var in [

@@ -392,6 +392,20 @@ mod tests {
     }
 
     #[test]
+    fn quitting_does_not_wait_for_userinfo_or_introspect() {
+        for call in ['u', 'i'] {
+            let mut app = two();
+            app.update(key(KeyCode::Char(call)));
+            assert!(app.any_running());
+            app.update(key(KeyCode::Char('q')));
+            assert!(
+                app.should_exit(),
+                "{call}: nothing to save, nothing to wait for"
+            );
+        }
+    }
+
+    #[test]
     fn quitting_waits_for_a_revocation_to_finish() {
         let mut app = two();
         app.update(key(KeyCode::Char('x')));
@@ -400,6 +414,11 @@ mod tests {
         assert!(
             app.quitting && !app.should_exit(),
             "the keyring is not cleaned up yet"
+        );
+        let status = &app.status.as_ref().unwrap().text;
+        assert!(
+            status.contains("alpha: revoke refresh token") && status.contains("q again"),
+            "quitting says what it waits for: {status}"
         );
         let answer = CallAnswer::Revoke(RevokeDone {
             exchange: ok(),

@@ -147,6 +147,19 @@ fn a_cancel_too_late_keeps_waiting_for_the_answer() {
     assert!(matches!(app.panels[&id].last, Some(Shown::Token { .. })));
 }
 
+/// Quitting with a request out: the "too late to cancel" news keeps the way out in view.
+#[test]
+fn quitting_while_a_request_is_out_still_says_how_to_leave_now() {
+    let mut app = three();
+    app.update(key('r'));
+    app.update(key('q'));
+    let id = app.orgs[0].id.clone();
+    app.update(Message::CancelTooLate(id));
+    let status = &app.status.as_ref().unwrap().text;
+    assert!(status.starts_with("q again to leave now;"), "{status}");
+    assert!(status.contains("alpha's request"), "{status}");
+}
+
 #[test]
 fn quitting_waits_for_refreshes_in_flight() {
     let mut app = three();

@@ -6,16 +6,15 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
-use serde_json::{Map, Value};
 
 use crate::humanize;
 use crate::org::Org;
 use crate::salesforce::TokenKind;
-use crate::store::SecretKind;
 
 use super::super::app::{App, call_hint};
 use super::super::calls::{CallAnswer, CallState};
 use super::text::{elapsed, spinner, wrap, wrap_words};
+use crate::token_calls::field_rows;
 
 const KEY: Style = Style::new().fg(Color::Cyan);
 const DIM: Style = Style::new().fg(Color::DarkGray);
@@ -47,19 +46,6 @@ fn rows(out: &mut Vec<Line<'static>>, rows: &[(String, String)], width: usize) {
             ]));
         }
     }
-}
-
-fn field_rows(fields: &Map<String, Value>) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (k.clone(), text)
-        })
-        .collect()
 }
 
 /// The response pane's lines for the selected org's last call.
@@ -140,19 +126,10 @@ fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, wi
             }
         }
         CallAnswer::Revoke(done) => {
-            let cleared: Vec<&str> = done
-                .cleared
-                .iter()
-                .map(|k| match k {
-                    SecretKind::AccessToken => "access token",
-                    SecretKind::RefreshToken => "refresh token",
-                    SecretKind::ClientSecret => "client secret",
-                })
-                .collect();
             let mut text = format!(
                 "Revoked the {} at Salesforce; removed the {} from the keyring.",
                 done.kind.words(),
-                cleared.join(" and ")
+                done.cleared_words()
             );
             if done.kind == TokenKind::RefreshToken {
                 text.push_str(" Press e to store a new refresh token.");

@@ -526,3 +526,21 @@ fn help_and_quit_stay_in_a_narrow_status_line() {
     let status = wide.lines().last().unwrap_or_default();
     assert!(status.contains("r refresh c copy"), "{status}");
 }
+
+/// Esc after the request went out stops nothing: the pane says what it waits for instead of
+/// "cancelling…".
+#[test]
+fn a_cancel_too_late_says_sfkey_waits_for_the_answer() {
+    let mut app = orgs();
+    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Esc);
+    assert!(render(&app, 100, 30).contains("cancelling…"));
+    let id = app.orgs[0].id.clone();
+    app.update(Message::CancelTooLate(id));
+    let screen = render(&app, 100, 30);
+    assert!(!screen.contains("cancelling…"), "{screen}");
+    assert!(
+        screen.contains("request sent: waiting for Salesforce's answer…"),
+        "{screen}"
+    );
+}

@@ -263,7 +263,7 @@ fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'sta
             Style::new(),
         );
     }
-    let hint = super::super::app::failure_hint(error, &org.name);
+    let hint = super::super::app::failure_hint(error, org);
     if let Some(hint) = hint {
         out.push(Line::default());
         prose(
@@ -285,6 +285,9 @@ fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec
                 spinner(app.now_ms),
                 if running.waiting_for_lock {
                     "waiting for another sfkey that is refreshing this org…"
+                } else if running.too_late {
+                    // Esc came after the request went out: nothing is cancelled.
+                    "request sent: waiting for Salesforce's answer…"
                 } else if running.cancelling {
                     "cancelling…"
                 } else {
