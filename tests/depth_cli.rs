@@ -146,7 +146,9 @@ fn killed_as_soon_as_the_answer_shows_the_rotated_token_is_already_stored() {
     assert_eq!(shown, "Response Body:");
     child.kill().unwrap(); // SIGKILL: no destructor, no flush, nothing more runs
     let status = child.wait().unwrap();
-    assert_eq!(status.signal(), Some(9), "{status}");
+    // sfkey may have finished printing and exited before the signal landed; either way the
+    // kill came no earlier than the first line of the result.
+    assert!(status.signal() == Some(9) || status.success(), "{status}");
 
     assert!(!env.server.is_live(&first), "the answer rotated the token");
     let out = env.run(&["token", "rot", "--refresh"], "");
