@@ -89,17 +89,20 @@ impl Loopback {
         let result = loop {
             tokio::select! {
                 accepted = accept(&self.listener, self.listener_v6.as_ref()) => {
-                    if let Ok((stream, _)) = accepted {
-                        // Each connection on its own: a browser's idle pre-connection must not
-                        // hold up the real redirect.
-                        let tx = tx.clone();
-                        let state = state.to_string();
-                        tokio::spawn(async move {
-                            if let Some(outcome) = serve(stream, &state).await {
-                                let _ = tx.send(outcome);
-                            }
-                        });
-                    }
+                    let Ok((stream, _)) = accepted else {
+                        // Out of file handles, say: pause rather than spin until the timeout.
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    };
+                    // Each connection on its own: a browser's idle pre-connection must not
+                    // hold up the real redirect.
+                    let tx = tx.clone();
+                    let state = state.to_string();
+                    tokio::spawn(async move {
+                        if let Some(outcome) = serve(stream, &state).await {
+                            let _ = tx.send(outcome);
+                        }
+                    });
                 }
                 Some(outcome) = rx.recv() => break outcome,
                 () = &mut deadline => break Err(LoginError::TimedOut(timeout)),

@@ -149,18 +149,12 @@ fn token_text(error: &TokenError) -> String {
     else {
         return error.to_string();
     };
-    let said = match description {
-        Some(d) => format!("{error}: {d}"),
-        None => error.clone(),
-    };
+    let said = said(error, description.as_deref());
     let what = match error.as_str() {
         "invalid_grant" => {
             "the code was refused (used already, expired, or not for this app); run the login again"
         }
-        other => &format!(
-            "nothing was saved: {}",
-            crate::salesforce::error::explain(other, description.as_deref())
-        ),
+        other => &explained(other, description.as_deref()),
     };
     format!(
         "Salesforce refused the login's token request (HTTP {}): {said}; {what}",
@@ -168,11 +162,29 @@ fn token_text(error: &TokenError) -> String {
     )
 }
 
+/// Salesforce's `error` and `error_description`, cleaned of control characters: they come from
+/// the network (here even through the browser's address bar) and are printed on a terminal.
+fn said(error: &str, description: Option<&str>) -> String {
+    match description {
+        Some(d) => crate::redact::printable(&format!("{error}: {d}")),
+        None => crate::redact::printable(error),
+    }
+}
+
+/// The errors table's explanation without its commands, which name a saved org (`NAME`) that a
+/// login does not have yet.
+fn explained(error: &str, description: Option<&str>) -> String {
+    let mut text = crate::salesforce::error::explain(error, description).to_string();
+    while let Some(at) = text.find("NAME") {
+        let open = text[..at].rfind(" (").unwrap_or(at);
+        let close = text[at..].find(')').map_or(text.len(), |c| at + c + 1);
+        text.replace_range(open..close, "");
+    }
+    format!("nothing was saved: {text}")
+}
+
 fn denied_text(error: &str, description: Option<&str>) -> String {
-    let said = match description {
-        Some(d) => format!("{error}: {d}"),
-        None => error.to_string(),
-    };
+    let said = said(error, description);
     let what = match error {
         "access_denied" => {
             "you clicked Deny (or the org does not let this user approve the app); run the login again and click Allow".to_string()
@@ -180,10 +192,7 @@ fn denied_text(error: &str, description: Option<&str>) -> String {
         "redirect_uri_mismatch" => {
             "the connected app's callback URL must be exactly the redirect sfkey uses (http://localhost:PORT/OauthRedirect)".to_string()
         }
-        _ => format!(
-            "nothing was saved: {}",
-            crate::salesforce::error::explain(error, description)
-        ),
+        _ => explained(error, description),
     };
     format!("Salesforce refused the login ({said}); {what}")
 }
@@ -236,6 +245,32 @@ async fn complete(client: &HttpClient, success: TokenSuccess) -> Result<LoggedIn
 mod tests {
     use super::*;
     use crate::salesforce::HttpExchange;
+
+    #[test]
+    fn refusals_name_no_org_and_print_no_control_characters() {
+        let refused = LoginError::Denied {
+            error: "invalid_client".into(),
+            description: Some(
+                "invalid client credentials\u{1b}]52;c;Zm9v\u{7}\nhint: run rm".into(),
+            ),
+        };
+        let text = refused.to_string();
+        assert!(!text.contains("NAME"), "{text}");
+        assert!(!text.contains("sfkey edit"), "{text}");
+        assert!(text.contains("nothing was saved: "), "{text}");
+        assert!(text.contains("consumer secret"), "{text}");
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        let expired = LoginError::Denied {
+            error: "invalid_grant".into(),
+            description: Some("expired access/refresh token".into()),
+        };
+        let text = expired.to_string();
+        assert!(!text.contains("NAME") && !text.contains("()"), "{text}");
+        assert!(
+            text.contains("log in again, or store a new refresh token"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn refusals_say_what_happened_in_login_words() {
