@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use crate::fake_salesforce::{Behaviour, FakeSalesforce, Grant};
+use crate::fake_salesforce::{Behaviour, FakeSalesforce, Grant, LoginClient};
 use crate::org::{Org, OrgId};
 use crate::store::{MemoryStore, NewSecrets, Store};
 
@@ -97,6 +97,16 @@ impl Demo {
         let dir = std::env::temp_dir().join(format!("sfkey-demo-{}", OrgId::generate()));
         std::fs::create_dir_all(&dir)?;
         let store = Store::new(&dir, Arc::new(MemoryStore::new()));
+        // `l` in the demo logs in at the fake, which approves the Salesforce CLI's app at once.
+        let callback = format!(
+            "http://localhost:{}/OauthRedirect",
+            crate::login::app_port()
+        );
+        server.add_login_client(LoginClient::new(
+            crate::login::DEFAULT_CLIENT_ID,
+            None,
+            &callback,
+        ));
         let demo = Self { store, server, dir };
         for (i, org) in demo_orgs().into_iter().enumerate() {
             let refresh_token = format!("5Aep861DEMO{i}{}", OrgId::generate());
@@ -123,6 +133,11 @@ impl Demo {
     /// The store the app should use.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The fake's URL: the login URL of every demo org, and of a login from the demo.
+    pub fn url(&self) -> &str {
+        self.server.url()
     }
 
     /// What the banner says.

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
                 store: demo.store().clone(),
                 settings: Default::default(),
                 demo: Some(demo.banner()),
+                login_url: Some(demo.url().to_string()),
                 utc_offset_s,
             }),
             Err(e) => {
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
                     store: Store::new(dir, Arc::new(KeyringStore::new())),
                     settings,
                     demo: None,
+                    login_url: None,
                     utc_offset_s,
                 }),
                 Err(e) => {

@@ -152,3 +152,33 @@ fn l_logs_in_through_the_browser_and_esc_cancels() {
     env.assert_no_secrets_on_disk();
     assert_success(&env.run(&["remove", "tui-login", "--yes"], ""));
 }
+
+/// In the demo, `l` logs in at the demo's fake Salesforce (its URL is filled in), so a login can
+/// be tried without an org: the test plays the browser and the org joins the demo's list.
+#[test]
+fn l_in_the_demo_logs_in_at_the_fake_salesforce() {
+    let env = TestEnv::new("tui-login-demo");
+    let port = free_port();
+    let scratch = tempfile::tempdir().unwrap();
+    let opened = scratch.path().join("opened-url");
+    let browser = recording_browser(scratch.path(), &opened);
+    let mut cmd = pty::command(&env, &["--demo"]);
+    cmd.env("SFKEY_BROWSER", &browser);
+    cmd.env("SFKEY_LOGIN_PORT", port.to_string());
+    let mut term = Terminal::spawn(cmd, 100, 30);
+    term.wait_for("acme-prod");
+    term.send("l");
+    term.wait_for(" Log in with the browser ");
+    term.wait_for("http://127.0.0.1:");
+    term.send("demo-login\x13");
+    let authorize = wait_for_file(&opened);
+    assert!(authorize.starts_with("http://127.0.0.1:"), "{authorize}");
+    let (status, location, _) = http_get(&authorize);
+    assert_eq!(status, 302);
+    let (status, _, _) = http_get(&location.unwrap());
+    assert_eq!(status, 200);
+    term.wait_for_all(&["▸demo-login", &format!("logged in as {FAKE_USERNAME}")]);
+    term.send("r");
+    term.wait_for("HTTP 200");
+    env.assert_config_dir_empty();
+}

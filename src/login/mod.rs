@@ -197,6 +197,14 @@ fn denied_text(error: &str, description: Option<&str>) -> String {
     format!("Salesforce refused the login ({said}); {what}")
 }
 
+/// The app's redirect port: `SFKEY_LOGIN_PORT` (as `sfkey login --port`), else 1717.
+pub fn app_port() -> u16 {
+    std::env::var("SFKEY_LOGIN_PORT")
+        .ok()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or(DEFAULT_PORT)
+}
+
 /// "5 minutes", "90 seconds".
 pub fn wait_text(wait: Duration) -> String {
     let secs = wait.as_secs();

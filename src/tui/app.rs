@@ -55,6 +55,8 @@ pub struct App {
     pub now_ms: u64,
     /// Set in demo mode: what the banner says.
     pub demo: Option<String>,
+    /// Where `l` logs in by default (the demo's fake Salesforce); production when `None`.
+    pub login_url: Option<String>,
     /// Leaving: waiting for in-flight refreshes to finish saving.
     pub quitting: bool,
     /// Quit asked twice: leave even if a refresh is still out.
@@ -87,6 +89,7 @@ impl App {
             status: None,
             now_ms,
             demo,
+            login_url: None,
             quitting: false,
             forced: false,
             quit_warned: false,
@@ -596,7 +599,10 @@ impl App {
             Action::Add => self.popup = Some(Popup::Form(Box::new(OrgForm::add()))),
             Action::PasteAuthUrl => self.open_paste(),
             Action::Edit | Action::Delete => self.edit_or_delete(action),
-            Action::Login => self.popup = Some(Popup::Form(Box::new(OrgForm::log_in()))),
+            Action::Login => {
+                let form = OrgForm::log_in(self.login_url.as_deref());
+                self.popup = Some(Popup::Form(Box::new(form)));
+            }
             Action::Help => self.popup = Some(Popup::Help(0)),
             Action::Cancel => return self.cancel_selected(),
             Action::Quit => return self.quit(),

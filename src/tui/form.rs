@@ -147,12 +147,17 @@ impl OrgForm {
         }
     }
 
-    /// An empty form for logging in with the browser.
-    pub fn log_in() -> Self {
-        Self {
+    /// An empty form for logging in with the browser, at `login_url` when given (else production).
+    pub fn log_in(login_url: Option<&str>) -> Self {
+        let mut form = Self {
             for_login: true,
             ..Self::add()
+        };
+        if let Some(url) = login_url {
+            form.login = LoginChoice::Custom;
+            form.login_url = TextInput::new(url);
         }
+        form
     }
 
     /// A new-org form filled from a pasted SFDX auth URL; only the name is left to choose.

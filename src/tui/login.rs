@@ -4,22 +4,13 @@
 use tokio::sync::oneshot;
 
 use crate::login::{
-    self, BrowserLogin, DEFAULT_PORT, LoggedIn, LoginError, LoginTarget, Opened, SaveError, Saved,
-    open_browser,
+    self, BrowserLogin, LoggedIn, LoginError, LoginTarget, Opened, SaveError, Saved, open_browser,
 };
 use crate::org::Org;
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::Store;
 
 use super::message::{LoginRequest, Message};
-
-/// The redirect port: `SFKEY_LOGIN_PORT` (as `sfkey login --port`), else 1717.
-fn port() -> u16 {
-    std::env::var("SFKEY_LOGIN_PORT")
-        .ok()
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or(DEFAULT_PORT)
-}
 
 /// What storing a login came to, with the login handed back for a second try.
 type SaveTry = (Result<Saved, SaveError>, Box<LoggedIn>, LoginTarget);
@@ -79,7 +70,7 @@ where
 {
     let LoginRequest { name, target } = request;
     let timeout = login::timeout_from_env().unwrap_or(login::DEFAULT_TIMEOUT);
-    let login = BrowserLogin::start(target.clone(), port()).await?;
+    let login = BrowserLogin::start(target.clone(), login::app_port()).await?;
     let url = login.authorize_url.clone();
     let opened = match open_browser(&url) {
         Opened::Started(program) => {

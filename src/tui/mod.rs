@@ -52,6 +52,8 @@ pub struct Setup {
     pub settings: HttpSettings,
     /// The demo banner, in demo mode.
     pub demo: Option<String>,
+    /// The login URL a new login starts from (the demo's fake Salesforce); production if none.
+    pub login_url: Option<String>,
     /// The local UTC offset in seconds (read before any thread starts).
     pub utc_offset_s: i32,
 }
@@ -176,6 +178,7 @@ async fn event_loop(setup: Setup) -> io::Result<Vec<String>> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let tasks = tasks::Tasks::new(setup.store, setup.settings, clipboard, tx.clone());
     let mut app = App::new(now_ms(), setup.demo, setup.utc_offset_s);
+    app.login_url = setup.login_url;
     let mut signals = Signals::new()?;
 
     let _guard = enter()?;
