@@ -135,8 +135,7 @@ pub fn http_settings() -> anyhow::Result<HttpSettings> {
     // rustls reads SSL_CERT_FILE itself, instead of the system store; a wrong path would only
     // surface as every TLS handshake failing, so check it here.
     if let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) {
-        HttpSettings::default()
-            .add_ca_file(std::path::Path::new(&path))
+        HttpSettings::check_ca_file(std::path::Path::new(&path))
             .map_err(|e| anyhow!("SSL_CERT_FILE: {e}; unset it or point it at a PEM CA bundle"))?;
     }
     Ok(settings)
