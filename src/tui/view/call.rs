@@ -5,7 +5,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::humanize;
 use crate::org::Org;
@@ -214,13 +213,7 @@ pub fn draw_confirm_revoke(frame: &mut Frame, org: &Org, area: Rect) {
         Some("issued from it; you would need to log in again"),
     );
     choice("n/Esc", Color::Cyan, "neither", None);
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = super::centered(area, width, height);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Revoke ")),
-        popup,
-    );
+    super::question::framed(frame, area, width, "Revoke", lines);
 }
 
 #[cfg(test)]

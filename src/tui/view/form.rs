@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use crate::org::Org;
 
 use super::super::form::{LoginChoice, OrgForm};
+use super::question::Question;
 use super::text::wrap_words;
 
 const LABEL_WIDTH: usize = 14;
@@ -118,38 +119,13 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
 
 /// Asks before deleting an org; sized to its wrapped text, so the keys always show.
 pub fn draw_confirm(frame: &mut Frame, org: &Org, area: Rect) {
-    let width = area.width.min(64);
-    let inner = usize::from(width.saturating_sub(2));
-    let mut lines: Vec<Line> = Vec::new();
     let question = format!("Delete {} and its secrets in the keyring?", org.name);
-    for piece in wrap_words(&question, inner) {
-        lines.push(Line::styled(
-            piece,
-            Style::new().add_modifier(Modifier::BOLD),
-        ));
-    }
-    let warning = "The refresh token cannot be recovered; you would need to log in again.";
-    for piece in wrap_words(warning, inner) {
-        lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
-    }
-    lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled(
-            "y",
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        ),
-        Span::raw(" delete   "),
-        Span::styled(
-            "n",
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-        ),
-        Span::raw("/Esc keep"),
-    ]));
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = super::centered(area, width, height);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Delete org ")),
-        popup,
-    );
+    let question = Question {
+        title: "Delete org",
+        question: &question,
+        note: "The refresh token cannot be recovered; you would need to log in again.",
+        yes: "delete",
+        no: "keep",
+    };
+    super::question::draw(frame, &question, area);
 }

@@ -7,6 +7,7 @@ mod help;
 mod login;
 mod orgs;
 mod paste;
+mod question;
 mod response;
 mod status;
 mod text;

@@ -2,11 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::paste::{PasteUrl, PendingUpdate};
+use super::question::Question;
 use super::text::wrap_words;
 
 /// Draws the paste popup: one masked field, its error, and what to do.
@@ -66,44 +67,19 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, area: Rect) {
 
 /// Asks whether the saved org the import matches should be updated.
 pub fn draw_confirm_update(frame: &mut Frame, pending: &PendingUpdate, area: Rect) {
-    let width = area.width.min(64);
-    let inner = usize::from(width.saturating_sub(2));
-    let mut lines: Vec<Line> = Vec::new();
     let question = format!(
         "{} is already saved ({}). Update it with the pasted credentials?",
         pending.existing.name,
         pending.why.describe()
     );
-    for piece in wrap_words(&question, inner) {
-        lines.push(Line::styled(
-            piece,
-            Style::new().add_modifier(Modifier::BOLD),
-        ));
-    }
-    let note = "Its refresh token and client secret are replaced; its name stays.";
-    for piece in wrap_words(note, inner) {
-        lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
-    }
-    lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled(
-            "y",
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        ),
-        Span::raw(" update   "),
-        Span::styled(
-            "n",
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-        ),
-        Span::raw("/Esc back to the form"),
-    ]));
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let popup = super::centered(area, width, height);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Update org ")),
-        popup,
-    );
+    let question = Question {
+        title: "Update org",
+        question: &question,
+        note: "Its refresh token and client secret are replaced; its name stays.",
+        yes: "update",
+        no: "back to the form",
+    };
+    super::question::draw(frame, &question, area);
 }
 
 #[cfg(test)]

@@ -1,0 +1,65 @@
+//! The yes/no questions (delete an org, update a saved org) and the frame every small popup
+//! shares: the question in bold, a dimmed note, then the keys and what they do.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use super::text::wrap_words;
+
+/// A yes/no question: what `y` and `n/Esc` do are `yes` and `no`.
+pub struct Question<'a> {
+    /// The popup's title.
+    pub title: &'a str,
+    /// The question, in bold.
+    pub question: &'a str,
+    /// What answering yes costs, dimmed.
+    pub note: &'a str,
+    /// What `y` does.
+    pub yes: &'a str,
+    /// What `n` and Esc do.
+    pub no: &'a str,
+}
+
+/// Draws `question` centred in `area`, at most 64 columns wide, its text wrapped to fit.
+pub fn draw(frame: &mut Frame, question: &Question, area: Rect) {
+    let width = area.width.min(64);
+    let inner = usize::from(width.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::new();
+    for piece in wrap_words(question.question, inner) {
+        lines.push(Line::styled(
+            piece,
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+    }
+    for piece in wrap_words(question.note, inner) {
+        lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled(
+            "y",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!(" {}   ", question.yes)),
+        Span::styled(
+            "n",
+            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!("/Esc {}", question.no)),
+    ]));
+    framed(frame, area, width, question.title, lines);
+}
+
+/// Draws `lines` in a bordered popup titled `title`, `width` wide, centred in `area`.
+pub fn framed(frame: &mut Frame, area: Rect, width: u16, title: &str, lines: Vec<Line>) {
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let popup = super::centered(area, width, height);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(format!(" {title} "))),
+        popup,
+    );
+}
