@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use common::TestEnv;
 use common::pty::{self, Terminal, pane_lines};
-use portable_pty::CommandBuilder;
 use sfkey::fake_salesforce::{Behaviour, ROTATED_REFRESH_PREFIX};
 
 const LAST_HINT: &str = "q quit";
@@ -88,28 +87,8 @@ fn a_refused_rotated_token_is_loud_and_quitting_asks_twice() {
         trigger = trigger.display(),
         locked = locked.display(),
     );
-    let mut cmd = CommandBuilder::new("bash");
-    cmd.args([
-        concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/with-keyring"),
-        "bash",
-        "-c",
-        &script,
-    ]);
-    cmd.env("SFKEY_CONFIG_DIR", &env.dir);
-    cmd.env("SFKEY_LOG_DIR", env.dir.join("log"));
-    cmd.env("SFKEY_LOG", "trace");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("SFKEY_CLIPBOARD", "osc52");
-    for var in [
-        "DISPLAY",
-        "WAYLAND_DISPLAY",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "https_proxy",
-        "http_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
+    let with_keyring = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/with-keyring");
+    let cmd = pty::program(&env, "bash", &[with_keyring, "bash", "-c", &script]);
     let mut term = Terminal::spawn(cmd, 100, 30);
     term.wait_for_all(&["rot", "never", LAST_HINT]);
     term.send("r");

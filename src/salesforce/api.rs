@@ -194,17 +194,11 @@ pub async fn fetch_userinfo(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
 
     fn exchange(status: u16, content_type: &str) -> HttpExchange {
-        HttpExchange {
-            status,
-            reason: String::new(),
-            headers: vec![("Content-Type".into(), content_type.into())],
-            latency: Duration::ZERO,
-        }
+        HttpExchange::for_tests(status, content_type)
     }
 
     #[test]

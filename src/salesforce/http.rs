@@ -247,6 +247,17 @@ pub struct HttpExchange {
 }
 
 impl HttpExchange {
+    /// An answer with a status and a content type only, for the parsers' unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(status: u16, content_type: &str) -> Self {
+        Self {
+            status,
+            reason: String::new(),
+            headers: vec![("Content-Type".into(), content_type.into())],
+            latency: Duration::ZERO,
+        }
+    }
+
     /// The first header with this name, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

@@ -63,7 +63,12 @@ type Parser = vt100::Parser<Events>;
 /// proxy, no display (copies go through OSC 52), the rest of the environment (the private
 /// keyring's bus) inherited.
 pub fn command(env: &TestEnv, args: &[&str]) -> CommandBuilder {
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sfkey"));
+    program(env, env!("CARGO_BIN_EXE_sfkey"), args)
+}
+
+/// Any `program` with the environment [`command`] gives sfkey (a script that starts sfkey).
+pub fn program(env: &TestEnv, program: &str, args: &[&str]) -> CommandBuilder {
+    let mut cmd = CommandBuilder::new(program);
     cmd.args(args);
     cmd.env("SFKEY_CONFIG_DIR", &env.dir);
     cmd.env("SFKEY_LOG_DIR", env.dir.join("log"));
