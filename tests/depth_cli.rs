@@ -260,21 +260,32 @@ fn wait_for_line(lines: &mut impl Iterator<Item = std::io::Result<String>>, need
     panic!("stderr ended without {needle:?}");
 }
 
+/// `sfkey refresh rot` in the background, and its stderr line by line.
+fn spawn_refresh(
+    env: &TestEnv,
+) -> (
+    std::process::Child,
+    impl Iterator<Item = std::io::Result<String>>,
+) {
+    let mut child = env
+        .cmd(&["refresh", "rot"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = BufReader::new(child.stderr.take().unwrap()).lines();
+    (child, err)
+}
+
 #[test]
 fn ctrl_c_while_the_request_is_out_waits_for_the_answer_and_keeps_the_rotated_token() {
     let mut env = TestEnv::new("depth-cli-ctrl-c");
     let (_, first) = env.add_org("rot", true, |g| {
         g.with(Behaviour::Rotate).delayed(Duration::from_secs(2))
     });
-    let mut child = env
-        .cmd(&["refresh", "rot"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut child, mut err) = spawn_refresh(&env);
     wait_for_requests(&env, 1);
     interrupt(&child);
-    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
     wait_for_line(&mut err, "Waiting for Salesforce's answer");
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
@@ -289,15 +300,9 @@ fn ctrl_c_twice_leaves_and_says_the_token_may_be_spent() {
     env.add_org("rot", true, |g| {
         g.with(Behaviour::Rotate).delayed(Duration::from_secs(3))
     });
-    let mut child = env
-        .cmd(&["refresh", "rot"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut child, mut err) = spawn_refresh(&env);
     wait_for_requests(&env, 1);
     interrupt(&child);
-    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
     wait_for_line(&mut err, "Press Ctrl-C again");
     interrupt(&child);
     wait_for_line(&mut err, "may no longer work");
@@ -313,13 +318,7 @@ fn ctrl_c_before_the_request_goes_out_stops_and_sends_nothing() {
     let org = store.find("rot").unwrap();
     // Another sfkey's refresh, as far as this one can tell.
     let lock = store.lock_org(&org.id, || {}).unwrap();
-    let mut child = env
-        .cmd(&["refresh", "rot"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (mut child, mut err) = spawn_refresh(&env);
     wait_for_line(&mut err, "Waiting for another sfkey");
     interrupt(&child);
     // Still holding the lock: sfkey must leave without waiting for it.
