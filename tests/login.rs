@@ -157,6 +157,14 @@ fn cli_browser_login_then_refresh() {
         "a token was printed: {err}"
     );
 
+    // The access token that came with the login is one Salesforce knows.
+    let introspected = env.run(&["introspect", "web"], "");
+    assert_success(&introspected);
+    assert!(
+        stdout(&introspected).contains("active:     yes"),
+        "{}",
+        stdout(&introspected)
+    );
     assert_success(&env.run(&["refresh", "web"], ""));
     let listed = stdout(&env.run(&["list", "--json"], ""));
     assert!(listed.contains(FAKE_USERNAME), "{listed}");

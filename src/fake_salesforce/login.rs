@@ -243,10 +243,10 @@ fn issue(client: &LoginClient, shared: &Shared) -> (u16, String) {
     let access = format!("{ACCESS_TOKEN_PREFIX}{}", random_hex(48));
     {
         let mut state = shared.state();
-        state.grants.insert(
-            refresh.clone(),
-            Grant::new(&client.client_id, client.client_secret.as_deref()),
-        );
+        let grant = Grant::new(&client.client_id, client.client_secret.as_deref());
+        // Introspect and revoke know the login's access token, as they know a refresh's.
+        super::api::issued(&mut state, &access, &refresh, &grant);
+        state.grants.insert(refresh.clone(), grant);
         state.issued.push(refresh.clone());
         state.issued.push(access.clone());
     }
