@@ -11,9 +11,11 @@ use sfkey::tui;
 
 fn main() -> ExitCode {
     // The local offset can only be read safely while the process has one thread.
-    let utc_offset_s = time::UtcOffset::current_local_offset()
-        .map(|o| o.whole_seconds())
-        .unwrap_or(0);
+    // Read once here, for the TUI and the CLI alike; `None` when it cannot be known.
+    let local_offset_s = time::UtcOffset::current_local_offset()
+        .ok()
+        .map(|o| o.whole_seconds());
+    let utc_offset_s = local_offset_s.unwrap_or(0);
     let args = Cli::parse();
     match (args.command, args.demo) {
         (Some(_), true) => {
@@ -22,7 +24,7 @@ fn main() -> ExitCode {
         }
         (Some(command), false) => {
             sfkey::logging::init();
-            cli::run(command)
+            cli::run(command, local_offset_s)
         }
         (None, true) => match Demo::start() {
             Ok(demo) => tui::run(tui::Setup {

@@ -121,9 +121,11 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
 
 /// `sfkey introspect`: whether Salesforce still takes the stored access token, and until when.
 /// It never refreshes first: the stored token is what it asks about.
-pub fn introspect(store: &Store, args: &IntrospectArgs) -> anyhow::Result<ExitCode> {
-    // Read while the process has one thread (the runtime starts below).
-    let offset = time::UtcOffset::current_local_offset().ok();
+pub fn introspect(
+    store: &Store,
+    args: &IntrospectArgs,
+    local_offset_s: Option<i32>,
+) -> anyhow::Result<ExitCode> {
     let org = store.find(&args.name)?;
     let client = client_for(&org.login_url)?;
     let done: IntrospectDone = runtime()?
@@ -138,11 +140,8 @@ pub fn introspect(store: &Store, args: &IntrospectArgs) -> anyhow::Result<ExitCo
         )];
         if let Some(exp) = done.info.exp {
             let exp_ms = exp.saturating_mul(1000);
-            let at = match offset {
-                Some(o) => format!(
-                    "{} local",
-                    crate::humanize::clock(exp_ms, o.whole_seconds())
-                ),
+            let at = match local_offset_s {
+                Some(o) => format!("{} local", crate::humanize::clock(exp_ms, o)),
                 None => format!("{} UTC", crate::humanize::clock(exp_ms, 0)),
             };
             let when = crate::humanize::expiry(exp_ms, crate::humanize::now_ms());

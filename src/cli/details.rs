@@ -7,14 +7,6 @@ use crate::refresh::Refreshed;
 use crate::salesforce::SignatureCheck;
 use crate::token_details::{Clock, all_details};
 
-/// The local offset from UTC in seconds (0 when unknown). Only reliable while the process has
-/// one thread, so read it before anything starts more.
-pub fn utc_offset_s() -> i32 {
-    time::UtcOffset::current_local_offset()
-        .map(|o| o.whole_seconds())
-        .unwrap_or(0)
-}
-
 /// `sfkey refresh`'s exit code when the token arrived but its signature did not match.
 pub const SIGNATURE_MISMATCH_EXIT: u8 = 3;
 

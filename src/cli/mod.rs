@@ -93,7 +93,9 @@ fn open_store() -> anyhow::Result<Store> {
 }
 
 /// Runs one subcommand; errors are printed on stderr as one line (plus a hint line when known).
-pub fn run(command: Command) -> ExitCode {
+/// `local_offset_s` is the local offset from UTC in seconds (`None` when unknown), read by
+/// `main` while the process had one thread.
+pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
     let result = match command {
         Command::Add(args) => open_store().and_then(|s| orgs::add(&s, args)),
         Command::Login(args) => open_store().and_then(|s| login::login(&s, &args)),
@@ -101,12 +103,16 @@ pub fn run(command: Command) -> ExitCode {
         Command::Show(args) => open_store().and_then(|s| edit::show(&s, &args)),
         Command::Edit(args) => open_store().and_then(|s| edit::edit(&s, args)),
         Command::Remove(args) => open_store().and_then(|s| orgs::remove(&s, &args)),
-        Command::Refresh(args) => open_store().and_then(|s| tokens::refresh(&s, &args)),
+        Command::Refresh(args) => {
+            open_store().and_then(|s| tokens::refresh(&s, &args, local_offset_s.unwrap_or(0)))
+        }
         Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
         Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
         Command::Userinfo(args) => open_store().and_then(|s| api_calls::userinfo(&s, &args)),
-        Command::Introspect(args) => open_store().and_then(|s| api_calls::introspect(&s, &args)),
+        Command::Introspect(args) => {
+            open_store().and_then(|s| api_calls::introspect(&s, &args, local_offset_s))
+        }
         Command::Revoke(args) => open_store().and_then(|s| api_calls::revoke(&s, &args)),
         Command::Import(args) => open_store().and_then(|s| import::import(&s, args)),
         Command::Export(args) => open_store().and_then(|s| export::export(&s, &args)),

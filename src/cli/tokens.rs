@@ -205,9 +205,7 @@ fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Res
 }
 
 /// `sfkey refresh`: prints what the seed's program prints, secrets masked unless asked.
-pub fn refresh(store: &Store, args: &RefreshArgs) -> anyhow::Result<ExitCode> {
-    // Before the refresh starts threads: see `utc_offset_s`.
-    let utc_offset_s = details::utc_offset_s();
+pub fn refresh(store: &Store, args: &RefreshArgs, utc_offset_s: i32) -> anyhow::Result<ExitCode> {
     let org = store.find(&args.name)?;
     let outcome = run_refresh(store, &org)?;
     let mut out = std::io::stdout().lock();
