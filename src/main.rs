@@ -10,6 +10,8 @@ use sfkey::store::{KeyringStore, Store, config};
 use sfkey::tui;
 
 fn main() -> ExitCode {
+    // A shell asking for completions gets them and nothing else happens.
+    cli::answer_shell_if_asked();
     // The local offset can only be read safely while the process has one thread.
     // Read once here, for the TUI and the CLI alike; `None` when it cannot be known.
     let local_offset_s = time::UtcOffset::current_local_offset()

@@ -780,3 +780,63 @@ fn the_log_file_tells_what_happened_without_secrets() {
     assert!(log.contains("command failed: no org named"), "{log}");
     env.assert_no_secrets_on_disk();
 }
+
+/// Completion candidates bash's completion function gives for the words typed so far.
+fn bash_completes(env: &TestEnv, words: &str) -> Vec<String> {
+    let script = stdout(&env.run(&["completions", "bash"], ""));
+    let cword = words.split(' ').count() - 1;
+    let driver = format!(
+        "{script}\nCOMP_WORDS=({words}); COMP_CWORD={cword}; _clap_complete_sfkey sfkey \"${{COMP_WORDS[COMP_CWORD]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "-c", &driver])
+        .env("SFKEY_CONFIG_DIR", &env.dir)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let mut got: Vec<String> = stdout(&out).lines().map(|l| l.trim().to_string()).collect();
+    got.retain(|l| !l.is_empty());
+    got
+}
+
+#[test]
+fn bash_completes_subcommands_and_saved_org_names() {
+    let mut env = TestEnv::new("cli-completions");
+    for name in ["prod", "prod-eu", "uat"] {
+        env.add_org(name, false, |g| g);
+    }
+    assert_eq!(
+        bash_completes(&env, "sfkey refresh pr"),
+        ["prod", "prod-eu"]
+    );
+    assert_eq!(bash_completes(&env, "sfkey show u"), ["uat"]);
+    assert!(bash_completes(&env, "sfkey intro").contains(&"introspect".to_string()));
+    // A new org's name is not one of the saved ones.
+    assert!(bash_completes(&env, "sfkey add pr").is_empty());
+    for shell in ["zsh", "fish", "powershell"] {
+        let out = env.run(&["completions", shell], "");
+        assert_success(&out);
+        assert!(stdout(&out).contains("SFKEY_COMPLETE"), "{shell}");
+    }
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn the_man_page_documents_every_command() {
+    let env = TestEnv::new("cli-man");
+    let out = env.run(&["man"], "");
+    assert_success(&out);
+    let page = stdout(&out);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH sfkey"),
+        "{page}"
+    );
+    for command in ["refresh", "token", "exec", "completions"] {
+        assert!(page.contains(command), "man page lacks {command}");
+    }
+    let dir = env.dir.join("man");
+    let out = env.run(&["man", "--dir", dir.to_str().unwrap()], "");
+    assert_success(&out);
+    assert!(dir.join("sfkey.1").is_file());
+    assert!(dir.join("sfkey-refresh.1").is_file());
+}

@@ -1,6 +1,7 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
 mod api_calls;
+mod completions;
 mod details;
 mod edit;
 mod export;
@@ -72,6 +73,11 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Print an org's credentials as an SFDX auth URL or a Postman environment
     Export(export::ExportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) that also
+    /// completes saved org names
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (or write every page into --dir)
+    Man(completions::ManArgs),
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]
     FakeServer(fake_server::FakeServerArgs),
@@ -84,6 +90,7 @@ pub enum Command {
     },
 }
 
+pub use completions::answer_shell_if_asked;
 pub use tokens::http_settings;
 
 /// Opens the real store: orgs file in the config dir, secrets in the OS keyring.
@@ -116,6 +123,8 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
         Command::Revoke(args) => open_store().and_then(|s| api_calls::revoke(&s, &args)),
         Command::Import(args) => open_store().and_then(|s| import::import(&s, args)),
         Command::Export(args) => open_store().and_then(|s| export::export(&s, &args)),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
         Command::FakeServer(args) => fake_server::run(&args),
         // Answers on stdout itself: its parent reads `ok` or `error: ...` there.
         Command::ClipboardHold { clear_after } => Ok(crate::clipboard::hold(
