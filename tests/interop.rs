@@ -22,7 +22,7 @@ fn auth_url(env: &mut TestEnv, name: &str, with_secret: bool) -> String {
     let host = env
         .server
         .url()
-        .trim_start_matches("http://")
+        // The fake speaks plain HTTP: say so (a bare loopback host is https, as in sf).
         .trim_end_matches('/')
         .to_string();
     format!(
@@ -274,15 +274,24 @@ fn postman_sample_round_trips_and_export_carries_the_last_access_token() {
 
 /// A stub `sf` in its own dir: answers `org list` and `org auth show-sfdx-auth-url` with the
 /// CLI's JSON, and logs its argv so the test can check no secret was passed.
-fn stub_sf(dir: &Path, acme_url: &str) -> PathBuf {
+fn stub_sf(dir: &Path, acme_url: &str, legacy_url: &str) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    let list = r#"{"status":0,"result":{"other":[{"accessToken":"00D5g000004ABCD!AQ0AQstub","instanceUrl":"https://acme.my.salesforce.com","orgId":"00D5g000004ABCDEAA","username":"admin@acme.com","loginUrl":"https://login.salesforce.com","clientId":"PlatformCLI","isDevHub":false,"instanceApiVersion":"62.0","instanceApiVersionLastRetrieved":"11/20/2026, 10:00:00 AM","alias":"acme","lastUsed":"2026-11-20T10:00:00.000Z","connectedStatus":"Unknown","defaultMarker":"(U)","isDefaultUsername":true}],"sandboxes":[],"nonScratchOrgs":[{"accessToken":"00D5g000004ABCD!AQ0AQstub","instanceUrl":"https://acme.my.salesforce.com","orgId":"00D5g000004ABCDEAA","username":"admin@acme.com","loginUrl":"https://login.salesforce.com","clientId":"PlatformCLI","alias":"acme","connectedStatus":"Unknown"},{"accessToken":"00D5g000004CICI!AQ0AQstub","instanceUrl":"https://ci.my.salesforce.com","orgId":"00D5g000004CICIEAA","username":"ci@acme.com","loginUrl":"https://login.salesforce.com","clientId":"3MVG9jwtapp","alias":"ci-jwt","connectedStatus":"Unknown"}],"devHubs":[],"scratchOrgs":[]},"warnings":[]}"#;
+    let list = r#"{"status":0,"result":{"other":[{"accessToken":"00D5g000004ABCD!AQ0AQstub","instanceUrl":"https://acme.my.salesforce.com","orgId":"00D5g000004ABCDEAA","username":"admin@acme.com","loginUrl":"https://login.salesforce.com","clientId":"PlatformCLI","isDevHub":false,"instanceApiVersion":"62.0","instanceApiVersionLastRetrieved":"11/20/2026, 10:00:00 AM","alias":"acme","lastUsed":"2026-11-20T10:00:00.000Z","connectedStatus":"Unknown","defaultMarker":"(U)","isDefaultUsername":true}],"sandboxes":[],"nonScratchOrgs":[{"accessToken":"00D5g000004ABCD!AQ0AQstub","instanceUrl":"https://acme.my.salesforce.com","orgId":"00D5g000004ABCDEAA","username":"admin@acme.com","loginUrl":"https://login.salesforce.com","clientId":"PlatformCLI","alias":"acme","connectedStatus":"Unknown"},{"accessToken":"00D5g000004CICI!AQ0AQstub","instanceUrl":"https://ci.my.salesforce.com","orgId":"00D5g000004CICIEAA","username":"ci@acme.com","loginUrl":"https://login.salesforce.com","clientId":"3MVG9jwtapp","alias":"ci-jwt","connectedStatus":"Unknown"},{"instanceUrl":"https://old.my.salesforce.com","orgId":"00D5g000004OLDDEAA","username":"old@acme.com","loginUrl":"https://login.salesforce.com","alias":"legacy","connectedStatus":"Unknown"}],"devHubs":[],"scratchOrgs":[]},"warnings":[]}"#;
     let jwt = r#"{"name":"NoRefreshTokenError","message":"An SFDX Auth URL is not available for \"ci@acme.com\". This URL is only available for orgs authenticated via a web-based login flow. Re-authenticate to the org using \"sf org login web\" to make it available.","exitCode":1,"context":"OrgAuthShowSfdxAuthUrl","commandName":"OrgAuthShowSfdxAuthUrl","stack":"NoRefreshTokenError: An SFDX Auth URL is not available","warnings":["This command exposes a sensitive SFDX Auth URL containing a refresh token that grants persistent access to the org."],"status":1,"code":"NoRefreshTokenError"}"#;
     let script = format!(
         r#"#!/bin/sh
 echo "$*" >> "{log}"
+echo "SF_DISABLE_AUTOUPDATE=$SF_DISABLE_AUTOUPDATE" >> "{log}"
 case "$*" in
+  "alias list --json") cat <<'EOF'
+{{"status":0,"result":[{{"alias":"acme","value":"admin@acme.com"}},{{"alias":"prod","value":"admin@acme.com"}},{{"alias":"ci-jwt","value":"ci@acme.com"}},{{"alias":"legacy","value":"old@acme.com"}}],"warnings":[]}}
+EOF
+  ;;
+  "org auth show-sfdx-auth-url --json -o legacy") cat <<'EOF'
+{{"status":0,"result":{{"sfdxAuthUrl":"{legacy_url}"}},"warnings":[]}}
+EOF
+  ;;
   "org list --json --skip-connection-status") cat <<'EOF'
 {list}
 EOF
@@ -322,14 +331,23 @@ fn with_path(env: &TestEnv, bin: &Path, args: &[&str]) -> std::process::Output {
 fn from_sf_imports_web_orgs_by_alias_and_reports_jwt_orgs() {
     let mut env = TestEnv::new("import-sf");
     let url = auth_url(&mut env, "acme", false);
+    // A legacy sf org has no client id: sf writes `force://:TOKEN@host` and uses its own app.
+    let (_, legacy_token) = env.grant("PlatformCLI", false, |g| g);
+    let legacy_url = format!(
+        "force://:{legacy_token}@{}",
+        env.server.url().trim_end_matches('/')
+    );
     let stub = tempfile::tempdir().unwrap();
     let stub_dir = stub.path();
-    let bin = stub_sf(stub_dir, &url);
+    let bin = stub_sf(stub_dir, &url, &legacy_url);
 
     let out = with_path(&env, &bin, &["import", "--from-sf"]);
     assert_success(&out);
     let err = stderr(&out);
     assert!(err.contains("Added acme from sf"), "{err}");
+    assert!(err.contains("Added legacy from sf"), "{err}");
+    assert_eq!(env.store().find("legacy").unwrap().client_id, "PlatformCLI");
+    assert_success(&env.run(&["refresh", "legacy"], ""));
     assert!(err.contains("user admin@acme.com"), "{err}");
     assert!(
         err.contains("Skipped ci-jwt: sf has no refresh token"),
@@ -343,10 +361,20 @@ fn from_sf_imports_web_orgs_by_alias_and_reports_jwt_orgs() {
     );
     assert_success(&env.run(&["refresh", "acme"], ""));
 
-    // Again: the same username at the same login URL and client id is a duplicate.
+    // Again: the same username at the same login URL and client id is a duplicate: skipped,
+    // and with nothing new that is a failure that says so.
     let out = with_path(&env, &bin, &["import", "--from-sf", "acme"]);
-    assert_fails_with(&out, "already saved as acme");
-    let out = with_path(&env, &bin, &["import", "--from-sf", "acme", "--update"]);
+    let err = assert_fails_with(&out, "nothing was imported");
+    assert!(err.contains("Skipped acme: already saved as acme"), "{err}");
+    // A known org does not block a new one: remove legacy, import everything again.
+    assert_success(&env.run(&["remove", "legacy", "--yes"], ""));
+    let out = with_path(&env, &bin, &["import", "--from-sf"]);
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("Added legacy from sf"), "{err}");
+    assert!(err.contains("Skipped acme: already saved as acme"), "{err}");
+    // A second alias that `sf org list` does not show is found through `sf alias list`.
+    let out = with_path(&env, &bin, &["import", "--from-sf", "prod", "--update"]);
     assert_success(&out);
     assert!(
         stderr(&out).contains("Updated acme from sf"),
@@ -374,7 +402,10 @@ fn from_sf_imports_web_orgs_by_alias_and_reports_jwt_orgs() {
         !argv.contains("TESTSECRET") && !argv.contains("force://"),
         "{argv}"
     );
-    assert_eq!(orgs_json(&env).len(), 1);
+    // sf's own name for "do not update yourself" (not SF_AUTOUPDATE_DISABLE), on every call.
+    assert!(argv.contains("SF_DISABLE_AUTOUPDATE=true"), "{argv}");
+    assert!(!argv.contains("SF_DISABLE_AUTOUPDATE=\n"), "{argv}");
+    assert_eq!(orgs_json(&env).len(), 2);
     env.assert_no_secrets_on_disk();
 }
 

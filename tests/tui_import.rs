@@ -15,7 +15,7 @@ fn auth_url(env: &mut TestEnv, client_id: &str) -> (String, String) {
     let host = env
         .server
         .url()
-        .trim_start_matches("http://")
+        // The fake speaks plain HTTP: say so (a bare loopback host is https, as in sf).
         .trim_end_matches('/')
         .to_string();
     let url = format!("force://{client_id}:{}:{refresh}@{host}", secret.unwrap());

@@ -205,6 +205,33 @@ fn parse_source(origin: &str, text: &str, name: Option<&str>) -> Result<Imported
     ))
 }
 
+/// A re-run of `--from-sf` adds what is new and skips, with a reason each, what is saved
+/// already (`--update` replaces those instead), so one known org does not block the others.
+fn skip_known(
+    saved: &[crate::org::Org],
+    orgs: Vec<Imported>,
+    same_token: impl Fn(&crate::org::Org, &Imported) -> bool,
+) -> (Vec<Imported>, Vec<String>) {
+    let mut new = Vec::new();
+    let mut known = Vec::new();
+    for item in orgs {
+        match interop::find_existing(saved, &item, &same_token) {
+            None => new.push(item),
+            Some((_, interop::Sameness::Name)) => known.push(format!(
+                "{}: another org is saved under that name; import it with --from-sf {} --name NEW_NAME",
+                item.org.name, item.org.name
+            )),
+            Some((found, why)) => known.push(format!(
+                "{}: already saved as {} ({}); --update replaces it",
+                item.org.name,
+                found.name,
+                why.describe()
+            )),
+        }
+    }
+    (new, known)
+}
+
 /// `sfkey import`: read and check everything, decide add or update, then save.
 pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = &args.name {
@@ -253,7 +280,13 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
     // An auth URL names no user: the same refresh token is how a re-import is recognised.
     let same_token =
         |saved: &crate::org::Org, new: &Imported| interop::holds_refresh_token(store, saved, new);
-    let steps = interop::plan(&store.orgs()?, orgs, args.update, same_token)?;
+    let saved = store.orgs()?;
+    let (orgs, known) = if args.from_sf.is_some() && !args.update {
+        skip_known(&saved, orgs, same_token)
+    } else {
+        (orgs, Vec::new())
+    };
+    let steps = interop::plan(&saved, orgs, args.update, same_token)?;
     let done = interop::apply(store, steps)?;
     for d in &done {
         let (verb, org) = match d {
@@ -277,6 +310,9 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
         eprintln!(
             "Skipped {handle}: sf has no refresh token for it (a JWT or access-token login), so there is nothing to import; log in to it with `sf org login web` to get one."
         );
+    }
+    for why in &known {
+        eprintln!("Skipped {why}");
     }
     if done.is_empty() {
         bail!("nothing was imported");

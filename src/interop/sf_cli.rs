@@ -169,7 +169,7 @@ fn run_sf(args: &[&str]) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), InputError> {
     let shown = format!("sf {}", args.join(" "));
     let mut child = Command::new("sf")
         .args(args)
-        .env("SF_AUTOUPDATE_DISABLE", "true")
+        .env("SF_DISABLE_AUTOUPDATE", "true")
         .env("SF_DISABLE_TELEMETRY", "true")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -234,16 +234,67 @@ pub struct SfImport {
     pub no_refresh_token: Vec<String>,
 }
 
-/// Picks the orgs named by `wanted` (aliases or usernames; all when empty).
-fn select<'a>(all: &'a [SfOrg], wanted: &[String]) -> Result<Vec<&'a SfOrg>, InputError> {
+/// Reads `sf alias list --json`: every (alias, username) pair, where `sf org list` shows only
+/// one alias per org.
+pub fn parse_alias_list(stdout: &[u8], stderr: &[u8]) -> Result<Vec<(String, String)>, InputError> {
+    let origin = "sf alias list --json";
+    let doc = json_of(stdout, stderr).ok_or_else(|| {
+        InputError::new(
+            origin,
+            "output",
+            "is not JSON; run it yourself to see what is wrong",
+        )
+    })?;
+    if doc.get("status").and_then(Value::as_i64).unwrap_or(1) != 0 {
+        return Err(InputError::new(
+            origin,
+            "status",
+            format!("sf failed: {}", sf_error(&doc)),
+        ));
+    }
+    let entries = doc
+        .get("result")
+        .and_then(Value::as_array)
+        .ok_or_else(|| InputError::new(origin, "result", "is missing or not a list"))?;
+    Ok(entries
+        .iter()
+        .filter_map(|e| {
+            Some((
+                str_of(e, "alias")?.to_string(),
+                str_of(e, "value")?.to_string(),
+            ))
+        })
+        .collect())
+}
+
+/// Picks the orgs named by `wanted` (aliases or usernames; all when empty). A word that is
+/// neither an alias `sf org list` shows nor a username is looked up in `aliases()` (asked once,
+/// and only then), since an org may have several aliases.
+fn select<'a>(
+    all: &'a [SfOrg],
+    wanted: &[String],
+    aliases: impl FnOnce() -> Result<Vec<(String, String)>, InputError>,
+) -> Result<Vec<&'a SfOrg>, InputError> {
     if wanted.is_empty() {
         return Ok(all.iter().collect());
     }
+    let direct = |w: &str| {
+        all.iter()
+            .find(|o| o.alias.as_deref() == Some(w) || o.username == w)
+    };
+    let aliases = if wanted.iter().all(|w| direct(w).is_some()) {
+        Vec::new()
+    } else {
+        aliases()?
+    };
     wanted
         .iter()
         .map(|w| {
-            all.iter()
-                .find(|o| o.alias.as_deref() == Some(w.as_str()) || o.username == *w)
+            direct(w)
+                .or_else(|| {
+                    let (_, username) = aliases.iter().find(|(alias, _)| alias == w)?;
+                    all.iter().find(|o| o.username == *username)
+                })
                 .ok_or_else(|| {
                     let known: Vec<&str> = all.iter().map(SfOrg::handle).collect();
                     InputError::new(
@@ -266,7 +317,7 @@ fn select<'a>(all: &'a [SfOrg], wanted: &[String]) -> Result<Vec<&'a SfOrg>, Inp
 /// Turns one org's auth URL into an import, named by its alias.
 fn imported(org: &SfOrg, url: &str) -> Result<Imported, InputError> {
     let origin = format!("sf org auth show-sfdx-auth-url -o {}", org.handle());
-    let parsed = sfdx_url::parse(url)
+    let parsed = sfdx_url::parse_from_sf(url)
         .map_err(|e| InputError::new(&origin, "result.sfdxAuthUrl", e.to_string()))?;
     let mut new = Org::new(
         sanitize_name(org.handle()),
@@ -337,7 +388,10 @@ pub fn import(wanted: &[String], asking: impl FnOnce(usize)) -> Result<SfImport,
             "the Salesforce CLI has no orgs; log in with sf org login web first",
         ));
     }
-    let selected = select(&all, wanted)?;
+    let selected = select(&all, wanted, || {
+        let (stdout, stderr) = run_sf(&["alias", "list", "--json"])?;
+        parse_alias_list(&stdout, &stderr)
+    })?;
     asking(selected.len());
     let mut found = SfImport::default();
     for (org, answer) in selected.iter().zip(auth_urls(&selected)) {
@@ -408,11 +462,32 @@ mod tests {
     #[test]
     fn unknown_aliases_are_named_with_the_known_ones() {
         let orgs = parse_org_list(LIST.as_bytes(), b"").unwrap();
-        let err = select(&orgs, &["nope".into()]).unwrap_err().to_string();
+        let no_more = || Ok(Vec::new());
+        let err = select(&orgs, &["nope".into()], no_more)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("nope") && err.contains("acme, ci@acme.com"),
             "{err}"
         );
-        assert_eq!(select(&orgs, &["ci@acme.com".into()]).unwrap().len(), 1);
+        let asked = || -> Result<Vec<(String, String)>, InputError> { panic!("asked sf") };
+        assert_eq!(
+            select(&orgs, &["ci@acme.com".into()], asked).unwrap().len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_second_alias_of_an_org_is_found_through_sf_alias_list() {
+        let orgs = parse_org_list(LIST.as_bytes(), b"").unwrap();
+        let aliases = parse_alias_list(
+            br#"{"status":0,"result":[{"alias":"acme","value":"admin@acme.com"},{"alias":"prod","value":"admin@acme.com"},{"alias":"ci","value":"ci@acme.com"}],"warnings":[]}"#,
+            b"",
+        )
+        .unwrap();
+        let picked = select(&orgs, &["prod".into(), "ci".into()], || Ok(aliases)).unwrap();
+        assert_eq!(picked[0].username, "admin@acme.com");
+        assert_eq!(picked[1].username, "ci@acme.com");
+        assert!(parse_alias_list(br#"{"status":1,"name":"X","message":"broken"}"#, b"").is_err());
     }
 }

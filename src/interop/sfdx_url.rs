@@ -1,5 +1,6 @@
 //! SFDX auth URLs, `force://<clientId>:<clientSecret>:<refreshToken>@<host[:port]>`, parsed and
-//! emitted by the rules of `@salesforce/core` (`AuthInfo.parseSfdxAuthUrl`, `getSfdxAuthUrl`).
+//! emitted by the rules of `@salesforce/core` (`AuthInfo.parseSfdxAuthUrl`, `getSfdxAuthUrl`),
+//! plus one extension: `@http://<loopback host>` for local test servers.
 //!
 //! The URL holds the client secret and the refresh token, so no error here ever repeats it:
 //! errors name the part that is wrong, never its value.
@@ -18,7 +19,7 @@ pub struct AuthUrl {
     pub client_secret: Option<SecretString>,
     /// The refresh token.
     pub refresh_token: SecretString,
-    /// `https://host[:port]` (`http://` for a loopback host), as sfkey stores login URLs.
+    /// `https://host[:port]` (`http://` only when the URL says so for a loopback host).
     pub login_url: String,
 }
 
@@ -62,19 +63,27 @@ fn part_ok(part: &str, may_be_empty: bool) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
+/// The Salesforce CLI's own connected app, which has no secret.
+const PLATFORM_CLI: &str = "PlatformCLI";
+
 fn is_host_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '_' | '-')
 }
 
-/// The login URL for an auth URL's host: the CLI always prepends `https://`; sfkey uses plain
-/// http for loopback hosts only, which is what its local test servers speak.
-fn login_url_for(host: &str) -> Result<String, AuthUrlError> {
+/// Whether a host (with an optional port) is this machine.
+fn is_loopback(host: &str) -> bool {
     let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
-    let loopback = name.eq_ignore_ascii_case("localhost")
+    name.eq_ignore_ascii_case("localhost")
         || name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    let scheme = if loopback { "http" } else { "https" };
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The login URL for an auth URL's host: `https://` as the CLI always prepends, also for a
+/// loopback host (an org exported from sf or sfkey over https must come back the same).
+fn login_url_for(scheme: &str, host: &str) -> Result<String, AuthUrlError> {
     org::parse_login_url(&format!("{scheme}://{host}")).map_err(|_| {
         AuthUrlError::BadHost(format!("{host:?} is not a host name with an optional port"))
     })
@@ -83,14 +92,27 @@ fn login_url_for(host: &str) -> Result<String, AuthUrlError> {
 /// Parses an auth URL as `sf org login sfdx-url` does; surrounding whitespace is ignored, and so
 /// is anything after the host (the CLI's pattern stops there).
 pub fn parse(text: &str) -> Result<AuthUrl, AuthUrlError> {
+    parse_with(text, false)
+}
+
+/// Parses what `sf org auth show-sfdx-auth-url` prints: as [`parse`], and also an org sf holds
+/// without a client id (a legacy login), which it writes as `force://TOKEN@host` or
+/// `force://:TOKEN@host` and refreshes with its own app: read as PlatformCLI, no secret.
+pub fn parse_from_sf(text: &str) -> Result<AuthUrl, AuthUrlError> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, legacy: bool) -> Result<AuthUrl, AuthUrlError> {
     let rest = text
         .trim()
         .strip_prefix("force://")
         .ok_or(AuthUrlError::Scheme)?;
     let (credentials, after) = rest.split_once('@').ok_or(AuthUrlError::NoAt)?;
     let parts: Vec<&str> = credentials.split(':').collect();
-    let [client_id, client_secret, refresh_token] = parts[..] else {
-        return Err(AuthUrlError::Parts(parts.len()));
+    let [client_id, client_secret, refresh_token] = match parts[..] {
+        [token] | ["", token] if legacy => [PLATFORM_CLI, "", token],
+        [id, secret, token] => [id, secret, token],
+        _ => return Err(AuthUrlError::Parts(parts.len())),
     };
     if !part_ok(client_id, false) {
         return Err(AuthUrlError::BadPart(
@@ -110,6 +132,12 @@ pub fn parse(text: &str) -> Result<AuthUrl, AuthUrlError> {
             "is empty or has other characters",
         ));
     }
+    // sfkey's one extension: `@http://` before a loopback host, for local test servers that
+    // speak plain HTTP (sf refuses it, and talks only HTTPS).
+    let (scheme, after) = match after.strip_prefix("http://") {
+        Some(rest) => ("http", rest),
+        None => ("https", after),
+    };
     if after.starts_with("https://") || after.starts_with("http://") {
         return Err(AuthUrlError::BadHost(
             "has a scheme: write it without https:// (the Salesforce CLI adds it)".into(),
@@ -120,11 +148,16 @@ pub fn parse(text: &str) -> Result<AuthUrl, AuthUrlError> {
     if host.is_empty() {
         return Err(AuthUrlError::BadHost("is missing after the '@'".into()));
     }
+    if scheme == "http" && !is_loopback(host) {
+        return Err(AuthUrlError::BadHost(
+            "has http://, which sfkey accepts for a loopback host only (Salesforce speaks HTTPS): write it without a scheme".into(),
+        ));
+    }
     Ok(AuthUrl {
         client_id: client_id.to_string(),
         client_secret: (!client_secret.is_empty()).then(|| SecretString::from(client_secret)),
         refresh_token: SecretString::from(refresh_token),
-        login_url: login_url_for(host)?,
+        login_url: login_url_for(scheme, host)?,
     })
 }
 
@@ -162,6 +195,12 @@ pub fn emit(
     let host = match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_string(),
+    };
+    // Plain HTTP is only ever a loopback test server's; say so, or it would come back as https.
+    let host = if url.scheme() == "http" {
+        format!("http://{host}")
+    } else {
+        host
     };
     Ok(SecretString::from(format!(
         "force://{client_id}:{secret}:{}@{host}",
@@ -214,8 +253,36 @@ mod tests {
         let url = parse("force://3MVG9x:C0FFEE:5Aep861x@acme.my.salesforce.com:8443/").unwrap();
         assert_eq!(url.login_url, "https://acme.my.salesforce.com:8443");
         assert_eq!(url.client_secret.unwrap().expose_secret(), "C0FFEE");
+    }
+
+    #[test]
+    fn a_loopback_host_is_https_as_in_sf_unless_the_url_says_http() {
         let local = parse("force://a:b:c@127.0.0.1:9000").unwrap();
-        assert_eq!(local.login_url, "http://127.0.0.1:9000");
+        assert_eq!(local.login_url, "https://127.0.0.1:9000");
+        let local = parse("force://a:b:c@http://localhost:9000").unwrap();
+        assert_eq!(local.login_url, "http://localhost:9000");
+        let err = parse("force://a:b:c@http://acme.my.salesforce.com").unwrap_err();
+        assert!(err.to_string().contains("loopback host only"), "{err}");
+        // What sfkey writes comes back as it was, over https and over plain http.
+        for login_url in ["https://127.0.0.1:9000", "http://127.0.0.1:9000"] {
+            let url = emit("id", None, &secret("tok"), login_url, None).unwrap();
+            assert_eq!(parse(url.expose_secret()).unwrap().login_url, login_url);
+        }
+    }
+
+    #[test]
+    fn a_legacy_sf_org_without_a_client_id_is_the_clis_own_app() {
+        for text in [
+            "force://5Aep861tok@acme.my.salesforce.com",
+            "force://:5Aep861tok@acme.my.salesforce.com",
+        ] {
+            assert!(parse(text).is_err(), "sf org login sfdx-url refuses {text}");
+            let url = parse_from_sf(text).unwrap();
+            assert_eq!(url.client_id, "PlatformCLI", "{text}");
+            assert!(url.client_secret.is_none());
+            assert_eq!(url.refresh_token.expose_secret(), "5Aep861tok");
+        }
+        assert!(parse_from_sf("force://a:5Aep861tok@x.com").is_err());
     }
 
     #[test]
@@ -224,6 +291,7 @@ mod tests {
             ("https://PlatformCLI::5Aep861SECRET@x.com", "force://"),
             ("force://PlatformCLI::5Aep861SECRET", "no '@'"),
             ("force://5Aep861SECRET@x.com", "found 1"),
+            ("force://id:5Aep861SECRET@x.com", "found 2"),
             ("force://a:b:c:5Aep861SECRET@x.com", "found 4"),
             ("force://:s3cr3tSECRET:5Aep861SECRET@x.com", "client id"),
             (
