@@ -172,6 +172,10 @@ pub struct Org {
     /// The stored access token was found dead (see [`Org::dead_access_token`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token_dead: Option<DeadToken>,
+    /// Whether Salesforce rotated the refresh token in the last successful refresh (unknown
+    /// until one succeeded). A rotating org dies when another tool spends its refresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotates: Option<bool>,
 }
 
 /// Why the stored access token is known not to work any more, so nothing hands it out.
@@ -206,6 +210,7 @@ impl Org {
             salesforce_user_id: None,
             last_refresh: None,
             access_token_dead: None,
+            rotates: None,
         }
     }
 

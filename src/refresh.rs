@@ -502,6 +502,7 @@ async fn store_success(
                 o.instance_url = instance_url;
             }
             o.last_refresh = Some(last);
+            o.rotates = Some(rotated);
             // A new access token: the old one's dead mark no longer applies.
             o.access_token_dead = None;
             if let Some((org_id, user_id)) = ids {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use common::{TestEnv, assert_fails_with, assert_success, stderr, stdout};
 use serde_json::Value;
+use sfkey::fake_salesforce::Behaviour;
 use sfkey::store::{KeyringStore, SecretKind, SecretStore};
 
 const SAMPLE: &str = concat!(
@@ -506,4 +507,32 @@ fn exports_of_an_added_org_import_into_another_sfkey_as_the_same_org() {
     for e in [&env, &other, &third] {
         e.assert_no_secrets_on_disk();
     }
+}
+
+#[test]
+fn exporting_an_org_that_rotates_warns_and_needs_yes() {
+    let mut env = TestEnv::new("export-rotating");
+    env.add_org("steady", true, |g| g);
+    env.add_org("rot", true, |g| g.with(Behaviour::Rotate));
+    for name in ["steady", "rot"] {
+        assert_success(&env.run(&["refresh", name], ""));
+    }
+    assert_eq!(env.store().find("rot").unwrap().rotates, Some(true));
+    assert_eq!(env.store().find("steady").unwrap().rotates, Some(false));
+    // An org that does not rotate exports as before.
+    let out = env.run(&["export", "steady", "--format", "sfdx-url"], "");
+    assert_success(&out);
+    assert!(!stderr(&out).contains("rotates"), "{}", stderr(&out));
+    // One that rotates: a warning that points to the proxy, and nothing without --yes.
+    for format in ["sfdx-url", "postman-env"] {
+        let out = env.run(&["export", "rot", "--format", format], "");
+        let err = assert_fails_with(&out, "not exported");
+        assert!(err.contains("rot rotates its refresh tokens"), "{err}");
+        assert!(err.contains("sfkey exec --proxy rot"), "{err}");
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+        let out = env.run(&["export", "rot", "--format", format, "--yes"], "");
+        assert_success(&out);
+        assert!(stderr(&out).contains("rotates"), "{}", stderr(&out));
+    }
+    env.assert_no_secrets_on_disk();
 }

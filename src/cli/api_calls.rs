@@ -2,10 +2,10 @@
 //! refreshes first (no token stored, or the stored one known dead): it asks about the user.
 //! `introspect` and `revoke` are about the stored token itself, so they never replace it.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail};
+use anyhow::anyhow;
 use clap::Args;
 
 use crate::salesforce::{HttpClient, TokenKind};
@@ -178,30 +178,22 @@ pub fn revoke(store: &Store, args: &RevokeArgs) -> anyhow::Result<ExitCode> {
     } else {
         ""
     };
-    if !args.yes && !std::io::stdin().is_terminal() {
-        bail!(
-            "not revoked: confirm with --yes when not running on a terminal (sfkey revoke {}{flag} --yes)",
-            org.name
-        );
-    }
-    if !args.yes {
-        let consequence = match kind {
-            TokenKind::RefreshToken => {
-                "its access tokens stop working too, and you will have to log in again"
-            }
-            TokenKind::AccessToken => "the refresh token stays",
-        };
-        eprint!(
-            "Revoke the {} of {} at Salesforce ({consequence})? [y/N] ",
+    let consequence = match kind {
+        TokenKind::RefreshToken => {
+            "its access tokens stop working too, and you will have to log in again"
+        }
+        TokenKind::AccessToken => "the refresh token stays",
+    };
+    super::secrets_input::confirm(
+        args.yes,
+        &format!(
+            "Revoke the {} of {} at Salesforce ({consequence})?",
             kind.words(),
             org.name
-        );
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            bail!("not revoked");
-        }
-    }
+        ),
+        "not revoked",
+        &format!("sfkey revoke {}{flag}", org.name),
+    )?;
     let client = client_for(&org.login_url)?;
     let done: RevokeDone = runtime()?
         .block_on(token_calls::revoke_token(store, &org, &client, kind, {

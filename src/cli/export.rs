@@ -36,6 +36,28 @@ pub struct ExportArgs {
     /// Print to a terminal anyway, or overwrite FILE
     #[arg(long)]
     pub force: bool,
+    /// Export an org whose refresh tokens rotate without asking (the other tool's first
+    /// refresh then ends the org in sfkey)
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+/// An org whose refresh tokens rotate cannot be shared: neither sf nor Postman stores the
+/// rotated token, and Salesforce revokes the whole token family when a spent one comes back.
+fn confirm_rotating(org: &crate::org::Org, format: &str, yes: bool) -> anyhow::Result<()> {
+    if org.rotates != Some(true) {
+        return Ok(());
+    }
+    eprintln!(
+        "warning: {name} rotates its refresh tokens. The first refresh in sf or Postman spends the exported token, and neither stores the new one, so Salesforce then revokes them all: {name} stops working there and in sfkey (log in again to recover). To give a tool this org without a token, use `sfkey exec --proxy {name} -- CMD` instead.",
+        name = org.name
+    );
+    super::secrets_input::confirm(
+        yes,
+        "Export it anyway?",
+        "not exported",
+        &format!("sfkey export {} --format {format}", org.name),
+    )
 }
 
 fn write_file(path: &PathBuf, text: &str, force: bool) -> anyhow::Result<()> {
@@ -72,6 +94,14 @@ fn write_file(path: &PathBuf, text: &str, force: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The `--format` value as typed.
+fn format_name(format: ExportFormat) -> &'static str {
+    match format {
+        ExportFormat::SfdxUrl => "sfdx-url",
+        ExportFormat::PostmanEnv => "postman-env",
+    }
+}
+
 /// `sfkey export`: reads the org's secrets from the keyring and writes them in `format`.
 pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let org = store.find(&args.name)?;
@@ -84,12 +114,10 @@ pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             "not printed: {what} holds the refresh token, a lasting login to {}, and on a terminal it stays in the scrollback. Pipe it (sfkey export {} --format {} | ...), write it with -o FILE, or add --force to print it anyway",
             org.name,
             org.name,
-            match args.format {
-                ExportFormat::SfdxUrl => "sfdx-url",
-                ExportFormat::PostmanEnv => "postman-env",
-            }
+            format_name(args.format)
         );
     }
+    confirm_rotating(&org, format_name(args.format), args.yes)?;
     let Some(refresh_token) = store.secret(&org.id, SecretKind::RefreshToken)? else {
         bail!(
             "no refresh token stored for {}; store one with `sfkey edit {} --secrets`",

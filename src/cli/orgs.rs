@@ -1,9 +1,8 @@
 //! `add`, `list` and `remove`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::bail;
 use clap::Args;
 
 use super::secrets_input::read_secrets;
@@ -167,23 +166,12 @@ pub struct RemoveArgs {
 /// `sfkey remove`: asks on a terminal unless `--yes`; removes keyring entries, then the org.
 pub fn remove(store: &Store, args: &RemoveArgs) -> anyhow::Result<ExitCode> {
     let org = store.find(&args.name)?;
-    if !args.yes && !std::io::stdin().is_terminal() {
-        bail!(
-            "not removed: confirm with --yes when not running on a terminal (sfkey remove {} --yes)",
-            org.name
-        );
-    }
-    if !args.yes {
-        eprint!(
-            "Remove org {} and its secrets from the keyring? [y/N] ",
-            org.name
-        );
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            bail!("not removed");
-        }
-    }
+    super::secrets_input::confirm(
+        args.yes,
+        &format!("Remove org {} and its secrets from the keyring?", org.name),
+        "not removed",
+        &format!("sfkey remove {}", org.name),
+    )?;
     let removed = store.remove(&args.name)?;
     eprintln!("Removed org {} and its keyring entries.", removed.name);
     Ok(ExitCode::SUCCESS)

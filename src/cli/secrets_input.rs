@@ -21,6 +21,24 @@ pub struct SecretUpdates {
     pub refresh_token: Option<SecretString>,
 }
 
+/// Asks `question [y/N]` on a terminal unless `yes`; without a terminal only `--yes` goes on.
+/// `verb` is what did not happen (`not removed`), `command` the command to repeat with `--yes`.
+pub fn confirm(yes: bool, question: &str, verb: &str, command: &str) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("{verb}: confirm with --yes when not running on a terminal ({command} --yes)");
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        bail!("{verb}");
+    }
+    Ok(())
+}
+
 /// Two values: hidden prompts on a terminal, otherwise lines 1 and 2 of stdin.
 fn read_pair(first: &str, second: &str) -> anyhow::Result<(String, String)> {
     if std::io::stdin().is_terminal() {

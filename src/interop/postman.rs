@@ -35,8 +35,12 @@ fn variables(doc: &Value, origin: &str) -> Result<Vec<(String, String)>, InputEr
         let Some(key) = entry.get("key").and_then(Value::as_str) else {
             return Err(InputError::new(origin, &at, "has no \"key\" string"));
         };
-        if entry.get("enabled").and_then(Value::as_bool) == Some(false) {
-            continue; // Postman ignores disabled variables too.
+        // Postman ignores disabled variables too: environments say `"enabled": false`,
+        // collections `"disabled": true`.
+        if entry.get("enabled").and_then(Value::as_bool) == Some(false)
+            || entry.get("disabled").and_then(Value::as_bool) == Some(true)
+        {
+            continue;
         }
         let value = match entry.get("value") {
             None | Some(Value::Null) => String::new(),
@@ -365,12 +369,15 @@ mod tests {
                 {"key": "clientId", "value": "3MVG9x"},
                 {"key": "_refreshToken", "value": "5Aep861TOKEN", "type": "string"},
                 {"key": "site", "value": "/nope", "enabled": false},
+                // How a collection (v2.1) marks a variable off; Postman skips it.
+                {"key": "clientSecret", "value": "disabled-secret", "disabled": true},
             ]
         });
         let org = import(&collection, "c.json").unwrap();
         assert_eq!(org.org.name, "Salesforce-APIs");
         assert_eq!(org.org.login_url, "https://test.salesforce.com");
         assert_eq!(org.org.site, None);
+        assert_eq!(org.org.client_id, "3MVG9x");
         assert!(org.client_secret.is_none());
     }
 
