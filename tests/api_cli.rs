@@ -294,3 +294,139 @@ fn revoke_waits_for_a_refresh_of_the_org_in_another_process() {
     assert_eq!(sent.field("token"), Some(token.as_str()));
     env.assert_no_secrets_on_disk();
 }
+
+/// A plain HTTP GET over loopback (what a browser's first request is): status line and body.
+fn http_get(url: &str) -> (String, String, Option<String>) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let location = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Location: "))
+        .map(str::to_string);
+    (
+        head.lines().next().unwrap_or_default().to_string(),
+        body.to_string(),
+        location,
+    )
+}
+
+#[test]
+fn open_url_only_prints_a_single_use_url_that_lands_on_the_path() {
+    let mut env = TestEnv::new("api-open-url");
+    let (_, access) = refreshed(&mut env, "op");
+    let path = "/lightning/setup/SetupOneHome/home";
+    let out = env.run(&["open", "op", "--url-only", "--path", path], "");
+    assert_success(&out);
+    let url = stdout(&out).trim().to_string();
+    assert!(
+        url.starts_with(&format!("{}/secur/frontdoor.jsp?otp=", env.server.url())),
+        "{url}"
+    );
+    assert!(
+        !url.contains(&access),
+        "the single-use URL holds no access token"
+    );
+    assert!(stderr(&out).contains("single-use"), "{}", stderr(&out));
+    let (status, body, _) = http_get(&url);
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains(&format!("Logged in at {path}")), "{body}");
+    // Single use: the second time it is refused.
+    let (status, _, _) = http_get(&url);
+    assert!(status.contains("401"), "{status}");
+    // A path that would leave the org is refused before anything is asked.
+    let out = env.run(
+        &["open", "op", "--url-only", "--path", "//evil.example"],
+        "",
+    );
+    assert_fails_with(&out, "invalid --path");
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn open_hands_the_url_to_the_browser_through_a_loopback_redirect() {
+    let mut env = TestEnv::new("api-open-browser");
+    let (_, access) = refreshed(&mut env, "ob");
+    // The "browser": records its argv and exits; the test then plays it.
+    let dir = tempfile::tempdir().unwrap();
+    let argv_log = dir.path().join("argv");
+    let script = dir.path().join("browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" > {}.tmp && mv {0}.tmp {0}\n",
+            argv_log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = env.cmd(&["open", "ob", "--browser", script.to_str().unwrap()]);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let mut argv = String::new();
+    for _ in 0..200 {
+        if let Ok(text) = std::fs::read_to_string(&argv_log) {
+            argv = text;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let local = argv.trim().to_string();
+    assert!(local.starts_with("http://127.0.0.1:"), "{local}");
+    assert!(local.contains("/open/"), "{local}");
+    // Nothing with a session in it went into the browser's argv.
+    assert!(!local.contains("otp") && !local.contains("sid") && !local.contains(&access));
+    let (status, _, location) = http_get(&local);
+    assert!(status.contains("302"), "{status}");
+    let (status, body, _) = http_get(&location.unwrap());
+    assert!(
+        status.contains("200") && body.contains("Logged in at /"),
+        "{body}"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_success(&out);
+    assert!(stderr(&out).contains("Opened ob"), "{}", stderr(&out));
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn open_refreshes_a_dead_session_once_and_falls_back_to_frontdoor_jsp() {
+    let mut env = TestEnv::new("api-open-fallback");
+    refreshed(&mut env, "fb");
+    // singleaccess says the stored session ended: one refresh, then the URL.
+    env.server.expire_access_tokens();
+    let before = env.server.requests().len();
+    let out = env.run(&["open", "fb", "--url-only"], "");
+    assert_success(&out);
+    let refreshes = env.server.requests()[before..]
+        .iter()
+        .filter(|r| r.path.ends_with("/services/oauth2/token"))
+        .count();
+    assert_eq!(refreshes, 1);
+    assert!(stdout(&out).contains("otp="), "{}", stdout(&out));
+    // An org without singleaccess: the classic frontdoor.jsp with the (live) access token.
+    env.server.without_single_access();
+    let out = env.run(
+        &["open", "fb", "--url-only", "--path", "/lightning/page/home"],
+        "",
+    );
+    assert_success(&out);
+    assert!(stderr(&out).contains("frontdoor.jsp"), "{}", stderr(&out));
+    let url = stdout(&out).trim().to_string();
+    assert!(url.contains("/secur/frontdoor.jsp?sid="), "{url}");
+    let (status, body, _) = http_get(&url);
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("Logged in at /lightning/page/home"), "{body}");
+    env.assert_no_secrets_on_disk();
+}

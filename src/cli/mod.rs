@@ -8,6 +8,7 @@ mod export;
 mod fake_server;
 mod import;
 mod login;
+mod open;
 mod orgs;
 mod secrets_input;
 mod tokens;
@@ -62,6 +63,8 @@ pub enum Command {
     Env(tokens::EnvArgs),
     /// Run a command with SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME set for it
     Exec(tokens::ExecArgs),
+    /// Open the org in the browser, already logged in (a single-use URL, never in argv)
+    Open(open::OpenArgs),
     /// Who the access token belongs to (GET /services/oauth2/userinfo); fills in an empty username
     Userinfo(api_calls::UserinfoArgs),
     /// Whether Salesforce still takes the stored access token, and until when (introspect)
@@ -116,6 +119,7 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
         Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
         Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
+        Command::Open(args) => open_store().and_then(|s| open::open(&s, &args)),
         Command::Userinfo(args) => open_store().and_then(|s| api_calls::userinfo(&s, &args)),
         Command::Introspect(args) => {
             open_store().and_then(|s| api_calls::introspect(&s, &args, local_offset_s))

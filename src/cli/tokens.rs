@@ -48,6 +48,14 @@ pub struct Freshness {
 }
 
 impl Freshness {
+    /// Always refresh: for a second try after the stored token was refused.
+    pub(super) fn always() -> Self {
+        Self {
+            refresh: true,
+            max_age: std::time::Duration::ZERO,
+        }
+    }
+
     /// Whether a stored token of this org may be handed out without refreshing.
     fn accepts(&self, org: &Org) -> bool {
         // A token found dead (401, introspect, revoked) is never handed out.
@@ -295,7 +303,7 @@ fn print_failed_answer(out: &mut impl Write, err: &TokenError) -> std::io::Resul
 
 /// The stored access token if `freshness` accepts it, else a fresh one; with the org as it
 /// stands afterwards (a refresh fills in the instance URL).
-fn access_token(
+pub(super) fn access_token(
     store: &Store,
     org: Org,
     freshness: &Freshness,

@@ -5,6 +5,7 @@
 
 mod api;
 mod faults;
+mod frontdoor;
 mod login;
 mod token_answer;
 mod wire;
@@ -156,6 +157,7 @@ struct State {
     /// Each issued access token's refresh token, client and issue time (introspect, revoke).
     origins: HashMap<String, api::Origin>,
     login: login::LoginState,
+    frontdoor: frontdoor::FrontdoorState,
 }
 
 struct Shared {
@@ -246,6 +248,11 @@ impl FakeSalesforce {
     /// Every access and refresh token issued so far.
     pub fn issued_secrets(&self) -> Vec<String> {
         self.shared.state().issued.clone()
+    }
+
+    /// Answers `/services/oauth2/singleaccess` with 404 from now on, as an org without it.
+    pub fn without_single_access(&self) {
+        self.shared.state().frontdoor.no_single_access = true;
     }
 }
 

@@ -133,7 +133,17 @@ fn choose(var: impl Fn(&str) -> Option<String>) -> Result<Vec<String>, String> {
 /// Opens `url` in the browser unless there is none to open here. The URL goes in argv: it holds
 /// no secret. The opener's output is discarded, so it never draws over a terminal UI.
 pub fn open_browser(url: &str) -> Opened {
-    let command = match choose(|k| std::env::var(k).ok()) {
+    open_browser_with(None, url)
+}
+
+/// As [`open_browser`], with `command` (a program and its arguments, as `SFKEY_BROWSER` takes
+/// them) in place of the one the environment chooses.
+pub fn open_browser_with(command: Option<&str>, url: &str) -> Opened {
+    let chosen = match command {
+        Some(command) => Ok(command.split_whitespace().map(str::to_string).collect()),
+        None => choose(|k| std::env::var(k).ok()),
+    };
+    let command: Vec<String> = match chosen {
         Ok(command) => command,
         Err(why) => return Opened::NotTried(why),
     };

@@ -116,7 +116,10 @@ impl Loopback {
 }
 
 /// The next connection on either listener.
-async fn accept(v4: &TcpListener, v6: Option<&TcpListener>) -> io::Result<(TcpStream, SocketAddr)> {
+pub(super) async fn accept(
+    v4: &TcpListener,
+    v6: Option<&TcpListener>,
+) -> io::Result<(TcpStream, SocketAddr)> {
     match v6 {
         Some(v6) => tokio::select! {
             accepted = v4.accept() => accepted,
@@ -224,7 +227,7 @@ async fn serve(mut stream: TcpStream, state: &str) -> Option<Result<AuthCode, Lo
     outcome
 }
 
-async fn read_head(stream: &mut TcpStream) -> io::Result<String> {
+pub(super) async fn read_head(stream: &mut TcpStream) -> io::Result<String> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {

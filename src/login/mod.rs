@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod device;
+pub mod handoff;
 pub mod loopback;
 pub mod pkce;
 mod save;
@@ -14,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::salesforce::{ApiError, HttpClient, TokenError, TokenSuccess, UserInfo, fetch_userinfo};
 
-pub use browser::{BrowserLogin, Opened, open_browser};
+pub use browser::{BrowserLogin, Opened, open_browser, open_browser_with};
 pub use device::{DeviceLogin, DevicePolling};
 pub use loopback::{DEFAULT_PORT, Loopback};
 pub use save::{SaveError, Saved, check_name, save};

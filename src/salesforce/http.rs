@@ -142,6 +142,22 @@ impl HttpClient {
         self.send(self.inner.post(url).form(form)).await
     }
 
+    /// Sends a form POST with `Authorization: Bearer`, as [`post_form`](Self::post_form).
+    pub async fn post_form_with_bearer(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        access_token: &SecretString,
+    ) -> Result<(HttpExchange, Vec<u8>), TokenError> {
+        self.send(
+            self.inner
+                .post(url)
+                .bearer_auth(access_token.expose_secret())
+                .form(form),
+        )
+        .await
+    }
+
     /// Sends a GET with `Authorization: Bearer` and reads the whole answer, as [`post_form`](Self::post_form).
     pub async fn get_with_bearer(
         &self,

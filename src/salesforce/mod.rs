@@ -3,6 +3,7 @@
 pub mod api;
 pub mod error;
 pub mod explain;
+pub mod frontdoor;
 pub mod http;
 pub mod id_token;
 pub mod introspect;
