@@ -176,6 +176,32 @@ pub struct Org {
     /// until one succeeded). A rotating org dies when another tool spends its refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotates: Option<bool>,
+    /// When the stored refresh token was stored (added, logged in, edited, rotated), epoch ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_since_ms: Option<u64>,
+    /// The org's session timeout as the user knows it, in seconds: the access token's expiry
+    /// is `issued_at` plus this (Salesforce sends no `expires_in`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_timeout_s: Option<u64>,
+    /// The stored access token's expiry as introspect told it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_expiry: Option<AccessExpiry>,
+    /// The last [`HISTORY_LEN`] refreshes, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<LastRefresh>,
+}
+
+/// How many refreshes an org remembers.
+pub const HISTORY_LEN: usize = 10;
+
+/// An access token's expiry, for the token it was learned about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessExpiry {
+    /// Epoch milliseconds.
+    pub at_ms: u64,
+    /// `issued_at` of the token it belongs to: a token stored later has its own expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<String>,
 }
 
 /// Why the stored access token is known not to work any more, so nothing hands it out.
@@ -211,7 +237,32 @@ impl Org {
             last_refresh: None,
             access_token_dead: None,
             rotates: None,
+            refresh_token_since_ms: None,
+            session_timeout_s: None,
+            access_expiry: None,
+            history: Vec::new(),
         }
+    }
+
+    /// Records a refresh: the last one, and the history (the last [`HISTORY_LEN`]).
+    pub fn record_refresh(&mut self, last: LastRefresh) {
+        self.history.push(last.clone());
+        let excess = self.history.len().saturating_sub(HISTORY_LEN);
+        self.history.drain(..excess);
+        self.last_refresh = Some(last);
+    }
+
+    /// The stored access token's expiry in epoch ms, when known: introspect's answer about this
+    /// very token, else `issued_at` plus the session timeout the user set.
+    pub fn access_expires_ms(&self) -> Option<u64> {
+        let issued_at = self.last_refresh.as_ref()?.issued_at.as_ref();
+        if let Some(expiry) = &self.access_expiry
+            && expiry.issued_at.as_ref() == issued_at
+        {
+            return Some(expiry.at_ms);
+        }
+        let issued_ms = self.last_refresh.as_ref()?.issued_at_ms()?;
+        Some(issued_ms + self.session_timeout_s? * 1000)
     }
 
     /// Why the stored access token is dead, when it was found so; a token stored since (by a

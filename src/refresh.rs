@@ -435,10 +435,7 @@ async fn grant_and_store(
             };
             let id = org.id.clone();
             // Best effort: the token error is what the user needs to see.
-            let _ = blocking(store, move |s| {
-                s.update(&id, |o| o.last_refresh = Some(last))
-            })
-            .await;
+            let _ = blocking(store, move |s| s.update(&id, |o| o.record_refresh(last))).await;
             tracing::warn!(
                 org = %org.name,
                 code = %err.code(),
@@ -501,8 +498,11 @@ async fn store_success(
             if instance_url.is_some() {
                 o.instance_url = instance_url;
             }
-            o.last_refresh = Some(last);
+            o.record_refresh(last);
             o.rotates = Some(rotated);
+            if rotated {
+                o.refresh_token_since_ms = Some(now_ms());
+            }
             // A new access token: the old one's dead mark no longer applies.
             o.access_token_dead = None;
             if let Some((org_id, user_id)) = ids {

@@ -6,7 +6,7 @@
 use secrecy::SecretString;
 
 use crate::humanize::now_ms;
-use crate::org::{DeadToken, Org};
+use crate::org::{AccessExpiry, DeadToken, Org};
 use crate::redact::printable;
 use crate::refresh::blocking;
 use crate::salesforce::revoke::is_invalid_token;
@@ -161,6 +161,22 @@ async fn mark_dead(store: &Store, org: &Org, reason: &str) {
     }
 }
 
+/// Keeps introspect's `exp` (epoch seconds) as the stored access token's expiry.
+async fn remember_expiry(store: &Store, org: &Org, exp_s: u64) {
+    let expiry = AccessExpiry {
+        at_ms: exp_s.saturating_mul(1000),
+        issued_at: org.last_refresh.as_ref().and_then(|l| l.issued_at.clone()),
+    };
+    let id = org.id.clone();
+    let kept = blocking(store, move |s| {
+        s.update(&id, |o| o.access_expiry = Some(expiry))
+    })
+    .await;
+    if let Err(e) = kept {
+        tracing::warn!(org = %org.name, error = %e, "keeping the access token's expiry failed");
+    }
+}
+
 /// A failed call; a 401 marks the stored access token expired first.
 async fn failed(store: &Store, org: &Org, err: ApiError) -> CallError {
     if err.is_session_expired() {
@@ -234,6 +250,8 @@ pub async fn introspect_access_token(
     };
     if !info.active {
         mark_dead(store, &org, "inactive").await;
+    } else if let Some(exp) = info.exp {
+        remember_expiry(store, &org, exp).await;
     }
     tracing::info!(org = %org.name, active = info.active, "introspect ok");
     Ok(IntrospectDone { exchange, info })

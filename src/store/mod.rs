@@ -120,6 +120,8 @@ impl Store {
         if orgs.iter().any(|o| o.name == org.name) {
             return Err(StoreError::DuplicateName(org.name));
         }
+        let mut org = org;
+        org.refresh_token_since_ms = Some(crate::humanize::now_ms());
         let stored = self.put_secrets(&org.id, &new);
         let saved = stored.and_then(|()| {
             orgs.push(org.clone());
@@ -226,6 +228,9 @@ impl Store {
             self.secrets.delete(&before.id, SecretKind::AccessToken)?;
             edited.instance_url = None;
             edited.last_refresh = None;
+        }
+        if secrets.refresh_token.is_some() {
+            edited.refresh_token_since_ms = Some(crate::humanize::now_ms());
         }
         orgs[index] = edited.clone();
         config::save(&self.dir, &orgs)?;
