@@ -2,7 +2,9 @@
 
 pub mod cli;
 pub mod clipboard;
+pub mod columns;
 pub mod demo;
+pub mod escape;
 pub mod fake_salesforce;
 pub mod humanize;
 pub mod interop;

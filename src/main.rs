@@ -9,6 +9,14 @@ use sfkey::demo::Demo;
 use sfkey::store::{KeyringStore, Store, config};
 use sfkey::tui;
 
+/// Starts the log file; a `SFKEY_LOG` that is not a level is said on stderr, as a bad
+/// `SFKEY_CLIPBOARD` is.
+fn warn_about_logging() {
+    if let Some(warning) = sfkey::logging::init() {
+        eprintln!("sfkey: warning: {warning}");
+    }
+}
+
 fn main() -> ExitCode {
     // The local offset can only be read safely while the process has one thread.
     // Read once here, for the TUI and the CLI alike; `None` when it cannot be known.
@@ -23,7 +31,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         (Some(command), false) => {
-            sfkey::logging::init();
+            warn_about_logging();
             cli::run(command, local_offset_s)
         }
         (None, true) => match Demo::start() {
@@ -40,7 +48,7 @@ fn main() -> ExitCode {
             }
         },
         (None, false) => {
-            sfkey::logging::init();
+            warn_about_logging();
             let settings = match cli::http_settings() {
                 Ok(settings) => settings,
                 Err(e) => {

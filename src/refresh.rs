@@ -428,7 +428,7 @@ async fn grant_and_store(
                 http_status: err.exchange().map(|e| e.status),
                 latency_ms: err
                     .exchange()
-                    .map(|e| e.latency.as_millis() as u64)
+                    .map(|e| crate::humanize::whole_millis(e.latency))
                     .unwrap_or(0),
                 // The stored access token is still the one of the last success.
                 issued_at: org.last_refresh.as_ref().and_then(|l| l.issued_at.clone()),
@@ -478,7 +478,7 @@ async fn store_success(
         at_ms: now_ms(),
         status: "ok".into(),
         http_status: Some(success.exchange.status),
-        latency_ms: success.exchange.latency.as_millis() as u64,
+        latency_ms: crate::humanize::whole_millis(success.exchange.latency),
         issued_at: success.token.issued_at().map(str::to_string),
     };
     let instance_url = success.token.instance_url().map(str::to_string);

@@ -7,6 +7,8 @@ use clap::Args;
 use secrecy::ExposeSecret;
 
 use super::secrets_input::read_secret_updates;
+use crate::columns::pad;
+use crate::escape::{escape, escape_json};
 use crate::humanize;
 use crate::org::{self, Org};
 use crate::redact;
@@ -164,7 +166,11 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
             "refresh_token": secrets.refresh_token,
             "access_token": secrets.access_token.is_some(),
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        writeln!(
+            out,
+            "{}",
+            escape_json(&serde_json::to_string_pretty(&value)?)
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let stored = |yes: bool| if yes { "stored in the keyring" } else { "none" };
@@ -217,7 +223,8 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         ),
     ];
     for (label, value) in rows {
-        writeln!(out, "{:<14} {value}", format!("{label}:"))?;
+        // Every value may come from a hand-edited orgs file or a server's answer.
+        writeln!(out, "{} {}", pad(&format!("{label}:"), 14), escape(&value))?;
     }
     Ok(ExitCode::SUCCESS)
 }

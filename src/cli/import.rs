@@ -261,7 +261,8 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
             Done::Updated(org) => ("Updated", org),
         };
         tracing::info!(org = %org.name, origin = %origin, "{} by import", verb.to_lowercase());
-        eprintln!(
+        // The client id and username came from the imported file.
+        let line = format!(
             "{verb} {} from {origin}: {}{}, client id {}{}; secrets in the OS keyring.",
             org.name,
             org.login_url,
@@ -272,6 +273,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
                 .map(|u| format!(", user {u}"))
                 .unwrap_or_default(),
         );
+        eprintln!("{}", crate::escape::escape(&line));
     }
     for handle in &skipped {
         eprintln!(

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::secrets_input::read_client_secret;
+use crate::escape::escape;
 use crate::login::browser::BROWSER_ENV;
 use crate::login::{
     self, BrowserLogin, DEFAULT_CLIENT_ID, DEFAULT_PORT, DeviceLogin, DevicePolling, LoggedIn,
@@ -93,7 +94,8 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     })?;
     let saved = login::save(store, &args.name, &target, &logged_in, args.update)?;
     let org = &saved.org;
-    eprintln!(
+    // The user, ids and instance are Salesforce's answer.
+    let line = format!(
         "{} org {}: user {} ({}), org id {}, instance {}. Refresh token saved in the OS keyring{}.",
         if saved.replaced { "Updated" } else { "Saved" },
         org.name,
@@ -107,16 +109,20 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
             ""
         }
     );
+    eprintln!("{}", escape(&line));
     if org.name != args.name {
         eprintln!(
             "({} was already saved as {} with the same user, so that org was updated; no org named {} was added.)",
-            org.username.as_deref().unwrap_or("this login"),
+            escape(org.username.as_deref().unwrap_or("this login")),
             org.name,
             args.name
         );
     }
     if let Some(why) = &saved.userinfo_error {
-        eprintln!("sfkey: could not ask who logged in (userinfo): {why}");
+        eprintln!(
+            "sfkey: could not ask who logged in (userinfo): {}",
+            escape(&why.to_string())
+        );
     }
     eprintln!("Next: sfkey token {}", org.name);
     Ok(ExitCode::SUCCESS)
@@ -191,13 +197,13 @@ async fn device_login(
     let expires = login.expires_in;
     let bold = std::io::stderr().is_terminal();
     let code = if bold {
-        format!("\x1b[1m{}\x1b[0m", login.user_code)
+        format!("\x1b[1m{}\x1b[0m", escape(&login.user_code))
     } else {
-        login.user_code.clone()
+        escape(&login.user_code)
     };
     eprintln!(
         "On any device with a browser, open\n\n  {}\n\nand enter the code\n\n  {code}\n",
-        login.verification_uri
+        escape(&login.verification_uri)
     );
     eprintln!(
         "Waiting for the approval (the code lasts {}; Ctrl-C cancels)…",

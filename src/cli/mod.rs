@@ -124,10 +124,25 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // `sfkey list | head -1`: the reader has what it wanted; leave quietly, as coreutils do.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::warn!("command failed: {err:#}");
-            eprintln!("sfkey: {err:#}");
+            // Errors quote servers and files: escaped, keeping the hint on its own line.
+            eprintln!(
+                "sfkey: {}",
+                crate::escape::escape_lines(&format!("{err:#}"))
+            );
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether writing the output failed because its reader went away (EPIPE).
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

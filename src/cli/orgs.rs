@@ -7,6 +7,8 @@ use anyhow::bail;
 use clap::Args;
 
 use super::secrets_input::read_secrets;
+use crate::columns::{MAX_LABEL, cut, pad};
+use crate::escape::{escape, escape_json};
 use crate::humanize;
 use crate::org::{self, Org};
 use crate::store::{NewSecrets, Store, StoreError};
@@ -88,7 +90,11 @@ pub fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let orgs = store.orgs()?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&orgs)?)?;
+        writeln!(
+            out,
+            "{}",
+            escape_json(&serde_json::to_string_pretty(&orgs)?)
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     if orgs.is_empty() {
@@ -99,16 +105,6 @@ pub fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
-}
-
 fn last_refresh(org: &Org, now_ms: u64) -> String {
     match &org.last_refresh {
         None => "never".into(),
@@ -117,17 +113,25 @@ fn last_refresh(org: &Org, now_ms: u64) -> String {
     }
 }
 
+/// The widest a cell of the org table grows.
+const MAX_CELL: usize = MAX_LABEL;
+
 fn table(orgs: &[Org], now_ms: u64) -> String {
     let header = ["NAME", "LOGIN URL", "CLIENT ID", "USERNAME", "LAST REFRESH"];
     let rows: Vec<[String; 5]> = orgs
         .iter()
         .map(|o| {
+            // Anything but the name may have been edited by hand: escaped, and cut to a column.
+            let cell = |text: &str, max: usize| cut(&escape(text), max);
             [
                 o.name.clone(),
-                format!("{}{}", o.login_url, o.site.as_deref().unwrap_or("")),
-                shorten(&o.client_id, 24),
-                o.username.clone().unwrap_or_else(|| "-".into()),
-                last_refresh(o, now_ms),
+                cell(
+                    &format!("{}{}", o.login_url, o.site.as_deref().unwrap_or("")),
+                    MAX_CELL,
+                ),
+                cell(&o.client_id, 24),
+                cell(o.username.as_deref().unwrap_or("-"), MAX_CELL),
+                cell(&last_refresh(o, now_ms), MAX_CELL),
             ]
         })
         .collect();
@@ -139,11 +143,7 @@ fn table(orgs: &[Org], now_ms: u64) -> String {
     }
     let mut out = String::new();
     let line = |cells: Vec<&str>, out: &mut String| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
+        let padded: Vec<String> = cells.iter().zip(widths).map(|(c, w)| pad(c, w)).collect();
         out.push_str(padded.join("  ").trim_end());
         out.push('\n');
     };

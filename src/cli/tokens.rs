@@ -7,6 +7,7 @@ use anyhow::{Context, anyhow};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::escape::{escape, escape_json};
 use crate::org::Org;
 use crate::refresh::{
     ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
@@ -199,7 +200,7 @@ fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Res
     writeln!(out, "Response Status Code = {}", exchange.status)?;
     writeln!(out, "Response Header:")?;
     for (name, value) in &exchange.headers {
-        writeln!(out, "{name}: {value}")?;
+        writeln!(out, "{}: {}", escape(name), escape(value))?;
     }
     Ok(())
 }
@@ -215,7 +216,7 @@ pub fn refresh(store: &Store, args: &RefreshArgs, utc_offset_s: i32) -> anyhow::
             writeln!(
                 out,
                 "{}",
-                done.success.token.to_pretty_json(args.show_secrets)
+                escape_json(&done.success.token.to_pretty_json(args.show_secrets))
             )?;
             print_exchange(&mut out, &done.success.exchange)?;
             details::print_details(&mut out, &done, utc_offset_s)?;
@@ -286,7 +287,7 @@ fn print_failed_answer(out: &mut impl Write, err: &TokenError) -> std::io::Resul
         writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&body).unwrap_or_default()
+            escape_json(&serde_json::to_string_pretty(&body).unwrap_or_default())
         )?;
     }
     print_exchange(out, exchange)?;
