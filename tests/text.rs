@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine;
-use common::{TestEnv, assert_success, stderr, stdout};
+use common::{TestEnv, assert_fails_with, assert_success, stderr, stdout};
 use sfkey::fake_salesforce::{Behaviour, ROTATED_REFRESH_PREFIX};
 
 /// Characters that must never reach a terminal raw: C0 but newline, DEL, C1, bidi controls.
@@ -222,4 +222,110 @@ fn output_into_a_closed_pipe_ends_quietly_with_status_zero() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn login_hosts_outside_salesforce_need_any_host_and_are_shown_in_punycode() {
+    let mut env = TestEnv::new("text-hosts");
+    let add = |name: &str, url: &str, extra: &[&str]| {
+        let mut args = vec!["add", name, "--login-url", url, "--client-id", "3MVG9x"];
+        args.extend(extra);
+        env.run(&args, "s-TESTSECRET\nr-TESTSECRET\n")
+    };
+    // A Cyrillic `о` in `login`.
+    let err = assert_fails_with(
+        &add("homoglyph", "https://lоgin.salesforce.com", &[]),
+        "--any-host",
+    );
+    assert!(err.contains("xn--lgin-"), "{err}");
+    assert!(err.is_ascii(), "the host is shown in punycode: {err}");
+    let err = assert_fails_with(
+        &add("suffix", "https://login.salesforce.com.evil.example", &[]),
+        "not a Salesforce domain",
+    );
+    assert!(err.contains("login.salesforce.com.evil.example"), "{err}");
+    let out = add("homoglyph", "https://lоgin.salesforce.com", &["--any-host"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("warning: the login host xn--lgin-"),
+        "{}",
+        stderr(&out)
+    );
+    let listed = stdout(&env.run(&["list"], ""));
+    assert!(listed.contains("https://xn--lgin-"), "{listed}");
+
+    // The address copied from the browser names the My Domain to use.
+    assert_fails_with(
+        &add("lightning", "https://acme.lightning.force.com", &[]),
+        "--login-url https://acme.my.salesforce.com",
+    );
+    assert_fails_with(
+        &add("x", "acme.my.salesforce.com", &[]),
+        "must start with https://",
+    );
+    assert_fails_with(
+        &add("x", "https://acme.my.salesforce.com?x=1", &[]),
+        "a query",
+    );
+    assert_fails_with(
+        &add("x", "https://acme .my.salesforce.com", &[]),
+        "has a space",
+    );
+    assert_fails_with(&add(".", "login", &[]), "invalid org name");
+    assert_fails_with(&add("..", "login", &[]), "invalid org name");
+    // edit and login check the same way.
+    assert_fails_with(
+        &env.run(
+            &["edit", "homoglyph", "--login-url", "https://evil.example"],
+            "",
+        ),
+        "--any-host",
+    );
+    assert_fails_with(
+        &env.run(&["login", "x", "--login-url", "https://evil.example"], ""),
+        "--any-host",
+    );
+    env.secrets_used.push("r-TESTSECRET".into());
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn an_auth_url_with_a_space_in_its_host_is_refused() {
+    let env = TestEnv::new("text-authurl");
+    let out = env.run(
+        &["import", "-"],
+        "force://3MVG9x::5Aep861TESTSECRETx@bad host\n",
+    );
+    let err = assert_fails_with(&out, "has a space");
+    assert!(!err.contains("TESTSECRET"), "{err}");
+    let out = env.run(
+        &["import", "-"],
+        "force://3MVG9x::5Aep861TESTSECRETx@evil.example\n",
+    );
+    assert_fails_with(&out, "--any-host");
+    assert_eq!(stdout(&env.run(&["list", "--json"], "")).trim(), "[]");
+}
+
+#[test]
+fn a_hand_edited_org_id_is_refused_with_a_clear_message() {
+    let mut env = TestEnv::new("text-orgid");
+    env.add_org("prod", false, |g| g);
+    let path = env.dir.join("orgs.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("id = ") {
+                "id = \"../../escape\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, edited).unwrap();
+    let err = assert_fails_with(&env.run(&["refresh", "prod"], ""), "invalid org id");
+    assert!(err.contains("../../escape"), "{err}");
+    assert!(!env.dir.join("..").join("escape").exists());
+    assert!(env.server.requests().is_empty(), "nothing is sent");
 }

@@ -44,6 +44,10 @@ pub struct EditArgs {
     /// Forget the client secret (the connected app has none)
     #[arg(long, conflicts_with = "secrets")]
     pub no_client_secret: bool,
+    /// Accept a login host outside Salesforce's domains (a proxy, a custom site domain); it is
+    /// shown in punycode with a warning
+    #[arg(long)]
+    pub any_host: bool,
 }
 
 fn optional(value: &str) -> Option<String> {
@@ -57,7 +61,11 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         org::validate_name(new_name)?;
     }
     let login_url = match &args.login_url {
-        Some(url) => Some(org::parse_login_url(url)?),
+        Some(url) => {
+            let url = org::parse_login_url(url)?;
+            super::check_host(&url, args.any_host)?;
+            Some(url)
+        }
         None => None,
     };
     let site = match &args.site {

@@ -63,6 +63,10 @@ pub struct ImportArgs {
     /// or same name) instead of refusing
     #[arg(long)]
     pub update: bool,
+    /// Accept a login host outside Salesforce's domains (a proxy, a custom site domain); it is
+    /// shown in punycode with a warning
+    #[arg(long)]
+    pub any_host: bool,
 }
 
 /// The most `import` reads from a file or stdin: far more than any environment or collection,
@@ -249,6 +253,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
     for imported in &orgs {
         // Names from sources are sanitised already; --name was checked above.
         org::validate_name(&imported.org.name)?;
+        super::check_host(&imported.org.login_url, args.any_host)?;
     }
     // An auth URL names no user: the same refresh token is how a re-import is recognised.
     let same_token =

@@ -49,12 +49,17 @@ pub struct LoginArgs {
     /// When NAME is taken, store the new refresh token in that org instead of refusing
     #[arg(long, visible_alias = "force")]
     pub update: bool,
+    /// Accept a login host outside Salesforce's domains (a proxy, a custom site domain); it is
+    /// shown in punycode with a warning
+    #[arg(long)]
+    pub any_host: bool,
 }
 
 /// `sfkey login`: checks everything it can before the user goes to the browser.
 pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     org::validate_name(&args.name)?;
     let login_url = org::parse_login_url(&args.login_url)?;
+    super::check_host(&login_url, args.any_host)?;
     let site = match &args.site {
         Some(s) => org::parse_site(s)?,
         None => None,

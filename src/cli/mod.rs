@@ -92,6 +92,15 @@ fn open_store() -> anyhow::Result<Store> {
     Ok(Store::new(dir, Arc::new(KeyringStore::new())))
 }
 
+/// Refuses a login host outside Salesforce's domains unless `--any-host` was given, and then
+/// warns on stderr, naming the host in punycode.
+fn check_host(login_url: &str, any_host: bool) -> Result<(), crate::org::OrgError> {
+    if let Some(warning) = crate::org::check_login_host(login_url, any_host)? {
+        eprintln!("sfkey: {warning}");
+    }
+    Ok(())
+}
+
 /// Runs one subcommand; errors are printed on stderr as one line (plus a hint line when known).
 /// `local_offset_s` is the local offset from UTC in seconds (`None` when unknown), read by
 /// `main` while the process had one thread.

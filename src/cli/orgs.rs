@@ -38,12 +38,17 @@ pub struct AddArgs {
     /// Free-text notes
     #[arg(long)]
     pub notes: Option<String>,
+    /// Accept a login host outside Salesforce's domains (a proxy, a custom site domain); it is
+    /// shown in punycode with a warning
+    #[arg(long)]
+    pub any_host: bool,
 }
 
 /// `sfkey add`: validate everything before asking for secrets, then store.
 pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
     org::validate_name(&args.name)?;
     let login_url = org::parse_login_url(&args.login_url)?;
+    super::check_host(&login_url, args.any_host)?;
     let site = match &args.site {
         Some(s) => org::parse_site(s)?,
         None => None,

@@ -120,6 +120,12 @@ pub fn parse(text: &str) -> Result<AuthUrl, AuthUrlError> {
     if host.is_empty() {
         return Err(AuthUrlError::BadHost("is missing after the '@'".into()));
     }
+    // `@bad host` would otherwise be saved as https://bad.
+    if after[host_len..].starts_with(char::is_whitespace) {
+        return Err(AuthUrlError::BadHost(
+            "has a space in it: copy the auth URL again, whole".into(),
+        ));
+    }
     Ok(AuthUrl {
         client_id: client_id.to_string(),
         client_secret: (!client_secret.is_empty()).then(|| SecretString::from(client_secret)),
@@ -238,6 +244,7 @@ mod tests {
                 "force://id::5Aep861SECRET@https://acme.my.salesforce.com",
                 "without https://",
             ),
+            ("force://id::5Aep861SECRET@bad host", "has a space"),
         ];
         for (input, needle) in cases {
             let err = parse(input).unwrap_err().to_string();
