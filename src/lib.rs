@@ -16,6 +16,7 @@ pub mod refresh;
 pub mod rotation;
 pub mod salesforce;
 pub mod store;
+pub mod suggest;
 pub mod token_calls;
 pub mod token_details;
 pub mod tui;

@@ -178,6 +178,9 @@ impl LastRefresh {
     }
 }
 
+/// How to get a first org, for every place that finds none.
+pub const FIRST_ORG_HINT: &str = "Log in with `sfkey login NAME` (add --login-url for a My Domain or sandbox), import one with `sfkey import` (an SFDX auth URL, a Postman environment, or --from-sf), add one by hand with `sfkey add NAME --login-url URL --client-id ID`, or try sfkey on demo orgs with `sfkey --demo`.";
+
 /// Production's login URL, `sfkey add` and `sfkey login`'s default.
 pub const PRODUCTION_LOGIN_URL: &str = "https://login.salesforce.com";
 

@@ -44,6 +44,10 @@ pub enum RefreshError {
     /// The token call failed.
     #[error("{0}{note}", note = spent_note(.0))]
     Token(TokenError),
+    /// Salesforce refused the client (`invalid_client`) and no client secret is stored: the
+    /// app needs one, it is not a wrong one.
+    #[error("{0}; no client secret is stored for this org, and its connected app needs one")]
+    NoClientSecret(Box<TokenError>),
     /// Salesforce rotated the refresh token and the keyring refused the new one, even after
     /// retries: the old one is dead, and the error carries the only working one (masked).
     #[error(transparent)]
@@ -72,7 +76,16 @@ impl RefreshError {
     pub fn token_error(&self) -> Option<&TokenError> {
         match self {
             Self::Token(e) => Some(e),
+            Self::NoClientSecret(e) => Some(e),
             _ => None,
+        }
+    }
+
+    /// What Salesforce's error means and what to do, when Salesforce answered with one.
+    pub fn explanation(&self) -> Option<crate::salesforce::explain::Explanation> {
+        match self {
+            Self::NoClientSecret(_) => Some(crate::salesforce::explain::NO_CLIENT_SECRET),
+            _ => self.token_error().and_then(TokenError::explanation),
         }
     }
 
@@ -445,6 +458,11 @@ async fn grant_and_store(
                 http_status = ?err.exchange().map(|e| e.status),
                 "refresh failed"
             );
+            let no_secret = secrets.client_secret.is_none()
+                && matches!(&err, TokenError::Salesforce { error, .. } if error == "invalid_client");
+            if no_secret {
+                return Err(RefreshError::NoClientSecret(Box::new(err)));
+            }
             Err(RefreshError::Token(err))
         }
     }

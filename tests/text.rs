@@ -329,3 +329,81 @@ fn a_hand_edited_org_id_is_refused_with_a_clear_message() {
     assert!(!env.dir.join("..").join("escape").exists());
     assert!(env.server.requests().is_empty(), "nothing is sent");
 }
+
+#[test]
+fn rough_edges_of_a_first_use_get_a_clear_word() {
+    let mut env = TestEnv::new("text-rough");
+    // No orgs: every way to get one.
+    let out = env.run(&["list"], "");
+    assert_success(&out);
+    let said = stderr(&out);
+    for way in [
+        "sfkey login NAME",
+        "sfkey import",
+        "sfkey add NAME",
+        "sfkey --demo",
+    ] {
+        assert!(said.contains(way), "{way}: {said}");
+    }
+    env.add_org("rotate", false, |g| g);
+    env.add_org("prod", false, |g| g);
+    // A near miss names the org that was meant.
+    let err = assert_fails_with(&env.run(&["refresh", "rotat"], ""), "Did you mean rotate?");
+    assert!(err.contains("Saved orgs: rotate, prod."), "{err}");
+    assert_fails_with(&env.run(&["show", "prdo"], ""), "Did you mean prod?");
+    let err = assert_fails_with(&env.run(&["token", "staging"], ""), "no org named");
+    assert!(!err.contains("Did you mean"), "{err}");
+    // A log level that is not one is said, and the command still runs.
+    let out = env
+        .cmd(&["list"])
+        .env("SFKEY_LOG", "verbose")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("SFKEY_LOG=\"verbose\" is not a level"),
+        "{}",
+        stderr(&out)
+    );
+    // `refresh` and `show` round the latency the same way.
+    let out = env.run(&["refresh", "prod"], "");
+    assert_success(&out);
+    let said = stderr(&out);
+    let latency = said
+        .split("Refreshed prod in ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap()
+        .to_string();
+    assert!(latency.ends_with(" ms") && !latency.contains('.'), "{said}");
+    let shown = stdout(&env.run(&["show", "prod"], ""));
+    assert!(
+        shown.contains(&format!("(HTTP 200), {latency}")),
+        "{latency}: {shown}"
+    );
+}
+
+#[test]
+fn invalid_client_without_a_stored_secret_says_none_is_stored() {
+    let mut env = TestEnv::new("text-nosecret");
+    // The app has a secret; the org was saved without one.
+    let (_, refresh) = env.grant("3MVG9needs", true, |g| g);
+    let url = env.server.url().to_string();
+    let out = env.run(
+        &[
+            "add",
+            "nosecret",
+            "--login-url",
+            &url,
+            "--client-id",
+            "3MVG9needs",
+        ],
+        &format!("\n{refresh}\n"),
+    );
+    assert_success(&out);
+    let err = assert_fails_with(&env.run(&["refresh", "nosecret"], ""), "invalid_client");
+    assert!(err.contains("no client secret is stored"), "{err}");
+    assert!(err.contains("needs a client secret"), "{err}");
+    assert!(err.contains("sfkey edit nosecret --secrets"), "{err}");
+    assert!(!err.contains("wrong"), "{err}");
+}

@@ -103,7 +103,7 @@ pub fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if orgs.is_empty() {
-        eprintln!("No orgs yet. Add one with: sfkey add NAME --login-url URL --client-id ID");
+        eprintln!("No orgs yet. {}", crate::org::FIRST_ORG_HINT);
         return Ok(ExitCode::SUCCESS);
     }
     write!(out, "{}", table(&orgs, humanize::now_ms()))?;

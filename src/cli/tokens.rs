@@ -258,14 +258,17 @@ pub(super) fn refresh_failed(org: &Org, err: &RefreshError) -> anyhow::Error {
             "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token (sfkey edit {name} --secrets)",
             crate::salesforce::explain::login_again_command(org)
         )),
-        RefreshError::Token(e) => match e.explanation() {
+        RefreshError::Token(_) | RefreshError::NoClientSecret(_) => match err.explanation() {
             // Salesforce's own error: what it means on a line of its own, then what to do.
             Some(x) => Some(format!(
                 "means: {}\nhint: {}",
                 x.meaning,
                 x.action_for(org)
             )),
-            None => e.hint_for(name).map(|h| format!("hint: {h}")),
+            None => err
+                .token_error()
+                .and_then(|e| e.hint_for(name))
+                .map(|h| format!("hint: {h}")),
         },
         _ => None,
     }
