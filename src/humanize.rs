@@ -83,14 +83,15 @@ pub fn relative(then_ms: u64, now_ms: u64) -> String {
     ago(then_ms, now_ms)
 }
 
-/// A latency in milliseconds: `0.7 ms` under 10 ms, `84 ms` above.
+/// A latency as `84 ms`, rounded as [`whole_millis`] stores it.
 pub fn millis(duration: std::time::Duration) -> String {
-    let ms = duration.as_secs_f64() * 1000.0;
-    if ms < 10.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.0} ms")
-    }
+    format!("{} ms", whole_millis(duration))
+}
+
+/// A latency in whole milliseconds, rounded to the nearest: the one rounding for what is
+/// printed at once and what is stored for `sfkey show` and the TUI, so both say the same.
+pub fn whole_millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_micros().saturating_add(500) / 1000).unwrap_or(u64::MAX)
 }
 
 /// Parses `90s`, `15m`, `2h`, `1h30m` or a plain number of seconds.
@@ -149,8 +150,12 @@ mod tests {
     #[test]
     fn latencies() {
         use std::time::Duration;
-        assert_eq!(millis(Duration::from_micros(650)), "0.7 ms");
-        assert_eq!(millis(Duration::from_millis(84)), "84 ms");
+        // What `sfkey refresh` prints is what it stores for `sfkey show`.
+        assert_eq!(millis(Duration::from_micros(650)), "1 ms");
+        assert_eq!(whole_millis(Duration::from_micros(650)), 1);
+        assert_eq!(millis(Duration::from_micros(1499)), "1 ms");
+        assert_eq!(millis(Duration::from_micros(84_500)), "85 ms");
+        assert_eq!(millis(Duration::from_micros(400)), "0 ms");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 pub mod cli;
 pub mod clipboard;
+pub mod columns;
 pub mod demo;
+pub mod escape;
 pub mod fake_salesforce;
 pub mod humanize;
 pub mod interop;
@@ -14,6 +16,7 @@ pub mod refresh;
 pub mod rotation;
 pub mod salesforce;
 pub mod store;
+pub mod suggest;
 pub mod token_calls;
 pub mod token_details;
 pub mod tui;

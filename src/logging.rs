@@ -21,21 +21,40 @@ pub fn log_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "sfkey").map(|d| d.data_local_dir().to_path_buf())
 }
 
-fn level() -> LevelFilter {
-    match std::env::var(LOG_LEVEL_ENV).as_deref().map(str::trim) {
-        Ok("off") => LevelFilter::OFF,
-        Ok("error") => LevelFilter::ERROR,
-        Ok("warn") => LevelFilter::WARN,
-        Ok("debug") => LevelFilter::DEBUG,
-        Ok("trace") => LevelFilter::TRACE,
-        _ => LevelFilter::INFO,
-    }
+/// The level `SFKEY_LOG` asks for (info when unset), or a warning naming the levels when it
+/// holds something else (logging then stays at info).
+fn level(raw: Option<&str>) -> Result<LevelFilter, String> {
+    Ok(
+        match raw.map(|r| r.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("" | "info") => LevelFilter::INFO,
+            Some("off") => LevelFilter::OFF,
+            Some("error") => LevelFilter::ERROR,
+            Some("warn") => LevelFilter::WARN,
+            Some("debug") => LevelFilter::DEBUG,
+            Some("trace") => LevelFilter::TRACE,
+            Some(_) => {
+                return Err(format!(
+                    "{LOG_LEVEL_ENV}=\"{}\" is not a level; use error, warn, info, debug, trace or off (logging at info)",
+                    crate::escape::escape(raw.unwrap_or_default())
+                ));
+            }
+        },
+    )
 }
 
 /// Starts logging to the file; if the file cannot be opened, sfkey runs without a log rather
-/// than failing the command.
-pub fn init() {
-    let level = level();
+/// than failing the command. Returns a warning for the user when `SFKEY_LOG` is not a level.
+pub fn init() -> Option<String> {
+    let raw = std::env::var_os(LOG_LEVEL_ENV).map(|v| v.to_string_lossy().into_owned());
+    let (level, warning) = match level(raw.as_deref()) {
+        Ok(level) => (level, None),
+        Err(warning) => (LevelFilter::INFO, Some(warning)),
+    };
+    start(level);
+    warning
+}
+
+fn start(level: LevelFilter) {
     if level == LevelFilter::OFF {
         return;
     }
@@ -61,4 +80,22 @@ pub fn init() {
         // A full disk must not print on the terminal the TUI draws on.
         .log_internal_errors(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_level_that_is_not_one_is_named_in_a_warning() {
+        assert_eq!(level(None), Ok(LevelFilter::INFO));
+        assert_eq!(level(Some(" Debug ")), Ok(LevelFilter::DEBUG));
+        assert_eq!(level(Some("off")), Ok(LevelFilter::OFF));
+        let warning = level(Some("verbose")).expect_err("not a level");
+        assert!(
+            warning.contains("SFKEY_LOG=\"verbose\" is not a level"),
+            "{warning}"
+        );
+        assert!(warning.contains("debug"), "{warning}");
+    }
 }

@@ -9,6 +9,14 @@ use sfkey::demo::Demo;
 use sfkey::store::{KeyringStore, Store, config};
 use sfkey::tui;
 
+/// Starts the log file; a `SFKEY_LOG` that is not a level is said on stderr, as a bad
+/// `SFKEY_CLIPBOARD` is.
+fn warn_about_logging() {
+    if let Some(warning) = sfkey::logging::init() {
+        eprintln!("sfkey: warning: {warning}");
+    }
+}
+
 fn main() -> ExitCode {
     // A shell asking for completions gets them and nothing else happens.
     cli::answer_shell_if_asked();
@@ -25,7 +33,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         (Some(command), false) => {
-            sfkey::logging::init();
+            warn_about_logging();
             cli::run(command, local_offset_s)
         }
         (None, true) => match Demo::start() {
@@ -42,7 +50,7 @@ fn main() -> ExitCode {
             }
         },
         (None, false) => {
-            sfkey::logging::init();
+            warn_about_logging();
             let settings = match cli::http_settings() {
                 Ok(settings) => settings,
                 Err(e) => {

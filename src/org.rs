@@ -1,7 +1,10 @@
 //! The org model (no secrets in it), its stable id, and validation of names, login URLs and site paths.
 
+mod host;
+
 use std::fmt;
 
+pub use host::{check_login_host, is_salesforce_host};
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
@@ -10,9 +13,37 @@ use serde::{Deserialize, Serialize};
 pub enum OrgError {
     /// The org name is empty or has characters that don't survive a shell.
     #[error(
-        "invalid org name {0:?}: use 1 to 64 letters, digits, '.', '_', '-' or '@' (for example `prod` or `acme-uat`)"
+        "invalid org name {0:?}: use 1 to 64 letters, digits, '.', '_', '-' or '@', not `.` or `..` alone (for example `prod` or `acme-uat`)"
     )]
     BadName(String),
+    /// An org id in the orgs file is not one sfkey wrote (ids name lock files and keyring entries).
+    #[error(
+        "invalid org id {0:?} in the orgs file: sfkey writes 1 to 64 letters, digits, '-' or '_'; it was edited by hand: put back the id it had (the keyring entries are stored under it), or remove that org's entry"
+    )]
+    BadId(String),
+    /// The login URL has no `https://` in front.
+    #[error("invalid login URL: it must start with https:// (for example {0})")]
+    NoScheme(String),
+    /// The login URL has a space in it (not repeated: it may be a pasted secret).
+    #[error(
+        "invalid login URL: it has a space in it (the value is not repeated, in case it was a secret); expected something like https://acme.my.salesforce.com"
+    )]
+    HasSpace,
+    /// A Lightning Experience address, which is not where logins go.
+    #[error(
+        "invalid login URL https://{given}: that is the Lightning Experience address from the browser, not a login URL; use the org's My Domain: --login-url https://{my_domain}"
+    )]
+    Lightning {
+        /// The host given.
+        given: String,
+        /// The My Domain host to use instead.
+        my_domain: String,
+    },
+    /// The host is not a Salesforce domain, and `--any-host` was not given.
+    #[error(
+        "the login host {0} is not a Salesforce domain (salesforce.com, force.com, site.com, cloudforce.com, salesforce-sites.com): sfkey would send the client secret and refresh token there. Check the address for look-alike letters; if the host is right, add --any-host"
+    )]
+    NotSalesforce(String),
     /// The login URL does not parse as a URL with a host. It is not repeated: a pasted secret
     /// must not end up in the terminal or the log.
     #[error(
@@ -31,9 +62,9 @@ pub enum OrgError {
     SfdxAuthUrl,
     /// The login URL carries a path, query, fragment or credentials.
     #[error(
-        "invalid login URL {0:?}: give only scheme and host (and port); put an Experience Cloud site path in --site"
+        "invalid login URL {0:?}: it has {1}; give only scheme and host (and port), and put an Experience Cloud site path in --site"
     )]
-    ExtraParts(String),
+    ExtraParts(String, &'static str),
     /// The site path is not a plain `/path` (not repeated, like a bad URL).
     #[error(
         "invalid site path: it must start with '/' (for example /partners) and hold only letters, digits, '-', '_', '.', '~' and '/'"
@@ -61,9 +92,33 @@ fn shown(url: &Url) -> String {
 }
 
 /// A stable, random id: keyring entries hang off it, so renaming an org keeps its secrets.
+/// Read from the orgs file only when it is a plain word (it names lock files).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct OrgId(String);
+
+impl TryFrom<String> for OrgId {
+    type Error = OrgError;
+
+    fn try_from(id: String) -> Result<Self, OrgError> {
+        let plain = !id.is_empty()
+            && id.len() <= 64
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+        if plain {
+            Ok(Self(id))
+        } else {
+            Err(OrgError::BadId(crate::escape::escape(&id)))
+        }
+    }
+}
+
+impl From<OrgId> for String {
+    fn from(id: OrgId) -> Self {
+        id.0
+    }
+}
 
 impl OrgId {
     /// A fresh random id (16 hex digits).
@@ -122,6 +177,9 @@ impl LastRefresh {
         issued_at_ms(self.issued_at.as_deref()?)
     }
 }
+
+/// How to get a first org, for every place that finds none.
+pub const FIRST_ORG_HINT: &str = "Log in with `sfkey login NAME` (add --login-url for a My Domain or sandbox), import one with `sfkey import` (an SFDX auth URL, a Postman environment, or --from-sf), add one by hand with `sfkey add NAME --login-url URL --client-id ID`, or try sfkey on demo orgs with `sfkey --demo`.";
 
 /// Production's login URL, `sfkey add` and `sfkey login`'s default.
 pub const PRODUCTION_LOGIN_URL: &str = "https://login.salesforce.com";
@@ -383,7 +441,10 @@ pub fn validate_name(name: &str) -> Result<(), OrgError> {
         && name.len() <= 64
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        // Names are path segments of the proxy's URLs.
+        && name != "."
+        && name != "..";
     if ok {
         Ok(())
     } else {
@@ -405,6 +466,12 @@ pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
     if trimmed.to_ascii_lowercase().starts_with("force://") {
         return Err(OrgError::SfdxAuthUrl);
     }
+    if trimmed.chars().any(char::is_whitespace) {
+        return Err(OrgError::HasSpace);
+    }
+    if !trimmed.contains("://") && trimmed.contains('.') {
+        return Err(OrgError::NoScheme(with_scheme(trimmed)));
+    }
     let url = Url::parse(trimmed).map_err(|_| OrgError::NotAUrl)?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(OrgError::NotHttps(shown(&url)));
@@ -419,15 +486,39 @@ pub fn parse_login_url(input: &str) -> Result<String, OrgError> {
     if url.port() == Some(0) {
         return Err(OrgError::NotAUrl);
     }
-    let has_extra = (url.path() != "/" && !url.path().is_empty())
-        || url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some();
-    if has_extra {
-        return Err(OrgError::ExtraParts(shown(&url)));
+    let extra = if !url.username().is_empty() || url.password().is_some() {
+        Some("a user name or password")
+    } else if url.query().is_some() {
+        Some("a query (?...)")
+    } else if url.fragment().is_some() {
+        Some("a fragment (#...)")
+    } else if url.path() != "/" && !url.path().is_empty() {
+        Some("a path")
+    } else {
+        None
+    };
+    if let Some(extra) = extra {
+        return Err(OrgError::ExtraParts(shown(&url), extra));
     }
     Ok(url.origin().ascii_serialization())
+}
+
+/// `https://` before a bare Salesforce host typed without it; anything else is not repeated
+/// (it may be a pasted secret), and an example stands in for it.
+fn with_scheme(text: &str) -> String {
+    let host = text.split(['/', ':']).next().unwrap_or_default();
+    if is_salesforce_host(host)
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '/'))
+    {
+        format!(
+            "https://{}",
+            text.trim_end_matches('/').to_ascii_lowercase()
+        )
+    } else {
+        "https://acme.my.salesforce.com".into()
+    }
 }
 
 /// Checks a connected app's consumer key: trimmed, not empty, no spaces.
@@ -540,7 +631,7 @@ mod tests {
     fn bad_login_urls_say_why() {
         assert!(matches!(
             parse_login_url("login.salesforce.com"),
-            Err(OrgError::NotAUrl)
+            Err(OrgError::NoScheme(_))
         ));
         assert!(matches!(
             parse_login_url("http://login.salesforce.com"),
@@ -556,11 +647,11 @@ mod tests {
         ));
         assert!(matches!(
             parse_login_url("https://acme.my.site.com/partners"),
-            Err(OrgError::ExtraParts(_))
+            Err(OrgError::ExtraParts(_, "a path"))
         ));
         assert!(matches!(
             parse_login_url("https://user:pw@acme.my.salesforce.com"),
-            Err(OrgError::ExtraParts(_))
+            Err(OrgError::ExtraParts(..))
         ));
         assert!(matches!(parse_login_url(""), Err(OrgError::Empty(_))));
         let pasted = parse_login_url("5Aep861TESTSECRETxyz")
@@ -634,6 +725,38 @@ mod tests {
         assert!(validate_name("").is_err());
         assert!(validate_name("my org").is_err());
         assert!(validate_name(&"x".repeat(65)).is_err());
+        assert!(validate_name(".").is_err());
+        assert!(validate_name("..").is_err());
+        assert!(validate_name("...").is_ok());
+    }
+
+    #[test]
+    fn ids_read_from_the_file_must_be_plain_words() {
+        let read = |id: &str| serde_json::from_value::<OrgId>(serde_json::json!(id));
+        assert!(read("5f1c2a9be0d34a17").is_ok());
+        let err = read("../../etc/x").expect_err("a path").to_string();
+        assert!(
+            err.contains("invalid org id") && err.contains("../../etc/x"),
+            "{err}"
+        );
+        assert!(read("").is_err());
+        assert!(read("a\u{1b}b").is_err());
+    }
+
+    #[test]
+    fn login_urls_with_a_space_no_scheme_or_a_query_say_which() {
+        assert_eq!(parse_login_url("https://bad host"), Err(OrgError::HasSpace));
+        assert_eq!(
+            parse_login_url("acme.my.salesforce.com").map_err(|e| e.to_string()),
+            Err(
+                "invalid login URL: it must start with https:// (for example https://acme.my.salesforce.com)"
+                    .into()
+            )
+        );
+        let hidden = parse_login_url("5Aep861TESTSECRET.xyz").expect_err("no scheme");
+        assert!(!hidden.to_string().contains("5Aep861"), "{hidden}");
+        let query = parse_login_url("https://acme.my.salesforce.com?x=1").expect_err("query");
+        assert!(query.to_string().contains("a query"), "{query}");
     }
 
     #[test]

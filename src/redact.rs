@@ -33,19 +33,6 @@ pub fn mask(value: &str) -> String {
     out
 }
 
-/// Text from the network made safe to print: a control character (an escape sequence that
-/// clears or recolours the terminal, a bell, a newline faking a line of ours) becomes a space
-/// when it is whitespace and `�` otherwise, so tampering shows.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\r' | '\t' => ' ',
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

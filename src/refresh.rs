@@ -44,6 +44,10 @@ pub enum RefreshError {
     /// The token call failed.
     #[error("{0}{note}", note = spent_note(.0))]
     Token(TokenError),
+    /// Salesforce refused the client (`invalid_client`) and no client secret is stored: the
+    /// app needs one, it is not a wrong one.
+    #[error("{0}; no client secret is stored for this org, and its connected app needs one")]
+    NoClientSecret(Box<TokenError>),
     /// Salesforce rotated the refresh token and the keyring refused the new one, even after
     /// retries: the old one is dead, and the error carries the only working one (masked).
     #[error(transparent)]
@@ -72,7 +76,16 @@ impl RefreshError {
     pub fn token_error(&self) -> Option<&TokenError> {
         match self {
             Self::Token(e) => Some(e),
+            Self::NoClientSecret(e) => Some(e),
             _ => None,
+        }
+    }
+
+    /// What Salesforce's error means and what to do, when Salesforce answered with one.
+    pub fn explanation(&self) -> Option<crate::salesforce::explain::Explanation> {
+        match self {
+            Self::NoClientSecret(_) => Some(crate::salesforce::explain::NO_CLIENT_SECRET),
+            _ => self.token_error().and_then(TokenError::explanation),
         }
     }
 
@@ -428,7 +441,7 @@ async fn grant_and_store(
                 http_status: err.exchange().map(|e| e.status),
                 latency_ms: err
                     .exchange()
-                    .map(|e| e.latency.as_millis() as u64)
+                    .map(|e| crate::humanize::whole_millis(e.latency))
                     .unwrap_or(0),
                 // The stored access token is still the one of the last success.
                 issued_at: org.last_refresh.as_ref().and_then(|l| l.issued_at.clone()),
@@ -442,6 +455,11 @@ async fn grant_and_store(
                 http_status = ?err.exchange().map(|e| e.status),
                 "refresh failed"
             );
+            let no_secret = secrets.client_secret.is_none()
+                && matches!(&err, TokenError::Salesforce { error, .. } if error == "invalid_client");
+            if no_secret {
+                return Err(RefreshError::NoClientSecret(Box::new(err)));
+            }
             Err(RefreshError::Token(err))
         }
     }
@@ -475,7 +493,7 @@ async fn store_success(
         at_ms: now_ms(),
         status: "ok".into(),
         http_status: Some(success.exchange.status),
-        latency_ms: success.exchange.latency.as_millis() as u64,
+        latency_ms: crate::humanize::whole_millis(success.exchange.latency),
         issued_at: success.token.issued_at().map(str::to_string),
     };
     let instance_url = success.token.instance_url().map(str::to_string);

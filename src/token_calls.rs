@@ -5,9 +5,9 @@
 
 use secrecy::SecretString;
 
+use crate::escape::escape;
 use crate::humanize::now_ms;
 use crate::org::{AccessExpiry, DeadToken, Org};
-use crate::redact::printable;
 use crate::refresh::blocking;
 use crate::salesforce::revoke::is_invalid_token;
 use crate::salesforce::{
@@ -111,17 +111,17 @@ impl RevokeDone {
 }
 
 /// An answer's fields as `key, text` rows, in the order received: strings bare, anything else
-/// as compact JSON, control characters replaced (see [`printable`]). None of these answers
+/// as compact JSON, control characters replaced (see [`escape`]). None of these answers
 /// holds a secret.
 pub fn field_rows(fields: &serde_json::Map<String, serde_json::Value>) -> Vec<(String, String)> {
     fields
         .iter()
         .map(|(k, v)| {
             let text = match v {
-                serde_json::Value::String(s) => printable(s),
+                serde_json::Value::String(s) => escape(s),
                 other => other.to_string(),
             };
-            (printable(k), text)
+            (escape(k), text)
         })
         .collect()
 }
@@ -321,7 +321,7 @@ mod tests {
         for (key, value) in &rows {
             assert!(!value.chars().any(char::is_control), "{key}: {value:?}");
         }
-        assert_eq!(rows[0].1, "Eve\u{fffd}[2J\u{fffd}");
+        assert_eq!(rows[0].1, "Eve\\u{1b}[2J\\u{7}");
     }
 
     /// The demo (fake Salesforce, in-memory keyring) answers all three calls.

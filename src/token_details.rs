@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::columns::{MAX_VALUE, cut, label, label_width};
+use crate::escape::escape;
 use crate::humanize;
 use crate::org::ids_from_id_url;
 use crate::salesforce::TokenResponse;
@@ -34,10 +36,10 @@ pub struct Detail {
 
 impl Detail {
     /// Much of the text comes from the server (id_token claims, scopes): `sfkey refresh` prints
-    /// it, so control characters go.
+    /// it, so control characters are escaped, and a line is cut at [`MAX_VALUE`] characters.
     fn new(text: impl Into<String>, tone: Tone) -> Self {
         Self {
-            text: crate::redact::printable(&text.into()),
+            text: cut(&escape(&text.into()), MAX_VALUE),
             tone,
         }
     }
@@ -98,12 +100,12 @@ pub fn signature_details(check: SignatureCheck) -> Vec<Detail> {
 
 fn scope_details(scope: &str) -> Vec<Detail> {
     let scopes: Vec<&str> = scope.split_whitespace().collect();
-    let width = scopes.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let width = label_width(scopes.iter().copied());
     scopes
         .into_iter()
         .map(|s| {
             let text = match scope_meaning(s) {
-                Some(meaning) => format!("{s:<width$}  {meaning}"),
+                Some(meaning) => format!("{}  {meaning}", label(s, width)),
                 None => s.to_string(),
             };
             Detail::new(text, Tone::Plain)
@@ -144,20 +146,20 @@ fn id_token_details(token: &str, clock: Clock) -> Vec<Detail> {
             )
         })
         .collect();
-    let width = jwt
-        .claims
-        .keys()
-        .map(|k| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max("header".len());
+    // Escaped before they are measured: an escape is wider than the character it stands for.
+    let names: Vec<String> = jwt.claims.keys().map(|k| escape(k)).collect();
+    let width = label_width(names.iter().map(String::as_str).chain(["header"]));
     out.push(Detail::new(
-        format!("{:<width$}  {}", "header", header.join(" · ")),
+        format!("{}  {}", label("header", width), header.join(" · ")),
         Tone::Plain,
     ));
-    for (name, value) in &jwt.claims {
+    for ((name, value), shown) in jwt.claims.iter().zip(&names) {
         out.push(Detail::new(
-            format!("{name:<width$}  {}", claim_text(name, value, clock)),
+            format!(
+                "{}  {}",
+                label(shown, width),
+                claim_text(name, value, clock)
+            ),
             Tone::Plain,
         ));
     }

@@ -238,7 +238,8 @@ fn bad_input_gets_one_clear_line() {
         &add("prod", &url, None, "s\nr-TESTSECRET\n"),
         "already exists",
     );
-    assert_fails_with(&add("x", "not a url", None, "s\nr\n"), "not a URL");
+    assert_fails_with(&add("x", "not-a-url", None, "s\nr\n"), "not a URL");
+    assert_fails_with(&add("x", "not a url", None, "s\nr\n"), "has a space");
     assert_fails_with(
         &add("x", "http://login.salesforce.com", None, "s\nr\n"),
         "https://",

@@ -244,7 +244,12 @@ fn an_unresolvable_host_is_a_dns_error_and_sends_nothing() {
     };
     assert_eq!(t.kind, TransportKind::Dns, "{t}");
     assert!(!t.outcome_unknown, "{t}");
-    assert!(err.to_string().contains("could not resolve"), "{err}");
+    assert!(
+        err.to_string().contains(
+            "could not resolve the host; check the login URL and your network (sfkey-test.invalid: "
+        ),
+        "{err}"
+    );
     assert_eq!(
         stored(&store, &org, SecretKind::RefreshToken).as_deref(),
         Some(rt.as_str())

@@ -1,5 +1,6 @@
 //! The terminal app when things go wrong, end to end in a pseudo-terminal: the one retry after
-//! `already being processed`, and a rotated refresh token the keyring refuses.
+//! `already being processed`, a rotated refresh token the keyring refuses, and a panic while
+//! another org's rotating refresh is out.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -150,5 +151,54 @@ fn esc_cancels_a_refresh_waiting_for_another_sfkey_and_nothing_is_sent() {
     term.wait_for("held: HTTP 200 in");
     term.send("q");
     assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}
+
+/// A panic of the app while a rotating refresh is out: the answer is still waited for and its
+/// new refresh token saved, so the org keeps working. Uses the debug-build failpoint
+/// `SFKEY_DEBUG_PANIC_KEY`.
+#[test]
+fn a_panic_while_a_rotating_refresh_is_out_still_saves_the_new_token() {
+    let mut env = TestEnv::new("depth-tui-panic");
+    let (_, old) = env.add_org("rot", true, |g| {
+        g.with(Behaviour::Rotate)
+            .delayed(Duration::from_millis(2500))
+    });
+    env.add_org("other", true, |g| g);
+    let mut cmd = pty::command(&env, &[]);
+    cmd.env("SFKEY_DEBUG_PANIC_KEY", "!");
+    cmd.env("RUST_BACKTRACE", "0");
+    let mut term = Terminal::spawn(cmd, 100, 30);
+    term.wait_for_all(&["▸rot", LAST_HINT]);
+    term.send("r");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while env.server.requests().is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !env.server.is_live(&old),
+        "Salesforce rotated: the old token is dead"
+    );
+    // Something else breaks while the answer is on its way.
+    term.send("j!");
+    let status = term.wait_exit();
+    assert_eq!(status.exit_code(), 101, "a panic exits with 101");
+    let screen = term.contents();
+    assert!(screen.contains("panicking on purpose"), "{screen}");
+    assert!(screen.contains("waiting up to"), "{screen}");
+    let rotated: Vec<String> = env
+        .server
+        .live_refresh_tokens()
+        .into_iter()
+        .filter(|t| t.starts_with(ROTATED_REFRESH_PREFIX))
+        .collect();
+    assert_eq!(rotated.len(), 1, "{rotated:?}");
+    // The new refresh token was saved before the process ended: the org still refreshes.
+    let out = env.run(&["refresh", "rot"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     env.assert_no_secrets_on_disk();
 }

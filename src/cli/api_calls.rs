@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 use clap::Args;
 
+use crate::columns;
+use crate::escape::{escape, escape_json};
 use crate::salesforce::{HttpClient, TokenKind};
 use crate::store::{SecretKind, Store};
 use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone, field_rows};
@@ -67,21 +69,22 @@ fn call_failed(what: &str, name: &str, err: &CallError) -> anyhow::Error {
 
 /// `key: value` rows, aligned; strings bare, anything else as compact JSON.
 fn print_fields(out: &mut impl Write, rows: &[(String, String)]) -> std::io::Result<()> {
-    let width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let width = columns::label_width(rows.iter().map(|(k, _)| k.as_str())) + 1;
     for (key, value) in rows {
-        writeln!(out, "{:<width$} {value}", format!("{key}:"))?;
+        let key = columns::cut(key, columns::MAX_LABEL);
+        let value = columns::cut(value, columns::MAX_VALUE);
+        writeln!(out, "{} {value}", columns::pad(&format!("{key}:"), width))?;
     }
     Ok(())
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
+    writeln!(
+        out,
+        "{}",
+        escape_json(&serde_json::to_string_pretty(value)?)
+    )?;
     Ok(())
 }
 
@@ -114,7 +117,11 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
     if done.username_filled
         && let Some(username) = &done.info.username
     {
-        eprintln!("Saved {username} as the username of {}.", org.name);
+        eprintln!(
+            "Saved {} as the username of {}.",
+            escape(username),
+            org.name
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

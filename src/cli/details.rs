@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use crate::columns;
+use crate::escape::escape;
 use crate::refresh::Refreshed;
 use crate::salesforce::SignatureCheck;
 use crate::token_details::{Clock, all_details};
@@ -24,9 +26,11 @@ pub fn print_details(
     let details = all_details(&done.success.token, done.signature, clock);
     writeln!(out, "\nDetails:")?;
     for (field, lines) in details {
+        // The field name is the server's: escaped, and cut so a long one cannot push the column.
+        let field = columns::cut(&escape(&field), columns::MAX_LABEL);
         for (i, line) in lines.iter().enumerate() {
             let label = if i == 0 { field.as_str() } else { "" };
-            writeln!(out, "  {label:<10} {}", line.text)?;
+            writeln!(out, "  {} {}", columns::pad(label, 10), line.text)?;
         }
     }
     Ok(())

@@ -7,6 +7,8 @@ use clap::Args;
 use secrecy::ExposeSecret;
 
 use super::secrets_input::read_secret_updates;
+use crate::columns::pad;
+use crate::escape::{escape, escape_json};
 use crate::humanize;
 use crate::org::{self, Org};
 use crate::redact;
@@ -42,6 +44,10 @@ pub struct EditArgs {
     /// Forget the client secret (the connected app has none)
     #[arg(long, conflicts_with = "secrets")]
     pub no_client_secret: bool,
+    /// Accept a login host outside Salesforce's domains (a proxy, a custom site domain); it is
+    /// shown in punycode with a warning
+    #[arg(long)]
+    pub any_host: bool,
 }
 
 fn optional(value: &str) -> Option<String> {
@@ -55,7 +61,11 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         org::validate_name(new_name)?;
     }
     let login_url = match &args.login_url {
-        Some(url) => Some(org::parse_login_url(url)?),
+        Some(url) => {
+            let url = org::parse_login_url(url)?;
+            super::check_host(&url, args.any_host)?;
+            Some(url)
+        }
         None => None,
     };
     let site = match &args.site {
@@ -164,7 +174,11 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
             "refresh_token": secrets.refresh_token,
             "access_token": secrets.access_token.is_some(),
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        writeln!(
+            out,
+            "{}",
+            escape_json(&serde_json::to_string_pretty(&value)?)
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let stored = |yes: bool| if yes { "stored in the keyring" } else { "none" };
@@ -217,7 +231,8 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         ),
     ];
     for (label, value) in rows {
-        writeln!(out, "{:<14} {value}", format!("{label}:"))?;
+        // Every value may come from a hand-edited orgs file or a server's answer.
+        writeln!(out, "{} {}", pad(&format!("{label}:"), 14), escape(&value))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -63,6 +63,10 @@ pub struct ImportArgs {
     /// or same name) instead of refusing
     #[arg(long)]
     pub update: bool,
+    /// Accept a login host outside Salesforce's domains (a proxy, a custom site domain); it is
+    /// shown in punycode with a warning
+    #[arg(long)]
+    pub any_host: bool,
 }
 
 /// The most `import` reads from a file or stdin: far more than any environment or collection,
@@ -224,7 +228,7 @@ fn skip_known(
             Some((found, why)) => known.push(format!(
                 "{}: already saved as {} ({}); --update replaces it",
                 item.org.name,
-                found.name,
+                crate::escape::escape(&found.name),
                 why.describe()
             )),
         }
@@ -276,6 +280,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
     for imported in &orgs {
         // Names from sources are sanitised already; --name was checked above.
         org::validate_name(&imported.org.name)?;
+        super::check_host(&imported.org.login_url, args.any_host)?;
     }
     // An auth URL names no user: the same refresh token is how a re-import is recognised.
     let same_token =
@@ -294,7 +299,8 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
             Done::Updated(org) => ("Updated", org),
         };
         tracing::info!(org = %org.name, origin = %origin, "{} by import", verb.to_lowercase());
-        eprintln!(
+        // The client id and username came from the imported file.
+        let line = format!(
             "{verb} {} from {origin}: {}{}, client id {}{}; secrets in the OS keyring.",
             org.name,
             org.login_url,
@@ -305,6 +311,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
                 .map(|u| format!(", user {u}"))
                 .unwrap_or_default(),
         );
+        eprintln!("{}", crate::escape::escape(&line));
     }
     for handle in &skipped {
         eprintln!(

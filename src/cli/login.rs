@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::secrets_input::read_client_secret;
+use crate::escape::escape;
 use crate::login::browser::BROWSER_ENV;
 use crate::login::{
     self, BrowserLogin, DEFAULT_CLIENT_ID, DEFAULT_PORT, DeviceLogin, DevicePolling, LoggedIn,
@@ -48,12 +49,17 @@ pub struct LoginArgs {
     /// When NAME is taken, store the new refresh token in that org instead of refusing
     #[arg(long, visible_alias = "force")]
     pub update: bool,
+    /// Accept a login host outside Salesforce's domains (a proxy, a custom site domain); it is
+    /// shown in punycode with a warning
+    #[arg(long)]
+    pub any_host: bool,
 }
 
 /// `sfkey login`: checks everything it can before the user goes to the browser.
 pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     org::validate_name(&args.name)?;
     let login_url = org::parse_login_url(&args.login_url)?;
+    super::check_host(&login_url, args.any_host)?;
     let site = match &args.site {
         Some(s) => org::parse_site(s)?,
         None => None,
@@ -93,7 +99,8 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     })?;
     let saved = login::save(store, &args.name, &target, &logged_in, args.update)?;
     let org = &saved.org;
-    eprintln!(
+    // The user, ids and instance are Salesforce's answer.
+    let line = format!(
         "{} org {}: user {} ({}), org id {}, instance {}. Refresh token saved in the OS keyring{}.",
         if saved.replaced { "Updated" } else { "Saved" },
         org.name,
@@ -107,16 +114,20 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
             ""
         }
     );
+    eprintln!("{}", escape(&line));
     if org.name != args.name {
         eprintln!(
             "({} was already saved as {} with the same user, so that org was updated; no org named {} was added.)",
-            org.username.as_deref().unwrap_or("this login"),
+            escape(org.username.as_deref().unwrap_or("this login")),
             org.name,
             args.name
         );
     }
     if let Some(why) = &saved.userinfo_error {
-        eprintln!("sfkey: could not ask who logged in (userinfo): {why}");
+        eprintln!(
+            "sfkey: could not ask who logged in (userinfo): {}",
+            escape(&why.to_string())
+        );
     }
     eprintln!("Next: sfkey token {}", org.name);
     Ok(ExitCode::SUCCESS)
@@ -191,13 +202,13 @@ async fn device_login(
     let expires = login.expires_in;
     let bold = std::io::stderr().is_terminal();
     let code = if bold {
-        format!("\x1b[1m{}\x1b[0m", login.user_code)
+        format!("\x1b[1m{}\x1b[0m", escape(&login.user_code))
     } else {
-        login.user_code.clone()
+        escape(&login.user_code)
     };
     eprintln!(
         "On any device with a browser, open\n\n  {}\n\nand enter the code\n\n  {code}\n",
-        login.verification_uri
+        escape(&login.verification_uri)
     );
     eprintln!(
         "Waiting for the approval (the code lasts {}; Ctrl-C cancels)…",

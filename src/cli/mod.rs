@@ -102,6 +102,15 @@ fn open_store() -> anyhow::Result<Store> {
     Ok(Store::new(dir, Arc::new(KeyringStore::new())))
 }
 
+/// Refuses a login host outside Salesforce's domains unless `--any-host` was given, and then
+/// warns on stderr, naming the host in punycode.
+fn check_host(login_url: &str, any_host: bool) -> Result<(), crate::org::OrgError> {
+    if let Some(warning) = crate::org::check_login_host(login_url, any_host)? {
+        eprintln!("sfkey: {warning}");
+    }
+    Ok(())
+}
+
 /// Runs one subcommand; errors are printed on stderr as one line (plus a hint line when known).
 /// `local_offset_s` is the local offset from UTC in seconds (`None` when unknown), read by
 /// `main` while the process had one thread.
@@ -137,10 +146,25 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // `sfkey list | head -1`: the reader has what it wanted; leave quietly, as coreutils do.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::warn!("command failed: {err:#}");
-            eprintln!("sfkey: {err:#}");
+            // Errors quote servers and files: escaped, keeping the hint on its own line.
+            eprintln!(
+                "sfkey: {}",
+                crate::escape::escape_lines(&format!("{err:#}"))
+            );
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether writing the output failed because its reader went away (EPIPE).
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

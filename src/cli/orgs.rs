@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::secrets_input::read_secrets;
+use crate::columns::{MAX_LABEL, cut, pad};
+use crate::escape::{escape, escape_json};
 use crate::humanize;
 use crate::org::{self, Org};
 use crate::store::{NewSecrets, Store, StoreError};
@@ -35,12 +37,17 @@ pub struct AddArgs {
     /// Free-text notes
     #[arg(long)]
     pub notes: Option<String>,
+    /// Accept a login host outside Salesforce's domains (a proxy, a custom site domain); it is
+    /// shown in punycode with a warning
+    #[arg(long)]
+    pub any_host: bool,
 }
 
 /// `sfkey add`: validate everything before asking for secrets, then store.
 pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
     org::validate_name(&args.name)?;
     let login_url = org::parse_login_url(&args.login_url)?;
+    super::check_host(&login_url, args.any_host)?;
     let site = match &args.site {
         Some(s) => org::parse_site(s)?,
         None => None,
@@ -87,25 +94,19 @@ pub fn list(store: &Store, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let orgs = store.orgs()?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&orgs)?)?;
+        writeln!(
+            out,
+            "{}",
+            escape_json(&serde_json::to_string_pretty(&orgs)?)
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     if orgs.is_empty() {
-        eprintln!("No orgs yet. Add one with: sfkey add NAME --login-url URL --client-id ID");
+        eprintln!("No orgs yet. {}", crate::org::FIRST_ORG_HINT);
         return Ok(ExitCode::SUCCESS);
     }
     write!(out, "{}", table(&orgs, humanize::now_ms()))?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
 }
 
 fn last_refresh(org: &Org, now_ms: u64) -> String {
@@ -116,17 +117,25 @@ fn last_refresh(org: &Org, now_ms: u64) -> String {
     }
 }
 
+/// The widest a cell of the org table grows.
+const MAX_CELL: usize = MAX_LABEL;
+
 fn table(orgs: &[Org], now_ms: u64) -> String {
     let header = ["NAME", "LOGIN URL", "CLIENT ID", "USERNAME", "LAST REFRESH"];
     let rows: Vec<[String; 5]> = orgs
         .iter()
         .map(|o| {
+            // Anything but the name may have been edited by hand: escaped, and cut to a column.
+            let cell = |text: &str, max: usize| cut(&escape(text), max);
             [
                 o.name.clone(),
-                format!("{}{}", o.login_url, o.site.as_deref().unwrap_or("")),
-                shorten(&o.client_id, 24),
-                o.username.clone().unwrap_or_else(|| "-".into()),
-                last_refresh(o, now_ms),
+                cell(
+                    &format!("{}{}", o.login_url, o.site.as_deref().unwrap_or("")),
+                    MAX_CELL,
+                ),
+                cell(&o.client_id, 24),
+                cell(o.username.as_deref().unwrap_or("-"), MAX_CELL),
+                cell(&last_refresh(o, now_ms), MAX_CELL),
             ]
         })
         .collect();
@@ -138,11 +147,7 @@ fn table(orgs: &[Org], now_ms: u64) -> String {
     }
     let mut out = String::new();
     let line = |cells: Vec<&str>, out: &mut String| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
+        let padded: Vec<String> = cells.iter().zip(widths).map(|(c, w)| pad(c, w)).collect();
         out.push_str(padded.join("  ").trim_end());
         out.push('\n');
     };

@@ -7,6 +7,7 @@ use anyhow::{Context, anyhow};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::escape::{escape, escape_json};
 use crate::org::Org;
 use crate::refresh::{
     ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
@@ -207,7 +208,7 @@ fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Res
     writeln!(out, "Response Status Code = {}", exchange.status)?;
     writeln!(out, "Response Header:")?;
     for (name, value) in &exchange.headers {
-        writeln!(out, "{name}: {value}")?;
+        writeln!(out, "{}: {}", escape(name), escape(value))?;
     }
     Ok(())
 }
@@ -223,7 +224,7 @@ pub fn refresh(store: &Store, args: &RefreshArgs, utc_offset_s: i32) -> anyhow::
             writeln!(
                 out,
                 "{}",
-                done.success.token.to_pretty_json(args.show_secrets)
+                escape_json(&done.success.token.to_pretty_json(args.show_secrets))
             )?;
             print_exchange(&mut out, &done.success.exchange)?;
             details::print_details(&mut out, &done, utc_offset_s)?;
@@ -265,14 +266,17 @@ pub(super) fn refresh_failed(org: &Org, err: &RefreshError) -> anyhow::Error {
             "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token (sfkey edit {name} --secrets)",
             crate::salesforce::explain::login_again_command(org)
         )),
-        RefreshError::Token(e) => match e.explanation() {
+        RefreshError::Token(_) | RefreshError::NoClientSecret(_) => match err.explanation() {
             // Salesforce's own error: what it means on a line of its own, then what to do.
             Some(x) => Some(format!(
                 "means: {}\nhint: {}",
                 x.meaning,
                 x.action_for(org)
             )),
-            None => e.hint_for(name).map(|h| format!("hint: {h}")),
+            None => err
+                .token_error()
+                .and_then(|e| e.hint_for(name))
+                .map(|h| format!("hint: {h}")),
         },
         _ => None,
     }
@@ -294,7 +298,7 @@ fn print_failed_answer(out: &mut impl Write, err: &TokenError) -> std::io::Resul
         writeln!(
             out,
             "{}",
-            serde_json::to_string_pretty(&body).unwrap_or_default()
+            escape_json(&serde_json::to_string_pretty(&body).unwrap_or_default())
         )?;
     }
     print_exchange(out, exchange)?;

@@ -75,6 +75,14 @@ pub enum Behaviour {
     Busy(u32),
     /// A token answer whose `signature` was made with another client secret.
     BadSignature,
+    /// A rotating answer ([`Behaviour::Rotate`]) with these string fields added or replaced,
+    /// and a header of this name and value: what a hostile server or proxy sends.
+    Hostile {
+        /// Fields added to the answer, or replacing its own.
+        fields: Vec<(String, String)>,
+        /// One more header line.
+        header: (String, String),
+    },
 }
 
 /// A refresh token the fake accepts and what it does with it.
@@ -321,7 +329,19 @@ fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
     }
     let mut cookies = false;
     let (status, body) = match decide(request, shared) {
-        Decision::Token(fields, hybrid, delay) => {
+        Decision::Token(fields, hybrid, delay, Some((name, value))) => {
+            thread::sleep(delay);
+            let mut reply = json_reply(200, &fields, gzip, hybrid);
+            // Right after the status line, as any other header.
+            let at = reply
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .map_or(0, |i| i + 2);
+            let line = format!("{name}: {value}\r\n");
+            reply.splice(at..at, line.into_bytes());
+            return Some(reply);
+        }
+        Decision::Token(fields, hybrid, delay, None) => {
             thread::sleep(delay);
             cookies = hybrid;
             (200, fields)
@@ -356,8 +376,8 @@ fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
 }
 
 enum Decision {
-    /// Fields, whether it is a hybrid answer, delay.
-    Token(String, bool, Duration),
+    /// Fields, whether it is a hybrid answer, delay, one more header.
+    Token(String, bool, Duration, Option<(String, String)>),
     Hangup(Duration),
     Error(u16, String, String, Duration),
     Maintenance(Duration),
@@ -432,10 +452,11 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
         | Behaviour::Rotate
         | Behaviour::Hybrid
         | Behaviour::RefreshTokenOnly
-        | Behaviour::BadSignature => {
+        | Behaviour::BadSignature
+        | Behaviour::Hostile { .. } => {
             let rotates = matches!(
                 grant.behaviour,
-                Behaviour::Rotate | Behaviour::RefreshTokenOnly
+                Behaviour::Rotate | Behaviour::RefreshTokenOnly | Behaviour::Hostile { .. }
             );
             let rotated = rotates.then(|| {
                 let new_token = format!("{ROTATED_REFRESH_PREFIX}{}", random_hex(24));
@@ -459,14 +480,23 @@ fn decide(request: &RecordedRequest, shared: &Shared) -> Decision {
             if grant.behaviour == Behaviour::BadSignature {
                 signing_secret.push_str("-not-the-real-one");
             }
-            let fields = token_fields(
+            let mut fields = token_fields(
                 &shared.base_url,
                 access_token.as_deref(),
                 rotated.as_deref(),
                 &signing_secret,
                 hybrid,
             );
-            Decision::Token(fields, hybrid, delay)
+            let mut header = None;
+            if let Behaviour::Hostile {
+                fields: extra,
+                header: line,
+            } = &grant.behaviour
+            {
+                fields = token_answer::with_fields(&fields, extra);
+                header = Some(line.clone());
+            }
+            Decision::Token(fields, hybrid, delay, header)
         }
     }
 }

@@ -57,6 +57,16 @@ pub(super) fn token_fields(
     serde_json::Value::Object(fields).to_string()
 }
 
+/// A token answer's JSON with `extra` string fields added, or replacing its own.
+pub(super) fn with_fields(answer: &str, extra: &[(String, String)]) -> String {
+    let mut fields: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(answer).unwrap_or_default();
+    for (name, value) in extra {
+        fields.insert(name.clone(), serde_json::Value::String(value.clone()));
+    }
+    serde_json::Value::Object(fields).to_string()
+}
+
 /// base64(HMAC-SHA256(client secret, id + issued_at)): Salesforce's `signature`.
 pub fn sign(secret: &str, id: &str, issued_at: &str) -> String {
     match hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {

@@ -148,6 +148,12 @@ fn parse_with(text: &str, legacy: bool) -> Result<AuthUrl, AuthUrlError> {
     if host.is_empty() {
         return Err(AuthUrlError::BadHost("is missing after the '@'".into()));
     }
+    // `@bad host` would otherwise be saved as https://bad.
+    if after[host_len..].starts_with(char::is_whitespace) {
+        return Err(AuthUrlError::BadHost(
+            "has a space in it: copy the auth URL again, whole".into(),
+        ));
+    }
     if scheme == "http" && !is_loopback(host) {
         return Err(AuthUrlError::BadHost(
             "has http://, which sfkey accepts for a loopback host only (Salesforce speaks HTTPS): write it without a scheme".into(),
@@ -306,6 +312,7 @@ mod tests {
                 "force://id::5Aep861SECRET@https://acme.my.salesforce.com",
                 "without https://",
             ),
+            ("force://id::5Aep861SECRET@bad host", "has a space"),
         ];
         for (input, needle) in cases {
             let err = parse(input).unwrap_err().to_string();

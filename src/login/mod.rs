@@ -167,8 +167,8 @@ fn token_text(error: &TokenError) -> String {
 /// the network (here even through the browser's address bar) and are printed on a terminal.
 fn said(error: &str, description: Option<&str>) -> String {
     match description {
-        Some(d) => crate::redact::printable(&format!("{error}: {d}")),
-        None => crate::redact::printable(error),
+        Some(d) => crate::escape::escape(&format!("{error}: {d}")),
+        None => crate::escape::escape(error),
     }
 }
 

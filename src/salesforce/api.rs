@@ -113,11 +113,7 @@ pub fn json_object(exchange: HttpExchange, body: &[u8]) -> Result<Map<String, Va
         return Err(ApiError::SessionExpired { exchange });
     }
     // Printed on the user's terminal: no escape sequences from the network.
-    let text = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .map(crate::redact::printable)
-    };
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(crate::escape::escape);
     match parsed {
         Ok(Value::Object(fields)) if (200..300).contains(&exchange.status) => Ok(fields),
         Ok(v) if v.get("error").is_some_and(Value::is_string) => Err(ApiError::Refused {
@@ -181,7 +177,7 @@ pub async fn fetch_userinfo(
         fields
             .get(k)
             .and_then(Value::as_str)
-            .map(crate::redact::printable)
+            .map(crate::escape::escape)
     };
     let info = UserInfo {
         username: text("preferred_username"),

@@ -92,9 +92,14 @@ impl TransportError {
         let outcome_unknown = after_send
             || matches!(kind, TransportKind::Timeout | TransportKind::Interrupted)
                 && !err.is_connect();
+        // The resolver's message does not say which name it could not find.
+        let detail = match (kind, err.url().and_then(|u| u.host_str())) {
+            (TransportKind::Dns, Some(host)) => format!("{host}: {innermost}"),
+            _ => innermost,
+        };
         Self {
             kind,
-            detail: innermost,
+            detail,
             outcome_unknown,
             limit,
         }
@@ -106,7 +111,7 @@ impl fmt::Display for TransportError {
         let timeout;
         let what = match self.kind {
             TransportKind::Dns => {
-                "could not resolve the login host; check the login URL and your network"
+                "could not resolve the host; check the login URL and your network"
             }
             TransportKind::Connect => {
                 "could not connect to the login host; check the login URL, your network or HTTPS_PROXY"

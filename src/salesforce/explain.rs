@@ -191,6 +191,12 @@ const ROWS: &[Row] = &[
     ),
 ];
 
+/// `invalid_client` when no client secret was sent: not a wrong secret, a missing one.
+pub const NO_CLIENT_SECRET: Explanation = Explanation {
+    meaning: "the connected app needs a client secret, and none is stored for this org",
+    action: "copy the consumer secret from the connected app and store it (sfkey edit NAME --secrets)",
+};
+
 /// For a code the table does not know: still says where to look.
 pub const UNKNOWN: Explanation = Explanation {
     meaning: "Salesforce refused with an error sfkey does not know",

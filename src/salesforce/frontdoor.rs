@@ -46,10 +46,13 @@ pub fn check_path(path: &str) -> Result<(), String> {
     if !path.starts_with('/') || path.starts_with("//") {
         return Err(format!(
             "{:?} is not a path in the org: start it with one / (for example /lightning/setup/SetupOneHome/home)",
-            crate::redact::printable(path)
+            crate::escape::escape(path)
         ));
     }
-    if path.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if path
+        .chars()
+        .any(|c| crate::escape::is_unsafe(c) || c.is_whitespace())
+    {
         return Err("the path has a space or a control character; percent-encode it".into());
     }
     Ok(())

@@ -150,7 +150,12 @@ pub fn parse_token_answer(exchange: HttpExchange, body: &[u8]) -> Result<TokenSu
         }
         (_, Some(fields)) if fields.get("error").is_some_and(Value::is_string) => {
             // Printed on the user's terminal: no escape sequences from the network.
-            let text = |k: &str| fields.get(k).and_then(Value::as_str).map(redact::printable);
+            let text = |k: &str| {
+                fields
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .map(crate::escape::escape)
+            };
             Err(TokenError::Salesforce {
                 error: text("error").unwrap_or_default(),
                 description: text("error_description"),
@@ -236,7 +241,7 @@ mod tests {
         let err = parse_token_answer(exchange(400, "application/json"), body).unwrap_err();
         let text = err.to_string();
         assert!(!text.chars().any(char::is_control), "{text:?}");
-        assert!(text.contains("expired\u{fffd}[2J hint: run"), "{text:?}");
+        assert!(text.contains("expired\\u{1b}[2J\\nhint: run"), "{text:?}");
         assert!(
             !err.code().chars().any(char::is_control),
             "{:?}",

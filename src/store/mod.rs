@@ -282,10 +282,13 @@ fn unknown(orgs: &[Org], name: &str) -> StoreError {
     StoreError::UnknownOrg {
         name: name.to_string(),
         known: if orgs.is_empty() {
-            "No orgs are saved yet; add one with `sfkey add`.".into()
+            format!("No orgs are saved yet. {}", crate::org::FIRST_ORG_HINT)
         } else {
             let names: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
-            format!("Saved orgs: {}.", names.join(", "))
+            let guess = crate::suggest::closest(name, names.iter().copied())
+                .map(|n| format!("Did you mean {n}? "))
+                .unwrap_or_default();
+            format!("{guess}Saved orgs: {}.", names.join(", "))
         },
     }
 }

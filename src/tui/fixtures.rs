@@ -71,7 +71,13 @@ pub fn success_checked(org: &Org, signature: SignatureCheck) -> Message {
         r#"{{"access_token":"{ACCESS_TOKEN}","signature":"SIGNATUREVALUEabcdefghijklmnop=","scope":"refresh_token openid api","id_token":"{ID_TOKEN}","instance_url":"https://acme.my.salesforce.com","id":"https://login.salesforce.com/id/00D5g000004SNAPEAA/0055g00000SNAPUAAQ","token_type":"Bearer","issued_at":"{}","custom_field":42}}"#,
         NOW_MS - 60_000
     );
-    let success = match parse_token_answer(exchange(200, "OK"), body.as_bytes()) {
+    answer(org, &body, exchange(200, "OK"), signature)
+}
+
+/// A successful refresh of `org` with this answer body (JSON with an `access_token`) and
+/// exchange, issued a minute before [`NOW_MS`].
+pub fn answer(org: &Org, body: &str, exchange: HttpExchange, signature: SignatureCheck) -> Message {
+    let success = match parse_token_answer(exchange, body.as_bytes()) {
         Ok(success) => success,
         Err(e) => panic!("fixture does not parse: {e}"),
     };

@@ -16,7 +16,9 @@ mod tasks;
 mod view;
 
 use std::io::{self, Write};
+use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{
@@ -121,7 +123,24 @@ pub fn run(setup: Setup) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(event_loop(setup));
+    // Long enough for a request that is out to time out and its answer to be saved.
+    let grace = setup.settings.total_timeout + QUIT_GRACE;
+    let in_flight = OnceLock::new();
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(event_loop(setup, &in_flight))
+    }));
+    let result = match result {
+        Ok(result) => result,
+        Err(panic) => {
+            // The hook restored the terminal and printed the panic. Another org's refresh may
+            // be out with a rotating refresh token: let it save its answer, as quitting does.
+            if let Some(in_flight) = in_flight.get() {
+                save_what_is_in_flight(&runtime, in_flight, grace);
+            }
+            runtime.shutdown_timeout(Duration::from_millis(100));
+            std::panic::resume_unwind(panic);
+        }
+    };
     // Blocking tasks (a hung keyring call) must not keep the process alive.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match result {
@@ -140,6 +159,36 @@ pub fn run(setup: Setup) -> ExitCode {
             eprintln!("sfkey: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// After a panic of the UI loop: waits, up to `grace`, for the refreshes whose request is out
+/// to save what they got; the others are cancelled.
+fn save_what_is_in_flight(
+    runtime: &tokio::runtime::Runtime,
+    in_flight: &tasks::InFlight,
+    grace: Duration,
+) {
+    let running = in_flight.count();
+    if running == 0 {
+        return;
+    }
+    eprintln!(
+        "sfkey: waiting up to {} s for {running} refresh{} in flight to save its answer…",
+        grace.as_secs(),
+        if running == 1 { "" } else { "es" }
+    );
+    let left = runtime.block_on(in_flight.settle(grace));
+    tracing::error!(
+        running,
+        left,
+        "the UI panicked; waited for the refreshes in flight"
+    );
+    if left > 0 {
+        eprintln!(
+            "sfkey: {left} refresh{} still out; if Salesforce rotated a refresh token, the stored one may no longer work (check with `sfkey refresh NAME`)",
+            if left == 1 { " is" } else { "es are" }
+        );
     }
 }
 
@@ -171,12 +220,17 @@ fn spawn_input(tx: mpsc::UnboundedSender<tasks::Outcome>) {
 }
 
 /// Runs until the user quits; returns the orgs whose refresh was abandoned on the way out.
-async fn event_loop(setup: Setup) -> io::Result<Vec<String>> {
+/// `in_flight` is set to the running refreshes, for [`save_what_is_in_flight`] after a panic.
+async fn event_loop(
+    setup: Setup,
+    in_flight: &OnceLock<tasks::InFlight>,
+) -> io::Result<Vec<String>> {
     // Long enough for a request that is out to time out and its answer to be saved.
     let grace = setup.settings.total_timeout + QUIT_GRACE;
     let clipboard = Clipboard::from_env().map_err(|e| e.to_string());
     let (tx, mut rx) = mpsc::unbounded_channel();
     let tasks = tasks::Tasks::new(setup.store, setup.settings, clipboard, tx.clone());
+    let _ = in_flight.set(tasks.in_flight());
     let mut app = App::new(now_ms(), setup.demo, setup.utc_offset_s);
     app.login_url = setup.login_url;
     let mut signals = Signals::new()?;
@@ -268,10 +322,25 @@ fn handle(
             }
         }
     };
+    #[cfg(debug_assertions)]
+    panic_on_key(&message);
     for effect in app.update(message) {
         tasks.run(effect);
     }
     true
+}
+
+/// Failpoint for the end-to-end test of a panic while a refresh is out: panics on the key
+/// `SFKEY_DEBUG_PANIC_KEY` names. Debug builds only.
+#[cfg(debug_assertions)]
+fn panic_on_key(message: &Message) {
+    let Message::Key(key) = message else { return };
+    let wanted = std::env::var("SFKEY_DEBUG_PANIC_KEY").ok();
+    if wanted.is_some_and(|w| {
+        key.code == crossterm::event::KeyCode::Char(w.chars().next().unwrap_or('\0'))
+    }) {
+        panic!("SFKEY_DEBUG_PANIC_KEY was pressed: panicking on purpose");
+    }
 }
 
 /// SIGTERM and SIGHUP, which end sfkey as `q` does.

@@ -230,6 +230,11 @@ impl Tasks {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The running refreshes, for waiting on them when the UI loop is gone.
+    pub fn in_flight(&self) -> InFlight {
+        InFlight::new(self.cancels.clone())
+    }
+
     fn cancels(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, Cancel>> {
         self.cancels.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -373,6 +378,9 @@ impl Tasks {
 fn store_failure(e: &StoreError) -> String {
     format!("reading the access token failed: {e}")
 }
+
+mod in_flight;
+pub use in_flight::InFlight;
 
 #[cfg(test)]
 mod tests;

@@ -81,7 +81,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(block, area);
     app.hit.orgs.set(inner);
     if let Some(error) = &app.load_error {
-        let text = format!("Cannot read the orgs file.\n\n{error}");
+        let text = format!(
+            "Cannot read the orgs file.\n\n{}",
+            crate::escape::escape_lines(&error.to_string())
+        );
         frame.render_widget(
             Paragraph::new(text)
                 .style(Style::new().fg(Color::Red))

@@ -45,13 +45,17 @@ pub(super) fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<
     };
     let mut out = vec![Line::from(vec![
         Span::styled(
-            format!("HTTP {} {}", exchange.status, exchange.reason),
+            format!(
+                "HTTP {} {}",
+                exchange.status,
+                crate::escape::escape(&exchange.reason)
+            ),
             Style::new().fg(status_color).add_modifier(Modifier::BOLD),
         ),
-        Span::raw(format!("  {} ms", exchange.latency.as_millis())),
+        Span::raw(format!("  {}", crate::humanize::millis(exchange.latency))),
     ])];
     for (name, value) in &exchange.headers {
-        let name = header_case(name);
+        let name = header_case(&crate::escape::escape(name));
         let first = width.saturating_sub(name.chars().count() + 2).max(8);
         let mut pieces = wrap(value, first).into_iter();
         out.push(Line::from(vec![

@@ -106,7 +106,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let message_width = app
         .status
         .as_ref()
-        .map_or(0, |s| s.text.chars().count() + 3);
+        .map_or(0, |s| crate::escape::escape(&s.text).chars().count() + 3);
     // A message matters more than the rarer keys; ? lists them all. The message gets at least
     // MESSAGE_ROOM columns, which on a narrow terminal leaves room for ? and q alone.
     let fits = |hints: &[Span]| {
@@ -129,11 +129,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let room = usize::from(area.width)
             .saturating_sub(hints_width + 3)
             .max(MESSAGE_ROOM);
-        let mut text: String = status.text.chars().take(room).collect();
-        if status.text.chars().count() > room {
-            text.pop();
-            text.push('…');
-        }
+        // Messages quote servers and files.
+        let text = crate::columns::cut(&crate::escape::escape(&status.text), room);
         spans.push(Span::styled(format!(" {text} "), style));
         spans.push(Span::styled("│", Style::new().fg(Color::DarkGray)));
     }

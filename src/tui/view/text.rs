@@ -1,4 +1,8 @@
 //! Small text helpers shared by the panes: wrapping, spinners, elapsed times, header names.
+//! Every wrapper escapes what it wraps ([`escape`]): the panes show servers' and files' text
+//! through them, so a control character is shown as an escape, never sent to the terminal.
+
+use crate::escape::escape;
 
 /// Braille spinner frames, one per 100 ms.
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -13,10 +17,11 @@ pub fn elapsed(from_ms: u64, now_ms: u64) -> String {
     format!("{:.1}s", now_ms.saturating_sub(from_ms) as f64 / 1000.0)
 }
 
-/// Cuts `text` into pieces of at most `width` characters (tokens have no spaces to break at).
+/// Cuts `text`, escaped, into pieces of at most `width` characters (tokens have no spaces to
+/// break at).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
-    let chars: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = escape(text).chars().collect();
     if chars.is_empty() {
         return vec![String::new()];
     }
@@ -41,12 +46,14 @@ pub fn header_case(name: &str) -> String {
         .join("-")
 }
 
-/// Word-wraps prose to `width` columns; words longer than a line are cut.
+/// Word-wraps prose to `width` columns; words longer than a line are cut. Whitespace (a line
+/// break too) separates words; any other control in a word is escaped.
 pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in text.split_whitespace().map(escape) {
+        let word = word.as_str();
         let needed = if line.is_empty() { 0 } else { 1 } + word.chars().count();
         if !line.is_empty() && line.chars().count() + needed > width {
             lines.push(std::mem::take(&mut line));
@@ -89,7 +96,7 @@ pub fn wrap_hanging(text: &str, width: usize) -> Vec<String> {
     let mut used = line.chars().count();
     let mut has_word = false;
     for word in rest.split_whitespace() {
-        let mut chars: Vec<char> = word.chars().collect();
+        let mut chars: Vec<char> = escape(word).chars().collect();
         if has_word && used + 1 + chars.len() > width {
             lines.push(std::mem::replace(&mut line, " ".repeat(hang)));
             (used, has_word) = (hang, false);

@@ -254,7 +254,7 @@ fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'sta
             );
         }
     }
-    if let Some(x) = token_error.and_then(TokenError::explanation) {
+    if let Some(x) = error.explanation() {
         out.push(Line::default());
         prose(
             &mut out,
