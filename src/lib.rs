@@ -6,6 +6,7 @@ pub mod columns;
 pub mod demo;
 pub mod escape;
 pub mod fake_salesforce;
+pub mod health;
 pub mod humanize;
 pub mod interop;
 pub mod logging;

@@ -841,3 +841,106 @@ fn the_man_page_documents_every_command() {
     assert!(dir.join("sfkey.1").is_file());
     assert!(dir.join("sfkey-refresh.1").is_file());
 }
+
+/// `sfkey status`'s JSON, by org name.
+fn status_json(env: &TestEnv) -> (Option<i32>, serde_json::Value) {
+    let out = env.run(&["status", "--json"], "");
+    let list: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let by_name = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["name"].as_str().unwrap().to_string(), o.clone()))
+        .collect::<serde_json::Map<_, _>>();
+    (out.status.code(), by_name.into())
+}
+
+#[test]
+fn status_tells_ok_idle_and_dead_orgs_apart_and_keepalive_refreshes_the_idle_one() {
+    let mut env = TestEnv::new("cli-status");
+    env.add_org("fresh", true, |g| g.with(Behaviour::Rotate));
+    env.add_org("sleepy", true, |g| g);
+    env.add_org("gone", true, |g| {
+        g.with(Behaviour::Error {
+            status: 400,
+            error: "invalid_grant".into(),
+            description: "expired access/refresh token".into(),
+        })
+    });
+    for name in ["fresh", "sleepy", "gone"] {
+        env.run(&["refresh", name], "");
+    }
+    // sleepy's refresh token was last used 30 days ago.
+    let store = env.store();
+    let month_ago = sfkey::humanize::now_ms() - 30 * 24 * 3600 * 1000;
+    let sleepy = store.find("sleepy").unwrap();
+    store
+        .update(&sleepy.id, |o| {
+            o.refresh_token_since_ms = Some(month_ago);
+            for r in o.history.iter_mut().chain(o.last_refresh.iter_mut()) {
+                r.at_ms = month_ago;
+            }
+        })
+        .unwrap();
+
+    let (code, orgs) = status_json(&env);
+    assert_eq!(code, Some(3), "a dead org: exit 3");
+    assert_eq!(orgs["fresh"]["verdict"], "ok");
+    assert_eq!(orgs["fresh"]["rotates"], true);
+    assert_eq!(orgs["fresh"]["outcomes"], serde_json::json!(["ok"]));
+    assert!(
+        orgs["fresh"]["access_expires_ms"].is_null(),
+        "no expiry known yet"
+    );
+    assert_success(&env.run(&["edit", "fresh", "--session-timeout", "2h"], ""));
+    let (_, orgs) = status_json(&env);
+    let issued = env
+        .store()
+        .find("fresh")
+        .unwrap()
+        .last_refresh
+        .unwrap()
+        .issued_at_ms();
+    assert_eq!(
+        orgs["fresh"]["access_expires_ms"].as_u64(),
+        issued.map(|i| i + 7_200_000)
+    );
+    assert_eq!(orgs["sleepy"]["verdict"], "idle");
+    assert_eq!(orgs["sleepy"]["idle_days"], 30);
+    assert_eq!(orgs["sleepy"]["rotates"], false);
+    assert_eq!(orgs["gone"]["verdict"], "dead");
+    let out = env.run(&["status"], "");
+    let table = stdout(&out);
+    assert!(
+        table.contains("gone: the last refresh was refused (invalid_grant)"),
+        "{table}"
+    );
+    assert!(table.contains("sleepy: unused for 30 days"), "{table}");
+
+    // Without the dead org, the idle one alone: exit 2; --idle-days moves the line.
+    assert_success(&env.run(&["remove", "gone", "--yes"], ""));
+    assert_eq!(status_json(&env).0, Some(2));
+    let out = env.run(&["status", "--idle-days", "31"], "");
+    assert_success(&out);
+
+    // keepalive refreshes what was unused for a week, and only that.
+    let token_requests = |env: &TestEnv| {
+        env.server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/services/oauth2/token"))
+            .count()
+    };
+    let before = token_requests(&env);
+    let out = env.run(&["keepalive"], "");
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(text.contains("sleepy: refreshed"), "{text}");
+    assert!(text.contains("fresh: skipped"), "{text}");
+    assert_eq!(token_requests(&env), before + 1);
+    let (code, orgs) = status_json(&env);
+    assert_eq!(code, Some(0));
+    assert_eq!(orgs["sleepy"]["verdict"], "ok");
+    assert_eq!(orgs["sleepy"]["outcomes"], serde_json::json!(["ok", "ok"]));
+    env.assert_no_secrets_on_disk();
+}

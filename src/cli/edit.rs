@@ -37,6 +37,10 @@ pub struct EditArgs {
     /// New notes; an empty value removes them
     #[arg(long)]
     pub notes: Option<String>,
+    /// The org's session timeout (2h, 30m; 0 forgets it): the access token's expiry is then
+    /// known from its issue time (`sfkey status`)
+    #[arg(long, value_name = "DURATION", value_parser = crate::humanize::parse_duration)]
+    pub session_timeout: Option<std::time::Duration>,
     /// Prompt for a new client secret and refresh token (or read them from stdin, one per line);
     /// an empty answer keeps the stored one
     #[arg(long)]
@@ -82,6 +86,7 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         && args.client_id.is_none()
         && args.username.is_none()
         && args.notes.is_none()
+        && args.session_timeout.is_none()
         && !args.secrets
         && !args.no_client_secret;
     let before = store.find(&args.name)?;
@@ -121,6 +126,9 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(notes) = args.notes {
             o.notes = optional(&notes);
+        }
+        if let Some(timeout) = args.session_timeout {
+            o.session_timeout_s = Some(timeout.as_secs()).filter(|s| *s > 0);
         }
     })?;
     if edited == before && !secrets_changed {

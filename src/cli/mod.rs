@@ -11,6 +11,7 @@ mod login;
 mod open;
 mod orgs;
 mod secrets_input;
+mod status;
 mod tokens;
 
 use std::process::ExitCode;
@@ -65,6 +66,11 @@ pub enum Command {
     Exec(tokens::ExecArgs),
     /// Open the org in the browser, already logged in (a single-use URL, never in argv)
     Open(open::OpenArgs),
+    /// Every org's token health: access token expiry, refresh token age and idle days,
+    /// rotation, the last refreshes (exit 2: an org idle past --idle-days; 3: an org dead)
+    Status(status::StatusArgs),
+    /// Refresh the orgs whose refresh token was unused for --older-than (for cron or a timer)
+    Keepalive(status::KeepaliveArgs),
     /// Who the access token belongs to (GET /services/oauth2/userinfo); fills in an empty username
     Userinfo(api_calls::UserinfoArgs),
     /// Whether Salesforce still takes the stored access token, and until when (introspect)
@@ -129,6 +135,8 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
         Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
         Command::Open(args) => open_store().and_then(|s| open::open(&s, &args)),
+        Command::Status(args) => open_store().and_then(|s| status::status(&s, &args)),
+        Command::Keepalive(args) => open_store().and_then(|s| status::keepalive(&s, &args)),
         Command::Userinfo(args) => open_store().and_then(|s| api_calls::userinfo(&s, &args)),
         Command::Introspect(args) => {
             open_store().and_then(|s| api_calls::introspect(&s, &args, local_offset_s))

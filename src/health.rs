@@ -1,0 +1,182 @@
+//! Token health at a glance: from what an org remembers (its last refreshes, when its refresh
+//! token was stored, introspect's expiry), whether it is fine, idle long enough that
+//! Salesforce may expire its refresh token (External Client Apps can after 30 idle days), or dead.
+
+use serde::Serialize;
+
+use crate::org::Org;
+
+/// Days of idleness after which an org is flagged, unless configured otherwise.
+pub const DEFAULT_IDLE_DAYS: u64 = 25;
+
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// The refresh errors that mean the refresh token itself no longer works.
+const DEAD_CODES: [&str; 1] = ["invalid_grant"];
+
+/// How an org stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The last refresh worked and the refresh token was used recently.
+    Ok,
+    /// Never refreshed through sfkey: nothing known yet.
+    Unknown,
+    /// Unused for at least the idle threshold: refresh it before Salesforce expires it.
+    Idle,
+    /// The last refresh was refused for the refresh token itself: log in again.
+    Dead,
+}
+
+impl Verdict {
+    /// For people.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Unknown => "unknown",
+            Self::Idle => "idle",
+            Self::Dead => "dead",
+        }
+    }
+}
+
+/// One org's health.
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, in words.
+    pub reason: String,
+    /// The stored access token's expiry (epoch ms), when known.
+    pub access_expires_ms: Option<u64>,
+    /// When the refresh token was stored (epoch ms), when known.
+    pub refresh_token_since_ms: Option<u64>,
+    /// When the refresh token was last used successfully (epoch ms), when known.
+    pub last_used_ms: Option<u64>,
+    /// Whole days since then.
+    pub idle_days: Option<u64>,
+    /// Whether the org rotates refresh tokens, when seen.
+    pub rotates: Option<bool>,
+    /// Latencies of the successful refreshes remembered, oldest first, in ms.
+    pub latencies_ms: Vec<u64>,
+    /// Outcomes of the refreshes remembered, oldest first (`ok` or an error code).
+    pub outcomes: Vec<String>,
+}
+
+/// The health of `org` at `now_ms`, flagging it idle after `idle_days`.
+pub fn health(org: &Org, now_ms: u64, idle_days: u64) -> Health {
+    let last_ok = org
+        .history
+        .iter()
+        .chain(org.last_refresh.iter())
+        .filter(|r| r.is_ok())
+        .map(|r| r.at_ms)
+        .max();
+    // A refresh token stored after the last refresh (a login, an edit) is as good as used then.
+    let last_used_ms = match (last_ok, org.refresh_token_since_ms) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let idle = last_used_ms.map(|at| now_ms.saturating_sub(at) / DAY_MS);
+    let last = org.last_refresh.as_ref();
+    let dead = last.filter(|l| DEAD_CODES.contains(&l.status.as_str()));
+    let (verdict, reason) = match (dead, idle) {
+        (Some(l), _) => (
+            Verdict::Dead,
+            format!("the last refresh was refused ({}): log in again", l.status),
+        ),
+        (None, Some(days)) if days >= idle_days => (
+            Verdict::Idle,
+            format!("unused for {days} days: refresh it before Salesforce expires it"),
+        ),
+        (None, _) if last.is_none() => (Verdict::Unknown, "never refreshed through sfkey".into()),
+        (None, Some(days)) => (Verdict::Ok, format!("used {days} days ago")),
+        (None, None) => (Verdict::Unknown, "no refresh known".into()),
+    };
+    Health {
+        verdict,
+        reason,
+        access_expires_ms: org.access_expires_ms(),
+        refresh_token_since_ms: org.refresh_token_since_ms,
+        last_used_ms,
+        idle_days: idle,
+        rotates: org.rotates,
+        latencies_ms: org
+            .history
+            .iter()
+            .filter(|r| r.is_ok())
+            .map(|r| r.latency_ms)
+            .collect(),
+        outcomes: org.history.iter().map(|r| r.status.clone()).collect(),
+    }
+}
+
+/// A small bar chart of latencies, one block per refresh (`▁▃▇`), scaled to the largest.
+pub fn sparkline(values: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|v| BARS[((v * 7) / max).min(7) as usize])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::LastRefresh;
+
+    fn refresh(at_ms: u64, status: &str, latency_ms: u64) -> LastRefresh {
+        LastRefresh {
+            at_ms,
+            status: status.into(),
+            http_status: Some(200),
+            latency_ms,
+            issued_at: None,
+        }
+    }
+
+    const NOW: u64 = 100 * DAY_MS;
+
+    #[test]
+    fn an_org_used_recently_is_ok_and_one_idle_past_the_threshold_is_flagged() {
+        let mut org = Org::new("p", "https://login.salesforce.com", "id");
+        assert_eq!(health(&org, NOW, 25).verdict, Verdict::Unknown);
+        org.record_refresh(refresh(NOW - 3 * DAY_MS, "ok", 80));
+        let h = health(&org, NOW, 25);
+        assert_eq!((h.verdict, h.idle_days), (Verdict::Ok, Some(3)));
+        org.record_refresh(refresh(NOW - 26 * DAY_MS, "ok", 80));
+        org.history.clear();
+        org.last_refresh = Some(refresh(NOW - 26 * DAY_MS, "ok", 80));
+        assert_eq!(health(&org, NOW, 25).verdict, Verdict::Idle);
+        // A refresh token stored since (a new login) is fresh.
+        org.refresh_token_since_ms = Some(NOW - DAY_MS);
+        assert_eq!(health(&org, NOW, 25).verdict, Verdict::Ok);
+    }
+
+    #[test]
+    fn a_refused_refresh_token_is_dead_and_other_failures_are_not() {
+        let mut org = Org::new("p", "https://login.salesforce.com", "id");
+        org.record_refresh(refresh(NOW - DAY_MS, "ok", 80));
+        org.record_refresh(refresh(NOW, "timeout", 0));
+        assert_eq!(health(&org, NOW, 25).verdict, Verdict::Ok);
+        org.record_refresh(refresh(NOW, "invalid_grant", 90));
+        let h = health(&org, NOW, 25);
+        assert_eq!(h.verdict, Verdict::Dead);
+        assert!(h.reason.contains("log in again"));
+        assert_eq!(h.outcomes, ["ok", "timeout", "invalid_grant"]);
+    }
+
+    #[test]
+    fn history_keeps_ten_and_the_sparkline_scales() {
+        let mut org = Org::new("p", "https://login.salesforce.com", "id");
+        for i in 0..15 {
+            org.record_refresh(refresh(i, "ok", i * 10));
+        }
+        assert_eq!(org.history.len(), crate::org::HISTORY_LEN);
+        assert_eq!(org.history[0].at_ms, 5);
+        assert_eq!(sparkline(&[10, 40, 80]), "▁▃█");
+        assert_eq!(sparkline(&[]), "");
+        assert_eq!(sparkline(&[0, 0]), "▁▁");
+    }
+}
