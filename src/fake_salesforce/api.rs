@@ -67,7 +67,7 @@ pub(super) fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> 
 }
 
 /// The bearer token of a request, when it is one the fake issued and has not expired.
-fn live_access_token(request: &RecordedRequest, shared: &Shared) -> Option<String> {
+pub(super) fn live_access_token(request: &RecordedRequest, shared: &Shared) -> Option<String> {
     let token = request.header("authorization")?.strip_prefix("Bearer ")?;
     let state = shared.state();
     let live = state.issued.iter().any(|t| t == token) && !state.expired.iter().any(|t| t == token);

@@ -6,6 +6,7 @@
 mod api;
 mod faults;
 mod login;
+mod rest;
 mod token_answer;
 mod wire;
 
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub use api::{FAKE_USERNAME, SESSION_SECONDS};
 pub use faults::{BOMB_DECODED, HUGE_BODY, REDIRECT_LOCATION};
 pub use login::{DeviceScript, LOGIN_REFRESH_PREFIX, LoginClient};
+pub use rest::API_VERSION;
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
 pub use wire::http_date;
@@ -124,6 +126,10 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The decoded form fields in order.
     pub form: Vec<(String, String)>,
+    /// The body's first MiB.
+    pub body: Vec<u8>,
+    /// The body's whole length.
+    pub body_len: u64,
 }
 
 impl RecordedRequest {
@@ -236,6 +242,20 @@ impl FakeSalesforce {
         self.shared.state().requests.clone()
     }
 
+    /// How many token requests (refreshes) arrived so far.
+    pub fn token_requests(&self) -> usize {
+        let state = self.shared.state();
+        let token = |r: &&RecordedRequest| r.path.ends_with("/services/oauth2/token");
+        state.requests.iter().filter(token).count()
+    }
+
+    /// The requests to the REST API (`/services/data/...`) so far.
+    pub fn rest_requests(&self) -> Vec<RecordedRequest> {
+        let state = self.shared.state();
+        let rest = |r: &&RecordedRequest| r.path.starts_with("/services/data");
+        state.requests.iter().filter(rest).cloned().collect()
+    }
+
     /// Ends every access token issued so far, as a session timeout would: the API answers 401.
     pub fn expire_access_tokens(&self) {
         let mut state = self.shared.state();
@@ -281,8 +301,22 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
         let close = request
             .header("connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        let Some(reply) = answer(&request, shared) else {
-            break;
+        shared.state().requests.push(request.clone());
+        let gzip = request
+            .header("accept-encoding")
+            .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+        let reply = match rest::answer(&request, shared, gzip) {
+            Some(rest::Reply::Large(len)) => {
+                if rest::write_large(&mut writer, len).is_err() || close {
+                    break;
+                }
+                continue;
+            }
+            Some(rest::Reply::Bytes(reply)) => reply,
+            None => match answer(&request, shared, gzip) {
+                Some(reply) => reply,
+                None => break,
+            },
         };
         if writer
             .write_all(&reply)
@@ -298,11 +332,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
 }
 
 /// The bytes to send back; `None` hangs up.
-fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
-    shared.state().requests.push(request.clone());
-    let gzip = request
-        .header("accept-encoding")
-        .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> Option<Vec<u8>> {
     if let Some(reply) = login::answer(request, shared, gzip) {
         return Some(reply);
     }
