@@ -52,10 +52,10 @@ impl RequestLog {
             method = %self.method,
             path = %self.path,
             status = self.status,
-            latency_ms = self.latency.as_secs_f64() * 1000.0,
+            latency_ms = %format_args!("{:.1}", self.latency.as_secs_f64() * 1000.0),
             duration_ms = self.started.elapsed().as_millis() as u64,
             bytes,
-            refreshed = if self.refreshed { "yes" } else { "no" },
+            refreshed = self.refreshed,
             complete,
             "proxy request"
         );
