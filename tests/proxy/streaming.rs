@@ -128,3 +128,44 @@ fn sigterm_lets_a_request_in_flight_finish() {
     assert!(answer.contains("{\"slow"), "{answer}");
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn expect_100_continue_and_a_chunked_body_work() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut env = TestEnv::new("proxy-expect");
+    env.add_org("ch", false, |g| g);
+    let proxy = RunningProxy::start(&env, "ch", &[]);
+    let mut stream = std::net::TcpStream::connect(proxy.authority()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /ch/services/data/v62.0/fake/echo HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        proxy.authority(),
+        proxy.token()
+    )
+    .unwrap();
+    // The proxy asks for the body before sending anything on.
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 100"), "{line}");
+    let mut blank = String::new();
+    reader.read_line(&mut blank).unwrap();
+    assert_eq!(env.server.rest_requests().len(), 0);
+    stream
+        .write_all(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = reader.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let seen = env.server.rest_requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].body, b"hello world");
+    // Neither the expectation nor the chunking went upstream as the client sent them.
+    assert_eq!(seen[0].header("expect"), None);
+    assert_eq!(seen[0].header("content-length"), Some("11"));
+    drop(proxy);
+    env.assert_no_secrets_on_disk();
+}
