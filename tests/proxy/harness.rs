@@ -139,6 +139,15 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// Sends `request` with the proxy token `token`.
+pub async fn send(request: reqwest::RequestBuilder, token: &str) -> reqwest::Response {
+    request
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("a request through the proxy")
+}
+
 /// A current-thread runtime for one test.
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

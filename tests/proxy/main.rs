@@ -9,7 +9,7 @@ mod refusals;
 mod streaming;
 
 use common::{TestEnv, assert_success, stdout};
-use harness::{RunningProxy, client, log, runtime};
+use harness::{RunningProxy, client, log, runtime, send};
 use secrecy::ExposeSecret;
 use sfkey::fake_salesforce::{ACCESS_TOKEN_PREFIX, API_VERSION, Behaviour, FAKE_ORG_ID};
 use sfkey::store::SecretKind;
@@ -40,7 +40,7 @@ fn requests_reach_the_org_with_its_token_and_answers_come_back_untouched() {
     let mut answers = Vec::new();
     runtime().block_on(async {
         let query = api(&proxy, "query?q=SELECT+Id+FROM+Organization");
-        let r = client.get(&query).bearer_auth(&token).send().await.unwrap();
+        let r = send(client.get(&query), &token).await;
         assert_eq!(r.status(), 200);
         answers.push(format!("{:?}", r.headers()));
         let body = r.text().await.unwrap();
@@ -48,16 +48,16 @@ fn requests_reach_the_org_with_its_token_and_answers_come_back_untouched() {
         answers.push(body);
 
         // Hop-by-hop headers (also those named in Connection) stay with the proxy.
-        let r = client
-            .post(api(&proxy, "fake/echo"))
-            .bearer_auth(&token)
-            .header("connection", "x-private")
-            .header("x-private", "1")
-            .header("x-kept", "yes")
-            .body("hello")
-            .send()
-            .await
-            .unwrap();
+        let r = send(
+            client
+                .post(api(&proxy, "fake/echo"))
+                .header("connection", "x-private")
+                .header("x-private", "1")
+                .header("x-kept", "yes")
+                .body("hello"),
+            &token,
+        )
+        .await;
         assert_eq!(r.status(), 200);
         let echo: serde_json::Value = r.json_text().await;
         let headers = &echo["headers"];
@@ -69,26 +69,20 @@ fn requests_reach_the_org_with_its_token_and_answers_come_back_untouched() {
         answers.push(echo.to_string());
 
         // gzip passes through as gzip.
-        let r = client
-            .get(&query)
-            .bearer_auth(&token)
-            .header("accept-encoding", "gzip")
-            .send()
-            .await
-            .unwrap();
+        let r = send(client.get(&query).header("accept-encoding", "gzip"), &token).await;
         assert_eq!(r.headers()["content-encoding"], "gzip");
         let raw = r.bytes().await.unwrap();
         assert_eq!(&raw[..2], &[0x1f, 0x8b]);
 
         // A Location on the instance points back at the proxy.
-        let r = client
-            .post(api(&proxy, "sobjects/Account"))
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(r#"{"Name":"Acme"}"#)
-            .send()
-            .await
-            .unwrap();
+        let r = send(
+            client
+                .post(api(&proxy, "sobjects/Account"))
+                .header("content-type", "application/json")
+                .body(r#"{"Name":"Acme"}"#),
+            &token,
+        )
+        .await;
         assert_eq!(r.status(), 201);
         let location = r.headers()["location"].to_str().unwrap().to_string();
         let want = format!(

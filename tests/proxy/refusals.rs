@@ -1,7 +1,7 @@
 //! What the proxy refuses, and what happens when Salesforce cannot be reached.
 
 use crate::common::{TestEnv, assert_success};
-use crate::harness::{RunningProxy, client, runtime};
+use crate::harness::{RunningProxy, client, runtime, send};
 
 #[test]
 fn only_the_proxy_token_for_the_proxy_host_and_a_safe_path_get_through() {
@@ -101,12 +101,7 @@ fn an_unreachable_instance_gets_a_502_and_a_slow_one_a_504_in_json() {
     let token = proxy.token().to_string();
     let slow = format!("{}/services/data/v62.0/fake/slow?ms=3000", proxy.url());
     runtime().block_on(async {
-        let r = client()
-            .get(&slow)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = send(client().get(&slow), &token).await;
         assert_eq!(r.status(), 504);
         assert!(r.text().await.unwrap().contains("SFKEY_PROXY_TIMEOUT"));
     });
@@ -124,12 +119,7 @@ fn an_unreachable_instance_gets_a_502_and_a_slow_one_a_504_in_json() {
     let proxy = RunningProxy::start(&env, "down", &[]);
     let query = format!("{}/services/data/v62.0/query?q=x", proxy.url());
     runtime().block_on(async {
-        let r = client()
-            .get(&query)
-            .bearer_auth(proxy.token())
-            .send()
-            .await
-            .unwrap();
+        let r = send(client().get(&query), proxy.token()).await;
         assert_eq!(r.status(), 502);
         assert_eq!(
             r.headers()["content-type"],

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::common::TestEnv;
-use crate::harness::{RunningProxy, client, log, raw, runtime};
+use crate::harness::{RunningProxy, client, log, raw, runtime, send};
 use sfkey::proxy::{MAX_REPLAY_BODY, REFRESHED_HEADER};
 
 #[test]
@@ -16,12 +16,7 @@ fn big_bodies_stream_both_ways_at_flat_memory_and_a_client_may_leave_mid_stream(
     const DOWNLOAD: u64 = 200 * 1024 * 1024;
     runtime().block_on(async {
         let client = client();
-        let mut r = client
-            .get(format!("{data}/large?bytes={DOWNLOAD}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let mut r = send(client.get(format!("{data}/large?bytes={DOWNLOAD}")), &token).await;
         assert_eq!(r.status(), 200);
         let mut got = 0u64;
         while let Some(chunk) = r.chunk().await.unwrap() {
@@ -31,34 +26,22 @@ fn big_bodies_stream_both_ways_at_flat_memory_and_a_client_may_leave_mid_stream(
 
         // Over the replay limit: streamed to Salesforce as it comes.
         let upload = vec![b'u'; MAX_REPLAY_BODY * 2 + 3];
-        let r = client
-            .post(format!("{data}/echo"))
-            .bearer_auth(&token)
-            .body(upload)
-            .send()
-            .await
-            .unwrap();
+        let r = send(client.post(format!("{data}/echo")).body(upload), &token).await;
         let echo = r.text().await.unwrap();
         let want = format!("\"body_len\":{}", MAX_REPLAY_BODY * 2 + 3);
         assert!(echo.contains(&want), "{}", &echo[..echo.len().min(300)]);
 
         // A client that leaves after the first chunk of 1 GiB.
-        let mut r = client
-            .get(format!("{data}/large?bytes={}", 1u64 << 30))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let mut r = send(
+            client.get(format!("{data}/large?bytes={}", 1u64 << 30)),
+            &token,
+        )
+        .await;
         assert!(r.chunk().await.unwrap().is_some());
         drop(r);
         tokio::time::sleep(Duration::from_millis(300)).await;
         // The proxy carries on.
-        let r = client
-            .get(format!("{data}/echo"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = send(client.get(format!("{data}/echo")), &token).await;
         assert_eq!(r.status(), 200);
     });
     // 200 MB and 16 MiB went through; the proxy never held them (debug build: generous cap).
@@ -82,24 +65,12 @@ fn a_streamed_body_that_meets_an_expired_session_gets_the_401_with_a_retry_hint(
     runtime().block_on(async {
         let client = client();
         let body = || vec![b'x'; MAX_REPLAY_BODY + 1];
-        let r = client
-            .post(&echo)
-            .bearer_auth(&token)
-            .body(body())
-            .send()
-            .await
-            .unwrap();
+        let r = send(client.post(&echo).body(body()), &token).await;
         assert_eq!(r.status(), 401);
         assert_eq!(r.headers()[REFRESHED_HEADER], "1");
         assert!(r.text().await.unwrap().contains("INVALID_SESSION_ID"));
         // The retry the header promises works.
-        let r = client
-            .post(&echo)
-            .bearer_auth(&token)
-            .body(body())
-            .send()
-            .await
-            .unwrap();
+        let r = send(client.post(&echo).body(body()), &token).await;
         assert_eq!(r.status(), 200);
     });
     assert_eq!(env.server.token_requests(), 2);
