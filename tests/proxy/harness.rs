@@ -20,7 +20,18 @@ pub struct RunningProxy {
 impl RunningProxy {
     /// Starts the proxy for `org` with `extra` arguments and reads its first lines.
     pub fn start(env: &TestEnv, org: &str, extra: &[&str]) -> Self {
-        let mut args = vec!["proxy", org, "--port", "0"];
+        Self::start_lines(env, &[org], extra, 6)
+    }
+
+    /// Starts the proxy for several orgs: the URL, then two `export` lines each.
+    pub fn start_many(env: &TestEnv, orgs: &[&str]) -> Self {
+        Self::start_lines(env, orgs, &[], 1 + 2 * orgs.len())
+    }
+
+    fn start_lines(env: &TestEnv, orgs: &[&str], extra: &[&str], count: usize) -> Self {
+        let mut args = vec!["proxy"];
+        args.extend_from_slice(orgs);
+        args.extend_from_slice(&["--port", "0"]);
         args.extend_from_slice(extra);
         let mut child = env
             .cmd(&args)
@@ -30,7 +41,7 @@ impl RunningProxy {
             .expect("spawn sfkey proxy");
         let mut out = BufReader::new(child.stdout.take().expect("stdout"));
         let mut lines = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..count {
             let mut line = String::new();
             if out.read_line(&mut line).unwrap_or(0) == 0 {
                 let mut err = String::new();

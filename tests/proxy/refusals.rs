@@ -93,6 +93,37 @@ fn only_the_proxy_token_for_the_proxy_host_and_a_safe_path_get_through() {
 }
 
 #[test]
+fn each_org_has_its_own_proxy_token() {
+    let mut env = TestEnv::new("proxy-two");
+    env.add_org("one", false, |g| g);
+    env.add_org("two", false, |g| g);
+    let proxy = RunningProxy::start_many(&env, &["one", "two"]);
+    let (one, two) = (
+        &proxy.exports["SF_ACCESS_TOKEN_ONE"],
+        &proxy.exports["SF_ACCESS_TOKEN_TWO"],
+    );
+    assert_ne!(one, two);
+    assert_eq!(
+        proxy.exports["SF_INSTANCE_URL_TWO"],
+        format!("{}/two", proxy.base)
+    );
+    let get = |org: &str, token: &str| {
+        proxy
+            .raw(&format!(
+                "GET /{org}/services/data/v62.0/query?q=x HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}",
+                proxy.authority()
+            ))
+            .0
+    };
+    assert_eq!(get("one", one), 200);
+    assert_eq!(get("two", two), 200);
+    assert_eq!(get("two", one), 401);
+    assert_eq!(get("one", two), 401);
+    drop(proxy);
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
 fn an_unreachable_instance_gets_a_502_and_a_slow_one_a_504_in_json() {
     let mut env = TestEnv::new("proxy-down");
     env.add_org("down", false, |g| g);
