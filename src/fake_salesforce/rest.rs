@@ -59,6 +59,10 @@ pub(super) fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> 
     };
     let base = &shared.base_url;
     let reply = match (request.method.as_str(), resource) {
+        // The sf CLI asks for the columns first (`&columns=true`).
+        ("GET", "query" | "query/") if query.split('&').any(|kv| kv == "columns=true") => {
+            json_reply(200, &columns().to_string(), gzip, false)
+        }
         ("GET", "query" | "query/") => {
             let body = serde_json::json!({
                 "totalSize": 1, "done": true,
@@ -85,6 +89,21 @@ pub(super) fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> 
         }
     };
     Some(Reply::Bytes(reply))
+}
+
+/// The column metadata of the fake's one query (`Id`, `Name` of `Organization`).
+fn columns() -> serde_json::Value {
+    let column = |name: &str, label: &str, apex: &str| {
+        serde_json::json!({
+            "aggregate": false, "apexType": apex, "booleanType": false, "columnName": name,
+            "custom": false, "displayName": label, "foreignKeyName": null, "insertable": false,
+            "joinColumns": [], "numberType": false, "textType": apex == "String", "updatable": false,
+        })
+    };
+    serde_json::json!({
+        "columnMetadata": [column("Id", "Organization ID", "Id"), column("Name", "Name", "String")],
+        "entityName": "Organization", "groupBy": false, "idSelected": true, "keyPrefix": "00D",
+    })
 }
 
 /// What arrived: method, path, headers (but the bearer token), body length and a short body.
