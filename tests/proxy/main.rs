@@ -221,3 +221,41 @@ fn exec_proxy_gives_the_child_a_proxy_never_a_token_and_passes_its_exit_code_on(
     }
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+#[ignore = "needs the real sf CLI (Node 24, ~400 MB): run .ci/sf-cli"]
+fn sf_cli_queries_through_exec_proxy_and_its_expired_session_is_renewed() {
+    let sf_path = std::env::var("SFKEY_SF_CLI_PATH")
+        .expect("SFKEY_SF_CLI_PATH: run this test through .ci/sf-cli, which installs sf");
+    let mut env = TestEnv::new("proxy-sf-cli");
+    env.add_org("sfc", false, |g| g);
+    assert_success(&env.run(&["refresh", "sfc"], ""));
+    env.server.expire_access_tokens();
+    let home = env.dir.join("sf-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let path = format!("{sf_path}:{}", std::env::var("PATH").unwrap_or_default());
+    let out = env
+        .cmd(&[
+            "exec", "--proxy", "sfc", "--", "sf", "data", "query", "--json",
+        ])
+        .args(["-q", "SELECT Id, Name FROM Organization"])
+        .env("PATH", path)
+        .env("HOME", &home)
+        .env("SF_USE_GENERIC_UNIX_KEYCHAIN", "true")
+        .env("SF_DISABLE_AUTOUPDATE", "true")
+        .env("SF_DISABLE_TELEMETRY", "true")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", common::stderr(&out));
+    assert!(text.contains("\"Fake Org\""), "{text}");
+    assert_eq!(
+        env.server.token_requests(),
+        2,
+        "sf's first call renewed the session once"
+    );
+    for secret in env.server.issued_secrets() {
+        assert!(!text.contains(&secret), "sf printed a Salesforce token");
+    }
+    env.assert_no_secrets_on_disk();
+}
