@@ -70,6 +70,18 @@ pub(super) fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> 
             });
             json_reply(200, &body.to_string(), gzip, false)
         }
+        ("GET", "" | "/") => {
+            let version = format!("/services/data/v{API_VERSION}");
+            let body = serde_json::json!({
+                "limits": format!("{version}/limits"), "query": format!("{version}/query"),
+                "sobjects": format!("{version}/sobjects"),
+            });
+            json_reply(200, &body.to_string(), gzip, false)
+        }
+        ("GET", "limits" | "limits/") => {
+            let body = serde_json::json!({"DailyApiRequests": {"Max": 15000, "Remaining": 14998}});
+            json_reply(200, &body.to_string(), gzip, false)
+        }
         ("POST", "sobjects/Account" | "sobjects/Account/") => {
             let id = format!("001{}", &random_hex(8)[..15]);
             let location = format!("{base}/services/data/v{API_VERSION}/sobjects/Account/{id}");

@@ -51,8 +51,12 @@ pub fn split(uri: &Uri) -> Result<Target, PathError> {
     if org_raw.is_empty() || rest.len() < 2 {
         return Err(PathError::NoOrg);
     }
-    for segment in path.split('/').skip(1) {
-        check_segment(segment)?;
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    for (i, segment) in segments.iter().enumerate() {
+        // A trailing slash (`/query/`) is an empty last segment, and fine.
+        if !(segment.is_empty() && i + 1 == segments.len()) {
+            check_segment(segment)?;
+        }
     }
     let org = String::from_utf8(decode(org_raw)?).map_err(|_| PathError::BadEscape)?;
     let rest = match query {
@@ -143,6 +147,8 @@ mod tests {
         assert_eq!(t.org, "prod");
         assert_eq!(t.rest, "/services/data/v62.0/query?q=SELECT+Id");
         assert_eq!(target("/my%20org/services/data").unwrap().org, "my org");
+        let trailing = target("/prod/services/data/v50.0/query/?q=x").unwrap();
+        assert_eq!(trailing.rest, "/services/data/v50.0/query/?q=x");
     }
 
     #[test]

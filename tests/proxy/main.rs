@@ -259,3 +259,40 @@ fn sf_cli_queries_through_exec_proxy_and_its_expired_session_is_renewed() {
     }
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+#[ignore = "needs newman (npm): run .ci/sf-cli"]
+fn newman_runs_salesforces_collection_through_the_proxy() {
+    let tools = std::env::var("SFKEY_SF_CLI_PATH")
+        .expect("SFKEY_SF_CLI_PATH: run this test through .ci/sf-cli, which installs newman");
+    let mut env = TestEnv::new("proxy-newman");
+    env.add_org("pm", false, |g| g);
+    let proxy = RunningProxy::start(&env, "pm", &[]);
+    // The session ends before the run: the first request renews it.
+    env.server.expire_access_tokens();
+    let collection = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/proxy/salesforce-apis.postman_collection.json"
+    );
+    let path = format!("{tools}:{}", std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new("newman")
+        .args(["run", collection, "--color", "off", "--env-var"])
+        .arg(format!("_endpoint={}", proxy.url()))
+        .arg("--env-var")
+        .arg(format!("_accessToken={}", proxy.token()))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", common::stderr(&out));
+    assert!(text.contains("assertions"), "{text}");
+    assert!(!text.contains("AssertionError"), "{text}");
+    assert_eq!(
+        env.server.rest_requests().len(),
+        5,
+        "four requests and one replay"
+    );
+    assert_eq!(env.server.token_requests(), 2);
+    drop(proxy);
+    env.assert_no_secrets_on_disk();
+}
