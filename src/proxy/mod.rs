@@ -226,11 +226,9 @@ impl Background {
                 runtime.block_on(async move {
                     match Proxy::open(&store, orgs, config).await {
                         Ok(proxy) => {
+                            ignore_interrupts();
                             let _ =
                                 ready_tx.send(Ok((proxy.base_url().to_string(), proxy.served())));
-                            // Ctrl-C is for the child (the terminal sends it to both): sfkey
-                            // stays to serve it and to pass its exit code on.
-                            tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
                             proxy
                                 .serve(async {
                                     let _ = stop_rx.await;
@@ -254,6 +252,20 @@ impl Background {
             thread: Some(thread),
         })
     }
+}
+
+/// Ctrl-C is for the child (the terminal sends it to both): sfkey stays to serve it and to pass
+/// its exit code on. On Unix the handler is in place when this returns, before the child starts.
+fn ignore_interrupts() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut interrupts) = signal(SignalKind::interrupt()) {
+            tokio::spawn(async move { while interrupts.recv().await.is_some() {} });
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
 }
 
 impl Drop for Background {
