@@ -223,7 +223,7 @@ where
     let leaking: Vec<HeaderName> = head
         .headers
         .iter()
-        .filter(|(_, v)| v.as_bytes().windows(token.len()).any(|w| w == token))
+        .filter(|(_, v)| !token.is_empty() && v.as_bytes().windows(token.len()).any(|w| w == token))
         .map(|(k, _)| k.clone())
         .collect();
     for name in leaking {

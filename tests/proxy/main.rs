@@ -221,7 +221,10 @@ fn exec_proxy_gives_the_child_a_proxy_never_a_token_and_passes_its_exit_code_on(
     }
     // Ctrl-C reaches sfkey too: it stays for the child and passes its exit code on.
     let interrupted = r#"kill -INT $PPID; sleep 0.3; curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SF_ACCESS_TOKEN" "$SF_INSTANCE_URL/services/data/v62.0/limits"; exit 5"#;
-    let out = env.run(&["exec", "--proxy", "ex", "--", "sh", "-c", interrupted], "");
+    let out = env.run(
+        &["exec", "--proxy", "ex", "--", "sh", "-c", interrupted],
+        "",
+    );
     assert_eq!(out.status.code(), Some(5), "{}", common::stderr(&out));
     assert_eq!(stdout(&out), "200");
     env.assert_no_secrets_on_disk();
