@@ -2,7 +2,8 @@
 //! front of it (the proxy). Every call but the version list needs a live access token, and a
 //! dead one gets Salesforce's `INVALID_SESSION_ID` 401. Besides a query and a create (with a
 //! `Location`), a few test-only resources under `vNN.0/fake/`: `echo` (what arrived),
-//! `large?bytes=N` (a streamed body of N bytes), `slow?ms=N` (a late answer).
+//! `large?bytes=N` (a streamed body of N bytes), `slow?ms=N` (a late answer),
+//! `session-header` (the session id in a `Set-Cookie`).
 
 use std::io::{self, Write};
 use std::time::{Duration, SystemTime};
@@ -87,6 +88,15 @@ pub(super) fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> 
             let location = format!("{base}/services/data/v{API_VERSION}/sobjects/Account/{id}");
             let body = serde_json::json!({"id": id, "success": true, "errors": []}).to_string();
             with_header(json_reply(201, &body, gzip, false), "Location", &location)
+        }
+        // An answer that names the session in a header, as some endpoints do with a cookie.
+        ("GET", "fake/session-header") => {
+            let token = live_access_token(request, shared).unwrap_or_default();
+            with_header(
+                json_reply(200, "{}", gzip, false),
+                "Set-Cookie",
+                &format!("sid={token}; Path=/"),
+            )
         }
         (_, "fake/echo") => json_reply(200, &echo(request).to_string(), gzip, false),
         ("GET", "fake/large") => return Some(Reply::Large(param("bytes")?.min(LARGE_MAX))),
