@@ -13,7 +13,7 @@ mod wire;
 use std::collections::HashMap;
 use std::io::{self, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
@@ -167,6 +167,8 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     stop: AtomicBool,
+    /// Connections accepted so far (keep-alive tests).
+    connections: AtomicUsize,
     base_url: String,
 }
 
@@ -200,6 +202,7 @@ impl FakeSalesforce {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             stop: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
             base_url: format!("http://{addr}"),
         });
         let accept_shared = Arc::clone(&shared);
@@ -249,6 +252,11 @@ impl FakeSalesforce {
         state.requests.iter().filter(token).count()
     }
 
+    /// How many connections clients opened so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
     /// The requests to the REST API (`/services/data/...`) so far.
     pub fn rest_requests(&self) -> Vec<RecordedRequest> {
         let state = self.shared.state();
@@ -283,6 +291,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             break;
         }
         let Ok(stream) = stream else { continue };
+        shared.connections.fetch_add(1, Ordering::SeqCst);
         let shared = Arc::clone(shared);
         let _ = thread::Builder::new()
             .name("fake-salesforce-conn".into())

@@ -92,6 +92,16 @@ fn requests_reach_the_org_with_its_token_and_answers_come_back_untouched() {
         assert!(location.starts_with(&want), "{location}");
         answers.push(format!("{:?}", r.headers()));
 
+        // Connections to the org are kept alive and reused (the client's too).
+        let opened = env.server.connections();
+        for _ in 0..10 {
+            assert_eq!(send(client.get(&query), &token).await.status(), 200);
+        }
+        assert!(
+            env.server.connections() - opened <= 1,
+            "the proxy reconnected"
+        );
+
         // A header that would carry the org's token is dropped.
         let r = send(client.get(api(&proxy, "fake/session-header")), &token).await;
         assert_eq!(r.status(), 200);
@@ -100,7 +110,7 @@ fn requests_reach_the_org_with_its_token_and_answers_come_back_untouched() {
     });
     // Salesforce saw the org's real token; no answer carried it.
     let seen = env.server.rest_requests();
-    assert_eq!(seen.len(), 5);
+    assert_eq!(seen.len(), 15);
     for request in &seen {
         let auth = request.header("authorization").unwrap();
         assert!(auth.starts_with(&format!("Bearer {ACCESS_TOKEN_PREFIX}")));
@@ -111,7 +121,7 @@ fn requests_reach_the_org_with_its_token_and_answers_come_back_untouched() {
     // A graceful stop: every log line is written.
     proxy.terminate();
     let log = log(&env);
-    assert_eq!(log.matches("proxy request").count(), 5, "{log}");
+    assert_eq!(log.matches("proxy request").count(), 15, "{log}");
     assert!(log.contains("path=/services/data/v62.0/query?q=…"), "{log}");
     assert!(!log.contains("SELECT"), "{log}");
     assert!(!log.contains(&token), "the proxy token is in the log");
