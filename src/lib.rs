@@ -12,6 +12,7 @@ pub mod interop;
 pub mod logging;
 pub mod login;
 pub mod org;
+pub mod proxy;
 pub mod redact;
 pub mod refresh;
 pub mod rotation;

@@ -10,6 +10,7 @@ mod import;
 mod login;
 mod open;
 mod orgs;
+mod proxy;
 mod secrets_input;
 mod status;
 mod tokens;
@@ -60,9 +61,11 @@ pub enum Command {
     Refresh(tokens::RefreshArgs),
     /// Print the org's access token alone, refreshing first when none is stored
     Token(tokens::TokenArgs),
-    /// Print `export` lines for SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME (for `eval`)
+    /// Print `export` lines for SF_ACCESS_TOKEN, SF_INSTANCE_URL, SF_TARGET_ORG,
+    /// SF_ORG_INSTANCE_URL and SF_ORG_NAME (for `eval`)
     Env(tokens::EnvArgs),
-    /// Run a command with SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME set for it
+    /// Run a command with SF_ACCESS_TOKEN, SF_INSTANCE_URL, SF_TARGET_ORG, SF_ORG_INSTANCE_URL
+    /// and SF_ORG_NAME set for it (--proxy: pointing at a proxy, never a real token)
     Exec(tokens::ExecArgs),
     /// Open the org in the browser, already logged in (a single-use URL, never in argv)
     Open(open::OpenArgs),
@@ -71,6 +74,9 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Refresh the orgs whose refresh token was unused for --older-than (for cron or a timer)
     Keepalive(status::KeepaliveArgs),
+    /// Serve orgs on a loopback proxy that adds their access tokens and renews expired sessions,
+    /// so scripts and agents use an org without holding its tokens
+    Proxy(proxy::ProxyArgs),
     /// Who the access token belongs to (GET /services/oauth2/userinfo); fills in an empty username
     Userinfo(api_calls::UserinfoArgs),
     /// Whether Salesforce still takes the stored access token, and until when (introspect)
@@ -137,6 +143,7 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
         Command::Open(args) => open_store().and_then(|s| open::open(&s, &args)),
         Command::Status(args) => open_store().and_then(|s| status::status(&s, &args)),
         Command::Keepalive(args) => open_store().and_then(|s| status::keepalive(&s, &args)),
+        Command::Proxy(args) => open_store().and_then(|s| proxy::proxy(&s, args)),
         Command::Userinfo(args) => open_store().and_then(|s| api_calls::userinfo(&s, &args)),
         Command::Introspect(args) => {
             open_store().and_then(|s| api_calls::introspect(&s, &args, local_offset_s))

@@ -94,6 +94,10 @@ pub struct EnvArgs {
 /// Arguments of `sfkey exec`.
 #[derive(Debug, Args)]
 pub struct ExecArgs {
+    /// Give the command a proxy for the org (its URL and a proxy token) instead of the access
+    /// token: the command never sees a Salesforce token, and expired sessions are renewed
+    #[arg(long)]
+    pub proxy: bool,
     /// The org
     pub name: String,
     /// When to refresh first
@@ -383,15 +387,17 @@ fn variables(
     freshness: &Freshness,
 ) -> anyhow::Result<Vec<(&'static str, SecretString)>> {
     let (token, org) = access_token(store, store.find(name)?, freshness)?;
-    let mut vars = vec![("SF_ACCESS_TOKEN", token)];
+    // SF_TARGET_ORG and SF_ORG_INSTANCE_URL are what the sf CLI reads (it takes a token there).
+    let mut vars = vec![("SF_ACCESS_TOKEN", token.clone()), ("SF_TARGET_ORG", token)];
     if let Some(url) = org.instance_url {
-        vars.push(("SF_INSTANCE_URL", SecretString::from(url)));
+        vars.push(("SF_INSTANCE_URL", SecretString::from(url.clone())));
+        vars.push(("SF_ORG_INSTANCE_URL", SecretString::from(url)));
     }
     vars.push(("SF_ORG_NAME", SecretString::from(org.name)));
     Ok(vars)
 }
 
-fn shell_quote(value: &str) -> String {
+pub(super) fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
@@ -407,7 +413,13 @@ pub fn env(store: &Store, args: &EnvArgs) -> anyhow::Result<ExitCode> {
 
 /// `sfkey exec`: runs the command with the variables in its environment, never in its argv.
 pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
-    let vars = variables(store, &args.name, &args.freshness)?;
+    // With --proxy, the proxy runs until the child is done (dropped at the end).
+    let (_proxy, vars) = if args.proxy {
+        let (proxy, vars) = super::proxy::for_exec(store, &args.name)?;
+        (Some(proxy), vars)
+    } else {
+        (None, variables(store, &args.name, &args.freshness)?)
+    };
     let (program, rest) = args
         .command
         .split_first()

@@ -7,13 +7,14 @@ mod api;
 mod faults;
 mod frontdoor;
 mod login;
+mod rest;
 mod token_answer;
 mod wire;
 
 use std::collections::HashMap;
 use std::io::{self, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use std::time::Duration;
 pub use api::{FAKE_USERNAME, SESSION_SECONDS};
 pub use faults::{BOMB_DECODED, HUGE_BODY, REDIRECT_LOCATION};
 pub use login::{DeviceScript, LOGIN_REFRESH_PREFIX, LoginClient};
+pub use rest::API_VERSION;
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
 pub use wire::http_date;
@@ -133,6 +135,10 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The decoded form fields in order.
     pub form: Vec<(String, String)>,
+    /// The body's first MiB.
+    pub body: Vec<u8>,
+    /// The body's whole length.
+    pub body_len: u64,
 }
 
 impl RecordedRequest {
@@ -171,6 +177,8 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     stop: AtomicBool,
+    /// Connections accepted so far (keep-alive tests).
+    connections: AtomicUsize,
     base_url: String,
 }
 
@@ -204,6 +212,7 @@ impl FakeSalesforce {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             stop: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
             base_url: format!("http://{addr}"),
         });
         let accept_shared = Arc::clone(&shared);
@@ -246,6 +255,25 @@ impl FakeSalesforce {
         self.shared.state().requests.clone()
     }
 
+    /// How many token requests (refreshes) arrived so far.
+    pub fn token_requests(&self) -> usize {
+        let state = self.shared.state();
+        let token = |r: &&RecordedRequest| r.path.ends_with("/services/oauth2/token");
+        state.requests.iter().filter(token).count()
+    }
+
+    /// How many connections clients opened so far.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// The requests to the REST API (`/services/data/...`) so far.
+    pub fn rest_requests(&self) -> Vec<RecordedRequest> {
+        let state = self.shared.state();
+        let rest = |r: &&RecordedRequest| r.path.starts_with("/services/data");
+        state.requests.iter().filter(rest).cloned().collect()
+    }
+
     /// Ends every access token issued so far, as a session timeout would: the API answers 401.
     pub fn expire_access_tokens(&self) {
         let mut state = self.shared.state();
@@ -278,6 +306,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             break;
         }
         let Ok(stream) = stream else { continue };
+        shared.connections.fetch_add(1, Ordering::SeqCst);
         let shared = Arc::clone(shared);
         let _ = thread::Builder::new()
             .name("fake-salesforce-conn".into())
@@ -296,8 +325,22 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
         let close = request
             .header("connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        let Some(reply) = answer(&request, shared) else {
-            break;
+        shared.state().requests.push(request.clone());
+        let gzip = request
+            .header("accept-encoding")
+            .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+        let reply = match rest::answer(&request, shared, gzip) {
+            Some(rest::Reply::Large(len)) => {
+                if rest::write_large(&mut writer, len).is_err() || close {
+                    break;
+                }
+                continue;
+            }
+            Some(rest::Reply::Bytes(reply)) => reply,
+            None => match answer(&request, shared, gzip) {
+                Some(reply) => reply,
+                None => break,
+            },
         };
         if writer
             .write_all(&reply)
@@ -313,11 +356,7 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
 }
 
 /// The bytes to send back; `None` hangs up.
-fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
-    shared.state().requests.push(request.clone());
-    let gzip = request
-        .header("accept-encoding")
-        .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
+fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> Option<Vec<u8>> {
     if let Some(reply) = login::answer(request, shared, gzip) {
         return Some(reply);
     }

@@ -28,21 +28,76 @@ pub(super) fn read_request(reader: &mut impl BufRead) -> io::Result<Option<Recor
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let length = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0)
-        .min(1024 * 1024);
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body)?;
-    let form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default();
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let chunked = header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+    let mut body = KeptBody::default();
+    if chunked {
+        read_chunked(reader, &mut body)?;
+    } else {
+        let length = header("content-length")
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        body.copy_from(reader, length)?;
+    }
+    let form =
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body.kept).unwrap_or_default();
     Ok(Some(RecordedRequest {
         method,
         path,
         headers,
         form,
+        body: body.kept,
+        body_len: body.len,
     }))
+}
+
+/// The first [`KEPT_BODY`] bytes of a request body, and its whole length: uploads of any size
+/// are read (and counted) without being held in memory.
+#[derive(Default)]
+struct KeptBody {
+    kept: Vec<u8>,
+    len: u64,
+}
+
+/// How much of a request body the fake keeps.
+pub(super) const KEPT_BODY: usize = 1024 * 1024;
+
+impl KeptBody {
+    fn copy_from(&mut self, reader: &mut impl BufRead, mut length: u64) -> io::Result<()> {
+        let mut buf = [0u8; 64 * 1024];
+        while length > 0 {
+            let want = buf.len().min(usize::try_from(length).unwrap_or(buf.len()));
+            reader.read_exact(&mut buf[..want])?;
+            let room = KEPT_BODY.saturating_sub(self.kept.len()).min(want);
+            self.kept.extend_from_slice(&buf[..room]);
+            self.len += want as u64;
+            length -= want as u64;
+        }
+        Ok(())
+    }
+}
+
+/// A `Transfer-Encoding: chunked` body (RFC 9112 section 7.1); trailers are skipped.
+fn read_chunked(reader: &mut impl BufRead, body: &mut KeptBody) -> io::Result<()> {
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let size = line.trim().split(';').next().unwrap_or_default();
+        let size = u64::from_str_radix(size.trim(), 16)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "bad chunk size"))?;
+        if size == 0 {
+            // Trailer fields, then the empty line.
+            loop {
+                let mut trailer = String::new();
+                if reader.read_line(&mut trailer)? == 0 || trailer.trim().is_empty() {
+                    return Ok(());
+                }
+            }
+        }
+        body.copy_from(reader, size)?;
+        let mut crlf = String::new();
+        reader.read_line(&mut crlf)?;
+    }
 }
 
 /// Salesforce's token answer headers, in the seed's order; gzip and chunked like the real thing.

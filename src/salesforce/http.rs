@@ -97,6 +97,13 @@ impl HttpClient {
         }
     }
 
+    /// A reqwest builder with sfkey's TLS provider and trust store, for a client that sets its
+    /// own timeouts and streams bodies (the proxy's).
+    pub fn tls_builder(settings: &HttpSettings) -> Result<reqwest::ClientBuilder, TransportError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Self::with_roots(settings)
+    }
+
     /// A builder trusting the system's CAs plus the configured extra ones.
     fn with_roots(settings: &HttpSettings) -> Result<reqwest::ClientBuilder, TransportError> {
         let mut extra = Vec::new();

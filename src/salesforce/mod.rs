@@ -13,7 +13,7 @@ pub mod token;
 
 pub use api::{ApiError, UserInfo, fetch_userinfo};
 pub use error::{TokenError, TransportError, TransportKind};
-pub use http::{HttpClient, HttpExchange, HttpSettings};
+pub use http::{CONNECT_TIMEOUT, HttpClient, HttpExchange, HttpSettings};
 pub use introspect::{IntrospectRequest, Introspection, TokenKind, introspect};
 pub use revoke::revoke;
 pub use signature::{SignatureCheck, check_signature};
