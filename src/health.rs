@@ -175,7 +175,7 @@ mod tests {
         }
         assert_eq!(org.history.len(), crate::org::HISTORY_LEN);
         assert_eq!(org.history[0].at_ms, 5);
-        assert_eq!(sparkline(&[10, 40, 80]), "▁▃█");
+        assert_eq!(sparkline(&[10, 40, 80]), "▁▄█");
         assert_eq!(sparkline(&[]), "");
         assert_eq!(sparkline(&[0, 0]), "▁▁");
     }

@@ -205,6 +205,8 @@ fn postman_sample_round_trips_and_export_carries_the_last_access_token() {
             "Acme-Production",
             "--format",
             "postman-env",
+            // The sample's org is a real one: no network call from a test.
+            "--no-refresh",
             "-o",
             exported.to_str().unwrap(),
         ],
@@ -239,6 +241,8 @@ fn postman_sample_round_trips_and_export_carries_the_last_access_token() {
             "Acme-Production",
             "--format",
             "postman-env",
+            // The sample's org is a real one: no network call from a test.
+            "--no-refresh",
             "-o",
             exported.to_str().unwrap(),
         ],
@@ -541,5 +545,55 @@ fn exporting_an_org_that_rotates_warns_and_needs_yes() {
         assert_success(&out);
         assert!(stderr(&out).contains("rotates"), "{}", stderr(&out));
     }
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn a_postman_export_before_any_refresh_refreshes_first_and_names_the_api_version() {
+    let mut env = TestEnv::new("export-postman-fresh");
+    env.add_org("neo", true, |g| g);
+    let value = |doc: &Value, key: &str| {
+        doc["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["key"] == key)
+            .map(|v| v["value"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // Never refreshed: the export refreshes first, so the collection's requests work at once.
+    let out = env.run(&["export", "neo", "--format", "postman-env"], "");
+    assert_success(&out);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(value(&doc, "_accessToken").starts_with(sfkey::fake_salesforce::ACCESS_TOKEN_PREFIX));
+    assert_eq!(
+        value(&doc, "_endpoint"),
+        env.server.url().trim_end_matches('/')
+    );
+    assert_eq!(value(&doc, "version"), sfkey::fake_salesforce::API_VERSION);
+    let refreshes = |env: &TestEnv| {
+        env.server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/services/oauth2/token"))
+            .count()
+    };
+    assert_eq!(refreshes(&env), 1);
+    // With a token stored, no second refresh; --api-version wins over the org's answer.
+    let out = env.run(
+        &[
+            "export",
+            "neo",
+            "--format",
+            "postman-env",
+            "--api-version",
+            "59.0",
+        ],
+        "",
+    );
+    assert_success(&out);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(value(&doc, "version"), "59.0");
+    assert_eq!(refreshes(&env), 1);
     env.assert_no_secrets_on_disk();
 }

@@ -10,7 +10,10 @@ use clap::{Args, ValueEnum};
 use secrecy::ExposeSecret;
 use zeroize::Zeroizing;
 
+use super::tokens::{Freshness, access_token, runtime};
 use crate::interop::{postman, sfdx_url};
+use crate::salesforce::HttpClient;
+use crate::salesforce::api::latest_api_version;
 use crate::store::{SecretKind, Store};
 
 /// The formats `export` writes.
@@ -40,6 +43,16 @@ pub struct ExportArgs {
     /// refresh then ends the org in sfkey)
     #[arg(long, short)]
     pub yes: bool,
+    /// The Postman environment's `version` (default: the newest API version the org serves)
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<String>,
+    /// For postman-env: refresh first even when an access token is stored (without one, or
+    /// without an instance URL, sfkey refreshes anyway so `_accessToken` and `_endpoint` work)
+    #[arg(long)]
+    pub refresh: bool,
+    /// For postman-env: never refresh, export what is stored (`_accessToken` may be empty)
+    #[arg(long, conflicts_with = "refresh")]
+    pub no_refresh: bool,
 }
 
 /// An org whose refresh tokens rotate cannot be shared: neither sf nor Postman stores the
@@ -94,6 +107,48 @@ fn write_file(path: &PathBuf, text: &str, force: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The stored access token, or a fresh one when there is none (or no instance URL, or it was
+/// found dead, or `refresh`); a failed refresh is said and the export goes on without one.
+fn usable_access_token(
+    store: &Store,
+    org: crate::org::Org,
+    refresh: bool,
+) -> anyhow::Result<(Option<secrecy::SecretString>, crate::org::Org)> {
+    let stored = store.secret(&org.id, SecretKind::AccessToken)?;
+    let usable = !refresh && org.instance_url.is_some() && org.dead_access_token().is_none();
+    if let Some(token) = stored.filter(|_| usable) {
+        return Ok((Some(token), org));
+    }
+    match access_token(store, org.clone(), &Freshness::always()) {
+        Ok((token, org)) => Ok((Some(token), org)),
+        Err(e) => {
+            eprintln!(
+                "warning: {e:#}
+The environment's _accessToken and _endpoint stay empty: send the collection's Refresh Token request first."
+            );
+            Ok((None, org))
+        }
+    }
+}
+
+/// The newest API version `org` serves; `None`, with a warning, when it cannot be asked.
+fn newest_api_version(org: &crate::org::Org, access: &secrecy::SecretString) -> Option<String> {
+    let instance = org.instance_url.as_deref()?;
+    let asked = super::http_settings()
+        .and_then(|settings| Ok(HttpClient::for_url(instance, &settings)?))
+        .and_then(|client| Ok(runtime()?.block_on(latest_api_version(&client, instance, access))?));
+    match asked {
+        Ok(version) => Some(version),
+        Err(e) => {
+            eprintln!(
+                "warning: cannot ask {} for its API versions ({e:#}); the environment's version is empty: pass --api-version",
+                org.name
+            );
+            None
+        }
+    }
+}
+
 /// The `--format` value as typed.
 fn format_name(format: ExportFormat) -> &'static str {
     match format {
@@ -118,6 +173,25 @@ pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     confirm_rotating(&org, format_name(args.format), args.yes)?;
+    // A Postman environment is for calling the API at once: a working access token, the
+    // instance URL and the API version in it (a refresh first may rotate the refresh token,
+    // so the secrets are read after it).
+    let (org, postman) = match args.format {
+        ExportFormat::PostmanEnv => {
+            let (access, org) = if args.no_refresh {
+                (store.secret(&org.id, SecretKind::AccessToken)?, org)
+            } else {
+                usable_access_token(store, org, args.refresh)?
+            };
+            let version = match (&args.api_version, &access) {
+                (Some(v), _) => Some(v.clone()),
+                (None, Some(access)) if !args.no_refresh => newest_api_version(&org, access),
+                _ => None,
+            };
+            (org, Some((access, version)))
+        }
+        ExportFormat::SfdxUrl => (org, None),
+    };
     let Some(refresh_token) = store.secret(&org.id, SecretKind::RefreshToken)? else {
         bail!(
             "no refresh token stored for {}; store one with `sfkey edit {} --secrets`",
@@ -138,12 +212,13 @@ pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             Zeroizing::new(format!("{}\n", url.expose_secret()))
         }
         ExportFormat::PostmanEnv => {
-            let access = store.secret(&org.id, SecretKind::AccessToken)?;
+            let (access, version) = postman.unwrap_or_default();
             postman::export_environment(
                 &org,
                 client_secret.as_ref(),
                 &refresh_token,
                 access.as_ref(),
+                version.as_deref(),
             )
         }
     };

@@ -190,6 +190,7 @@ pub fn export_environment(
     client_secret: Option<&SecretString>,
     refresh_token: &SecretString,
     access_token: Option<&SecretString>,
+    api_version: Option<&str>,
 ) -> Zeroizing<String> {
     fn expose(s: Option<&SecretString>) -> &str {
         s.map_or("", |s| s.expose_secret())
@@ -199,6 +200,8 @@ pub fn export_environment(
         ("site", org.site.as_deref().unwrap_or(""), false),
         ("clientId", org.client_id.as_str(), false),
         ("clientSecret", expose(client_secret), true),
+        // 203 of the collection's 232 requests build their URL with {{version}}.
+        ("version", api_version.unwrap_or(""), false),
         ("username", org.username.as_deref().unwrap_or(""), false),
         ("_refreshToken", refresh_token.expose_secret(), true),
         ("_accessToken", expose(access_token), true),
@@ -318,6 +321,7 @@ mod tests {
             first.client_secret.as_ref(),
             &first.refresh_token,
             Some(&access),
+            Some("62.0"),
         );
         let exported = doc(&text);
         assert_eq!(exported["_postman_variable_scope"], "environment");

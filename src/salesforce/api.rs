@@ -188,8 +188,56 @@ pub async fn fetch_userinfo(
     Ok((exchange, info))
 }
 
+/// The newest API version an org serves (`62.0`), from `GET {instance_url}/services/data/`.
+pub async fn latest_api_version(
+    client: &HttpClient,
+    instance_url: &str,
+    access_token: &SecretString,
+) -> Result<String, ApiError> {
+    let url = format!("{}/services/data/", instance_url.trim_end_matches('/'));
+    let (exchange, body) = client.get_with_bearer(&url, access_token).await?;
+    let unexpected = |exchange: HttpExchange| ApiError::Unexpected {
+        exchange,
+        detail: "not a list of API versions".into(),
+    };
+    if !(200..300).contains(&exchange.status) {
+        // An error answer: let the shared reader name it.
+        json_object(exchange.clone(), &body)?;
+        return Err(unexpected(exchange));
+    }
+    let Ok(Value::Array(list)) = serde_json::from_slice::<Value>(&body) else {
+        return Err(unexpected(exchange));
+    };
+    newest_version(&list).ok_or_else(|| unexpected(exchange))
+}
+
+/// The highest `version` (compared as numbers: 100.0 after 99.0) of a versions list.
+fn newest_version(list: &[Value]) -> Option<String> {
+    let number = |v: &str| -> Option<(u32, u32)> {
+        let (major, minor) = v.split_once('.')?;
+        Some((major.parse().ok()?, minor.parse().ok()?))
+    };
+    list.iter()
+        .filter_map(|e| e.get("version").and_then(Value::as_str))
+        .filter_map(|v| Some((number(v)?, v)))
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, v)| crate::escape::escape(v))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_newest_version_is_compared_as_numbers() {
+        let list = serde_json::json!([
+            {"version": "99.0"}, {"version": "100.0"}, {"version": "62.0"}, {"version": "bad"}, {}
+        ]);
+        assert_eq!(
+            newest_version(list.as_array().unwrap()).as_deref(),
+            Some("100.0")
+        );
+        assert_eq!(newest_version(&[]), None);
+    }
 
     use super::*;
 
