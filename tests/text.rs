@@ -198,6 +198,10 @@ fn output_into_a_closed_pipe_ends_quietly_with_status_zero() {
         &["refresh", "prod"],
         &["token", "prod"],
         &["env", "prod"],
+        &["userinfo", "prod"],
+        &["userinfo", "prod", "--json"],
+        &["introspect", "prod"],
+        &["export", "prod", "--format", "postman-env"],
     ] {
         let (reader, writer) = std::io::pipe().unwrap();
         // Nobody reads: every write fails with EPIPE, as after `| head -1` has left.
