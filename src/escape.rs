@@ -77,9 +77,60 @@ pub fn escape_json(json: &str) -> String {
     out
 }
 
+/// Text a hostile server or a hand-edited file may hold, for the property tests of every
+/// renderer: controls of each class, bidi controls, wide and combining characters, and now and
+/// then a run far over the formatter's 65,535 width limit.
+#[cfg(test)]
+pub(crate) fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let unit = prop_oneof![
+        any::<char>().prop_map(String::from),
+        prop::sample::select(vec![
+            "\u{1b}[2J",
+            "\u{1b}]52;c;eA==\u{7}",
+            "\u{9b}",
+            "\u{85}",
+            "\u{202e}",
+            "\u{2066}",
+            "\u{61c}",
+            "\n",
+            "\t",
+            "\r",
+            "\u{7f}",
+            "\u{2028}",
+            "日本",
+            "e\u{301}",
+            " ",
+            "  ",
+        ])
+        .prop_map(str::to_string),
+    ];
+    (prop::collection::vec(unit, 0..40), 0usize..4).prop_map(|(parts, long)| {
+        let mut text = parts.concat();
+        if long == 3 {
+            text.push_str(&"w".repeat(66_000));
+        }
+        text
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn no_unsafe_character_survives_and_json_keeps_its_text(text in hostile_text()) {
+            prop_assert!(!escape(&text).chars().any(is_unsafe));
+            prop_assert!(!escape_lines(&text).chars().any(|c| c != '\n' && c != '\t' && is_unsafe(c)));
+            let json = escape_json(&serde_json::to_string_pretty(&serde_json::json!({"k": text})).unwrap_or_default());
+            prop_assert!(!json.chars().any(|c| c != '\n' && is_unsafe(c)));
+            let back: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+            prop_assert_eq!(back["k"].as_str(), Some(text.as_str()));
+        }
+    }
 
     #[test]
     fn every_class_of_control_becomes_a_visible_escape() {

@@ -18,7 +18,7 @@ pub enum OrgError {
     BadName(String),
     /// An org id in the orgs file is not one sfkey wrote (ids name lock files and keyring entries).
     #[error(
-        "invalid org id {0:?} in the orgs file: sfkey writes 1 to 64 letters, digits, '-' or '_'; it was edited by hand: put back the id it had (the keyring entries are stored under it), or remove that org's entry"
+        "invalid org id \"{0}\" in the orgs file: sfkey writes 1 to 64 letters, digits, '-' or '_'; it was edited by hand: put back the id it had (the keyring entries are stored under it), or remove that org's entry"
     )]
     BadId(String),
     /// The login URL has no `https://` in front.

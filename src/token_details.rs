@@ -257,6 +257,29 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn any_scope_and_claims_give_short_escaped_lines(
+            scope in crate::escape::hostile_text(),
+            name in crate::escape::hostile_text(),
+            value in crate::escape::hostile_text(),
+        ) {
+            use base64::Engine;
+            let b64 = |v: serde_json::Value| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+            };
+            let jwt = format!("{}.{}.sig", b64(json!({"alg": name})), b64(json!({ name.clone(): value, "exp": 1 })));
+            let mut all = field_details("scope", &json!(scope), SignatureCheck::Verified, CLOCK);
+            all.extend(field_details("id_token", &json!(jwt), SignatureCheck::Verified, CLOCK));
+            for detail in &all {
+                proptest::prop_assert!(!detail.text.chars().any(crate::escape::is_unsafe));
+                proptest::prop_assert!(detail.text.chars().count() <= crate::columns::MAX_VALUE);
+            }
+        }
+    }
+
     #[test]
     fn scopes_are_listed_one_by_one_with_their_meaning() {
         let details = field_details(

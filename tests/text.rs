@@ -198,6 +198,10 @@ fn output_into_a_closed_pipe_ends_quietly_with_status_zero() {
         &["refresh", "prod"],
         &["token", "prod"],
         &["env", "prod"],
+        &["userinfo", "prod"],
+        &["userinfo", "prod", "--json"],
+        &["introspect", "prod"],
+        &["export", "prod", "--format", "postman-env"],
     ] {
         let (reader, writer) = std::io::pipe().unwrap();
         // Nobody reads: every write fails with EPIPE, as after `| head -1` has left.
@@ -406,4 +410,32 @@ fn invalid_client_without_a_stored_secret_says_none_is_stored() {
     assert!(err.contains("needs a client secret"), "{err}");
     assert!(err.contains("sfkey edit nosecret --secrets"), "{err}");
     assert!(!err.contains("wrong"), "{err}");
+}
+
+#[test]
+fn an_imported_file_is_printed_escaped() {
+    let mut env = TestEnv::new("text-import");
+    std::fs::create_dir_all(&env.dir).unwrap();
+    let username = "admin\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}moc.evil@acme.com";
+    let file = env.dir.join("hostile.postman_environment.json");
+    let doc = serde_json::json!({"name": "hostile", "values": [
+        {"key": "url", "value": "https://login.salesforce.com"},
+        {"key": "clientId", "value": "3MVG9hostile"},
+        {"key": "username", "value": username},
+        {"key": "_refreshToken", "value": "5Aep861TESTSECRETimport"},
+    ]});
+    std::fs::write(&file, doc.to_string()).unwrap();
+    env.secrets_used.push("5Aep861TESTSECRETimport".into());
+    let out = env.run(&["import", file.to_str().unwrap(), "--name", "hostile"], "");
+    assert_success(&out);
+    let said = stderr(&out);
+    assert_escaped("import", &said);
+    assert!(
+        said.contains(r"admin\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}moc.evil@acme.com"),
+        "{said}"
+    );
+    let listed = stdout(&env.run(&["list"], ""));
+    assert_escaped("list after import", &listed);
+    std::fs::remove_file(&file).unwrap();
+    env.assert_no_secrets_on_disk();
 }

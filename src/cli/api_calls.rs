@@ -232,3 +232,28 @@ pub fn revoke(store: &Store, args: &RevokeArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn any_answer_prints_as_short_escaped_rows(
+            key in crate::escape::hostile_text(),
+            value in crate::escape::hostile_text(),
+        ) {
+            let fields = serde_json::json!({ key: value, "name": "x" });
+            let mut out = Vec::new();
+            print_fields(&mut out, &field_rows(fields.as_object().unwrap_or(&serde_json::Map::new())))
+                .unwrap_or_default();
+            let text = String::from_utf8_lossy(&out);
+            proptest::prop_assert!(!text.chars().any(|c| c != '\n' && crate::escape::is_unsafe(c)));
+            for line in text.lines() {
+                proptest::prop_assert!(line.chars().count() <= columns::MAX_LABEL + columns::MAX_VALUE + 2);
+            }
+        }
+    }
+}

@@ -53,3 +53,42 @@ pub fn warn_on_mismatch(done: &Refreshed) -> bool {
     );
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::Org;
+    use crate::salesforce::HttpExchange;
+    use crate::salesforce::token::parse_token_answer;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn any_answer_prints_short_escaped_details(
+            key in crate::escape::hostile_text(),
+            scope in crate::escape::hostile_text(),
+        ) {
+            let body = serde_json::json!({"access_token": "00Dx!y", "scope": scope, key: "v"});
+            let Ok(success) = parse_token_answer(
+                HttpExchange::for_tests(200, "application/json"),
+                body.to_string().as_bytes(),
+            ) else {
+                return Err(proptest::test_runner::TestCaseError::fail("not a token answer"));
+            };
+            let done = Refreshed {
+                org: Org::new("prod", "https://login.salesforce.com", "3MVG9"),
+                success,
+                rotated: false,
+                signature: SignatureCheck::Verified,
+            };
+            let mut out = Vec::new();
+            print_details(&mut out, &done, 0).unwrap_or_default();
+            let text = String::from_utf8_lossy(&out);
+            proptest::prop_assert!(!text.chars().any(|c| c != '\n' && crate::escape::is_unsafe(c)));
+            for line in text.lines() {
+                proptest::prop_assert!(line.chars().count() <= columns::MAX_LABEL + columns::MAX_VALUE + 4);
+            }
+        }
+    }
+}

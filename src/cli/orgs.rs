@@ -187,6 +187,32 @@ mod tests {
     use super::*;
     use crate::org::LastRefresh;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn a_hand_edited_org_gives_short_escaped_rows(
+            username in crate::escape::hostile_text(),
+            client_id in crate::escape::hostile_text(),
+            status in crate::escape::hostile_text(),
+        ) {
+            let mut org = Org::new("prod", "https://login.salesforce.com", client_id);
+            org.username = Some(username);
+            org.last_refresh = Some(LastRefresh {
+                at_ms: 1_000,
+                status,
+                http_status: None,
+                latency_ms: 1,
+                issued_at: None,
+            });
+            let text = table(&[org], 2_000);
+            proptest::prop_assert!(!text.chars().any(|c| c != '\n' && crate::escape::is_unsafe(c)));
+            for line in text.lines() {
+                proptest::prop_assert!(line.chars().count() < 300, "{}", line.len());
+            }
+        }
+    }
+
     #[test]
     fn table_aligns_and_never_shows_secrets() {
         let mut a = Org::new(

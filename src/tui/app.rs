@@ -447,7 +447,11 @@ impl App {
                 if matches!(self.popup, Some(Popup::Form(_))) {
                     self.popup = None;
                 }
-                self.info(format!("saved {}", org.name));
+                // A host outside Salesforce's domains gets the CLI's warning (in punycode).
+                match crate::org::check_login_host(&org.login_url, true) {
+                    Ok(Some(warning)) => self.error(format!("saved {}; {warning}", org.name)),
+                    _ => self.info(format!("saved {}", org.name)),
+                }
                 self.pending_select = Some(org.id);
                 vec![Effect::LoadOrgs]
             }

@@ -368,7 +368,10 @@ impl OrgForm {
         );
         let login_url = match self.login.url() {
             Some(url) => Ok(url.to_string()),
-            None => org::parse_login_url(self.login_url.value()).map_err(|e| field_text(&e)),
+            // A Lightning address names its My Domain; any other host is the user's call here.
+            None => org::parse_login_url(self.login_url.value())
+                .and_then(|url| org::check_login_host(&url, true).map(|_| url))
+                .map_err(|e| field_text(&e)),
         };
         check(
             Field::LoginUrl,
@@ -503,6 +506,23 @@ mod tests {
         assert!(form.error(Field::RefreshToken).is_some());
         assert_eq!(form.focus, Field::Name);
         assert!(!form.saving);
+    }
+
+    #[test]
+    fn a_lightning_address_names_its_my_domain() {
+        let mut form = OrgForm::add();
+        type_text(&mut form, "prod");
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Right); // sandbox
+        press(&mut form, KeyCode::Right); // custom
+        press(&mut form, KeyCode::Tab);
+        type_text(&mut form, "https://acme.lightning.force.com");
+        form.submit(&[]);
+        let error = form.error(Field::LoginUrl).unwrap_or_default();
+        assert!(
+            error.contains("the login URL https://acme.my.salesforce.com"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -430,3 +430,23 @@ fn no_refresh_while_a_call_runs() {
         "quitting still waits for the revocation"
     );
 }
+
+#[test]
+fn saving_an_org_outside_salesforce_domains_warns_in_punycode() {
+    let status = |app: &App| {
+        app.status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    };
+    let mut app = fixtures::app_with(Vec::new());
+    let org = fixtures::org("acme", "https://acme.my.salesforce.com");
+    app.update(Message::Saved(Ok(org)));
+    assert_eq!(status(&app), "saved acme");
+    // A Cyrillic `о` in `login`, as the form normalises it.
+    let url = crate::org::parse_login_url("https://lоgin.salesforce.com").unwrap_or_default();
+    app.update(Message::Saved(Ok(fixtures::org("homoglyph", &url))));
+    let said = status(&app);
+    assert!(said.contains("not a Salesforce domain"), "{said}");
+    assert!(said.contains("xn--lgin-"), "{said}");
+}

@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use crate::escape::is_unsafe;
 use crate::org::Org;
 
 use super::super::form::{LoginChoice, OrgForm};
@@ -50,7 +51,14 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
                 let shown = input.shown();
                 // Keep the cursor in view: show the tail of long values.
                 let skip = input.cursor().saturating_sub(value_width.saturating_sub(1));
-                let visible: String = shown.chars().skip(skip).take(value_width).collect();
+                // A value read from the orgs file may hold controls: each shows as one `�`, so
+                // the cursor stays over the character it edits.
+                let visible: String = shown
+                    .chars()
+                    .skip(skip)
+                    .take(value_width)
+                    .map(|c| if is_unsafe(c) { '\u{fffd}' } else { c })
+                    .collect();
                 let value = if input.is_empty() {
                     // Cut to one row: a wrapped hint would push the form's last lines out.
                     let hint = form.placeholder(field);

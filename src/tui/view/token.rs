@@ -215,12 +215,21 @@ fn token_lines(
         };
         // Details never repeat a secret: the id_token's header and claims are not one.
         let details = field_details(key, value, signature, clock);
+        // The name is the server's too.
+        let label = crate::escape::escape(key);
         if matches!(key.as_str(), "scope" | "id_token") && !details.is_empty() {
             // Long: after the fields, so the short ones stay together at the top.
-            field(&mut out, key, &shown, key_width, width, style);
-            at_the_end.push((key.clone(), details));
+            field(&mut out, &label, &shown, key_width, width, style);
+            at_the_end.push((label, details));
         } else {
-            value_and_details(&mut out, key, (&shown, style), &details, key_width, width);
+            value_and_details(
+                &mut out,
+                &label,
+                (&shown, style),
+                &details,
+                key_width,
+                width,
+            );
         }
     }
     let head = out.len();
