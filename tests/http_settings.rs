@@ -362,3 +362,62 @@ fn https_proxy_tunnels_the_refresh_and_no_proxy_bypasses_it() {
     );
     assert_eq!(env.server.requests().len(), 2);
 }
+
+/// `sfkey proxy` reaches an https instance through the same settings: the TLS server's CA from
+/// `SFKEY_CA_FILE`, the org's token added on the way.
+#[test]
+fn sfkey_proxy_forwards_to_an_https_instance_trusted_through_sfkey_ca_file() {
+    let (env, certs, port) = tls_env("tls-sfkey-proxy");
+    let ca = certs.join("ca.pem");
+    assert_success(
+        &env.cmd(&["refresh", "corp"])
+            .env("SFKEY_CA_FILE", &ca)
+            .output()
+            .unwrap(),
+    );
+    // The fake names itself as the instance; put the TLS server there instead.
+    let store = env.store();
+    let org = store.find("corp").unwrap();
+    let instance = format!("https://127.0.0.1:{port}");
+    store
+        .update(&org.id, |o| o.instance_url = Some(instance))
+        .unwrap();
+    let mut proxy = env
+        .cmd(&["proxy", "corp", "--port", "0"])
+        .env("SFKEY_CA_FILE", &ca)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines: Vec<String> = BufReader::new(proxy.stdout.take().unwrap())
+        .lines()
+        .take(6)
+        .map(Result::unwrap)
+        .collect();
+    let export = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("export {name}='")))
+            .map(|v| v.trim_end_matches('\'').to_string())
+            .unwrap_or_else(|| panic!("no {name} in {lines:?}"))
+    };
+    let (url, token) = (export("SF_INSTANCE_URL"), export("SF_ACCESS_TOKEN"));
+    let authority = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut stream = TcpStream::connect(&authority).unwrap();
+    write!(
+        stream,
+        "GET /corp/services/data/v62.0/query?q=x HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("totalSize"), "{answer}");
+    env.assert_no_secrets_on_disk();
+}

@@ -95,8 +95,9 @@ pub struct EnvArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Give the command a proxy for the org (its URL and a proxy token) instead of the access
-    /// token: the command never sees a Salesforce token, and expired sessions are renewed
-    #[arg(long)]
+    /// token: the command never sees a Salesforce token, and the proxy renews an expired session
+    /// itself (so --refresh and --max-age do not apply)
+    #[arg(long, conflicts_with_all = ["refresh", "max_age"])]
     pub proxy: bool,
     /// The org
     pub name: String,

@@ -246,18 +246,24 @@ fn exec_proxy_gives_the_child_a_proxy_never_a_token_and_passes_its_exit_code_on(
     env.assert_no_secrets_on_disk();
 }
 
+/// PATH with Node 24, sf and newman first, as `.ci/sf-cli` installs them.
+fn node_tools_path() -> String {
+    let tools = std::env::var("SFKEY_SF_CLI_PATH").expect(
+        "SFKEY_SF_CLI_PATH: run this test through .ci/sf-cli, which installs sf and newman",
+    );
+    format!("{tools}:{}", std::env::var("PATH").unwrap_or_default())
+}
+
 #[test]
 #[ignore = "needs the real sf CLI (Node 24, ~400 MB): run .ci/sf-cli"]
 fn sf_cli_queries_through_exec_proxy_and_its_expired_session_is_renewed() {
-    let sf_path = std::env::var("SFKEY_SF_CLI_PATH")
-        .expect("SFKEY_SF_CLI_PATH: run this test through .ci/sf-cli, which installs sf");
     let mut env = TestEnv::new("proxy-sf-cli");
     env.add_org("sfc", false, |g| g);
     assert_success(&env.run(&["refresh", "sfc"], ""));
     env.server.expire_access_tokens();
     let home = env.dir.join("sf-home");
     std::fs::create_dir_all(&home).unwrap();
-    let path = format!("{sf_path}:{}", std::env::var("PATH").unwrap_or_default());
+    let path = node_tools_path();
     let out = env
         .cmd(&[
             "exec", "--proxy", "sfc", "--", "sf", "data", "query", "--json",
@@ -287,8 +293,6 @@ fn sf_cli_queries_through_exec_proxy_and_its_expired_session_is_renewed() {
 #[test]
 #[ignore = "needs newman (npm): run .ci/sf-cli"]
 fn newman_runs_salesforces_collection_through_the_proxy() {
-    let tools = std::env::var("SFKEY_SF_CLI_PATH")
-        .expect("SFKEY_SF_CLI_PATH: run this test through .ci/sf-cli, which installs newman");
     let mut env = TestEnv::new("proxy-newman");
     env.add_org("pm", false, |g| g);
     let proxy = RunningProxy::start(&env, "pm", &[]);
@@ -298,7 +302,7 @@ fn newman_runs_salesforces_collection_through_the_proxy() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/proxy/salesforce-apis.postman_collection.json"
     );
-    let path = format!("{tools}:{}", std::env::var("PATH").unwrap_or_default());
+    let path = node_tools_path();
     let out = std::process::Command::new("newman")
         .args(["run", collection, "--color", "off", "--env-var"])
         .arg(format!("_endpoint={}", proxy.url()))
