@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod clipboard;
+pub mod core_dumps;
 pub mod demo;
 pub mod fake_salesforce;
 pub mod humanize;

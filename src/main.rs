@@ -10,6 +10,14 @@ use sfkey::store::{KeyringStore, Store, config};
 use sfkey::tui;
 
 fn main() -> ExitCode {
+    // First of all: no secret this process will hold may end up in a core file.
+    let core_dumps = sfkey::core_dumps::disable();
+    let log_init = || {
+        sfkey::logging::init();
+        if let Err(e) = &core_dumps {
+            tracing::warn!(error = %e, "could not turn core dumps off");
+        }
+    };
     // The local offset can only be read safely while the process has one thread.
     // Read once here, for the TUI and the CLI alike; `None` when it cannot be known.
     let local_offset_s = time::UtcOffset::current_local_offset()
@@ -23,7 +31,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         (Some(command), false) => {
-            sfkey::logging::init();
+            log_init();
             cli::run(command, local_offset_s)
         }
         (None, true) => match Demo::start() {
@@ -40,7 +48,7 @@ fn main() -> ExitCode {
             }
         },
         (None, false) => {
-            sfkey::logging::init();
+            log_init();
             let settings = match cli::http_settings() {
                 Ok(settings) => settings,
                 Err(e) => {

@@ -208,7 +208,9 @@ fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Saves all orgs: write a 0600 temp file beside the real one, fsync, rename over it.
+/// Saves all orgs: write a 0600 temp file beside the real one, fsync, rename over it. The temp
+/// file has a random name and is created with `O_EXCL`, so nothing planted in the dir (a
+/// symlink at a guessable name) can redirect the write.
 pub fn save(dir: &Path, orgs: &[Org]) -> Result<(), ConfigError> {
     ensure_dir(dir)?;
     let path = dir.join(ORGS_FILE);
@@ -221,27 +223,18 @@ pub fn save(dir: &Path, orgs: &[Org]) -> Result<(), ConfigError> {
         path: path.clone(),
         cause: std::io::Error::other(e.to_string()),
     })?;
-    let tmp = dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()));
-    let written = write_private(&tmp, text.as_bytes())
-        .and_then(|()| fs::rename(&tmp, &path))
-        .map_err(io_err("cannot write", &path));
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    written
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    // The temp file is removed when dropped, so a failed write leaves nothing behind.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{ORGS_FILE}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err("cannot write", &path))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(io_err("cannot write", &path))?;
+    tmp.persist(&path)
+        .map(drop)
+        .map_err(|e| io_err("cannot write", &path)(e.error))
 }
 
 /// An exclusive lock on the config dir, held while a command reads, changes and saves the orgs.
@@ -339,7 +332,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn saves_replace_the_file_by_rename_and_a_failed_save_keeps_the_old_one() {
+    fn saves_replace_the_file_by_rename_through_a_random_temp_file() {
         use std::os::unix::fs::MetadataExt;
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
@@ -352,12 +345,24 @@ mod tests {
             inode,
             "written in place"
         );
-        let before = fs::read_to_string(&path).unwrap();
-        // A directory where the temp file goes makes the write fail half-way.
-        fs::create_dir(dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()))).unwrap();
+        // A symlink planted at the old, guessable temp name is neither followed nor removed.
+        let target = dir.join("target");
+        fs::write(&target, "keep").unwrap();
+        let planted = dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&target, &planted).unwrap();
+        save(dir, &[org("other")]).unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
+        assert!(fs::symlink_metadata(&planted).unwrap().is_symlink());
+        // A rename that fails (a directory in the way) leaves no temp file behind.
+        fs::remove_file(&path).unwrap();
+        fs::create_dir_all(path.join("in-the-way")).unwrap();
         assert!(save(dir, &[org("other")]).is_err());
-        assert_eq!(fs::read_to_string(&path).unwrap(), before);
-        assert_eq!(load(dir).unwrap().len(), 2);
+        let temps = fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(temps, 1, "only the planted symlink");
     }
 
     #[test]

