@@ -124,6 +124,13 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(err) if err.is::<crate::signals::Stopped>() => {
+            tracing::info!("{err}");
+            match err.downcast_ref::<crate::signals::Stopped>() {
+                Some(stopped) => ExitCode::from(stopped.0.exit_code()),
+                None => ExitCode::FAILURE,
+            }
+        }
         Err(err) => {
             tracing::warn!("command failed: {err:#}");
             eprintln!("sfkey: {err:#}");

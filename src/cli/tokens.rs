@@ -12,6 +12,7 @@ use crate::refresh::{
     ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
 };
 use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
+use crate::signals::{Stop, StopSignals, Stopped};
 use crate::store::{SecretKind, Store};
 
 use super::details;
@@ -163,36 +164,61 @@ pub(super) fn run_refresh(
     let cancel = options.cancel.clone();
     let name = org.name.clone();
     let runtime = runtime()?;
-    let result = runtime.block_on(async {
+    let (result, stopped) = runtime.block_on(async {
+        let mut signals = StopSignals::listen().context("cannot listen for signals")?;
         let refresh = refresh_org_with(store, org, ClientFor::Build(settings), &options);
         tokio::pin!(refresh);
-        let mut interrupted = false;
+        let mut stopped = None;
         loop {
             tokio::select! {
-                result = &mut refresh => break result,
-                Ok(()) = tokio::signal::ctrl_c() => {
+                result = &mut refresh => break Ok::<_, anyhow::Error>((result, stopped)),
+                stop = signals.next() => {
                     if !cancel.request_sent() {
                         // Nothing went out yet: stopping loses nothing.
                         cancel.cancel();
-                    } else if !interrupted {
-                        interrupted = true;
+                        stopped = Some(stop);
+                    } else if stopped.is_none() {
+                        stopped = Some(stop);
+                        let again = match stop {
+                            Stop::Interrupt => "Press Ctrl-C again",
+                            _ => "Send the signal again",
+                        };
                         eprintln!(
-                            "Waiting for Salesforce's answer: it may carry a new refresh token, and leaving now would lose it. Press Ctrl-C again to leave anyway."
+                            "Waiting for Salesforce's answer ({stop}): it may carry a new refresh token, and leaving now would lose it. {again} to leave anyway."
                         );
                     } else {
                         eprintln!(
                             "Left without the answer: if {name} rotates refresh tokens, the stored one may no longer work (sfkey refresh {name} tells)."
                         );
-                        std::process::exit(130);
+                        std::process::exit(i32::from(stop.exit_code()));
                     }
                 }
             }
         }
-    });
+    })?;
     // A cancelled wait for another sfkey's lock is still blocked in a thread; dropping the
     // runtime would wait for it.
     runtime.shutdown_background();
-    Ok(result)
+    match (stopped, &result) {
+        (None, _) => Ok(result),
+        // The answer is in and saved: now leave, as the signal asked.
+        (Some(stop), Ok(done)) => {
+            eprintln!(
+                "Refreshed {}{}; stopping for {stop}.",
+                done.org.name,
+                if done.rotated {
+                    " and saved the rotated refresh token"
+                } else {
+                    ""
+                }
+            );
+            Err(Stopped(stop).into())
+        }
+        (Some(stop), Err(e)) => {
+            eprintln!("sfkey: {:#}", refresh_failed(org, e));
+            Err(Stopped(stop).into())
+        }
+    }
 }
 
 fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Result<()> {
@@ -400,24 +426,51 @@ pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
         .command
         .split_first()
         .ok_or_else(|| anyhow!("give the command to run after --"))?;
-    let mut command = std::process::Command::new(program);
+    let mut command = tokio::process::Command::new(program);
     command.args(rest);
     for (name, value) in &vars {
         command.env(name, value.expose_secret());
     }
-    let status = match command.status() {
-        Ok(status) => status,
-        // The shell's conventions: 127 not found, 126 not executable.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("sfkey: {program}: command not found");
-            return Ok(ExitCode::from(127));
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        // Listening before the command starts: a signal from then on is passed on.
+        let mut signals = StopSignals::listen().context("cannot listen for signals")?;
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            // The shell's conventions: 127 not found, 126 not executable.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("sfkey: {program}: command not found");
+                return Ok(ExitCode::from(127));
+            }
+            Err(e) => {
+                eprintln!("sfkey: cannot run {program}: {e}");
+                return Ok(ExitCode::from(126));
+            }
+        };
+        loop {
+            tokio::select! {
+                status = child.wait() => {
+                    let status = status.with_context(|| format!("cannot wait for {program}"))?;
+                    break Ok(ExitCode::from(exit_code(status)));
+                }
+                stop = signals.next() => forward(stop, child.id()),
+            }
         }
-        Err(e) => {
-            eprintln!("sfkey: cannot run {program}: {e}");
-            return Ok(ExitCode::from(126));
-        }
-    };
-    Ok(ExitCode::from(exit_code(status)))
+    })
+}
+
+/// Passes SIGTERM and SIGHUP on to `exec`'s child, which decides when to end (sfkey ends with it).
+/// Ctrl-C at a terminal already reaches the child, which is in the same process group.
+fn forward(stop: Stop, child: Option<u32>) {
+    #[cfg(unix)]
+    if stop != Stop::Interrupt
+        && let Some(pid) = child
+        && let Err(e) = stop.send_to(pid)
+    {
+        tracing::warn!(%stop, error = %e, "could not pass the signal on to the command");
+    }
+    #[cfg(not(unix))]
+    let _ = (stop, child);
 }
 
 /// The child's exit code, or 128 + the signal that killed it, as shells report it.
