@@ -7,8 +7,10 @@ mod common;
 
 use std::io::BufRead;
 use std::process::Stdio;
+use std::time::Duration;
 
 use common::{TestEnv, assert_success, stdout};
+use sfkey::fake_salesforce::Behaviour;
 
 /// The real uid of this test process, from `/proc/self/status`.
 fn my_uid() -> u32 {
@@ -95,4 +97,114 @@ fn a_symlink_planted_at_a_guessable_temp_name_is_left_alone() {
     assert_eq!(planted.len(), 1, "the planted symlink is gone");
     let list = env.run(&["list"], "");
     assert!(stdout(&list).contains("planted"), "{}", stdout(&list));
+}
+
+/// Runs `rounds` rounds of `per_dir` concurrent `sfkey refresh rot` from each config dir in
+/// `dirs`, calling `meanwhile` while they run; fails if any refresh fails or the stored
+/// refresh token is not live afterwards.
+fn concurrent_rounds(
+    env: &TestEnv,
+    dirs: &[std::path::PathBuf],
+    per_dir: usize,
+    rounds: usize,
+    meanwhile: impl Fn(),
+) {
+    for round in 0..rounds {
+        let children: Vec<_> = dirs
+            .iter()
+            .flat_map(|dir| std::iter::repeat_n(dir, per_dir))
+            .map(|dir| {
+                env.cmd(&["refresh", "rot"])
+                    .env("SFKEY_CONFIG_DIR", dir)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        meanwhile();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: a refresh failed: {}",
+                common::stderr(&out)
+            );
+        }
+    }
+    let store = env.store();
+    let org = store.find("rot").unwrap();
+    let stored = store
+        .secret(&org.id, sfkey::store::SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
+    assert!(
+        env.server
+            .is_live(secrecy::ExposeSecret::expose_secret(&stored))
+    );
+}
+
+#[test]
+fn two_config_dirs_over_one_keyring_never_spend_the_same_refresh_token() {
+    let mut env = TestEnv::new("harden-two-dirs");
+    env.add_org("rot", true, |g| {
+        g.with(Behaviour::Rotate).delayed(Duration::from_millis(40))
+    });
+    // A copied config: same org ids, so the same keyring entries.
+    let copy = common::config_dir("harden-two-dirs-copy");
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(env.dir.join("orgs.toml"), copy.join("orgs.toml")).unwrap();
+    concurrent_rounds(&env, &[env.dir.clone(), copy], 2, 20, || {});
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn a_lock_file_deleted_while_refreshes_wait_for_it_still_serialises_them() {
+    let mut env = TestEnv::new("harden-deleted-locks");
+    env.add_org("rot", true, |g| {
+        g.with(Behaviour::Rotate)
+            .delayed(Duration::from_millis(100))
+    });
+    let store = env.store();
+    let org = store.find("rot").unwrap();
+    let path = sfkey::store::locks::org_lock_path(&org.id).unwrap();
+    let spawn = || {
+        env.cmd(&["refresh", "rot"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    for round in 0..20 {
+        // Someone else's refresh holds the lock while two sfkeys queue on its file.
+        let held = store.lock_org(&org.id, || {}).unwrap();
+        let mut waiting: Vec<_> = (0..2).map(|_| spawn()).collect();
+        for child in &mut waiting {
+            let mut err = std::io::BufReader::new(child.stderr.as_mut().unwrap());
+            let mut line = String::new();
+            err.read_line(&mut line).unwrap();
+            assert!(line.contains("Waiting for another sfkey"), "{line}");
+        }
+        // The file goes (a clean-up) and the holder finishes; newcomers make a new file.
+        std::fs::remove_file(&path).unwrap();
+        drop(held);
+        let newcomers: Vec<_> = (0..2).map(|_| spawn()).collect();
+        for child in waiting.into_iter().chain(newcomers) {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: two refreshes ran at once: {}",
+                common::stderr(&out)
+            );
+        }
+    }
+    let stored = store
+        .secret(&org.id, sfkey::store::SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
+    assert!(
+        env.server
+            .is_live(secrecy::ExposeSecret::expose_secret(&stored))
+    );
+    env.assert_no_secrets_on_disk();
 }

@@ -368,10 +368,9 @@ fn refreshed_meanwhile(
         return Ok(None);
     }
     let now = store.org_by_id(&org.id);
-    drop(lock);
     if now.is_err() {
         // Removed while we waited: leave no lock file behind.
-        store.forget_lock(&org.id);
+        lock.forget();
     }
     let now = now?;
     if freshness.accepts(&now)

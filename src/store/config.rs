@@ -1,5 +1,6 @@
 //! The orgs file on disk: where it lives, loading it, saving it atomically with tight permissions,
-//! and a lock so two sfkey processes never interleave their read-modify-write.
+//! and a lock so two sfkey processes never interleave their read-modify-write (per-org locks
+//! are in `locks.rs`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::org::{self, Org, OrgId};
+use crate::org::{self, Org};
 
 /// The environment variable that overrides where sfkey keeps its files.
 pub const CONFIG_DIR_ENV: &str = "SFKEY_CONFIG_DIR";
@@ -251,40 +252,6 @@ impl ConfigLock {
         file.lock().map_err(io_err("cannot lock", &path))?;
         Ok(Self { _file: file })
     }
-}
-
-/// An exclusive lock on one org, across processes: held from reading its refresh token until
-/// a rotated one is stored, so two refreshes never spend the same token.
-pub struct OrgLock {
-    _file: File,
-}
-
-impl OrgLock {
-    /// Takes the lock; when another process holds it, calls `waiting` once and then waits.
-    pub fn acquire(dir: &Path, id: &OrgId, waiting: impl FnOnce()) -> Result<Self, ConfigError> {
-        let path = org_lock_path(dir, id);
-        let locks = path.parent().unwrap_or(dir);
-        ensure_dir(dir)?;
-        if !locks.is_dir() {
-            fs::create_dir_all(locks).map_err(io_err("cannot create", locks))?;
-            restrict(locks, 0o700).map_err(io_err("cannot set permissions on", locks))?;
-        }
-        let file = open_lock_file(&path)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                waiting();
-                file.lock().map_err(io_err("cannot lock", &path))?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io_err("cannot lock", &path)(e)),
-        }
-        Ok(Self { _file: file })
-    }
-}
-
-/// Where an org's lock file lives.
-pub fn org_lock_path(dir: &Path, id: &OrgId) -> PathBuf {
-    dir.join("locks").join(format!("{id}.lock"))
 }
 
 fn open_lock_file(path: &Path) -> Result<File, ConfigError> {
