@@ -208,3 +208,61 @@ fn a_lock_file_deleted_while_refreshes_wait_for_it_still_serialises_them() {
     );
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn import_update_never_overwrites_another_org_of_the_same_user() {
+    let mut env = TestEnv::new("harden-import");
+    // Two orgs for one Salesforce user (the fake answers every grant with the same ids).
+    let (_, one_token) = env.add_org("one", true, |g| g);
+    env.add_org("two", true, |g| g.with(Behaviour::Rotate));
+    for name in ["one", "two"] {
+        assert_success(&env.run(&["refresh", name], ""));
+    }
+    let file = env.dir.join("two.json");
+    let file = file.to_str().unwrap();
+    assert_success(&env.run(
+        &["export", "two", "--format", "postman-env", "-o", file],
+        "",
+    ));
+    // The org of the same name wins.
+    let out = env.run(&["import", file, "--update"], "");
+    assert_success(&out);
+    let err = common::stderr(&out);
+    assert!(err.contains("Updated two from"), "{err}");
+    let store = env.store();
+    let one = store.find("one").unwrap();
+    let kept = store
+        .secret(&one.id, sfkey::store::SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
+    assert_eq!(secrecy::ExposeSecret::expose_secret(&kept), one_token);
+    // Under a third name it could be either: refused, naming both.
+    let out = env.run(&["import", file, "--update", "--name", "three"], "");
+    let err = common::assert_fails_with(&out, "matches more than one saved org");
+    assert!(err.contains("one (same org id and user)"), "{err}");
+    assert!(err.contains("two (same org id and user)"), "{err}");
+    assert!(store.find("three").is_err());
+    std::fs::remove_file(file).unwrap();
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn add_warns_when_the_refresh_token_is_already_saved_under_another_name() {
+    let mut env = TestEnv::new("harden-add-twice");
+    let (secret, refresh) = env.add_org("one", true, |g| g);
+    let url = env.server.url().to_string();
+    let out = env.run(
+        &[
+            "add",
+            "again",
+            "--login-url",
+            &url,
+            "--client-id",
+            "3MVG9client-one",
+        ],
+        &format!("{}\n{refresh}\n", secret.unwrap()),
+    );
+    assert_success(&out);
+    let err = common::stderr(&out);
+    assert!(err.contains("already saved as one"), "{err}");
+}

@@ -133,28 +133,83 @@ pub fn find_duplicate<'a>(existing: &'a [Org], new: &Org) -> Option<(&'a Org, Sa
         .map(|o| (o, Sameness::Name))
 }
 
-/// The saved org that `item` duplicates, by every rule: [`find_duplicate`]'s, and the same
-/// refresh token at the same login URL and client id (`same_token`, asked only when no org and
-/// user rule matched: an auth URL names no user). The CLI and the TUI both decide with this.
+/// Every saved org that `item` may stand for, each once, by its strongest rule: the same org
+/// and user, the same login URL + client id + username, the same refresh token at the same
+/// login URL and client id (`same_token`, asked only about orgs no other rule matched: an auth
+/// URL names no user), then the same name.
+pub fn candidates<'a>(
+    existing: &'a [Org],
+    item: &Imported,
+    same_token: impl Fn(&Org, &Imported) -> bool,
+) -> Vec<(&'a Org, Sameness)> {
+    let new = &item.org;
+    existing
+        .iter()
+        .filter_map(|o| {
+            let why = if same_org_and_user(o, new) {
+                Sameness::OrgAndUser
+            } else if o.login_url == new.login_url
+                && o.client_id == new.client_id
+                && matches!((&o.username, &new.username), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b))
+            {
+                Sameness::LoginClientUser
+            } else if o.login_url == new.login_url
+                && o.client_id == new.client_id
+                && same_token(o, item)
+            {
+                Sameness::RefreshToken
+            } else if o.name == new.name {
+                Sameness::Name
+            } else {
+                return None;
+            };
+            Some((o, why))
+        })
+        .collect()
+}
+
+/// Which saved org an imported one stands for.
+#[derive(Debug)]
+pub enum Existing<'a> {
+    /// None: it is new.
+    New,
+    /// This one, for this reason.
+    One(&'a Org, Sameness),
+    /// Several, none of them of the same name: updating any could overwrite the wrong org.
+    Ambiguous(Vec<(&'a Org, Sameness)>),
+}
+
+/// The saved org that `item` stands for: of the [`candidates`], the one of the same name wins;
+/// otherwise there must be only one. The CLI and the TUI both decide with this.
+pub fn resolve_existing<'a>(
+    existing: &'a [Org],
+    item: &Imported,
+    same_token: impl Fn(&Org, &Imported) -> bool,
+) -> Existing<'a> {
+    let mut found = candidates(existing, item, same_token);
+    if let Some(&(o, why)) = found.iter().find(|(o, _)| o.name == item.org.name) {
+        return Existing::One(o, why);
+    }
+    // Strongest rule first, as the messages name them.
+    found.sort_by_key(|(_, why)| *why as u8);
+    match found[..] {
+        [] => Existing::New,
+        [(o, why)] => Existing::One(o, why),
+        _ => Existing::Ambiguous(found),
+    }
+}
+
+/// The saved org that `item` duplicates ([`resolve_existing`]; the strongest match when it is
+/// ambiguous).
 pub fn find_existing<'a>(
     existing: &'a [Org],
     item: &Imported,
     same_token: impl Fn(&Org, &Imported) -> bool,
 ) -> Option<(&'a Org, Sameness)> {
-    let by_token = || {
-        existing
-            .iter()
-            .find(|o| {
-                o.login_url == item.org.login_url
-                    && o.client_id == item.org.client_id
-                    && same_token(o, item)
-            })
-            .map(|o| (o, Sameness::RefreshToken))
-    };
-    match find_duplicate(existing, &item.org) {
-        Some((o, Sameness::Name)) => Some(by_token().unwrap_or((o, Sameness::Name))),
-        Some(other) => Some(other),
-        None => by_token(),
+    match resolve_existing(existing, item, same_token) {
+        Existing::New => None,
+        Existing::One(o, why) => Some((o, why)),
+        Existing::Ambiguous(found) => found.first().copied(),
     }
 }
 
@@ -200,6 +255,16 @@ pub enum PlanError {
         /// A hint to pick another name, when only the name matched.
         rename: &'static str,
     },
+    /// Several saved orgs match and none has the imported org's name.
+    #[error(
+        "{imported} matches more than one saved org: {candidates}; nothing was imported. Import it with --name set to the org to update, or remove the extra org first"
+    )]
+    Ambiguous {
+        /// The imported org's name.
+        imported: String,
+        /// Every saved org it matches, with the rule.
+        candidates: String,
+    },
     /// Two orgs of one source would get the same name or update the same org.
     #[error(
         "{0} appears twice in this source; nothing was imported. Import them one at a time with --name"
@@ -220,13 +285,23 @@ pub fn plan(
     let mut steps = Vec::new();
     let mut touched: Vec<String> = Vec::new();
     for item in imported {
-        let step = match find_existing(existing, &item, &same_token) {
-            None => Step::Add(item),
-            Some((found, _)) if update => Step::Update {
+        let step = match resolve_existing(existing, &item, &same_token) {
+            Existing::New => Step::Add(item),
+            Existing::Ambiguous(found) => {
+                return Err(PlanError::Ambiguous {
+                    imported: item.org.name.clone(),
+                    candidates: found
+                        .iter()
+                        .map(|(o, why)| format!("{} ({})", o.name, why.describe()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            Existing::One(found, _) if update => Step::Update {
                 existing: Box::new(found.clone()),
                 imported: item,
             },
-            Some((found, why)) => {
+            Existing::One(found, why) => {
                 return Err(PlanError::Duplicate {
                     imported: item.org.name.clone(),
                     existing: found.name.clone(),
@@ -458,6 +533,37 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(rt.expose_secret(), "rt-new");
+    }
+
+    #[test]
+    fn the_same_name_wins_and_any_other_ambiguity_is_refused() {
+        let one = imported("one", Some("a@acme.com")).org;
+        let two = imported("two", Some("a@acme.com")).org;
+        let existing = vec![one, two];
+        let steps = plan(
+            &existing,
+            vec![imported("two", Some("a@acme.com"))],
+            true,
+            no_token,
+        );
+        let [
+            Step::Update {
+                existing: target, ..
+            },
+        ] = &steps.unwrap()[..]
+        else {
+            panic!("not one update");
+        };
+        assert_eq!(target.name, "two");
+        let err = plan(
+            &existing,
+            vec![imported("three", Some("a@acme.com"))],
+            true,
+            no_token,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("one (same login URL, client id and username), two (same login URL, client id and username)"), "{err}");
     }
 
     #[test]
