@@ -9,8 +9,8 @@ use std::io::BufRead;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{TestEnv, assert_success, stdout};
-use sfkey::fake_salesforce::Behaviour;
+use common::{TestEnv, assert_success, pty, stdout};
+use sfkey::fake_salesforce::{Behaviour, ROTATED_REFRESH_PREFIX};
 
 /// The real uid of this test process, from `/proc/self/status`.
 fn my_uid() -> u32 {
@@ -265,4 +265,244 @@ fn add_warns_when_the_refresh_token_is_already_saved_under_another_name() {
     assert_success(&out);
     let err = common::stderr(&out);
     assert!(err.contains("already saved as one"), "{err}");
+}
+
+/// The nested keyring of a script run under `.ci/with-keyring`: its bus, data and runtime dirs.
+struct NestedKeyring {
+    vars: Vec<(&'static str, String)>,
+}
+
+impl NestedKeyring {
+    /// Reads what the script wrote to `file` (three lines).
+    fn read(file: &std::path::Path) -> Self {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            if let [bus, data, run] = lines[..] {
+                return Self {
+                    vars: vec![
+                        ("DBUS_SESSION_BUS_ADDRESS", bus.to_string()),
+                        ("XDG_DATA_HOME", data.to_string()),
+                        ("XDG_RUNTIME_DIR", run.to_string()),
+                    ],
+                };
+            }
+            assert!(std::time::Instant::now() < deadline, "no keyring env");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn cmd(&self, program: &str, args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args).envs(self.vars.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    fn dbus(&self, method: &str, args: &[&str]) -> std::process::Output {
+        let mut all = vec![
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            method,
+        ];
+        all.extend_from_slice(args);
+        self.cmd("dbus-send", &all).output().unwrap()
+    }
+
+    /// The keyring daemon's pid, if one owns the Secret Service name.
+    fn daemon_pid(&self) -> Option<String> {
+        let out = self
+            .cmd(
+                "dbus-send",
+                &[
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/",
+                    "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                    "string:org.freedesktop.secrets",
+                ],
+            )
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        text.split_whitespace()
+            .skip_while(|w| *w != "uint32")
+            .nth(1)
+            .map(str::to_string)
+    }
+
+    fn lock(&self) {
+        let out = self.dbus(
+            "org.freedesktop.Secret.Service.Lock",
+            &["array:objpath:/org/freedesktop/secrets/collection/login"],
+        );
+        assert_success(&out);
+    }
+
+    /// Stops the daemon (if one runs) and waits until its name is gone from the bus.
+    fn stop(&self) {
+        let Some(pid) = self.daemon_pid() else {
+            return;
+        };
+        assert_success(&self.cmd("kill", &[&pid]).output().unwrap());
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.daemon_pid().is_some() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the keyring did not stop"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the daemon again, unlocked, and waits until its default collection is there.
+    fn start_unlocked(&self) {
+        let mut child = self
+            .cmd(
+                "gnome-keyring-daemon",
+                &["--unlock", "--components=secrets"],
+            )
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"sfkey-test-password")
+            .unwrap();
+        child.wait().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = self.dbus(
+                "org.freedesktop.Secret.Service.ReadAlias",
+                &["string:default"],
+            );
+            if stdout(&out).contains("collection/") {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the keyring did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for NestedKeyring {
+    fn drop(&mut self) {
+        // `.ci/with-keyring` stops the daemon it started, not the one a test started again.
+        if let Some(pid) = self.daemon_pid() {
+            let _ = self.cmd("kill", &[&pid]).status();
+        }
+    }
+}
+
+/// `sfkey refresh rot` in a terminal, over a keyring of its own that `break_it` breaks while
+/// the rotating refresh is out; then `sfkey refresh rot` once more. Returns the terminal, the
+/// keyring and the env.
+fn refresh_with_a_keyring_failure(
+    test: &str,
+    break_it: impl FnOnce(&NestedKeyring),
+) -> (pty::Terminal, NestedKeyring, TestEnv) {
+    let mut env = TestEnv::new(test);
+    let client_id = "3MVG9rescue";
+    let (secret, refresh) = env.grant(client_id, true, |g| {
+        g.with(Behaviour::Rotate)
+            .delayed(Duration::from_millis(1500))
+    });
+    std::fs::create_dir_all(&env.dir).unwrap();
+    let script = format!(
+        "printf '%s\\n%s\\n' '{secret}' '{refresh}' | \"$0\" add rot --login-url '{url}' --client-id {client_id} >/dev/null 2>&1 || exit 9; \
+         printf '%s\\n%s\\n%s\\n' \"$DBUS_SESSION_BUS_ADDRESS\" \"$XDG_DATA_HOME\" \"$XDG_RUNTIME_DIR\" > \"$SFKEY_CONFIG_DIR/keyring-env\"; \
+         \"$0\" refresh rot >/dev/null; echo \"first=$?\" > \"$SFKEY_CONFIG_DIR/status\"; \
+         \"$0\" refresh rot >/dev/null 2>&1; echo \"second=$?\" >> \"$SFKEY_CONFIG_DIR/status\"; echo ALL-DONE",
+        secret = secret.unwrap(),
+        url = env.server.url(),
+    );
+    let with_keyring = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/with-keyring");
+    let term = pty::Terminal::spawn(
+        pty::program(
+            &env,
+            "bash",
+            &[
+                with_keyring,
+                "bash",
+                "-c",
+                &script,
+                env!("CARGO_BIN_EXE_sfkey"),
+            ],
+        ),
+        200,
+        40,
+    );
+    let keyring = NestedKeyring::read(&env.dir.join("keyring-env"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while env.server.requests().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no refresh arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    break_it(&keyring);
+    term.wait_for("press Enter to store the token");
+    (term, keyring, env)
+}
+
+fn status(env: &TestEnv) -> String {
+    std::fs::read_to_string(env.dir.join("status")).unwrap_or_default()
+}
+
+#[test]
+fn a_keyring_locked_mid_rotation_keeps_the_token_until_it_is_unlocked() {
+    let (mut term, keyring, env) =
+        refresh_with_a_keyring_failure("harden-rescue-locked", NestedKeyring::lock);
+    // Enter while still locked: refused again, still asking.
+    term.type_line("");
+    term.wait_for("The keyring still refuses it");
+    // Unlocking without a display: start the daemon again, unlocked.
+    keyring.stop();
+    keyring.start_unlocked();
+    term.type_line("");
+    term.wait_for("Stored the new refresh token of rot in the keyring");
+    term.wait_for("ALL-DONE");
+    assert_eq!(status(&env), "first=1\nsecond=0\n");
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn a_keyring_daemon_stopped_mid_rotation_keeps_the_token_until_it_is_back() {
+    let (mut term, keyring, env) =
+        refresh_with_a_keyring_failure("harden-rescue-stopped", NestedKeyring::stop);
+    // sfkey's calls meanwhile started a new daemon by D-Bus activation, with the keyring
+    // locked, as after a crash: stopped again and started unlocked, as a user would.
+    keyring.stop();
+    keyring.start_unlocked();
+    term.type_line("");
+    term.wait_for("Stored the new refresh token of rot in the keyring");
+    term.wait_for("ALL-DONE");
+    assert_eq!(status(&env), "first=1\nsecond=0\n");
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
+fn giving_up_prints_the_token_once_only_when_asked() {
+    let (mut term, _keyring, env) =
+        refresh_with_a_keyring_failure("harden-rescue-print", NestedKeyring::lock);
+    term.type_line("give up");
+    term.wait_for("type `print` to show the refresh token once");
+    let before = term.contents();
+    assert!(!before.contains(ROTATED_REFRESH_PREFIX), "{before}");
+    term.type_line("print");
+    let screen = term.wait_for("ALL-DONE");
+    let printed: Vec<&str> = screen
+        .split_whitespace()
+        .filter(|w| w.starts_with(ROTATED_REFRESH_PREFIX))
+        .collect();
+    assert_eq!(printed.len(), 1, "{screen}");
+    assert!(
+        env.server.is_live(printed[0]),
+        "the printed token is not the live one"
+    );
+    assert!(screen.contains("sfkey edit rot --secrets"), "{screen}");
+    env.assert_no_secrets_on_disk();
 }

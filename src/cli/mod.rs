@@ -8,6 +8,7 @@ mod fake_server;
 mod import;
 mod login;
 mod orgs;
+mod rescue;
 mod secrets_input;
 mod tokens;
 

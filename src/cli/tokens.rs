@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -16,6 +16,7 @@ use crate::signals::{Stop, StopSignals, Stopped};
 use crate::store::{SecretKind, Store};
 
 use super::details;
+use super::rescue::{self, Rescued};
 
 /// Arguments of `sfkey refresh`.
 #[derive(Debug, Args)]
@@ -199,6 +200,20 @@ pub(super) fn run_refresh(
     // A cancelled wait for another sfkey's lock is still blocked in a thread; dropping the
     // runtime would wait for it.
     runtime.shutdown_background();
+    if let Err(RefreshError::RotationNotSaved(lost)) = &result {
+        match rescue::keep_until_stored(org, lost) {
+            Rescued::Stored => bail!(
+                "the new refresh token of {name} is stored now, but the access token of that answer was not kept; get one with `sfkey refresh {name}`"
+            ),
+            Rescued::StoredElsewhere(place) => bail!(
+                "the keyring refused the new refresh token of {name}, so it was stored in {place}; get an access token with `sfkey refresh {name}`"
+            ),
+            Rescued::Printed => bail!(
+                "the new refresh token of {name} was not stored: store the token printed above with `sfkey edit {name} --secrets`"
+            ),
+            Rescued::Lost => {}
+        }
+    }
     match (stopped, &result) {
         (None, _) => Ok(result),
         // The answer is in and saved: now leave, as the signal asked.
