@@ -506,3 +506,37 @@ fn giving_up_prints_the_token_once_only_when_asked() {
     assert!(screen.contains("sfkey edit rot --secrets"), "{screen}");
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn a_read_only_config_dir_still_hands_out_a_stored_token_and_says_what_to_do() {
+    let mut env = TestEnv::new("harden-read-only");
+    env.add_org("ro", true, |g| g);
+    assert_success(&env.run(&["refresh", "ro"], ""));
+    // The config dir mounted read-only in a mount namespace of its own (root inside it).
+    let unshare = if my_uid() == 0 { "-m" } else { "-rm" };
+    let script = "mount --bind -o ro \"$SFKEY_CONFIG_DIR\" \"$SFKEY_CONFIG_DIR\" && \
+                  { \"$0\" token ro; echo \"token=$?\"; \"$0\" edit ro --notes changed; echo \"edit=$?\"; }";
+    let mut cmd = env.shell(script, &[]);
+    let bash = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
+    let envs: Vec<_> = cmd
+        .get_envs()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned())))
+        .collect();
+    cmd = std::process::Command::new("unshare");
+    cmd.arg(unshare).arg(bash).args(args).envs(envs);
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    let (text, err) = (stdout(&out), common::stderr(&out));
+    assert!(text.contains("token=0"), "{text}\n{err}");
+    assert!(
+        text.lines().next().unwrap_or("").starts_with("00D"),
+        "no token printed: {text}"
+    );
+    assert!(text.contains("edit=1"), "{text}");
+    assert!(err.contains("Read-only file system"), "{err}");
+    assert!(
+        err.contains("make the folder writable, or set SFKEY_CONFIG_DIR"),
+        "{err}"
+    );
+    env.assert_no_secrets_on_disk();
+}

@@ -34,7 +34,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// Reading or writing failed.
-    #[error("{action} {path}: {cause}")]
+    #[error("{action} {path}: {cause}{hint}", hint = io_hint(cause))]
     Io {
         /// What we were doing.
         action: &'static str,
@@ -43,6 +43,18 @@ pub enum ConfigError {
         /// The OS error (not a `source`, so `{:#}` doesn't print it twice).
         cause: std::io::Error,
     },
+}
+
+/// What to do when the config dir cannot be written: commands that only read work there
+/// (`list`, `show`, `token` with a stored token), the ones that change an org do not.
+fn io_hint(cause: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match cause.kind() {
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => format!(
+            ". sfkey writes its orgs file and locks there: make the folder writable, or set {CONFIG_DIR_ENV} to a writable folder (a copy of this one keeps your orgs)"
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The file format: a version and a list of `[[org]]` tables.
