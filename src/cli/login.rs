@@ -15,6 +15,7 @@ use crate::login::{
 };
 use crate::org::{self, OrgId};
 use crate::salesforce::HttpClient;
+use crate::signals::{Stop, Stopped};
 use crate::store::{SecretKind, Store};
 
 /// Arguments of `sfkey login`.
@@ -90,7 +91,15 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
         } else {
             browser_login(&client, target_copy, args.port, timeout).await
         }
-    })?;
+    });
+    let logged_in = match logged_in {
+        // Ctrl-C: one short line and 130, as every other Ctrl-C of sfkey.
+        Err(e) if matches!(e.downcast_ref(), Some(login::LoginError::Cancelled)) => {
+            eprintln!("sfkey: {e}");
+            return Err(Stopped(Stop::Interrupt).into());
+        }
+        other => other?,
+    };
     let saved = login::save(store, &args.name, &target, &logged_in, args.update)?;
     let org = &saved.org;
     eprintln!(
