@@ -11,7 +11,7 @@ use super::secrets_input::read_client_secret;
 use crate::login::browser::BROWSER_ENV;
 use crate::login::{
     self, BrowserLogin, DEFAULT_CLIENT_ID, DEFAULT_PORT, DeviceLogin, DevicePolling, LoggedIn,
-    LoginTarget, Opened, open_browser,
+    LoginTarget, Opened, SaveError, open_browser,
 };
 use crate::org::{self, OrgId};
 use crate::salesforce::HttpClient;
@@ -100,7 +100,19 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
         }
         other => other?,
     };
-    let saved = login::save(store, &args.name, &target, &logged_in, args.update)?;
+    let saved = match login::save(store, &args.name, &target, &logged_in, args.update) {
+        Ok(saved) => saved,
+        Err(SaveError::AlreadySaved {
+            name,
+            existing,
+            why,
+            user,
+        }) => anyhow::bail!(
+            "already saved as {existing} ({why}: {user}), so {name} would double it; nothing was saved. Store this login in {existing} with `{}` (or remove {existing} first)",
+            login_again(args, &target, &existing)
+        ),
+        Err(e) => return Err(e.into()),
+    };
     let org = &saved.org;
     eprintln!(
         "{} org {}: user {} ({}), org id {}, instance {}. Refresh token saved in the OS keyring{}.",
@@ -129,6 +141,28 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     }
     eprintln!("Next: sfkey token {}", org.name);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `sfkey login EXISTING --update` with the flags the user gave this time, so the same kind of
+/// login (device or browser, app, login URL, site, port) lands in the saved org.
+fn login_again(args: &LoginArgs, target: &LoginTarget, existing: &str) -> String {
+    let mut command = format!("sfkey login {existing} --update");
+    if args.device {
+        command.push_str(" --device");
+    }
+    if let Some(id) = &args.client_id {
+        command.push_str(&format!(" --client-id {id}"));
+    }
+    if target.login_url != org::PRODUCTION_LOGIN_URL {
+        command.push_str(&format!(" --login-url {}", target.login_url));
+    }
+    if let Some(site) = &target.site {
+        command.push_str(&format!(" --site {site}"));
+    }
+    if args.port != DEFAULT_PORT && !args.device {
+        command.push_str(&format!(" --port {}", args.port));
+    }
+    command
 }
 
 /// Ctrl-C, listened for from this call on: call it before saying "Ctrl-C cancels".
