@@ -22,7 +22,8 @@ use super::rescue::{self, Rescued};
 #[derive(Debug, Args)]
 #[command(
     after_help = "Exit status: 0 on success, 1 when the refresh failed, 3 when the token arrived \
-(and is saved) but its signature does not match the stored client secret."
+(and is saved) but its signature does not match the stored client secret; 130, 143 or 129 when \
+stopped by Ctrl-C, SIGTERM or SIGHUP (after the answer, if the request was out, is saved)."
 )]
 pub struct RefreshArgs {
     /// The org to refresh
