@@ -3,6 +3,7 @@
 mod api_calls;
 mod details;
 mod edit;
+mod exec;
 mod export;
 mod fake_server;
 mod import;
@@ -61,7 +62,7 @@ pub enum Command {
     /// Print `export` lines for SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME (for `eval`)
     Env(tokens::EnvArgs),
     /// Run a command with SF_ACCESS_TOKEN, SF_INSTANCE_URL and SF_ORG_NAME set for it
-    Exec(tokens::ExecArgs),
+    Exec(exec::ExecArgs),
     /// Who the access token belongs to (GET /services/oauth2/userinfo); fills in an empty username
     Userinfo(api_calls::UserinfoArgs),
     /// Whether Salesforce still takes the stored access token, and until when (introspect)
@@ -109,7 +110,7 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
         }
         Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
-        Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
+        Command::Exec(args) => open_store().and_then(|s| exec::exec(&s, args)),
         Command::Userinfo(args) => open_store().and_then(|s| api_calls::userinfo(&s, &args)),
         Command::Introspect(args) => {
             open_store().and_then(|s| api_calls::introspect(&s, &args, local_offset_s))

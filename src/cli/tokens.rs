@@ -85,24 +85,6 @@ pub struct EnvArgs {
     pub freshness: Freshness,
 }
 
-/// Arguments of `sfkey exec`.
-#[derive(Debug, Args)]
-pub struct ExecArgs {
-    /// The org
-    pub name: String,
-    /// When to refresh first
-    #[command(flatten)]
-    pub freshness: Freshness,
-    /// The command and its arguments (put `--` before it when it has options of its own)
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "COMMAND"
-    )]
-    pub command: Vec<String>,
-}
-
 pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -406,7 +388,7 @@ pub fn token(store: &Store, args: &TokenArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The variables `env` and `exec` set.
-fn variables(
+pub(super) fn variables(
     store: &Store,
     name: &str,
     freshness: &Freshness,
@@ -432,74 +414,6 @@ pub fn env(store: &Store, args: &EnvArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "export {name}={}", shell_quote(value.expose_secret()))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `sfkey exec`: runs the command with the variables in its environment, never in its argv.
-pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
-    let vars = variables(store, &args.name, &args.freshness)?;
-    let (program, rest) = args
-        .command
-        .split_first()
-        .ok_or_else(|| anyhow!("give the command to run after --"))?;
-    let mut command = tokio::process::Command::new(program);
-    command.args(rest);
-    for (name, value) in &vars {
-        command.env(name, value.expose_secret());
-    }
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        // Listening before the command starts: a signal from then on is passed on.
-        let mut signals = StopSignals::listen().context("cannot listen for signals")?;
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            // The shell's conventions: 127 not found, 126 not executable.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                eprintln!("sfkey: {program}: command not found");
-                return Ok(ExitCode::from(127));
-            }
-            Err(e) => {
-                eprintln!("sfkey: cannot run {program}: {e}");
-                return Ok(ExitCode::from(126));
-            }
-        };
-        loop {
-            tokio::select! {
-                status = child.wait() => {
-                    let status = status.with_context(|| format!("cannot wait for {program}"))?;
-                    break Ok(ExitCode::from(exit_code(status)));
-                }
-                stop = signals.next() => forward(stop, child.id()),
-            }
-        }
-    })
-}
-
-/// Passes SIGTERM and SIGHUP on to `exec`'s child, which decides when to end (sfkey ends with it).
-/// Ctrl-C at a terminal already reaches the child, which is in the same process group.
-fn forward(stop: Stop, child: Option<u32>) {
-    #[cfg(unix)]
-    if stop != Stop::Interrupt
-        && let Some(pid) = child
-        && let Err(e) = stop.send_to(pid)
-    {
-        tracing::warn!(%stop, error = %e, "could not pass the signal on to the command");
-    }
-    #[cfg(not(unix))]
-    let _ = (stop, child);
-}
-
-/// The child's exit code, or 128 + the signal that killed it, as shells report it.
-fn exit_code(status: std::process::ExitStatus) -> u8 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return u8::try_from(128 + signal).unwrap_or(255);
-        }
-    }
-    status
-        .code()
-        .map_or(1, |code| u8::try_from(code).unwrap_or(1))
 }
 
 #[cfg(test)]
