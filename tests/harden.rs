@@ -9,6 +9,7 @@ use std::io::BufRead;
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::nested_keyring::NestedKeyring;
 use common::{TestEnv, assert_success, pty, stdout};
 use sfkey::fake_salesforce::{Behaviour, ROTATED_REFRESH_PREFIX};
 
@@ -265,138 +266,6 @@ fn add_warns_when_the_refresh_token_is_already_saved_under_another_name() {
     assert_success(&out);
     let err = common::stderr(&out);
     assert!(err.contains("already saved as one"), "{err}");
-}
-
-/// The nested keyring of a script run under `.ci/with-keyring`: its bus, data and runtime dirs.
-struct NestedKeyring {
-    vars: Vec<(&'static str, String)>,
-}
-
-impl NestedKeyring {
-    /// Reads what the script wrote to `file` (three lines).
-    fn read(file: &std::path::Path) -> Self {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let text = std::fs::read_to_string(file).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().collect();
-            if let [bus, data, run] = lines[..] {
-                return Self {
-                    vars: vec![
-                        ("DBUS_SESSION_BUS_ADDRESS", bus.to_string()),
-                        ("XDG_DATA_HOME", data.to_string()),
-                        ("XDG_RUNTIME_DIR", run.to_string()),
-                    ],
-                };
-            }
-            assert!(std::time::Instant::now() < deadline, "no keyring env");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn cmd(&self, program: &str, args: &[&str]) -> std::process::Command {
-        let mut cmd = std::process::Command::new(program);
-        cmd.args(args).envs(self.vars.iter().map(|(k, v)| (k, v)));
-        cmd
-    }
-
-    fn dbus(&self, method: &str, args: &[&str]) -> std::process::Output {
-        let mut all = vec![
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.secrets",
-            "/org/freedesktop/secrets",
-            method,
-        ];
-        all.extend_from_slice(args);
-        self.cmd("dbus-send", &all).output().unwrap()
-    }
-
-    /// The keyring daemon's pid, if one owns the Secret Service name.
-    fn daemon_pid(&self) -> Option<String> {
-        let out = self
-            .cmd(
-                "dbus-send",
-                &[
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/",
-                    "org.freedesktop.DBus.GetConnectionUnixProcessID",
-                    "string:org.freedesktop.secrets",
-                ],
-            )
-            .output()
-            .unwrap();
-        let text = stdout(&out);
-        text.split_whitespace()
-            .skip_while(|w| *w != "uint32")
-            .nth(1)
-            .map(str::to_string)
-    }
-
-    fn lock(&self) {
-        let out = self.dbus(
-            "org.freedesktop.Secret.Service.Lock",
-            &["array:objpath:/org/freedesktop/secrets/collection/login"],
-        );
-        assert_success(&out);
-    }
-
-    /// Stops the daemon (if one runs) and waits until its name is gone from the bus.
-    fn stop(&self) {
-        let Some(pid) = self.daemon_pid() else {
-            return;
-        };
-        assert_success(&self.cmd("kill", &[&pid]).output().unwrap());
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while self.daemon_pid().is_some() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the keyring did not stop"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Starts the daemon again, unlocked, and waits until its default collection is there.
-    fn start_unlocked(&self) {
-        let mut child = self
-            .cmd(
-                "gnome-keyring-daemon",
-                &["--unlock", "--components=secrets"],
-            )
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"sfkey-test-password")
-            .unwrap();
-        child.wait().unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let out = self.dbus(
-                "org.freedesktop.Secret.Service.ReadAlias",
-                &["string:default"],
-            );
-            if stdout(&out).contains("collection/") {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the keyring did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for NestedKeyring {
-    fn drop(&mut self) {
-        // `.ci/with-keyring` stops the daemon it started, not the one a test started again.
-        if let Some(pid) = self.daemon_pid() {
-            let _ = self.cmd("kill", &[&pid]).status();
-        }
-    }
 }
 
 /// `sfkey refresh rot` in a terminal, over a keyring of its own that `break_it` breaks while

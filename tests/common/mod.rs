@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod login;
+pub mod nested_keyring;
 pub mod pty;
 
 use std::io::Write;
