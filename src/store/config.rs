@@ -75,7 +75,11 @@ pub fn config_dir() -> Result<PathBuf, ConfigError> {
         .ok_or(ConfigError::NoConfigDir)
 }
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError {
+/// Turns an I/O error into a [`ConfigError::Io`] saying what was done to which path.
+pub(super) fn io_err(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> ConfigError {
     let path = path.to_path_buf();
     move |cause| ConfigError::Io {
         action,
@@ -266,7 +270,8 @@ impl ConfigLock {
     }
 }
 
-fn open_lock_file(path: &Path) -> Result<File, ConfigError> {
+/// Opens (creating, 0600) a lock file; locking it is the caller's.
+pub(super) fn open_lock_file(path: &Path) -> Result<File, ConfigError> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]

@@ -2,10 +2,10 @@
 //! the user shares (a copied or synced config, `SFKEY_CONFIG_DIR` set in one shell only). So the
 //! locks live in one user-wide dir, by org id, never in the config dir.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use super::config::ConfigError;
+use super::config::{ConfigError, io_err, open_lock_file};
 use crate::org::OrgId;
 
 /// An exclusive lock on one org, across processes and config dirs: held from reading its
@@ -129,26 +129,6 @@ fn create_private_dir(dir: &Path) -> Result<(), ConfigError> {
         }
     }
     Ok(())
-}
-
-fn open_lock_file(path: &Path) -> Result<File, ConfigError> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path).map_err(io_err("cannot open", path))
-}
-
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError {
-    let path = path.to_path_buf();
-    move |cause| ConfigError::Io {
-        action,
-        path,
-        cause,
-    }
 }
 
 #[cfg(test)]
