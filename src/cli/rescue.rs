@@ -43,7 +43,7 @@ pub(super) fn keep_until_stored(org: &Org, lost: &NotSaved) -> Rescued {
     let mut error = lost.error.to_string();
     loop {
         let answer = ask(
-            "Unlock the keyring (or start it again), then press Enter to store the token; type `give up` to leave without it: ",
+            "Unlock the keyring (or start it again), then press Enter to store the token; type `give up` (or Ctrl-D) to leave without it: ",
         );
         match answer.as_deref().map(str::trim) {
             Some("give up") | None => break,

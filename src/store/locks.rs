@@ -101,6 +101,7 @@ pub fn org_lock_path(id: &OrgId) -> Result<PathBuf, ConfigError> {
 fn create_private_dir(dir: &Path) -> Result<(), ConfigError> {
     let parent = dir.parent().unwrap_or(dir);
     for d in [parent, dir] {
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut builder = fs::DirBuilder::new();
         #[cfg(unix)]
         {
