@@ -166,6 +166,8 @@ fn login_again(args: &LoginArgs, target: &LoginTarget, existing: &str) -> String
 }
 
 /// Ctrl-C, listened for from this call on: call it before saying "Ctrl-C cancels".
+// Not `async fn` on Unix: the handler must be registered when this is called, not when polled.
+#[cfg_attr(not(unix), allow(clippy::manual_async_fn))]
 fn ctrl_c() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
