@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod clipboard;
 pub mod columns;
+pub mod core_dumps;
 pub mod demo;
 pub mod escape;
 pub mod fake_salesforce;
@@ -17,6 +18,7 @@ pub mod redact;
 pub mod refresh;
 pub mod rotation;
 pub mod salesforce;
+pub mod signals;
 pub mod store;
 pub mod suggest;
 pub mod token_calls;

@@ -18,6 +18,14 @@ fn warn_about_logging() {
 }
 
 fn main() -> ExitCode {
+    // First of all: no secret this process will hold may end up in a core file.
+    let core_dumps = sfkey::core_dumps::disable();
+    let log_init = || {
+        warn_about_logging();
+        if let Err(e) = &core_dumps {
+            tracing::warn!(error = %e, "could not turn core dumps off");
+        }
+    };
     // A shell asking for completions gets them and nothing else happens.
     cli::answer_shell_if_asked();
     // The local offset can only be read safely while the process has one thread.
@@ -33,7 +41,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         (Some(command), false) => {
-            warn_about_logging();
+            log_init();
             cli::run(command, local_offset_s)
         }
         (None, true) => match Demo::start() {
@@ -50,7 +58,7 @@ fn main() -> ExitCode {
             }
         },
         (None, false) => {
-            warn_about_logging();
+            log_init();
             let settings = match cli::http_settings() {
                 Ok(settings) => settings,
                 Err(e) => {

@@ -191,8 +191,7 @@ async fn lock_org(
             Ok(now) => Ok((lock, now)),
             Err(StoreError::UnknownOrg { .. }) => {
                 // Removed while we waited: leave no lock file behind.
-                drop(lock);
-                s.forget_lock(&id);
+                lock.forget();
                 Err(StoreError::removed(&name))
             }
             Err(e) => Err(e),
@@ -649,7 +648,11 @@ mod tests {
         store.remove("prod").unwrap();
         let err = refresh_now(&store, &org).unwrap_err();
         assert!(err.to_string().contains("\"prod\""), "{err}");
-        assert!(!config::org_lock_path(tmp.path(), &org.id).exists());
+        assert!(
+            !crate::store::locks::org_lock_path(&org.id)
+                .unwrap()
+                .exists()
+        );
     }
 
     #[test]

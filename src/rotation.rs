@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::org::Org;
-use crate::store::{SecretKind, Store, StoreError};
+use crate::store::{SecretError, SecretKind, Store, StoreError};
 
 /// Waits between attempts to save a rotated refresh token: three tries in about a second.
 const SAVE_BACKOFF: [Duration; 2] = [Duration::from_millis(200), Duration::from_millis(800)];
@@ -30,7 +30,9 @@ pub struct NotSaved {
     pub refresh_token: SecretString,
 }
 
-/// Saves `token` as the org's refresh token, trying up to three times.
+/// Saves `token` as the org's refresh token, trying up to three times. A write that timed out
+/// may still be applied by the keyring later, so before writing again the keyring is read back:
+/// if it holds the token already, it is saved (and a second write cannot race the late one).
 pub async fn save_refresh_token(
     store: &Store,
     org: &Org,
@@ -43,32 +45,57 @@ pub async fn save_refresh_token(
         let saved =
             tokio::task::spawn_blocking(move || s.set_secret(&id, SecretKind::RefreshToken, &t))
                 .await
-                .unwrap_or_else(|e| {
-                    Err(StoreError::Secret(crate::store::SecretError::Other(
-                        format!("the keyring task failed: {e}"),
-                    )))
-                });
-        match saved {
-            Ok(()) => {
-                abort_if_asked();
-                return Ok(());
+                .unwrap_or_else(|e| Err(task_failed(e)));
+        let error = match saved {
+            Ok(()) => return saved_now(),
+            Err(error) => error,
+        };
+        let timed_out = matches!(error, StoreError::Secret(SecretError::Timeout(_)));
+        match SAVE_BACKOFF.get(attempts - 1) {
+            Some(wait) => {
+                tracing::warn!(org = %org.name, %error, attempts, "saving the rotated refresh token failed; retrying");
+                tokio::time::sleep(*wait).await;
+                if timed_out && holds(store, org, token).await {
+                    tracing::info!(org = %org.name, "the timed-out write reached the keyring after all");
+                    return saved_now();
+                }
             }
-            Err(error) => match SAVE_BACKOFF.get(attempts - 1) {
-                Some(wait) => {
-                    tracing::warn!(org = %org.name, %error, attempts, "saving the rotated refresh token failed; retrying");
-                    tokio::time::sleep(*wait).await;
-                }
-                None => {
-                    tracing::error!(org = %org.name, %error, attempts, "the rotated refresh token was not saved");
-                    return Err(NotSaved {
-                        error,
-                        attempts,
-                        refresh_token: token.clone(),
-                    });
-                }
-            },
+            None if timed_out && holds(store, org, token).await => return saved_now(),
+            None => {
+                tracing::error!(org = %org.name, %error, attempts, "the rotated refresh token was not saved");
+                return Err(NotSaved {
+                    error,
+                    attempts,
+                    refresh_token: token.clone(),
+                });
+            }
         }
     }
+}
+
+fn saved_now() -> Result<(), NotSaved> {
+    abort_if_asked();
+    Ok(())
+}
+
+fn task_failed(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Secret(SecretError::Other(format!("the keyring task failed: {e}")))
+}
+
+/// Whether the keyring holds `token` as the org's refresh token now (a failed read: no).
+async fn holds(store: &Store, org: &Org, token: &SecretString) -> bool {
+    let (s, id) = (store.clone(), org.id.clone());
+    let read = tokio::task::spawn_blocking(move || s.secret(&id, SecretKind::RefreshToken))
+        .await
+        .unwrap_or_else(|e| Err(task_failed(e)));
+    matches!(read, Ok(Some(stored)) if stored.expose_secret() == token.expose_secret())
+}
+
+/// Where a refused token goes when the keyring will not take it: the encrypted file backend,
+/// when the user configured one, plugs in here (it returns where the token went). None is
+/// configured in this build, so the caller keeps the token in memory and asks the user.
+pub fn store_elsewhere(_org: &Org, _token: &SecretString) -> Option<Result<String, String>> {
+    None
 }
 
 fn abort_if_asked() {
@@ -84,16 +111,17 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use secrecy::ExposeSecret;
-
     use super::*;
     use crate::org::OrgId;
-    use crate::store::{MemoryStore, NewSecrets, SecretError, SecretStore};
+    use crate::store::{MemoryStore, NewSecrets, SecretStore};
 
-    /// Refuses the first `failures` writes of a refresh token.
+    /// Refuses the first `failures` writes of a refresh token; with `late`, each refused
+    /// write is applied all the same and reported as timed out.
     struct Flaky {
         inner: MemoryStore,
         failures: AtomicUsize,
+        late: bool,
+        writes: AtomicUsize,
     }
 
     impl SecretStore for Flaky {
@@ -101,12 +129,19 @@ mod tests {
             self.inner.get(org, kind)
         }
         fn set(&self, org: &OrgId, kind: SecretKind, v: &SecretString) -> Result<(), SecretError> {
+            if kind == SecretKind::RefreshToken {
+                self.writes.fetch_add(1, Ordering::SeqCst);
+            }
             if kind == SecretKind::RefreshToken
                 && self
                     .failures
                     .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                     .is_ok()
             {
+                if self.late {
+                    self.inner.set(org, kind, v)?;
+                    return Err(SecretError::Timeout(3));
+                }
                 return Err(SecretError::Locked("prompt dismissed".into()));
             }
             self.inner.set(org, kind, v)
@@ -117,10 +152,17 @@ mod tests {
     }
 
     fn setup(failures: usize) -> (tempfile::TempDir, Store, Org) {
+        let (tmp, store, org, _) = setup_with(failures, false);
+        (tmp, store, org)
+    }
+
+    fn setup_with(failures: usize, late: bool) -> (tempfile::TempDir, Store, Org, Arc<Flaky>) {
         let tmp = tempfile::tempdir().unwrap();
         let flaky = Arc::new(Flaky {
             inner: MemoryStore::new(),
             failures: AtomicUsize::new(0),
+            late,
+            writes: AtomicUsize::new(0),
         });
         let store = Store::new(tmp.path(), flaky.clone());
         let org = store
@@ -133,7 +175,8 @@ mod tests {
             )
             .unwrap();
         flaky.failures.store(failures, Ordering::SeqCst);
-        (tmp, store, org)
+        flaky.writes.store(0, Ordering::SeqCst);
+        (tmp, store, org, flaky)
     }
 
     fn save(store: &Store, org: &Org, token: &str) -> Result<(), NotSaved> {
@@ -166,5 +209,13 @@ mod tests {
         assert!(!shown.contains("new-SECRET"), "{shown}");
         assert!(shown.contains("refused it 3 times"), "{shown}");
         assert_eq!(stored(&store, &org), "old");
+    }
+
+    #[test]
+    fn a_timed_out_write_that_landed_is_read_back_not_written_again() {
+        let (_tmp, store, org, flaky) = setup_with(usize::MAX, true);
+        save(&store, &org, "new-SECRET").unwrap();
+        assert_eq!(stored(&store, &org), "new-SECRET");
+        assert_eq!(flaky.writes.load(Ordering::SeqCst), 1);
     }
 }

@@ -234,8 +234,13 @@ fn a_keyring_that_refuses_the_rotated_token_is_told_loudly_and_nothing_leaks() {
 
 /// Sends SIGINT, as Ctrl-C in a terminal does.
 fn interrupt(child: &std::process::Child) {
+    send(child, "INT");
+}
+
+/// Sends the signal named `name` (`INT`, `TERM`, `HUP`).
+fn send(child: &std::process::Child, name: &str) {
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -287,8 +292,12 @@ fn ctrl_c_while_the_request_is_out_waits_for_the_answer_and_keeps_the_rotated_to
     wait_for_requests(&env, 1);
     interrupt(&child);
     wait_for_line(&mut err, "Waiting for Salesforce's answer");
+    wait_for_line(
+        &mut err,
+        "saved the rotated refresh token; stopping for Ctrl-C",
+    );
     let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
+    assert_eq!(status.code(), Some(130), "{status}");
     assert!(!env.server.is_live(&first));
     assert!(env.server.is_live(&stored_refresh_token(&env, "rot")));
     env.assert_no_secrets_on_disk();
@@ -338,4 +347,76 @@ fn ctrl_c_before_the_request_goes_out_stops_and_sends_nothing() {
     drop(lock);
     assert!(env.server.requests().is_empty());
     assert_eq!(stored_refresh_token(&env, "rot"), first);
+}
+
+#[test]
+fn sigterm_and_sighup_while_the_request_is_out_wait_and_keep_the_rotated_token() {
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        let mut env = TestEnv::new("depth-cli-sigterm");
+        let (_, first) = env.add_org("rot", true, |g| {
+            g.with(Behaviour::Rotate).delayed(Duration::from_secs(2))
+        });
+        let (mut child, mut err) = spawn_refresh(&env);
+        wait_for_requests(&env, 1);
+        send(&child, signal);
+        wait_for_line(&mut err, "Waiting for Salesforce's answer (SIG");
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "SIG{signal}: {status}");
+        assert!(!env.server.is_live(&first));
+        assert!(env.server.is_live(&stored_refresh_token(&env, "rot")));
+        // The org still works.
+        assert_success(&env.run(&["refresh", "rot"], ""));
+        env.assert_no_secrets_on_disk();
+    }
+}
+
+#[test]
+fn a_second_sigterm_leaves_at_once() {
+    let mut env = TestEnv::new("depth-cli-sigterm-twice");
+    env.add_org("rot", true, |g| {
+        g.with(Behaviour::Rotate).delayed(Duration::from_secs(3))
+    });
+    let (mut child, mut err) = spawn_refresh(&env);
+    wait_for_requests(&env, 1);
+    send(&child, "TERM");
+    wait_for_line(&mut err, "Send the signal again");
+    send(&child, "TERM");
+    wait_for_line(&mut err, "may no longer work");
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+}
+
+#[test]
+fn exec_keeps_the_rotated_token_on_sigterm_and_then_forwards_it_to_the_command() {
+    let mut env = TestEnv::new("depth-cli-exec-term");
+    env.add_org("rot", true, |g| {
+        g.with(Behaviour::Rotate).delayed(Duration::from_secs(2))
+    });
+    // Stopped during the refresh: the token is saved and the command never runs.
+    let child = env
+        .cmd(&["exec", "rot", "--", "sh", "-c", "echo ran"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_requests(&env, 1);
+    send(&child, "TERM");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143));
+    assert!(!stdout(&out).contains("ran"), "{}", stdout(&out));
+    assert!(env.server.is_live(&stored_refresh_token(&env, "rot")));
+
+    // While the command runs: it gets the signal and sfkey ends as it does.
+    let script =
+        "trap 'echo got-term; exit 7' TERM; echo ready; for i in $(seq 100); do sleep 0.1; done";
+    let mut child = env
+        .cmd(&["exec", "rot", "--", "sh", "-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    wait_for_line(&mut lines, "ready");
+    send(&child, "TERM");
+    wait_for_line(&mut lines, "got-term");
+    assert_eq!(child.wait().unwrap().code(), Some(7));
 }

@@ -597,3 +597,25 @@ fn a_postman_export_before_any_refresh_refreshes_first_and_names_the_api_version
     assert_eq!(refreshes(&env), 1);
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn from_sf_with_a_crashing_sf_shows_its_status_and_error_line() {
+    let env = TestEnv::new("import-sf-crash");
+    let bin = env.dir.join("crash-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = "#!/bin/sh\n\
+        echo '/usr/lib/node_modules/@salesforce/cli/node_modules/undici/index.js:116' >&2\n\
+        echo \"TypeError: Cannot read properties of undefined (reading 'bind')\" >&2\n\
+        echo '    at Object.<anonymous> (index.js:116:28)' >&2\n\
+        exit 3\n";
+    let path = bin.join("sf");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = with_path(&env, &bin, &["import", "--from-sf"]);
+    let err = assert_fails_with(&out, "sf exited with status 3");
+    assert!(
+        err.contains("TypeError: Cannot read properties of undefined (reading 'bind')"),
+        "{err}"
+    );
+}

@@ -289,8 +289,9 @@ fn ctrl_c_cancels_a_waiting_login_and_frees_the_port() {
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let err = rest(&rx);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(130));
     assert!(err.contains("login cancelled; nothing was saved"), "{err}");
+    assert_eq!(err.matches("cancelled").count(), 1, "one short line: {err}");
     drop(TcpListener::bind(("127.0.0.1", port)).expect("the port is free again"));
     assert_eq!(stdout(&env.run(&["list", "--json"], "")).trim(), "[]");
 }

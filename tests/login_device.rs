@@ -157,3 +157,44 @@ fn device_login_polls_on_through_a_few_server_errors_but_not_forever() {
     let err = run(device_target(&env, script(4))).unwrap_err();
     assert!(err.contains("503"), "{err}");
 }
+
+#[test]
+fn the_already_saved_hint_repeats_the_flags_the_user_gave() {
+    let mut env = TestEnv::new("login-device-hint");
+    let secret = format!("cs-TESTSECRET-{}", common::random_hex(6));
+    env.secrets_used.push(secret.clone());
+    let mut client = LoginClient::new("3MVG9hint", Some(&secret), "unused");
+    client.device = DeviceScript {
+        unavailable: 0,
+        slow_down: 0,
+        pending: 0,
+        interval_s: 1,
+        expires_in_s: None,
+    };
+    env.server.add_login_client(client);
+    let url = env.server.url().to_string();
+    let login = |name: &str| {
+        let args = [
+            "login",
+            name,
+            "--device",
+            "--login-url",
+            &url,
+            "--client-id",
+            "3MVG9hint",
+        ];
+        let (child, rx) = spawn_login(&env, &args, &format!("{secret}\n"));
+        let out = child.wait_with_output().unwrap();
+        (out, rest(&rx))
+    };
+    let (out, err) = login("dev1");
+    assert!(out.status.success(), "{err}");
+    let (out, err) = login("dev2");
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "`sfkey login dev1 --update --device --client-id 3MVG9hint --login-url {url}`"
+        )),
+        "{err}"
+    );
+}

@@ -93,9 +93,10 @@ fn read_source(arg: &str) -> Result<(String, Zeroizing<String>), InputError> {
     let mut text = Zeroizing::new(String::new());
     if arg == "-" && std::io::stdin().is_terminal() {
         // Typed or pasted at a terminal: one hidden line, like the other secret prompts.
-        let line = rpassword::prompt_password("SFDX auth URL (hidden): ").map_err(|e| {
-            InputError::new("the terminal", "auth URL", format!("cannot be read: {e}"))
-        })?;
+        let line =
+            super::secrets_input::prompt_hidden("SFDX auth URL (hidden)", true).map_err(|e| {
+                InputError::new("the terminal", "auth URL", format!("cannot be read: {e:#}"))
+            })?;
         return Ok(("the terminal".into(), Zeroizing::new(line)));
     }
     if arg == "-" {

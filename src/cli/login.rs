@@ -12,10 +12,11 @@ use crate::escape::escape;
 use crate::login::browser::BROWSER_ENV;
 use crate::login::{
     self, BrowserLogin, DEFAULT_CLIENT_ID, DEFAULT_PORT, DeviceLogin, DevicePolling, LoggedIn,
-    LoginTarget, Opened, open_browser,
+    LoginTarget, Opened, SaveError, open_browser,
 };
 use crate::org::{self, OrgId};
 use crate::salesforce::HttpClient;
+use crate::signals::{Stop, Stopped};
 use crate::store::{SecretKind, Store};
 
 /// Arguments of `sfkey login`.
@@ -96,8 +97,28 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
         } else {
             browser_login(&client, target_copy, args.port, timeout).await
         }
-    })?;
-    let saved = login::save(store, &args.name, &target, &logged_in, args.update)?;
+    });
+    let logged_in = match logged_in {
+        // Ctrl-C: one short line and 130, as every other Ctrl-C of sfkey.
+        Err(e) if matches!(e.downcast_ref(), Some(login::LoginError::Cancelled)) => {
+            eprintln!("sfkey: {e}");
+            return Err(Stopped(Stop::Interrupt).into());
+        }
+        other => other?,
+    };
+    let saved = match login::save(store, &args.name, &target, &logged_in, args.update) {
+        Ok(saved) => saved,
+        Err(SaveError::AlreadySaved {
+            name,
+            existing,
+            why,
+            user,
+        }) => anyhow::bail!(
+            "already saved as {existing} ({why}: {user}), so {name} would double it; nothing was saved. Store this login in {existing} with `{}` (or remove {existing} first)",
+            login_again(args, &target, &existing)
+        ),
+        Err(e) => return Err(e.into()),
+    };
     let org = &saved.org;
     // The user, ids and instance are Salesforce's answer.
     let line = format!(
@@ -133,7 +154,31 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `sfkey login EXISTING --update` with the flags the user gave this time, so the same kind of
+/// login (device or browser, app, login URL, site, port) lands in the saved org.
+fn login_again(args: &LoginArgs, target: &LoginTarget, existing: &str) -> String {
+    let mut command = format!("sfkey login {existing} --update");
+    if args.device {
+        command.push_str(" --device");
+    }
+    if let Some(id) = &args.client_id {
+        command.push_str(&format!(" --client-id {id}"));
+    }
+    if target.login_url != org::PRODUCTION_LOGIN_URL {
+        command.push_str(&format!(" --login-url {}", target.login_url));
+    }
+    if let Some(site) = &target.site {
+        command.push_str(&format!(" --site {site}"));
+    }
+    if args.port != DEFAULT_PORT && !args.device {
+        command.push_str(&format!(" --port {}", args.port));
+    }
+    command
+}
+
 /// Ctrl-C, listened for from this call on: call it before saying "Ctrl-C cancels".
+// Not `async fn` on Unix: the handler must be registered when this is called, not when polled.
+#[cfg_attr(not(unix), allow(clippy::manual_async_fn))]
 fn ctrl_c() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {

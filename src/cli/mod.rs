@@ -4,6 +4,7 @@ mod api_calls;
 mod completions;
 mod details;
 mod edit;
+mod exec;
 mod export;
 mod fake_server;
 mod import;
@@ -11,6 +12,7 @@ mod login;
 mod open;
 mod orgs;
 mod proxy;
+mod rescue;
 mod secrets_input;
 mod status;
 mod tokens;
@@ -66,7 +68,7 @@ pub enum Command {
     Env(tokens::EnvArgs),
     /// Run a command with SF_ACCESS_TOKEN, SF_INSTANCE_URL, SF_TARGET_ORG, SF_ORG_INSTANCE_URL
     /// and SF_ORG_NAME set for it (--proxy: pointing at a proxy, never a real token)
-    Exec(tokens::ExecArgs),
+    Exec(exec::ExecArgs),
     /// Open the org in the browser, already logged in (a single-use URL, never in argv)
     Open(open::OpenArgs),
     /// Every org's token health: access token expiry, refresh token age and idle days,
@@ -139,7 +141,7 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
         }
         Command::Token(args) => open_store().and_then(|s| tokens::token(&s, &args)),
         Command::Env(args) => open_store().and_then(|s| tokens::env(&s, &args)),
-        Command::Exec(args) => open_store().and_then(|s| tokens::exec(&s, args)),
+        Command::Exec(args) => open_store().and_then(|s| exec::exec(&s, args)),
         Command::Open(args) => open_store().and_then(|s| open::open(&s, &args)),
         Command::Status(args) => open_store().and_then(|s| status::status(&s, &args)),
         Command::Keepalive(args) => open_store().and_then(|s| status::keepalive(&s, &args)),
@@ -163,6 +165,13 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
         Ok(code) => code,
         // `sfkey list | head -1`: the reader has what it wanted; leave quietly, as coreutils do.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if err.is::<crate::signals::Stopped>() => {
+            tracing::info!("{err}");
+            match err.downcast_ref::<crate::signals::Stopped>() {
+                Some(stopped) => ExitCode::from(stopped.0.exit_code()),
+                None => ExitCode::FAILURE,
+            }
+        }
         Err(err) => {
             tracing::warn!("command failed: {err:#}");
             // Errors quote servers and files: escaped, keeping the hint on its own line.

@@ -4,11 +4,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Args;
+use secrecy::SecretString;
 
 use super::secrets_input::read_secrets;
 use crate::columns::{MAX_LABEL, cut, pad};
 use crate::escape::{escape, escape_json};
 use crate::humanize;
+use crate::interop::{self, Imported, Sameness};
 use crate::org::{self, Org};
 use crate::store::{NewSecrets, Store, StoreError};
 
@@ -54,7 +56,8 @@ pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
     };
     let client_id = org::parse_client_id(&args.client_id)?;
     // Refuse a taken name before the user types any secret.
-    if store.orgs()?.iter().any(|o| o.name == args.name) {
+    let saved = store.orgs()?;
+    if saved.iter().any(|o| o.name == args.name) {
         return Err(StoreError::DuplicateName(args.name).into());
     }
     let secrets = read_secrets()?;
@@ -63,6 +66,7 @@ pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
     new.site = site;
     new.username = args.username.filter(|u| !u.trim().is_empty());
     new.notes = args.notes.filter(|n| !n.trim().is_empty());
+    warn_if_saved_already(store, &saved, &new, &secrets.refresh_token);
     let org = store.add(
         new,
         NewSecrets {
@@ -79,6 +83,28 @@ pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
         org.name
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Warns (without refusing: the user may mean it) when the same user or the same refresh token
+/// is saved under another name already: two orgs over one login spend each other's rotated
+/// refresh tokens, and an import with --update may pick either.
+fn warn_if_saved_already(store: &Store, saved: &[Org], new: &Org, refresh_token: &SecretString) {
+    let item = Imported {
+        org: new.clone(),
+        client_secret: None,
+        refresh_token: refresh_token.clone(),
+    };
+    let same_token = |o: &Org, i: &Imported| interop::holds_refresh_token(store, o, i);
+    for (o, why) in interop::candidates(saved, &item, same_token) {
+        if why != Sameness::Name {
+            eprintln!(
+                "note: this login is already saved as {} ({}); if the org rotates refresh tokens, refreshing one spends the other's. Keep one: sfkey remove {}",
+                o.name,
+                why.describe(),
+                new.name
+            );
+        }
+    }
 }
 
 /// Arguments of `sfkey list`.

@@ -39,13 +39,25 @@ pub fn confirm(yes: bool, question: &str, verb: &str, command: &str) -> anyhow::
     Ok(())
 }
 
-/// Two values: hidden prompts on a terminal, otherwise lines 1 and 2 of stdin.
-fn read_pair(first: &str, second: &str) -> anyhow::Result<(String, String)> {
+/// One hidden answer at the terminal; a required one is asked again while empty, so nothing
+/// typed before is lost to a stray Enter.
+pub(super) fn prompt_hidden(label: &str, required: bool) -> anyhow::Result<String> {
+    loop {
+        let answer = rpassword::prompt_password(format!("{label}: "))
+            .with_context(|| format!("cannot read the {label} from the terminal"))?;
+        if !required || !answer.trim().is_empty() {
+            return Ok(answer);
+        }
+        eprintln!("It cannot be empty: paste it, or press Ctrl-C to stop.");
+    }
+}
+
+/// Two values: hidden prompts on a terminal (the second asked again while empty when
+/// `second_required`), otherwise lines 1 and 2 of stdin.
+fn read_pair(first: &str, second: &str, second_required: bool) -> anyhow::Result<(String, String)> {
     if std::io::stdin().is_terminal() {
-        let a = rpassword::prompt_password(format!("{first}: "))
-            .with_context(|| format!("cannot read the {first} from the terminal"))?;
-        let b = rpassword::prompt_password(format!("{second}: "))
-            .with_context(|| format!("cannot read the {second} from the terminal"))?;
+        let a = prompt_hidden(first, false)?;
+        let b = prompt_hidden(second, second_required)?;
         return Ok((a, b));
     }
     let mut lines = std::io::stdin().lock().lines();
@@ -65,6 +77,7 @@ pub fn read_secrets() -> anyhow::Result<EnteredSecrets> {
     let (secret, token) = read_pair(
         "Client secret (leave empty if the app has none)",
         "Refresh token",
+        true,
     )?;
     parse_entered(secret, token)
 }
@@ -74,6 +87,7 @@ pub fn read_secret_updates() -> anyhow::Result<SecretUpdates> {
     let (secret, token) = read_pair(
         "New client secret (empty keeps the stored one)",
         "New refresh token (empty keeps the stored one)",
+        false,
     )?;
     Ok(SecretUpdates {
         client_secret: non_empty(&secret, "client secret")?,

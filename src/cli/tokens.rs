@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -13,15 +13,18 @@ use crate::refresh::{
     ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
 };
 use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
+use crate::signals::{Stop, StopSignals, Stopped};
 use crate::store::{SecretKind, Store};
 
 use super::details;
+use super::rescue::{self, Rescued};
 
 /// Arguments of `sfkey refresh`.
 #[derive(Debug, Args)]
 #[command(
     after_help = "Exit status: 0 on success, 1 when the refresh failed, 3 when the token arrived \
-(and is saved) but its signature does not match the stored client secret."
+(and is saved) but its signature does not match the stored client secret; 130, 143 or 129 when \
+stopped by Ctrl-C, SIGTERM or SIGHUP (after the answer, if the request was out, is saved)."
 )]
 pub struct RefreshArgs {
     /// The org to refresh
@@ -91,29 +94,6 @@ pub struct EnvArgs {
     pub freshness: Freshness,
 }
 
-/// Arguments of `sfkey exec`.
-#[derive(Debug, Args)]
-pub struct ExecArgs {
-    /// Give the command a proxy for the org (its URL and a proxy token) instead of the access
-    /// token: the command never sees a Salesforce token, and the proxy renews an expired session
-    /// itself (so --refresh and --max-age do not apply)
-    #[arg(long, conflicts_with_all = ["refresh", "max_age"])]
-    pub proxy: bool,
-    /// The org
-    pub name: String,
-    /// When to refresh first
-    #[command(flatten)]
-    pub freshness: Freshness,
-    /// The command and its arguments (put `--` before it when it has options of its own)
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "COMMAND"
-    )]
-    pub command: Vec<String>,
-}
-
 pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -177,36 +157,75 @@ pub(super) fn run_refresh(
     let cancel = options.cancel.clone();
     let name = org.name.clone();
     let runtime = runtime()?;
-    let result = runtime.block_on(async {
+    let (result, stopped) = runtime.block_on(async {
+        let mut signals = StopSignals::listen().context("cannot listen for signals")?;
         let refresh = refresh_org_with(store, org, ClientFor::Build(settings), &options);
         tokio::pin!(refresh);
-        let mut interrupted = false;
+        let mut stopped = None;
         loop {
             tokio::select! {
-                result = &mut refresh => break result,
-                Ok(()) = tokio::signal::ctrl_c() => {
+                result = &mut refresh => break Ok::<_, anyhow::Error>((result, stopped)),
+                stop = signals.next() => {
                     if !cancel.request_sent() {
                         // Nothing went out yet: stopping loses nothing.
                         cancel.cancel();
-                    } else if !interrupted {
-                        interrupted = true;
+                        stopped = Some(stop);
+                    } else if stopped.is_none() {
+                        stopped = Some(stop);
+                        let again = match stop {
+                            Stop::Interrupt => "Press Ctrl-C again",
+                            _ => "Send the signal again",
+                        };
                         eprintln!(
-                            "Waiting for Salesforce's answer: it may carry a new refresh token, and leaving now would lose it. Press Ctrl-C again to leave anyway."
+                            "Waiting for Salesforce's answer ({stop}): it may carry a new refresh token, and leaving now would lose it. {again} to leave anyway."
                         );
                     } else {
                         eprintln!(
                             "Left without the answer: if {name} rotates refresh tokens, the stored one may no longer work (sfkey refresh {name} tells)."
                         );
-                        std::process::exit(130);
+                        std::process::exit(i32::from(stop.exit_code()));
                     }
                 }
             }
         }
-    });
+    })?;
     // A cancelled wait for another sfkey's lock is still blocked in a thread; dropping the
     // runtime would wait for it.
     runtime.shutdown_background();
-    Ok(result)
+    if let Err(RefreshError::RotationNotSaved(lost)) = &result {
+        match rescue::keep_until_stored(org, lost) {
+            Rescued::Stored => bail!(
+                "the new refresh token of {name} is stored now, but the access token of that answer was not kept; get one with `sfkey refresh {name}`"
+            ),
+            Rescued::StoredElsewhere(place) => bail!(
+                "the keyring refused the new refresh token of {name}, so it was stored in {place}; get an access token with `sfkey refresh {name}`"
+            ),
+            Rescued::Printed => bail!(
+                "the new refresh token of {name} was not stored: store the token printed above with `sfkey edit {name} --secrets`"
+            ),
+            Rescued::Lost => {}
+        }
+    }
+    match (stopped, &result) {
+        (None, _) => Ok(result),
+        // The answer is in and saved: now leave, as the signal asked.
+        (Some(stop), Ok(done)) => {
+            eprintln!(
+                "Refreshed {}{}; stopping for {stop}.",
+                done.org.name,
+                if done.rotated {
+                    " and saved the rotated refresh token"
+                } else {
+                    ""
+                }
+            );
+            Err(Stopped(stop).into())
+        }
+        (Some(stop), Err(e)) => {
+            eprintln!("sfkey: {:#}", refresh_failed(org, e));
+            Err(Stopped(stop).into())
+        }
+    }
 }
 
 fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Result<()> {
@@ -359,10 +378,9 @@ fn refreshed_meanwhile(
         return Ok(None);
     }
     let now = store.org_by_id(&org.id);
-    drop(lock);
     if now.is_err() {
         // Removed while we waited: leave no lock file behind.
-        store.forget_lock(&org.id);
+        lock.forget();
     }
     let now = now?;
     if freshness.accepts(&now)
@@ -382,7 +400,7 @@ pub fn token(store: &Store, args: &TokenArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The variables `env` and `exec` set.
-fn variables(
+pub(super) fn variables(
     store: &Store,
     name: &str,
     freshness: &Freshness,
@@ -410,53 +428,6 @@ pub fn env(store: &Store, args: &EnvArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "export {name}={}", shell_quote(value.expose_secret()))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `sfkey exec`: runs the command with the variables in its environment, never in its argv.
-pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
-    // With --proxy, the proxy runs until the child is done (dropped at the end).
-    let (_proxy, vars) = if args.proxy {
-        let (proxy, vars) = super::proxy::for_exec(store, &args.name)?;
-        (Some(proxy), vars)
-    } else {
-        (None, variables(store, &args.name, &args.freshness)?)
-    };
-    let (program, rest) = args
-        .command
-        .split_first()
-        .ok_or_else(|| anyhow!("give the command to run after --"))?;
-    let mut command = std::process::Command::new(program);
-    command.args(rest);
-    for (name, value) in &vars {
-        command.env(name, value.expose_secret());
-    }
-    let status = match command.status() {
-        Ok(status) => status,
-        // The shell's conventions: 127 not found, 126 not executable.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("sfkey: {program}: command not found");
-            return Ok(ExitCode::from(127));
-        }
-        Err(e) => {
-            eprintln!("sfkey: cannot run {program}: {e}");
-            return Ok(ExitCode::from(126));
-        }
-    };
-    Ok(ExitCode::from(exit_code(status)))
-}
-
-/// The child's exit code, or 128 + the signal that killed it, as shells report it.
-fn exit_code(status: std::process::ExitStatus) -> u8 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return u8::try_from(128 + signal).unwrap_or(255);
-        }
-    }
-    status
-        .code()
-        .map_or(1, |code| u8::try_from(code).unwrap_or(1))
 }
 
 #[cfg(test)]

@@ -3,14 +3,20 @@
 //! whole into [`Imported`] orgs first; [`plan`] then decides add or update against the saved
 //! orgs, and only [`apply`] touches the store, so bad input saves nothing.
 
+mod matching;
 pub mod postman;
 pub mod sf_cli;
 pub mod sfdx_url;
 
+pub use matching::{
+    Existing, Sameness, candidates, find_duplicate, find_existing, holds_refresh_token,
+    resolve_existing,
+};
+
 use secrecy::SecretString;
 
 use crate::org::Org;
-use crate::store::{NewSecrets, SecretChanges, SecretKind, Store, StoreError};
+use crate::store::{NewSecrets, SecretChanges, Store, StoreError};
 
 /// One org read from a source and checked, with its secrets; nothing is saved yet.
 #[derive(Debug)]
@@ -65,110 +71,6 @@ pub fn sanitize_name(raw: &str) -> String {
     if name.is_empty() { "org".into() } else { name }
 }
 
-/// Why an imported org counts as one already saved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sameness {
-    /// Same Salesforce org id and user id.
-    OrgAndUser,
-    /// Same login URL, client id and username.
-    LoginClientUser,
-    /// Same login URL and client id, and the very same refresh token (an auth URL names no user).
-    RefreshToken,
-    /// The name is taken.
-    Name,
-}
-
-impl Sameness {
-    /// How the match is described in messages.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::OrgAndUser => "same org id and user",
-            Self::LoginClientUser => "same login URL, client id and username",
-            Self::RefreshToken => "same login URL, client id and refresh token",
-            Self::Name => "same name",
-        }
-    }
-}
-
-/// Salesforce ids compare on their 15-character, case-sensitive form (18 adds a checksum).
-fn same_sf_id(a: &str, b: &str) -> bool {
-    a.get(..15).unwrap_or(a) == b.get(..15).unwrap_or(b)
-}
-
-/// Whether `a` and `b` are the same user of the same org: the same org id, and the same user id
-/// or, when one side lacks it (`sf org list` gives none), the same username.
-fn same_org_and_user(a: &Org, b: &Org) -> bool {
-    let (Some(a_org), Some(b_org)) = (&a.salesforce_org_id, &b.salesforce_org_id) else {
-        return false;
-    };
-    if !same_sf_id(a_org, b_org) {
-        return false;
-    }
-    match (&a.salesforce_user_id, &b.salesforce_user_id) {
-        (Some(a_user), Some(b_user)) => same_sf_id(a_user, b_user),
-        _ => matches!((&a.username, &b.username), (Some(x), Some(y)) if x.eq_ignore_ascii_case(y)),
-    }
-}
-
-/// The saved org that `new` duplicates, if any: the same org and user first, then the same
-/// login URL + client id + username, then the same name.
-pub fn find_duplicate<'a>(existing: &'a [Org], new: &Org) -> Option<(&'a Org, Sameness)> {
-    if let Some(found) = existing.iter().find(|o| same_org_and_user(o, new)) {
-        return Some((found, Sameness::OrgAndUser));
-    }
-    if let Some(username) = new.username.as_deref()
-        && let Some(found) = existing.iter().find(|o| {
-            o.login_url == new.login_url
-                && o.client_id == new.client_id
-                && o.username
-                    .as_deref()
-                    .is_some_and(|u| u.eq_ignore_ascii_case(username))
-        })
-    {
-        return Some((found, Sameness::LoginClientUser));
-    }
-    existing
-        .iter()
-        .find(|o| o.name == new.name)
-        .map(|o| (o, Sameness::Name))
-}
-
-/// The saved org that `item` duplicates, by every rule: [`find_duplicate`]'s, and the same
-/// refresh token at the same login URL and client id (`same_token`, asked only when no org and
-/// user rule matched: an auth URL names no user). The CLI and the TUI both decide with this.
-pub fn find_existing<'a>(
-    existing: &'a [Org],
-    item: &Imported,
-    same_token: impl Fn(&Org, &Imported) -> bool,
-) -> Option<(&'a Org, Sameness)> {
-    let by_token = || {
-        existing
-            .iter()
-            .find(|o| {
-                o.login_url == item.org.login_url
-                    && o.client_id == item.org.client_id
-                    && same_token(o, item)
-            })
-            .map(|o| (o, Sameness::RefreshToken))
-    };
-    match find_duplicate(existing, &item.org) {
-        Some((o, Sameness::Name)) => Some(by_token().unwrap_or((o, Sameness::Name))),
-        Some(other) => Some(other),
-        None => by_token(),
-    }
-}
-
-/// Whether the keyring holds `new`'s refresh token for `saved` (a keyring read; a failed read
-/// counts as no).
-pub fn holds_refresh_token(store: &Store, saved: &Org, new: &Imported) -> bool {
-    use secrecy::ExposeSecret;
-    store
-        .secret(&saved.id, SecretKind::RefreshToken)
-        .ok()
-        .flatten()
-        .is_some_and(|t| t.expose_secret() == new.refresh_token.expose_secret())
-}
-
 /// What one imported org will do to the store.
 #[derive(Debug)]
 pub enum Step {
@@ -200,6 +102,16 @@ pub enum PlanError {
         /// A hint to pick another name, when only the name matched.
         rename: &'static str,
     },
+    /// Several saved orgs match and none has the imported org's name.
+    #[error(
+        "{imported} matches more than one saved org: {candidates}; nothing was imported. Import it with --name set to the org to update, or remove the extra org first"
+    )]
+    Ambiguous {
+        /// The imported org's name.
+        imported: String,
+        /// Every saved org it matches, with the rule.
+        candidates: String,
+    },
     /// Two orgs of one source would get the same name or update the same org.
     #[error(
         "{0} appears twice in this source; nothing was imported. Import them one at a time with --name"
@@ -220,13 +132,23 @@ pub fn plan(
     let mut steps = Vec::new();
     let mut touched: Vec<String> = Vec::new();
     for item in imported {
-        let step = match find_existing(existing, &item, &same_token) {
-            None => Step::Add(item),
-            Some((found, _)) if update => Step::Update {
+        let step = match resolve_existing(existing, &item, &same_token) {
+            Existing::New => Step::Add(item),
+            Existing::Ambiguous(found) => {
+                return Err(PlanError::Ambiguous {
+                    imported: item.org.name.clone(),
+                    candidates: found
+                        .iter()
+                        .map(|(o, why)| format!("{} ({})", o.name, why.describe()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            Existing::One(found, _) if update => Step::Update {
                 existing: Box::new(found.clone()),
                 imported: item,
             },
-            Some((found, why)) => {
+            Existing::One(found, why) => {
                 return Err(PlanError::Duplicate {
                     imported: item.org.name.clone(),
                     existing: found.name.clone(),
@@ -331,7 +253,7 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::store::MemoryStore;
+    use crate::store::{MemoryStore, SecretKind};
 
     fn imported(name: &str, username: Option<&str>) -> Imported {
         let mut org = Org::new(name, "https://acme.my.salesforce.com", "PlatformCLI");
@@ -458,6 +380,37 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(rt.expose_secret(), "rt-new");
+    }
+
+    #[test]
+    fn the_same_name_wins_and_any_other_ambiguity_is_refused() {
+        let one = imported("one", Some("a@acme.com")).org;
+        let two = imported("two", Some("a@acme.com")).org;
+        let existing = vec![one, two];
+        let steps = plan(
+            &existing,
+            vec![imported("two", Some("a@acme.com"))],
+            true,
+            no_token,
+        );
+        let [
+            Step::Update {
+                existing: target, ..
+            },
+        ] = &steps.unwrap()[..]
+        else {
+            panic!("not one update");
+        };
+        assert_eq!(target.name, "two");
+        let err = plan(
+            &existing,
+            vec![imported("three", Some("a@acme.com"))],
+            true,
+            no_token,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("one (same login URL, client id and username), two (same login URL, client id and username)"), "{err}");
     }
 
     #[test]

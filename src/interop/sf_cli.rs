@@ -201,9 +201,9 @@ fn run_sf(args: &[&str]) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), InputError> {
         buf
     });
     let started = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() > SF_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -219,10 +219,56 @@ fn run_sf(args: &[&str]) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), InputError> {
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => return Err(InputError::new(&shown, "process", e.to_string())),
         }
-    }
+    };
     let stdout = out_reader.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
+    // A failure sf explains in JSON is read by the callers; a crash explains nothing there.
+    if !status.success() && json_of(&stdout, &stderr).is_none() {
+        return Err(InputError::new(
+            &shown,
+            "exit status",
+            format!(
+                "sf {} without an answer{}; run `{shown}` yourself to see all of it",
+                exit_words(status),
+                first_error_line(&stderr)
+                    .map(|line| format!(" ({line})"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
     Ok((stdout, stderr))
+}
+
+/// `exited with status 3`, `was killed by signal 9`.
+fn exit_words(status: std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("was killed by signal {signal}");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("exited with status {code}"),
+        None => "failed".into(),
+    }
+}
+
+/// The line of sf's stderr that names the error (`TypeError: ...`), else its first line;
+/// made printable, cut short, and never one that holds an auth URL.
+fn first_error_line(stderr: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.contains("force://"))
+        .collect();
+    let line = lines
+        .iter()
+        .find(|l| l.contains("Error"))
+        .or(lines.first())?;
+    let short: String = line.chars().take(200).collect();
+    Some(crate::escape::escape(&short))
 }
 
 /// What `--from-sf` found.

@@ -1,5 +1,6 @@
 //! The orgs file on disk: where it lives, loading it, saving it atomically with tight permissions,
-//! and a lock so two sfkey processes never interleave their read-modify-write.
+//! and a lock so two sfkey processes never interleave their read-modify-write (per-org locks
+//! are in `locks.rs`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::org::{self, Org, OrgId};
+use crate::org::{self, Org};
 
 /// The environment variable that overrides where sfkey keeps its files.
 pub const CONFIG_DIR_ENV: &str = "SFKEY_CONFIG_DIR";
@@ -33,7 +34,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// Reading or writing failed.
-    #[error("{action} {path}: {cause}")]
+    #[error("{action} {path}: {cause}{hint}", hint = io_hint(cause))]
     Io {
         /// What we were doing.
         action: &'static str,
@@ -42,6 +43,18 @@ pub enum ConfigError {
         /// The OS error (not a `source`, so `{:#}` doesn't print it twice).
         cause: std::io::Error,
     },
+}
+
+/// What to do when the config dir cannot be written: commands that only read work there
+/// (`list`, `show`, `token` with a stored token), the ones that change an org do not.
+fn io_hint(cause: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match cause.kind() {
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => format!(
+            ". sfkey writes its orgs file and locks there: make the folder writable, or set {CONFIG_DIR_ENV} to a writable folder (a copy of this one keeps your orgs)"
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The file format: a version and a list of `[[org]]` tables.
@@ -62,7 +75,11 @@ pub fn config_dir() -> Result<PathBuf, ConfigError> {
         .ok_or(ConfigError::NoConfigDir)
 }
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError {
+/// Turns an I/O error into a [`ConfigError::Io`] saying what was done to which path.
+pub(super) fn io_err(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> ConfigError {
     let path = path.to_path_buf();
     move |cause| ConfigError::Io {
         action,
@@ -208,7 +225,9 @@ fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Saves all orgs: write a 0600 temp file beside the real one, fsync, rename over it.
+/// Saves all orgs: write a 0600 temp file beside the real one, fsync, rename over it. The temp
+/// file has a random name and is created with `O_EXCL`, so nothing planted in the dir (a
+/// symlink at a guessable name) can redirect the write.
 pub fn save(dir: &Path, orgs: &[Org]) -> Result<(), ConfigError> {
     ensure_dir(dir)?;
     let path = dir.join(ORGS_FILE);
@@ -221,27 +240,18 @@ pub fn save(dir: &Path, orgs: &[Org]) -> Result<(), ConfigError> {
         path: path.clone(),
         cause: std::io::Error::other(e.to_string()),
     })?;
-    let tmp = dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()));
-    let written = write_private(&tmp, text.as_bytes())
-        .and_then(|()| fs::rename(&tmp, &path))
-        .map_err(io_err("cannot write", &path));
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    written
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    // The temp file is removed when dropped, so a failed write leaves nothing behind.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{ORGS_FILE}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err("cannot write", &path))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(io_err("cannot write", &path))?;
+    tmp.persist(&path)
+        .map(drop)
+        .map_err(|e| io_err("cannot write", &path)(e.error))
 }
 
 /// An exclusive lock on the config dir, held while a command reads, changes and saves the orgs.
@@ -260,41 +270,8 @@ impl ConfigLock {
     }
 }
 
-/// An exclusive lock on one org, across processes: held from reading its refresh token until
-/// a rotated one is stored, so two refreshes never spend the same token.
-pub struct OrgLock {
-    _file: File,
-}
-
-impl OrgLock {
-    /// Takes the lock; when another process holds it, calls `waiting` once and then waits.
-    pub fn acquire(dir: &Path, id: &OrgId, waiting: impl FnOnce()) -> Result<Self, ConfigError> {
-        let path = org_lock_path(dir, id);
-        let locks = path.parent().unwrap_or(dir);
-        ensure_dir(dir)?;
-        if !locks.is_dir() {
-            fs::create_dir_all(locks).map_err(io_err("cannot create", locks))?;
-            restrict(locks, 0o700).map_err(io_err("cannot set permissions on", locks))?;
-        }
-        let file = open_lock_file(&path)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                waiting();
-                file.lock().map_err(io_err("cannot lock", &path))?;
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io_err("cannot lock", &path)(e)),
-        }
-        Ok(Self { _file: file })
-    }
-}
-
-/// Where an org's lock file lives.
-pub fn org_lock_path(dir: &Path, id: &OrgId) -> PathBuf {
-    dir.join("locks").join(format!("{id}.lock"))
-}
-
-fn open_lock_file(path: &Path) -> Result<File, ConfigError> {
+/// Opens (creating, 0600) a lock file; locking it is the caller's.
+pub(super) fn open_lock_file(path: &Path) -> Result<File, ConfigError> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -339,7 +316,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn saves_replace_the_file_by_rename_and_a_failed_save_keeps_the_old_one() {
+    fn saves_replace_the_file_by_rename_through_a_random_temp_file() {
         use std::os::unix::fs::MetadataExt;
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
@@ -352,12 +329,24 @@ mod tests {
             inode,
             "written in place"
         );
-        let before = fs::read_to_string(&path).unwrap();
-        // A directory where the temp file goes makes the write fail half-way.
-        fs::create_dir(dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()))).unwrap();
+        // A symlink planted at the old, guessable temp name is neither followed nor removed.
+        let target = dir.join("target");
+        fs::write(&target, "keep").unwrap();
+        let planted = dir.join(format!(".{ORGS_FILE}.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&target, &planted).unwrap();
+        save(dir, &[org("other")]).unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
+        assert!(fs::symlink_metadata(&planted).unwrap().is_symlink());
+        // A rename that fails (a directory in the way) leaves no temp file behind.
+        fs::remove_file(&path).unwrap();
+        fs::create_dir_all(path.join("in-the-way")).unwrap();
         assert!(save(dir, &[org("other")]).is_err());
-        assert_eq!(fs::read_to_string(&path).unwrap(), before);
-        assert_eq!(load(dir).unwrap().len(), 2);
+        let temps = fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .count();
+        assert_eq!(temps, 1, "only the planted symlink");
     }
 
     #[test]

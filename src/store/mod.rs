@@ -1,6 +1,7 @@
 //! The one place orgs and their secrets are kept: metadata in the orgs file, secrets in the keyring.
 
 pub mod config;
+pub mod locks;
 #[cfg(target_os = "linux")]
 pub mod secret_service;
 pub mod secrets;
@@ -11,7 +12,8 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use crate::org::{Org, OrgId};
-pub use config::{ConfigError, OrgLock};
+pub use config::ConfigError;
+pub use locks::OrgLock;
 pub use secrets::{KeyringStore, MemoryStore, SecretError, SecretKind, SecretStore};
 
 /// What can go wrong when reading or changing the saved orgs.
@@ -95,7 +97,7 @@ impl Store {
     /// Locks one org against concurrent refreshes and edits, in this and other processes;
     /// `waiting` is called if another holds it.
     pub fn lock_org(&self, id: &OrgId, waiting: impl FnOnce()) -> Result<OrgLock, StoreError> {
-        Ok(OrgLock::acquire(&self.dir, id, waiting)?)
+        Ok(OrgLock::acquire(id, waiting)?)
     }
 
     /// The org with this id, as saved now (it may have been renamed or edited meanwhile).
@@ -151,14 +153,14 @@ impl Store {
 
     /// Removes an org and its keyring entries; if the keyring fails, the org stays so it can be retried.
     pub fn remove(&self, name: &str) -> Result<Org, StoreError> {
-        let (_org_lock, _lock, mut orgs, index) = self.lock_by_name(name)?;
+        let (org_lock, _lock, mut orgs, index) = self.lock_by_name(name)?;
         let org = orgs[index].clone();
         for kind in SecretKind::ALL {
             self.secrets.delete(&org.id, kind)?;
         }
         orgs.retain(|o| o.id != org.id);
         config::save(&self.dir, &orgs)?;
-        self.forget_lock(&org.id);
+        org_lock.forget();
         tracing::info!(org = %org.name, id = %org.id, "org removed");
         Ok(org)
     }
@@ -182,11 +184,6 @@ impl Store {
                 known: "It was renamed or removed meanwhile; try again.".into(),
             })?;
         Ok((org_lock, lock, orgs, index))
-    }
-
-    /// Forgets the lock file of an org that no longer exists.
-    pub fn forget_lock(&self, id: &OrgId) {
-        let _ = std::fs::remove_file(config::org_lock_path(&self.dir, id));
     }
 
     /// Edits the org named `name` under the lock: new secrets (if any) go to the keyring first,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod login;
+pub mod nested_keyring;
 pub mod pty;
 
 use std::io::Write;
@@ -91,7 +92,17 @@ impl TestEnv {
 
     /// The real binary with this env's config dir; stdin closed unless given.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfkey"));
+        self.with_env(Command::new(env!("CARGO_BIN_EXE_sfkey")), args)
+    }
+
+    /// `bash -c SCRIPT` with this env, where `"$0"` is the binary and `"$@"` are `args`.
+    pub fn shell(&self, script: &str, args: &[&str]) -> Command {
+        let mut bash = Command::new("bash");
+        bash.args(["-c", script, env!("CARGO_BIN_EXE_sfkey")]);
+        self.with_env(bash, args)
+    }
+
+    fn with_env(&self, mut cmd: Command, args: &[&str]) -> Command {
         cmd.args(args)
             .env("SFKEY_CONFIG_DIR", &self.dir)
             // The log goes inside the config dir, so the secret scan reads it too; at the
