@@ -220,7 +220,16 @@ fn import_update_never_overwrites_another_org_of_the_same_user() {
     let file = env.dir.join("two.json");
     let file = file.to_str().unwrap();
     assert_success(&env.run(
-        &["export", "two", "--format", "postman-env", "-o", file],
+        // `two` rotates: the export asks first (see the interop tests).
+        &[
+            "export",
+            "two",
+            "--format",
+            "postman-env",
+            "-o",
+            file,
+            "--yes",
+        ],
         "",
     ));
     // The org of the same name wins.
