@@ -53,9 +53,7 @@ impl SecretKind {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SecretError {
     /// No keyring could be reached at all.
-    #[error(
-        "the OS keyring is not available ({0}). On Linux sfkey needs a Secret Service (gnome-keyring or KeePassXC) on the D-Bus session bus; check that DBUS_SESSION_BUS_ADDRESS is set and the daemon runs"
-    )]
+    #[error("the OS keyring is not available ({0}); {hint}", hint = super::native::unavailable_hint())]
     Unavailable(String),
     /// The keyring is there but locked, or access was refused.
     #[error(
@@ -121,9 +119,9 @@ impl SecretStore for MemoryStore {
     }
 }
 
-type CoreStore = Arc<keyring_core::CredentialStore>;
+use super::native::{self, CoreStore};
 
-/// The OS keyring (Secret Service on Linux). Every call runs on a worker thread with a timeout,
+/// The OS keyring (see [`native`] for which one each OS uses). Every call runs on a worker thread with a timeout,
 /// because a locked keyring with a display can wait forever on an unlock prompt.
 pub struct KeyringStore {
     service: String,
@@ -202,22 +200,9 @@ fn connect(slot: &Mutex<Option<CoreStore>>) -> Result<CoreStore, SecretError> {
     if let Some(store) = guard.as_ref() {
         return Ok(Arc::clone(store));
     }
-    let store = platform_store()?;
+    let store = native::connect().map_err(map_error)?;
     *guard = Some(Arc::clone(&store));
     Ok(store)
-}
-
-#[cfg(target_os = "linux")]
-fn platform_store() -> Result<CoreStore, SecretError> {
-    let store = super::secret_service::PlainSecretService::connect().map_err(map_error)?;
-    Ok(store)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn platform_store() -> Result<CoreStore, SecretError> {
-    Err(SecretError::Unavailable(
-        "this build of sfkey has a keyring store for Linux only".into(),
-    ))
 }
 
 /// Maps keyring errors to ours without ever formatting stored bytes (BadEncoding carries them).
@@ -244,8 +229,7 @@ fn entry(
     user: &str,
 ) -> keyring_core::Result<keyring_core::Entry> {
     let label = format!("sfkey {user}");
-    let modifiers = HashMap::from([("label", label.as_str())]);
-    store.build(service, user, Some(&modifiers))
+    store.build(service, user, native::modifiers(&label).as_ref())
 }
 
 impl SecretStore for KeyringStore {
