@@ -13,6 +13,7 @@ pub mod redact;
 pub mod refresh;
 pub mod rotation;
 pub mod salesforce;
+pub mod signals;
 pub mod store;
 pub mod token_calls;
 pub mod token_details;

@@ -15,6 +15,7 @@ use crate::login::{
 };
 use crate::org::{self, OrgId};
 use crate::salesforce::HttpClient;
+use crate::signals::{Signals, Stop};
 use crate::store::{SecretKind, Store};
 
 /// Arguments of `sfkey login`.
@@ -122,25 +123,16 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ctrl-C, listened for from this call on: call it before saying "Ctrl-C cancels".
+/// Ctrl-C (and Ctrl-Break on Windows), listened for from this call on: call it before saying
+/// "Ctrl-C cancels".
 fn ctrl_c() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let interrupt = signal(SignalKind::interrupt());
-        async move {
-            match interrupt {
-                Ok(mut interrupt) => {
-                    interrupt.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
+    let interrupt = Signals::new(&[Stop::Interrupt]);
+    async move {
+        match interrupt {
+            Ok(mut interrupt) => {
+                interrupt.recv().await;
             }
-        }
-    }
-    #[cfg(not(unix))]
-    async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+            Err(_) => std::future::pending::<()>().await,
         }
     }
 }

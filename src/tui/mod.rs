@@ -35,6 +35,7 @@ use tokio::sync::mpsc;
 use crate::clipboard::Clipboard;
 use crate::humanize::now_ms;
 use crate::salesforce::HttpSettings;
+use crate::signals::{Signals, Stop};
 use crate::store::Store;
 
 pub use app::{App, Pane, Popup, Shown};
@@ -179,7 +180,9 @@ async fn event_loop(setup: Setup) -> io::Result<Vec<String>> {
     let tasks = tasks::Tasks::new(setup.store, setup.settings, clipboard, tx.clone());
     let mut app = App::new(now_ms(), setup.demo, setup.utc_offset_s);
     app.login_url = setup.login_url;
-    let mut signals = Signals::new()?;
+    // SIGTERM and SIGHUP (on Windows: a closed console, logoff, shutdown) end sfkey as `q`
+    // does; Ctrl-C is a key in raw mode.
+    let mut signals = Signals::new(&[Stop::Terminate, Stop::Hangup])?;
 
     let _guard = enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
@@ -214,7 +217,7 @@ async fn event_loop(setup: Setup) -> io::Result<Vec<String>> {
                 last_second = second;
                 changed || app.any_running()
             },
-            () = signals.recv() => {
+            _ = signals.recv() => {
                 for effect in app.update(Message::Quit) {
                     tasks.run(effect);
                 }
@@ -272,37 +275,4 @@ fn handle(
         tasks.run(effect);
     }
     true
-}
-
-/// SIGTERM and SIGHUP, which end sfkey as `q` does.
-struct Signals {
-    #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                term: signal(SignalKind::terminate())?,
-                hup: signal(SignalKind::hangup())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Self {})
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.term.recv() => {},
-            _ = self.hup.recv() => {},
-        }
-        #[cfg(not(unix))]
-        std::future::pending::<()>().await
-    }
 }
