@@ -46,6 +46,23 @@ pub(super) fn connect() -> Result<CoreStore, keyring_core::Error> {
     ))
 }
 
+/// Whether the keyring daemon behind `store` restarted (or stopped) since it was connected:
+/// only a Secret Service can; the Keychain and the Credential Manager are part of the OS.
+pub(super) fn restarted(store: &CoreStore) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        store
+            .as_any()
+            .downcast_ref::<super::secret_service::PlainSecretService>()
+            .is_some_and(super::secret_service::PlainSecretService::restarted)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = store;
+        false
+    }
+}
+
 /// The modifiers an entry is built with. Only the Secret Service takes a `label` (shown in
 /// Seahorse); the Keychain and Credential Manager stores reject every key they do not know.
 pub(super) fn modifiers(label: &str) -> Option<HashMap<&'static str, &str>> {

@@ -1,7 +1,7 @@
 //! Where secrets live: the [`SecretStore`] trait, the OS keyring behind it, and an in-memory store.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
@@ -73,6 +73,10 @@ pub enum SecretError {
     /// Anything else the keyring reported.
     #[error("the OS keyring failed: {0}")]
     Other(String),
+    /// The keyring daemon restarted (or stopped) under this process, and the call failed even
+    /// after reconnecting: the new daemon's keyring is locked, or it is not back.
+    #[error("the keyring restarted (or stopped) while sfkey was running; {0}")]
+    Restarted(Box<SecretError>),
 }
 
 /// The one interface to secret storage; the keyring in real use, memory in unit tests and the demo.
@@ -131,6 +135,8 @@ pub struct KeyringStore {
     // Set after a call timed out: its thread still holds the connection, so later calls
     // would only wait out the same timeout again.
     hung: Arc<AtomicBool>,
+    // How often the daemon was found restarted (and reconnected to).
+    restarts: Arc<AtomicU64>,
 }
 
 impl KeyringStore {
@@ -146,23 +152,30 @@ impl KeyringStore {
             timeout,
             core: Arc::new(Mutex::new(None)),
             hung: Arc::new(AtomicBool::new(false)),
+            restarts: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many times this store found the keyring daemon restarted and reconnected.
+    pub fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::SeqCst)
     }
 
     fn run<T: Send + 'static>(
         &self,
-        op: impl FnOnce(&CoreStore) -> keyring_core::Result<T> + Send + 'static,
+        op: impl Fn(&CoreStore) -> keyring_core::Result<T> + Send + 'static,
     ) -> Result<T, SecretError> {
         if self.hung.load(Ordering::SeqCst) {
             return Err(SecretError::Timeout(self.timeout.as_secs().max(1)));
         }
         let core = Arc::clone(&self.core);
         let hung = Arc::clone(&self.hung);
+        let restarts = Arc::clone(&self.restarts);
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("sfkey-keyring".into())
             .spawn(move || {
-                let result = connect(&core).and_then(|store| op(&store).map_err(map_error));
+                let result = call_reconnecting(&core, &op, &restarts);
                 let _ = tx.send(result);
                 // A late answer means the keyring is back (e.g. unlocked): stop failing fast.
                 hung.store(false, Ordering::SeqCst);
@@ -203,6 +216,32 @@ fn connect(slot: &Mutex<Option<CoreStore>>) -> Result<CoreStore, SecretError> {
     let store = native::connect().map_err(map_error)?;
     *guard = Some(Arc::clone(&store));
     Ok(store)
+}
+
+/// Runs `op`; when it fails because the daemon restarted (its session died with it), connects
+/// again and runs it once more, on the same thread, so within the same timeout.
+fn call_reconnecting<T>(
+    slot: &Mutex<Option<CoreStore>>,
+    op: &impl Fn(&CoreStore) -> keyring_core::Result<T>,
+    restarts: &AtomicU64,
+) -> Result<T, SecretError> {
+    let store = connect(slot)?;
+    let err = match op(&store) {
+        Ok(value) => return Ok(value),
+        // Answers, not failures.
+        Err(e @ (keyring_core::Error::NoEntry | keyring_core::Error::BadEncoding(_))) => {
+            return Err(map_error(e));
+        }
+        Err(e) => e,
+    };
+    if !native::restarted(&store) {
+        return Err(map_error(err));
+    }
+    restarts.fetch_add(1, Ordering::SeqCst);
+    tracing::warn!("the keyring restarted; reconnecting to it");
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    let again = connect(slot).and_then(|fresh| op(&fresh).map_err(map_error));
+    again.map_err(|e| SecretError::Restarted(Box::new(e)))
 }
 
 /// Maps keyring errors to ours without ever formatting stored bytes (BadEncoding carries them).
