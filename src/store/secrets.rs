@@ -258,6 +258,10 @@ fn map_error(err: keyring_core::Error) -> SecretError {
             SecretError::Damaged("a secret", format!("{} matching entries", entries.len()))
         }
         E::NoEntry => SecretError::Other("no entry".into()),
+        // The Credential Manager takes at most 2,560 bytes (1,280 UTF-16 characters).
+        E::TooLong(what, max) => SecretError::Other(format!(
+            "the {what} is too long for this keyring (at most {max} bytes); nothing was stored"
+        )),
         other => SecretError::Other(other.to_string()),
     }
 }
@@ -327,6 +331,15 @@ mod tests {
             store.get(&org, SecretKind::RefreshToken),
             Ok(None)
         ));
+    }
+
+    #[test]
+    fn a_secret_too_long_for_the_keyring_says_so() {
+        let err = map_error(keyring_core::Error::TooLong("secret".into(), 2560));
+        assert_eq!(
+            err.to_string(),
+            "the OS keyring failed: the secret is too long for this keyring (at most 2560 bytes); nothing was stored"
+        );
     }
 
     #[test]
