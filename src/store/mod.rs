@@ -1,7 +1,7 @@
 //! The one place orgs and their secrets are kept: metadata in the orgs file, secrets in the keyring.
 
 pub mod config;
-pub mod native;
+mod native;
 #[cfg(target_os = "linux")]
 pub mod secret_service;
 pub mod secrets;

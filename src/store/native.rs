@@ -7,15 +7,6 @@ use std::sync::Arc;
 /// A connected keyring-core store.
 pub(super) type CoreStore = Arc<keyring_core::CredentialStore>;
 
-/// The name of this OS's keyring, for messages.
-pub const KEYRING_NAME: &str = if cfg!(target_os = "macos") {
-    "macOS Keychain"
-} else if cfg!(windows) {
-    "Windows Credential Manager"
-} else {
-    "Secret Service"
-};
-
 /// Connects to this OS's keyring.
 #[cfg(target_os = "linux")]
 pub(super) fn connect() -> Result<CoreStore, keyring_core::Error> {

@@ -125,7 +125,7 @@ impl SecretStore for MemoryStore {
 
 use super::native::{self, CoreStore};
 
-/// The OS keyring (see [`native`] for which one each OS uses). Every call runs on a worker
+/// The OS keyring (`store/native.rs` picks the one of each OS). Every call runs on a worker
 /// thread with a timeout, because a locked keyring with a display can wait forever on an unlock
 /// prompt.
 pub struct KeyringStore {
