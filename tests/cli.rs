@@ -726,6 +726,8 @@ fn the_fake_server_command_serves_refreshes() {
     let env = TestEnv::new("cli-fake-server");
     let mut server = env
         .cmd(&["fake-server", "--client-id", "demo-app"])
+        .args(["--rotating", "rotating-TESTSECRET"])
+        .args(["--rotating-client-id", "rotating-app"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -748,8 +750,30 @@ fn the_fake_server_command_serves_refreshes() {
     );
     assert_success(&out);
     let out = env.run(&["refresh", "demo"], "");
+    // --rotating: the old token dies at each refresh, and the fake takes no other token with
+    // that client id, so the second refresh only works with the rotated token stored.
+    let add = env.run(
+        &[
+            "add",
+            "rot",
+            "--login-url",
+            &url,
+            "--client-id",
+            "rotating-app",
+        ],
+        "\nrotating-TESTSECRET\n",
+    );
+    let rotations = [
+        env.run(&["refresh", "rot"], ""),
+        env.run(&["refresh", "rot"], ""),
+    ];
     let _ = server.kill();
     let _ = server.wait();
+    assert_success(&add);
+    for rotation in &rotations {
+        assert_success(rotation);
+        assert!(stderr(rotation).contains("rotated"), "{}", stderr(rotation));
+    }
     assert_success(&out);
     assert!(
         stdout(&out).contains("Response Status Code = 200"),

@@ -207,3 +207,79 @@ fn entries_are_visible_to_secret_tool_and_back() {
         .unwrap();
     assert!(out.stdout.is_empty());
 }
+
+/// The private keyring of [`the_same_store_keeps_working_after_the_keyring_restarts`].
+const RESTART_DIR_ENV: &str = "SFKEY_TEST_RESTART_DIR";
+
+fn keyring_daemon(args: &[&str]) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/keyring-daemon");
+    let status = std::process::Command::new(script)
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "keyring-daemon {args:?} failed");
+}
+
+/// Kills gnome-keyring under a running store and starts another on the same bus. Its own bus
+/// and daemon (`.ci/keyring-daemon`), so the other tests' keyring stays up; the store runs in a
+/// child process of this test binary, whose session bus is that private one.
+#[test]
+fn the_same_store_keeps_working_after_the_keyring_restarts() {
+    common::require_keyring();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    keyring_daemon(&["start", path]);
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "restart_inside_a_private_keyring", "--ignored"])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(RESTART_DIR_ENV, path)
+        .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={path}/bus"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_RUNTIME_DIR", dir.path().join("run"))
+        .output()
+        .unwrap();
+    keyring_daemon(&["stop", path]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("1 passed"),
+        "the inner test did not run: {text}"
+    );
+}
+
+/// The inside of [`the_same_store_keeps_working_after_the_keyring_restarts`].
+#[test]
+#[ignore = "run by the_same_store_keeps_working_after_the_keyring_restarts"]
+fn restart_inside_a_private_keyring() {
+    let dir = std::env::var(RESTART_DIR_ENV).expect("started by the outer test");
+    let keyring = KeyringStore::new();
+    let org = OrgId::generate();
+    let kind = SecretKind::RefreshToken;
+    let before = SecretString::from("before-restart-TESTSECRET");
+    keyring.set(&org, kind, &before).unwrap();
+
+    keyring_daemon(&["restart", &dir]);
+    assert_eq!(
+        value(keyring.get(&org, kind).unwrap()).as_deref(),
+        Some("before-restart-TESTSECRET")
+    );
+    let after = SecretString::from("after-restart-TESTSECRET");
+    keyring.set(&org, kind, &after).unwrap();
+    assert_eq!(keyring.restarts(), 1);
+
+    // A daemon started without the password (as D-Bus activation does) has its keyring locked:
+    // the message says what happened instead of a bare D-Bus error.
+    keyring_daemon(&["restart", &dir, "locked"]);
+    let err = keyring.get(&org, kind).unwrap_err().to_string();
+    assert!(err.contains("the keyring restarted"), "{err}");
+    assert!(err.contains("locked"), "{err}");
+    assert!(!err.contains("TESTSECRET"), "{err}");
+
+    keyring_daemon(&["restart", &dir]);
+    assert_eq!(
+        value(keyring.get(&org, kind).unwrap()).as_deref(),
+        Some("after-restart-TESTSECRET")
+    );
+    keyring.delete(&org, kind).unwrap();
+}

@@ -8,7 +8,7 @@ use clap::Args;
 use secrecy::ExposeSecret;
 
 use super::tokens::{Freshness, runtime, variables};
-use crate::signals::{Stop, StopSignals};
+use crate::signals::{Signals, Stop};
 use crate::store::Store;
 
 /// Arguments of `sfkey exec`.
@@ -55,7 +55,7 @@ pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
     let runtime = runtime()?;
     runtime.block_on(async {
         // Listening before the command starts: a signal from then on is passed on.
-        let mut signals = StopSignals::listen().context("cannot listen for signals")?;
+        let mut signals = Signals::new(&Stop::ALL).context("cannot listen for signals")?;
         let mut child = match command.spawn() {
             Ok(child) => child,
             // The shell's conventions: 127 not found, 126 not executable.
@@ -74,7 +74,7 @@ pub fn exec(store: &Store, args: ExecArgs) -> anyhow::Result<ExitCode> {
                     let status = status.with_context(|| format!("cannot wait for {program}"))?;
                     break Ok(ExitCode::from(exit_code(status)));
                 }
-                stop = signals.next() => forward(stop, child.id()),
+                stop = signals.recv() => forward(stop, child.id()),
             }
         }
     })

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use crate::fake_salesforce::{FakeSalesforce, Grant, LoginClient};
+use crate::fake_salesforce::{Behaviour, FakeSalesforce, Grant, LoginClient};
 
 /// Arguments of the hidden `sfkey fake-server`.
 #[derive(Debug, Args)]
@@ -22,12 +22,24 @@ pub struct FakeServerArgs {
     /// authorize page sends browsers to, for `sfkey login`
     #[arg(long, default_value_t = crate::login::DEFAULT_PORT)]
     pub login_port: u16,
+    /// A refresh token that rotates on every refresh (the old one then stops working);
+    /// it must come with --rotating-client-id. Repeatable.
+    #[arg(long, value_name = "REFRESH_TOKEN")]
+    pub rotating: Vec<String>,
+    /// The client id that the --rotating refresh tokens must come with; another than
+    /// --client-id, so a rotated-away token is refused instead of taken as any token
+    #[arg(long, default_value = "fake-rotating-client-id")]
+    pub rotating_client_id: String,
 }
 
 /// The hidden `sfkey fake-server`: prints its URL, then serves until killed.
 pub fn run(args: &FakeServerArgs) -> anyhow::Result<ExitCode> {
     let server = FakeSalesforce::bind(&args.addr).context("cannot start the fake server")?;
     server.accept_any(Grant::new(&args.client_id, None));
+    for token in &args.rotating {
+        let grant = Grant::new(&args.rotating_client_id, None).with(Behaviour::Rotate);
+        server.add_grant(token, grant);
+    }
     // Logins approve at once, with the given app and with the Salesforce CLI's.
     let callback = format!("http://localhost:{}/OauthRedirect", args.login_port);
     for client_id in [args.client_id.as_str(), crate::login::DEFAULT_CLIENT_ID] {

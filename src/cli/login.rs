@@ -16,7 +16,7 @@ use crate::login::{
 };
 use crate::org::{self, OrgId};
 use crate::salesforce::HttpClient;
-use crate::signals::{Stop, Stopped};
+use crate::signals::{Signals, Stop, Stopped};
 use crate::store::{SecretKind, Store};
 
 /// Arguments of `sfkey login`.
@@ -176,27 +176,16 @@ fn login_again(args: &LoginArgs, target: &LoginTarget, existing: &str) -> String
     command
 }
 
-/// Ctrl-C, listened for from this call on: call it before saying "Ctrl-C cancels".
-// Not `async fn` on Unix: the handler must be registered when this is called, not when polled.
-#[cfg_attr(not(unix), allow(clippy::manual_async_fn))]
+/// Ctrl-C (and Ctrl-Break on Windows), listened for from this call on: call it before saying
+/// "Ctrl-C cancels".
 fn ctrl_c() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let interrupt = signal(SignalKind::interrupt());
-        async move {
-            match interrupt {
-                Ok(mut interrupt) => {
-                    interrupt.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
+    let interrupt = Signals::new(&[Stop::Interrupt]);
+    async move {
+        match interrupt {
+            Ok(mut interrupt) => {
+                interrupt.recv().await;
             }
-        }
-    }
-    #[cfg(not(unix))]
-    async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
+            Err(_) => std::future::pending::<()>().await,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::refresh::{
     ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
 };
 use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
-use crate::signals::{Stop, StopSignals, Stopped};
+use crate::signals::{Signals, Stop, Stopped};
 use crate::store::{SecretKind, Store};
 
 use super::details;
@@ -158,14 +158,14 @@ pub(super) fn run_refresh(
     let name = org.name.clone();
     let runtime = runtime()?;
     let (result, stopped) = runtime.block_on(async {
-        let mut signals = StopSignals::listen().context("cannot listen for signals")?;
+        let mut signals = Signals::new(&Stop::ALL).context("cannot listen for signals")?;
         let refresh = refresh_org_with(store, org, ClientFor::Build(settings), &options);
         tokio::pin!(refresh);
         let mut stopped = None;
         loop {
             tokio::select! {
                 result = &mut refresh => break Ok::<_, anyhow::Error>((result, stopped)),
-                stop = signals.next() => {
+                stop = signals.recv() => {
                     if !cancel.request_sent() {
                         // Nothing went out yet: stopping loses nothing.
                         cancel.cancel();

@@ -1,8 +1,8 @@
 //! The holder process. On X11 the clipboard's text lives in the process that owns it, so sfkey
 //! starts `sfkey clipboard-hold`, which takes the text on stdin, owns the clipboard, says `ok`,
 //! and serves the text until another program takes the clipboard (or the clear-after time
-//! passes), even after sfkey exits. On macOS and Windows the system keeps the text, but arboard
-//! is built for Linux only so far.
+//! passes), even after sfkey exits. On macOS and Windows the system keeps the text; the holder
+//! there only waits for the clear-after time and then clears the clipboard if it still holds it.
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -18,10 +18,11 @@ use super::{ClipboardError, HOLD_SUBCOMMAND, MAX_COPY_BYTES};
 /// How long `copy` waits for the holder's `ok`.
 pub(super) const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Starts a holder for `text` on `display` and waits for its `ok`; the child is returned running.
+/// Starts a holder for `text` on `display` (X11; `None` on macOS and Windows) and waits for its
+/// `ok`; the child is returned running.
 pub(super) fn start(
     program: &Path,
-    display: &OsStr,
+    display: Option<&OsStr>,
     clear_after: Duration,
     text: &SecretString,
 ) -> Result<Child, ClipboardError> {
@@ -29,10 +30,14 @@ pub(super) fn start(
     command
         .arg(HOLD_SUBCOMMAND)
         .arg("--clear-after")
-        .arg(clear_after.as_secs().max(1).to_string())
+        .arg(clear_after.as_secs().max(1).to_string());
+    if let Some(display) = display {
         // Exactly the display this clipboard was built for; the text goes on stdin only.
-        .env("DISPLAY", display)
-        .env_remove("WAYLAND_DISPLAY")
+        command
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY");
+    }
+    command
         // So a long-lived holder keeps no directory busy.
         .current_dir("/")
         .stdin(Stdio::piped())
@@ -43,6 +48,14 @@ pub(super) fn start(
         // Its own process group: Ctrl-C in the TUI's terminal and a hang-up do not reach it.
         use std::os::unix::process::CommandExt;
         command.process_group(0);
+    }
+    #[cfg(windows)]
+    {
+        // No console window of its own, and Ctrl-C or closing sfkey's console does not reach it.
+        use std::os::windows::process::CommandExt;
+        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        command.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
     }
     let mut child = command.spawn().map_err(ClipboardError::Holder)?;
     match handshake(&mut child, text) {
@@ -166,11 +179,43 @@ fn serve(text: &SecretString, clear_after: Duration, out: &mut impl Write) -> Re
         .map_err(|e| format!("cannot hold the clipboard: {e}"))
 }
 
-#[cfg(not(target_os = "linux"))]
+/// macOS and Windows: the system keeps the text after we exit, so set it, answer, and come back
+/// only to clear it at the deadline if it is still ours (one read, no polling: macOS may tell the
+/// user about every programmatic read of the clipboard).
+#[cfg(any(target_os = "macos", windows))]
+fn serve(text: &SecretString, clear_after: Duration, out: &mut impl Write) -> Result<(), String> {
+    let mut clipboard =
+        arboard::Clipboard::new().map_err(|e| format!("cannot open the clipboard: {e}"))?;
+    let set = clipboard.set();
+    #[cfg(target_os = "macos")]
+    let set = arboard::SetExtApple::exclude_from_history(set);
+    #[cfg(windows)]
+    let set = arboard::SetExtWindows::exclude_from_cloud(
+        arboard::SetExtWindows::exclude_from_history(set),
+    );
+    set.text(text.expose_secret())
+        .map_err(|e| format!("cannot set the clipboard: {e}"))?;
+    writeln!(out, "ok")
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot answer sfkey: {e}"))?;
+    drop(clipboard);
+    std::thread::sleep(clear_after);
+    let mut clipboard =
+        arboard::Clipboard::new().map_err(|e| format!("cannot open the clipboard: {e}"))?;
+    let now = zeroize::Zeroizing::new(clipboard.get_text().unwrap_or_default());
+    if now.as_str() == text.expose_secret() {
+        clipboard
+            .clear()
+            .map_err(|e| format!("cannot clear the clipboard: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 fn serve(
     _text: &SecretString,
     _clear_after: Duration,
     _out: &mut impl Write,
 ) -> Result<(), String> {
-    Err("the clipboard holder is built for Linux only".to_string())
+    Err("sfkey has no native clipboard on this OS".to_string())
 }

@@ -1,9 +1,11 @@
-//! Copying a secret to the user's clipboard: the native (X11) clipboard through a small holder
-//! process, or OSC 52 through the terminal when there is no display (SSH) or native fails.
+//! Copying a secret to the user's clipboard: the native clipboard through a small holder
+//! process, or OSC 52 through the terminal when there is no clipboard the user sees (SSH) or
+//! native fails.
 //!
-//! Wayland: arboard is built without `wayland-data-control`, so native means X11; Wayland
+//! Linux: arboard is built without `wayland-data-control`, so native means X11; Wayland
 //! desktops run XWayland and set `DISPLAY`, which is what we use. Without `DISPLAY` the auto mode
-//! copies through the terminal.
+//! copies through the terminal. macOS and Windows: the system clipboard needs no display; over
+//! SSH the auto mode copies through the terminal, whose clipboard is the one the user sees.
 
 mod holder;
 
@@ -118,9 +120,9 @@ pub enum ClipboardError {
     /// The holder did not answer in time.
     #[error("the native clipboard did not answer within {}s (is the X server at DISPLAY reachable?); set {MODE_ENV}=osc52 to copy through the terminal", holder::ANSWER_TIMEOUT.as_secs())]
     Timeout,
-    /// No native clipboard is built for this platform yet.
+    /// sfkey has no native clipboard on this OS (only Linux, macOS and Windows have one).
     #[error(
-        "the native clipboard is not supported on this platform yet; set {MODE_ENV}=osc52 to copy through the terminal"
+        "sfkey has no native clipboard on this OS; set {MODE_ENV}=osc52 to copy through the terminal"
     )]
     Unsupported,
 }
@@ -131,20 +133,50 @@ pub trait CopySecret: Send + Sync {
     fn copy(&self, text: &SecretString) -> Result<Copied, ClipboardError>;
 }
 
+/// Which clipboard this OS has without a display server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum System {
+    /// Linux and other Unixes: the clipboard is X11's, reached through `DISPLAY`.
+    #[default]
+    X11,
+    /// macOS and Windows: the system keeps a clipboard of its own.
+    Own,
+    /// No native clipboard is built for this OS.
+    None,
+}
+
+impl System {
+    const THIS_OS: System = if cfg!(any(target_os = "macos", windows)) {
+        System::Own
+    } else if cfg!(target_os = "linux") {
+        System::X11
+    } else {
+        System::None
+    };
+}
+
 /// The displays the environment offers, read once.
 #[derive(Debug, Clone, Default)]
 struct Displays {
+    system: System,
     x11: Option<OsString>,
     wayland: bool,
+    ssh: bool,
 }
 
 impl Displays {
     fn from_lookup(lookup: &dyn Fn(&str) -> Option<OsString>) -> Self {
+        Self::for_system(System::THIS_OS, lookup)
+    }
+
+    fn for_system(system: System, lookup: &dyn Fn(&str) -> Option<OsString>) -> Self {
         // An empty value means unset, as for most programs that read DISPLAY.
         let set = |name: &str| lookup(name).filter(|v| !v.is_empty());
         Self {
+            system,
             x11: set("DISPLAY"),
             wayland: set("WAYLAND_DISPLAY").is_some(),
+            ssh: set("SSH_CONNECTION").is_some() || set("SSH_TTY").is_some(),
         }
     }
 }
@@ -162,6 +194,20 @@ enum Route {
 
 /// Where [`ClipboardMode`] sends a copy, given the displays; an error for native without X11.
 fn route(mode: ClipboardMode, displays: &Displays) -> Result<Route, ClipboardError> {
+    match (mode, displays.system) {
+        (ClipboardMode::Osc52, _) => Ok(Route::Osc52),
+        (ClipboardMode::Native, System::None) => Err(ClipboardError::Unsupported),
+        (ClipboardMode::Native, System::Own) => Ok(Route::Native),
+        (ClipboardMode::Auto, System::None) => Ok(Route::Osc52),
+        // Over SSH the system clipboard is the remote machine's: the user sees the terminal's.
+        (ClipboardMode::Auto, System::Own) if displays.ssh => Ok(Route::Osc52),
+        (ClipboardMode::Auto, System::Own) => Ok(Route::NativeThenOsc52),
+        (mode, System::X11) => route_x11(mode, displays),
+    }
+}
+
+/// [`route`] where the clipboard is X11's.
+fn route_x11(mode: ClipboardMode, displays: &Displays) -> Result<Route, ClipboardError> {
     let no_display = || ClipboardError::NoDisplay {
         wayland: displays.wayland,
     };
@@ -264,13 +310,17 @@ impl Clipboard {
     }
 
     fn copy_native(&self, text: &SecretString) -> Result<(), ClipboardError> {
-        if cfg!(not(target_os = "linux")) {
-            return Err(ClipboardError::Unsupported);
-        }
-        let Some(display) = &self.displays.x11 else {
-            return Err(ClipboardError::NoDisplay {
-                wayland: self.displays.wayland,
-            });
+        let display = match self.displays.system {
+            System::None => return Err(ClipboardError::Unsupported),
+            System::Own => None,
+            System::X11 => match &self.displays.x11 {
+                Some(display) => Some(display.as_os_str()),
+                None => {
+                    return Err(ClipboardError::NoDisplay {
+                        wayland: self.displays.wayland,
+                    });
+                }
+            },
         };
         let program = match &self.holder_program {
             Some(program) => program.clone(),
@@ -413,6 +463,24 @@ mod tests {
         assert_eq!(route(auto, &displays(&[])).ok(), Some(Route::Osc52));
         let empty = displays(&[("DISPLAY", ""), ("WAYLAND_DISPLAY", "")]);
         assert_eq!(route(auto, &empty).ok(), Some(Route::Osc52));
+    }
+
+    #[test]
+    fn macos_and_windows_copy_natively_without_a_display_but_not_over_ssh() {
+        let own = |vars| Displays::for_system(System::Own, &lookup(vars));
+        let auto = ClipboardMode::Auto;
+        assert_eq!(route(auto, &own(&[])).ok(), Some(Route::NativeThenOsc52));
+        let ssh = own(&[("SSH_CONNECTION", "10.0.0.1 5 10.0.0.2 22")]);
+        assert_eq!(route(auto, &ssh).ok(), Some(Route::Osc52));
+        let native = ClipboardMode::Native;
+        assert_eq!(route(native, &own(&[])).ok(), Some(Route::Native));
+        let none = Displays::for_system(System::None, &lookup(&[("DISPLAY", ":0")]));
+        assert_eq!(route(auto, &none).ok(), Some(Route::Osc52));
+        let err = route(native, &none).expect_err("no native clipboard");
+        assert!(
+            err.to_string().contains("no native clipboard on this OS"),
+            "{err}"
+        );
     }
 
     #[test]

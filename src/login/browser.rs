@@ -106,8 +106,9 @@ pub enum Opened {
     Failed(String),
 }
 
-/// How the browser would be opened, from the environment (pure, for tests).
-fn choose(var: impl Fn(&str) -> Option<String>) -> Result<Vec<String>, String> {
+/// How the browser would be opened on `os` (`std::env::consts::OS`), from the environment
+/// (pure, for tests).
+fn choose(os: &str, var: impl Fn(&str) -> Option<String>) -> Result<Vec<String>, String> {
     let set = |k: &str| var(k).filter(|v| !v.trim().is_empty());
     if let Some(choice) = set(BROWSER_ENV) {
         if choice.trim().eq_ignore_ascii_case("none") {
@@ -118,8 +119,17 @@ fn choose(var: impl Fn(&str) -> Option<String>) -> Result<Vec<String>, String> {
     if set("SSH_CONNECTION").is_some() || set("SSH_TTY").is_some() {
         return Err("this is an SSH session".into());
     }
-    if cfg!(target_os = "macos") {
-        return Ok(vec!["open".into()]);
+    match os {
+        "macos" => return Ok(vec!["open".into()]),
+        // The default browser, through the URL handler; not `cmd /c start`, whose shell would
+        // split the URL at every `&`.
+        "windows" => {
+            return Ok(vec![
+                "rundll32.exe".into(),
+                "url.dll,FileProtocolHandler".into(),
+            ]);
+        }
+        _ => {}
     }
     if set("WSL_DISTRO_NAME").is_some() {
         return Ok(vec!["wslview".into()]);
@@ -141,7 +151,7 @@ pub fn open_browser(url: &str) -> Opened {
 pub fn open_browser_with(command: Option<&str>, url: &str) -> Opened {
     let chosen = match command {
         Some(command) => Ok(command.split_whitespace().map(str::to_string).collect()),
-        None => choose(|k| std::env::var(k).ok()),
+        None => choose(std::env::consts::OS, |k| std::env::var(k).ok()),
     };
     let command: Vec<String> = match chosen {
         Ok(command) => command,
@@ -184,23 +194,36 @@ mod tests {
 
     #[test]
     fn ssh_or_no_display_only_prints_and_sfkey_browser_wins() {
-        assert!(choose(env(&[("DISPLAY", ":0"), ("SSH_CONNECTION", "1 2 3 4")])).is_err());
-        assert!(choose(env(&[("DISPLAY", ":0"), ("SSH_TTY", "/dev/pts/1")])).is_err());
-        if !cfg!(target_os = "macos") {
-            assert!(choose(env(&[])).unwrap_err().contains("no display"));
-            assert_eq!(
-                choose(env(&[("WAYLAND_DISPLAY", "wayland-0")])).unwrap(),
-                ["xdg-open"]
-            );
-        }
-        assert!(choose(env(&[("DISPLAY", ":0"), (BROWSER_ENV, "none")])).is_err());
+        let linux = |vars| choose("linux", vars);
+        assert!(linux(env(&[("DISPLAY", ":0"), ("SSH_CONNECTION", "1 2 3 4")])).is_err());
+        assert!(linux(env(&[("DISPLAY", ":0"), ("SSH_TTY", "/dev/pts/1")])).is_err());
+        assert!(linux(env(&[])).unwrap_err().contains("no display"));
         assert_eq!(
-            choose(env(&[
+            linux(env(&[("WAYLAND_DISPLAY", "wayland-0")])).unwrap(),
+            ["xdg-open"]
+        );
+        assert!(linux(env(&[("DISPLAY", ":0"), (BROWSER_ENV, "none")])).is_err());
+        assert_eq!(
+            linux(env(&[
                 (BROWSER_ENV, "firefox --new-window"),
                 ("SSH_TTY", "x")
             ]))
             .unwrap(),
             ["firefox", "--new-window"]
+        );
+    }
+
+    #[test]
+    fn macos_and_windows_open_the_default_browser_without_a_display() {
+        assert_eq!(choose("macos", env(&[])).unwrap(), ["open"]);
+        assert_eq!(
+            choose("windows", env(&[])).unwrap(),
+            ["rundll32.exe", "url.dll,FileProtocolHandler"]
+        );
+        assert!(choose("windows", env(&[("SSH_CONNECTION", "1 2 3 4")])).is_err());
+        assert_eq!(
+            choose("macos", env(&[(BROWSER_ENV, "firefox")])).unwrap(),
+            ["firefox"]
         );
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod locks;
+mod native;
 #[cfg(target_os = "linux")]
 pub mod secret_service;
 pub mod secrets;

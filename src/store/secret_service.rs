@@ -23,6 +23,9 @@ const USER_ATTR: &str = "username";
 /// The Secret Service over one plain-session connection, shared by every entry.
 pub struct PlainSecretService {
     conn: Arc<Connection>,
+    bus: zbus::blocking::Connection,
+    // The daemon's unique bus name when we connected: another one means it restarted.
+    owner: Option<String>,
 }
 
 struct Connection {
@@ -39,11 +42,38 @@ impl Connection {
 impl PlainSecretService {
     /// Connects to the session bus's Secret Service.
     pub fn connect() -> Result<Arc<Self>> {
-        let ss = SecretService::connect(EncryptionType::Plain).map_err(platform)?;
+        let bus = zbus::blocking::Connection::session()
+            .map_err(|e| platform(secret_service::Error::Zbus(e)))?;
+        let ss = SecretService::connect_with_existing(EncryptionType::Plain, bus.clone())
+            .map_err(platform)?;
+        // After the session is open, so the service runs (D-Bus may have just started it).
+        let owner = service_owner(&bus);
         Ok(Arc::new(Self {
             conn: Arc::new(Connection { ss: Mutex::new(ss) }),
+            bus,
+            owner,
         }))
     }
+
+    /// Whether the Secret Service is no longer the daemon this store connected to (it
+    /// restarted or stopped): then its session is gone and every call fails until we reconnect.
+    pub fn restarted(&self) -> bool {
+        service_owner(&self.bus) != self.owner
+    }
+}
+
+/// The unique bus name of the process that owns the Secret Service now, if any.
+fn service_owner(bus: &zbus::blocking::Connection) -> Option<String> {
+    let reply = bus
+        .call_method(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            Some("org.freedesktop.DBus"),
+            "GetNameOwner",
+            &("org.freedesktop.secrets",),
+        )
+        .ok()?;
+    reply.body().deserialize::<String>().ok()
 }
 
 impl std::fmt::Debug for PlainSecretService {

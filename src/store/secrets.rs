@@ -1,7 +1,7 @@
 //! Where secrets live: the [`SecretStore`] trait, the OS keyring behind it, and an in-memory store.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
@@ -53,9 +53,7 @@ impl SecretKind {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SecretError {
     /// No keyring could be reached at all.
-    #[error(
-        "the OS keyring is not available ({0}). On Linux sfkey needs a Secret Service (gnome-keyring or KeePassXC) on the D-Bus session bus; check that DBUS_SESSION_BUS_ADDRESS is set and the daemon runs"
-    )]
+    #[error("the OS keyring is not available ({0}); {hint}", hint = super::native::unavailable_hint())]
     Unavailable(String),
     /// The keyring is there but locked, or access was refused.
     #[error(
@@ -75,6 +73,10 @@ pub enum SecretError {
     /// Anything else the keyring reported.
     #[error("the OS keyring failed: {0}")]
     Other(String),
+    /// The keyring daemon restarted (or stopped) under this process, and the call failed even
+    /// after reconnecting: the new daemon's keyring is locked, or it is not back.
+    #[error("the keyring restarted (or stopped) while sfkey was running; {0}")]
+    Restarted(Box<SecretError>),
 }
 
 /// The one interface to secret storage; the keyring in real use, memory in unit tests and the demo.
@@ -121,10 +123,11 @@ impl SecretStore for MemoryStore {
     }
 }
 
-type CoreStore = Arc<keyring_core::CredentialStore>;
+use super::native::{self, CoreStore};
 
-/// The OS keyring (Secret Service on Linux). Every call runs on a worker thread with a timeout,
-/// because a locked keyring with a display can wait forever on an unlock prompt.
+/// The OS keyring (`store/native.rs` picks the one of each OS). Every call runs on a worker
+/// thread with a timeout, because a locked keyring with a display can wait forever on an unlock
+/// prompt.
 pub struct KeyringStore {
     service: String,
     timeout: Duration,
@@ -133,6 +136,8 @@ pub struct KeyringStore {
     // Set after a call timed out: its thread still holds the connection, so later calls
     // would only wait out the same timeout again.
     hung: Arc<AtomicBool>,
+    // How often the daemon was found restarted (and reconnected to).
+    restarts: Arc<AtomicU64>,
 }
 
 impl KeyringStore {
@@ -148,23 +153,30 @@ impl KeyringStore {
             timeout,
             core: Arc::new(Mutex::new(None)),
             hung: Arc::new(AtomicBool::new(false)),
+            restarts: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// How many times this store found the keyring daemon restarted and reconnected.
+    pub fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::SeqCst)
     }
 
     fn run<T: Send + 'static>(
         &self,
-        op: impl FnOnce(&CoreStore) -> keyring_core::Result<T> + Send + 'static,
+        op: impl Fn(&CoreStore) -> keyring_core::Result<T> + Send + 'static,
     ) -> Result<T, SecretError> {
         if self.hung.load(Ordering::SeqCst) {
             return Err(SecretError::Timeout(self.timeout.as_secs().max(1)));
         }
         let core = Arc::clone(&self.core);
         let hung = Arc::clone(&self.hung);
+        let restarts = Arc::clone(&self.restarts);
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("sfkey-keyring".into())
             .spawn(move || {
-                let result = connect(&core).and_then(|store| op(&store).map_err(map_error));
+                let result = call_reconnecting(&core, &op, &restarts);
                 let _ = tx.send(result);
                 // A late answer means the keyring is back (e.g. unlocked): stop failing fast.
                 hung.store(false, Ordering::SeqCst);
@@ -202,22 +214,35 @@ fn connect(slot: &Mutex<Option<CoreStore>>) -> Result<CoreStore, SecretError> {
     if let Some(store) = guard.as_ref() {
         return Ok(Arc::clone(store));
     }
-    let store = platform_store()?;
+    let store = native::connect().map_err(map_error)?;
     *guard = Some(Arc::clone(&store));
     Ok(store)
 }
 
-#[cfg(target_os = "linux")]
-fn platform_store() -> Result<CoreStore, SecretError> {
-    let store = super::secret_service::PlainSecretService::connect().map_err(map_error)?;
-    Ok(store)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn platform_store() -> Result<CoreStore, SecretError> {
-    Err(SecretError::Unavailable(
-        "this build of sfkey has a keyring store for Linux only".into(),
-    ))
+/// Runs `op`; when it fails because the daemon restarted (its session died with it), connects
+/// again and runs it once more, on the same thread, so within the same timeout.
+fn call_reconnecting<T>(
+    slot: &Mutex<Option<CoreStore>>,
+    op: &impl Fn(&CoreStore) -> keyring_core::Result<T>,
+    restarts: &AtomicU64,
+) -> Result<T, SecretError> {
+    let store = connect(slot)?;
+    let err = match op(&store) {
+        Ok(value) => return Ok(value),
+        // Answers, not failures.
+        Err(e @ (keyring_core::Error::NoEntry | keyring_core::Error::BadEncoding(_))) => {
+            return Err(map_error(e));
+        }
+        Err(e) => e,
+    };
+    if !native::restarted(&store) {
+        return Err(map_error(err));
+    }
+    restarts.fetch_add(1, Ordering::SeqCst);
+    tracing::warn!("the keyring restarted; reconnecting to it");
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    let again = connect(slot).and_then(|fresh| op(&fresh).map_err(map_error));
+    again.map_err(|e| SecretError::Restarted(Box::new(e)))
 }
 
 /// Maps keyring errors to ours without ever formatting stored bytes (BadEncoding carries them).
@@ -234,6 +259,10 @@ fn map_error(err: keyring_core::Error) -> SecretError {
             SecretError::Damaged("a secret", format!("{} matching entries", entries.len()))
         }
         E::NoEntry => SecretError::Other("no entry".into()),
+        // The Credential Manager takes at most 2,560 bytes (1,280 UTF-16 characters).
+        E::TooLong(what, max) => SecretError::Other(format!(
+            "the {what} is too long for this keyring (at most {max} bytes); nothing was stored"
+        )),
         other => SecretError::Other(other.to_string()),
     }
 }
@@ -244,8 +273,7 @@ fn entry(
     user: &str,
 ) -> keyring_core::Result<keyring_core::Entry> {
     let label = format!("sfkey {user}");
-    let modifiers = HashMap::from([("label", label.as_str())]);
-    store.build(service, user, Some(&modifiers))
+    store.build(service, user, native::modifiers(&label).as_ref())
 }
 
 impl SecretStore for KeyringStore {
@@ -304,6 +332,15 @@ mod tests {
             store.get(&org, SecretKind::RefreshToken),
             Ok(None)
         ));
+    }
+
+    #[test]
+    fn a_secret_too_long_for_the_keyring_says_so() {
+        let err = map_error(keyring_core::Error::TooLong("secret".into(), 2560));
+        assert_eq!(
+            err.to_string(),
+            "the OS keyring failed: the secret is too long for this keyring (at most 2560 bytes); nothing was stored"
+        );
     }
 
     #[test]

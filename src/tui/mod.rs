@@ -37,6 +37,7 @@ use tokio::sync::mpsc;
 use crate::clipboard::Clipboard;
 use crate::humanize::now_ms;
 use crate::salesforce::HttpSettings;
+use crate::signals::{Signals, Stop};
 use crate::store::Store;
 
 pub use app::{App, Pane, Popup, Shown};
@@ -233,7 +234,9 @@ async fn event_loop(
     let _ = in_flight.set(tasks.in_flight());
     let mut app = App::new(now_ms(), setup.demo, setup.utc_offset_s);
     app.login_url = setup.login_url;
-    let mut signals = Signals::new()?;
+    // SIGTERM and SIGHUP (on Windows: a closed console, logoff, shutdown) end sfkey as `q`
+    // does; Ctrl-C is a key in raw mode.
+    let mut signals = Signals::new(&[Stop::Terminate, Stop::Hangup])?;
 
     let _guard = enter()?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
@@ -268,7 +271,7 @@ async fn event_loop(
                 last_second = second;
                 changed || app.any_running()
             },
-            () = signals.recv() => {
+            _ = signals.recv() => {
                 for effect in app.update(Message::Quit) {
                     tasks.run(effect);
                 }
@@ -340,38 +343,5 @@ fn panic_on_key(message: &Message) {
         key.code == crossterm::event::KeyCode::Char(w.chars().next().unwrap_or('\0'))
     }) {
         panic!("SFKEY_DEBUG_PANIC_KEY was pressed: panicking on purpose");
-    }
-}
-
-/// SIGTERM and SIGHUP, which end sfkey as `q` does.
-struct Signals {
-    #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                term: signal(SignalKind::terminate())?,
-                hup: signal(SignalKind::hangup())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Self {})
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.term.recv() => {},
-            _ = self.hup.recv() => {},
-        }
-        #[cfg(not(unix))]
-        std::future::pending::<()>().await
     }
 }
