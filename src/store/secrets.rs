@@ -54,17 +54,17 @@ impl SecretKind {
 pub enum SecretError {
     /// No keyring could be reached at all.
     #[error(
-        "the OS keyring is not available ({0}). On Linux sfkey needs a Secret Service (gnome-keyring or KeePassXC) on the D-Bus session bus; check that DBUS_SESSION_BUS_ADDRESS is set and the daemon runs"
+        "the OS keyring is not available ({0}). Either start a keyring: on Linux without a desktop, `dbus-run-session -- $SHELL`, then in that shell `eval \"$(printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets)\"`; or keep secrets in an encrypted file: `export SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml). `sfkey doctor` shows what sfkey sees"
     )]
     Unavailable(String),
     /// The keyring is there but locked, or access was refused.
     #[error(
-        "the OS keyring is locked or refused access ({0}). Unlock it (log in to your desktop session, or `gnome-keyring-daemon --unlock`) and try again"
+        "the OS keyring is locked or refused access ({0}). Unlock it (log in to your desktop session, or `gnome-keyring-daemon --unlock`) and try again; `sfkey doctor` shows what sfkey sees"
     )]
     Locked(String),
     /// The keyring did not answer in time, typically because it waits for an unlock prompt.
     #[error(
-        "the OS keyring did not answer within {0} s; it may be waiting for an unlock prompt. Unlock it and try again"
+        "the OS keyring did not answer within {0} s; it may be waiting for an unlock prompt. Unlock it and try again; `sfkey doctor` shows what sfkey sees"
     )]
     Timeout(u64),
     /// The stored value is not text or the entry is ambiguous.
@@ -75,6 +75,9 @@ pub enum SecretError {
     /// Anything else the keyring reported.
     #[error("the OS keyring failed: {0}")]
     Other(String),
+    /// The encrypted secrets file (`SFKEY_KEYRING=file`): the whole message, path included.
+    #[error("{0}")]
+    File(String),
 }
 
 /// The one interface to secret storage; the keyring in real use, memory in unit tests and the demo.
@@ -85,6 +88,43 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, org: &OrgId, kind: SecretKind, value: &SecretString) -> Result<(), SecretError>;
     /// Removes a secret; removing one that is not there is fine.
     fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError>;
+    /// Every secret of one org; stores that can read them in one round trip override this.
+    fn get_all(&self, org: &OrgId) -> Result<OrgSecrets, SecretError> {
+        let mut all = OrgSecrets::default();
+        for kind in SecretKind::ALL {
+            all.set(kind, self.get(org, kind)?);
+        }
+        Ok(all)
+    }
+}
+
+/// All secrets of one org, as [`SecretStore::get_all`] reads them.
+#[derive(Debug, Default, Clone)]
+pub struct OrgSecrets([Option<SecretString>; 3]);
+
+impl OrgSecrets {
+    fn index(kind: SecretKind) -> usize {
+        match kind {
+            SecretKind::ClientSecret => 0,
+            SecretKind::RefreshToken => 1,
+            SecretKind::AccessToken => 2,
+        }
+    }
+
+    /// One secret, if stored.
+    pub fn get(&self, kind: SecretKind) -> Option<&SecretString> {
+        self.0[Self::index(kind)].as_ref()
+    }
+
+    /// Takes one secret out.
+    pub fn take(&mut self, kind: SecretKind) -> Option<SecretString> {
+        self.0[Self::index(kind)].take()
+    }
+
+    /// Puts one secret in (or clears it).
+    pub fn set(&mut self, kind: SecretKind, value: Option<SecretString>) {
+        self.0[Self::index(kind)] = value;
+    }
 }
 
 /// Secrets in a `HashMap`: for unit tests (and a future demo mode), never for real orgs.
