@@ -33,6 +33,8 @@ pub struct FileStore {
     kdf: KdfParams,
     // The key this process derived or took from the cache: one unlock per process at most.
     key: Mutex<Option<FileKey>>,
+    // Given by the program instead of the environment or a prompt.
+    passphrase: Option<SecretString>,
 }
 
 impl FileStore {
@@ -43,6 +45,20 @@ impl FileStore {
             cache,
             kdf: sealed::DEFAULT_KDF,
             key: Mutex::new(None),
+            passphrase: None,
+        }
+    }
+
+    /// Uses this passphrase instead of `SFKEY_FILE_PASSPHRASE` or a prompt.
+    pub fn with_passphrase(mut self, passphrase: SecretString) -> Self {
+        self.passphrase = Some(passphrase);
+        self
+    }
+
+    fn passphrase(&self, creating: bool) -> Result<SecretString, SecretError> {
+        match &self.passphrase {
+            Some(given) => Ok(given.clone()),
+            None => file_key::passphrase(&self.path(), creating).map_err(passphrase_error),
         }
     }
 
@@ -133,7 +149,7 @@ impl FileStore {
             *slot = Some(key.clone());
             return Ok(key);
         }
-        let pass = file_key::passphrase(&self.path(), false).map_err(passphrase_error)?;
+        let pass = self.passphrase(false)?;
         let key =
             sealed::derive(&pass, &mut lock.clone(), false).map_err(|e| self.sealed_error(e))?;
         self.cache.put(lock, &key);
@@ -186,7 +202,7 @@ impl FileStore {
     }
 
     fn create(&self) -> Result<(Lock, FileKey), SecretError> {
-        let pass = file_key::passphrase(&self.path(), true).map_err(passphrase_error)?;
+        let pass = self.passphrase(true)?;
         let mut lock = sealed::new_lock(self.kdf).map_err(|e| self.sealed_error(e))?;
         let key = sealed::derive(&pass, &mut lock, true).map_err(|e| self.sealed_error(e))?;
         self.cache.put(&lock, &key);

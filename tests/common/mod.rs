@@ -103,6 +103,9 @@ impl TestEnv {
             .env_remove("HTTP_PROXY")
             .env_remove("http_proxy")
             .env_remove("ALL_PROXY")
+            // The backend is the test's choice, never the caller's.
+            .env_remove("SFKEY_KEYRING")
+            .env_remove("SFKEY_FILE_PASSPHRASE")
             .stdin(Stdio::null());
         cmd
     }
