@@ -277,3 +277,42 @@ fn entries_are_visible_to_secret_tool_and_back() {
         .unwrap();
     assert!(out.stdout.is_empty());
 }
+
+/// The batched read behind `get_all`: every item found in one go, none missed, none mixed up.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_secret_service_reads_an_org_in_one_batch() {
+    common::require_keyring();
+    let keyring = KeyringStore::new();
+    let org = OrgId::generate();
+    for (kind, text) in [
+        (SecretKind::RefreshToken, "rt-TESTSECRET-batch"),
+        (SecretKind::AccessToken, "at-TESTSECRET-batch"),
+    ] {
+        keyring.set(&org, kind, &SecretString::from(text)).unwrap();
+    }
+    let users: Vec<String> = SecretKind::ALL
+        .iter()
+        .map(|k| format!("{org}/{}", k.as_str()))
+        .collect();
+    let ss = sfkey::store::secret_service::PlainSecretService::connect().unwrap();
+    let got = ss
+        .get_many("sfkey", &users)
+        .unwrap()
+        .expect("nothing is locked: one batch");
+    assert_eq!(
+        got,
+        vec![
+            None,
+            Some(b"rt-TESTSECRET-batch".to_vec()),
+            Some(b"at-TESTSECRET-batch".to_vec())
+        ]
+    );
+    for kind in SecretKind::ALL {
+        keyring.delete(&org, kind).unwrap();
+    }
+    assert_eq!(
+        ss.get_many("sfkey", &users).unwrap(),
+        Some(vec![None, None, None])
+    );
+}

@@ -14,6 +14,7 @@ use keyring_core::api::{Credential, CredentialApi, CredentialStoreApi};
 use keyring_core::{Entry, Error, Result};
 use secret_service::EncryptionType;
 use secret_service::blocking::SecretService;
+use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue, Value};
 
 /// Items carry these attributes, as keyring's own Secret Service stores do, so entries stay
 /// readable by other keyring-based tools and `secret-tool lookup service sfkey username ...`.
@@ -27,6 +28,10 @@ pub struct PlainSecretService {
 
 struct Connection {
     ss: Mutex<SecretService<'static>>,
+    // The same bus connection, for the batched read that the secret-service crate lacks.
+    bus: zbus::Connection,
+    // A plain session of our own for GetSecrets (the crate keeps its session's path private).
+    session: Mutex<Option<OwnedObjectPath>>,
 }
 
 impl Connection {
@@ -39,11 +44,132 @@ impl Connection {
 impl PlainSecretService {
     /// Connects to the session bus's Secret Service.
     pub fn connect() -> Result<Arc<Self>> {
-        let ss = SecretService::connect(EncryptionType::Plain).map_err(platform)?;
+        let bus = zbus::blocking::Connection::session().map_err(connection_error)?;
+        let ss = SecretService::connect_with_existing(EncryptionType::Plain, bus.clone())
+            .map_err(platform)?;
         Ok(Arc::new(Self {
-            conn: Arc::new(Connection { ss: Mutex::new(ss) }),
+            conn: Arc::new(Connection {
+                ss: Mutex::new(ss),
+                bus: bus.into_inner(),
+                session: Mutex::new(None),
+            }),
         }))
     }
+
+    /// The secrets of several users of `service` in two round trips: every SearchItems (and
+    /// opening our session, the first time) sent at once, then one GetSecrets for every item
+    /// found. `None` when an item is locked: the one-by-one path unlocks it.
+    pub fn get_many(
+        &self,
+        service: &str,
+        users: &[String],
+    ) -> Result<Option<Vec<Option<Vec<u8>>>>> {
+        let bus = &self.conn.bus;
+        zbus::block_on(async {
+            let searches = users.iter().map(|user| async move {
+                let attributes =
+                    HashMap::from([(SERVICE_ATTR, service), (USER_ATTR, user.as_str())]);
+                let reply = bus
+                    .call_method(
+                        Some(SERVICE_NAME),
+                        SERVICE_PATH,
+                        Some(SERVICE_IFACE),
+                        "SearchItems",
+                        &(attributes,),
+                    )
+                    .await?;
+                reply
+                    .body()
+                    .deserialize::<(Vec<OwnedObjectPath>, Vec<OwnedObjectPath>)>()
+            });
+            let (found, session) =
+                futures_util::join!(futures_util::future::join_all(searches), self.session());
+            let session = session?;
+            let mut paths = Vec::with_capacity(users.len());
+            for result in found {
+                let (unlocked, locked) = result.map_err(zbus_error)?;
+                match unlocked.into_iter().next() {
+                    Some(path) => paths.push(Some(path)),
+                    None if !locked.is_empty() => return Ok(None),
+                    None => paths.push(None),
+                }
+            }
+            let wanted: Vec<ObjectPath<'_>> = paths.iter().flatten().map(|p| p.as_ref()).collect();
+            if wanted.is_empty() {
+                return Ok(Some(vec![None; users.len()]));
+            }
+            let reply = bus
+                .call_method(
+                    Some(SERVICE_NAME),
+                    SERVICE_PATH,
+                    Some(SERVICE_IFACE),
+                    "GetSecrets",
+                    &(wanted, session.as_ref()),
+                )
+                .await
+                .map_err(zbus_error)?;
+            // Each secret: (session, parameters, value, content type).
+            type Secrets = HashMap<OwnedObjectPath, (OwnedObjectPath, Vec<u8>, Vec<u8>, String)>;
+            let mut secrets: Secrets = reply.body().deserialize().map_err(zbus_error)?;
+            Ok(Some(
+                paths
+                    .iter()
+                    .map(|path| path.as_ref().and_then(|p| secrets.remove(p)).map(|s| s.2))
+                    .collect(),
+            ))
+        })
+    }
+
+    /// Our plain session's path, opened on first use.
+    async fn session(&self) -> Result<OwnedObjectPath> {
+        if let Some(path) = self
+            .conn
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Ok(path);
+        }
+        let reply = self
+            .conn
+            .bus
+            .call_method(
+                Some(SERVICE_NAME),
+                SERVICE_PATH,
+                Some(SERVICE_IFACE),
+                "OpenSession",
+                &("plain", Value::from("")),
+            )
+            .await
+            .map_err(zbus_error)?;
+        let (_, path): (OwnedValue, OwnedObjectPath) =
+            reply.body().deserialize().map_err(zbus_error)?;
+        *self.conn.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.clone());
+        Ok(path)
+    }
+}
+
+const SERVICE_NAME: &str = "org.freedesktop.secrets";
+const SERVICE_PATH: &str = "/org/freedesktop/secrets";
+const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
+
+/// As the secret-service crate maps a failed connect: no bus or no service is "unavailable".
+fn connection_error(e: zbus::Error) -> Error {
+    let unavailable = match &e {
+        zbus::Error::InterfaceNotFound | zbus::Error::Address(_) => true,
+        zbus::Error::InputOutput(io) => io.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    };
+    if unavailable {
+        platform(secret_service::Error::Unavailable)
+    } else {
+        platform(secret_service::Error::Zbus(e))
+    }
+}
+
+fn zbus_error(e: zbus::Error) -> Error {
+    platform(secret_service::Error::Zbus(e))
 }
 
 impl std::fmt::Debug for PlainSecretService {

@@ -319,6 +319,56 @@ impl SecretStore for KeyringStore {
             },
         )
     }
+
+    fn get_all(&self, org: &OrgId) -> Result<OrgSecrets, SecretError> {
+        let service = self.service.clone();
+        let users: Vec<String> = SecretKind::ALL
+            .iter()
+            .map(|k| Self::user(org, *k))
+            .collect();
+        let mut all = OrgSecrets::default();
+        let Some(values) = self.run(move |store| batch_get(store, &service, &users))? else {
+            // No batched read here, or an item is locked: one by one (which unlocks).
+            for kind in SecretKind::ALL {
+                all.set(kind, self.get(org, kind)?);
+            }
+            return Ok(all);
+        };
+        for (kind, value) in SecretKind::ALL.into_iter().zip(values) {
+            if let Some(bytes) = value {
+                let bytes = zeroize::Zeroizing::new(bytes);
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|_| SecretError::Damaged(kind.as_str(), "not valid text".into()))?;
+                all.set(kind, Some(SecretString::from(text.to_string())));
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// Several entries in one go where the store can (the Secret Service); `None` otherwise.
+#[cfg(target_os = "linux")]
+fn batch_get(
+    store: &CoreStore,
+    service: &str,
+    users: &[String],
+) -> keyring_core::Result<Option<Vec<Option<Vec<u8>>>>> {
+    match store
+        .as_any()
+        .downcast_ref::<super::secret_service::PlainSecretService>()
+    {
+        Some(ss) => ss.get_many(service, users),
+        None => Ok(None),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn batch_get(
+    _store: &CoreStore,
+    _service: &str,
+    _users: &[String],
+) -> keyring_core::Result<Option<Vec<Option<Vec<u8>>>>> {
+    Ok(None)
 }
 
 #[cfg(test)]
