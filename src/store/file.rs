@@ -98,15 +98,20 @@ impl FileStore {
         self.key.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The path as shown in messages: through the one escaper, like any text from outside.
+    fn shown_path(&self) -> String {
+        crate::redact::printable(&self.path().display().to_string()).to_string()
+    }
+
     fn io(&self, action: &str, e: std::io::Error) -> SecretError {
         SecretError::File(format!(
             "{action} the secrets file {}: {e}",
-            self.path().display()
+            self.shown_path()
         ))
     }
 
     fn sealed_error(&self, e: SealError) -> SecretError {
-        let path = self.path().display().to_string();
+        let path = self.shown_path();
         let keep = "sfkey will not overwrite it; restore it from a backup, or move it away and add the orgs again";
         SecretError::File(match e {
             SealError::NotOurs => format!("{path} is not an sfkey secrets file; {keep}"),
