@@ -229,6 +229,11 @@ fn auto_without_a_keyring_names_both_ways_forward_and_changes_nothing() {
         "\n5Aep861TESTSECRETauto\n",
     );
     assert_success(&out);
+    assert!(
+        stderr(&out).contains("saved in the encrypted secrets file"),
+        "{}",
+        stderr(&out)
+    );
     env.assert_no_secrets_on_disk();
 }
 

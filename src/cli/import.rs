@@ -262,7 +262,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
         };
         tracing::info!(org = %org.name, origin = %origin, "{} by import", verb.to_lowercase());
         eprintln!(
-            "{verb} {} from {origin}: {}{}, client id {}{}; secrets in the OS keyring.",
+            "{verb} {} from {origin}: {}{}, client id {}{}; secrets in {}.",
             org.name,
             org.login_url,
             org.site.as_deref().unwrap_or(""),
@@ -271,6 +271,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
                 .as_deref()
                 .map(|u| format!(", user {u}"))
                 .unwrap_or_default(),
+            store.secrets_place(),
         );
     }
     for handle in &skipped {

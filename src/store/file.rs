@@ -261,6 +261,10 @@ fn entry_name(org: &OrgId, kind: SecretKind) -> String {
 }
 
 impl SecretStore for FileStore {
+    fn place(&self) -> &'static str {
+        "the encrypted secrets file"
+    }
+
     fn get(&self, org: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, SecretError> {
         let (mut entries, _) = self.read()?;
         Ok(entries.remove(&entry_name(org, kind)))

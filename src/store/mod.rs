@@ -255,6 +255,11 @@ impl Store {
         Ok(self.secrets.get(id, kind)?)
     }
 
+    /// Where secrets go, for messages ("the OS keyring", "the encrypted secrets file").
+    pub fn secrets_place(&self) -> &'static str {
+        self.secrets.place()
+    }
+
     /// Reads every secret of an org, in one keyring round trip where the backend allows it.
     pub fn secrets(&self, id: &OrgId) -> Result<OrgSecrets, StoreError> {
         Ok(self.secrets.get_all(id)?)

@@ -88,6 +88,10 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, org: &OrgId, kind: SecretKind, value: &SecretString) -> Result<(), SecretError>;
     /// Removes a secret; removing one that is not there is fine.
     fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError>;
+    /// Where the secrets are, for messages: "the OS keyring" unless the store says otherwise.
+    fn place(&self) -> &'static str {
+        "the OS keyring"
+    }
     /// Every secret of one org; stores that can read them in one round trip override this.
     fn get_all(&self, org: &OrgId) -> Result<OrgSecrets, SecretError> {
         let mut all = OrgSecrets::default();
