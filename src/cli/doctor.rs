@@ -325,6 +325,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_keyring_unavailable_message_points_here() {
+        use crate::store::SecretError;
+        for err in [
+            SecretError::Unavailable("no bus".into()),
+            SecretError::Locked("prompt dismissed".into()),
+            SecretError::Timeout(3),
+        ] {
+            assert!(err.to_string().contains("`sfkey doctor`"), "{err}");
+        }
+        let unavailable = SecretError::Unavailable("no bus".into()).to_string();
+        for way in [
+            "dbus-run-session",
+            "gnome-keyring-daemon --unlock",
+            "SFKEY_KEYRING=file",
+        ] {
+            assert!(unavailable.contains(way), "{way}: {unavailable}");
+        }
+    }
+
+    #[test]
     fn proxy_passwords_are_hidden() {
         assert_eq!(
             hide_credentials("http://u:p4ss@proxy:3128"),
