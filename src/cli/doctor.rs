@@ -216,6 +216,8 @@ fn file_details(report: &mut Report, opened: &Opened) {
     let detail = if !cfg!(target_os = "linux") {
         "none on this OS: every command asks for the passphrase (or reads SFKEY_FILE_PASSPHRASE)"
             .to_string()
+    } else if cache.enabled() && !KeyCache::available() {
+        "unavailable: the kernel refused a session keyring (a container may forbid keyctl), so every command asks".to_string()
     } else if cache.enabled() {
         format!(
             "kernel session keyring, {} min (file_key_timeout_minutes); `sfkey lock` forgets it",

@@ -84,6 +84,11 @@ impl KeyCache {
         cfg!(target_os = "linux") && !self.timeout.is_zero()
     }
 
+    /// Whether the kernel lets this process use a session keyring (containers may forbid it).
+    pub fn available() -> bool {
+        platform::available()
+    }
+
     /// How long a cached key lives.
     pub fn timeout(&self) -> Duration {
         self.timeout
@@ -130,6 +135,10 @@ mod platform {
         KeyRing::from_special_id(KeyRingIdentifier::Session, false).ok()
     }
 
+    pub fn available() -> bool {
+        session().is_some()
+    }
+
     pub fn get(description: &str) -> Option<FileKey> {
         let key = session()?.search(description).ok()?;
         let bytes = zeroize::Zeroizing::new(key.read_to_vec().ok()?);
@@ -172,6 +181,10 @@ mod platform {
     use std::time::Duration;
 
     use super::FileKey;
+
+    pub fn available() -> bool {
+        false
+    }
 
     pub fn get(_description: &str) -> Option<FileKey> {
         None

@@ -130,6 +130,10 @@ fn the_file_is_private_and_holds_nothing_in_clear() {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_session_cache_opens_the_file_until_it_is_forgotten() {
+    assert!(
+        KeyCache::available(),
+        "the kernel refuses a session keyring here (keyctl forbidden?): the cache cannot work"
+    );
     let dir = common::config_dir("file-cache");
     let org = OrgId::generate();
     let first = store(&dir, "cached-pass", Duration::from_secs(60));
