@@ -395,3 +395,30 @@ fn keyring_move_to_the_file_and_back() {
     env.vars.push(("SFKEY_KEYRING", None));
     assert_success(&env.run(&["token", "prod"], ""));
 }
+
+#[test]
+fn a_move_that_fails_half_way_keeps_the_old_copies() {
+    let mut env = TestEnv::new("move-fails");
+    env.add_org("prod", true, |g| g);
+    let (_, id) = ids(&env).pop().unwrap();
+    let keyring = KeyringStore::new();
+    let before = SecretKind::ALL.map(|k| stored(&keyring, &id, k));
+    // A secrets file that another passphrase made: every write to it is refused.
+    file_of(&env, "first-pass")
+        .set(
+            &OrgId::generate(),
+            SecretKind::AccessToken,
+            &SecretString::from("at-TESTSECRET-other"),
+        )
+        .unwrap();
+    env.vars
+        .push(("SFKEY_FILE_PASSPHRASE", Some("second-pass".into())));
+    let out = env.run(&["keyring", "move", "--to", "file"], "");
+    let err = assert_fails_with(&out, "wrong passphrase");
+    assert!(
+        err.contains("nothing was removed from secret-service"),
+        "{err}"
+    );
+    assert_eq!(SecretKind::ALL.map(|k| stored(&keyring, &id, k)), before);
+    assert_success(&env.run(&["token", "prod"], ""));
+}
