@@ -27,44 +27,32 @@ pub struct PlainSecretService {
 }
 
 struct Connection {
-    ss: Mutex<SecretService<'static>>,
-    // The same bus connection, for the batched read that the secret-service crate lacks.
-    bus: zbus::Connection,
+    bus: zbus::blocking::Connection,
+    // The secret-service crate's client, opened on first use: reads go through `get_many`
+    // instead, and so skip the crate's own OpenSession round trip.
+    ss: Mutex<Option<SecretService<'static>>>,
     // A plain session of our own for GetSecrets (the crate keeps its session's path private).
     session: Mutex<Option<OwnedObjectPath>>,
 }
 
 impl Connection {
     fn with<T>(&self, op: impl FnOnce(&SecretService<'static>) -> Result<T>) -> Result<T> {
-        let ss = self.ss.lock().unwrap_or_else(|p| p.into_inner());
-        op(&ss)
-    }
-}
-
-impl PlainSecretService {
-    /// Connects to the session bus's Secret Service.
-    pub fn connect() -> Result<Arc<Self>> {
-        let bus = zbus::blocking::Connection::session().map_err(connection_error)?;
-        let ss = SecretService::connect_with_existing(EncryptionType::Plain, bus.clone())
-            .map_err(platform)?;
-        Ok(Arc::new(Self {
-            conn: Arc::new(Connection {
-                ss: Mutex::new(ss),
-                bus: bus.into_inner(),
-                session: Mutex::new(None),
-            }),
-        }))
+        let mut slot = self.ss.lock().unwrap_or_else(|p| p.into_inner());
+        let ss = match slot.take() {
+            Some(ss) => ss,
+            None => SecretService::connect_with_existing(EncryptionType::Plain, self.bus.clone())
+                .map_err(platform)?,
+        };
+        let result = op(&ss);
+        *slot = Some(ss);
+        result
     }
 
     /// The secrets of several users of `service` in two round trips: every SearchItems (and
     /// opening our session, the first time) sent at once, then one GetSecrets for every item
     /// found. `None` when an item is locked: the one-by-one path unlocks it.
-    pub fn get_many(
-        &self,
-        service: &str,
-        users: &[String],
-    ) -> Result<Option<Vec<Option<Vec<u8>>>>> {
-        let bus = &self.conn.bus;
+    fn get_many(&self, service: &str, users: &[String]) -> Result<Option<Vec<Option<Vec<u8>>>>> {
+        let bus = self.bus.inner();
         zbus::block_on(async {
             let searches = users.iter().map(|user| async move {
                 let attributes =
@@ -123,7 +111,6 @@ impl PlainSecretService {
     /// Our plain session's path, opened on first use.
     async fn session(&self) -> Result<OwnedObjectPath> {
         if let Some(path) = self
-            .conn
             .session
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -132,8 +119,8 @@ impl PlainSecretService {
             return Ok(path);
         }
         let reply = self
-            .conn
             .bus
+            .inner()
             .call_method(
                 Some(SERVICE_NAME),
                 SERVICE_PATH,
@@ -145,8 +132,31 @@ impl PlainSecretService {
             .map_err(zbus_error)?;
         let (_, path): (OwnedValue, OwnedObjectPath) =
             reply.body().deserialize().map_err(zbus_error)?;
-        *self.conn.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.clone());
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.clone());
         Ok(path)
+    }
+}
+
+impl PlainSecretService {
+    /// Connects to the session bus's Secret Service.
+    pub fn connect() -> Result<Arc<Self>> {
+        let bus = zbus::blocking::Connection::session().map_err(connection_error)?;
+        Ok(Arc::new(Self {
+            conn: Arc::new(Connection {
+                bus,
+                ss: Mutex::new(None),
+                session: Mutex::new(None),
+            }),
+        }))
+    }
+
+    /// The secrets of several users of `service` in two round trips (see [`Connection::get_many`]).
+    pub fn get_many(
+        &self,
+        service: &str,
+        users: &[String],
+    ) -> Result<Option<Vec<Option<Vec<u8>>>>> {
+        self.conn.get_many(service, users)
     }
 }
 
@@ -265,6 +275,14 @@ impl CredentialApi for Item {
     }
 
     fn get_secret(&self) -> Result<Vec<u8>> {
+        // Two round trips (search and session at once, then GetSecrets) instead of the crate's three.
+        // `None`: the item is locked, and the crate's path below unlocks it.
+        if let Some(mut found) = self
+            .conn
+            .get_many(&self.service, std::slice::from_ref(&self.user))?
+        {
+            return found.pop().flatten().ok_or(Error::NoEntry);
+        }
         self.conn.with(|ss| {
             let found = ss.search_items(self.attributes()).map_err(platform)?;
             if let Some(item) = found.unlocked.first() {
