@@ -380,6 +380,19 @@ fn keyring_move_to_the_file_and_back() {
         &env.run(&["keyring", "move", "--to", "file"], ""),
         "already",
     );
+    // The Secret Service holds nothing now: moving from it moves nothing, and says so.
+    let out = env.run(
+        &[
+            "keyring",
+            "move",
+            "--from",
+            "secret-service",
+            "--to",
+            "file",
+        ],
+        "",
+    );
+    assert_fails_with(&out, "holds no secret of the 2 saved org(s)");
     assert_success(&env.run(&["token", "prod"], ""));
 
     let out = env.run(&["keyring", "move", "--to", "secret-service"], "");

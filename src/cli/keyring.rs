@@ -125,6 +125,22 @@ fn move_secrets(opened: &Opened, args: &MoveArgs) -> anyhow::Result<ExitCode> {
         })?;
         copies.push((org.id.clone(), secrets));
     }
+    let found: usize = copies
+        .iter()
+        .map(|(_, secrets)| {
+            SecretKind::ALL
+                .iter()
+                .filter(|k| secrets.get(**k).is_some())
+                .count()
+        })
+        .sum();
+    if found == 0 && !orgs.is_empty() {
+        bail!(
+            "{} holds no secret of the {} saved org(s); nothing was moved. They may be in another backend: try --from (auto, file), or see `sfkey doctor`",
+            from.as_str(),
+            orgs.len()
+        );
+    }
     let kept = format!(
         "nothing was removed from {}: its copies are intact; run the move again once the problem is fixed",
         from.as_str()
@@ -166,7 +182,7 @@ fn move_secrets(opened: &Opened, args: &MoveArgs) -> anyhow::Result<ExitCode> {
     }
     drop(org_locks);
     println!(
-        "Moved the secrets of {} org(s) from {} to {}. From now on, use it: `export {}={}` or `keyring = \"{}\"` in {}.",
+        "Moved {found} secret(s) of {} org(s) from {} to {}. From now on, use it: `export {}={}` or `keyring = \"{}\"` in {}.",
         orgs.len(),
         from.as_str(),
         to.as_str(),
