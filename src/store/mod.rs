@@ -4,6 +4,7 @@ pub mod backend;
 pub mod config;
 pub mod file;
 pub mod file_key;
+pub mod org_secrets;
 pub mod sealed;
 #[cfg(target_os = "linux")]
 pub mod secret_service;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+pub use super::org_secrets::OrgSecrets;
 use crate::org::OrgId;
 
 /// The keyring service name every sfkey entry is filed under.
@@ -99,35 +100,6 @@ pub trait SecretStore: Send + Sync {
             all.set(kind, self.get(org, kind)?);
         }
         Ok(all)
-    }
-}
-
-/// All secrets of one org, as [`SecretStore::get_all`] reads them.
-#[derive(Debug, Default, Clone)]
-pub struct OrgSecrets([Option<SecretString>; 3]);
-
-impl OrgSecrets {
-    fn index(kind: SecretKind) -> usize {
-        match kind {
-            SecretKind::ClientSecret => 0,
-            SecretKind::RefreshToken => 1,
-            SecretKind::AccessToken => 2,
-        }
-    }
-
-    /// One secret, if stored.
-    pub fn get(&self, kind: SecretKind) -> Option<&SecretString> {
-        self.0[Self::index(kind)].as_ref()
-    }
-
-    /// Takes one secret out.
-    pub fn take(&mut self, kind: SecretKind) -> Option<SecretString> {
-        self.0[Self::index(kind)].take()
-    }
-
-    /// Puts one secret in (or clears it).
-    pub fn set(&mut self, kind: SecretKind, value: Option<SecretString>) {
-        self.0[Self::index(kind)] = value;
     }
 }
 
