@@ -13,6 +13,7 @@ pub mod interop;
 pub mod logging;
 pub mod login;
 pub mod org;
+pub mod preferences;
 pub mod proxy;
 pub mod redact;
 pub mod refresh;

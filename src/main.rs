@@ -1,12 +1,11 @@
 //! The sfkey binary: no subcommand opens the TUI, a subcommand runs the CLI.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 use sfkey::cli::{self, Cli};
 use sfkey::demo::Demo;
-use sfkey::store::{KeyringStore, Store, config};
+use sfkey::store::backend;
 use sfkey::tui;
 
 /// Starts the log file; a `SFKEY_LOG` that is not a level is said on stderr, as a bad
@@ -66,19 +65,27 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            match config::config_dir() {
-                Ok(dir) => tui::run(tui::Setup {
-                    store: Store::new(dir, Arc::new(KeyringStore::new())),
-                    settings,
-                    demo: None,
-                    login_url: None,
-                    utc_offset_s,
-                }),
+            let opened = match backend::open() {
+                Ok(opened) => opened,
                 Err(e) => {
                     eprintln!("sfkey: {e}");
-                    ExitCode::FAILURE
+                    return ExitCode::FAILURE;
                 }
+            };
+            // The passphrase prompt needs the terminal before the TUI takes it.
+            if let Some(file) = &opened.file
+                && let Err(e) = file.unlock()
+            {
+                eprintln!("sfkey: {e}");
+                return ExitCode::FAILURE;
             }
+            tui::run(tui::Setup {
+                store: opened.store,
+                settings,
+                demo: None,
+                login_url: None,
+                utc_offset_s,
+            })
         }
     }
 }

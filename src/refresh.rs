@@ -208,13 +208,10 @@ async fn load_secrets(
     unsaved: Option<&SecretString>,
 ) -> Result<OrgSecrets, RefreshError> {
     let id = org.id.clone();
-    let (client_secret, refresh_token) = blocking(store, move |s| {
-        Ok((
-            s.secret(&id, SecretKind::ClientSecret)?,
-            s.secret(&id, SecretKind::RefreshToken)?,
-        ))
-    })
-    .await?;
+    // One batched read: two keyring round trips instead of four, one decryption of the file.
+    let mut all = blocking(store, move |s| s.secrets(&id)).await?;
+    let client_secret = all.take(SecretKind::ClientSecret);
+    let refresh_token = all.take(SecretKind::RefreshToken);
     let refresh_token = unsaved
         .cloned()
         .or(refresh_token)

@@ -1,22 +1,50 @@
-//! The keyring layer against a real Secret Service (gnome-keyring on a private D-Bus session).
+//! The secret stores: every `SecretStore` behaviour against a real Secret Service
+//! (gnome-keyring on a private D-Bus session) and against the encrypted file backend alike.
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "keyring/file_store.rs"]
+mod file_store;
 
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use sfkey::org::{Org, OrgId};
+use sfkey::store::file::FileStore;
+use sfkey::store::file_key::KeyCache;
 use sfkey::store::{KeyringStore, NewSecrets, SecretKind, SecretStore, Store};
 
 fn value(secret: Option<SecretString>) -> Option<String> {
     secret.map(|s| s.expose_secret().to_string())
 }
 
+/// A file store in a fresh config dir, with a given passphrase and no key cache.
+fn file_store(test: &str) -> FileStore {
+    FileStore::new(
+        common::config_dir(test),
+        KeyCache::new(std::time::Duration::ZERO),
+    )
+    .with_passphrase(SecretString::from(format!(
+        "pass-{}",
+        common::random_hex(4)
+    )))
+}
+
+/// Each backend in turn, named for failure messages.
+fn each_store(test: &str, check: impl Fn(&str, Arc<dyn SecretStore>)) {
+    common::require_keyring();
+    check("secret-service", Arc::new(KeyringStore::new()));
+    check("file", Arc::new(file_store(test)));
+}
+
 #[test]
 fn set_get_overwrite_delete_each_kind() {
-    common::require_keyring();
-    let keyring = KeyringStore::new();
+    each_store("store-kinds", |_, keyring| {
+        set_get_overwrite_delete(keyring.as_ref())
+    });
+}
+
+fn set_get_overwrite_delete(keyring: &dyn SecretStore) {
     let org = OrgId::generate();
     for kind in SecretKind::ALL {
         assert_eq!(value(keyring.get(&org, kind).unwrap()), None);
@@ -59,8 +87,10 @@ fn set_get_overwrite_delete_each_kind() {
 
 #[test]
 fn orgs_do_not_see_each_others_secrets() {
-    common::require_keyring();
-    let keyring = KeyringStore::new();
+    each_store("store-apart", |_, keyring| apart(keyring.as_ref()));
+}
+
+fn apart(keyring: &dyn SecretStore) {
     let (a, b) = (OrgId::generate(), OrgId::generate());
     keyring
         .set(
@@ -78,8 +108,10 @@ fn orgs_do_not_see_each_others_secrets() {
 
 #[test]
 fn a_unicode_and_long_secret_round_trips() {
-    common::require_keyring();
-    let keyring = KeyringStore::new();
+    each_store("store-long", |_, keyring| long_secret(keyring.as_ref()));
+}
+
+fn long_secret(keyring: &dyn SecretStore) {
     let org = OrgId::generate();
     let long = format!("TESTSECRET-ü-{}", "x".repeat(4000));
     keyring
@@ -98,11 +130,49 @@ fn a_unicode_and_long_secret_round_trips() {
 
 #[test]
 fn store_add_rename_remove_keeps_secrets_keyed_by_id() {
-    let dir = {
-        common::require_keyring();
-        common::config_dir("store-add-remove")
-    };
-    let keyring = Arc::new(KeyringStore::new());
+    each_store("store-add-remove", |_, keyring| add_rename_remove(keyring));
+}
+
+#[test]
+fn get_all_reads_what_get_reads() {
+    each_store("store-get-all", |name, keyring| {
+        let org = OrgId::generate();
+        keyring
+            .set(
+                &org,
+                SecretKind::RefreshToken,
+                &SecretString::from("rt-TESTSECRET-all"),
+            )
+            .unwrap();
+        keyring
+            .set(
+                &org,
+                SecretKind::AccessToken,
+                &SecretString::from("at-TESTSECRET-all"),
+            )
+            .unwrap();
+        let all = keyring.get_all(&org).unwrap();
+        for kind in SecretKind::ALL {
+            assert_eq!(
+                all.get(kind).map(|s| s.expose_secret().to_string()),
+                value(keyring.get(&org, kind).unwrap()),
+                "{name}: {kind:?}"
+            );
+        }
+        assert!(all.get(SecretKind::ClientSecret).is_none(), "{name}");
+        for kind in SecretKind::ALL {
+            keyring.delete(&org, kind).unwrap();
+        }
+        let none = keyring.get_all(&org).unwrap();
+        assert!(
+            SecretKind::ALL.iter().all(|k| none.get(*k).is_none()),
+            "{name}"
+        );
+    });
+}
+
+fn add_rename_remove(keyring: Arc<dyn SecretStore>) {
+    let dir = common::config_dir("store-add-remove");
     let store = Store::new(&dir, keyring.clone());
     let org = Org::new("prod", "https://login.salesforce.com", "3MVG9");
     let added = store
@@ -282,4 +352,43 @@ fn restart_inside_a_private_keyring() {
         Some("after-restart-TESTSECRET")
     );
     keyring.delete(&org, kind).unwrap();
+}
+
+/// The batched read behind `get_all`: every item found in one go, none missed, none mixed up.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_secret_service_reads_an_org_in_one_batch() {
+    common::require_keyring();
+    let keyring = KeyringStore::new();
+    let org = OrgId::generate();
+    for (kind, text) in [
+        (SecretKind::RefreshToken, "rt-TESTSECRET-batch"),
+        (SecretKind::AccessToken, "at-TESTSECRET-batch"),
+    ] {
+        keyring.set(&org, kind, &SecretString::from(text)).unwrap();
+    }
+    let users: Vec<String> = SecretKind::ALL
+        .iter()
+        .map(|k| format!("{org}/{}", k.as_str()))
+        .collect();
+    let ss = sfkey::store::secret_service::PlainSecretService::connect().unwrap();
+    let got = ss
+        .get_many("sfkey", &users)
+        .unwrap()
+        .expect("nothing is locked: one batch");
+    assert_eq!(
+        got,
+        vec![
+            None,
+            Some(b"rt-TESTSECRET-batch".to_vec()),
+            Some(b"at-TESTSECRET-batch".to_vec())
+        ]
+    );
+    for kind in SecretKind::ALL {
+        keyring.delete(&org, kind).unwrap();
+    }
+    assert_eq!(
+        ss.get_many("sfkey", &users).unwrap(),
+        Some(vec![None, None, None])
+    );
 }

@@ -302,7 +302,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
         tracing::info!(org = %org.name, origin = %origin, "{} by import", verb.to_lowercase());
         // The client id and username came from the imported file.
         let line = format!(
-            "{verb} {} from {origin}: {}{}, client id {}{}; secrets in the OS keyring.",
+            "{verb} {} from {origin}: {}{}, client id {}{}; secrets in {}.",
             org.name,
             org.login_url,
             org.site.as_deref().unwrap_or(""),
@@ -311,6 +311,7 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
                 .as_deref()
                 .map(|u| format!(", user {u}"))
                 .unwrap_or_default(),
+            store.secrets_place(),
         );
         eprintln!("{}", crate::escape::escape(&line));
     }

@@ -122,13 +122,14 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
     let org = &saved.org;
     // The user, ids and instance are Salesforce's answer.
     let line = format!(
-        "{} org {}: user {} ({}), org id {}, instance {}. Refresh token saved in the OS keyring{}.",
+        "{} org {}: user {} ({}), org id {}, instance {}. Refresh token saved in {}{}.",
         if saved.replaced { "Updated" } else { "Saved" },
         org.name,
         org.username.as_deref().unwrap_or("unknown"),
         saved.user_id.as_deref().unwrap_or("id unknown"),
         saved.org_id.as_deref().unwrap_or("unknown"),
         org.instance_url.as_deref().unwrap_or("unknown"),
+        store.secrets_place(),
         if target.client_secret.is_some() {
             " with the client secret"
         } else {

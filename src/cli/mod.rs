@@ -3,11 +3,13 @@
 mod api_calls;
 mod completions;
 mod details;
+mod doctor;
 mod edit;
 mod exec;
 mod export;
 mod fake_server;
 mod import;
+mod keyring;
 mod login;
 mod open;
 mod orgs;
@@ -18,11 +20,10 @@ mod status;
 mod tokens;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::store::{KeyringStore, Store, config};
+use crate::store::{Store, backend};
 
 /// Terminal credential manager for Salesforce orgs: refresh tokens in the OS keyring, fresh access
 /// tokens on demand.
@@ -31,7 +32,8 @@ use crate::store::{KeyringStore, Store, config};
 #[command(
     after_help = "Secrets never go on the command line: `sfkey add` prompts for them, or reads \
 them from stdin (client secret on the first line, refresh token on the second).\n\
-Files: orgs in $SFKEY_CONFIG_DIR/orgs.toml (default ~/.config/sfkey); secrets in the OS keyring."
+Files: orgs in $SFKEY_CONFIG_DIR/orgs.toml (default ~/.config/sfkey); secrets in the OS keyring, \
+or with SFKEY_KEYRING=file in an encrypted secrets.sfkey there."
 )]
 pub struct Cli {
     /// Open the TUI on demo orgs: a fake Salesforce on loopback and an in-memory keyring
@@ -95,6 +97,13 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the man page (or write every page into --dir)
     Man(completions::ManArgs),
+    /// What sfkey sees here: OS, keyring backend and why (with a write/read/delete probe), paths,
+    /// clipboard, TLS roots, proxy, sf CLI; exit 1 when something it needs is broken
+    Doctor(doctor::DoctorArgs),
+    /// Forget the encrypted secrets file's cached key: the next command asks for the passphrase
+    Lock,
+    /// Work with the secret backends: `sfkey keyring move --to file` moves every org's secrets
+    Keyring(keyring::KeyringArgs),
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]
     FakeServer(fake_server::FakeServerArgs),
@@ -110,10 +119,9 @@ pub enum Command {
 pub use completions::answer_shell_if_asked;
 pub use tokens::http_settings;
 
-/// Opens the real store: orgs file in the config dir, secrets in the OS keyring.
+/// Opens the real store: orgs file in the config dir, secrets in the chosen backend.
 fn open_store() -> anyhow::Result<Store> {
-    let dir = config::config_dir()?;
-    Ok(Store::new(dir, Arc::new(KeyringStore::new())))
+    Ok(backend::open()?.store)
 }
 
 /// Refuses a login host outside Salesforce's domains unless `--any-host` was given, and then
@@ -155,6 +163,13 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
         Command::Export(args) => open_store().and_then(|s| export::export(&s, &args)),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
+        Command::Doctor(args) => doctor::doctor(&args),
+        Command::Lock => backend::open()
+            .map_err(anyhow::Error::from)
+            .and_then(|o| keyring::lock(&o)),
+        Command::Keyring(args) => backend::open()
+            .map_err(anyhow::Error::from)
+            .and_then(|o| keyring::keyring(&o, &args)),
         Command::FakeServer(args) => fake_server::run(&args),
         // Answers on stdout itself: its parent reads `ok` or `error: ...` there.
         Command::ClipboardHold { clear_after } => Ok(crate::clipboard::hold(

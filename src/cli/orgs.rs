@@ -75,11 +75,12 @@ pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
         },
     )?;
     eprintln!(
-        "Added org {} ({}{}); refresh token{} saved in the OS keyring. Next: sfkey refresh {}",
+        "Added org {} ({}{}); refresh token{} saved in {}. Next: sfkey refresh {}",
         org.name,
         org.login_url,
         org.site.as_deref().unwrap_or(""),
         if has_secret { " and client secret" } else { "" },
+        store.secrets_place(),
         org.name
     );
     Ok(ExitCode::SUCCESS)

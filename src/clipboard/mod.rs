@@ -285,6 +285,15 @@ impl Clipboard {
         self.mode
     }
 
+    /// Where a copy would go, in words (for `sfkey doctor`); an error when nowhere.
+    pub fn method(&self) -> Result<&'static str, ClipboardError> {
+        route(self.mode, &self.displays).map(|route| match route {
+            Route::NativeThenOsc52 => "native (X11 display), falling back to OSC 52",
+            Route::Native => "native (X11 display) only",
+            Route::Osc52 => "OSC 52 through the terminal (no display)",
+        })
+    }
+
     /// Copies `text`. Blocking, up to about 2 s (call from `spawn_blocking`). Never prints the
     /// secret anywhere: for [`Copied::Osc52`] the caller writes the sequence to its terminal.
     pub fn copy(&self, text: &SecretString) -> Result<Copied, ClipboardError> {

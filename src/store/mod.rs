@@ -1,8 +1,13 @@
 //! The one place orgs and their secrets are kept: metadata in the orgs file, secrets in the keyring.
 
+pub mod backend;
 pub mod config;
+pub mod file;
+pub mod file_key;
 pub mod locks;
 mod native;
+pub mod org_secrets;
+pub mod sealed;
 #[cfg(target_os = "linux")]
 pub mod secret_service;
 pub mod secrets;
@@ -15,7 +20,7 @@ use secrecy::SecretString;
 use crate::org::{Org, OrgId};
 pub use config::ConfigError;
 pub use locks::OrgLock;
-pub use secrets::{KeyringStore, MemoryStore, SecretError, SecretKind, SecretStore};
+pub use secrets::{KeyringStore, MemoryStore, OrgSecrets, SecretError, SecretKind, SecretStore};
 
 /// What can go wrong when reading or changing the saved orgs.
 #[derive(Debug, thiserror::Error)]
@@ -252,6 +257,16 @@ impl Store {
     /// Reads one secret of an org.
     pub fn secret(&self, id: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, StoreError> {
         Ok(self.secrets.get(id, kind)?)
+    }
+
+    /// Where secrets go, for messages ("the OS keyring", "the encrypted secrets file").
+    pub fn secrets_place(&self) -> &'static str {
+        self.secrets.place()
+    }
+
+    /// Reads every secret of an org, in one keyring round trip where the backend allows it.
+    pub fn secrets(&self, id: &OrgId) -> Result<OrgSecrets, StoreError> {
+        Ok(self.secrets.get_all(id)?)
     }
 
     /// Stores one secret of an org.

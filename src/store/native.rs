@@ -63,11 +63,11 @@ pub(super) fn modifiers(label: &str) -> Option<HashMap<&'static str, &str>> {
 /// Where to look when the keyring cannot be reached, per OS.
 pub(super) fn unavailable_hint() -> &'static str {
     if cfg!(target_os = "macos") {
-        "sfkey uses your login keychain; check that it exists and is unlocked (Keychain Access)"
+        "Either unlock your login keychain (Keychain Access), or keep secrets in an encrypted file: `export SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml). `sfkey doctor` shows what sfkey sees"
     } else if cfg!(windows) {
-        "sfkey uses the Windows Credential Manager of the logged-in user"
+        "sfkey uses the Windows Credential Manager of the logged-in user; or keep secrets in an encrypted file: `set SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml). `sfkey doctor` shows what sfkey sees"
     } else {
-        "on Linux sfkey needs a Secret Service (gnome-keyring or KeePassXC) on the D-Bus session bus; check that DBUS_SESSION_BUS_ADDRESS is set and the daemon runs"
+        "Either start a keyring: on Linux without a desktop, `dbus-run-session -- $SHELL`, then in that shell `eval \"$(printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets)\"`; or keep secrets in an encrypted file: `export SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml). `sfkey doctor` shows what sfkey sees"
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
+pub use super::org_secrets::OrgSecrets;
 use crate::org::OrgId;
 
 /// The keyring service name every sfkey entry is filed under.
@@ -53,16 +54,16 @@ impl SecretKind {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SecretError {
     /// No keyring could be reached at all.
-    #[error("the OS keyring is not available ({0}); {hint}", hint = super::native::unavailable_hint())]
+    #[error("the OS keyring is not available ({0}). {hint}", hint = super::native::unavailable_hint())]
     Unavailable(String),
     /// The keyring is there but locked, or access was refused.
     #[error(
-        "the OS keyring is locked or refused access ({0}). Unlock it (log in to your desktop session, or `gnome-keyring-daemon --unlock`) and try again"
+        "the OS keyring is locked or refused access ({0}). Unlock it (log in to your desktop session, or `gnome-keyring-daemon --unlock`) and try again; `sfkey doctor` shows what sfkey sees"
     )]
     Locked(String),
     /// The keyring did not answer in time, typically because it waits for an unlock prompt.
     #[error(
-        "the OS keyring did not answer within {0} s; it may be waiting for an unlock prompt. Unlock it and try again"
+        "the OS keyring did not answer within {0} s; it may be waiting for an unlock prompt. Unlock it and try again; `sfkey doctor` shows what sfkey sees"
     )]
     Timeout(u64),
     /// The stored value is not text or the entry is ambiguous.
@@ -77,6 +78,9 @@ pub enum SecretError {
     /// after reconnecting: the new daemon's keyring is locked, or it is not back.
     #[error("the keyring restarted (or stopped) while sfkey was running; {0}")]
     Restarted(Box<SecretError>),
+    /// The encrypted secrets file (`SFKEY_KEYRING=file`): the whole message, path included.
+    #[error("{0}")]
+    File(String),
 }
 
 /// The one interface to secret storage; the keyring in real use, memory in unit tests and the demo.
@@ -87,6 +91,18 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, org: &OrgId, kind: SecretKind, value: &SecretString) -> Result<(), SecretError>;
     /// Removes a secret; removing one that is not there is fine.
     fn delete(&self, org: &OrgId, kind: SecretKind) -> Result<(), SecretError>;
+    /// Where the secrets are, for messages: "the OS keyring" unless the store says otherwise.
+    fn place(&self) -> &'static str {
+        "the OS keyring"
+    }
+    /// Every secret of one org; stores that can read them in one round trip override this.
+    fn get_all(&self, org: &OrgId) -> Result<OrgSecrets, SecretError> {
+        let mut all = OrgSecrets::default();
+        for kind in SecretKind::ALL {
+            all.set(kind, self.get(org, kind)?);
+        }
+        Ok(all)
+    }
 }
 
 /// Secrets in a `HashMap`: for unit tests (and a future demo mode), never for real orgs.
@@ -307,6 +323,56 @@ impl SecretStore for KeyringStore {
             },
         )
     }
+
+    fn get_all(&self, org: &OrgId) -> Result<OrgSecrets, SecretError> {
+        let service = self.service.clone();
+        let users: Vec<String> = SecretKind::ALL
+            .iter()
+            .map(|k| Self::user(org, *k))
+            .collect();
+        let mut all = OrgSecrets::default();
+        let Some(values) = self.run(move |store| batch_get(store, &service, &users))? else {
+            // No batched read here, or an item is locked: one by one (which unlocks).
+            for kind in SecretKind::ALL {
+                all.set(kind, self.get(org, kind)?);
+            }
+            return Ok(all);
+        };
+        for (kind, value) in SecretKind::ALL.into_iter().zip(values) {
+            if let Some(bytes) = value {
+                let bytes = zeroize::Zeroizing::new(bytes);
+                let text = std::str::from_utf8(&bytes)
+                    .map_err(|_| SecretError::Damaged(kind.as_str(), "not valid text".into()))?;
+                all.set(kind, Some(SecretString::from(text.to_string())));
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// Several entries in one go where the store can (the Secret Service); `None` otherwise.
+#[cfg(target_os = "linux")]
+fn batch_get(
+    store: &CoreStore,
+    service: &str,
+    users: &[String],
+) -> keyring_core::Result<Option<Vec<Option<Vec<u8>>>>> {
+    match store
+        .as_any()
+        .downcast_ref::<super::secret_service::PlainSecretService>()
+    {
+        Some(ss) => ss.get_many(service, users),
+        None => Ok(None),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn batch_get(
+    _store: &CoreStore,
+    _service: &str,
+    _users: &[String],
+) -> keyring_core::Result<Option<Vec<Option<Vec<u8>>>>> {
+    Ok(None)
 }
 
 #[cfg(test)]

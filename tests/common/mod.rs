@@ -56,6 +56,8 @@ pub struct TestEnv {
     pub dir: PathBuf,
     pub server: FakeSalesforce,
     pub secrets_used: Vec<String>,
+    /// Environment for every command of this env: a value sets, `None` removes.
+    pub vars: Vec<(&'static str, Option<String>)>,
 }
 
 impl TestEnv {
@@ -65,7 +67,16 @@ impl TestEnv {
             dir: config_dir(test),
             server: FakeSalesforce::start().expect("fake salesforce"),
             secrets_used: Vec::new(),
+            vars: Vec::new(),
         }
+    }
+
+    /// Every command uses the encrypted file backend with this passphrase, and sees no D-Bus.
+    pub fn use_file_backend(&mut self, passphrase: &str) {
+        self.vars.push(("SFKEY_KEYRING", Some("file".into())));
+        self.vars
+            .push(("SFKEY_FILE_PASSPHRASE", Some(passphrase.to_string())));
+        self.vars.push(("DBUS_SESSION_BUS_ADDRESS", None));
     }
 
     /// The library store over this env's config dir and the real keyring.
@@ -114,7 +125,16 @@ impl TestEnv {
             .env_remove("HTTP_PROXY")
             .env_remove("http_proxy")
             .env_remove("ALL_PROXY")
+            // The backend is the test's choice, never the caller's.
+            .env_remove("SFKEY_KEYRING")
+            .env_remove("SFKEY_FILE_PASSPHRASE")
             .stdin(Stdio::null());
+        for (name, value) in &self.vars {
+            match value {
+                Some(value) => cmd.env(name, value),
+                None => cmd.env_remove(name),
+            };
+        }
         cmd
     }
 
