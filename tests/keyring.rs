@@ -336,7 +336,10 @@ fn restart_inside_a_private_keyring() {
     );
     let after = SecretString::from("after-restart-TESTSECRET");
     keyring.set(&org, kind, &after).unwrap();
-    assert_eq!(keyring.restarts(), 1);
+    // Reads and writes go on against the new daemon; whether that took a reconnect depends on
+    // whether the new daemon knows the plain session's path sfkey holds (it often does: session
+    // paths are numbered from s1 again), so the count is at most one.
+    assert!(keyring.restarts() <= 1);
 
     // A daemon started without the password (as D-Bus activation does) has its keyring locked:
     // the message says what happened instead of a bare D-Bus error.
