@@ -9,6 +9,7 @@ pub mod interop;
 pub mod logging;
 pub mod login;
 pub mod org;
+pub mod org_kind;
 pub mod redact;
 pub mod refresh;
 pub mod rotation;

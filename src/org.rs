@@ -5,6 +5,8 @@ use std::fmt;
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
+pub use crate::org_kind::OrgKind;
+
 /// Why a name, login URL or site path was refused; each message says what to type instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrgError {
@@ -176,6 +178,9 @@ pub struct Org {
     /// until one succeeded). A rotating org dies when another tool spends its refresh token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotates: Option<bool>,
+    /// How the org gets access tokens; orgs saved before kinds existed are refresh-token orgs.
+    #[serde(default)]
+    pub kind: OrgKind,
 }
 
 /// Why the stored access token is known not to work any more, so nothing hands it out.
@@ -211,6 +216,7 @@ impl Org {
             last_refresh: None,
             access_token_dead: None,
             rotates: None,
+            kind: OrgKind::default(),
         }
     }
 

@@ -10,10 +10,11 @@ use tokio::sync::Notify;
 use crate::humanize::now_ms;
 use crate::rotation::{NotSaved, save_refresh_token};
 
-use crate::org::{LastRefresh, Org};
+use crate::org::{LastRefresh, Org, OrgKind};
+use crate::salesforce::grants::KeyError;
 use crate::salesforce::{
-    HttpClient, HttpSettings, RefreshRequest, SignatureCheck, TokenError, TokenSuccess,
-    TransportError, check_signature, refresh_access_token,
+    Assertion, HttpClient, HttpSettings, RefreshRequest, SignatureCheck, TokenError, TokenGrant,
+    TokenSuccess, TransportError, check_signature, request_token,
 };
 use crate::store::{OrgLock, SecretKind, Store, StoreError};
 
@@ -41,6 +42,21 @@ pub enum RefreshError {
         "org {0:?} has no refresh token in the keyring; store one with `sfkey edit {0} --secrets`"
     )]
     NoRefreshToken(String),
+    /// A JWT bearer or client credentials org lacks its private key or client secret.
+    #[error(
+        "org {name:?} has no {what} in the keyring; add it again (sfkey remove {name}, then sfkey add {name} ...)",
+        name = .0,
+        what = .1.words()
+    )]
+    MissingSecret(String, SecretKind),
+    /// An access-token-only org: nothing can get it a new token.
+    #[error(
+        "org {0:?} holds an access token only, and sfkey has no way to get a new one; when it dies, log in again (sfkey login {0} --update) or add the org again with a new token (sfkey remove {0}, then sfkey add {0} --access-token ...)"
+    )]
+    CannotRefresh(String),
+    /// The stored private key of a JWT bearer org cannot sign; nothing was sent.
+    #[error("{0}")]
+    PrivateKey(KeyError),
     /// The token call failed.
     #[error("{0}{note}", note = spent_note(.0))]
     Token(TokenError),
@@ -140,10 +156,12 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
-/// The secrets a refresh needs, read from the keyring.
+/// The secrets a refresh needs, read from the keyring: by kind, the client secret and
+/// refresh token, the private key, or the client secret alone.
 struct OrgSecrets {
     client_secret: Option<SecretString>,
-    refresh_token: SecretString,
+    refresh_token: Option<SecretString>,
+    private_key: Option<SecretString>,
 }
 
 /// Where the HTTP client of a refresh comes from.
@@ -196,21 +214,45 @@ async fn load_secrets(
     unsaved: Option<&SecretString>,
 ) -> Result<OrgSecrets, RefreshError> {
     let id = org.id.clone();
-    let (client_secret, refresh_token) = blocking(store, move |s| {
-        Ok((
-            s.secret(&id, SecretKind::ClientSecret)?,
-            s.secret(&id, SecretKind::RefreshToken)?,
-        ))
-    })
-    .await?;
-    let refresh_token = unsaved
-        .cloned()
-        .or(refresh_token)
-        .ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
-    Ok(OrgSecrets {
-        client_secret,
-        refresh_token,
-    })
+    let name = org.name.clone();
+    let missing = |kind| RefreshError::MissingSecret(name.clone(), kind);
+    match org.kind {
+        OrgKind::RefreshToken => {
+            let (client_secret, refresh_token) = blocking(store, move |s| {
+                Ok((
+                    s.secret(&id, SecretKind::ClientSecret)?,
+                    s.secret(&id, SecretKind::RefreshToken)?,
+                ))
+            })
+            .await?;
+            let refresh_token = unsaved
+                .cloned()
+                .or(refresh_token)
+                .ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
+            Ok(OrgSecrets {
+                client_secret,
+                refresh_token: Some(refresh_token),
+                private_key: None,
+            })
+        }
+        OrgKind::JwtBearer => {
+            let key = blocking(store, move |s| s.secret(&id, SecretKind::PrivateKey)).await?;
+            Ok(OrgSecrets {
+                client_secret: None,
+                refresh_token: None,
+                private_key: Some(key.ok_or_else(|| missing(SecretKind::PrivateKey))?),
+            })
+        }
+        OrgKind::ClientCredentials => {
+            let secret = blocking(store, move |s| s.secret(&id, SecretKind::ClientSecret)).await?;
+            Ok(OrgSecrets {
+                client_secret: Some(secret.ok_or_else(|| missing(SecretKind::ClientSecret))?),
+                refresh_token: None,
+                private_key: None,
+            })
+        }
+        OrgKind::AccessToken => Err(RefreshError::CannotRefresh(org.name.clone())),
+    }
 }
 
 /// Saves a live refresh token (retrying), telling the caller when it is in the keyring.
@@ -375,6 +417,12 @@ pub async fn refresh_org_with(
     grant_and_store(store, client, &now, &secrets, options, still_unsaved).await
 }
 
+/// The `aud` of a JWT bearer org's assertions: its login URL (and site), which is
+/// login.salesforce.com, test.salesforce.com or the Experience Cloud site's URL.
+fn jwt_audience(org: &Org) -> String {
+    format!("{}{}", org.login_url, org.site.as_deref().unwrap_or(""))
+}
+
 /// The grant itself and storing its result; the org is locked and its secrets loaded.
 async fn grant_and_store(
     store: &Store,
@@ -386,18 +434,52 @@ async fn grant_and_store(
 ) -> Result<Refreshed, RefreshError> {
     let cancel = &options.cancel;
     let token_url = org.token_url();
-    let request = RefreshRequest {
-        token_url: &token_url,
-        client_id: &org.client_id,
-        client_secret: secrets.client_secret.as_ref(),
-        refresh_token: &secrets.refresh_token,
+    let assertion;
+    let missing = |kind| RefreshError::MissingSecret(org.name.clone(), kind);
+    // The one place the kinds differ: which grant is sent.
+    let request = match org.kind {
+        OrgKind::RefreshToken => TokenGrant::Refresh(RefreshRequest {
+            token_url: &token_url,
+            client_id: &org.client_id,
+            client_secret: secrets.client_secret.as_ref(),
+            refresh_token: secrets
+                .refresh_token
+                .as_ref()
+                .ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?,
+        }),
+        OrgKind::JwtBearer => {
+            assertion = Assertion {
+                client_id: &org.client_id,
+                username: org.username.as_deref().unwrap_or_default(),
+                audience: &jwt_audience(org),
+                private_key: secrets
+                    .private_key
+                    .as_ref()
+                    .ok_or_else(|| missing(SecretKind::PrivateKey))?,
+            }
+            .sign()
+            .map_err(RefreshError::PrivateKey)?;
+            TokenGrant::JwtBearer {
+                token_url: &token_url,
+                assertion: &assertion,
+            }
+        }
+        OrgKind::ClientCredentials => TokenGrant::ClientCredentials {
+            token_url: &token_url,
+            client_id: &org.client_id,
+            client_secret: secrets
+                .client_secret
+                .as_ref()
+                .ok_or_else(|| missing(SecretKind::ClientSecret))?,
+        },
+        OrgKind::AccessToken => return Err(RefreshError::CannotRefresh(org.name.clone())),
     };
     if cancel.is_cancelled() {
         return Err(RefreshError::Cancelled);
     }
     // From here on nothing stops: the answer may carry the only working refresh token.
     cancel.0.sent.store(true, Ordering::SeqCst);
-    let mut result = refresh_access_token(client, &request).await;
+    let mut result = request_token(client, &request).await;
     // Nothing was spent: Salesforce refused before using the token. Any other failure after
     // the request went out is never retried, since a rotation may have happened.
     if result.as_ref().is_err_and(TokenError::is_busy) {
@@ -406,12 +488,13 @@ async fn grant_and_store(
             after: BUSY_BACKOFF,
         });
         tokio::time::sleep(BUSY_BACKOFF).await;
-        result = refresh_access_token(client, &request).await;
+        result = request_token(client, &request).await;
     }
     if let Err(TokenError::NoAccessToken {
         rotated_refresh_token: Some(new_refresh),
         ..
     }) = &result
+        && org.kind == OrgKind::RefreshToken
     {
         // No usable token, but the old refresh token is dead all the same: keep the new one.
         keep_refresh_token(store, org, new_refresh, options).await?;
@@ -459,8 +542,9 @@ async fn store_success(
     signature: SignatureCheck,
 ) -> Result<Refreshed, RefreshError> {
     let id = org.id.clone();
+    let has_refresh_token = org.kind == OrgKind::RefreshToken;
     // Rotation first: the old refresh token is already dead at Salesforce.
-    let rotated = match success.token.refresh_token() {
+    let rotated = match success.token.refresh_token().filter(|_| has_refresh_token) {
         Some(new_refresh) => {
             keep_refresh_token(store, org, &new_refresh, options).await?;
             true
@@ -502,7 +586,8 @@ async fn store_success(
                 o.instance_url = instance_url;
             }
             o.last_refresh = Some(last);
-            o.rotates = Some(rotated);
+            // Only a refresh token can rotate.
+            o.rotates = has_refresh_token.then_some(rotated);
             // A new access token: the old one's dead mark no longer applies.
             o.access_token_dead = None;
             if let Some((org_id, user_id)) = ids {

@@ -257,7 +257,7 @@ pub(super) fn refresh_failed(org: &Org, err: &RefreshError) -> anyhow::Error {
             "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token (sfkey edit {name} --secrets)",
             crate::salesforce::explain::login_again_command(org)
         )),
-        RefreshError::Token(e) => match e.explanation() {
+        RefreshError::Token(e) => match e.explanation_for(org.kind) {
             // Salesforce's own error: what it means on a line of its own, then what to do.
             Some(x) => Some(format!(
                 "means: {}\nhint: {}",

@@ -3,6 +3,8 @@
 pub mod api;
 pub mod error;
 pub mod explain;
+pub mod explain_grants;
+pub mod grants;
 pub mod http;
 pub mod id_token;
 pub mod introspect;
@@ -12,6 +14,7 @@ pub mod token;
 
 pub use api::{ApiError, UserInfo, fetch_userinfo};
 pub use error::{TokenError, TransportError, TransportKind};
+pub use grants::{Assertion, TokenGrant, request_token};
 pub use http::{HttpClient, HttpExchange, HttpSettings};
 pub use introspect::{IntrospectRequest, Introspection, TokenKind, introspect};
 pub use revoke::revoke;
