@@ -139,12 +139,14 @@ struct StoredSecrets {
     client_secret: bool,
     refresh_token: bool,
     access_token: Option<String>,
+    private_key: bool,
 }
 
 fn stored_secrets(store: &Store, org: &Org) -> anyhow::Result<StoredSecrets> {
     Ok(StoredSecrets {
         client_secret: store.secret(&org.id, SecretKind::ClientSecret)?.is_some(),
         refresh_token: store.secret(&org.id, SecretKind::RefreshToken)?.is_some(),
+        private_key: store.secret(&org.id, SecretKind::PrivateKey)?.is_some(),
         access_token: store
             .secret(&org.id, SecretKind::AccessToken)?
             .map(|t| redact::mask(t.expose_secret())),
@@ -163,6 +165,7 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
             "client_secret": secrets.client_secret,
             "refresh_token": secrets.refresh_token,
             "access_token": secrets.access_token.is_some(),
+            "private_key": secrets.private_key,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(ExitCode::SUCCESS);
@@ -184,6 +187,7 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let rows = [
         ("name", org.name.clone()),
         ("id", org.id.to_string()),
+        ("kind", org.kind.label().into()),
         ("login URL", org.login_url.clone()),
         ("site", dash(&org.site)),
         ("token URL", org.token_url()),
@@ -202,6 +206,7 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         ("last refresh", last),
         ("client secret", stored(secrets.client_secret).into()),
         ("refresh token", stored(secrets.refresh_token).into()),
+        ("private key", stored(secrets.private_key).into()),
         (
             "access token",
             match (secrets.access_token, org.dead_access_token()) {

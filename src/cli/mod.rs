@@ -1,5 +1,6 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
+mod add_kinds;
 mod api_calls;
 mod completions;
 mod details;

@@ -27,14 +27,17 @@ pub struct AddArgs {
     #[arg(long, value_name = "PATH")]
     pub site: Option<String>,
     /// The connected app's consumer key
-    #[arg(long, value_name = "ID")]
-    pub client_id: String,
-    /// The Salesforce username the refresh token belongs to
+    #[arg(long, value_name = "ID", required_unless_present = "access_token")]
+    pub client_id: Option<String>,
+    /// The Salesforce username the refresh token belongs to (for --jwt: the user it logs in as)
     #[arg(long, value_name = "U")]
     pub username: Option<String>,
     /// Free-text notes
     #[arg(long)]
     pub notes: Option<String>,
+    /// Which grant gets the org's tokens (default: a refresh token)
+    #[command(flatten)]
+    pub kind: super::add_kinds::KindArgs,
 }
 
 /// `sfkey add`: validate everything before asking for secrets, then store.
@@ -45,11 +48,14 @@ pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
         Some(s) => org::parse_site(s)?,
         None => None,
     };
-    let client_id = org::parse_client_id(&args.client_id)?;
     // Refuse a taken name before the user types any secret.
     if store.orgs()?.iter().any(|o| o.name == args.name) {
         return Err(StoreError::DuplicateName(args.name).into());
     }
+    if args.kind.is_other() {
+        return super::add_kinds::add(store, args, login_url, site);
+    }
+    let client_id = org::parse_client_id(args.client_id.as_deref().unwrap_or_default())?;
     let secrets = read_secrets()?;
     let has_secret = secrets.client_secret.is_some();
     let mut new = Org::new(args.name, login_url, client_id);
@@ -117,12 +123,20 @@ fn last_refresh(org: &Org, now_ms: u64) -> String {
 }
 
 fn table(orgs: &[Org], now_ms: u64) -> String {
-    let header = ["NAME", "LOGIN URL", "CLIENT ID", "USERNAME", "LAST REFRESH"];
-    let rows: Vec<[String; 5]> = orgs
+    let header = [
+        "NAME",
+        "KIND",
+        "LOGIN URL",
+        "CLIENT ID",
+        "USERNAME",
+        "LAST REFRESH",
+    ];
+    let rows: Vec<[String; 6]> = orgs
         .iter()
         .map(|o| {
             [
                 o.name.clone(),
+                o.kind.short_label().into(),
                 format!("{}{}", o.login_url, o.site.as_deref().unwrap_or("")),
                 shorten(&o.client_id, 24),
                 o.username.clone().unwrap_or_else(|| "-".into()),
@@ -211,7 +225,8 @@ mod tests {
         let text = table(&[a, b], 121_000);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[0].starts_with("NAME  LOGIN URL"), "{text}");
+        assert!(lines[0].starts_with("NAME  KIND     LOGIN URL"), "{text}");
+        assert!(lines[1].starts_with("prod  refresh  https://"), "{text}");
         assert!(
             lines[1].contains("https://acme.my.site.com/partners"),
             "{text}"

@@ -54,6 +54,10 @@ impl Freshness {
         if self.refresh || org.dead_access_token().is_some() {
             return false;
         }
+        // Nothing can replace an access-token-only org's token: hand it out until it is dead.
+        if org.kind == crate::org::OrgKind::AccessToken {
+            return true;
+        }
         let max_age = self.max_age;
         let issued = org.last_refresh.as_ref().and_then(|l| l.issued_at_ms());
         issued.is_some_and(|at| {

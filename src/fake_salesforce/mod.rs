@@ -6,6 +6,7 @@
 mod api;
 mod faults;
 mod login;
+mod other_grants;
 mod token_answer;
 mod wire;
 
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub use api::{FAKE_USERNAME, SESSION_SECONDS};
 pub use faults::{BOMB_DECODED, HUGE_BODY, REDIRECT_LOCATION};
 pub use login::{DeviceScript, LOGIN_REFRESH_PREFIX, LoginClient};
+pub use other_grants::{ClientCredentialsApp, JwtApp};
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
 pub use wire::http_date;
@@ -156,6 +158,8 @@ struct State {
     /// Each issued access token's refresh token, client and issue time (introspect, revoke).
     origins: HashMap<String, api::Origin>,
     login: login::LoginState,
+    /// JWT bearer and client credentials apps.
+    apps: other_grants::AppState,
 }
 
 struct Shared {
@@ -304,6 +308,9 @@ fn answer(request: &RecordedRequest, shared: &Shared) -> Option<Vec<u8>> {
         .header("accept-encoding")
         .is_some_and(|e| e.to_ascii_lowercase().contains("gzip"));
     if let Some(reply) = login::answer(request, shared, gzip) {
+        return Some(reply);
+    }
+    if let Some(reply) = other_grants::answer(request, shared, gzip) {
         return Some(reply);
     }
     if let Some(reply) = api::answer(request, shared, gzip) {
