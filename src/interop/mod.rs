@@ -5,6 +5,7 @@
 
 pub mod postman;
 pub mod sf_cli;
+pub mod sf_jwt;
 pub mod sfdx_url;
 
 use secrecy::SecretString;
