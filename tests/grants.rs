@@ -370,6 +370,12 @@ fn an_access_token_org_hands_out_its_token_until_it_dies_then_says_it_cannot_ref
         &env.run(&["token", "quick", "--refresh"], ""),
         "no way to get a new one",
     );
+    // The fake never issued it: Salesforce answers 401, so the token is found dead and is not
+    // handed out any more; what to do is said instead.
+    let out = env.run(&["userinfo", "quick"], "");
+    assert_fails_with(&out, "401");
+    let err = assert_fails_with(&env.run(&["token", "quick"], ""), "no way to get a new one");
+    assert!(err.contains("sfkey login quick --update"), "{err}");
     env.assert_no_secrets_on_disk();
 }
 
