@@ -41,7 +41,8 @@ pub struct Cli {
 /// Every subcommand.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Save an org; prompts for the client secret and refresh token (or reads them from stdin)
+    /// Save an org; prompts for the client secret and refresh token (or reads them from stdin);
+    /// --jwt, --client-credentials or --access-token save another kind
     Add(orgs::AddArgs),
     /// Log in with the browser (or --device) and save the org with its new refresh token
     Login(login::LoginArgs),
