@@ -44,14 +44,14 @@ pub enum RefreshError {
     NoRefreshToken(String),
     /// A JWT bearer or client credentials org lacks its private key or client secret.
     #[error(
-        "org {name:?} has no {what} in the keyring; add it again (sfkey remove {name}, then sfkey add {name} ...)",
+        "org {name:?} has no {what} in the keyring; store it with `sfkey edit {name} --secrets`",
         name = .0,
         what = .1.words()
     )]
     MissingSecret(String, SecretKind),
     /// An access-token-only org: nothing can get it a new token.
     #[error(
-        "org {0:?} holds an access token only, and sfkey has no way to get a new one; when it dies, log in again (sfkey login {0} --update) or add the org again with a new token (sfkey remove {0}, then sfkey add {0} --access-token ...)"
+        "org {0:?} holds an access token only, and sfkey has no way to get a new one; when it dies, store a new one (sfkey edit {0} --secrets) or log in (sfkey login {0} --update)"
     )]
     CannotRefresh(String),
     /// The stored private key of a JWT bearer org cannot sign; nothing was sent.

@@ -138,6 +138,8 @@ fn a_jwt_org_signs_a_fresh_assertion_for_each_token_and_keeps_its_key_in_the_key
         .count();
     assert_eq!(assertions, 2);
 
+    let out = env.run(&["export", "ci", "--format", "sfdx-url"], "");
+    assert_fails_with(&out, "has no refresh token");
     let orgs = std::fs::read_to_string(env.dir.join("orgs.toml")).unwrap();
     assert!(!orgs.contains("server.key"), "{orgs}");
     assert!(!orgs.contains("refresh_token = "), "{orgs}");
@@ -214,6 +216,9 @@ fn each_jwt_refusal_is_explained() {
         let token = env.run(&["token", name], "");
         assert_fails_with(&token, error);
     }
+    // The right key, stored with edit --secrets (PEM on stdin), mends the wrong-key org.
+    assert_success(&env.run(&["edit", "wrongkey", "--secrets"], &pair.key));
+    assert_success(&env.run(&["refresh", "wrongkey"], ""));
     env.assert_no_secrets_on_disk();
 }
 
@@ -365,7 +370,7 @@ fn an_access_token_org_hands_out_its_token_until_it_dies_then_says_it_cannot_ref
         &env.run(&["refresh", "quick"], ""),
         "no way to get a new one",
     );
-    assert!(err.contains("sfkey add quick --access-token"), "{err}");
+    assert!(err.contains("sfkey edit quick --secrets"), "{err}");
     assert_fails_with(
         &env.run(&["token", "quick", "--refresh"], ""),
         "no way to get a new one",
@@ -376,6 +381,13 @@ fn an_access_token_org_hands_out_its_token_until_it_dies_then_says_it_cannot_ref
     assert_fails_with(&out, "401");
     let err = assert_fails_with(&env.run(&["token", "quick"], ""), "no way to get a new one");
     assert!(err.contains("sfkey login quick --update"), "{err}");
+    // A new token stored with edit --secrets is handed out again.
+    let fresh = format!("00D5g000004TEST1!TESTSECRET{}", common::random_hex(16));
+    env.secrets_used.push(fresh.clone());
+    assert_success(&env.run(&["edit", "quick", "--secrets"], &format!("{fresh}\n")));
+    let out = env.run(&["token", "quick"], "");
+    assert_success(&out);
+    assert_eq!(stdout(&out).trim(), fresh);
     env.assert_no_secrets_on_disk();
 }
 

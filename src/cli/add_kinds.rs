@@ -118,6 +118,20 @@ pub fn add(
     Ok(ExitCode::SUCCESS)
 }
 
+/// For `edit --secrets` of an org of `kind` (not a refresh-token org): its one secret, read
+/// as `add` reads it (a JWT bearer org's key as PEM on stdin).
+pub fn read_new_secret(kind: OrgKind) -> anyhow::Result<(SecretKind, SecretString)> {
+    Ok(match kind {
+        OrgKind::JwtBearer => (SecretKind::PrivateKey, read_private_key(None)?),
+        OrgKind::ClientCredentials => (
+            SecretKind::ClientSecret,
+            read_secret_line("New client secret", "client secret")?
+                .context("the client secret is empty; nothing was changed")?,
+        ),
+        _ => (SecretKind::AccessToken, read_access_token()?),
+    })
+}
+
 /// A PEM private key from `path` (`-`: stdin) or stdin, checked that it can sign.
 fn read_private_key(path: Option<&std::path::Path>) -> anyhow::Result<SecretString> {
     let mut pem = Zeroizing::new(String::new());
@@ -129,7 +143,7 @@ fn read_private_key(path: Option<&std::path::Path>) -> anyhow::Result<SecretStri
                 .with_context(|| format!("cannot read the key file {} as text", path.display()))?;
         }
         None if std::io::stdin().is_terminal() => bail!(
-            "--jwt needs the private key: give it with --key-file PATH, or pipe the PEM on stdin"
+            "the private key is read from stdin: pipe the PEM in (sfkey add also takes --key-file PATH)"
         ),
         None => {
             std::io::stdin()

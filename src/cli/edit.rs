@@ -85,17 +85,30 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         remove_client_secret: args.no_client_secret,
         ..SecretChanges::default()
     };
-    if args.secrets {
+    // Another kind's one secret (key, client secret, access token) replaces the stored one.
+    let mut other_secret = None;
+    if args.secrets && before.kind != crate::org::OrgKind::RefreshToken {
+        other_secret = Some(super::add_kinds::read_new_secret(before.kind)?);
+    } else if args.secrets {
         let updates = read_secret_updates()?;
         changes.client_secret = updates.client_secret;
         changes.refresh_token = updates.refresh_token;
     }
+    if let Some((kind, secret)) = &other_secret {
+        store.set_secret(&before.id, *kind, secret)?;
+    }
+    let new_access_token = matches!(other_secret, Some((SecretKind::AccessToken, _)));
     let secrets_changed = changes.remove_client_secret
         || changes.client_secret.is_some()
-        || changes.refresh_token.is_some();
+        || changes.refresh_token.is_some()
+        || other_secret.is_some();
     let edited = store.edit(&args.name, changes, |o| {
         if let Some(name) = args.rename {
             o.name = name;
+        }
+        if new_access_token {
+            // A new token: the old one's dead mark no longer applies.
+            o.access_token_dead = None;
         }
         if let Some(url) = login_url {
             o.login_url = url;

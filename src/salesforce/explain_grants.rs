@@ -29,7 +29,7 @@ const JWT_BEARER: &[Row] = &[
         "invalid_grant",
         &["invalid assertion", "signature"],
         "the assertion's signature does not match the certificate uploaded to the connected app",
-        "add the org again with the private key of that certificate (sfkey remove NAME, then sfkey add NAME --jwt ... --key-file KEY)",
+        "store the private key of that certificate (sfkey edit NAME --secrets < KEY)",
     ),
     row(
         "invalid_grant",
