@@ -417,10 +417,18 @@ pub async fn refresh_org_with(
     grant_and_store(store, client, &now, &secrets, options, still_unsaved).await
 }
 
-/// The `aud` of a JWT bearer org's assertions: its login URL (and site), which is
-/// login.salesforce.com, test.salesforce.com or the Experience Cloud site's URL.
+/// The `aud` of a JWT bearer org's assertions, as Salesforce documents it and the sf CLI sends
+/// it: login.salesforce.com for production and its My Domains, test.salesforce.com for
+/// sandboxes, the site's URL for Experience Cloud, and a loopback test server's own URL.
 fn jwt_audience(org: &Org) -> String {
-    format!("{}{}", org.login_url, org.site.as_deref().unwrap_or(""))
+    use crate::org::Environment;
+    match org.environment() {
+        Environment::Production | Environment::MyDomain => crate::org::PRODUCTION_LOGIN_URL.into(),
+        Environment::Sandbox => "https://test.salesforce.com".into(),
+        Environment::Site | Environment::Local => {
+            format!("{}{}", org.login_url, org.site.as_deref().unwrap_or(""))
+        }
+    }
 }
 
 /// The grant itself and storing its result; the org is locked and its secrets loaded.
@@ -706,6 +714,27 @@ mod tests {
         let call = crate::salesforce::ApiError::Http(TokenError::Transport(lost)).to_string();
         assert!(call.contains("may have reached Salesforce"), "{call}");
         assert!(!call.contains("refresh token"), "{call}");
+    }
+
+    #[test]
+    fn the_jwt_audience_is_the_login_host_salesforce_expects() {
+        let aud = |url: &str, site: Option<&str>| {
+            let mut org = Org::new("ci", url, "cid");
+            org.site = site.map(str::to_string);
+            jwt_audience(&org)
+        };
+        let prod = "https://login.salesforce.com";
+        assert_eq!(aud(prod, None), prod);
+        assert_eq!(aud("https://acme.my.salesforce.com", None), prod);
+        assert_eq!(
+            aud("https://acme--uat.sandbox.my.salesforce.com", None),
+            "https://test.salesforce.com"
+        );
+        assert_eq!(
+            aud("https://acme.my.site.com", Some("/partners")),
+            "https://acme.my.site.com/partners"
+        );
+        assert_eq!(aud("http://127.0.0.1:9", None), "http://127.0.0.1:9");
     }
 
     #[test]
