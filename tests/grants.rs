@@ -473,3 +473,47 @@ fn import_from_sf_reads_a_jwt_orgs_key_file_into_the_keyring() {
     env.secrets_used.push(pair.key.trim().to_string());
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn logging_in_to_an_access_token_org_makes_it_a_refresh_token_org() {
+    use common::login::{callback, free_port, lines_until, play_browser, rest, spawn_login};
+    use sfkey::fake_salesforce::LoginClient;
+
+    let mut env = TestEnv::new("grants-login-update");
+    let token = format!("00D5g000004TEST1!TESTSECRET{}", common::random_hex(16));
+    env.secrets_used.push(token.clone());
+    let url = env.server.url().to_string();
+    let out = env.run(
+        &["add", "quick", "--access-token", "--instance-url", &url],
+        &format!("{token}\n"),
+    );
+    assert_success(&out);
+    let port = free_port();
+    env.server
+        .add_login_client(LoginClient::new("3MVG9cli", None, &callback(port)));
+    let port_text = port.to_string();
+    let args = [
+        "login",
+        "quick",
+        "--login-url",
+        &url,
+        "--client-id",
+        "3MVG9cli",
+        "--port",
+        &port_text,
+        "--update",
+    ];
+    let (child, rx) = spawn_login(&env, &args, "\n");
+    let lines = lines_until(&rx, "/services/oauth2/authorize?");
+    let (status, _) = play_browser(lines.last().unwrap().trim());
+    assert_eq!(status, 200);
+    let out = child.wait_with_output().unwrap();
+    let err = rest(&rx);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        json(&env, &["show", "quick", "--json"])["kind"],
+        "refresh_token"
+    );
+    assert_success(&env.run(&["refresh", "quick"], ""));
+    env.assert_no_secrets_on_disk();
+}
