@@ -132,14 +132,18 @@ pub fn read_new_secret(kind: OrgKind) -> anyhow::Result<(SecretKind, SecretStrin
     })
 }
 
+/// More than any RSA key in PEM (an 8192-bit one is about 6.5 KB): `/dev/zero` ends here.
+const MAX_KEY_BYTES: u64 = 64 * 1024;
+
 /// A PEM private key from `path` (`-`: stdin) or stdin, checked that it can sign.
 fn read_private_key(path: Option<&std::path::Path>) -> anyhow::Result<SecretString> {
     let mut pem = Zeroizing::new(String::new());
     match path.filter(|p| p.as_os_str() != "-") {
         Some(path) => {
-            let mut file = std::fs::File::open(path)
+            let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open the key file {}", path.display()))?;
-            file.read_to_string(&mut pem)
+            file.take(MAX_KEY_BYTES)
+                .read_to_string(&mut pem)
                 .with_context(|| format!("cannot read the key file {} as text", path.display()))?;
         }
         None if std::io::stdin().is_terminal() => bail!(
@@ -147,6 +151,7 @@ fn read_private_key(path: Option<&std::path::Path>) -> anyhow::Result<SecretStri
         ),
         None => {
             std::io::stdin()
+                .take(MAX_KEY_BYTES)
                 .read_to_string(&mut pem)
                 .context("cannot read the private key from stdin")?;
         }

@@ -48,12 +48,11 @@ pub fn read(org: &SfOrg, sfdx_dir: &Path) -> Result<Option<ImportedJwt>, InputEr
     let login_url = org::parse_login_url(field("loginUrl").unwrap_or(org::PRODUCTION_LOGIN_URL))
         .map_err(|e| bad("loginUrl", e.to_string()))?;
     let mut pem = Zeroizing::new(String::new());
-    std::io::Read::read_to_string(
-        &mut std::fs::File::open(key_path)
-            .map_err(|e| bad("privateKey", format!("cannot open {key_path}: {e}")))?,
-        &mut pem,
-    )
-    .map_err(|e| bad("privateKey", format!("cannot read {key_path}: {e}")))?;
+    let file = std::fs::File::open(key_path)
+        .map_err(|e| bad("privateKey", format!("cannot open {key_path}: {e}")))?;
+    // An RSA key in PEM is a few KB; a bigger file is not one.
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, 64 * 1024), &mut pem)
+        .map_err(|e| bad("privateKey", format!("cannot read {key_path}: {e}")))?;
     let private_key = SecretString::from(pem.trim().to_string());
     check_private_key(&private_key).map_err(|e| bad("privateKey", e.to_string()))?;
     let mut new = Org::new(sanitize_name(org.handle()), login_url, client_id);
