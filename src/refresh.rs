@@ -156,12 +156,28 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
-/// The secrets a refresh needs, read from the keyring: by kind, the client secret and
-/// refresh token, the private key, or the client secret alone.
-struct OrgSecrets {
-    client_secret: Option<SecretString>,
-    refresh_token: Option<SecretString>,
-    private_key: Option<SecretString>,
+/// The secrets a refresh needs, read from the keyring, by the org's kind.
+enum OrgSecrets {
+    /// A refresh-token org: the client secret (if the app has one) and the refresh token.
+    Refresh {
+        client_secret: Option<SecretString>,
+        refresh_token: SecretString,
+    },
+    /// A JWT bearer org's private key.
+    Jwt { private_key: SecretString },
+    /// A client credentials org's client secret.
+    ClientCredentials { client_secret: SecretString },
+}
+
+impl OrgSecrets {
+    /// The client secret, which checks the answer's signature.
+    fn client_secret(&self) -> Option<&SecretString> {
+        match self {
+            Self::Refresh { client_secret, .. } => client_secret.as_ref(),
+            Self::ClientCredentials { client_secret } => Some(client_secret),
+            Self::Jwt { .. } => None,
+        }
+    }
 }
 
 /// Where the HTTP client of a refresh comes from.
@@ -229,26 +245,21 @@ async fn load_secrets(
                 .cloned()
                 .or(refresh_token)
                 .ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
-            Ok(OrgSecrets {
+            Ok(OrgSecrets::Refresh {
                 client_secret,
-                refresh_token: Some(refresh_token),
-                private_key: None,
+                refresh_token,
             })
         }
         OrgKind::JwtBearer => {
             let key = blocking(store, move |s| s.secret(&id, SecretKind::PrivateKey)).await?;
-            Ok(OrgSecrets {
-                client_secret: None,
-                refresh_token: None,
-                private_key: Some(key.ok_or_else(|| missing(SecretKind::PrivateKey))?),
+            Ok(OrgSecrets::Jwt {
+                private_key: key.ok_or_else(|| missing(SecretKind::PrivateKey))?,
             })
         }
         OrgKind::ClientCredentials => {
             let secret = blocking(store, move |s| s.secret(&id, SecretKind::ClientSecret)).await?;
-            Ok(OrgSecrets {
-                client_secret: Some(secret.ok_or_else(|| missing(SecretKind::ClientSecret))?),
-                refresh_token: None,
-                private_key: None,
+            Ok(OrgSecrets::ClientCredentials {
+                client_secret: secret.ok_or_else(|| missing(SecretKind::ClientSecret))?,
             })
         }
         OrgKind::AccessToken => Err(RefreshError::CannotRefresh(org.name.clone())),
@@ -443,27 +454,23 @@ async fn grant_and_store(
     let cancel = &options.cancel;
     let token_url = org.token_url();
     let assertion;
-    let missing = |kind| RefreshError::MissingSecret(org.name.clone(), kind);
     // The one place the kinds differ: which grant is sent.
-    let request = match org.kind {
-        OrgKind::RefreshToken => TokenGrant::Refresh(RefreshRequest {
+    let request = match secrets {
+        OrgSecrets::Refresh {
+            client_secret,
+            refresh_token,
+        } => TokenGrant::Refresh(RefreshRequest {
             token_url: &token_url,
             client_id: &org.client_id,
-            client_secret: secrets.client_secret.as_ref(),
-            refresh_token: secrets
-                .refresh_token
-                .as_ref()
-                .ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?,
+            client_secret: client_secret.as_ref(),
+            refresh_token,
         }),
-        OrgKind::JwtBearer => {
+        OrgSecrets::Jwt { private_key } => {
             assertion = Assertion {
                 client_id: &org.client_id,
                 username: org.username.as_deref().unwrap_or_default(),
                 audience: &jwt_audience(org),
-                private_key: secrets
-                    .private_key
-                    .as_ref()
-                    .ok_or_else(|| missing(SecretKind::PrivateKey))?,
+                private_key,
             }
             .sign()
             .map_err(RefreshError::PrivateKey)?;
@@ -472,15 +479,11 @@ async fn grant_and_store(
                 assertion: &assertion,
             }
         }
-        OrgKind::ClientCredentials => TokenGrant::ClientCredentials {
+        OrgSecrets::ClientCredentials { client_secret } => TokenGrant::ClientCredentials {
             token_url: &token_url,
             client_id: &org.client_id,
-            client_secret: secrets
-                .client_secret
-                .as_ref()
-                .ok_or_else(|| missing(SecretKind::ClientSecret))?,
+            client_secret,
         },
-        OrgKind::AccessToken => return Err(RefreshError::CannotRefresh(org.name.clone())),
     };
     if cancel.is_cancelled() {
         return Err(RefreshError::Cancelled);
@@ -509,7 +512,7 @@ async fn grant_and_store(
     }
     match result {
         Ok(success) => {
-            let signature = check_signature(&success.token, secrets.client_secret.as_ref());
+            let signature = check_signature(&success.token, secrets.client_secret());
             store_success(store, org, success, options, still_unsaved, signature).await
         }
         Err(err) => {
