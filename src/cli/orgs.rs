@@ -138,7 +138,11 @@ fn table(orgs: &[Org], now_ms: u64) -> String {
                 o.name.clone(),
                 o.kind.short_label().into(),
                 format!("{}{}", o.login_url, o.site.as_deref().unwrap_or("")),
-                shorten(&o.client_id, 24),
+                if o.client_id.is_empty() {
+                    "-".into()
+                } else {
+                    shorten(&o.client_id, 24)
+                },
                 o.username.clone().unwrap_or_else(|| "-".into()),
                 last_refresh(o, now_ms),
             ]
