@@ -13,6 +13,7 @@ pub mod interop;
 pub mod logging;
 pub mod login;
 pub mod org;
+pub mod org_kind;
 pub mod preferences;
 pub mod proxy;
 pub mod redact;

@@ -8,6 +8,8 @@ pub use host::{check_login_host, is_salesforce_host};
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 
+pub use crate::org_kind::OrgKind;
+
 /// Why a name, login URL or site path was refused; each message says what to type instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrgError {
@@ -247,6 +249,9 @@ pub struct Org {
     /// The last [`HISTORY_LEN`] refreshes, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<LastRefresh>,
+    /// How the org gets access tokens; orgs saved before kinds existed are refresh-token orgs.
+    #[serde(default)]
+    pub kind: OrgKind,
 }
 
 /// How many refreshes an org remembers.
@@ -299,6 +304,7 @@ impl Org {
             session_timeout_s: None,
             access_expiry: None,
             history: Vec::new(),
+            kind: OrgKind::default(),
         }
     }
 

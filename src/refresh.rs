@@ -10,10 +10,11 @@ use tokio::sync::Notify;
 use crate::humanize::now_ms;
 use crate::rotation::{NotSaved, save_refresh_token};
 
-use crate::org::{LastRefresh, Org};
+use crate::org::{LastRefresh, Org, OrgKind};
+use crate::salesforce::grants::KeyError;
 use crate::salesforce::{
-    HttpClient, HttpSettings, RefreshRequest, SignatureCheck, TokenError, TokenSuccess,
-    TransportError, check_signature, refresh_access_token,
+    Assertion, HttpClient, HttpSettings, RefreshRequest, SignatureCheck, TokenError, TokenGrant,
+    TokenSuccess, TransportError, check_signature, request_token,
 };
 use crate::store::{OrgLock, SecretKind, Store, StoreError};
 
@@ -41,6 +42,21 @@ pub enum RefreshError {
         "org {0:?} has no refresh token in the keyring; store one with `sfkey edit {0} --secrets`"
     )]
     NoRefreshToken(String),
+    /// A JWT bearer or client credentials org lacks its private key or client secret.
+    #[error(
+        "org {name:?} has no {what} in the keyring; store it with `sfkey edit {name} --secrets`",
+        name = .0,
+        what = .1.words()
+    )]
+    MissingSecret(String, SecretKind),
+    /// An access-token-only org: nothing can get it a new token.
+    #[error(
+        "org {0:?} holds an access token only, and sfkey has no way to get a new one; when it dies, store a new one (sfkey edit {0} --secrets) or log in (sfkey login {0} --update)"
+    )]
+    CannotRefresh(String),
+    /// The stored private key of a JWT bearer org cannot sign; nothing was sent.
+    #[error("{0}")]
+    PrivateKey(KeyError),
     /// The token call failed.
     #[error("{0}{note}", note = spent_note(.0))]
     Token(TokenError),
@@ -82,10 +98,13 @@ impl RefreshError {
     }
 
     /// What Salesforce's error means and what to do, when Salesforce answered with one.
-    pub fn explanation(&self) -> Option<crate::salesforce::explain::Explanation> {
+    pub fn explanation(
+        &self,
+        kind: crate::org::OrgKind,
+    ) -> Option<crate::salesforce::explain::Explanation> {
         match self {
             Self::NoClientSecret(_) => Some(crate::salesforce::explain::NO_CLIENT_SECRET),
-            _ => self.token_error().and_then(TokenError::explanation),
+            _ => self.token_error().and_then(|e| e.explanation_for(kind)),
         }
     }
 
@@ -153,10 +172,28 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
-/// The secrets a refresh needs, read from the keyring.
-struct OrgSecrets {
-    client_secret: Option<SecretString>,
-    refresh_token: SecretString,
+/// The secrets a refresh needs, read from the keyring, by the org's kind.
+enum OrgSecrets {
+    /// A refresh-token org: the client secret (if the app has one) and the refresh token.
+    Refresh {
+        client_secret: Option<SecretString>,
+        refresh_token: SecretString,
+    },
+    /// A JWT bearer org's private key.
+    Jwt { private_key: SecretString },
+    /// A client credentials org's client secret.
+    ClientCredentials { client_secret: SecretString },
+}
+
+impl OrgSecrets {
+    /// The client secret, which checks the answer's signature.
+    fn client_secret(&self) -> Option<&SecretString> {
+        match self {
+            Self::Refresh { client_secret, .. } => client_secret.as_ref(),
+            Self::ClientCredentials { client_secret } => Some(client_secret),
+            Self::Jwt { .. } => None,
+        }
+    }
 }
 
 /// Where the HTTP client of a refresh comes from.
@@ -208,18 +245,38 @@ async fn load_secrets(
     unsaved: Option<&SecretString>,
 ) -> Result<OrgSecrets, RefreshError> {
     let id = org.id.clone();
-    // One batched read: two keyring round trips instead of four, one decryption of the file.
-    let mut all = blocking(store, move |s| s.secrets(&id)).await?;
-    let client_secret = all.take(SecretKind::ClientSecret);
-    let refresh_token = all.take(SecretKind::RefreshToken);
-    let refresh_token = unsaved
-        .cloned()
-        .or(refresh_token)
-        .ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
-    Ok(OrgSecrets {
-        client_secret,
-        refresh_token,
-    })
+    let name = org.name.clone();
+    let missing = |kind| RefreshError::MissingSecret(name.clone(), kind);
+    match org.kind {
+        OrgKind::RefreshToken => {
+            // One batched read: two keyring round trips instead of four, one decryption of
+            // the file.
+            let mut all = blocking(store, move |s| s.secrets(&id)).await?;
+            let client_secret = all.take(SecretKind::ClientSecret);
+            let refresh_token = all.take(SecretKind::RefreshToken);
+            let refresh_token = unsaved
+                .cloned()
+                .or(refresh_token)
+                .ok_or_else(|| RefreshError::NoRefreshToken(org.name.clone()))?;
+            Ok(OrgSecrets::Refresh {
+                client_secret,
+                refresh_token,
+            })
+        }
+        OrgKind::JwtBearer => {
+            let key = blocking(store, move |s| s.secret(&id, SecretKind::PrivateKey)).await?;
+            Ok(OrgSecrets::Jwt {
+                private_key: key.ok_or_else(|| missing(SecretKind::PrivateKey))?,
+            })
+        }
+        OrgKind::ClientCredentials => {
+            let secret = blocking(store, move |s| s.secret(&id, SecretKind::ClientSecret)).await?;
+            Ok(OrgSecrets::ClientCredentials {
+                client_secret: secret.ok_or_else(|| missing(SecretKind::ClientSecret))?,
+            })
+        }
+        OrgKind::AccessToken => Err(RefreshError::CannotRefresh(org.name.clone())),
+    }
 }
 
 /// Saves a live refresh token (retrying), telling the caller when it is in the keyring.
@@ -384,6 +441,20 @@ pub async fn refresh_org_with(
     grant_and_store(store, client, &now, &secrets, options, still_unsaved).await
 }
 
+/// The `aud` of a JWT bearer org's assertions, as Salesforce documents it and the sf CLI sends
+/// it: login.salesforce.com for production and its My Domains, test.salesforce.com for
+/// sandboxes, the site's URL for Experience Cloud, and a loopback test server's own URL.
+fn jwt_audience(org: &Org) -> String {
+    use crate::org::Environment;
+    match org.environment() {
+        Environment::Production | Environment::MyDomain => crate::org::PRODUCTION_LOGIN_URL.into(),
+        Environment::Sandbox => "https://test.salesforce.com".into(),
+        Environment::Site | Environment::Local => {
+            format!("{}{}", org.login_url, org.site.as_deref().unwrap_or(""))
+        }
+    }
+}
+
 /// The grant itself and storing its result; the org is locked and its secrets loaded.
 async fn grant_and_store(
     store: &Store,
@@ -395,18 +466,44 @@ async fn grant_and_store(
 ) -> Result<Refreshed, RefreshError> {
     let cancel = &options.cancel;
     let token_url = org.token_url();
-    let request = RefreshRequest {
-        token_url: &token_url,
-        client_id: &org.client_id,
-        client_secret: secrets.client_secret.as_ref(),
-        refresh_token: &secrets.refresh_token,
+    let assertion;
+    // The one place the kinds differ: which grant is sent.
+    let request = match secrets {
+        OrgSecrets::Refresh {
+            client_secret,
+            refresh_token,
+        } => TokenGrant::Refresh(RefreshRequest {
+            token_url: &token_url,
+            client_id: &org.client_id,
+            client_secret: client_secret.as_ref(),
+            refresh_token,
+        }),
+        OrgSecrets::Jwt { private_key } => {
+            assertion = Assertion {
+                client_id: &org.client_id,
+                username: org.username.as_deref().unwrap_or_default(),
+                audience: &jwt_audience(org),
+                private_key,
+            }
+            .sign()
+            .map_err(RefreshError::PrivateKey)?;
+            TokenGrant::JwtBearer {
+                token_url: &token_url,
+                assertion: &assertion,
+            }
+        }
+        OrgSecrets::ClientCredentials { client_secret } => TokenGrant::ClientCredentials {
+            token_url: &token_url,
+            client_id: &org.client_id,
+            client_secret,
+        },
     };
     if cancel.is_cancelled() {
         return Err(RefreshError::Cancelled);
     }
     // From here on nothing stops: the answer may carry the only working refresh token.
     cancel.0.sent.store(true, Ordering::SeqCst);
-    let mut result = refresh_access_token(client, &request).await;
+    let mut result = request_token(client, &request).await;
     // Nothing was spent: Salesforce refused before using the token. Any other failure after
     // the request went out is never retried, since a rotation may have happened.
     if result.as_ref().is_err_and(TokenError::is_busy) {
@@ -415,19 +512,20 @@ async fn grant_and_store(
             after: BUSY_BACKOFF,
         });
         tokio::time::sleep(BUSY_BACKOFF).await;
-        result = refresh_access_token(client, &request).await;
+        result = request_token(client, &request).await;
     }
     if let Err(TokenError::NoAccessToken {
         rotated_refresh_token: Some(new_refresh),
         ..
     }) = &result
+        && org.kind == OrgKind::RefreshToken
     {
         // No usable token, but the old refresh token is dead all the same: keep the new one.
         keep_refresh_token(store, org, new_refresh, options).await?;
     }
     match result {
         Ok(success) => {
-            let signature = check_signature(&success.token, secrets.client_secret.as_ref());
+            let signature = check_signature(&success.token, secrets.client_secret());
             store_success(store, org, success, options, still_unsaved, signature).await
         }
         Err(err) => {
@@ -451,7 +549,9 @@ async fn grant_and_store(
                 http_status = ?err.exchange().map(|e| e.status),
                 "refresh failed"
             );
-            let no_secret = secrets.client_secret.is_none()
+            // A JWT org has no secret by design: its invalid_client is explained by its grant.
+            let no_secret = org.kind == OrgKind::RefreshToken
+                && secrets.client_secret().is_none()
                 && matches!(&err, TokenError::Salesforce { error, .. } if error == "invalid_client");
             if no_secret {
                 return Err(RefreshError::NoClientSecret(Box::new(err)));
@@ -470,8 +570,9 @@ async fn store_success(
     signature: SignatureCheck,
 ) -> Result<Refreshed, RefreshError> {
     let id = org.id.clone();
+    let has_refresh_token = org.kind == OrgKind::RefreshToken;
     // Rotation first: the old refresh token is already dead at Salesforce.
-    let rotated = match success.token.refresh_token() {
+    let rotated = match success.token.refresh_token().filter(|_| has_refresh_token) {
         Some(new_refresh) => {
             keep_refresh_token(store, org, &new_refresh, options).await?;
             true
@@ -513,7 +614,8 @@ async fn store_success(
                 o.instance_url = instance_url;
             }
             o.record_refresh(last);
-            o.rotates = Some(rotated);
+            // Only a refresh token can rotate.
+            o.rotates = has_refresh_token.then_some(rotated);
             if rotated {
                 o.refresh_token_since_ms = Some(now_ms());
             }
@@ -635,6 +737,27 @@ mod tests {
         let call = crate::salesforce::ApiError::Http(TokenError::Transport(lost)).to_string();
         assert!(call.contains("may have reached Salesforce"), "{call}");
         assert!(!call.contains("refresh token"), "{call}");
+    }
+
+    #[test]
+    fn the_jwt_audience_is_the_login_host_salesforce_expects() {
+        let aud = |url: &str, site: Option<&str>| {
+            let mut org = Org::new("ci", url, "cid");
+            org.site = site.map(str::to_string);
+            jwt_audience(&org)
+        };
+        let prod = "https://login.salesforce.com";
+        assert_eq!(aud(prod, None), prod);
+        assert_eq!(aud("https://acme.my.salesforce.com", None), prod);
+        assert_eq!(
+            aud("https://acme--uat.sandbox.my.salesforce.com", None),
+            "https://test.salesforce.com"
+        );
+        assert_eq!(
+            aud("https://acme.my.site.com", Some("/partners")),
+            "https://acme.my.site.com/partners"
+        );
+        assert_eq!(aud("http://127.0.0.1:9", None), "http://127.0.0.1:9");
     }
 
     #[test]

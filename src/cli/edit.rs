@@ -100,17 +100,30 @@ pub fn edit(store: &Store, args: EditArgs) -> anyhow::Result<ExitCode> {
         remove_client_secret: args.no_client_secret,
         ..SecretChanges::default()
     };
-    if args.secrets {
+    // Another kind's one secret (key, client secret, access token) replaces the stored one.
+    let mut other_secret = None;
+    if args.secrets && before.kind != crate::org::OrgKind::RefreshToken {
+        other_secret = Some(super::add_kinds::read_new_secret(before.kind)?);
+    } else if args.secrets {
         let updates = read_secret_updates()?;
         changes.client_secret = updates.client_secret;
         changes.refresh_token = updates.refresh_token;
     }
+    if let Some((kind, secret)) = &other_secret {
+        store.set_secret(&before.id, *kind, secret)?;
+    }
+    let new_access_token = matches!(other_secret, Some((SecretKind::AccessToken, _)));
     let secrets_changed = changes.remove_client_secret
         || changes.client_secret.is_some()
-        || changes.refresh_token.is_some();
+        || changes.refresh_token.is_some()
+        || other_secret.is_some();
     let edited = store.edit(&args.name, changes, |o| {
         if let Some(name) = args.rename {
             o.name = name;
+        }
+        if new_access_token {
+            // A new token: the old one's dead mark no longer applies.
+            o.access_token_dead = None;
         }
         if let Some(url) = login_url {
             o.login_url = url;
@@ -157,12 +170,14 @@ struct StoredSecrets {
     client_secret: bool,
     refresh_token: bool,
     access_token: Option<String>,
+    private_key: bool,
 }
 
 fn stored_secrets(store: &Store, org: &Org) -> anyhow::Result<StoredSecrets> {
     Ok(StoredSecrets {
         client_secret: store.secret(&org.id, SecretKind::ClientSecret)?.is_some(),
         refresh_token: store.secret(&org.id, SecretKind::RefreshToken)?.is_some(),
+        private_key: store.secret(&org.id, SecretKind::PrivateKey)?.is_some(),
         access_token: store
             .secret(&org.id, SecretKind::AccessToken)?
             .map(|t| redact::mask(t.expose_secret())),
@@ -181,6 +196,7 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
             "client_secret": secrets.client_secret,
             "refresh_token": secrets.refresh_token,
             "access_token": secrets.access_token.is_some(),
+            "private_key": secrets.private_key,
         });
         writeln!(
             out,
@@ -206,6 +222,7 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let rows = [
         ("name", org.name.clone()),
         ("id", org.id.to_string()),
+        ("kind", org.kind.label().into()),
         ("login URL", org.login_url.clone()),
         ("site", dash(&org.site)),
         ("token URL", org.token_url()),
@@ -224,6 +241,7 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         ("last refresh", last),
         ("client secret", stored(secrets.client_secret).into()),
         ("refresh token", stored(secrets.refresh_token).into()),
+        ("private key", stored(secrets.private_key).into()),
         (
             "access token",
             match (secrets.access_token, org.dead_access_token()) {

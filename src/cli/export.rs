@@ -172,6 +172,15 @@ pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             format_name(args.format)
         );
     }
+    if org.kind != crate::org::OrgKind::RefreshToken {
+        bail!(
+            "{} is a {} org: it has no refresh token, and {what} carries one. Give the other tool the same credentials its own way (for the sf CLI: sf org login jwt or sf org login access-token), or hand it a token with sfkey token {} / sfkey exec {}",
+            org.name,
+            org.kind.label(),
+            org.name,
+            org.name
+        );
+    }
     confirm_rotating(&org, format_name(args.format), args.yes)?;
     // A Postman environment is for calling the API at once: a working access token, the
     // instance URL and the API version in it (a refresh first may rotate the refresh token,

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::interop::{self, Done, Imported, InputError, postman, sf_cli, sfdx_url};
 use crate::org;
-use crate::store::Store;
+use crate::store::{SecretKind, Store};
 
 /// What to import from: an auth URL, `-` or a path. Its `Debug` never shows an auth URL.
 #[derive(Clone)]
@@ -237,12 +237,37 @@ fn skip_known(
     (new, known)
 }
 
+/// Saves the sf CLI's JWT orgs (private key into the keyring), skipping any already saved;
+/// what was added, and why others were skipped.
+fn add_jwt_orgs(
+    store: &Store,
+    saved: &[crate::org::Org],
+    jwt: Vec<interop::sf_jwt::ImportedJwt>,
+) -> anyhow::Result<(Vec<Done>, Vec<String>)> {
+    let (mut done, mut known) = (Vec::new(), Vec::new());
+    for item in jwt {
+        if let Some((found, why)) = interop::find_duplicate(saved, &item.org) {
+            known.push(format!(
+                "{}: already saved as {} ({})",
+                item.org.name,
+                found.name,
+                why.describe()
+            ));
+            continue;
+        }
+        let secrets = vec![(SecretKind::PrivateKey, Some(item.private_key))];
+        done.push(Done::Added(store.add_with(item.org, secrets)?));
+    }
+    Ok((done, known))
+}
+
 /// `sfkey import`: read and check everything, decide add or update, then save.
 pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = &args.name {
         org::validate_name(name)?;
     }
     let mut skipped = Vec::new();
+    let mut jwt = Vec::new();
     let (origin, orgs) = match (&args.source, &args.from_sf) {
         (_, Some(wanted)) => {
             let found = sf_cli::import(wanted, |n| {
@@ -253,14 +278,16 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
             })?;
             skipped = found.no_refresh_token;
             let mut orgs = found.orgs;
+            jwt = found.jwt;
             if let Some(name) = &args.name {
-                if orgs.len() > 1 {
+                if orgs.len() + jwt.len() > 1 {
                     bail!(
                         "--name names one org, but sf has {} to import; give one alias after --from-sf",
-                        orgs.len()
+                        orgs.len() + jwt.len()
                     );
                 }
                 orgs.iter_mut().for_each(|o| o.org.name = name.clone());
+                jwt.iter_mut().for_each(|o| o.org.name = name.clone());
             }
             ("sf".to_string(), orgs)
         }
@@ -292,8 +319,13 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
     } else {
         (orgs, Vec::new())
     };
+    for item in &jwt {
+        org::validate_name(&item.org.name)?;
+    }
     let steps = interop::plan(&saved, orgs, args.update, same_token)?;
-    let done = interop::apply(store, steps)?;
+    let mut done = interop::apply(store, steps)?;
+    let (added, jwt_known) = add_jwt_orgs(store, &saved, jwt)?;
+    done.extend(added);
     for d in &done {
         let (verb, org) = match d {
             Done::Added(org) => ("Added", org),
@@ -317,10 +349,10 @@ pub fn import(store: &Store, args: ImportArgs) -> anyhow::Result<ExitCode> {
     }
     for handle in &skipped {
         eprintln!(
-            "Skipped {handle}: sf has no refresh token for it (a JWT or access-token login), so there is nothing to import; log in to it with `sf org login web` to get one."
+            "Skipped {handle}: sf has no refresh token for it, and no auth file in ~/.sfdx names a private key (an access-token login), so there is nothing to import; log in to it with `sf org login web` or `sf org login jwt`, or add it with sfkey add --jwt."
         );
     }
-    for why in &known {
+    for why in known.iter().chain(&jwt_known) {
         eprintln!("Skipped {why}");
     }
     if done.is_empty() {

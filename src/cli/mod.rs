@@ -1,5 +1,6 @@
 //! The non-interactive commands: argument definitions and dispatch.
 
+mod add_kinds;
 mod api_calls;
 mod completions;
 mod details;
@@ -47,7 +48,8 @@ pub struct Cli {
 /// Every subcommand.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Save an org; prompts for the client secret and refresh token (or reads them from stdin)
+    /// Save an org; prompts for the client secret and refresh token (or reads them from stdin);
+    /// --jwt, --client-credentials or --access-token save another kind
     Add(orgs::AddArgs),
     /// Log in with the browser (or --device) and save the org with its new refresh token
     Login(login::LoginArgs),

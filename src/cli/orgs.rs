@@ -31,9 +31,9 @@ pub struct AddArgs {
     #[arg(long, value_name = "PATH")]
     pub site: Option<String>,
     /// The connected app's consumer key
-    #[arg(long, value_name = "ID")]
-    pub client_id: String,
-    /// The Salesforce username the refresh token belongs to
+    #[arg(long, value_name = "ID", required_unless_present = "access_token")]
+    pub client_id: Option<String>,
+    /// The Salesforce username the refresh token belongs to (for --jwt: the user it logs in as)
     #[arg(long, value_name = "U")]
     pub username: Option<String>,
     /// Free-text notes
@@ -43,6 +43,9 @@ pub struct AddArgs {
     /// shown in punycode with a warning
     #[arg(long)]
     pub any_host: bool,
+    /// Which grant gets the org's tokens (default: a refresh token)
+    #[command(flatten)]
+    pub kind: super::add_kinds::KindArgs,
 }
 
 /// `sfkey add`: validate everything before asking for secrets, then store.
@@ -54,12 +57,15 @@ pub fn add(store: &Store, args: AddArgs) -> anyhow::Result<ExitCode> {
         Some(s) => org::parse_site(s)?,
         None => None,
     };
-    let client_id = org::parse_client_id(&args.client_id)?;
     // Refuse a taken name before the user types any secret.
     let saved = store.orgs()?;
     if saved.iter().any(|o| o.name == args.name) {
         return Err(StoreError::DuplicateName(args.name).into());
     }
+    if args.kind.is_other() {
+        return super::add_kinds::add(store, args, login_url, site);
+    }
+    let client_id = org::parse_client_id(args.client_id.as_deref().unwrap_or_default())?;
     let secrets = read_secrets()?;
     let has_secret = secrets.client_secret.is_some();
     let mut new = Org::new(args.name, login_url, client_id);
@@ -148,19 +154,31 @@ fn last_refresh(org: &Org, now_ms: u64) -> String {
 const MAX_CELL: usize = MAX_LABEL;
 
 fn table(orgs: &[Org], now_ms: u64) -> String {
-    let header = ["NAME", "LOGIN URL", "CLIENT ID", "USERNAME", "LAST REFRESH"];
-    let rows: Vec<[String; 5]> = orgs
+    let header = [
+        "NAME",
+        "KIND",
+        "LOGIN URL",
+        "CLIENT ID",
+        "USERNAME",
+        "LAST REFRESH",
+    ];
+    let rows: Vec<[String; 6]> = orgs
         .iter()
         .map(|o| {
             // Anything but the name may have been edited by hand: escaped, and cut to a column.
             let cell = |text: &str, max: usize| cut(&escape(text), max);
             [
                 o.name.clone(),
+                o.kind.short_label().into(),
                 cell(
                     &format!("{}{}", o.login_url, o.site.as_deref().unwrap_or("")),
                     MAX_CELL,
                 ),
-                cell(&o.client_id, 24),
+                if o.client_id.is_empty() {
+                    "-".into()
+                } else {
+                    cell(&o.client_id, 24)
+                },
                 cell(o.username.as_deref().unwrap_or("-"), MAX_CELL),
                 cell(&last_refresh(o, now_ms), MAX_CELL),
             ]
@@ -269,7 +287,8 @@ mod tests {
         let text = table(&[a, b], 121_000);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert!(lines[0].starts_with("NAME  LOGIN URL"), "{text}");
+        assert!(lines[0].starts_with("NAME  KIND     LOGIN URL"), "{text}");
+        assert!(lines[1].starts_with("prod  refresh  https://"), "{text}");
         assert!(
             lines[1].contains("https://acme.my.site.com/partners"),
             "{text}"

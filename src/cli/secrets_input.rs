@@ -98,9 +98,17 @@ pub fn read_secret_updates() -> anyhow::Result<SecretUpdates> {
 /// For `login --client-id`: the connected app's secret (empty: none), hidden on a terminal,
 /// else the first line of stdin.
 pub fn read_client_secret() -> anyhow::Result<Option<SecretString>> {
+    read_secret_line(
+        "Client secret (leave empty if the app has none)",
+        "client secret",
+    )
+}
+
+/// One secret: a hidden prompt on a terminal, else the first line of stdin; empty gives `None`.
+pub fn read_secret_line(prompt: &str, what: &str) -> anyhow::Result<Option<SecretString>> {
     let secret = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password("Client secret (leave empty if the app has none): ")
-            .context("cannot read the client secret from the terminal")?
+        rpassword::prompt_password(format!("{prompt}: "))
+            .with_context(|| format!("cannot read the {what} from the terminal"))?
     } else {
         let mut lines = std::io::stdin().lock().lines();
         lines
@@ -109,7 +117,7 @@ pub fn read_client_secret() -> anyhow::Result<Option<SecretString>> {
             .context("cannot read line 1 of stdin")?
             .unwrap_or_default()
     };
-    non_empty(&secret, "client secret")
+    non_empty(&secret, what)
 }
 
 fn non_empty(value: &str, what: &str) -> anyhow::Result<Option<SecretString>> {

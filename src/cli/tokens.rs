@@ -66,6 +66,10 @@ impl Freshness {
         if self.refresh || org.dead_access_token().is_some() {
             return false;
         }
+        // Nothing can replace an access-token-only org's token: hand it out until it is dead.
+        if org.kind == crate::org::OrgKind::AccessToken {
+            return true;
+        }
         let max_age = self.max_age;
         let issued = org.last_refresh.as_ref().and_then(|l| l.issued_at_ms());
         issued.is_some_and(|at| {
@@ -290,7 +294,7 @@ pub(super) fn refresh_failed(org: &Org, err: &RefreshError) -> anyhow::Error {
             "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token (sfkey edit {name} --secrets)",
             crate::salesforce::explain::login_again_command(org)
         )),
-        RefreshError::Token(_) | RefreshError::NoClientSecret(_) => match err.explanation() {
+        RefreshError::Token(_) | RefreshError::NoClientSecret(_) => match err.explanation(org.kind) {
             // Salesforce's own error: what it means on a line of its own, then what to do.
             Some(x) => Some(format!(
                 "means: {}\nhint: {}",

@@ -7,6 +7,7 @@ mod api;
 mod faults;
 mod frontdoor;
 mod login;
+mod other_grants;
 mod rest;
 mod token_answer;
 mod wire;
@@ -22,6 +23,7 @@ use std::time::Duration;
 pub use api::{FAKE_USERNAME, SESSION_SECONDS};
 pub use faults::{BOMB_DECODED, HUGE_BODY, REDIRECT_LOCATION};
 pub use login::{DeviceScript, LOGIN_REFRESH_PREFIX, LoginClient};
+pub use other_grants::{ClientCredentialsApp, JwtApp};
 pub use rest::API_VERSION;
 pub use token_answer::sign;
 use token_answer::{random_hex, token_fields};
@@ -172,6 +174,8 @@ struct State {
     origins: HashMap<String, api::Origin>,
     login: login::LoginState,
     frontdoor: frontdoor::FrontdoorState,
+    /// JWT bearer and client credentials apps.
+    apps: other_grants::AppState,
 }
 
 struct Shared {
@@ -391,6 +395,9 @@ fn serve_connection(stream: TcpStream, shared: &Shared) {
 /// The bytes to send back; `None` hangs up.
 fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> Option<Vec<u8>> {
     if let Some(reply) = login::answer(request, shared, gzip) {
+        return Some(reply);
+    }
+    if let Some(reply) = other_grants::answer(request, shared, gzip) {
         return Some(reply);
     }
     if let Some(reply) = api::answer(request, shared, gzip) {

@@ -6,6 +6,7 @@
 mod matching;
 pub mod postman;
 pub mod sf_cli;
+pub mod sf_jwt;
 pub mod sfdx_url;
 
 pub use matching::{

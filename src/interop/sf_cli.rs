@@ -1,7 +1,7 @@
 //! The Salesforce CLI's orgs: `sf org list --json` names them, `sf org auth show-sfdx-auth-url
 //! --json -o ALIAS` hands over each one's auth URL on stdout (never through an argument), and
 //! the URL is parsed like any other. Orgs authorised with JWT have no refresh token and so no
-//! auth URL; they are reported, not imported.
+//! auth URL; they are read from sf's auth file (`sf_jwt`), and access-token logins reported.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -276,8 +276,11 @@ fn first_error_line(stderr: &[u8]) -> Option<String> {
 pub struct SfImport {
     /// The orgs with a refresh token, ready to plan.
     pub orgs: Vec<Imported>,
-    /// Aliases (or usernames) of orgs without a refresh token, such as JWT orgs.
+    /// Aliases (or usernames) of orgs without a refresh token or a private key (access-token
+    /// logins).
     pub no_refresh_token: Vec<String>,
+    /// JWT orgs, their private key read from the file sf's auth file names.
+    pub jwt: Vec<super::sf_jwt::ImportedJwt>,
 }
 
 /// Reads `sf alias list --json`: every (alias, username) pair, where `sf org list` shows only
@@ -440,10 +443,20 @@ pub fn import(wanted: &[String], asking: impl FnOnce(usize)) -> Result<SfImport,
     })?;
     asking(selected.len());
     let mut found = SfImport::default();
+    let sfdx_dir = super::sf_jwt::sf_dir();
     for (org, answer) in selected.iter().zip(auth_urls(&selected)) {
         match answer? {
             AuthUrlAnswer::Url(url) => found.orgs.push(imported(org, &url)?),
-            AuthUrlAnswer::NoRefreshToken => found.no_refresh_token.push(org.handle().to_string()),
+            AuthUrlAnswer::NoRefreshToken => {
+                let jwt = match &sfdx_dir {
+                    Some(dir) => super::sf_jwt::read(org, dir)?,
+                    None => None,
+                };
+                match jwt {
+                    Some(jwt) => found.jwt.push(jwt),
+                    None => found.no_refresh_token.push(org.handle().to_string()),
+                }
+            }
             AuthUrlAnswer::Failed(why) => {
                 return Err(InputError::new(
                     &format!("sf org auth show-sfdx-auth-url -o {}", org.handle()),

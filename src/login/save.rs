@@ -116,6 +116,9 @@ pub fn save(
                 org.login_url = target.login_url.clone();
                 org.site = target.site.clone();
                 org.client_id = target.client_id.clone();
+                // A login brings a refresh token: a JWT, client credentials or
+                // access-token-only org becomes a refresh-token org.
+                org.kind = crate::org::OrgKind::RefreshToken;
             },
         )?
     } else {

@@ -257,6 +257,21 @@ impl TokenError {
         }
     }
 
+    /// [`explanation`](Self::explanation) for an org of `kind`: the JWT bearer and client
+    /// credentials grants give some of the refresh grant's codes other meanings.
+    pub fn explanation_for(&self, kind: crate::org::OrgKind) -> Option<Explanation> {
+        match self {
+            Self::Salesforce {
+                error, description, ..
+            } => Some(super::explain::explain_for(
+                kind,
+                error,
+                description.as_deref(),
+            )),
+            _ => None,
+        }
+    }
+
     /// What it means and what to do, in one line, when we know (`NAME` stands for the org).
     pub fn hint(&self) -> Option<String> {
         self.hint_str()

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::org::Org;
+use crate::org::{Org, OrgKind};
 
 /// What an OAuth error means and what to do about it (`NAME` stands for the org).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,13 +48,13 @@ impl fmt::Display for Explanation {
 }
 
 /// One row: an `error` code, the description fragments it needs (none: any description).
-struct Row {
+pub(super) struct Row {
     error: &'static str,
     description: &'static [&'static str],
     explanation: Explanation,
 }
 
-const fn row(
+pub(super) const fn row(
     error: &'static str,
     description: &'static [&'static str],
     meaning: &'static str,
@@ -206,15 +206,27 @@ pub const UNKNOWN: Explanation = Explanation {
 /// What a Salesforce OAuth error means and what to do, matched case-insensitively; an unknown
 /// code gets [`UNKNOWN`].
 pub fn explain(error: &str, description: Option<&str>) -> Explanation {
+    find(ROWS, error, description).unwrap_or(UNKNOWN)
+}
+
+/// [`explain`] for an org of `kind`: its grant's own rows first (see
+/// [`super::explain_grants`]), then the common table.
+pub fn explain_for(kind: OrgKind, error: &str, description: Option<&str>) -> Explanation {
+    find(super::explain_grants::rows(kind), error, description)
+        .unwrap_or_else(|| explain(error, description))
+}
+
+/// The first row of `rows` matching the code and description, case-insensitively.
+fn find(rows: &[Row], error: &str, description: Option<&str>) -> Option<Explanation> {
     let error = error.trim().to_ascii_lowercase();
     let description = description.unwrap_or_default().to_ascii_lowercase();
-    ROWS.iter()
+    rows.iter()
         .find(|r| {
             r.error == error
                 && (r.description.is_empty()
                     || r.description.iter().any(|d| description.contains(d)))
         })
-        .map_or(UNKNOWN, |r| r.explanation)
+        .map(|r| r.explanation)
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 pub mod api;
 pub mod error;
 pub mod explain;
+pub mod explain_grants;
 pub mod frontdoor;
+pub mod grants;
 pub mod http;
 pub mod id_token;
 pub mod introspect;
@@ -13,6 +15,7 @@ pub mod token;
 
 pub use api::{ApiError, UserInfo, fetch_userinfo};
 pub use error::{TokenError, TransportError, TransportKind};
+pub use grants::{Assertion, TokenGrant, request_token};
 pub use http::{CONNECT_TIMEOUT, HttpClient, HttpExchange, HttpSettings};
 pub use introspect::{IntrospectRequest, Introspection, TokenKind, introspect};
 pub use revoke::revoke;

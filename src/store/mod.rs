@@ -123,6 +123,22 @@ impl Store {
 
     /// Adds an org: secrets go to the keyring first, so a saved org always has its secrets.
     pub fn add(&self, org: Org, new: NewSecrets) -> Result<Org, StoreError> {
+        self.add_with(
+            org,
+            vec![
+                (SecretKind::ClientSecret, new.client_secret),
+                (SecretKind::RefreshToken, Some(new.refresh_token)),
+            ],
+        )
+    }
+
+    /// Adds an org with any set of secrets (`None`: make sure there is none of that kind),
+    /// keyring first, so a saved org always has its secrets.
+    pub fn add_with(
+        &self,
+        org: Org,
+        secrets: Vec<(SecretKind, Option<SecretString>)>,
+    ) -> Result<Org, StoreError> {
         let _lock = config::ConfigLock::acquire(&self.dir)?;
         let mut orgs = config::load(&self.dir)?;
         if orgs.iter().any(|o| o.name == org.name) {
@@ -130,7 +146,7 @@ impl Store {
         }
         let mut org = org;
         org.refresh_token_since_ms = Some(crate::humanize::now_ms());
-        let stored = self.put_secrets(&org.id, &new);
+        let stored = self.put_secrets(&org.id, &secrets);
         let saved = stored.and_then(|()| {
             orgs.push(org.clone());
             config::save(&self.dir, &orgs).map_err(StoreError::from)
@@ -143,17 +159,21 @@ impl Store {
             }
             return Err(e);
         }
-        tracing::info!(org = %org.name, id = %org.id, "org added");
+        tracing::info!(org = %org.name, id = %org.id, kind = org.kind.as_str(), "org added");
         Ok(org)
     }
 
-    fn put_secrets(&self, id: &OrgId, new: &NewSecrets) -> Result<(), StoreError> {
-        match &new.client_secret {
-            Some(secret) => self.secrets.set(id, SecretKind::ClientSecret, secret)?,
-            None => self.secrets.delete(id, SecretKind::ClientSecret)?,
+    fn put_secrets(
+        &self,
+        id: &OrgId,
+        secrets: &[(SecretKind, Option<SecretString>)],
+    ) -> Result<(), StoreError> {
+        for (kind, value) in secrets {
+            match value {
+                Some(secret) => self.secrets.set(id, *kind, secret)?,
+                None => self.secrets.delete(id, *kind)?,
+            }
         }
-        self.secrets
-            .set(id, SecretKind::RefreshToken, &new.refresh_token)?;
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use super::SecretKind;
 
 /// All secrets of one org, as [`super::SecretStore::get_all`] reads them.
 #[derive(Debug, Default, Clone)]
-pub struct OrgSecrets([Option<SecretString>; 3]);
+pub struct OrgSecrets([Option<SecretString>; 4]);
 
 impl OrgSecrets {
     fn index(kind: SecretKind) -> usize {
@@ -14,6 +14,7 @@ impl OrgSecrets {
             SecretKind::ClientSecret => 0,
             SecretKind::RefreshToken => 1,
             SecretKind::AccessToken => 2,
+            SecretKind::PrivateKey => 3,
         }
     }
 

@@ -16,7 +16,7 @@ pub const KEYRING_SERVICE: &str = "sfkey";
 /// How long one keyring call may take before we give up (gh uses the same 3 s).
 pub const DEFAULT_KEYRING_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The three secrets an org can have.
+/// The secrets an org can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretKind {
     /// The connected app's consumer secret (absent for apps like PlatformCLI).
@@ -25,11 +25,18 @@ pub enum SecretKind {
     RefreshToken,
     /// The access token from the last successful refresh.
     AccessToken,
+    /// A JWT bearer org's private key (PEM), which signs its assertions.
+    PrivateKey,
 }
 
 impl SecretKind {
     /// Every kind, for removing an org.
-    pub const ALL: [SecretKind; 3] = [Self::ClientSecret, Self::RefreshToken, Self::AccessToken];
+    pub const ALL: [SecretKind; 4] = [
+        Self::ClientSecret,
+        Self::RefreshToken,
+        Self::AccessToken,
+        Self::PrivateKey,
+    ];
 
     /// The name used in keyring entries and messages.
     pub fn as_str(self) -> &'static str {
@@ -37,6 +44,7 @@ impl SecretKind {
             Self::ClientSecret => "client_secret",
             Self::RefreshToken => "refresh_token",
             Self::AccessToken => "access_token",
+            Self::PrivateKey => "private_key",
         }
     }
 
@@ -46,6 +54,7 @@ impl SecretKind {
             Self::ClientSecret => "client secret",
             Self::RefreshToken => "refresh token",
             Self::AccessToken => "access token",
+            Self::PrivateKey => "private key",
         }
     }
 }

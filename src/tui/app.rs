@@ -771,6 +771,9 @@ fn short_code(error: &RefreshError) -> String {
         RefreshError::Token(e) => e.code(),
         RefreshError::NoClientSecret(e) => e.code(),
         RefreshError::NoRefreshToken(_) => "no refresh token stored".into(),
+        RefreshError::MissingSecret(_, kind) => format!("no {} stored", kind.words()),
+        RefreshError::CannotRefresh(_) => "access token only: cannot refresh".into(),
+        RefreshError::PrivateKey(_) => "the private key cannot sign".into(),
         RefreshError::RotationNotSaved(_) => "the rotated refresh token was not saved".into(),
         RefreshError::Store(_) | RefreshError::SaveFailed(_) => "keyring or orgs file".into(),
         RefreshError::Cancelled => "cancelled".into(),
@@ -782,7 +785,7 @@ fn short_code(error: &RefreshError) -> String {
 pub fn failure_hint(error: &RefreshError, org: &Org) -> Option<String> {
     let token_error = error.token_error();
     // Salesforce's own errors: the view shows what it means; this is what to do.
-    let action = error.explanation().map(|x| x.action_for(org));
+    let action = error.explanation(org.kind).map(|x| x.action_for(org));
     if let Some(hint) = action.or_else(|| token_error.and_then(|e| e.hint_for(&org.name))) {
         return Some(hint.replace(
             &format!("(sfkey edit {} --secrets)", org.name),

@@ -128,8 +128,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .map(|(i, org)| {
             let env = org.environment();
             let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms);
-            // Columns: marker, name (what is left), badge (7), age (9, right-aligned).
-            let label = env.short_label();
+            // Columns: marker, name (what is left), badge (7), age (9, right-aligned). The
+            // badge names the environment, or the kind when it is not a refresh-token org.
+            let label = match org.kind {
+                crate::org::OrgKind::RefreshToken => env.short_label(),
+                kind => kind.short_label(),
+            };
             let (badge_width, age_width) = (label.chars().count(), age.chars().count());
             let gap = (BADGE + 1 + AGE)
                 .saturating_sub(badge_width + age_width)

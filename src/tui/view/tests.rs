@@ -272,6 +272,28 @@ fn a_failed_refresh_shows_its_whole_age_in_the_list() {
     assert!(screen.contains("✗ just now┃"), "{screen}");
 }
 
+#[test]
+fn the_list_badge_names_the_kind_of_an_org_that_has_no_refresh_token() {
+    let mut app = orgs();
+    let mut jwt = app.orgs[0].clone();
+    jwt.name = "ci-jwt".into();
+    jwt.kind = crate::org::OrgKind::JwtBearer;
+    let mut svc = app.orgs[0].clone();
+    svc.name = "svc".into();
+    svc.kind = crate::org::OrgKind::ClientCredentials;
+    app.update(Message::OrgsLoaded(Ok(vec![jwt, svc])));
+    let screen = render(&app, 100, 30);
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name) && l.contains("never┃"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("ci-jwt").contains(" jwt "), "{screen}");
+    assert!(row("svc").contains(" client "), "{screen}");
+}
+
 /// Glues the popup's rows back together (its text between its plain `┌`/`┐` corners; panes
 /// have round or thick ones), to find wrapped sentences whole.
 fn popup_text(screen: &str) -> String {

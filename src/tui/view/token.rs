@@ -263,7 +263,7 @@ fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'sta
             );
         }
     }
-    if let Some(x) = error.explanation() {
+    if let Some(x) = error.explanation(org.kind) {
         out.push(Line::default());
         prose(
             &mut out,
