@@ -73,6 +73,8 @@ pub struct Preferences {
     pub keyring: Option<KeyringChoice>,
     /// Minutes the file backend's derived key stays cached in the session keyring; 0 = never.
     pub file_key_timeout_minutes: Option<u64>,
+    /// Days unused after which `sfkey status` flags an org's refresh token (default 25).
+    pub idle_warning_days: Option<u64>,
 }
 
 impl Preferences {

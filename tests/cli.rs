@@ -946,6 +946,9 @@ fn status_tells_ok_idle_and_dead_orgs_apart_and_keepalive_refreshes_the_idle_one
     assert_eq!(status_json(&env).0, Some(2));
     let out = env.run(&["status", "--idle-days", "31"], "");
     assert_success(&out);
+    std::fs::write(env.dir.join("config.toml"), "idle_warning_days = 31\n").unwrap();
+    assert_success(&env.run(&["status"], ""));
+    std::fs::remove_file(env.dir.join("config.toml")).unwrap();
 
     // keepalive refreshes what was unused for a week, and only that.
     let token_requests = |env: &TestEnv| {

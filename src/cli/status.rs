@@ -28,9 +28,10 @@ pub struct StatusArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
-    /// Flag an org whose refresh token was unused this many days
-    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_IDLE_DAYS)]
-    pub idle_days: u64,
+    /// Flag an org whose refresh token was unused this many days (default: `idle_warning_days`
+    /// in config.toml, else 25)
+    #[arg(long, value_name = "DAYS")]
+    pub idle_days: Option<u64>,
 }
 
 /// Arguments of `sfkey keepalive`.
@@ -61,12 +62,18 @@ fn selected(store: &Store, names: &[String]) -> anyhow::Result<Vec<Org>> {
 
 /// `sfkey status`.
 pub fn status(store: &Store, args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    let idle_days = match args.idle_days {
+        Some(days) => days,
+        None => crate::preferences::load(store.dir())?
+            .idle_warning_days
+            .unwrap_or(DEFAULT_IDLE_DAYS),
+    };
     let orgs = selected(store, &args.names)?;
     let now = humanize::now_ms();
     let rows: Vec<(Org, Health)> = orgs
         .into_iter()
         .map(|o| {
-            let h = health(&o, now, args.idle_days);
+            let h = health(&o, now, idle_days);
             (o, h)
         })
         .collect();
