@@ -20,6 +20,7 @@ use super::message::{CopyVia, Effect, Message, RefreshOutcome};
 pub use super::state::{HitAreas, Level, LoginPopup, Pane, Panel, Popup, Running, Shown, Status};
 
 mod login;
+mod open;
 
 /// How long an info message stays in the status line.
 const INFO_MS: u64 = 6_000;
@@ -322,6 +323,7 @@ impl App {
             Message::LoginAsk(question) => self.on_login_ask(question),
             Message::LoginDone(result) => self.on_login_done(result),
             Message::LoginUrlCopied(result) => self.on_login_url_copied(result),
+            Message::Opened { org, result } => self.on_opened(&org, result),
             Message::Deleted(result) => {
                 match result {
                     Ok(org) => {
@@ -609,6 +611,8 @@ impl App {
             Action::Userinfo => return self.start_call(Call::Userinfo),
             Action::Introspect => return self.start_call(Call::Introspect),
             Action::Revoke => self.ask_revoke(),
+            Action::Open => return self.open_selected(),
+            Action::Proxy => return self.toggle_proxy(),
         }
         Vec::new()
     }

@@ -88,6 +88,13 @@ pub enum Message {
     /// An org from a pasted auth URL was checked against the saved ones (a keyring read, for
     /// the same refresh token): the org it duplicates, if any; or why the check failed.
     ImportChecked(Result<Box<ImportCheck>, String>),
+    /// Opening an org in the browser ended: how, or why not (never the URL).
+    Opened {
+        /// The org's name.
+        org: String,
+        /// What came of it.
+        result: Result<crate::open_org::OpenedOrg, String>,
+    },
 }
 
 /// An imported org and the saved org it duplicates, if any.
@@ -175,6 +182,8 @@ pub enum Effect {
     AnswerLogin(bool),
     /// Copy the login's authorize URL (no secret in it).
     CopyLoginUrl(String),
+    /// Open the org in the browser, logged in.
+    Open(Org),
 }
 
 /// A login from the TUI's form.

@@ -206,6 +206,22 @@ impl Tasks {
                     tasks.send(Message::Saved(result));
                 });
             }
+            Effect::Open(org) => {
+                tokio::spawn(async move {
+                    let result = match tasks.client().await {
+                        Ok(client) => {
+                            crate::open_org::open_in_browser(&tasks.store, &org, client, None)
+                                .await
+                                .map_err(|e| e.to_string())
+                        }
+                        Err(e) => Err(e.to_string()),
+                    };
+                    tasks.send(Message::Opened {
+                        org: org.name,
+                        result,
+                    });
+                });
+            }
             Effect::Delete(org) => {
                 self.unsaved().remove(&org.id);
                 tokio::task::spawn_blocking(move || {

@@ -217,7 +217,7 @@ fn help_scrolls_to_its_last_line_on_a_small_terminal() {
     let mut app = orgs();
     key(&mut app, KeyCode::Char('?'));
     let mut seen = render(&app, 40, 12);
-    for _ in 0..80 {
+    for _ in 0..100 {
         key(&mut app, KeyCode::Char('j'));
         seen.push_str(&render(&app, 40, 12));
     }
