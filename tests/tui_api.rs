@@ -341,6 +341,8 @@ fn o_opens_the_org_in_the_browser_through_a_loopback_redirect() {
     let location = location.unwrap();
     assert!(location.contains("/secur/frontdoor.jsp?otp="), "{location}");
     term.wait_for("opened op in the browser");
+    // The refresh on the way is in the token pane's health lines once the list reloads.
+    wait_pane(&term, " Token · op ", &["health ok", "history ✓"]);
     let asked: Vec<String> = env.server.requests().into_iter().map(|r| r.path).collect();
     assert!(
         asked.iter().any(|p| p == "/services/oauth2/singleaccess"),

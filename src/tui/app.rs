@@ -70,6 +70,8 @@ pub struct App {
     pub hit: HitAreas,
     /// The local UTC offset in seconds, for `issued_at`.
     pub utc_offset_s: i32,
+    /// Days unused after which an org's refresh token is flagged idle.
+    pub idle_days: u64,
 }
 
 impl App {
@@ -97,6 +99,7 @@ impl App {
             pending_select: None,
             hit: HitAreas::default(),
             utc_offset_s,
+            idle_days: crate::health::DEFAULT_IDLE_DAYS,
         }
     }
 

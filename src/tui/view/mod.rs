@@ -3,6 +3,7 @@
 
 mod call;
 mod form;
+mod health;
 mod help;
 mod login;
 mod orgs;

@@ -262,8 +262,8 @@ fn a_failed_refresh_shows_its_whole_age_in_the_list() {
     let mut failed = app.orgs[0].clone();
     failed.last_refresh = Some(crate::org::LastRefresh {
         at_ms: fixtures::NOW_MS,
-        status: "invalid_grant".into(),
-        http_status: Some(400),
+        status: "timeout".into(),
+        http_status: None,
         latency_ms: 84,
         issued_at: None,
     });
@@ -390,16 +390,16 @@ fn the_scroll_note_fits_the_focus() {
     app.update(fixtures::success(&org));
     let screen = render(&app, 100, 30);
     assert!(
-        screen.contains("… 15 more lines (Tab to this pane, then j)"),
+        screen.contains("… 17 more lines (Tab to this pane, then j)"),
         "{screen}"
     );
     key(&mut app, KeyCode::Tab);
     let screen = render(&app, 100, 30);
-    assert!(screen.contains("… 15 more lines (j/k)"), "{screen}");
+    assert!(screen.contains("… 17 more lines (j/k)"), "{screen}");
     key(&mut app, KeyCode::Char('j'));
     let screen = render(&app, 100, 30);
     assert!(
-        screen.contains("↑ 1 above · … 14 more lines (j/k)"),
+        screen.contains("↑ 1 above · … 16 more lines (j/k)"),
         "{screen}"
     );
 }

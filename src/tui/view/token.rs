@@ -48,8 +48,15 @@ pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
         Some(Shown::Failure { error, .. }) => all_first(failure_lines(error, org, width)),
         None => all_first(never_lines(org, panel, app, width)),
     };
+    // Health after the fields (head), before the long scope and id_token sections.
+    let health = super::health::lines(org, app.now_ms, app.idle_days, width);
+    let health_len = health.len();
+    let mut lines = lines;
+    let rest = lines.split_off(head.min(lines.len()));
     out.extend(lines);
-    (out, notice + head)
+    out.extend(health);
+    out.extend(rest);
+    (out, notice + head + health_len)
 }
 
 /// Lines that all belong to the head (no long sections).
