@@ -17,10 +17,14 @@ use super::calls::Call;
 use super::form::{FormEvent, OrgForm};
 use super::keymap::{self, Action};
 use super::message::{CopyVia, Effect, Message, RefreshOutcome};
-pub use super::state::{HitAreas, Level, LoginPopup, Pane, Panel, Popup, Running, Shown, Status};
+pub use super::state::{
+    HitAreas, Level, LoginPopup, Pane, Panel, Popup, ProxyState, Running, RunningProxy, Shown,
+    Status,
+};
 
 mod login;
 mod open;
+mod proxy;
 
 /// How long an info message stays in the status line.
 const INFO_MS: u64 = 6_000;
@@ -209,6 +213,9 @@ impl App {
         if has_token {
             out.push(Action::Reveal);
         }
+        if self.selected_proxy_running() {
+            out.push(Action::CopyProxyToken);
+        }
         out.push(Action::Add);
         if has_org && !running {
             // Both refuse during a refresh (they would wait for its lock).
@@ -327,6 +334,23 @@ impl App {
             Message::LoginDone(result) => self.on_login_done(result),
             Message::LoginUrlCopied(result) => self.on_login_url_copied(result),
             Message::Opened { org, result } => self.on_opened(&org, result),
+            Message::ProxyStarted { id, result } => self.on_proxy_started(&id, result),
+            Message::ProxySeen { id, seen } => {
+                self.on_proxy_seen(&id, seen);
+                Vec::new()
+            }
+            Message::ProxyStopped(id) => {
+                self.on_proxy_stopped(&id);
+                Vec::new()
+            }
+            Message::ProxyTokenCopied(result) => {
+                match result {
+                    Ok(CopyVia::System) => self.info("copied the proxy token (system clipboard)"),
+                    Ok(CopyVia::Terminal) => self.info("sent the proxy token via OSC 52"),
+                    Err(why) => self.error(why),
+                }
+                Vec::new()
+            }
             Message::Deleted(result) => {
                 match result {
                     Ok(org) => {
@@ -353,7 +377,8 @@ impl App {
                     Some(i) => i,
                     None => self.selected.min(self.orgs.len().saturating_sub(1)),
                 };
-                // Forget results of orgs that are gone (removed by another process).
+                // Forget results of orgs that are gone (removed by another process); a proxy
+                // of theirs stops as its handle drops.
                 let ids: HashSet<&OrgId> = self.orgs.iter().map(|o| &o.id).collect();
                 self.panels
                     .retain(|id, panel| ids.contains(id) || panel.running.is_some());
@@ -616,6 +641,7 @@ impl App {
             Action::Revoke => self.ask_revoke(),
             Action::Open => return self.open_selected(),
             Action::Proxy => return self.toggle_proxy(),
+            Action::CopyProxyToken => return self.copy_proxy_token(),
         }
         Vec::new()
     }

@@ -48,6 +48,8 @@ pub enum Action {
     Open,
     /// Start or stop a local proxy for the selected org.
     Proxy,
+    /// Copy the token of the selected org's running proxy.
+    CopyProxyToken,
 }
 
 /// When a binding applies.
@@ -260,6 +262,14 @@ pub const BINDINGS: &[Binding] = &[
         action: Some(Action::Proxy),
         hint: "proxy",
         help: "start or stop a local proxy for the org (scripts use it without its tokens)",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('C')],
+        label: "C",
+        action: Some(Action::CopyProxyToken),
+        hint: "copy proxy token",
+        help: "copy the token of the org's running proxy (clients send it as the bearer token)",
     },
     Binding {
         context: Context::Main,
@@ -499,6 +509,7 @@ mod tests {
             Action::Revoke,
             Action::Open,
             Action::Proxy,
+            Action::CopyProxyToken,
         ];
         for action in actions {
             let count = bindings(Context::Main)

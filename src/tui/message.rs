@@ -88,6 +88,24 @@ pub enum Message {
     /// An org from a pasted auth URL was checked against the saved ones (a keyring read, for
     /// the same refresh token): the org it duplicates, if any; or why the check failed.
     ImportChecked(Result<Box<ImportCheck>, String>),
+    /// The org's proxy listens (or could not start: why).
+    ProxyStarted {
+        /// Which org.
+        id: OrgId,
+        /// The running proxy, or why not.
+        result: Result<Box<super::state::RunningProxy>, String>,
+    },
+    /// The org's proxy answered a request.
+    ProxySeen {
+        /// Which org.
+        id: OrgId,
+        /// The request (no token, no query values).
+        seen: crate::proxy::Seen,
+    },
+    /// The org's proxy stopped.
+    ProxyStopped(OrgId),
+    /// The proxy token was copied (which way), or why not.
+    ProxyTokenCopied(Result<CopyVia, String>),
     /// Opening an org in the browser ended: how, or why not (never the URL).
     Opened {
         /// The org's name.
@@ -184,6 +202,12 @@ pub enum Effect {
     CopyLoginUrl(String),
     /// Open the org in the browser, logged in.
     Open(Org),
+    /// Start a local proxy for the org.
+    StartProxy(Org),
+    /// Stop a proxy.
+    StopProxy(super::state::ProxyStop),
+    /// Copy a proxy's token.
+    CopyProxyToken(secrecy::SecretString),
 }
 
 /// A login from the TUI's form.

@@ -19,6 +19,8 @@ use crate::token_calls::{self, CallError};
 
 use super::calls::{Call, CallAnswer};
 use super::message::{CopyVia, Effect, ImportCheck, Message, RefreshOutcome};
+use super::state::{ProxyStop, RunningProxy};
+use crate::proxy::{Proxy, ProxyConfig};
 
 /// Something for the terminal itself, which only the UI loop may write to.
 #[derive(Debug)]
@@ -222,6 +224,18 @@ impl Tasks {
                     });
                 });
             }
+            Effect::StartProxy(org) => {
+                tokio::spawn(async move { tasks.run_proxy(org).await });
+            }
+            Effect::StopProxy(stop) => {
+                // The task sees it and finishes the requests in flight.
+                let _ = stop.0.send(());
+            }
+            Effect::CopyProxyToken(token) => {
+                tokio::task::spawn_blocking(move || {
+                    tasks.copy_secret(&token, Message::ProxyTokenCopied);
+                });
+            }
             Effect::Delete(org) => {
                 self.unsaved().remove(&org.id);
                 tokio::task::spawn_blocking(move || {
@@ -342,20 +356,72 @@ impl Tasks {
     }
 
     fn copy_login_url(&self, url: String) {
+        self.copy_secret(&SecretString::from(url), Message::LoginUrlCopied);
+    }
+
+    /// Copies `text` (the system clipboard, or OSC 52 through the terminal); `done` says how.
+    fn copy_secret(&self, text: &SecretString, done: fn(Result<CopyVia, String>) -> Message) {
         let copied = match self.clipboard.as_ref() {
-            Ok(clipboard) => clipboard.copy(&SecretString::from(url)),
-            Err(e) => return self.send(Message::LoginUrlCopied(Err(e.clone()))),
+            Ok(clipboard) => clipboard.copy(text),
+            Err(e) => return self.send(done(Err(e.clone()))),
         };
         match copied {
-            Ok(Copied::Native) => self.send(Message::LoginUrlCopied(Ok(CopyVia::System))),
+            Ok(Copied::Native) => self.send(done(Ok(CopyVia::System))),
             Ok(Copied::Osc52(sequence)) => {
                 let _ = self.tx.send(Outcome::Terminal(TerminalWrite::Osc52 {
                     sequence: SecretString::from(sequence),
-                    then: Message::LoginUrlCopied(Ok(CopyVia::Terminal)),
+                    then: done(Ok(CopyVia::Terminal)),
                 }));
             }
-            Err(e) => self.send(Message::LoginUrlCopied(Err(format!("copying failed: {e}")))),
+            Err(e) => self.send(done(Err(format!("copying failed: {e}")))),
         }
+    }
+
+    /// Opens a proxy for `org`, tells the app, forwards what it serves, and tells when it
+    /// stopped (its handle sent to or dropped).
+    async fn run_proxy(&self, org: Org) {
+        let (seen_tx, mut seen_rx) = mpsc::unbounded_channel();
+        let config = ProxyConfig {
+            observer: Some(seen_tx),
+            ..ProxyConfig::loopback(self.settings.clone())
+        };
+        let id = org.id.clone();
+        let proxy = match Proxy::open(&self.store, vec![org], config).await {
+            Ok(proxy) => proxy,
+            Err(e) => {
+                let result = Err(e.to_string());
+                return self.send(Message::ProxyStarted { id, result });
+            }
+        };
+        let Some(served) = proxy.served().into_iter().next() else {
+            let result = Err("the proxy serves no org".into());
+            return self.send(Message::ProxyStarted { id, result });
+        };
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let running = RunningProxy {
+            url: served.url,
+            token: served.proxy_token,
+            stop: ProxyStop(stop_tx),
+            requests: std::collections::VecDeque::new(),
+        };
+        self.send(Message::ProxyStarted {
+            id: id.clone(),
+            result: Ok(Box::new(running)),
+        });
+        let (tasks, seen_id) = (self.clone(), id.clone());
+        tokio::spawn(async move {
+            // Ends when the proxy is gone (its sender with it).
+            while let Some(seen) = seen_rx.recv().await {
+                let id = seen_id.clone();
+                tasks.send(Message::ProxySeen { id, seen });
+            }
+        });
+        proxy
+            .serve(async {
+                let _ = stop_rx.await;
+            })
+            .await;
+        self.send(Message::ProxyStopped(id));
     }
 
     fn copy(&self, id: &OrgId, name: &str) {

@@ -48,12 +48,6 @@ impl App {
             }
         }
     }
-
-    /// `P`: starts or stops the selected org's proxy.
-    pub(super) fn toggle_proxy(&mut self) -> Vec<Effect> {
-        self.info("the proxy key is not wired yet");
-        Vec::new()
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod help;
 mod login;
 mod orgs;
 mod paste;
+mod proxy;
 mod question;
 mod response;
 mod status;
