@@ -352,3 +352,87 @@ fn o_opens_the_org_in_the_browser_through_a_loopback_redirect() {
     assert!(term.wait_exit().success());
     env.assert_no_secrets_on_disk();
 }
+
+/// GET `path` from the proxy at `base` (`http://127.0.0.1:PORT`) with `token`: the whole answer.
+fn proxy_get(base: &str, path: &str, token: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host)?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
+}
+
+#[test]
+fn p_runs_a_proxy_whose_requests_show_live_and_c_copies_its_token() {
+    use base64::Engine;
+    let mut env = TestEnv::new("tui-api-proxy");
+    let (mut term, _) = start_refreshed(&mut env, "px");
+    term.send("P");
+    let pane = wait_pane(
+        &term,
+        " Proxy · requests live ",
+        &["URL http://127.0.0.1:", "No requests yet."],
+    );
+    let url = pane
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:") && w.ends_with("/px"))
+        .unwrap_or_else(|| panic!("no proxy URL in {pane}"))
+        .to_string();
+    let base = url.trim_end_matches("/px").to_string();
+
+    term.send("C");
+    term.wait_for("sent the proxy token via OSC 52");
+    let copied = term.copies().last().unwrap().base64.clone();
+    let token = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(copied)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        !token.starts_with(ACCESS_TOKEN_PREFIX),
+        "not the org's token"
+    );
+
+    // Without the proxy token: refused by the proxy itself, and listed too (the second of two).
+    let refused = proxy_get(&base, "/px/services/data/v62.0/limits", "wrong").unwrap();
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let answer = proxy_get(
+        &base,
+        "/px/services/data/v62.0/query?q=SELECT+Id+FROM+Organization",
+        &token,
+    )
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let pane = wait_pane(
+        &term,
+        " Proxy · requests live ",
+        &[
+            "Requests (2, newest first)",
+            "GET 200",
+            "/services/data/v62.0/query?q=…",
+        ],
+    );
+    // The query's value stays out of the pane, as out of the log.
+    assert!(!pane.contains("SELECT"), "{pane}");
+    assert!(
+        !term.contents().contains(&token),
+        "the proxy token is not on screen"
+    );
+
+    term.send("P");
+    term.wait_for("the proxy for px stopped");
+    wait_pane(&term, " Response · refresh ", &["HTTP 200"]);
+    assert!(
+        proxy_get(&base, "/px/services/data/", &token).is_err(),
+        "the proxy is gone"
+    );
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}
