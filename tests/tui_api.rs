@@ -432,6 +432,9 @@ fn p_runs_a_proxy_whose_requests_show_live_and_c_copies_its_token() {
         proxy_get(&base, "/px/services/data/", &token).is_err(),
         "the proxy is gone"
     );
+    // Quitting stops a running proxy (gracefully) and leaves.
+    term.send("P");
+    wait_pane(&term, " Proxy · requests live ", &["No requests yet."]);
     term.send("q");
     assert!(term.wait_exit().success());
     env.assert_no_secrets_on_disk();

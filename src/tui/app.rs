@@ -158,6 +158,10 @@ impl App {
                 if panel.running.is_some() {
                     return Some(format!("{}: refresh", o.name));
                 }
+                // A proxy may be renewing the org's session: a rotated token must be saved.
+                if panel.proxy.is_some() {
+                    return Some(format!("{}: proxy", o.name));
+                }
                 match &panel.call {
                     Some(state) if state.running() && matches!(state.call, Call::Revoke(_)) => {
                         Some(format!("{}: {}", o.name, state.call.title()))
@@ -741,6 +745,7 @@ impl App {
                 effects.push(Effect::CancelRefresh(id.clone()));
             }
         }
+        effects.extend(self.stop_proxies());
         let waiting = self.must_finish();
         if !waiting.is_empty() {
             self.info(format!(

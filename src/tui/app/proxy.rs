@@ -65,6 +65,11 @@ impl App {
             return Vec::new();
         };
         match result {
+            Ok(running) if self.quitting => {
+                // Started as sfkey was leaving: stopped at once.
+                panel.proxy = Some(ProxyState::Stopping);
+                vec![Effect::StopProxy(running.stop), Effect::LoadOrgs]
+            }
             Ok(running) => {
                 let text = format!(
                     "proxy for {name} at {} · send its token as Bearer (C copies it) · P stops it",
@@ -101,6 +106,21 @@ impl App {
         if let Some(name) = self.name_of(id) {
             self.info(format!("the proxy for {name} stopped"));
         }
+    }
+
+    /// Quitting: stops every running proxy (requests in flight finish, a renewal saves its
+    /// rotated token); quitting waits for them as for refreshes.
+    pub(super) fn stop_proxies(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for panel in self.panels.values_mut() {
+            if let Some(ProxyState::Running(running)) = panel.proxy.take() {
+                effects.push(Effect::StopProxy(running.stop));
+                panel.proxy = Some(ProxyState::Stopping);
+            } else if let Some(state) = panel.proxy.take() {
+                panel.proxy = Some(state);
+            }
+        }
+        effects
     }
 
     /// Whether the selected org has a running proxy (for the hints).
@@ -206,6 +226,37 @@ mod tests {
         assert!(stopped.try_recv().is_ok());
         app.update(Message::ProxyStopped(id));
         assert!(app.selected_panel().is_some_and(|p| p.proxy.is_none()));
+    }
+
+    #[test]
+    fn quitting_stops_the_proxy_and_waits_for_it() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
+        let id = app.orgs[0].id.clone();
+        app.update(key('P'));
+        let (stop, mut stopped) = tokio::sync::oneshot::channel();
+        let running = RunningProxy {
+            url: "http://127.0.0.1:4000/alpha".into(),
+            token: SecretString::from("00Dproxytoken"),
+            stop: ProxyStop(stop),
+            requests: std::collections::VecDeque::new(),
+        };
+        app.update(Message::ProxyStarted {
+            id: id.clone(),
+            result: Ok(Box::new(running)),
+        });
+        let effects = app.update(key('q'));
+        match effects.into_iter().next() {
+            Some(Effect::StopProxy(stop)) => {
+                let _ = stop.0.send(());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(stopped.try_recv().is_ok());
+        assert_eq!(app.must_finish(), ["alpha: proxy"]);
+        assert!(!app.should_exit());
+        app.update(Message::ProxyStopped(id));
+        assert!(app.should_exit());
     }
 
     #[test]
