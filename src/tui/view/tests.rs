@@ -390,16 +390,16 @@ fn the_scroll_note_fits_the_focus() {
     app.update(fixtures::success(&org));
     let screen = render(&app, 100, 30);
     assert!(
-        screen.contains("… 17 more lines (Tab to this pane, then j)"),
+        screen.contains("… 19 more lines (Tab to this pane, then j)"),
         "{screen}"
     );
     key(&mut app, KeyCode::Tab);
     let screen = render(&app, 100, 30);
-    assert!(screen.contains("… 17 more lines (j/k)"), "{screen}");
+    assert!(screen.contains("… 19 more lines (j/k)"), "{screen}");
     key(&mut app, KeyCode::Char('j'));
     let screen = render(&app, 100, 30);
     assert!(
-        screen.contains("↑ 1 above · … 16 more lines (j/k)"),
+        screen.contains("↑ 1 above · … 18 more lines (j/k)"),
         "{screen}"
     );
 }
