@@ -339,10 +339,7 @@ impl App {
             Message::LoginUrlCopied(result) => self.on_login_url_copied(result),
             Message::Opened { org, result } => self.on_opened(&org, result),
             Message::ProxyStarted { id, result } => self.on_proxy_started(&id, result),
-            Message::ProxySeen { id, seen } => {
-                self.on_proxy_seen(&id, seen);
-                Vec::new()
-            }
+            Message::ProxySeen { id, seen } => self.on_proxy_seen(&id, seen),
             Message::ProxyStopped(id) => {
                 self.on_proxy_stopped(&id);
                 Vec::new()

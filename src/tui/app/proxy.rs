@@ -88,7 +88,9 @@ impl App {
         }
     }
 
-    pub(super) fn on_proxy_seen(&mut self, id: &OrgId, seen: Seen) {
+    pub(super) fn on_proxy_seen(&mut self, id: &OrgId, seen: Seen) -> Vec<Effect> {
+        // The proxy renewed the session: the org's saved refresh and history changed.
+        let reload = seen.refreshed;
         if let Some(ProxyState::Running(running)) =
             self.panels.get_mut(id).and_then(|p| p.proxy.as_mut())
         {
@@ -96,6 +98,11 @@ impl App {
             while running.requests.len() > PROXY_REQUESTS_KEPT {
                 running.requests.pop_front();
             }
+        }
+        if reload {
+            vec![Effect::LoadOrgs]
+        } else {
+            Vec::new()
         }
     }
 
@@ -207,10 +214,20 @@ mod tests {
                 seen: seen(&format!("/services/data/{i}"), 200),
             });
         }
+        let mut renewed = seen("/services/data/renewed", 200);
+        renewed.refreshed = true;
+        let effects = app.update(Message::ProxySeen {
+            id: id.clone(),
+            seen: renewed,
+        });
+        assert!(
+            matches!(effects.as_slice(), [Effect::LoadOrgs]),
+            "{effects:?}"
+        );
         match app.selected_panel().and_then(|p| p.proxy.as_ref()) {
             Some(ProxyState::Running(r)) => {
                 assert_eq!(r.requests.len(), PROXY_REQUESTS_KEPT);
-                assert_eq!(r.requests[0].path, "/services/data/5");
+                assert_eq!(r.requests[0].path, "/services/data/6");
             }
             other => panic!("{other:?}"),
         }
