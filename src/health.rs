@@ -63,6 +63,23 @@ pub struct Health {
     pub outcomes: Vec<String>,
 }
 
+impl Health {
+    /// The remembered refreshes as marks, oldest first: `✓` worked, `✗` failed.
+    pub fn marks(&self) -> String {
+        self.outcomes
+            .iter()
+            .map(|o| if o == "ok" { '✓' } else { '✗' })
+            .collect()
+    }
+
+    /// The median latency of the successful refreshes remembered, in ms.
+    pub fn median_latency_ms(&self) -> Option<u64> {
+        let mut sorted = self.latencies_ms.clone();
+        sorted.sort_unstable();
+        sorted.get(sorted.len() / 2).copied()
+    }
+}
+
 /// The health of `org` at `now_ms`, flagging it idle after `idle_days`.
 pub fn health(org: &Org, now_ms: u64, idle_days: u64) -> Health {
     let last_ok = org
@@ -165,6 +182,8 @@ mod tests {
         assert_eq!(h.verdict, Verdict::Dead);
         assert!(h.reason.contains("log in again"));
         assert_eq!(h.outcomes, ["ok", "timeout", "invalid_grant"]);
+        assert_eq!(h.marks(), "✓✗✗");
+        assert_eq!(h.median_latency_ms(), Some(80));
     }
 
     #[test]
@@ -175,6 +194,7 @@ mod tests {
         }
         assert_eq!(org.history.len(), crate::org::HISTORY_LEN);
         assert_eq!(org.history[0].at_ms, 5);
+        // Half the largest is the half block.
         assert_eq!(sparkline(&[10, 40, 80]), "▁▄█");
         assert_eq!(sparkline(&[]), "");
         assert_eq!(sparkline(&[0, 0]), "▁▁");

@@ -12,6 +12,7 @@ pub mod humanize;
 pub mod interop;
 pub mod logging;
 pub mod login;
+pub mod open_org;
 pub mod org;
 pub mod org_kind;
 pub mod preferences;

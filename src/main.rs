@@ -50,6 +50,7 @@ fn main() -> ExitCode {
                 demo: Some(demo.banner()),
                 login_url: Some(demo.url().to_string()),
                 utc_offset_s,
+                idle_days: sfkey::health::DEFAULT_IDLE_DAYS,
             }),
             Err(e) => {
                 eprintln!("sfkey: cannot start the demo: {e:#}");
@@ -79,12 +80,14 @@ fn main() -> ExitCode {
                 eprintln!("sfkey: {e}");
                 return ExitCode::FAILURE;
             }
+            let idle_days = opened.selection.preferences.idle_warning_days;
             tui::run(tui::Setup {
                 store: opened.store,
                 settings,
                 demo: None,
                 login_url: None,
                 utc_offset_s,
+                idle_days: idle_days.unwrap_or(sfkey::health::DEFAULT_IDLE_DAYS),
             })
         }
     }

@@ -195,7 +195,8 @@ fn the_token_pane_shows_each_verdict() {
     env.add_org("a-good", true, |g| g);
     env.add_org("b-public", false, |g| g);
     env.add_org("c-tampered", true, |g| g.with(Behaviour::BadSignature));
-    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 40);
+    // Tall enough for the fields, the health lines and the decoded id_token at once.
+    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 48);
     term.wait_for_all(&["a-good", "c-tampered", "q quit"]);
     let pane = |term: &Terminal| {
         let lines = term

@@ -294,3 +294,148 @@ fn u_i_and_x_work_in_the_demo() {
     assert!(term.wait_exit().success());
     env.assert_config_dir_empty();
 }
+
+#[test]
+fn o_opens_the_org_in_the_browser_through_a_loopback_redirect() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut env = TestEnv::new("tui-api-open");
+    let (_, _) = env.add_org("op", true, |g| g);
+    // The "browser": records its argv; the test then plays the browser.
+    let dir = tempfile::tempdir().unwrap();
+    let argv_log = dir.path().join("argv");
+    let script = dir.path().join("browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" > {}.tmp && mv {0}.tmp {0}\n",
+            argv_log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = pty::command(&env, &[]);
+    cmd.env("SFKEY_BROWSER", &script);
+    let mut term = Terminal::spawn(cmd, 100, 30);
+    term.wait_for_all(&["op", "never", LAST_HINT]);
+    // No session yet: o refreshes first, then asks for the single-use URL.
+    term.send("o");
+    let mut argv = String::new();
+    for _ in 0..400 {
+        if let Ok(text) = std::fs::read_to_string(&argv_log) {
+            argv = text;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let local = argv.trim().to_string();
+    assert!(local.starts_with("http://127.0.0.1:"), "{local}");
+    assert!(local.contains("/open/"), "{local}");
+    let store = env.store();
+    let id = store.find("op").unwrap().id;
+    let access = store.secret(&id, SecretKind::AccessToken).unwrap().unwrap();
+    let access = secrecy::ExposeSecret::expose_secret(&access).to_string();
+    // Nothing with a session in it went into the browser's argv.
+    assert!(!local.contains("otp") && !local.contains("sid") && !local.contains(&access));
+    let (status, location, _) = common::login::http_get(&local);
+    assert_eq!(status, 302);
+    let location = location.unwrap();
+    assert!(location.contains("/secur/frontdoor.jsp?otp="), "{location}");
+    term.wait_for("opened op in the browser");
+    // The refresh on the way is in the token pane's health lines once the list reloads.
+    wait_pane(&term, " Token · op ", &["health ok", "history ✓"]);
+    let asked: Vec<String> = env.server.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        asked.iter().any(|p| p == "/services/oauth2/singleaccess"),
+        "{asked:?}"
+    );
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}
+
+/// GET `path` from the proxy at `base` (`http://127.0.0.1:PORT`) with `token`: the whole answer.
+fn proxy_get(base: &str, path: &str, token: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host)?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer)
+}
+
+#[test]
+fn p_runs_a_proxy_whose_requests_show_live_and_c_copies_its_token() {
+    use base64::Engine;
+    let mut env = TestEnv::new("tui-api-proxy");
+    let (mut term, _) = start_refreshed(&mut env, "px");
+    term.send("P");
+    let pane = wait_pane(
+        &term,
+        " Proxy · requests live ",
+        &["URL http://127.0.0.1:", "No requests yet."],
+    );
+    let url = pane
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:") && w.ends_with("/px"))
+        .unwrap_or_else(|| panic!("no proxy URL in {pane}"))
+        .to_string();
+    let base = url.trim_end_matches("/px").to_string();
+
+    term.send("C");
+    term.wait_for("sent the proxy token via OSC 52");
+    let copied = term.copies().last().unwrap().base64.clone();
+    let token = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(copied)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        !token.starts_with(ACCESS_TOKEN_PREFIX),
+        "not the org's token"
+    );
+
+    // Without the proxy token: refused by the proxy itself, and listed too (the second of two).
+    let refused = proxy_get(&base, "/px/services/data/v62.0/limits", "wrong").unwrap();
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let answer = proxy_get(
+        &base,
+        "/px/services/data/v62.0/query?q=SELECT+Id+FROM+Organization",
+        &token,
+    )
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let pane = wait_pane(
+        &term,
+        " Proxy · requests live ",
+        &[
+            "Requests (2, newest first)",
+            "GET 200",
+            "/services/data/v62.0/query?q=…",
+        ],
+    );
+    // The query's value stays out of the pane, as out of the log.
+    assert!(!pane.contains("SELECT"), "{pane}");
+    assert!(
+        !term.contents().contains(&token),
+        "the proxy token is not on screen"
+    );
+
+    term.send("P");
+    term.wait_for("the proxy for px stopped");
+    wait_pane(&term, " Response · refresh ", &["HTTP 200"]);
+    assert!(
+        proxy_get(&base, "/px/services/data/", &token).is_err(),
+        "the proxy is gone"
+    );
+    // Quitting stops a running proxy (gracefully) and leaves.
+    term.send("P");
+    wait_pane(&term, " Proxy · requests live ", &["No requests yet."]);
+    term.send("q");
+    assert!(term.wait_exit().success());
+    env.assert_no_secrets_on_disk();
+}

@@ -145,12 +145,9 @@ fn table(rows: &[(Org, Health)], now: u64) -> String {
             Some(false) => "no",
             None => "?",
         };
-        let marks: String = h
-            .outcomes
-            .iter()
-            .map(|o| if o == "ok" { '✓' } else { '✗' })
-            .collect();
-        let median = median(&h.latencies_ms)
+        let marks = h.marks();
+        let median = h
+            .median_latency_ms()
             .map(|m| format!(" {m} ms"))
             .unwrap_or_default();
         let line = format!(
@@ -169,12 +166,6 @@ fn table(rows: &[(Org, Health)], now: u64) -> String {
         }
     }
     text
-}
-
-fn median(values: &[u64]) -> Option<u64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    sorted.get(sorted.len() / 2).copied()
 }
 
 /// `sfkey keepalive`: refreshes each org unused for `older_than`; one line per org.

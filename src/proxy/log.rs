@@ -11,6 +11,29 @@ use http_body::{Body, Frame, SizeHint};
 
 use super::paths;
 
+/// One proxied request as a front end shows it live (the TUI's proxy pane): like the log line,
+/// never a token or a query value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// The org's name, `-` when the request never got that far.
+    pub org: String,
+    /// `GET`, `POST`...
+    pub method: String,
+    /// The path with query values removed.
+    pub path: String,
+    /// The status sent to the client.
+    pub status: u16,
+    /// From arrival to the answer's headers, in ms.
+    pub latency_ms: u64,
+    /// Whether a refresh of the org's token happened for it.
+    pub refreshed: bool,
+    /// Whether the whole body went through.
+    pub complete: bool,
+}
+
+/// Where the proxy tells each request once it ends.
+pub type Observer = tokio::sync::mpsc::UnboundedSender<Seen>;
+
 /// What the log line of one request says; filled in as the request goes.
 #[derive(Debug, Clone)]
 pub struct RequestLog {
@@ -28,12 +51,15 @@ pub struct RequestLog {
     pub latency: Duration,
     /// Whether a refresh of the org's token happened for it (or it waited for one).
     pub refreshed: bool,
+    /// Told about the request too, when set.
+    pub observer: Option<Observer>,
 }
 
 impl RequestLog {
     /// A log line for a request that just arrived; `raw_path` may carry a query.
-    pub fn new(method: &str, raw_path: &str) -> Self {
+    pub fn new(method: &str, raw_path: &str, observer: Option<Observer>) -> Self {
         Self {
+            observer,
             org: "-".into(),
             method: method.to_string(),
             path: paths::for_log(raw_path),
@@ -59,6 +85,18 @@ impl RequestLog {
             complete,
             "proxy request"
         );
+        if let Some(observer) = &self.observer {
+            // The watcher may be gone (the TUI stopped watching): the proxy goes on.
+            let _ = observer.send(Seen {
+                org: self.org.clone(),
+                method: self.method.clone(),
+                path: self.path.clone(),
+                status: self.status,
+                latency_ms: u64::try_from(self.latency.as_millis()).unwrap_or(u64::MAX),
+                refreshed: self.refreshed,
+                complete,
+            });
+        }
     }
 }
 

@@ -24,6 +24,7 @@ use crate::store::Store;
 
 pub use auth::TOKEN_RANDOM_CHARS;
 pub use forward::{MAX_REPLAY_BODY, REFRESH_FAILED_HEADER, REFRESHED_HEADER};
+pub use log::{Observer, Seen};
 pub use paths::encode_org;
 pub use session::OpenError;
 
@@ -42,6 +43,8 @@ pub struct ProxyConfig {
     pub idle_timeout: Duration,
     /// TLS roots and the token calls' timeout.
     pub settings: HttpSettings,
+    /// Told about every request as it ends (the TUI's live list), when set.
+    pub observer: Option<Observer>,
 }
 
 impl ProxyConfig {
@@ -54,6 +57,7 @@ impl ProxyConfig {
             request_timeout: Duration::from_secs(300),
             idle_timeout: Duration::from_secs(120),
             settings,
+            observer: None,
         }
     }
 }
@@ -163,6 +167,7 @@ impl Proxy {
                 request_timeout: config.request_timeout,
             },
             idle_timeout: config.idle_timeout,
+            observer: config.observer,
         };
         Ok(Self {
             listener,

@@ -39,6 +39,8 @@ pub struct Shared {
     pub upstream: Upstream,
     /// How long a client connection may sit idle, or take to send its headers.
     pub idle_timeout: Duration,
+    /// Told about every request as it ends, when set.
+    pub observer: Option<super::log::Observer>,
 }
 
 /// Serves connections from `listener` until `shutdown` completes, then lets requests in flight
@@ -93,7 +95,11 @@ async fn handle(
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_string();
-    let mut log = RequestLog::new(request.method().as_str(), &raw_path);
+    let mut log = RequestLog::new(
+        request.method().as_str(),
+        &raw_path,
+        shared.observer.clone(),
+    );
     let origin = check_origin(request.headers(), &shared.allow_origins);
     let mut response = match checked(&shared, &request, &origin, &mut log) {
         Err(refused) => *refused,

@@ -17,9 +17,14 @@ use super::calls::Call;
 use super::form::{FormEvent, OrgForm};
 use super::keymap::{self, Action};
 use super::message::{CopyVia, Effect, Message, RefreshOutcome};
-pub use super::state::{HitAreas, Level, LoginPopup, Pane, Panel, Popup, Running, Shown, Status};
+pub use super::state::{
+    HitAreas, Level, LoginPopup, Pane, Panel, Popup, ProxyState, Running, RunningProxy, Shown,
+    Status,
+};
 
 mod login;
+mod open;
+mod proxy;
 
 /// How long an info message stays in the status line.
 const INFO_MS: u64 = 6_000;
@@ -69,6 +74,8 @@ pub struct App {
     pub hit: HitAreas,
     /// The local UTC offset in seconds, for `issued_at`.
     pub utc_offset_s: i32,
+    /// Days unused after which an org's refresh token is flagged idle.
+    pub idle_days: u64,
 }
 
 impl App {
@@ -96,6 +103,7 @@ impl App {
             pending_select: None,
             hit: HitAreas::default(),
             utc_offset_s,
+            idle_days: crate::health::DEFAULT_IDLE_DAYS,
         }
     }
 
@@ -149,6 +157,10 @@ impl App {
                 let panel = self.panels.get(&o.id)?;
                 if panel.running.is_some() {
                     return Some(format!("{}: refresh", o.name));
+                }
+                // A proxy may be renewing the org's session: a rotated token must be saved.
+                if panel.proxy.is_some() {
+                    return Some(format!("{}: proxy", o.name));
                 }
                 match &panel.call {
                     Some(state) if state.running() && matches!(state.call, Call::Revoke(_)) => {
@@ -204,6 +216,9 @@ impl App {
         }
         if has_token {
             out.push(Action::Reveal);
+        }
+        if self.selected_proxy_running() {
+            out.push(Action::CopyProxyToken);
         }
         out.push(Action::Add);
         if has_org && !running {
@@ -322,6 +337,21 @@ impl App {
             Message::LoginAsk(question) => self.on_login_ask(question),
             Message::LoginDone(result) => self.on_login_done(result),
             Message::LoginUrlCopied(result) => self.on_login_url_copied(result),
+            Message::Opened { org, result } => self.on_opened(&org, result),
+            Message::ProxyStarted { id, result } => self.on_proxy_started(&id, result),
+            Message::ProxySeen { id, seen } => self.on_proxy_seen(&id, seen),
+            Message::ProxyStopped(id) => {
+                self.on_proxy_stopped(&id);
+                Vec::new()
+            }
+            Message::ProxyTokenCopied(result) => {
+                match result {
+                    Ok(CopyVia::System) => self.info("copied the proxy token (system clipboard)"),
+                    Ok(CopyVia::Terminal) => self.info("sent the proxy token via OSC 52"),
+                    Err(why) => self.error(why),
+                }
+                Vec::new()
+            }
             Message::Deleted(result) => {
                 match result {
                     Ok(org) => {
@@ -348,7 +378,8 @@ impl App {
                     Some(i) => i,
                     None => self.selected.min(self.orgs.len().saturating_sub(1)),
                 };
-                // Forget results of orgs that are gone (removed by another process).
+                // Forget results of orgs that are gone (removed by another process); a proxy
+                // of theirs stops as its handle drops.
                 let ids: HashSet<&OrgId> = self.orgs.iter().map(|o| &o.id).collect();
                 self.panels
                     .retain(|id, panel| ids.contains(id) || panel.running.is_some());
@@ -613,6 +644,9 @@ impl App {
             Action::Userinfo => return self.start_call(Call::Userinfo),
             Action::Introspect => return self.start_call(Call::Introspect),
             Action::Revoke => self.ask_revoke(),
+            Action::Open => return self.open_selected(),
+            Action::Proxy => return self.toggle_proxy(),
+            Action::CopyProxyToken => return self.copy_proxy_token(),
         }
         Vec::new()
     }
@@ -712,6 +746,7 @@ impl App {
                 effects.push(Effect::CancelRefresh(id.clone()));
             }
         }
+        effects.extend(self.stop_proxies());
         let waiting = self.must_finish();
         if !waiting.is_empty() {
             self.info(format!(

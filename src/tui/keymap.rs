@@ -44,6 +44,12 @@ pub enum Action {
     Introspect,
     /// Revoke the access token or the refresh token (asks which first).
     Revoke,
+    /// Open the selected org in the browser, logged in.
+    Open,
+    /// Start or stop a local proxy for the selected org.
+    Proxy,
+    /// Copy the token of the selected org's running proxy.
+    CopyProxyToken,
 }
 
 /// When a binding applies.
@@ -240,6 +246,30 @@ pub const BINDINGS: &[Binding] = &[
         action: Some(Action::Revoke),
         hint: "revoke",
         help: "revoke the access token or refresh token (asks which first)",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('o')],
+        label: "o",
+        action: Some(Action::Open),
+        hint: "open",
+        help: "open the org in the browser, logged in (single-use URL via a loopback redirect)",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('P')],
+        label: "P",
+        action: Some(Action::Proxy),
+        hint: "proxy",
+        help: "start or stop a local proxy for the org (scripts use it without its tokens)",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[plain('C')],
+        label: "C",
+        action: Some(Action::CopyProxyToken),
+        hint: "copy proxy token",
+        help: "copy the token of the org's running proxy (clients send it as the bearer token)",
     },
     Binding {
         context: Context::Main,
@@ -477,6 +507,9 @@ mod tests {
             Action::Userinfo,
             Action::Introspect,
             Action::Revoke,
+            Action::Open,
+            Action::Proxy,
+            Action::CopyProxyToken,
         ];
         for action in actions {
             let count = bindings(Context::Main)

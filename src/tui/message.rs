@@ -88,6 +88,31 @@ pub enum Message {
     /// An org from a pasted auth URL was checked against the saved ones (a keyring read, for
     /// the same refresh token): the org it duplicates, if any; or why the check failed.
     ImportChecked(Result<Box<ImportCheck>, String>),
+    /// The org's proxy listens (or could not start: why).
+    ProxyStarted {
+        /// Which org.
+        id: OrgId,
+        /// The running proxy, or why not.
+        result: Result<Box<super::state::RunningProxy>, String>,
+    },
+    /// The org's proxy answered a request.
+    ProxySeen {
+        /// Which org.
+        id: OrgId,
+        /// The request (no token, no query values).
+        seen: crate::proxy::Seen,
+    },
+    /// The org's proxy stopped.
+    ProxyStopped(OrgId),
+    /// The proxy token was copied (which way), or why not.
+    ProxyTokenCopied(Result<CopyVia, String>),
+    /// Opening an org in the browser ended: how, or why not (never the URL).
+    Opened {
+        /// The org's name.
+        org: String,
+        /// What came of it.
+        result: Result<crate::open_org::OpenedOrg, String>,
+    },
 }
 
 /// An imported org and the saved org it duplicates, if any.
@@ -175,6 +200,14 @@ pub enum Effect {
     AnswerLogin(bool),
     /// Copy the login's authorize URL (no secret in it).
     CopyLoginUrl(String),
+    /// Open the org in the browser, logged in.
+    Open(Org),
+    /// Start a local proxy for the org.
+    StartProxy(Org),
+    /// Stop a proxy.
+    StopProxy(super::state::ProxyStop),
+    /// Copy a proxy's token.
+    CopyProxyToken(secrecy::SecretString),
 }
 
 /// A login from the TUI's form.

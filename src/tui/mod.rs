@@ -59,6 +59,8 @@ pub struct Setup {
     pub login_url: Option<String>,
     /// The local UTC offset in seconds (read before any thread starts).
     pub utc_offset_s: i32,
+    /// Days unused after which the org list flags a refresh token (`idle_warning_days`).
+    pub idle_days: u64,
 }
 
 /// Restores the terminal: raw mode off, main screen back, mouse and paste modes off.
@@ -233,6 +235,7 @@ async fn event_loop(
     let tasks = tasks::Tasks::new(setup.store, setup.settings, clipboard, tx.clone());
     let _ = in_flight.set(tasks.in_flight());
     let mut app = App::new(now_ms(), setup.demo, setup.utc_offset_s);
+    app.idle_days = setup.idle_days;
     app.login_url = setup.login_url;
     // SIGTERM and SIGHUP (on Windows: a closed console, logoff, shutdown) end sfkey as `q`
     // does; Ctrl-C is a key in raw mode.

@@ -70,7 +70,40 @@ pub struct Panel {
     pub call: Option<CallState>,
     /// The keyring refused a rotated refresh token; the tasks keep it in memory until saved.
     pub unsaved_refresh_token: bool,
+    /// The org's local proxy (key P), if one is starting or running.
+    pub proxy: Option<ProxyState>,
 }
+
+/// How many proxied requests the proxy pane keeps.
+pub const PROXY_REQUESTS_KEPT: usize = 100;
+
+/// The lifecycle of an org's local proxy.
+#[derive(Debug)]
+pub enum ProxyState {
+    /// Asked for; opening (it may refresh first).
+    Starting,
+    /// Serving.
+    Running(Box<RunningProxy>),
+    /// Asked to stop; finishing the requests in flight.
+    Stopping,
+}
+
+/// A proxy serving one org.
+#[derive(Debug)]
+pub struct RunningProxy {
+    /// `http://127.0.0.1:PORT/<org>`: the instance URL for clients.
+    pub url: String,
+    /// What clients send as `Authorization: Bearer` (only for this proxy; `Debug` masks it).
+    pub token: secrecy::SecretString,
+    /// Stops the proxy when sent to (or dropped).
+    pub stop: ProxyStop,
+    /// The latest requests, newest last, at most [`PROXY_REQUESTS_KEPT`].
+    pub requests: std::collections::VecDeque<crate::proxy::Seen>,
+}
+
+/// The handle that stops a proxy: the state owns it, an effect hands it to the task.
+#[derive(Debug)]
+pub struct ProxyStop(pub tokio::sync::oneshot::Sender<()>);
 
 /// A popup over the main screen.
 #[derive(Debug)]

@@ -206,6 +206,34 @@ impl Tasks {
                     tasks.send(Message::Saved(result));
                 });
             }
+            Effect::Open(org) => {
+                tokio::spawn(async move {
+                    let result = match tasks.client().await {
+                        Ok(client) => {
+                            crate::open_org::open_in_browser(&tasks.store, &org, client, None)
+                                .await
+                                .map_err(|e| e.to_string())
+                        }
+                        Err(e) => Err(e.to_string()),
+                    };
+                    tasks.send(Message::Opened {
+                        org: org.name,
+                        result,
+                    });
+                });
+            }
+            Effect::StartProxy(org) => {
+                tokio::spawn(async move { tasks.run_proxy(org).await });
+            }
+            Effect::StopProxy(stop) => {
+                // The task sees it and finishes the requests in flight.
+                let _ = stop.0.send(());
+            }
+            Effect::CopyProxyToken(token) => {
+                tokio::task::spawn_blocking(move || {
+                    tasks.copy_secret(&token, Message::ProxyTokenCopied);
+                });
+            }
             Effect::Delete(org) => {
                 self.unsaved().remove(&org.id);
                 tokio::task::spawn_blocking(move || {
@@ -326,19 +354,24 @@ impl Tasks {
     }
 
     fn copy_login_url(&self, url: String) {
+        self.copy_secret(&SecretString::from(url), Message::LoginUrlCopied);
+    }
+
+    /// Copies `text` (the system clipboard, or OSC 52 through the terminal); `done` says how.
+    fn copy_secret(&self, text: &SecretString, done: fn(Result<CopyVia, String>) -> Message) {
         let copied = match self.clipboard.as_ref() {
-            Ok(clipboard) => clipboard.copy(&SecretString::from(url)),
-            Err(e) => return self.send(Message::LoginUrlCopied(Err(e.clone()))),
+            Ok(clipboard) => clipboard.copy(text),
+            Err(e) => return self.send(done(Err(e.clone()))),
         };
         match copied {
-            Ok(Copied::Native) => self.send(Message::LoginUrlCopied(Ok(CopyVia::System))),
+            Ok(Copied::Native) => self.send(done(Ok(CopyVia::System))),
             Ok(Copied::Osc52(sequence)) => {
                 let _ = self.tx.send(Outcome::Terminal(TerminalWrite::Osc52 {
                     sequence: SecretString::from(sequence),
-                    then: Message::LoginUrlCopied(Ok(CopyVia::Terminal)),
+                    then: done(Ok(CopyVia::Terminal)),
                 }));
             }
-            Err(e) => self.send(Message::LoginUrlCopied(Err(format!("copying failed: {e}")))),
+            Err(e) => self.send(done(Err(format!("copying failed: {e}")))),
         }
     }
 
@@ -380,6 +413,7 @@ fn store_failure(e: &StoreError) -> String {
 }
 
 mod in_flight;
+mod proxy;
 pub use in_flight::InFlight;
 
 #[cfg(test)]

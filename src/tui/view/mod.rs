@@ -3,10 +3,12 @@
 
 mod call;
 mod form;
+mod health;
 mod help;
 mod login;
 mod orgs;
 mod paste;
+mod proxy;
 mod question;
 mod response;
 mod status;

@@ -1,4 +1,5 @@
-//! The org list: name, environment badge, age of the last refresh; a spinner while refreshing.
+//! The org list: name, environment badge, age of the last refresh (or what needs the user: a
+//! dead or idle refresh token, a dead access token); a spinner while refreshing.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -31,7 +32,7 @@ fn badge_style(env: Environment) -> Style {
 }
 
 /// The age column: `2m ago`, `never`, or the refresh in flight.
-fn age(org: &Org, panel: Option<&Panel>, now_ms: u64) -> (String, Style) {
+fn age(org: &Org, panel: Option<&Panel>, now_ms: u64, idle_days: u64) -> (String, Style) {
     if let Some(running) = panel.and_then(|p| p.running.as_ref()) {
         return (
             format!(
@@ -60,8 +61,16 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64) -> (String, Style) {
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         );
     }
+    // A dead refresh token outranks a dead access token: only logging in again helps.
+    let mark = super::health::list_mark(org, now_ms, idle_days);
+    if let Some(mark) = mark.clone().filter(|(text, _)| text.starts_with('✗')) {
+        return mark;
+    }
     if org.dead_access_token().is_some() {
         return ("⚠ expired".into(), Style::new().fg(Color::Yellow));
+    }
+    if let Some(mark) = mark {
+        return mark;
     }
     match &org.last_refresh {
         None => ("never".into(), Style::new().fg(Color::DarkGray)),
@@ -127,7 +136,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .take(rows)
         .map(|(i, org)| {
             let env = org.environment();
-            let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms);
+            let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms, app.idle_days);
             // Columns: marker, name (what is left), badge (7), age (9, right-aligned). The
             // badge names the environment, or the kind when it is not a refresh-token org.
             let label = match org.kind {

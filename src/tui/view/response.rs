@@ -1,4 +1,5 @@
-//! The response pane: `HTTP <status>`, the latency, then every header in the order received.
+//! The response pane: `HTTP <status>`, the latency, then every header in the order received;
+//! or the org's proxy while one runs.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,6 +16,10 @@ use super::text::{header_case, wrap, wrap_words};
 /// Lines of the pane for the selected org.
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let width = usize::from(width.saturating_sub(2)).max(10);
+    // The org's proxy takes the pane while it runs.
+    if let Some(state) = app.selected_panel().and_then(|p| p.proxy.as_ref()) {
+        return super::proxy::lines(state, width);
+    }
     // The last userinfo/introspect/revoke call, when it is newer than the refresh shown.
     if let Some(org) = app.selected_org()
         && let Some(call) = app.selected_panel().and_then(|p| p.call.as_ref())
@@ -96,6 +101,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         panel.and_then(|p| p.call.as_ref()),
         panel.and_then(|p| p.last.as_ref()),
     ) {
+        _ if let Some(state) = panel.and_then(|p| p.proxy.as_ref()) => {
+            super::proxy::title(state).to_string()
+        }
         (Some(call), _) => format!(" Response · {} ", call.call.title()),
         (None, Some(_)) => " Response · refresh ".to_string(),
         (None, None) => " Response ".to_string(),

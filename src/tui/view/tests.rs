@@ -217,7 +217,7 @@ fn help_scrolls_to_its_last_line_on_a_small_terminal() {
     let mut app = orgs();
     key(&mut app, KeyCode::Char('?'));
     let mut seen = render(&app, 40, 12);
-    for _ in 0..80 {
+    for _ in 0..100 {
         key(&mut app, KeyCode::Char('j'));
         seen.push_str(&render(&app, 40, 12));
     }
@@ -262,8 +262,8 @@ fn a_failed_refresh_shows_its_whole_age_in_the_list() {
     let mut failed = app.orgs[0].clone();
     failed.last_refresh = Some(crate::org::LastRefresh {
         at_ms: fixtures::NOW_MS,
-        status: "invalid_grant".into(),
-        http_status: Some(400),
+        status: "timeout".into(),
+        http_status: None,
         latency_ms: 84,
         issued_at: None,
     });
@@ -412,16 +412,16 @@ fn the_scroll_note_fits_the_focus() {
     app.update(fixtures::success(&org));
     let screen = render(&app, 100, 30);
     assert!(
-        screen.contains("… 15 more lines (Tab to this pane, then j)"),
+        screen.contains("… 19 more lines (Tab to this pane, then j)"),
         "{screen}"
     );
     key(&mut app, KeyCode::Tab);
     let screen = render(&app, 100, 30);
-    assert!(screen.contains("… 15 more lines (j/k)"), "{screen}");
+    assert!(screen.contains("… 19 more lines (j/k)"), "{screen}");
     key(&mut app, KeyCode::Char('j'));
     let screen = render(&app, 100, 30);
     assert!(
-        screen.contains("↑ 1 above · … 14 more lines (j/k)"),
+        screen.contains("↑ 1 above · … 18 more lines (j/k)"),
         "{screen}"
     );
 }

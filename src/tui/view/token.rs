@@ -48,7 +48,15 @@ pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
         Some(Shown::Failure { error, .. }) => all_first(failure_lines(error, org, width)),
         None => all_first(never_lines(org, panel, app, width)),
     };
+    // Health right after the fields (the head), before the long scope and id_token sections.
+    // It is not part of the head: the response pane keeps its rows, and health takes the room
+    // left over (all of it at 100x30 with a token), else it is one `j` away.
+    let health = super::health::lines(org, app.now_ms, app.idle_days, width);
+    let mut lines = lines;
+    let rest = lines.split_off(head.min(lines.len()));
     out.extend(lines);
+    out.extend(health);
+    out.extend(rest);
     (out, notice + head)
 }
 
