@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::login::http_get;
 use common::pty::{self, Terminal};
 use common::{TestEnv, assert_fails_with, assert_success, stderr, stdout};
 use sfkey::fake_salesforce::{ACCESS_TOKEN_PREFIX, FAKE_USERNAME};
@@ -295,31 +296,6 @@ fn revoke_waits_for_a_refresh_of_the_org_in_another_process() {
     env.assert_no_secrets_on_disk();
 }
 
-/// A plain HTTP GET over loopback (what a browser's first request is): status line and body.
-fn http_get(url: &str) -> (String, String, Option<String>) {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    let location = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Location: "))
-        .map(str::to_string);
-    (
-        head.lines().next().unwrap_or_default().to_string(),
-        body.to_string(),
-        location,
-    )
-}
-
 #[test]
 fn open_url_only_prints_a_single_use_url_that_lands_on_the_path() {
     let mut env = TestEnv::new("api-open-url");
@@ -337,12 +313,12 @@ fn open_url_only_prints_a_single_use_url_that_lands_on_the_path() {
         "the single-use URL holds no access token"
     );
     assert!(stderr(&out).contains("single-use"), "{}", stderr(&out));
-    let (status, body, _) = http_get(&url);
-    assert!(status.contains("200"), "{status}");
+    let (status, _, body) = http_get(&url);
+    assert_eq!(status, 200);
     assert!(body.contains(&format!("Logged in at {path}")), "{body}");
     // Single use: the second time it is refused.
     let (status, _, _) = http_get(&url);
-    assert!(status.contains("401"), "{status}");
+    assert_eq!(status, 401);
     // A path that would leave the org is refused before anything is asked.
     let out = env.run(
         &["open", "op", "--url-only", "--path", "//evil.example"],
@@ -356,44 +332,21 @@ fn open_url_only_prints_a_single_use_url_that_lands_on_the_path() {
 fn open_hands_the_url_to_the_browser_through_a_loopback_redirect() {
     let mut env = TestEnv::new("api-open-browser");
     let (_, access) = refreshed(&mut env, "ob");
-    // The "browser": records its argv and exits; the test then plays it.
-    let dir = tempfile::tempdir().unwrap();
-    let argv_log = dir.path().join("argv");
-    let script = dir.path().join("browser");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\necho \"$@\" > {}.tmp && mv {0}.tmp {0}\n",
-            argv_log.display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let mut cmd = env.cmd(&["open", "ob", "--browser", script.to_str().unwrap()]);
+    let browser = common::login::FakeBrowser::new();
+    let mut cmd = env.cmd(&["open", "ob", "--browser", browser.script.to_str().unwrap()]);
     cmd.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
-    let mut argv = String::new();
-    for _ in 0..200 {
-        if let Ok(text) = std::fs::read_to_string(&argv_log) {
-            argv = text;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
+    let argv = browser.started_with();
     let local = argv.trim().to_string();
     assert!(local.starts_with("http://127.0.0.1:"), "{local}");
     assert!(local.contains("/open/"), "{local}");
     // Nothing with a session in it went into the browser's argv.
     assert!(!local.contains("otp") && !local.contains("sid") && !local.contains(&access));
-    let (status, _, location) = http_get(&local);
-    assert!(status.contains("302"), "{status}");
-    let (status, body, _) = http_get(&location.unwrap());
-    assert!(
-        status.contains("200") && body.contains("Logged in at /"),
-        "{body}"
-    );
+    let (status, location, _) = http_get(&local);
+    assert_eq!(status, 302);
+    let (status, _, body) = http_get(&location.unwrap());
+    assert!(status == 200 && body.contains("Logged in at /"), "{body}");
     let out = child.wait_with_output().unwrap();
     assert_success(&out);
     assert!(stderr(&out).contains("Opened ob"), "{}", stderr(&out));
@@ -425,8 +378,8 @@ fn open_refreshes_a_dead_session_once_and_falls_back_to_frontdoor_jsp() {
     assert!(stderr(&out).contains("frontdoor.jsp"), "{}", stderr(&out));
     let url = stdout(&out).trim().to_string();
     assert!(url.contains("/secur/frontdoor.jsp?sid="), "{url}");
-    let (status, body, _) = http_get(&url);
-    assert!(status.contains("200"), "{status}");
+    let (status, _, body) = http_get(&url);
+    assert_eq!(status, 200);
     assert!(body.contains("Logged in at /lightning/page/home"), "{body}");
     env.assert_no_secrets_on_disk();
 }

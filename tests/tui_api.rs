@@ -297,36 +297,16 @@ fn u_i_and_x_work_in_the_demo() {
 
 #[test]
 fn o_opens_the_org_in_the_browser_through_a_loopback_redirect() {
-    use std::os::unix::fs::PermissionsExt;
     let mut env = TestEnv::new("tui-api-open");
     let (_, _) = env.add_org("op", true, |g| g);
-    // The "browser": records its argv; the test then plays the browser.
-    let dir = tempfile::tempdir().unwrap();
-    let argv_log = dir.path().join("argv");
-    let script = dir.path().join("browser");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\necho \"$@\" > {}.tmp && mv {0}.tmp {0}\n",
-            argv_log.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let browser = common::login::FakeBrowser::new();
     let mut cmd = pty::command(&env, &[]);
-    cmd.env("SFKEY_BROWSER", &script);
+    cmd.env("SFKEY_BROWSER", &browser.script);
     let mut term = Terminal::spawn(cmd, 100, 30);
     term.wait_for_all(&["op", "never", LAST_HINT]);
     // No session yet: o refreshes first, then asks for the single-use URL.
     term.send("o");
-    let mut argv = String::new();
-    for _ in 0..400 {
-        if let Ok(text) = std::fs::read_to_string(&argv_log) {
-            argv = text;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
+    let argv = browser.started_with();
     let local = argv.trim().to_string();
     assert!(local.starts_with("http://127.0.0.1:"), "{local}");
     assert!(local.contains("/open/"), "{local}");

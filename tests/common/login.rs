@@ -150,3 +150,47 @@ pub fn lines_until(rx: &mpsc::Receiver<String>, needle: &str) -> Vec<String> {
 pub fn rest(rx: &mpsc::Receiver<String>) -> String {
     rx.iter().collect::<Vec<_>>().join("\n")
 }
+
+/// A browser that only writes down the URL it was started with, for the test to play it.
+pub struct FakeBrowser {
+    _dir: tempfile::TempDir,
+    /// The program to start as the browser (`--browser` or `SFKEY_BROWSER`).
+    pub script: std::path::PathBuf,
+    argv: std::path::PathBuf,
+}
+
+impl FakeBrowser {
+    /// A new one in a temp dir of its own.
+    pub fn new() -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let argv = dir.path().join("argv");
+        let script = dir.path().join("browser");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$@\" > {}.tmp && mv {0}.tmp {0}\n",
+                argv.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Self {
+            _dir: dir,
+            script,
+            argv,
+        }
+    }
+
+    /// The URL it was started with, once it was (waits up to 10 s; empty if never).
+    pub fn started_with(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(text) = std::fs::read_to_string(&self.argv) {
+                return text.trim().to_string();
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        String::new()
+    }
+}
