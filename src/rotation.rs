@@ -91,13 +91,6 @@ async fn holds(store: &Store, org: &Org, token: &SecretString) -> bool {
     matches!(read, Ok(Some(stored)) if stored.expose_secret() == token.expose_secret())
 }
 
-/// Where a refused token goes when the keyring will not take it: the encrypted file backend,
-/// when the user configured one, plugs in here (it returns where the token went). None is
-/// configured in this build, so the caller keeps the token in memory and asks the user.
-pub fn store_elsewhere(_org: &Org, _token: &SecretString) -> Option<Result<String, String>> {
-    None
-}
-
 fn abort_if_asked() {
     #[cfg(debug_assertions)]
     if std::env::var_os(ABORT_AFTER_SAVE_ENV).is_some() {

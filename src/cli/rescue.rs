@@ -8,15 +8,13 @@ use anyhow::anyhow;
 use secrecy::ExposeSecret;
 
 use crate::org::Org;
-use crate::rotation::{NotSaved, save_refresh_token, store_elsewhere};
+use crate::rotation::{NotSaved, save_refresh_token};
 
 /// What became of the token.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Rescued {
     /// In the keyring now.
     Stored,
-    /// Stored somewhere else; says where.
-    StoredElsewhere(String),
     /// Printed once for the user to store with `sfkey edit NAME --secrets`.
     Printed,
     /// Not kept: no terminal to ask at, or the user gave up without printing it.
@@ -25,12 +23,6 @@ pub(super) enum Rescued {
 
 /// Keeps `lost.refresh_token` until it is stored or the user gives up.
 pub(super) fn keep_until_stored(org: &Org, lost: &NotSaved) -> Rescued {
-    if let Some(elsewhere) = store_elsewhere(org, &lost.refresh_token) {
-        match elsewhere {
-            Ok(place) => return Rescued::StoredElsewhere(place),
-            Err(e) => eprintln!("sfkey: storing it outside the keyring failed too: {e}"),
-        }
-    }
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Rescued::Lost;
     }

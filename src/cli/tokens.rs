@@ -201,9 +201,6 @@ pub(super) fn run_refresh(
             Rescued::Stored => bail!(
                 "the new refresh token of {name} is stored now, but the access token of that answer was not kept; get one with `sfkey refresh {name}`"
             ),
-            Rescued::StoredElsewhere(place) => bail!(
-                "the keyring refused the new refresh token of {name}, so it was stored in {place}; get an access token with `sfkey refresh {name}`"
-            ),
             Rescued::Printed => bail!(
                 "the new refresh token of {name} was not stored: store the token printed above with `sfkey edit {name} --secrets`"
             ),
