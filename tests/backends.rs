@@ -193,18 +193,14 @@ fn auto_without_a_keyring_names_both_ways_forward_and_changes_nothing() {
         "DBUS_SESSION_BUS_ADDRESS",
         Some(format!("unix:path={}/no-bus", env.dir.display())),
     ));
-    let out = env.run(
-        &[
-            "add",
-            "prod",
-            "--login-url",
-            "https://login.salesforce.com",
-            "--client-id",
-            "c",
-        ],
-        "\n5Aep861TESTSECRETauto\n",
-    );
-    let err = assert_fails_with(&out, "SFKEY_KEYRING=file");
+    let add = |env: &TestEnv| {
+        let args = ["add", "prod", "--login-url", "https://login.salesforce.com"];
+        env.run(
+            &[&args[..], &["--client-id", "c"]].concat(),
+            "\n5Aep861TESTSECRETauto\n",
+        )
+    };
+    let err = assert_fails_with(&add(&env), "SFKEY_KEYRING=file");
     for needle in [
         "dbus-run-session",
         "gnome-keyring-daemon --unlock",
@@ -217,17 +213,7 @@ fn auto_without_a_keyring_names_both_ways_forward_and_changes_nothing() {
     // The same box with the file backend works.
     env.use_file_backend("auto-pass");
     env.secrets_used.push("5Aep861TESTSECRETauto".into());
-    let out = env.run(
-        &[
-            "add",
-            "prod",
-            "--login-url",
-            "https://login.salesforce.com",
-            "--client-id",
-            "c",
-        ],
-        "\n5Aep861TESTSECRETauto\n",
-    );
+    let out = add(&env);
     assert_success(&out);
     assert!(
         stderr(&out).contains("saved in the encrypted secrets file"),

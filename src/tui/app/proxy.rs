@@ -165,6 +165,26 @@ mod tests {
         }
     }
 
+    /// Tells the app its proxy for `id` started; returns the effects and the receiving end of
+    /// the proxy's stop handle.
+    fn start(
+        app: &mut App,
+        id: &crate::org::OrgId,
+    ) -> (Vec<Effect>, tokio::sync::oneshot::Receiver<()>) {
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let running = RunningProxy {
+            url: "http://127.0.0.1:4000/alpha".into(),
+            token: SecretString::from("00Dproxytoken"),
+            stop: ProxyStop(stop),
+            requests: std::collections::VecDeque::new(),
+        };
+        let effects = app.update(Message::ProxyStarted {
+            id: id.clone(),
+            result: Ok(Box::new(running)),
+        });
+        (effects, stopped)
+    }
+
     #[test]
     fn p_starts_then_stops_the_proxy_and_c_copies_its_token() {
         let mut app =
@@ -179,17 +199,7 @@ mod tests {
         // A second P while it starts sends nothing.
         assert!(app.update(key('P')).is_empty());
 
-        let (stop, mut stopped) = tokio::sync::oneshot::channel();
-        let running = RunningProxy {
-            url: "http://127.0.0.1:4000/alpha".into(),
-            token: SecretString::from("00Dproxytoken"),
-            stop: ProxyStop(stop),
-            requests: std::collections::VecDeque::new(),
-        };
-        let effects = app.update(Message::ProxyStarted {
-            id: id.clone(),
-            result: Ok(Box::new(running)),
-        });
+        let (effects, mut stopped) = start(&mut app, &id);
         assert!(matches!(effects.as_slice(), [Effect::LoadOrgs]));
         let status = app.status.clone().unwrap_or_else(|| panic!("no status"));
         assert!(
@@ -251,17 +261,7 @@ mod tests {
             fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
         let id = app.orgs[0].id.clone();
         app.update(key('P'));
-        let (stop, mut stopped) = tokio::sync::oneshot::channel();
-        let running = RunningProxy {
-            url: "http://127.0.0.1:4000/alpha".into(),
-            token: SecretString::from("00Dproxytoken"),
-            stop: ProxyStop(stop),
-            requests: std::collections::VecDeque::new(),
-        };
-        app.update(Message::ProxyStarted {
-            id: id.clone(),
-            result: Ok(Box::new(running)),
-        });
+        let (_, mut stopped) = start(&mut app, &id);
         let effects = app.update(key('q'));
         match effects.into_iter().next() {
             Some(Effect::StopProxy(stop)) => {
