@@ -8,7 +8,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use crate::login::handoff::{Handed, Handoff};
-use crate::login::{Opened, open_browser};
+use crate::login::{Opened, open_browser_with};
 use crate::org::Org;
 use crate::refresh::{ClientFor, RefreshError, RefreshOptions, blocking, refresh_org_with};
 use crate::salesforce::frontdoor::{FrontDoor, FrontDoorKind, front_door};
@@ -109,17 +109,30 @@ pub async fn open_in_browser(
     path: Option<&str>,
 ) -> Result<OpenedOrg, OpenOrgError> {
     let (door, refreshed) = login_url(store, org, client, path).await?;
+    let program = hand_over(&door, None, |_| {}).await?;
+    Ok(OpenedOrg {
+        kind: door.kind,
+        program,
+        refreshed,
+    })
+}
+
+/// Hands `door` to the browser through the one-time loopback redirect: starts `browser` (a
+/// command; `None`: `SFKEY_BROWSER`, else the system's opener) on the loopback address, tells
+/// `started` which program it ran, and waits for the browser to come. Returns the program.
+pub async fn hand_over(
+    door: &FrontDoor,
+    browser: Option<&str>,
+    started: impl FnOnce(&str),
+) -> Result<String, OpenOrgError> {
     let handoff = Handoff::bind().await.map_err(OpenOrgError::Listen)?;
-    let program = match open_browser(&handoff.local_url) {
+    let program = match open_browser_with(browser, &handoff.local_url) {
         Opened::Started(program) => program,
         Opened::NotTried(why) | Opened::Failed(why) => return Err(OpenOrgError::NoBrowser(why)),
     };
+    started(&program);
     match handoff.serve_once(&door.url, HANDOFF_TIMEOUT).await {
-        Handed::Done => Ok(OpenedOrg {
-            kind: door.kind,
-            program,
-            refreshed,
-        }),
+        Handed::Done => Ok(program),
         Handed::TimedOut => Err(OpenOrgError::TimedOut),
     }
 }

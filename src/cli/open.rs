@@ -4,22 +4,17 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::tokens::{Freshness, access_token, runtime};
-use crate::login::handoff::{Handed, Handoff};
-use crate::login::{Opened, open_browser_with};
+use crate::open_org::{HANDOFF_TIMEOUT, OpenOrgError, hand_over};
 use crate::org::Org;
 use crate::salesforce::frontdoor::{FrontDoor, check_path, front_door};
 use crate::salesforce::{ApiError, HttpClient};
 use crate::store::Store;
-
-/// How long the browser has to come for the login URL.
-const HANDOFF_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Arguments of `sfkey open`.
 #[derive(Debug, Args)]
@@ -53,25 +48,11 @@ pub fn open(store: &Store, args: &OpenArgs) -> anyhow::Result<ExitCode> {
         eprintln!("This is {}; open it soon.", door.kind.words());
         return Ok(ExitCode::SUCCESS);
     }
-    let rt = runtime()?;
-    let handoff = rt
-        .block_on(Handoff::bind())
-        .context("cannot listen on 127.0.0.1 to hand the login URL to the browser")?;
-    match open_browser_with(args.browser.as_deref(), &handoff.local_url) {
-        Opened::Started(program) => {
-            eprintln!("Opening {} in the browser ({program})...", org.name)
-        }
-        Opened::NotTried(why) => bail!(
-            "no browser to open here ({why}); run `sfkey open {} --url-only` and open the URL yourself",
-            org.name
-        ),
-        Opened::Failed(why) => bail!(
-            "{why}; run `sfkey open {} --url-only` and open the URL yourself",
-            org.name
-        ),
-    }
-    match rt.block_on(handoff.serve_once(&door.url, HANDOFF_TIMEOUT)) {
-        Handed::Done => {
+    let opened = runtime()?.block_on(hand_over(&door, args.browser.as_deref(), |program| {
+        eprintln!("Opening {} in the browser ({program})...", org.name)
+    }));
+    match opened {
+        Ok(_) => {
             eprintln!(
                 "Opened {} with {}, handed to the browser through a one-time loopback redirect.",
                 org.name,
@@ -79,11 +60,16 @@ pub fn open(store: &Store, args: &OpenArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Handed::TimedOut => bail!(
+        Err(OpenOrgError::NoBrowser(why)) => bail!(
+            "no browser to open here ({why}); run `sfkey open {} --url-only` and open the URL yourself",
+            org.name
+        ),
+        Err(OpenOrgError::TimedOut) => bail!(
             "the browser did not come for the login URL within {} s; nothing was opened. Try `sfkey open {} --url-only`",
             HANDOFF_TIMEOUT.as_secs(),
             org.name
         ),
+        Err(e) => Err(e.into()),
     }
 }
 

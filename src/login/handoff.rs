@@ -104,14 +104,17 @@ mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
 
-    async fn get(url: &str, path: &str) -> String {
-        let addr = url
-            .trim_start_matches("http://")
+    /// `127.0.0.1:PORT` of an `http://127.0.0.1:PORT/...` URL.
+    fn addr(url: &str) -> String {
+        url.trim_start_matches("http://")
             .split('/')
             .next()
             .unwrap_or_default()
-            .to_string();
-        let mut stream = TcpStream::connect(addr).await.expect("connect");
+            .to_string()
+    }
+
+    async fn get(url: &str, path: &str) -> String {
+        let mut stream = TcpStream::connect(addr(url)).await.expect("connect");
         let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
         stream.write_all(request.as_bytes()).await.expect("write");
         let mut answer = String::new();
@@ -142,13 +145,7 @@ mod tests {
         assert!(right.contains("Referrer-Policy: no-referrer"));
         assert_eq!(served.await.expect("join"), Handed::Done);
         // The listener is gone: the nonce cannot be used twice.
-        let addr = url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        assert!(TcpStream::connect(addr).await.is_err());
+        assert!(TcpStream::connect(addr(&url)).await.is_err());
     }
 
     #[tokio::test]
