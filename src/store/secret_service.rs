@@ -8,13 +8,16 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+mod calls;
 
 use keyring_core::api::{Credential, CredentialApi, CredentialStoreApi};
 use keyring_core::{Entry, Error, Result};
 use secret_service::EncryptionType;
 use secret_service::blocking::SecretService;
-use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue, Value};
+use zbus::zvariant::OwnedObjectPath;
 
 /// Items carry these attributes, as keyring's own Secret Service stores do, so entries stay
 /// readable by other keyring-based tools and `secret-tool lookup service sfkey username ...`.
@@ -24,151 +27,80 @@ const USER_ATTR: &str = "username";
 /// The Secret Service over one plain-session connection, shared by every entry.
 pub struct PlainSecretService {
     conn: Arc<Connection>,
-    // The daemon's unique bus name when we connected: another one means it restarted.
-    owner: Option<String>,
 }
+
+/// How long an item path found by a read is trusted for a write without searching again: long
+/// enough for a refresh (read, HTTP request, write), short enough that a long-lived TUI never
+/// writes through a path another program may have deleted and reused meanwhile.
+const KNOWN_PATH_TTL: Duration = Duration::from_secs(60);
 
 struct Connection {
     bus: zbus::blocking::Connection,
     // The secret-service crate's client, opened on first use: reads go through `get_many`
     // instead, and so skip the crate's own OpenSession round trip.
     ss: Mutex<Option<SecretService<'static>>>,
-    // A plain session of our own for GetSecrets (the crate keeps its session's path private).
+    // A plain session of our own for GetSecrets and SetSecret (the crate keeps its session's
+    // path private).
     session: Mutex<Option<OwnedObjectPath>>,
+    // The unique bus name of the daemon that first answered (and holds our session): another
+    // owner later means it restarted. Read from that answer's header, not asked for with a
+    // GetNameOwner round trip of its own.
+    owner: Mutex<Option<String>>,
+    // Item paths the last reads found, by (service, user): a write soon after (a refresh saving
+    // its tokens) is then one SetSecret instead of a search and a SetSecret.
+    known: Mutex<HashMap<(String, String), (OwnedObjectPath, Instant)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Connection {
     fn with<T>(&self, op: impl FnOnce(&SecretService<'static>) -> Result<T>) -> Result<T> {
-        let mut slot = self.ss.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = lock(&self.ss);
         let ss = match slot.take() {
             Some(ss) => ss,
-            None => SecretService::connect_with_existing(EncryptionType::Plain, self.bus.clone())
-                .map_err(platform)?,
+            None => {
+                let ss =
+                    SecretService::connect_with_existing(EncryptionType::Plain, self.bus.clone())
+                        .map_err(platform)?;
+                // The crate's session hides who answered: ask, once.
+                let mut owner = lock(&self.owner);
+                if owner.is_none() {
+                    *owner = service_owner(&self.bus);
+                }
+                ss
+            }
         };
         let result = op(&ss);
         *slot = Some(ss);
         result
     }
-
-    /// The secrets of several users of `service` in two round trips: every SearchItems (and
-    /// opening our session, the first time) sent at once, then one GetSecrets for every item
-    /// found. `None` when an item is locked: the one-by-one path unlocks it.
-    fn get_many(&self, service: &str, users: &[String]) -> Result<Option<Vec<Option<Vec<u8>>>>> {
-        let bus = self.bus.inner();
-        zbus::block_on(async {
-            let searches = users.iter().map(|user| async move {
-                let attributes =
-                    HashMap::from([(SERVICE_ATTR, service), (USER_ATTR, user.as_str())]);
-                let reply = bus
-                    .call_method(
-                        Some(SERVICE_NAME),
-                        SERVICE_PATH,
-                        Some(SERVICE_IFACE),
-                        "SearchItems",
-                        &(attributes,),
-                    )
-                    .await?;
-                reply
-                    .body()
-                    .deserialize::<(Vec<OwnedObjectPath>, Vec<OwnedObjectPath>)>()
-            });
-            let (found, session) =
-                futures_util::join!(futures_util::future::join_all(searches), self.session());
-            let session = session?;
-            let mut paths = Vec::with_capacity(users.len());
-            for result in found {
-                let (unlocked, locked) = result.map_err(zbus_error)?;
-                match unlocked.into_iter().next() {
-                    Some(path) => paths.push(Some(path)),
-                    None if !locked.is_empty() => return Ok(None),
-                    None => paths.push(None),
-                }
-            }
-            let wanted: Vec<ObjectPath<'_>> = paths.iter().flatten().map(|p| p.as_ref()).collect();
-            if wanted.is_empty() {
-                return Ok(Some(vec![None; users.len()]));
-            }
-            let reply = bus
-                .call_method(
-                    Some(SERVICE_NAME),
-                    SERVICE_PATH,
-                    Some(SERVICE_IFACE),
-                    "GetSecrets",
-                    &(wanted, session.as_ref()),
-                )
-                .await
-                .map_err(zbus_error)?;
-            // Each secret: (session, parameters, value, content type).
-            type Secrets = HashMap<OwnedObjectPath, (OwnedObjectPath, Vec<u8>, Vec<u8>, String)>;
-            let mut secrets: Secrets = reply.body().deserialize().map_err(zbus_error)?;
-            Ok(Some(
-                paths
-                    .iter()
-                    .map(|path| path.as_ref().and_then(|p| secrets.remove(p)).map(|s| s.2))
-                    .collect(),
-            ))
-        })
-    }
-
-    /// Our plain session's path, opened on first use.
-    async fn session(&self) -> Result<OwnedObjectPath> {
-        if let Some(path) = self
-            .session
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-        {
-            return Ok(path);
-        }
-        let reply = self
-            .bus
-            .inner()
-            .call_method(
-                Some(SERVICE_NAME),
-                SERVICE_PATH,
-                Some(SERVICE_IFACE),
-                "OpenSession",
-                &("plain", Value::from("")),
-            )
-            .await
-            .map_err(zbus_error)?;
-        let (_, path): (OwnedValue, OwnedObjectPath) =
-            reply.body().deserialize().map_err(zbus_error)?;
-        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(path.clone());
-        Ok(path)
-    }
 }
 
 impl PlainSecretService {
-    /// Connects to the session bus's Secret Service.
+    /// Connects to the session bus's Secret Service. Nothing is asked yet: a Secret Service
+    /// that is not running is started by D-Bus on the first call, and the daemon that answers
+    /// it is the one recorded (no round trip here).
     pub fn connect() -> Result<Arc<Self>> {
         let bus = zbus::blocking::Connection::session().map_err(connection_error)?;
-        let owner = service_owner(&bus).or_else(|| {
-            // Not running yet: D-Bus starts it on the first call; ask for that now, so the
-            // owner recorded is the daemon this store will talk to.
-            let _ = bus.call_method(
-                Some("org.freedesktop.DBus"),
-                "/org/freedesktop/DBus",
-                Some("org.freedesktop.DBus"),
-                "StartServiceByName",
-                &(SERVICE_NAME, 0u32),
-            );
-            service_owner(&bus)
-        });
         Ok(Arc::new(Self {
             conn: Arc::new(Connection {
                 bus,
                 ss: Mutex::new(None),
                 session: Mutex::new(None),
+                owner: Mutex::new(None),
+                known: Mutex::new(HashMap::new()),
             }),
-            owner,
         }))
     }
 
-    /// Whether the Secret Service is no longer the daemon this store connected to (it
+    /// Whether the Secret Service is no longer the daemon that first answered this store (it
     /// restarted or stopped): then its session is gone and every call fails until we reconnect.
+    /// `false` before any answer: no session of a former daemon can be held then.
     pub fn restarted(&self) -> bool {
-        service_owner(&self.conn.bus) != self.owner
+        let first = lock(&self.conn.owner).clone();
+        first.is_some_and(|first| service_owner(&self.conn.bus).as_deref() != Some(first.as_str()))
     }
 
     /// The secrets of several users of `service` in two round trips (see [`Connection::get_many`]).
@@ -184,6 +116,7 @@ impl PlainSecretService {
 const SERVICE_NAME: &str = "org.freedesktop.secrets";
 const SERVICE_PATH: &str = "/org/freedesktop/secrets";
 const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
+const ITEM_IFACE: &str = "org.freedesktop.Secret.Item";
 
 /// The unique bus name of the process that owns the Secret Service now, if any.
 fn service_owner(bus: &zbus::blocking::Connection) -> Option<String> {
@@ -282,6 +215,9 @@ impl Item {
 
 impl CredentialApi for Item {
     fn set_secret(&self, secret: &[u8]) -> Result<()> {
+        if self.conn.set_known(&self.service, &self.user, secret) {
+            return Ok(());
+        }
         self.conn.with(|ss| {
             // Replacing the secret of an existing item is two calls; creating one is four.
             let found = ss.search_items(self.attributes()).map_err(platform)?;
@@ -334,6 +270,7 @@ impl CredentialApi for Item {
     }
 
     fn delete_credential(&self) -> Result<()> {
+        self.conn.forget_path(&self.service, &self.user);
         self.conn.with(|ss| {
             let found = ss.search_items(self.attributes()).map_err(platform)?;
             if found.unlocked.is_empty() && found.locked.is_empty() {
