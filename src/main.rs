@@ -2,8 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use sfkey::cli::{self, Cli};
+use sfkey::cli;
 use sfkey::demo::Demo;
 use sfkey::store::backend;
 use sfkey::tui;
@@ -33,7 +32,8 @@ fn main() -> ExitCode {
         .ok()
         .map(|o| o.whole_seconds());
     let utc_offset_s = local_offset_s.unwrap_or(0);
-    let args = Cli::parse();
+    // `Cli::parse()`, quicker for `token`, `env` and `refresh` (see `cli::parse_args`).
+    let args = cli::parse_args();
     match (args.command, args.demo) {
         (Some(_), true) => {
             eprintln!("sfkey: --demo opens the TUI and takes no subcommand");

@@ -15,6 +15,7 @@ mod login;
 mod open;
 mod orgs;
 mod proxy;
+mod quick_parse;
 mod rescue;
 mod secrets_input;
 mod status;
@@ -119,6 +120,7 @@ pub enum Command {
 }
 
 pub use completions::answer_shell_if_asked;
+pub use quick_parse::parse_args;
 pub use tokens::http_settings;
 
 /// Opens the real store: orgs file in the config dir, secrets in the chosen backend.
