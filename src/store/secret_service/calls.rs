@@ -52,16 +52,7 @@ impl Connection {
                     None => paths.push(None),
                 }
             }
-            let now = Instant::now();
-            let mut known = lock(&self.known);
-            for (user, path) in users.iter().zip(&paths) {
-                let key = (service.to_string(), user.clone());
-                match path {
-                    Some(path) => known.insert(key, (path.clone(), now)),
-                    None => known.remove(&key),
-                };
-            }
-            drop(known);
+            self.remember(service, users, &paths);
             let wanted: Vec<ObjectPath<'_>> = paths.iter().flatten().map(|p| p.as_ref()).collect();
             if wanted.is_empty() {
                 return Ok(Some(vec![None; users.len()]));
@@ -93,6 +84,19 @@ impl Connection {
         let mut owner = lock(&self.owner);
         if owner.is_none() {
             *owner = reply.header().sender().map(|s| s.to_string());
+        }
+    }
+
+    /// Remembers where a read found each user's item (or that it found none).
+    fn remember(&self, service: &str, users: &[String], paths: &[Option<OwnedObjectPath>]) {
+        let now = Instant::now();
+        let mut known = lock(&self.known);
+        for (user, path) in users.iter().zip(paths) {
+            let key = (service.to_string(), user.clone());
+            match path {
+                Some(path) => known.insert(key, (path.clone(), now)),
+                None => known.remove(&key),
+            };
         }
     }
 
