@@ -2,6 +2,9 @@
 //! answer back: hop-by-hop headers dropped both ways (RFC 9110 section 7.6.1), bodies streamed
 //! untouched (gzip stays gzip), `Location` pointed back at the proxy, and on Salesforce's
 //! `INVALID_SESSION_ID` one renewal of the token and one replay when the body allows it.
+//! Upstream, reqwest offers HTTP/2 and HTTP/1.1 in the TLS handshake (ALPN) and pools the
+//! connections: one multiplexed HTTP/2 connection per instance that takes it, kept-alive
+//! HTTP/1.1 connections otherwise (and to plain-HTTP loopback servers).
 
 use std::io::Read;
 use std::time::Duration;
@@ -11,7 +14,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request;
-use hyper::{Response, StatusCode};
+use hyper::{Response, StatusCode, Version};
 use secrecy::ExposeSecret;
 
 use super::body::{ProxyBody, Start, error_response, read_start};
@@ -30,7 +33,7 @@ pub const REFRESH_FAILED_HEADER: &str = "sfkey-refresh-failed";
 
 /// The upstream side: clients and limits shared by every request.
 pub struct Upstream {
-    /// Keeps connections to each instance alive between requests.
+    /// Keeps connections to each instance alive between requests (HTTP/2 where offered).
     pub client: reqwest::Client,
     /// For the token calls of renewals.
     pub refresh_client: HttpClient,
@@ -209,6 +212,8 @@ where
     B::Error: Into<super::body::BoxError>,
 {
     strip_hop_by_hop(&mut head.headers);
+    // Salesforce may have answered over HTTP/2; the client speaks HTTP/1.1 with the proxy.
+    head.version = Version::HTTP_11;
     let current = session.current();
     if let Some(location) = head.headers.get(header::LOCATION)
         && let Some(moved) = location

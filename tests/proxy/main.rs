@@ -7,6 +7,7 @@ mod common;
 mod harness;
 mod refusals;
 mod streaming;
+mod upstream_tls;
 
 use common::{TestEnv, assert_success, stdout};
 use harness::{RunningProxy, client, log, runtime, send};
