@@ -7,6 +7,7 @@ mod common;
 mod harness;
 mod refusals;
 mod streaming;
+mod timeouts;
 mod upstream_tls;
 
 use common::{TestEnv, assert_success, stdout};
@@ -256,7 +257,7 @@ fn node_tools_path() -> String {
 }
 
 #[test]
-#[ignore = "needs the real sf CLI (Node 24, ~400 MB): run .ci/sf-cli"]
+#[ignore = "needs the real sf CLI (Node 24, ~600 MB): .ci/test runs it through .ci/sf-cli"]
 fn sf_cli_queries_through_exec_proxy_and_its_expired_session_is_renewed() {
     let mut env = TestEnv::new("proxy-sf-cli");
     env.add_org("sfc", false, |g| g);
@@ -292,7 +293,7 @@ fn sf_cli_queries_through_exec_proxy_and_its_expired_session_is_renewed() {
 }
 
 #[test]
-#[ignore = "needs newman (npm): run .ci/sf-cli"]
+#[ignore = "needs newman (npm): .ci/test runs it through .ci/sf-cli"]
 fn newman_runs_salesforces_collection_through_the_proxy() {
     let mut env = TestEnv::new("proxy-newman");
     env.add_org("pm", false, |g| g);
