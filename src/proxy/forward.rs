@@ -2,8 +2,12 @@
 //! answer back: hop-by-hop headers dropped both ways (RFC 9110 section 7.6.1), bodies streamed
 //! untouched (gzip stays gzip), `Location` pointed back at the proxy, and on Salesforce's
 //! `INVALID_SESSION_ID` one renewal of the token and one replay when the body allows it.
+//! Upstream, reqwest offers HTTP/2 and HTTP/1.1 in the TLS handshake (ALPN) and pools the
+//! connections: one multiplexed HTTP/2 connection per instance that takes it, kept-alive
+//! HTTP/1.1 connections otherwise (and to plain-HTTP loopback servers).
 
 use std::io::Read;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,12 +15,13 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::http::request;
-use hyper::{Response, StatusCode};
+use hyper::{Response, StatusCode, Version};
 use secrecy::ExposeSecret;
 
-use super::body::{ProxyBody, Start, error_response, read_start};
+use super::body::{BoxError, ProxyBody, Start, error_response, read_start};
 use super::log::{Logged, RequestLog};
 use super::session::OrgSession;
+use super::timeouts::{self, Idle, Limits, Progress};
 use crate::salesforce::HttpClient;
 
 /// Request bodies up to this size are kept so the request can be replayed after a renewal.
@@ -30,26 +35,29 @@ pub const REFRESH_FAILED_HEADER: &str = "sfkey-refresh-failed";
 
 /// The upstream side: clients and limits shared by every request.
 pub struct Upstream {
-    /// Keeps connections to each instance alive between requests.
+    /// Keeps connections to each instance alive between requests (HTTP/2 where offered).
     pub client: reqwest::Client,
     /// For the token calls of renewals.
     pub refresh_client: HttpClient,
-    /// How long Salesforce may take to start answering.
-    pub request_timeout: Duration,
+    /// How long Salesforce may take to answer, and either side's body may stay silent.
+    pub limits: Limits,
 }
 
 /// The request's body as it will be sent.
 enum Outgoing {
     /// Small enough to keep: can be sent again.
     Kept(Bytes),
-    /// Streams through once.
-    Streaming(Option<reqwest::Body>),
+    /// Streams through once, telling how far it has come.
+    Streaming(Option<(reqwest::Body, Arc<Progress>)>),
 }
 
 impl Outgoing {
-    fn take(&mut self) -> Option<reqwest::Body> {
+    fn take(&mut self) -> Option<(reqwest::Body, Arc<Progress>)> {
         match self {
-            Self::Kept(bytes) => Some(reqwest::Body::from(bytes.clone())),
+            Self::Kept(bytes) => Some((
+                reqwest::Body::from(bytes.clone()),
+                Arc::new(Progress::ended()),
+            )),
             Self::Streaming(body) => body.take(),
         }
     }
@@ -66,15 +74,10 @@ pub async fn forward(
     proxy_base: &str,
     log: &mut RequestLog,
 ) -> Response<ProxyBody> {
-    let mut outgoing = match prepare_body(&parts.headers, body).await {
+    let limits = upstream.limits;
+    let mut outgoing = match prepare_body(&parts.headers, body, limits.idle).await {
         Ok(outgoing) => outgoing,
-        Err(e) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "SFKEY_PROXY_BAD_BODY",
-                &format!("the request body could not be read: {e}"),
-            );
-        }
+        Err(e) => return timeouts::client_body_failed(&e, limits.idle),
     };
     let mut headers = parts.headers;
     strip_hop_by_hop(&mut headers);
@@ -92,7 +95,7 @@ pub async fn forward(
     loop {
         let current = session.current();
         let url = format!("{}{rest}", current.instance_url);
-        let Some(body) = outgoing.take() else {
+        let Some((body, progress)) = outgoing.take() else {
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "SFKEY_PROXY_NO_REPLAY",
@@ -105,20 +108,20 @@ pub async fn forward(
             .headers(headers.clone())
             .bearer_auth(current.access_token.expose_secret())
             .body(body);
-        let sent = tokio::time::timeout(upstream.request_timeout, request.send()).await;
-        let answer: hyper::http::Response<reqwest::Body> = match sent {
-            Ok(Ok(answer)) => answer.into(),
-            Ok(Err(e)) => return upstream_failed(&e, upstream.request_timeout),
-            Err(_) => return timed_out(upstream.request_timeout),
-        };
+        let answer: hyper::http::Response<reqwest::Body> =
+            match timeouts::send(request, &progress, limits).await {
+                Ok(answer) => answer.into(),
+                Err(refused) => return refused,
+            };
         let (mut head, answer_body) = answer.into_parts();
+        let answer_body = Idle::new(answer_body, limits.idle, None);
         if head.status != StatusCode::UNAUTHORIZED || attempt > 0 {
             return respond(head, answer_body, session, proxy_base, log);
         }
         attempt += 1;
         let start = match read_start(answer_body, MAX_401_BODY).await {
             Ok(start) => start,
-            Err(e) => return upstream_failed(&e, upstream.request_timeout),
+            Err(e) => return timeouts::answer_body_failed(&e, limits),
         };
         let whole = match start {
             Start::Whole(bytes) if says_invalid_session(&head.headers, &bytes) => bytes,
@@ -156,21 +159,31 @@ fn mark(headers: &mut HeaderMap, name: &'static str) {
 }
 
 /// Keeps bodies up to [`MAX_REPLAY_BODY`] (so a renewal can replay them); larger ones stream.
-async fn prepare_body(headers: &HeaderMap, body: Incoming) -> Result<Outgoing, hyper::Error> {
+/// A client that stops sending for `idle` ends either with [`timeouts::IdleTimeout`].
+async fn prepare_body(
+    headers: &HeaderMap,
+    body: Incoming,
+    idle: Duration,
+) -> Result<Outgoing, BoxError> {
     use http_body::Body as _;
     if body.is_end_stream() {
         return Ok(Outgoing::Kept(Bytes::new()));
     }
+    let progress = Arc::new(Progress::started());
+    let body = Idle::new(body, idle, Some(Arc::clone(&progress)));
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_REPLAY_BODY as u64) {
-        return Ok(Outgoing::Streaming(Some(reqwest::Body::wrap(body))));
+        return Ok(Outgoing::Streaming(Some((
+            reqwest::Body::wrap(body),
+            progress,
+        ))));
     }
     Ok(match read_start(body, MAX_REPLAY_BODY).await? {
         Start::Whole(bytes) => Outgoing::Kept(bytes),
-        Start::Longer(rest) => Outgoing::Streaming(Some(reqwest::Body::wrap(rest))),
+        Start::Longer(rest) => Outgoing::Streaming(Some((reqwest::Body::wrap(rest), progress))),
     })
 }
 
@@ -209,6 +222,8 @@ where
     B::Error: Into<super::body::BoxError>,
 {
     strip_hop_by_hop(&mut head.headers);
+    // Salesforce may have answered over HTTP/2; the client speaks HTTP/1.1 with the proxy.
+    head.version = Version::HTTP_11;
     let current = session.current();
     if let Some(location) = head.headers.get(header::LOCATION)
         && let Some(moved) = location
@@ -277,43 +292,6 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     ] {
         headers.remove(name);
     }
-}
-
-/// 504 when Salesforce's answer took too long, 502 for any other failure to reach it.
-fn upstream_failed(e: &(dyn std::error::Error + 'static), limit: Duration) -> Response<ProxyBody> {
-    let reqwest_error = e.downcast_ref::<reqwest::Error>();
-    if reqwest_error.is_some_and(reqwest::Error::is_timeout) {
-        return timed_out(limit);
-    }
-    let what = if reqwest_error.is_some_and(reqwest::Error::is_connect) {
-        "cannot connect to the org's instance"
-    } else {
-        "the org's instance did not answer properly"
-    };
-    // reqwest's message names the URL, never the headers; the chain says why.
-    let mut detail = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
-        source = s.source();
-    }
-    error_response(
-        StatusCode::BAD_GATEWAY,
-        "SFKEY_PROXY_UPSTREAM",
-        &format!("{what}: {detail}"),
-    )
-}
-
-fn timed_out(limit: Duration) -> Response<ProxyBody> {
-    error_response(
-        StatusCode::GATEWAY_TIMEOUT,
-        "SFKEY_PROXY_TIMEOUT",
-        &format!(
-            "the org's instance did not answer within {} s",
-            limit.as_secs()
-        ),
-    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod log;
 mod paths;
 mod server;
 mod session;
+mod timeouts;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -123,7 +124,7 @@ impl Proxy {
         let client = HttpClient::tls_builder(&config.settings)
             .map_err(ProxyError::Client)?
             .connect_timeout(CONNECT_TIMEOUT)
-            .read_timeout(config.idle_timeout)
+            // No read_timeout: it would run from the start of the request (see timeouts.rs).
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -164,7 +165,10 @@ impl Proxy {
             upstream: forward::Upstream {
                 client,
                 refresh_client,
-                request_timeout: config.request_timeout,
+                limits: timeouts::Limits {
+                    request: config.request_timeout,
+                    idle: config.idle_timeout,
+                },
             },
             idle_timeout: config.idle_timeout,
             observer: config.observer,

@@ -2,6 +2,7 @@
 //! real Secret Service that `.ci/with-keyring` starts.
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod login;
 pub mod nested_keyring;
 pub mod pty;

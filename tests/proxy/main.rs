@@ -7,6 +7,8 @@ mod common;
 mod harness;
 mod refusals;
 mod streaming;
+mod timeouts;
+mod upstream_tls;
 
 use common::{TestEnv, assert_success, stdout};
 use harness::{RunningProxy, client, log, runtime, send};
@@ -123,6 +125,21 @@ fn requests_reach_the_org_with_its_token_and_answers_come_back_untouched() {
     let log = log(&env);
     assert_eq!(log.matches("proxy request").count(), 15, "{log}");
     assert!(log.contains("path=/services/data/v62.0/query?q=…"), "{log}");
+    // One line says all of it: org, method, path, status, latency, bytes, refresh, completeness.
+    let line = log
+        .lines()
+        .find(|l| l.contains("method=POST path=/services/data/v62.0/fake/echo "))
+        .unwrap_or_else(|| panic!("no line for the echo: {log}"));
+    for field in [
+        "proxy request org=fwd ",
+        " status=200 ",
+        " latency_ms=",
+        " duration_ms=",
+        " bytes=",
+        " refreshed=false complete=true",
+    ] {
+        assert!(line.contains(field), "{field:?} is not in {line}");
+    }
     assert!(!log.contains("SELECT"), "{log}");
     assert!(!log.contains(&token), "the proxy token is in the log");
     env.assert_no_secrets_on_disk();
@@ -200,6 +217,55 @@ fn fifty_requests_on_an_expired_session_cause_one_refresh_and_all_succeed() {
 }
 
 #[test]
+fn a_storm_while_another_sfkey_rotates_the_refresh_token_loses_nothing() {
+    let mut env = TestEnv::new("proxy-storm-rotation");
+    // Each refresh rotates, slowly enough for the two refreshes to overlap.
+    env.add_org("rot", false, |g| {
+        g.with(Behaviour::Rotate)
+            .delayed(std::time::Duration::from_millis(300))
+    });
+    let proxy = RunningProxy::start(&env, "rot", &[]);
+    env.server.expire_access_tokens();
+    // Another sfkey refreshes the org as the storm meets the expired session.
+    let other = env
+        .cmd(&["refresh", "rot"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (query, token) = (api(&proxy, "query?q=x"), proxy.token().to_string());
+    runtime().block_on(async {
+        let client = client();
+        let tasks: Vec<_> = (0..30)
+            .map(|_| {
+                let (client, query, token) = (client.clone(), query.clone(), token.clone());
+                tokio::spawn(async move { send(client.get(query), &token).await.status() })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), 200);
+        }
+    });
+    let other = other.wait_with_output().unwrap();
+    assert!(other.status.success(), "{}", common::stderr(&other));
+    // The proxy's start, the other refresh, and at most one of the proxy's (none when the other
+    // one's token was stored before the storm needed it): each with the newest refresh token.
+    let tokens = env.server.token_requests();
+    assert!((3..=4).contains(&tokens), "{tokens} token requests");
+    let store = env.store();
+    let org = store.find("rot").unwrap();
+    let stored = store
+        .secret(&org.id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
+    assert!(env.server.is_live(stored.expose_secret()));
+    assert_eq!(env.server.live_refresh_tokens().len(), 1);
+    proxy.terminate();
+    assert!(!log(&env).contains("renewing the access token failed"));
+    env.assert_no_secrets_on_disk();
+}
+
+#[test]
 fn exec_proxy_gives_the_child_a_proxy_never_a_token_and_passes_its_exit_code_on() {
     assert!(
         std::process::Command::new("curl")
@@ -221,6 +287,21 @@ fn exec_proxy_gives_the_child_a_proxy_never_a_token_and_passes_its_exit_code_on(
         plain.contains("export SF_ORG_INSTANCE_URL='http://127.0.0.1:"),
         "{plain}"
     );
+    // So does plain exec.
+    let out = env.run(
+        &[
+            "exec",
+            "ex",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$SF_TARGET_ORG $SF_ORG_INSTANCE_URL\"",
+        ],
+        "",
+    );
+    let text = stdout(&out);
+    assert!(text.starts_with(ACCESS_TOKEN_PREFIX), "{text}");
+    assert!(text.contains(&format!(" {}", env.server.url())), "{text}");
     // The stored token is dead by the time the child uses it: the proxy renews it.
     env.server.expire_access_tokens();
     let script = r#"curl -sS -f -H "Authorization: Bearer $SF_ACCESS_TOKEN" "$SF_INSTANCE_URL/services/data/v62.0/query?q=SELECT+Id"; echo; echo "target=$SF_TARGET_ORG"; echo "url=$SF_ORG_INSTANCE_URL"; echo "name=$SF_ORG_NAME"; exit 7"#;
@@ -255,7 +336,7 @@ fn node_tools_path() -> String {
 }
 
 #[test]
-#[ignore = "needs the real sf CLI (Node 24, ~400 MB): run .ci/sf-cli"]
+#[ignore = "needs the real sf CLI (Node 24, ~600 MB): .ci/test runs it through .ci/sf-cli"]
 fn sf_cli_queries_through_exec_proxy_and_its_expired_session_is_renewed() {
     let mut env = TestEnv::new("proxy-sf-cli");
     env.add_org("sfc", false, |g| g);
@@ -291,7 +372,7 @@ fn sf_cli_queries_through_exec_proxy_and_its_expired_session_is_renewed() {
 }
 
 #[test]
-#[ignore = "needs newman (npm): run .ci/sf-cli"]
+#[ignore = "needs newman (npm): .ci/test runs it through .ci/sf-cli"]
 fn newman_runs_salesforces_collection_through_the_proxy() {
     let mut env = TestEnv::new("proxy-newman");
     env.add_org("pm", false, |g| g);

@@ -164,3 +164,31 @@ fn an_unreachable_instance_gets_a_502_and_a_slow_one_a_504_in_json() {
     drop(proxy);
     env.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn binding_beyond_loopback_warns_and_still_wants_the_token() {
+    let mut env = TestEnv::new("proxy-bind");
+    env.add_org("wide", false, |g| g);
+    let proxy = RunningProxy::start(&env, "wide", &["--bind", "0.0.0.0"]);
+    // The URL to hand out still names loopback.
+    assert!(
+        proxy.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        proxy.base
+    );
+    let query = "/wide/services/data/v62.0/query?q=x";
+    let host = format!("Host: {}", proxy.authority());
+    let (status, _) = proxy.raw(&format!("GET {query} HTTP/1.1\r\n{host}"));
+    assert_eq!(status, 401);
+    let (status, answer) = proxy.raw(&format!(
+        "GET {query} HTTP/1.1\r\n{host}\r\nAuthorization: Bearer {}",
+        proxy.token()
+    ));
+    assert_eq!(status, 200, "{answer}");
+    let (_, stderr) = proxy.terminate();
+    assert!(
+        stderr.contains("listening on 0.0.0.0 lets other machines reach the proxy"),
+        "{stderr}"
+    );
+    env.assert_no_secrets_on_disk();
+}
