@@ -19,6 +19,7 @@ pub mod preferences;
 pub mod proxy;
 pub mod redact;
 pub mod refresh;
+pub mod remedy;
 pub mod rotation;
 pub mod salesforce;
 pub mod signals;

@@ -11,6 +11,7 @@ use crate::humanize::now_ms;
 use crate::rotation::{NotSaved, save_refresh_token};
 
 use crate::org::{LastRefresh, Org, OrgKind};
+use crate::remedy::{Advice, Remedy, act};
 use crate::salesforce::grants::KeyError;
 use crate::salesforce::{
     Assertion, HttpClient, HttpSettings, RefreshRequest, SignatureCheck, TokenError, TokenGrant,
@@ -38,21 +39,17 @@ pub enum RefreshError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The org has no refresh token in the keyring.
-    #[error(
-        "org {0:?} has no refresh token in the keyring; store one with `sfkey edit {0} --secrets`"
-    )]
+    #[error("org {0:?} has no refresh token in the keyring")]
     NoRefreshToken(String),
     /// A JWT bearer or client credentials org lacks its private key or client secret.
     #[error(
-        "org {name:?} has no {what} in the keyring; store it with `sfkey edit {name} --secrets`",
+        "org {name:?} has no {what} in the keyring",
         name = .0,
         what = .1.words()
     )]
     MissingSecret(String, SecretKind),
     /// An access-token-only org: nothing can get it a new token.
-    #[error(
-        "org {0:?} holds an access token only, and sfkey has no way to get a new one; when it dies, store a new one (sfkey edit {0} --secrets) or log in (sfkey login {0} --update)"
-    )]
+    #[error("org {0:?} holds an access token only, and sfkey has no way to get a new one")]
     CannotRefresh(String),
     /// The stored private key of a JWT bearer org cannot sign; nothing was sent.
     #[error("{0}")]
@@ -105,6 +102,33 @@ impl RefreshError {
         match self {
             Self::NoClientSecret(_) => Some(crate::salesforce::explain::NO_CLIENT_SECRET),
             _ => self.token_error().and_then(|e| e.explanation_for(kind)),
+        }
+    }
+
+    /// What to do, when the library knows: Salesforce's error from the table, what the answer
+    /// tells, or the missing secret to store. A rotated token the keyring refused and a lost
+    /// answer are for the front end to word, since what is left depends on it.
+    pub fn advice(&self, kind: OrgKind) -> Option<Advice> {
+        const NO_REFRESH_TOKEN: Advice = Advice(&[
+            act("log in again", Remedy::LoginAgain),
+            act(", or store a refresh token", Remedy::EditSecrets),
+        ]);
+        const MISSING_SECRET: Advice = Advice(&[act("store it", Remedy::EditSecrets)]);
+        const ACCESS_TOKEN_ONLY: Advice = Advice(&[
+            act("when it dies, store a new one", Remedy::EditSecrets),
+            act(" or log in", Remedy::LoginAgain),
+        ]);
+        match self {
+            Self::NoRefreshToken(_) => Some(NO_REFRESH_TOKEN),
+            Self::MissingSecret(..) => Some(MISSING_SECRET),
+            Self::CannotRefresh(_) => Some(ACCESS_TOKEN_ONLY),
+            Self::Store(StoreError::Secret(e)) | Self::SaveFailed(StoreError::Secret(e)) => {
+                e.advice()
+            }
+            _ => self
+                .explanation(kind)
+                .map(|x| x.action)
+                .or_else(|| self.token_error().and_then(TokenError::advice)),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::escape::escape;
 use crate::humanize::now_ms;
 use crate::org::{AccessExpiry, DeadToken, Org};
 use crate::refresh::blocking;
+use crate::remedy::{Advice, Remedy, act, say};
 use crate::salesforce::revoke::is_invalid_token;
 use crate::salesforce::{
     ApiError, HttpClient, HttpExchange, IntrospectRequest, Introspection, TokenKind, UserInfo,
@@ -40,24 +41,49 @@ pub enum CallError {
 }
 
 impl CallError {
-    /// What to do about it, with the commands for this org.
-    pub fn hint_for(&self, name: &str) -> Option<String> {
+    /// What to do about it, when sfkey knows.
+    pub fn advice(&self) -> Option<Advice> {
         match self {
-            Self::NoAccessToken(_) | Self::NoInstanceUrl(_) => Some(format!(
-                "refresh the org first (sfkey refresh {name}); the access token and instance URL come with it"
-            )),
-            Self::NoRefreshToken(_) => Some(format!(
-                "nothing to revoke; store a refresh token (sfkey edit {name} --secrets)"
-            )),
-            Self::Api(ApiError::SessionExpired { .. }) => Some(format!(
-                "the stored access token is now marked expired; refresh for a new one (sfkey refresh {name})"
-            )),
-            Self::Api(e) if is_invalid_token(e) => Some(
-                "Salesforce does not know this token: it was already revoked or expired, or it belongs to another login URL; nothing was removed from the keyring".into(),
+            Self::Store(StoreError::Secret(e)) => e.advice(),
+            Self::NoAccessToken(_) | Self::NoInstanceUrl(_) => Some(
+                const {
+                    Advice(&[
+                        act("refresh the org first", Remedy::Refresh),
+                        say("; the access token and instance URL come with it"),
+                    ])
+                },
             ),
-            Self::Api(ApiError::Refused { code, .. }) if code == "invalid_client" => Some(format!(
-                "introspection needs the connected app's client id and secret; check them (sfkey edit {name} --secrets)"
-            )),
+            Self::NoRefreshToken(_) => Some(
+                const {
+                    Advice(&[
+                        say("nothing to revoke; "),
+                        act("store a refresh token", Remedy::EditSecrets),
+                    ])
+                },
+            ),
+            Self::Api(ApiError::SessionExpired { .. }) => Some(
+                const {
+                    Advice(&[
+                        say("the stored access token is now marked expired; "),
+                        act("refresh for a new one", Remedy::Refresh),
+                    ])
+                },
+            ),
+            Self::Api(e) if is_invalid_token(e) => Some(
+                const {
+                    Advice(&[say(
+                        "Salesforce does not know this token: it was already revoked or expired, or it belongs to another login URL; nothing was removed from the keyring",
+                    )])
+                },
+            ),
+            Self::Api(ApiError::Refused { code, .. }) if code == "invalid_client" => Some(
+                const {
+                    Advice(&[
+                        say("introspection needs the connected app's client id and secret; "),
+                        act("check them", Remedy::EditSecrets),
+                    ])
+                },
+            ),
             _ => None,
         }
     }

@@ -61,8 +61,8 @@ fn client_for(url: &str) -> anyhow::Result<HttpClient> {
 /// The one error line of a failed call, plus a `hint:` line when we know what to do.
 fn call_failed(what: &str, name: &str, err: &CallError) -> anyhow::Error {
     let hint = err
-        .hint_for(name)
-        .map(|h| format!("\nhint: {h}"))
+        .advice()
+        .map(|a| format!("\nhint: {}", super::advice_text(&a, name)))
         .unwrap_or_default();
     anyhow!("{what} of {name} failed: {err}{hint}")
 }

@@ -334,7 +334,12 @@ mod tests {
             SecretError::Locked("prompt dismissed".into()),
             SecretError::Timeout(3),
         ] {
-            assert!(err.to_string().contains("`sfkey doctor`"), "{err}");
+            // The message is the library's; the CLI's hint line names the command.
+            let advice = err.advice().expect("advice");
+            assert!(
+                super::super::advice_text(&advice, "NAME").contains("(sfkey doctor)"),
+                "{err}"
+            );
         }
         let unavailable = SecretError::Unavailable("no bus".into()).to_string();
         for way in [

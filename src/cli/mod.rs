@@ -15,6 +15,7 @@ mod login;
 mod open;
 mod orgs;
 mod proxy;
+mod remedy;
 mod rescue;
 mod secrets_input;
 mod status;
@@ -119,6 +120,7 @@ pub enum Command {
 }
 
 pub use completions::answer_shell_if_asked;
+pub use remedy::{OrgRef, advice_text, remedy_text};
 pub use tokens::http_settings;
 
 /// Opens the real store: orgs file in the config dir, secrets in the chosen backend.
@@ -193,12 +195,31 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
             tracing::warn!("command failed: {err:#}");
             // Errors quote servers and files: escaped, keeping the hint on its own line.
             eprintln!(
-                "sfkey: {}",
-                crate::escape::escape_lines(&format!("{err:#}"))
+                "sfkey: {}{}",
+                crate::escape::escape_lines(&format!("{err:#}")),
+                keyring_hint(&err)
             );
             ExitCode::FAILURE
         }
     }
+}
+
+/// A `hint:` line for a keyring failure anywhere in the chain, when the message has none yet.
+fn keyring_hint(err: &anyhow::Error) -> String {
+    if format!("{err:#}").contains("\nhint: ") {
+        return String::new();
+    }
+    err.chain()
+        .find_map(
+            |cause| match cause.downcast_ref::<crate::store::StoreError>() {
+                Some(crate::store::StoreError::Secret(e)) => e.advice(),
+                _ => cause
+                    .downcast_ref::<crate::store::SecretError>()
+                    .and_then(crate::store::SecretError::advice),
+            },
+        )
+        .map(|a| format!("\nhint: {}", advice_text(&a, "NAME")))
+        .unwrap_or_default()
 }
 
 /// Whether writing the output failed because its reader went away (EPIPE).

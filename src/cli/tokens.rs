@@ -17,7 +17,9 @@ use crate::signals::{Signals, Stop, Stopped};
 use crate::store::{SecretKind, Store};
 
 use super::details;
+use super::remedy::{advice_text, remedy_text};
 use super::rescue::{self, Rescued};
+use crate::remedy::Remedy;
 
 /// Arguments of `sfkey refresh`.
 #[derive(Debug, Args)]
@@ -288,22 +290,21 @@ pub(super) fn refresh_failed(org: &Org, err: &RefreshError) -> anyhow::Error {
     let hint = match err {
         // This process ends now, and the only working refresh token with it.
         RefreshError::RotationNotSaved(_) => Some(format!(
-            "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token (sfkey edit {name} --secrets)",
-            crate::salesforce::explain::login_again_command(org)
+            "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token ({})",
+            remedy_text(Remedy::LoginAgain, org),
+            remedy_text(Remedy::EditSecrets, org),
         )),
-        RefreshError::Token(_) | RefreshError::NoClientSecret(_) => match err.explanation(org.kind) {
-            // Salesforce's own error: what it means on a line of its own, then what to do.
+        // Salesforce's own error: what it means on a line of its own, then what to do.
+        _ => match err.explanation(org.kind) {
             Some(x) => Some(format!(
                 "means: {}\nhint: {}",
                 x.meaning,
-                x.action_for(org)
+                advice_text(&x.action, org)
             )),
             None => err
-                .token_error()
-                .and_then(|e| e.hint_for(name))
-                .map(|h| format!("hint: {h}")),
+                .advice(org.kind)
+                .map(|a| format!("hint: {}", advice_text(&a, org))),
         },
-        _ => None,
     }
     .map(|h| format!("\n{h}"))
     .unwrap_or_default();

@@ -5,6 +5,7 @@ use std::error::Error as _;
 use std::fmt;
 
 use super::http::HttpExchange;
+use crate::remedy::{Advice, say};
 
 /// What failed below HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,11 +243,6 @@ impl TokenError {
         }
     }
 
-    /// [`hint`](Self::hint) with the org's name in place of `NAME`.
-    pub fn hint_for(&self, org: &str) -> Option<String> {
-        self.hint().map(|h| h.replace("NAME", org))
-    }
-
     /// What a Salesforce error means and what to do, from the table in [`explain`].
     pub fn explanation(&self) -> Option<Explanation> {
         match self {
@@ -272,34 +268,53 @@ impl TokenError {
         }
     }
 
-    /// What it means and what to do, in one line, when we know (`NAME` stands for the org).
+    /// What it means and what to do, in words alone (no commands, no keys), when we know.
     pub fn hint(&self) -> Option<String> {
-        self.hint_str()
-            .map(str::to_string)
+        self.advice()
+            .map(|a| a.to_string())
             .or_else(|| self.explanation().map(|e| e.to_string()))
     }
 
-    fn hint_str(&self) -> Option<&'static str> {
+    /// What to do about an answer that is not Salesforce's error (those are in
+    /// [`explanation`](Self::explanation)), when sfkey knows.
+    pub fn advice(&self) -> Option<Advice> {
+        const HTML: Advice = Advice(&[say(
+            "this is not Salesforce's token endpoint answering, or Salesforce is down for maintenance; check the login URL and site, or try again later",
+        )]);
         match self {
             Self::Salesforce { .. } => None,
             Self::Redirect { .. } => Some(
-                "the login URL probably points at the wrong host; use the My Domain URL the redirect names",
+                const {
+                    Advice(&[say(
+                        "the login URL probably points at the wrong host; use the My Domain URL the redirect names",
+                    )])
+                },
             ),
             Self::NotATokenAnswer { exchange, .. }
                 if exchange.media_type().is_some_and(|t| t.contains("html")) =>
             {
-                Some(
-                    "this is not Salesforce's token endpoint answering, or Salesforce is down for maintenance; check the login URL and site, or try again later",
-                )
+                Some(HTML)
             }
-            Self::NotATokenAnswer { .. } => {
-                Some("this is not a token answer; check the login URL and site path")
-            }
+            Self::NotATokenAnswer { .. } => Some(
+                const {
+                    Advice(&[say(
+                        "this is not a token answer; check the login URL and site path",
+                    )])
+                },
+            ),
             Self::TooLarge { .. } => Some(
-                "a token answer is about 2 KiB, so this is not Salesforce's token endpoint; check the login URL and site path",
+                const {
+                    Advice(&[say(
+                        "a token answer is about 2 KiB, so this is not Salesforce's token endpoint; check the login URL and site path",
+                    )])
+                },
             ),
             Self::InvalidJson { .. } | Self::BadEncoding { .. } => Some(
-                "the answer was damaged on the way (a proxy?) or this is not Salesforce; try again, and check the login URL and HTTPS_PROXY",
+                const {
+                    Advice(&[say(
+                        "the answer was damaged on the way (a proxy?) or this is not Salesforce; try again, and check the login URL and HTTPS_PROXY",
+                    )])
+                },
             ),
             _ => None,
         }

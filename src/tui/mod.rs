@@ -11,6 +11,7 @@ mod keymap;
 mod login;
 mod message;
 mod paste;
+mod remedy;
 mod state;
 mod tasks;
 mod view;

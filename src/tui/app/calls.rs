@@ -179,10 +179,9 @@ fn short_error(error: &CallError) -> String {
 
 /// What to do about a failed call, worded for the TUI (keys, not commands).
 pub fn call_hint(error: &CallError, org: &str) -> Option<String> {
-    error.hint_for(org).map(|h| {
-        h.replace(&format!("sfkey refresh {org}"), "press r")
-            .replace(&format!("sfkey edit {org} --secrets"), "press e")
-    })
+    error
+        .advice()
+        .map(|a| crate::tui::remedy::advice_text(&a, org))
 }
 
 #[cfg(test)]
