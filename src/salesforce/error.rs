@@ -243,6 +243,11 @@ impl TokenError {
         }
     }
 
+    /// [`code`](Self::code) for people: sfkey's own codes in words (see [`code_words`]).
+    pub fn code_words(&self) -> String {
+        code_words(&self.code()).to_string()
+    }
+
     /// What a Salesforce error means and what to do, from the table in [`explain`].
     pub fn explanation(&self) -> Option<Explanation> {
         match self {
@@ -318,6 +323,35 @@ impl TokenError {
             ),
             _ => None,
         }
+    }
+}
+
+/// sfkey's own failure codes (from [`TokenError::code`]), which are not Salesforce's, in
+/// words; anything else (Salesforce's `invalid_grant`, `ok`) as it is. JSON output keeps the code.
+pub fn code_words(code: &str) -> &str {
+    match code {
+        "dns_error" => "host not found",
+        "connect_error" => "could not connect",
+        "tls_error" => "TLS handshake failed",
+        "timeout" => "no answer in time",
+        "interrupted" => "connection broke",
+        "request_error" => "request failed",
+        "redirect" => "redirected elsewhere",
+        "not_a_token_answer" => "not a token answer",
+        "invalid_json" => "answer is broken JSON",
+        "no_access_token" => "answer has no access token",
+        "too_large" => "answer too large",
+        "bad_encoding" => "answer does not decode",
+        other => other,
+    }
+}
+
+/// [`code_words`] with sfkey's own code kept after the words (`not a token answer
+/// (not_a_token_answer)`), for detail views; other codes as they are.
+pub fn code_in_words(code: &str) -> String {
+    match code_words(code) {
+        words if words == code => code.to_string(),
+        words => format!("{words} ({code})"),
     }
 }
 

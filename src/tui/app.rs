@@ -804,8 +804,8 @@ impl App {
 /// The short name of a failure for the status line.
 fn short_code(error: &RefreshError) -> String {
     match error {
-        RefreshError::Token(e) => e.code(),
-        RefreshError::NoClientSecret(e) => e.code(),
+        RefreshError::Token(e) => e.code_words(),
+        RefreshError::NoClientSecret(e) => e.code_words(),
         RefreshError::NoRefreshToken(_) => "no refresh token stored".into(),
         RefreshError::MissingSecret(_, kind) => format!("no {} stored", kind.words()),
         RefreshError::CannotRefresh(_) => "access token only: cannot refresh".into(),

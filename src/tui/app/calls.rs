@@ -169,7 +169,7 @@ fn short_error(error: &CallError) -> String {
             "the access token is expired (now marked so): press r".into()
         }
         CallError::Api(ApiError::Refused { code, .. }) => code.clone(),
-        CallError::Api(ApiError::Http(e)) => e.code(),
+        CallError::Api(ApiError::Http(e)) => e.code_words(),
         CallError::Api(ApiError::Unexpected { exchange, .. }) => {
             format!("unexpected answer (HTTP {})", exchange.status)
         }
