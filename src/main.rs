@@ -59,7 +59,7 @@ fn main() -> ExitCode {
         },
         (None, false) => {
             log_init();
-            let settings = match cli::http_settings() {
+            let settings = match sfkey::salesforce::HttpSettings::from_env() {
                 Ok(settings) => settings,
                 Err(e) => {
                     eprintln!("sfkey: {e:#}");

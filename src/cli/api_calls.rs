@@ -14,7 +14,7 @@ use crate::salesforce::{HttpClient, TokenKind};
 use crate::store::{SecretKind, Store};
 use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone, field_rows};
 
-use super::tokens::{http_settings, refresh_failed, run_refresh, runtime};
+use super::tokens::{refresh_failed, run_refresh, runtime};
 
 /// Arguments of `sfkey userinfo`.
 #[derive(Debug, Args)]
@@ -55,7 +55,10 @@ pub struct RevokeArgs {
 
 /// A client for `url` (plain loopback http skips loading TLS roots).
 fn client_for(url: &str) -> anyhow::Result<HttpClient> {
-    Ok(HttpClient::for_url(url, &http_settings()?)?)
+    Ok(HttpClient::for_url(
+        url,
+        &crate::salesforce::HttpSettings::from_env()?,
+    )?)
 }
 
 /// The one error line of a failed call, plus a `hint:` line when we know what to do.

@@ -250,7 +250,7 @@ fn probe(secrets: &dyn SecretStore) -> Result<(), String> {
 }
 
 fn tls(report: &mut Report) {
-    if let Err(e) = super::http_settings() {
+    if let Err(e) = crate::salesforce::HttpSettings::from_env() {
         report.add("tls", Status::Fail, format!("{e:#}"));
         return;
     }

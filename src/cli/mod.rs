@@ -121,7 +121,6 @@ pub enum Command {
 
 pub use completions::answer_shell_if_asked;
 pub use remedy::{OrgRef, advice_text, remedy_text};
-pub use tokens::http_settings;
 
 /// Opens the real store: orgs file in the config dir, secrets in the chosen backend.
 fn open_store() -> anyhow::Result<Store> {

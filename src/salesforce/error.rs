@@ -4,7 +4,7 @@
 use std::error::Error as _;
 use std::fmt;
 
-use super::http::HttpExchange;
+use super::exchange::HttpExchange;
 use crate::remedy::{Advice, say};
 
 /// What failed below HTTP.
@@ -123,7 +123,7 @@ impl fmt::Display for TransportError {
             TransportKind::Timeout => {
                 timeout = format!(
                     "no answer in time (connect {} s, total {} s; SFKEY_HTTP_TIMEOUT changes the total)",
-                    super::http::CONNECT_TIMEOUT.as_secs(),
+                    super::exchange::CONNECT_TIMEOUT.as_secs(),
                     self.limit.as_secs()
                 );
                 timeout.as_str()
