@@ -25,6 +25,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::logging::Startup;
 use crate::store::{Store, backend};
 
 /// Terminal credential manager for Salesforce orgs: refresh tokens in the OS keyring, fresh access
@@ -137,9 +138,14 @@ fn check_host(login_url: &str, any_host: bool) -> Result<(), crate::org::OrgErro
 }
 
 /// Runs one subcommand; errors are printed on stderr as one line (plus a hint line when known).
-/// `local_offset_s` is the local offset from UTC in seconds (`None` when unknown), read by
-/// `main` while the process had one thread.
-pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
+/// `demo` (`--demo`) is refused: it opens the TUI.
+pub fn run(command: Command, demo: bool, startup: &Startup) -> ExitCode {
+    if demo {
+        eprintln!("sfkey: --demo opens the TUI and takes no subcommand");
+        return ExitCode::from(2);
+    }
+    startup.start_logging();
+    let local_offset_s = startup.local_offset_s;
     let result = match command {
         Command::Add(args) => open_store().and_then(|s| orgs::add(&s, args)),
         Command::Login(args) => open_store().and_then(|s| login::login(&s, &args)),
