@@ -373,38 +373,13 @@ impl Cancel {
 }
 
 /// Runs the refresh-token grant for a saved org and stores what it yields. Waits for any other
-/// refresh of the same org (in any process) to finish first, calling `waiting` if it has to.
+/// refresh of the same org (in any process) to finish first.
 pub async fn refresh_org(
     store: &Store,
     org: &Org,
     client: ClientFor<'_>,
-    waiting: impl FnOnce() + Send + 'static,
 ) -> Result<Refreshed, RefreshError> {
-    refresh_org_until(store, org, client, waiting, &Cancel::default()).await
-}
-
-/// [`refresh_org`] that `cancel` can stop until the request goes out.
-pub async fn refresh_org_until(
-    store: &Store,
-    org: &Org,
-    client: ClientFor<'_>,
-    waiting: impl FnOnce() + Send + 'static,
-    cancel: &Cancel,
-) -> Result<Refreshed, RefreshError> {
-    let waiting = std::sync::Mutex::new(Some(waiting));
-    let on_event: OnEvent = Arc::new(move |event| {
-        if event == RefreshEvent::WaitingForLock
-            && let Some(waiting) = waiting.lock().ok().and_then(|mut w| w.take())
-        {
-            waiting();
-        }
-    });
-    let options = RefreshOptions {
-        cancel: cancel.clone(),
-        unsaved_refresh_token: None,
-        on_event: Some(on_event),
-    };
-    refresh_org_with(store, org, client, &options).await
+    refresh_org_with(store, org, client, &RefreshOptions::default()).await
 }
 
 /// [`refresh_org`] with everything a front end can give: a cancel handle, a refresh token kept
@@ -741,7 +716,6 @@ mod tests {
                 store,
                 org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
             ))
     }
 
@@ -846,12 +820,15 @@ mod tests {
             .build()
             .unwrap();
         let run = |cancel: &Cancel| {
-            runtime.block_on(refresh_org_until(
+            let options = RefreshOptions {
+                cancel: cancel.clone(),
+                ..RefreshOptions::default()
+            };
+            runtime.block_on(refresh_org_with(
                 &store,
                 &org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
-                cancel,
+                &options,
             ))
         };
         let cancel_soon = || {

@@ -370,7 +370,6 @@ mod tests {
                 store,
                 &org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
             ))
             .unwrap();
 
@@ -421,7 +420,6 @@ mod tests {
                 store,
                 &org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
             ))
             .unwrap_err();
         assert!(err.to_string().contains("no refresh token"), "{err}");
