@@ -144,23 +144,10 @@ pub fn introspect(
     if args.json {
         print_json(&done.info.fields)?;
     } else {
-        let mut rows = vec![(
-            "active".to_string(),
-            if done.info.active { "yes" } else { "no" }.to_string(),
-        )];
-        if let Some(exp) = done.info.exp {
-            let exp_ms = exp.saturating_mul(1000);
-            let at = match local_offset_s {
-                Some(o) => format!("{} local", crate::humanize::clock(exp_ms, o)),
-                None => format!("{} UTC", crate::humanize::clock(exp_ms, 0)),
-            };
-            let when = crate::humanize::expiry(exp_ms, crate::humanize::now_ms());
-            rows.push(("expiry".into(), format!("{when} (at {at})")));
-        }
-        rows.extend(
-            field_rows(&done.info.fields)
-                .into_iter()
-                .filter(|(k, _)| k != "active"),
+        let rows = crate::token_details::introspect_rows(
+            &done.info,
+            local_offset_s.unwrap_or(0),
+            crate::humanize::now_ms(),
         );
         let mut out = std::io::stdout().lock();
         print_fields(&mut out, &rows)?;

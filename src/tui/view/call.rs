@@ -14,6 +14,7 @@ use super::super::app::{App, call_hint};
 use super::super::calls::{CallAnswer, CallState};
 use super::text::{elapsed, spinner, wrap, wrap_words};
 use crate::token_calls::field_rows;
+use crate::token_details::introspect_rows;
 
 const KEY: Style = Style::new().fg(Color::Cyan);
 const DIM: Style = Style::new().fg(Color::DarkGray);
@@ -94,26 +95,7 @@ fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, wi
             rows(out, &field_rows(&done.info.fields), width);
         }
         CallAnswer::Introspect(done) => {
-            let mut shown = vec![(
-                "active".to_string(),
-                if done.info.active { "yes" } else { "no" }.to_string(),
-            )];
-            if let Some(exp) = done.info.exp {
-                let exp_ms = exp.saturating_mul(1000);
-                shown.push((
-                    "expiry".into(),
-                    format!(
-                        "{} (at {})",
-                        humanize::expiry(exp_ms, app.now_ms),
-                        humanize::clock(exp_ms, app.utc_offset_s)
-                    ),
-                ));
-            }
-            shown.extend(
-                field_rows(&done.info.fields)
-                    .into_iter()
-                    .filter(|(k, _)| k != "active"),
-            );
+            let shown = introspect_rows(&done.info, app.utc_offset_s, app.now_ms);
             rows(out, &shown, width);
             if !done.info.active {
                 prose(
