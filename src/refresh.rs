@@ -109,10 +109,6 @@ impl RefreshError {
     /// tells, or the missing secret to store. A rotated token the keyring refused and a lost
     /// answer are for the front end to word, since what is left depends on it.
     pub fn advice(&self, kind: OrgKind) -> Option<Advice> {
-        const NO_REFRESH_TOKEN: Advice = Advice(&[
-            act("log in again", Remedy::LoginAgain),
-            act(", or store a refresh token", Remedy::EditSecrets),
-        ]);
         const MISSING_SECRET: Advice = Advice(&[act("store it", Remedy::EditSecrets)]);
         const ACCESS_TOKEN_ONLY: Advice = Advice(&[
             act("when it dies, store a new one", Remedy::EditSecrets),
@@ -140,6 +136,12 @@ impl RefreshError {
         }
     }
 }
+
+/// What to do when no refresh token is stored (never was, or it was revoked).
+pub const NO_REFRESH_TOKEN: Advice = Advice(&[
+    act("log in again", Remedy::LoginAgain),
+    act(", or store a new refresh token", Remedy::EditSecrets),
+]);
 
 /// How long to wait before the one retry after `token request is already being processed`.
 pub const BUSY_BACKOFF: std::time::Duration = std::time::Duration::from_secs(1);

@@ -323,7 +323,11 @@ pub async fn revoke_token(
     })
     .await
     .map_err(|e| CallError::NotCleared(kind.words(), e))?;
-    mark_dead(store, &org, "revoked").await;
+    let reason = match kind {
+        TokenKind::AccessToken => "revoked",
+        TokenKind::RefreshToken => crate::org::REFRESH_TOKEN_REVOKED,
+    };
+    mark_dead(store, &org, reason).await;
     drop(lock);
     tracing::info!(org = %org.name, token = kind.as_str(), "revoked");
     Ok(RevokeDone {

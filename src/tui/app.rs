@@ -616,7 +616,14 @@ impl App {
             Action::Copy => match self.selected_org() {
                 // As `sfkey token` refreshes instead: a dead token is no use to anyone.
                 Some(org) if org.dead_access_token().is_some() => {
-                    let text = format!("{}: access token expired: press r for a new one", org.name);
+                    let text = match org.dead_access_token() {
+                        Some(dead) if dead.refresh_token_gone() => format!(
+                            "{}: its refresh token was revoked: {}",
+                            org.name,
+                            super::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, org)
+                        ),
+                        _ => format!("{}: access token expired: press r for a new one", org.name),
+                    };
                     self.error(text);
                 }
                 Some(org) => return vec![Effect::Copy(org.clone())],

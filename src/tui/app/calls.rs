@@ -150,7 +150,8 @@ fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
             )
         }
         CallAnswer::Revoke(done) if done.kind == TokenKind::RefreshToken => format!(
-            "{name}: revoked the refresh token and removed it and the access token from the keyring; press e to store a new one"
+            "{name}: revoked the refresh token and removed it and the access token from the keyring; {}",
+            crate::tui::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, name)
         ),
         CallAnswer::Revoke(_) => {
             format!("{name}: revoked the access token and removed it from the keyring")
@@ -379,7 +380,7 @@ mod tests {
                 .as_ref()
                 .unwrap()
                 .text
-                .contains("press e to store a new one")
+                .contains("or store a new refresh token (press e)")
         );
 
         app.update(key(KeyCode::Char('x')));
