@@ -97,6 +97,14 @@ impl CallError {
     }
 }
 
+/// Whether userinfo (`about_user`) or introspect refreshes first, in the CLI and the TUI
+/// alike: without a stored access token there is nothing to ask with. Userinfo asks about the
+/// user, so a token marked dead or a missing instance URL is refreshed too; introspect asks
+/// about the stored token itself, dead or not.
+pub fn refreshes_first(org: &Org, about_user: bool, token_stored: bool) -> bool {
+    !token_stored || about_user && (org.dead_access_token().is_some() || org.instance_url.is_none())
+}
+
 /// A userinfo answer for a saved org.
 #[derive(Debug, Clone)]
 pub struct UserinfoDone {

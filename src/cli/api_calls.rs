@@ -10,6 +10,7 @@ use clap::Args;
 
 use crate::columns;
 use crate::escape::{escape, escape_json};
+use crate::org::Org;
 use crate::salesforce::{HttpClient, TokenKind};
 use crate::store::{SecretKind, Store};
 use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone, field_rows};
@@ -95,18 +96,7 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 /// token, or the stored one is marked dead, it refreshes first, as `sfkey token` does: the
 /// question is about the user, not that token.
 pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> {
-    let mut org = store.find(&args.name)?;
-    let stored = store.secret(&org.id, SecretKind::AccessToken)?.is_some();
-    if !stored || org.dead_access_token().is_some() || org.instance_url.is_none() {
-        eprintln!(
-            "No live access token stored for {}: refreshing first.",
-            org.name
-        );
-        let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org, &e))?;
-        // Warned, not refused, as `sfkey token` does.
-        super::details::warn_on_mismatch(&done);
-        org = done.org;
-    }
+    let org = refresh_first_if_needed(store, store.find(&args.name)?, true)?;
     let client = client_for(org.instance_url.as_deref().unwrap_or(&org.login_url))?;
     let done: UserinfoDone = runtime()?
         .block_on(token_calls::userinfo(store, &org, &client))
@@ -129,14 +119,32 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// The org with a live access token for a call, refreshing first when
+/// [`token_calls::refreshes_first`] says so (the TUI's `u` and `i` follow the same rule).
+fn refresh_first_if_needed(store: &Store, org: Org, about_user: bool) -> anyhow::Result<Org> {
+    let stored = store.secret(&org.id, SecretKind::AccessToken)?.is_some();
+    if !token_calls::refreshes_first(&org, about_user, stored) {
+        return Ok(org);
+    }
+    eprintln!(
+        "No live access token stored for {}: refreshing first.",
+        org.name
+    );
+    let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org, &e))?;
+    // Warned, not refused, as `sfkey token` does.
+    super::details::warn_on_mismatch(&done);
+    Ok(done.org)
+}
+
 /// `sfkey introspect`: whether Salesforce still takes the stored access token, and until when.
-/// It never refreshes first: the stored token is what it asks about.
+/// It refreshes first only when no access token is stored: a stored one, dead or not, is what
+/// it asks about.
 pub fn introspect(
     store: &Store,
     args: &IntrospectArgs,
     local_offset_s: Option<i32>,
 ) -> anyhow::Result<ExitCode> {
-    let org = store.find(&args.name)?;
+    let org = refresh_first_if_needed(store, store.find(&args.name)?, false)?;
     let client = client_for(&org.login_url)?;
     let done: IntrospectDone = runtime()?
         .block_on(token_calls::introspect_access_token(store, &org, &client))

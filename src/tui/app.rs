@@ -314,7 +314,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Message::RefreshDone { id, outcome } => self.on_refreshed(id, *outcome),
+            Message::RefreshDone { id, outcome } => self.on_refreshed_then_call(id, *outcome),
             Message::RefreshProgress { id, event } => {
                 self.on_progress(&id, &event);
                 Vec::new()

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use crate::humanize;
 use crate::org::Org;
 use crate::salesforce::{ApiError, TokenKind};
-use crate::token_calls::CallError;
+use crate::token_calls::{self, CallError};
 
 use super::super::calls::{Call, CallAnswer, CallState};
 use super::super::keymap;
@@ -47,6 +47,11 @@ impl App {
             self.info(why);
             return Vec::new();
         }
+        // Whether a token is stored only the call finds out (`on_call_done`); a dead one or a
+        // missing instance URL shows here.
+        if call == Call::Userinfo && token_calls::refreshes_first(&org, true, true) {
+            return self.refresh_then(&org, call);
+        }
         let now_ms = self.now_ms;
         self.panels.entry(org.id.clone()).or_default().call = Some(CallState {
             call,
@@ -57,6 +62,41 @@ impl App {
             self.response_scroll = 0;
         }
         vec![Effect::Call(org, call)]
+    }
+
+    /// `u`/`i` without a live stored access token: refreshes the selected org first, then the
+    /// call, as the CLI does ([`token_calls::refreshes_first`]).
+    fn refresh_then(&mut self, org: &Org, call: Call) -> Vec<Effect> {
+        if self.selected_org().map(|o| &o.id) != Some(&org.id) {
+            return Vec::new();
+        }
+        let effects = self.refresh_selected();
+        if !effects.is_empty() {
+            self.panels.entry(org.id.clone()).or_default().then_call = Some(call);
+            let text = format!(
+                "No live access token stored for {}: refreshing first",
+                org.name
+            );
+            self.info(text);
+        }
+        effects
+    }
+
+    /// A refresh ended: a call waiting for it starts when it worked.
+    pub(super) fn on_refreshed_then_call(
+        &mut self,
+        id: OrgId,
+        outcome: super::RefreshOutcome,
+    ) -> Vec<Effect> {
+        let then = self.panels.get_mut(&id).and_then(|p| p.then_call.take());
+        let worked = matches!(outcome, super::RefreshOutcome::Success(_));
+        let mut effects = self.on_refreshed(id.clone(), outcome);
+        if let (Some(call), true) = (then, worked)
+            && let Some(org) = self.orgs.iter().find(|o| o.id == id).cloned()
+        {
+            effects.extend(self.start_call_for(org, call));
+        }
+        effects
     }
 
     /// `x`: asks which token to revoke.
@@ -102,6 +142,23 @@ impl App {
             self.panels.remove(&id);
             return Vec::new();
         };
+        // No access token stored: refresh first, once (a refresh that worked stores one).
+        let org = self.orgs.iter().find(|o| o.id == id).cloned();
+        if let (Some(org), Err(CallError::NoAccessToken(_) | CallError::NoInstanceUrl(_))) =
+            (org, &outcome)
+            && matches!(call, Call::Userinfo | Call::Introspect)
+            && self.selected_org().map(|o| &o.id) == Some(&id)
+            && (!org.last_refresh.as_ref().is_some_and(|l| l.is_ok())
+                || org.dead_access_token().is_some())
+        {
+            if let Some(panel) = self.panels.get_mut(&id) {
+                panel.call = None;
+            }
+            let effects = self.refresh_then(&org, call);
+            if !effects.is_empty() {
+                return effects;
+            }
+        }
         match &outcome {
             Ok(answer) => {
                 let text = answer_summary(&name, answer, self.now_ms);
@@ -202,11 +259,16 @@ mod tests {
         Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
     }
 
+    /// Two refreshed orgs (an instance URL each), so `u` asks at once.
     fn two() -> App {
-        fixtures::app_with(vec![
+        let mut orgs = vec![
             fixtures::org("alpha", "https://login.salesforce.com"),
             fixtures::org("beta", "https://test.salesforce.com"),
-        ])
+        ];
+        for org in &mut orgs {
+            org.instance_url = Some("https://acme.my.salesforce.com".into());
+        }
+        fixtures::app_with(orgs)
     }
 
     fn done(
@@ -463,6 +525,38 @@ mod tests {
                 .unwrap()
                 .text
                 .contains("expired: press r")
+        );
+    }
+
+    #[test]
+    fn u_without_a_live_token_refreshes_first_then_asks() {
+        // Never refreshed: no instance URL, so userinfo refreshes first, as the CLI does.
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
+        let effects = app.update(key(KeyCode::Char('u')));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Refresh(_)]),
+            "{effects:?}"
+        );
+        assert!(
+            app.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("refreshing first")
+        );
+        // i finds no stored token: the same, once.
+        let mut app = two();
+        app.update(key(KeyCode::Char('i')));
+        let none = Err(CallError::NoAccessToken("alpha".into()));
+        let effects = app.update(done(&app, 0, Call::Introspect, none));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Refresh(_)]),
+            "{effects:?}"
+        );
+        assert_eq!(
+            app.panels[&app.orgs[0].id].then_call,
+            Some(Call::Introspect)
         );
     }
 }
