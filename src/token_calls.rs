@@ -105,6 +105,14 @@ pub fn refreshes_first(org: &Org, about_user: bool, token_stored: bool) -> bool 
     !token_stored || about_user && (org.dead_access_token().is_some() || org.instance_url.is_none())
 }
 
+/// Whether the org's metadata alone says no token is left to revoke: its refresh token was
+/// revoked (taking its access tokens along) and none was stored since.
+pub fn nothing_to_revoke(org: &Org) -> bool {
+    org.dead_access_token().is_some_and(|dead| {
+        dead.refresh_token_gone() && org.refresh_token_since_ms.is_none_or(|t| t <= dead.at_ms)
+    })
+}
+
 /// A userinfo answer for a saved org.
 #[derive(Debug, Clone)]
 pub struct UserinfoDone {

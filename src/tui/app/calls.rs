@@ -104,6 +104,14 @@ impl App {
         let Some(org) = self.selected_org().cloned() else {
             return self.error("no org selected: press a to add one");
         };
+        if token_calls::nothing_to_revoke(&org) {
+            let text = format!(
+                "{}: nothing to revoke (the refresh token was revoked, and none is stored since); {}",
+                org.name,
+                crate::tui::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, &org)
+            );
+            return self.info(text);
+        }
         match self.call_blocked(&org) {
             Some(why) => self.info(why),
             None => self.popup = Some(Popup::ConfirmRevoke(Box::new(org))),
@@ -558,5 +566,24 @@ mod tests {
             app.panels[&app.orgs[0].id].then_call,
             Some(Call::Introspect)
         );
+    }
+
+    #[test]
+    fn x_with_nothing_left_to_revoke_says_so_instead_of_asking() {
+        let mut app = two();
+        app.orgs[0].access_token_dead = Some(DeadToken {
+            at_ms: NOW_MS - 1_000,
+            reason: crate::org::REFRESH_TOKEN_REVOKED.into(),
+            issued_at: None,
+        });
+        app.update(key(KeyCode::Char('x')));
+        assert!(app.popup.is_none());
+        let status = &app.status.as_ref().unwrap().text;
+        assert!(status.contains("nothing to revoke"), "{status}");
+        assert!(status.contains("(press e)"), "{status}");
+        // A refresh token stored since: there is something to revoke again.
+        app.orgs[0].refresh_token_since_ms = Some(NOW_MS);
+        app.update(key(KeyCode::Char('x')));
+        assert!(app.popup.is_some());
     }
 }
