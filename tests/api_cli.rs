@@ -112,7 +112,15 @@ fn introspect_shows_active_and_the_expiry() {
     assert!(text.lines().next().unwrap().ends_with("yes"), "{text}");
     // 2 hours minus the moment since the refresh.
     assert!(text.contains("expires in 1h 59m (at "), "{text}");
-    assert!(text.contains(" local)") || text.contains(" UTC)"), "{text}");
+    // The times carry their date and offset after the raw number.
+    assert!(
+        ["exp:", "iat:", "nbf:"]
+            .iter()
+            .all(|k| text.lines().any(|l| l.starts_with(k)
+                && l.ends_with(')')
+                && (l.contains(" +") || l.contains(" -")))),
+        "{text}"
+    );
     assert!(!text.contains(&token));
     let sent = env.server.requests().pop().unwrap();
     assert_eq!(sent.path, "/services/oauth2/introspect");
