@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::org::OrgKind;
+use crate::org_kind::OrgKind;
 use crate::remedy::{Advice, Remedy, Step, act, say};
 
 /// What an OAuth error means and what to do about it.

@@ -3,7 +3,7 @@
 //! this consumer` is a user not pre-authorized, not a missing approval click).
 
 use super::explain::{Row, row};
-use crate::org::OrgKind;
+use crate::org_kind::OrgKind;
 use crate::remedy::{Remedy, act, say};
 
 /// The rows of the JWT bearer grant, checked before the common table.
