@@ -177,7 +177,6 @@ mod tests {
                 demo.store(),
                 &org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
             ))
         };
         let ok = refresh("partner-portal").unwrap();

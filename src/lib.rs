@@ -1,29 +1,31 @@
 //! sfkey: Salesforce org credentials in the OS keyring, fresh access tokens on demand.
+//! Modules are public only where the binary, the integration tests or the benches use them.
 
 pub mod cli;
 pub mod clipboard;
-pub mod columns;
+pub(crate) mod columns;
 pub mod core_dumps;
-pub mod demo;
-pub mod escape;
+pub(crate) mod demo;
+pub(crate) mod escape;
 pub mod fake_salesforce;
-pub mod health;
+pub(crate) mod health;
 pub mod humanize;
-pub mod interop;
+pub(crate) mod interop;
 pub mod logging;
 pub mod login;
-pub mod open_org;
+pub(crate) mod open_org;
 pub mod org;
-pub mod org_kind;
-pub mod preferences;
+pub(crate) mod org_kind;
+pub(crate) mod preferences;
 pub mod proxy;
-pub mod redact;
+pub(crate) mod redact;
 pub mod refresh;
+pub(crate) mod remedy;
 pub mod rotation;
 pub mod salesforce;
-pub mod signals;
+pub(crate) mod signals;
 pub mod store;
-pub mod suggest;
-pub mod token_calls;
-pub mod token_details;
+pub(crate) mod suggest;
+pub(crate) mod token_calls;
+pub(crate) mod token_details;
 pub mod tui;

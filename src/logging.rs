@@ -13,6 +13,29 @@ pub const LOG_DIR_ENV: &str = "SFKEY_LOG_DIR";
 /// The level: `error`, `warn`, `info` (default), `debug`, `trace` or `off`.
 pub const LOG_LEVEL_ENV: &str = "SFKEY_LOG";
 
+/// What `main` learns before any thread starts, for the TUI and the CLI alike.
+#[derive(Debug, Clone)]
+pub struct Startup {
+    /// The local offset from UTC in seconds (`None` when it cannot be known); it can only be
+    /// read safely while the process has one thread.
+    pub local_offset_s: Option<i32>,
+    /// Whether core dumps were turned off, to log once the log file is open.
+    pub core_dumps: Result<(), String>,
+}
+
+impl Startup {
+    /// Starts the log file; a `SFKEY_LOG` that is not a level is said on stderr, as a bad
+    /// `SFKEY_CLIPBOARD` is, and core dumps left on are logged.
+    pub fn start_logging(&self) {
+        if let Some(warning) = init() {
+            eprintln!("sfkey: warning: {warning}");
+        }
+        if let Err(e) = &self.core_dumps {
+            tracing::warn!(error = %e, "could not turn core dumps off");
+        }
+    }
+}
+
 /// Where the log file goes: `$SFKEY_LOG_DIR`, else `~/.local/share/sfkey` on Linux.
 pub fn log_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(LOG_DIR_ENV).filter(|d| !d.is_empty()) {

@@ -267,16 +267,28 @@ pub struct AccessExpiry {
     pub issued_at: Option<String>,
 }
 
+/// [`DeadToken::reason`] when the refresh token was revoked, taking its access tokens along:
+/// refreshing cannot help then.
+pub const REFRESH_TOKEN_REVOKED: &str = "refresh token revoked";
+
 /// Why the stored access token is known not to work any more, so nothing hands it out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadToken {
     /// When it was found dead, epoch milliseconds.
     pub at_ms: u64,
-    /// `expired` (HTTP 401 from the API), `inactive` (introspect said so) or `revoked`.
+    /// `expired` (HTTP 401 from the API), `inactive` (introspect said so), `revoked`, or
+    /// [`REFRESH_TOKEN_REVOKED`].
     pub reason: String,
     /// `issued_at` of the token found dead: a token stored later (any refresh) is not dead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
+}
+
+impl DeadToken {
+    /// Whether it died with its refresh token, so only a new login or refresh token helps.
+    pub fn refresh_token_gone(&self) -> bool {
+        self.reason == REFRESH_TOKEN_REVOKED
+    }
 }
 
 impl Org {

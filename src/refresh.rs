@@ -11,6 +11,7 @@ use crate::humanize::now_ms;
 use crate::rotation::{NotSaved, save_refresh_token};
 
 use crate::org::{LastRefresh, Org, OrgKind};
+use crate::remedy::{Advice, Remedy, act};
 use crate::salesforce::grants::KeyError;
 use crate::salesforce::{
     Assertion, HttpClient, HttpSettings, RefreshRequest, SignatureCheck, TokenError, TokenGrant,
@@ -38,21 +39,17 @@ pub enum RefreshError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The org has no refresh token in the keyring.
-    #[error(
-        "org {0:?} has no refresh token in the keyring; store one with `sfkey edit {0} --secrets`"
-    )]
+    #[error("org {0:?} has no refresh token in the keyring")]
     NoRefreshToken(String),
     /// A JWT bearer or client credentials org lacks its private key or client secret.
     #[error(
-        "org {name:?} has no {what} in the keyring; store it with `sfkey edit {name} --secrets`",
+        "org {name:?} has no {what} in the keyring",
         name = .0,
         what = .1.words()
     )]
     MissingSecret(String, SecretKind),
     /// An access-token-only org: nothing can get it a new token.
-    #[error(
-        "org {0:?} holds an access token only, and sfkey has no way to get a new one; when it dies, store a new one (sfkey edit {0} --secrets) or log in (sfkey login {0} --update)"
-    )]
+    #[error("org {0:?} holds an access token only, and sfkey has no way to get a new one")]
     CannotRefresh(String),
     /// The stored private key of a JWT bearer org cannot sign; nothing was sent.
     #[error("{0}")]
@@ -108,6 +105,29 @@ impl RefreshError {
         }
     }
 
+    /// What to do, when the library knows: Salesforce's error from the table, what the answer
+    /// tells, or the missing secret to store. A rotated token the keyring refused and a lost
+    /// answer are for the front end to word, since what is left depends on it.
+    pub fn advice(&self, kind: OrgKind) -> Option<Advice> {
+        const MISSING_SECRET: Advice = Advice(&[act("store it", Remedy::EditSecrets)]);
+        const ACCESS_TOKEN_ONLY: Advice = Advice(&[
+            act("when it dies, store a new one", Remedy::EditSecrets),
+            act(" or log in", Remedy::LoginAgain),
+        ]);
+        match self {
+            Self::NoRefreshToken(_) => Some(NO_REFRESH_TOKEN),
+            Self::MissingSecret(..) => Some(MISSING_SECRET),
+            Self::CannotRefresh(_) => Some(ACCESS_TOKEN_ONLY),
+            Self::Store(StoreError::Secret(e)) | Self::SaveFailed(StoreError::Secret(e)) => {
+                e.advice()
+            }
+            _ => self
+                .explanation(kind)
+                .map(|x| x.action)
+                .or_else(|| self.token_error().and_then(TokenError::advice)),
+        }
+    }
+
     /// The live refresh token the keyring refused, which the caller must keep in memory.
     pub fn unsaved_refresh_token(&self) -> Option<&SecretString> {
         match self {
@@ -116,6 +136,12 @@ impl RefreshError {
         }
     }
 }
+
+/// What to do when no refresh token is stored (never was, or it was revoked).
+pub const NO_REFRESH_TOKEN: Advice = Advice(&[
+    act("log in again", Remedy::LoginAgain),
+    act(", or store a new refresh token", Remedy::EditSecrets),
+]);
 
 /// How long to wait before the one retry after `token request is already being processed`.
 pub const BUSY_BACKOFF: std::time::Duration = std::time::Duration::from_secs(1);
@@ -349,38 +375,13 @@ impl Cancel {
 }
 
 /// Runs the refresh-token grant for a saved org and stores what it yields. Waits for any other
-/// refresh of the same org (in any process) to finish first, calling `waiting` if it has to.
+/// refresh of the same org (in any process) to finish first.
 pub async fn refresh_org(
     store: &Store,
     org: &Org,
     client: ClientFor<'_>,
-    waiting: impl FnOnce() + Send + 'static,
 ) -> Result<Refreshed, RefreshError> {
-    refresh_org_until(store, org, client, waiting, &Cancel::default()).await
-}
-
-/// [`refresh_org`] that `cancel` can stop until the request goes out.
-pub async fn refresh_org_until(
-    store: &Store,
-    org: &Org,
-    client: ClientFor<'_>,
-    waiting: impl FnOnce() + Send + 'static,
-    cancel: &Cancel,
-) -> Result<Refreshed, RefreshError> {
-    let waiting = std::sync::Mutex::new(Some(waiting));
-    let on_event: OnEvent = Arc::new(move |event| {
-        if event == RefreshEvent::WaitingForLock
-            && let Some(waiting) = waiting.lock().ok().and_then(|mut w| w.take())
-        {
-            waiting();
-        }
-    });
-    let options = RefreshOptions {
-        cancel: cancel.clone(),
-        unsaved_refresh_token: None,
-        on_event: Some(on_event),
-    };
-    refresh_org_with(store, org, client, &options).await
+    refresh_org_with(store, org, client, &RefreshOptions::default()).await
 }
 
 /// [`refresh_org`] with everything a front end can give: a cancel handle, a refresh token kept
@@ -717,7 +718,6 @@ mod tests {
                 store,
                 org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
             ))
     }
 
@@ -822,12 +822,15 @@ mod tests {
             .build()
             .unwrap();
         let run = |cancel: &Cancel| {
-            runtime.block_on(refresh_org_until(
+            let options = RefreshOptions {
+                cancel: cancel.clone(),
+                ..RefreshOptions::default()
+            };
+            runtime.block_on(refresh_org_with(
                 &store,
                 &org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
-                cancel,
+                &options,
             ))
         };
         let cancel_soon = || {

@@ -9,6 +9,7 @@ use crate::escape::escape;
 use crate::humanize::now_ms;
 use crate::org::{AccessExpiry, DeadToken, Org};
 use crate::refresh::blocking;
+use crate::remedy::{Advice, Remedy, act, say};
 use crate::salesforce::revoke::is_invalid_token;
 use crate::salesforce::{
     ApiError, HttpClient, HttpExchange, IntrospectRequest, Introspection, TokenKind, UserInfo,
@@ -40,24 +41,49 @@ pub enum CallError {
 }
 
 impl CallError {
-    /// What to do about it, with the commands for this org.
-    pub fn hint_for(&self, name: &str) -> Option<String> {
+    /// What to do about it, when sfkey knows.
+    pub fn advice(&self) -> Option<Advice> {
         match self {
-            Self::NoAccessToken(_) | Self::NoInstanceUrl(_) => Some(format!(
-                "refresh the org first (sfkey refresh {name}); the access token and instance URL come with it"
-            )),
-            Self::NoRefreshToken(_) => Some(format!(
-                "nothing to revoke; store a refresh token (sfkey edit {name} --secrets)"
-            )),
-            Self::Api(ApiError::SessionExpired { .. }) => Some(format!(
-                "the stored access token is now marked expired; refresh for a new one (sfkey refresh {name})"
-            )),
-            Self::Api(e) if is_invalid_token(e) => Some(
-                "Salesforce does not know this token: it was already revoked or expired, or it belongs to another login URL; nothing was removed from the keyring".into(),
+            Self::Store(StoreError::Secret(e)) => e.advice(),
+            Self::NoAccessToken(_) | Self::NoInstanceUrl(_) => Some(
+                const {
+                    Advice(&[
+                        act("refresh the org first", Remedy::Refresh),
+                        say("; the access token and instance URL come with it"),
+                    ])
+                },
             ),
-            Self::Api(ApiError::Refused { code, .. }) if code == "invalid_client" => Some(format!(
-                "introspection needs the connected app's client id and secret; check them (sfkey edit {name} --secrets)"
-            )),
+            Self::NoRefreshToken(_) => Some(
+                const {
+                    Advice(&[
+                        say("nothing to revoke; "),
+                        act("store a refresh token", Remedy::EditSecrets),
+                    ])
+                },
+            ),
+            Self::Api(ApiError::SessionExpired { .. }) => Some(
+                const {
+                    Advice(&[
+                        say("the stored access token is now marked expired; "),
+                        act("refresh for a new one", Remedy::Refresh),
+                    ])
+                },
+            ),
+            Self::Api(e) if is_invalid_token(e) => Some(
+                const {
+                    Advice(&[say(
+                        "Salesforce does not know this token: it was already revoked or expired, or it belongs to another login URL; nothing was removed from the keyring",
+                    )])
+                },
+            ),
+            Self::Api(ApiError::Refused { code, .. }) if code == "invalid_client" => Some(
+                const {
+                    Advice(&[
+                        say("introspection needs the connected app's client id and secret; "),
+                        act("check them", Remedy::EditSecrets),
+                    ])
+                },
+            ),
             _ => None,
         }
     }
@@ -69,6 +95,22 @@ impl CallError {
             _ => None,
         }
     }
+}
+
+/// Whether userinfo (`about_user`) or introspect refreshes first, in the CLI and the TUI
+/// alike: without a stored access token there is nothing to ask with. Userinfo asks about the
+/// user, so a token marked dead or a missing instance URL is refreshed too; introspect asks
+/// about the stored token itself, dead or not.
+pub fn refreshes_first(org: &Org, about_user: bool, token_stored: bool) -> bool {
+    !token_stored || about_user && (org.dead_access_token().is_some() || org.instance_url.is_none())
+}
+
+/// Whether the org's metadata alone says no token is left to revoke: its refresh token was
+/// revoked (taking its access tokens along) and none was stored since.
+pub fn nothing_to_revoke(org: &Org) -> bool {
+    org.dead_access_token().is_some_and(|dead| {
+        dead.refresh_token_gone() && org.refresh_token_since_ms.is_none_or(|t| t <= dead.at_ms)
+    })
 }
 
 /// A userinfo answer for a saved org.
@@ -297,7 +339,11 @@ pub async fn revoke_token(
     })
     .await
     .map_err(|e| CallError::NotCleared(kind.words(), e))?;
-    mark_dead(store, &org, "revoked").await;
+    let reason = match kind {
+        TokenKind::AccessToken => "revoked",
+        TokenKind::RefreshToken => crate::org::REFRESH_TOKEN_REVOKED,
+    };
+    mark_dead(store, &org, reason).await;
     drop(lock);
     tracing::info!(org = %org.name, token = kind.as_str(), "revoked");
     Ok(RevokeDone {
@@ -344,7 +390,6 @@ mod tests {
                 store,
                 &org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
             ))
             .unwrap();
 
@@ -395,7 +440,6 @@ mod tests {
                 store,
                 &org,
                 ClientFor::Build(HttpSettings::default()),
-                || {},
             ))
             .unwrap_err();
         assert!(err.to_string().contains("no refresh token"), "{err}");

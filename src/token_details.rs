@@ -210,6 +210,41 @@ pub fn all_details(
     out
 }
 
+/// Introspect's answer as `key, text` rows for the CLI and the TUI: `active`, the expiry in
+/// words, then every field as received, the times (`exp`, `iat`, `nbf`: epoch seconds) with
+/// their date after the raw number.
+pub fn introspect_rows(
+    info: &crate::salesforce::Introspection,
+    offset_s: i32,
+    now_ms: u64,
+) -> Vec<(String, String)> {
+    let yes_no = if info.active { "yes" } else { "no" };
+    let mut rows = vec![("active".to_string(), yes_no.to_string())];
+    if let Some(exp_ms) = info.exp.and_then(|s| s.checked_mul(1000)) {
+        let when = humanize::expiry(exp_ms, now_ms);
+        let at = humanize::clock(exp_ms, offset_s);
+        rows.push(("expiry".into(), format!("{when} (at {at})")));
+    }
+    for (key, text) in crate::token_calls::field_rows(&info.fields) {
+        let date = match key.as_str() {
+            "active" => continue,
+            "exp" | "iat" | "nbf" => info
+                .fields
+                .get(&key)
+                .and_then(Value::as_u64)
+                .and_then(|s| s.checked_mul(1000))
+                .and_then(|ms| humanize::local_time(ms, offset_s)),
+            _ => None,
+        };
+        let text = match date {
+            Some(date) => format!("{text} ({date})"),
+            None => text,
+        };
+        rows.push((key, text));
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -367,5 +402,29 @@ mod tests {
         let no_secret =
             signature_details(SignatureCheck::Unverifiable(Unverifiable::NoClientSecret));
         assert_eq!(no_secret[0].tone, Tone::Plain);
+    }
+
+    #[test]
+    fn introspect_times_show_as_dates_after_their_raw_number() {
+        let fields = serde_json::json!({"active": true, "exp": 1_764_687_600u64, "iat": 1_764_680_400u64, "nbf": 1_764_680_400u64, "sub": "x"});
+        let info = crate::salesforce::Introspection {
+            active: true,
+            exp: Some(1_764_687_600),
+            iat: Some(1_764_680_400),
+            username: None,
+            fields: fields.as_object().unwrap().clone(),
+        };
+        let rows = introspect_rows(&info, 3600, 1_764_680_400_000);
+        let row = |k: &str| {
+            rows.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(row("active"), Some("yes"));
+        assert_eq!(row("expiry"), Some("expires in 2h 0m (at 16:00)"));
+        assert_eq!(row("exp"), Some("1764687600 (2025-12-02 16:00:00 +01:00)"));
+        assert_eq!(row("iat"), Some("1764680400 (2025-12-02 14:00:00 +01:00)"));
+        assert_eq!(row("nbf"), Some("1764680400 (2025-12-02 14:00:00 +01:00)"));
+        assert_eq!(row("sub"), Some("x"));
     }
 }

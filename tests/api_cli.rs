@@ -112,7 +112,15 @@ fn introspect_shows_active_and_the_expiry() {
     assert!(text.lines().next().unwrap().ends_with("yes"), "{text}");
     // 2 hours minus the moment since the refresh.
     assert!(text.contains("expires in 1h 59m (at "), "{text}");
-    assert!(text.contains(" local)") || text.contains(" UTC)"), "{text}");
+    // The times carry their date and offset after the raw number.
+    assert!(
+        ["exp:", "iat:", "nbf:"]
+            .iter()
+            .all(|k| text.lines().any(|l| l.starts_with(k)
+                && l.ends_with(')')
+                && (l.contains(" +") || l.contains(" -")))),
+        "{text}"
+    );
     assert!(!text.contains(&token));
     let sent = env.server.requests().pop().unwrap();
     assert_eq!(sent.path, "/services/oauth2/introspect");
@@ -126,13 +134,25 @@ fn introspect_shows_active_and_the_expiry() {
 }
 
 #[test]
-fn without_an_access_token_introspect_says_to_refresh() {
+fn without_an_access_token_introspect_refreshes_first() {
     let mut env = TestEnv::new("api-none");
     env.add_org("none", false, |g| g);
     let out = env.run(&["introspect", "none"], "");
-    let err = assert_fails_with(&out, "has no access token in the keyring");
-    assert!(err.contains("sfkey refresh none"), "{err}");
-    assert!(env.server.requests().is_empty(), "nothing was sent");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("refreshing first"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("active"));
+    let paths: Vec<String> = env
+        .server
+        .requests()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/services/oauth2/token", "/services/oauth2/introspect"],
+        "the refresh, then the question"
+    );
 }
 
 #[test]

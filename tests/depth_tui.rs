@@ -45,7 +45,7 @@ fn a_lost_answer_is_not_retried_and_the_pane_says_the_token_may_be_spent() {
     let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
     term.wait_for_all(&["hangup", LAST_HINT]);
     term.send("r");
-    term.wait_for("hangup: refresh failed: interrupted");
+    term.wait_for("hangup: refresh failed: connection broke");
     let pane = pane_prose(&term);
     assert!(
         pane.contains("The request may have reached Salesforce"),

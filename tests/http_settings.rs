@@ -199,7 +199,7 @@ fn the_app_honours_sfkey_ca_file_too() {
     let mut term = Terminal::spawn(cmd, 100, 30);
     term.wait_for_all(&["corp", "q quit"]);
     term.send("r");
-    term.wait_for("corp: refresh failed: tls_error");
+    term.wait_for("corp: refresh failed: TLS handshake failed");
     term.wait_for("SFKEY_CA_FILE");
     term.send("q");
     assert!(term.wait_exit().success());

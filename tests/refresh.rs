@@ -51,7 +51,6 @@ fn run_refresh(store: &Store, org: &Org) -> Result<sfkey::refresh::Refreshed, Re
         store,
         org,
         ClientFor::Build(HttpSettings::default()),
-        || {},
     ))
 }
 
@@ -194,7 +193,7 @@ fn no_client_secret_means_no_client_secret_field_and_site_goes_in_the_path() {
     // A long-lived client, as the TUI will keep.
     let client = HttpClient::new(&HttpSettings::default()).unwrap();
     runtime()
-        .block_on(refresh_org(&store, &org, ClientFor::Ready(&client), || {}))
+        .block_on(refresh_org(&store, &org, ClientFor::Ready(&client)))
         .unwrap();
     let req = &env.server.requests()[0];
     assert_eq!(req.path, "/partners/services/oauth2/token");

@@ -26,7 +26,6 @@ fn refresh(store: &Store, org: &Org) -> Refreshed {
             store,
             org,
             ClientFor::Build(HttpSettings::default()),
-            || {},
         ))
         .unwrap()
 }

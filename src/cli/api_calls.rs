@@ -10,11 +10,12 @@ use clap::Args;
 
 use crate::columns;
 use crate::escape::{escape, escape_json};
+use crate::org::Org;
 use crate::salesforce::{HttpClient, TokenKind};
 use crate::store::{SecretKind, Store};
 use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone, field_rows};
 
-use super::tokens::{http_settings, refresh_failed, run_refresh, runtime};
+use super::tokens::{refresh_failed, run_refresh, runtime};
 
 /// Arguments of `sfkey userinfo`.
 #[derive(Debug, Args)]
@@ -55,14 +56,17 @@ pub struct RevokeArgs {
 
 /// A client for `url` (plain loopback http skips loading TLS roots).
 fn client_for(url: &str) -> anyhow::Result<HttpClient> {
-    Ok(HttpClient::for_url(url, &http_settings()?)?)
+    Ok(HttpClient::for_url(
+        url,
+        &crate::salesforce::HttpSettings::from_env()?,
+    )?)
 }
 
 /// The one error line of a failed call, plus a `hint:` line when we know what to do.
 fn call_failed(what: &str, name: &str, err: &CallError) -> anyhow::Error {
     let hint = err
-        .hint_for(name)
-        .map(|h| format!("\nhint: {h}"))
+        .advice()
+        .map(|a| format!("\nhint: {}", super::advice_text(&a, name)))
         .unwrap_or_default();
     anyhow!("{what} of {name} failed: {err}{hint}")
 }
@@ -92,18 +96,7 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 /// token, or the stored one is marked dead, it refreshes first, as `sfkey token` does: the
 /// question is about the user, not that token.
 pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> {
-    let mut org = store.find(&args.name)?;
-    let stored = store.secret(&org.id, SecretKind::AccessToken)?.is_some();
-    if !stored || org.dead_access_token().is_some() || org.instance_url.is_none() {
-        eprintln!(
-            "No live access token stored for {}: refreshing first.",
-            org.name
-        );
-        let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org, &e))?;
-        // Warned, not refused, as `sfkey token` does.
-        super::details::warn_on_mismatch(&done);
-        org = done.org;
-    }
+    let org = refresh_first_if_needed(store, store.find(&args.name)?, true)?;
     let client = client_for(org.instance_url.as_deref().unwrap_or(&org.login_url))?;
     let done: UserinfoDone = runtime()?
         .block_on(token_calls::userinfo(store, &org, &client))
@@ -126,14 +119,32 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// The org with a live access token for a call, refreshing first when
+/// [`token_calls::refreshes_first`] says so (the TUI's `u` and `i` follow the same rule).
+fn refresh_first_if_needed(store: &Store, org: Org, about_user: bool) -> anyhow::Result<Org> {
+    let stored = store.secret(&org.id, SecretKind::AccessToken)?.is_some();
+    if !token_calls::refreshes_first(&org, about_user, stored) {
+        return Ok(org);
+    }
+    eprintln!(
+        "No live access token stored for {}: refreshing first.",
+        org.name
+    );
+    let done = run_refresh(store, &org)?.map_err(|e| refresh_failed(&org, &e))?;
+    // Warned, not refused, as `sfkey token` does.
+    super::details::warn_on_mismatch(&done);
+    Ok(done.org)
+}
+
 /// `sfkey introspect`: whether Salesforce still takes the stored access token, and until when.
-/// It never refreshes first: the stored token is what it asks about.
+/// It refreshes first only when no access token is stored: a stored one, dead or not, is what
+/// it asks about.
 pub fn introspect(
     store: &Store,
     args: &IntrospectArgs,
     local_offset_s: Option<i32>,
 ) -> anyhow::Result<ExitCode> {
-    let org = store.find(&args.name)?;
+    let org = refresh_first_if_needed(store, store.find(&args.name)?, false)?;
     let client = client_for(&org.login_url)?;
     let done: IntrospectDone = runtime()?
         .block_on(token_calls::introspect_access_token(store, &org, &client))
@@ -141,23 +152,10 @@ pub fn introspect(
     if args.json {
         print_json(&done.info.fields)?;
     } else {
-        let mut rows = vec![(
-            "active".to_string(),
-            if done.info.active { "yes" } else { "no" }.to_string(),
-        )];
-        if let Some(exp) = done.info.exp {
-            let exp_ms = exp.saturating_mul(1000);
-            let at = match local_offset_s {
-                Some(o) => format!("{} local", crate::humanize::clock(exp_ms, o)),
-                None => format!("{} UTC", crate::humanize::clock(exp_ms, 0)),
-            };
-            let when = crate::humanize::expiry(exp_ms, crate::humanize::now_ms());
-            rows.push(("expiry".into(), format!("{when} (at {at})")));
-        }
-        rows.extend(
-            field_rows(&done.info.fields)
-                .into_iter()
-                .filter(|(k, _)| k != "active"),
+        let rows = crate::token_details::introspect_rows(
+            &done.info,
+            local_offset_s.unwrap_or(0),
+            crate::humanize::now_ms(),
         );
         let mut out = std::io::stdout().lock();
         print_fields(&mut out, &rows)?;

@@ -250,7 +250,7 @@ fn probe(secrets: &dyn SecretStore) -> Result<(), String> {
 }
 
 fn tls(report: &mut Report) {
-    if let Err(e) = super::http_settings() {
+    if let Err(e) = crate::salesforce::HttpSettings::from_env() {
         report.add("tls", Status::Fail, format!("{e:#}"));
         return;
     }
@@ -334,7 +334,12 @@ mod tests {
             SecretError::Locked("prompt dismissed".into()),
             SecretError::Timeout(3),
         ] {
-            assert!(err.to_string().contains("`sfkey doctor`"), "{err}");
+            // The message is the library's; the CLI's hint line names the command.
+            let advice = err.advice().expect("advice");
+            assert!(
+                super::super::advice_text(&advice, "NAME").contains("(sfkey doctor)"),
+                "{err}"
+            );
         }
         let unavailable = SecretError::Unavailable("no bus".into()).to_string();
         for way in [

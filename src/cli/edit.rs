@@ -211,7 +211,7 @@ pub fn show(store: &Store, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         Some(l) => format!(
             "{}, {}{}, {} ms",
             humanize::ago(l.at_ms, humanize::now_ms()),
-            l.status,
+            crate::salesforce::error::code_in_words(&l.status),
             l.http_status
                 .map(|s| format!(" (HTTP {s})"))
                 .unwrap_or_default(),

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use super::tokens::{Freshness, access_token, runtime};
 use crate::interop::{postman, sfdx_url};
 use crate::salesforce::HttpClient;
-use crate::salesforce::api::latest_api_version;
+use crate::salesforce::bearer_calls::latest_api_version;
 use crate::store::{SecretKind, Store};
 
 /// The formats `export` writes.
@@ -134,7 +134,8 @@ The environment's _accessToken and _endpoint stay empty: send the collection's R
 /// The newest API version `org` serves; `None`, with a warning, when it cannot be asked.
 fn newest_api_version(org: &crate::org::Org, access: &secrecy::SecretString) -> Option<String> {
     let instance = org.instance_url.as_deref()?;
-    let asked = super::http_settings()
+    let asked = crate::salesforce::HttpSettings::from_env()
+        .map_err(anyhow::Error::from)
         .and_then(|settings| Ok(HttpClient::for_url(instance, &settings)?))
         .and_then(|client| Ok(runtime()?.block_on(latest_api_version(&client, instance, access))?));
     match asked {

@@ -66,7 +66,7 @@ pub fn login(store: &Store, args: &LoginArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let timeout = login::timeout_from_env().map_err(anyhow::Error::msg)?;
-    let settings = super::http_settings()?;
+    let settings = crate::salesforce::HttpSettings::from_env()?;
     if login::check_name(store, &args.name, args.update).is_err() {
         anyhow::bail!(
             "an org named {:?} already exists: pick another name, or add --update to store the new login in it",

@@ -16,6 +16,7 @@ mod open;
 mod orgs;
 mod proxy;
 mod quick_parse;
+mod remedy;
 mod rescue;
 mod secrets_input;
 mod status;
@@ -25,6 +26,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::logging::Startup;
 use crate::store::{Store, backend};
 
 /// Terminal credential manager for Salesforce orgs: refresh tokens in the OS keyring, fresh access
@@ -121,7 +123,7 @@ pub enum Command {
 
 pub use completions::answer_shell_if_asked;
 pub use quick_parse::parse_args;
-pub use tokens::http_settings;
+pub use remedy::{OrgRef, advice_text, remedy_text};
 
 /// Opens the real store: orgs file in the config dir, secrets in the chosen backend.
 fn open_store() -> anyhow::Result<Store> {
@@ -138,9 +140,14 @@ fn check_host(login_url: &str, any_host: bool) -> Result<(), crate::org::OrgErro
 }
 
 /// Runs one subcommand; errors are printed on stderr as one line (plus a hint line when known).
-/// `local_offset_s` is the local offset from UTC in seconds (`None` when unknown), read by
-/// `main` while the process had one thread.
-pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
+/// `demo` (`--demo`) is refused: it opens the TUI.
+pub fn run(command: Command, demo: bool, startup: &Startup) -> ExitCode {
+    if demo {
+        eprintln!("sfkey: --demo opens the TUI and takes no subcommand");
+        return ExitCode::from(2);
+    }
+    startup.start_logging();
+    let local_offset_s = startup.local_offset_s;
     let result = match command {
         Command::Add(args) => open_store().and_then(|s| orgs::add(&s, args)),
         Command::Login(args) => open_store().and_then(|s| login::login(&s, &args)),
@@ -195,12 +202,31 @@ pub fn run(command: Command, local_offset_s: Option<i32>) -> ExitCode {
             tracing::warn!("command failed: {err:#}");
             // Errors quote servers and files: escaped, keeping the hint on its own line.
             eprintln!(
-                "sfkey: {}",
-                crate::escape::escape_lines(&format!("{err:#}"))
+                "sfkey: {}{}",
+                crate::escape::escape_lines(&format!("{err:#}")),
+                keyring_hint(&err)
             );
             ExitCode::FAILURE
         }
     }
+}
+
+/// A `hint:` line for a keyring failure anywhere in the chain, when the message has none yet.
+fn keyring_hint(err: &anyhow::Error) -> String {
+    if format!("{err:#}").contains("\nhint: ") {
+        return String::new();
+    }
+    err.chain()
+        .find_map(
+            |cause| match cause.downcast_ref::<crate::store::StoreError>() {
+                Some(crate::store::StoreError::Secret(e)) => e.advice(),
+                _ => cause
+                    .downcast_ref::<crate::store::SecretError>()
+                    .and_then(crate::store::SecretError::advice),
+            },
+        )
+        .map(|a| format!("\nhint: {}", advice_text(&a, "NAME")))
+        .unwrap_or_default()
 }
 
 /// Whether writing the output failed because its reader went away (EPIPE).

@@ -98,7 +98,7 @@ fn ask(org: &Org, token: &SecretString, path: Option<&str>) -> anyhow::Result<Fr
             org.name
         );
     };
-    let client = HttpClient::for_url(instance, &super::http_settings()?)?;
+    let client = HttpClient::for_url(instance, &crate::salesforce::HttpSettings::from_env()?)?;
     runtime()?
         .block_on(front_door(&client, instance, token, path))
         .map_err(anyhow::Error::from)

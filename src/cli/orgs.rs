@@ -146,7 +146,11 @@ fn last_refresh(org: &Org, now_ms: u64) -> String {
     match &org.last_refresh {
         None => "never".into(),
         Some(last) if last.is_ok() => humanize::ago(last.at_ms, now_ms),
-        Some(last) => format!("{} ({})", humanize::ago(last.at_ms, now_ms), last.status),
+        Some(last) => format!(
+            "{} ({})",
+            humanize::ago(last.at_ms, now_ms),
+            crate::salesforce::error::code_words(&last.status)
+        ),
     }
 }
 
@@ -256,6 +260,32 @@ mod tests {
                 proptest::prop_assert!(line.chars().count() < 300, "{}", line.len());
             }
         }
+    }
+
+    #[test]
+    fn sfkey_s_own_failure_codes_are_listed_in_words() {
+        let mut org = Org::new("prod", "https://login.salesforce.com", "c");
+        for (code, words) in [
+            ("not_a_token_answer", "2m ago (not a token answer)"),
+            ("dns_error", "2m ago (host not found)"),
+            ("too_large", "2m ago (answer too large)"),
+            ("invalid_json", "2m ago (answer is broken JSON)"),
+            // Salesforce's own code stays as Salesforce wrote it.
+            ("invalid_grant", "2m ago (invalid_grant)"),
+        ] {
+            org.last_refresh = Some(LastRefresh {
+                at_ms: 1_000,
+                status: code.into(),
+                http_status: None,
+                latency_ms: 1,
+                issued_at: None,
+            });
+            assert_eq!(last_refresh(&org, 121_000), words);
+        }
+        assert_eq!(
+            crate::salesforce::error::code_in_words("dns_error"),
+            "host not found (dns_error)"
+        );
     }
 
     #[test]

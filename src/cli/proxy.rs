@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::proxy::{Background, Proxy, ProxyConfig, ServedOrg};
 use crate::store::Store;
 
-use super::tokens::{http_settings, runtime, shell_quote};
+use super::tokens::{runtime, shell_quote};
 
 /// Arguments of `sfkey proxy`.
 #[derive(Debug, Args)]
@@ -84,7 +84,7 @@ pub fn proxy(store: &Store, args: ProxyArgs) -> anyhow::Result<ExitCode> {
         allow_origins: args.allow_origins,
         request_timeout: args.timeout,
         idle_timeout: args.idle_timeout,
-        ..ProxyConfig::loopback(http_settings()?)
+        ..ProxyConfig::loopback(crate::salesforce::HttpSettings::from_env()?)
     };
     let runtime = runtime()?;
     runtime.block_on(async {
@@ -165,7 +165,11 @@ pub(super) fn for_exec(
     name: &str,
 ) -> anyhow::Result<(Background, Vec<(&'static str, SecretString)>)> {
     let org = store.find(name)?;
-    let proxy = Background::start(store, vec![org], ProxyConfig::loopback(http_settings()?))?;
+    let proxy = Background::start(
+        store,
+        vec![org],
+        ProxyConfig::loopback(crate::salesforce::HttpSettings::from_env()?),
+    )?;
     let vars = proxy
         .served
         .first()

@@ -12,12 +12,14 @@ use crate::org::Org;
 use crate::refresh::{
     ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
 };
-use crate::salesforce::{HttpExchange, HttpSettings, TokenError};
+use crate::salesforce::{HttpExchange, TokenError};
 use crate::signals::{Signals, Stop, Stopped};
 use crate::store::{SecretKind, Store};
 
 use super::details;
+use super::remedy::{advice_text, remedy_text};
 use super::rescue::{self, Rescued};
+use crate::remedy::Remedy;
 
 /// Arguments of `sfkey refresh`.
 #[derive(Debug, Args)]
@@ -105,45 +107,11 @@ pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Overrides the total timeout of a request, in whole seconds (default 30).
-const TIMEOUT_ENV: &str = "SFKEY_HTTP_TIMEOUT";
-
-/// A CA bundle (PEM) trusted besides the system's, for a corporate TLS-inspecting proxy.
-const CA_FILE_ENV: &str = "SFKEY_CA_FILE";
-
-/// HTTP settings from the environment, checked before anything is sent.
-pub fn http_settings() -> anyhow::Result<HttpSettings> {
-    let mut settings = HttpSettings::default();
-    if let Some(raw) = std::env::var_os(TIMEOUT_ENV) {
-        match raw.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
-            Some(secs) if secs > 0 => settings.total_timeout = std::time::Duration::from_secs(secs),
-            _ => {
-                return Err(anyhow!(
-                    "{TIMEOUT_ENV}={:?} is not a positive whole number of seconds",
-                    raw.to_string_lossy()
-                ));
-            }
-        }
-    }
-    if let Some(path) = std::env::var_os(CA_FILE_ENV).filter(|p| !p.is_empty()) {
-        settings
-            .add_ca_file(std::path::Path::new(&path))
-            .map_err(|e| anyhow!("{CA_FILE_ENV}: {e}"))?;
-    }
-    // rustls reads SSL_CERT_FILE itself, instead of the system store; a wrong path would only
-    // surface as every TLS handshake failing, so check it here.
-    if let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) {
-        HttpSettings::check_ca_file(std::path::Path::new(&path))
-            .map_err(|e| anyhow!("SSL_CERT_FILE: {e}; unset it or point it at a PEM CA bundle"))?;
-    }
-    Ok(settings)
-}
-
 pub(super) fn run_refresh(
     store: &Store,
     org: &Org,
 ) -> anyhow::Result<Result<Refreshed, RefreshError>> {
-    let settings = http_settings()?;
+    let settings = crate::salesforce::HttpSettings::from_env()?;
     let name = org.name.clone();
     let options = RefreshOptions {
         on_event: Some(std::sync::Arc::new(move |event| match event {
@@ -288,22 +256,21 @@ pub(super) fn refresh_failed(org: &Org, err: &RefreshError) -> anyhow::Error {
     let hint = match err {
         // This process ends now, and the only working refresh token with it.
         RefreshError::RotationNotSaved(_) => Some(format!(
-            "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token (sfkey edit {name} --secrets)",
-            crate::salesforce::explain::login_again_command(org)
+            "hint: fix the keyring (unlock it), then log in again ({}) or store a new refresh token ({})",
+            remedy_text(Remedy::LoginAgain, org),
+            remedy_text(Remedy::EditSecrets, org),
         )),
-        RefreshError::Token(_) | RefreshError::NoClientSecret(_) => match err.explanation(org.kind) {
-            // Salesforce's own error: what it means on a line of its own, then what to do.
+        // Salesforce's own error: what it means on a line of its own, then what to do.
+        _ => match err.explanation(org.kind) {
             Some(x) => Some(format!(
                 "means: {}\nhint: {}",
                 x.meaning,
-                x.action_for(org)
+                advice_text(&x.action, org)
             )),
             None => err
-                .token_error()
-                .and_then(|e| e.hint_for(name))
-                .map(|h| format!("hint: {h}")),
+                .advice(org.kind)
+                .map(|a| format!("hint: {}", advice_text(&a, org))),
         },
-        _ => None,
     }
     .map(|h| format!("\n{h}"))
     .unwrap_or_default();

@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{LoggedIn, LoginError, LoginTarget, SCOPE, complete};
-use crate::salesforce::api::json_object;
+use crate::salesforce::bearer_calls::json_object;
 use crate::salesforce::token::parse_token_answer;
 use crate::salesforce::{ApiError, HttpClient, TokenError};
 

@@ -4,7 +4,8 @@
 use std::error::Error as _;
 use std::fmt;
 
-use super::http::HttpExchange;
+use super::exchange::HttpExchange;
+use crate::remedy::{Advice, say};
 
 /// What failed below HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +123,7 @@ impl fmt::Display for TransportError {
             TransportKind::Timeout => {
                 timeout = format!(
                     "no answer in time (connect {} s, total {} s; SFKEY_HTTP_TIMEOUT changes the total)",
-                    super::http::CONNECT_TIMEOUT.as_secs(),
+                    super::exchange::CONNECT_TIMEOUT.as_secs(),
                     self.limit.as_secs()
                 );
                 timeout.as_str()
@@ -242,9 +243,9 @@ impl TokenError {
         }
     }
 
-    /// [`hint`](Self::hint) with the org's name in place of `NAME`.
-    pub fn hint_for(&self, org: &str) -> Option<String> {
-        self.hint().map(|h| h.replace("NAME", org))
+    /// [`code`](Self::code) for people: sfkey's own codes in words (see [`code_words`]).
+    pub fn code_words(&self) -> String {
+        code_words(&self.code()).to_string()
     }
 
     /// What a Salesforce error means and what to do, from the table in [`explain`].
@@ -272,37 +273,85 @@ impl TokenError {
         }
     }
 
-    /// What it means and what to do, in one line, when we know (`NAME` stands for the org).
+    /// What it means and what to do, in words alone (no commands, no keys), when we know.
     pub fn hint(&self) -> Option<String> {
-        self.hint_str()
-            .map(str::to_string)
+        self.advice()
+            .map(|a| a.to_string())
             .or_else(|| self.explanation().map(|e| e.to_string()))
     }
 
-    fn hint_str(&self) -> Option<&'static str> {
+    /// What to do about an answer that is not Salesforce's error (those are in
+    /// [`explanation`](Self::explanation)), when sfkey knows.
+    pub fn advice(&self) -> Option<Advice> {
+        const HTML: Advice = Advice(&[say(
+            "this is not Salesforce's token endpoint answering, or Salesforce is down for maintenance; check the login URL and site, or try again later",
+        )]);
         match self {
             Self::Salesforce { .. } => None,
             Self::Redirect { .. } => Some(
-                "the login URL probably points at the wrong host; use the My Domain URL the redirect names",
+                const {
+                    Advice(&[say(
+                        "the login URL probably points at the wrong host; use the My Domain URL the redirect names",
+                    )])
+                },
             ),
             Self::NotATokenAnswer { exchange, .. }
                 if exchange.media_type().is_some_and(|t| t.contains("html")) =>
             {
-                Some(
-                    "this is not Salesforce's token endpoint answering, or Salesforce is down for maintenance; check the login URL and site, or try again later",
-                )
+                Some(HTML)
             }
-            Self::NotATokenAnswer { .. } => {
-                Some("this is not a token answer; check the login URL and site path")
-            }
+            Self::NotATokenAnswer { .. } => Some(
+                const {
+                    Advice(&[say(
+                        "this is not a token answer; check the login URL and site path",
+                    )])
+                },
+            ),
             Self::TooLarge { .. } => Some(
-                "a token answer is about 2 KiB, so this is not Salesforce's token endpoint; check the login URL and site path",
+                const {
+                    Advice(&[say(
+                        "a token answer is about 2 KiB, so this is not Salesforce's token endpoint; check the login URL and site path",
+                    )])
+                },
             ),
             Self::InvalidJson { .. } | Self::BadEncoding { .. } => Some(
-                "the answer was damaged on the way (a proxy?) or this is not Salesforce; try again, and check the login URL and HTTPS_PROXY",
+                const {
+                    Advice(&[say(
+                        "the answer was damaged on the way (a proxy?) or this is not Salesforce; try again, and check the login URL and HTTPS_PROXY",
+                    )])
+                },
             ),
             _ => None,
         }
+    }
+}
+
+/// sfkey's own failure codes (from [`TokenError::code`]), which are not Salesforce's, in
+/// words; anything else (Salesforce's `invalid_grant`, `ok`) as it is. JSON output keeps the code.
+pub fn code_words(code: &str) -> &str {
+    match code {
+        "dns_error" => "host not found",
+        "connect_error" => "could not connect",
+        "tls_error" => "TLS handshake failed",
+        "timeout" => "no answer in time",
+        "interrupted" => "connection broke",
+        "request_error" => "request failed",
+        "redirect" => "redirected elsewhere",
+        "not_a_token_answer" => "not a token answer",
+        "invalid_json" => "answer is broken JSON",
+        "no_access_token" => "answer has no access token",
+        "too_large" => "answer too large",
+        "bad_encoding" => "answer does not decode",
+        other => other,
+    }
+}
+
+/// [`code_words`] with sfkey's own code kept after the words (`not a token answer
+/// (not_a_token_answer)`), for detail views; other codes as they are.
+pub fn code_in_words(code: &str) -> String {
+    match code_words(code) {
+        words if words == code => code.to_string(),
+        words => format!("{words} ({code})"),
     }
 }
 

@@ -4,43 +4,25 @@
 
 use std::fmt;
 
-use crate::org::{Org, OrgKind};
+use crate::org_kind::OrgKind;
+use crate::remedy::{Advice, Remedy, Step, act, say};
 
-/// What an OAuth error means and what to do about it (`NAME` stands for the org).
+/// What an OAuth error means and what to do about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Explanation {
     /// What happened, in the user's terms.
     pub meaning: &'static str,
-    /// What to do next.
-    pub action: &'static str,
+    /// What to do next; each front end says its remedies its own way.
+    pub action: Advice,
 }
 
-/// How the table writes the command that logs in to the org again.
-const LOGIN_AGAIN: &str = "sfkey login NAME --update";
+/// Log in again, or store a new refresh token: what a dead refresh token needs.
+const LOG_IN_OR_STORE: &[Step] = &[
+    act("log in again", Remedy::LoginAgain),
+    act(", or store a new refresh token", Remedy::EditSecrets),
+];
 
-/// `sfkey login NAME --update` with the org's login URL and site, so the new login lands where
-/// the old one was.
-pub fn login_again_command(org: &Org) -> String {
-    let mut login = LOGIN_AGAIN.replace("NAME", &org.name);
-    if org.login_url != crate::org::PRODUCTION_LOGIN_URL {
-        login.push_str(&format!(" --login-url {}", org.login_url));
-    }
-    if let Some(site) = &org.site {
-        login.push_str(&format!(" --site {site}"));
-    }
-    login
-}
-
-impl Explanation {
-    /// The action for `org`: `NAME` becomes its name, and the login command is
-    /// [`login_again_command`].
-    pub fn action_for(&self, org: &Org) -> String {
-        self.action
-            .replace(LOGIN_AGAIN, &login_again_command(org))
-            .replace("NAME", &org.name)
-    }
-}
-
+/// The words alone (no commands, no keys), for logs and tests.
 impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}; {}", self.meaning, self.action)
@@ -58,12 +40,15 @@ pub(super) const fn row(
     error: &'static str,
     description: &'static [&'static str],
     meaning: &'static str,
-    action: &'static str,
+    action: &'static [Step],
 ) -> Row {
     Row {
         error,
         description,
-        explanation: Explanation { meaning, action },
+        explanation: Explanation {
+            meaning,
+            action: Advice(action),
+        },
     }
 }
 
@@ -73,134 +58,161 @@ const ROWS: &[Row] = &[
         "invalid_grant",
         &["expired access/refresh token"],
         "the refresh token was revoked, expired or rotated out",
-        "log in again (sfkey login NAME --update), or store a new refresh token (sfkey edit NAME --secrets)",
+        LOG_IN_OR_STORE,
     ),
     row(
         "invalid_grant",
         &["authentication failure"],
         "the refresh token does not belong to this client id or org",
-        "check the login URL (production, sandbox or My Domain), the client id and the token",
+        &[say(
+            "check the login URL (production, sandbox or My Domain), the client id and the token",
+        )],
     ),
     row(
         "invalid_grant",
         &["inactive user"],
         "the user is deactivated",
-        "ask an admin to reactivate it",
+        &[say("ask an admin to reactivate it")],
     ),
     row(
         "invalid_grant",
         &["ip restricted", "login hours"],
         "the user's profile blocks this IP address or this time of day",
-        "connect from an allowed network or within the login hours, or ask an admin",
+        &[say(
+            "connect from an allowed network or within the login hours, or ask an admin",
+        )],
     ),
     row(
         "invalid_grant",
         &["hasn't approved", "has not approved"],
         "the user has not approved this connected app",
-        "log in through the app once, or have an admin pre-authorize it",
+        &[say(
+            "log in through the app once, or have an admin pre-authorize it",
+        )],
     ),
     row(
         "invalid_grant",
         &["locked"],
         "the user is locked out after too many failed logins",
-        "wait for the lockout to end, or ask an admin to unlock the user",
+        &[say(
+            "wait for the lockout to end, or ask an admin to unlock the user",
+        )],
     ),
     row(
         "invalid_grant",
         &["already being processed"],
         "another refresh of this token was in flight at Salesforce at the same moment",
-        "sfkey already retried once; wait a few seconds and refresh again",
+        &[
+            say("sfkey already retried once; wait a few seconds and "),
+            act("refresh again", Remedy::Refresh),
+        ],
     ),
     row(
         "invalid_grant",
         &["audience"],
         "the JWT audience does not match the login URL",
-        "use login.salesforce.com for production and test.salesforce.com for sandboxes",
+        &[say(
+            "use login.salesforce.com for production and test.salesforce.com for sandboxes",
+        )],
     ),
     row(
         "invalid_grant",
         &[],
         "Salesforce does not accept the refresh token",
-        "log in again (sfkey login NAME --update), or store a new refresh token (sfkey edit NAME --secrets)",
+        LOG_IN_OR_STORE,
     ),
     row(
         "invalid_client_id",
         &[],
         "the client id is unknown to this org",
-        "copy the consumer key again (a new app takes up to 10 minutes to work)",
+        &[say(
+            "copy the consumer key again (a new app takes up to 10 minutes to work)",
+        )],
     ),
     row(
         "invalid_client",
         &[],
         "the client secret is wrong for this client id",
-        "copy the consumer secret again and store it (sfkey edit NAME --secrets)",
+        &[act(
+            "copy the consumer secret again and store it",
+            Remedy::EditSecrets,
+        )],
     ),
     row(
         "unsupported_grant_type",
         &[],
         "the app does not allow the refresh-token grant",
-        "check its OAuth settings (the refresh_token scope and refresh token policy)",
+        &[say(
+            "check its OAuth settings (the refresh_token scope and refresh token policy)",
+        )],
     ),
     row(
         "invalid_request",
         &[],
         "the request is malformed or lacks a parameter",
-        "check the client id and the login URL",
+        &[say("check the client id and the login URL")],
     ),
     row(
         "inactive_user",
         &[],
         "the user is inactive",
-        "ask an admin to reactivate it",
+        &[say("ask an admin to reactivate it")],
     ),
     row(
         "inactive_org",
         &[],
         "the org is locked, closed or suspended",
-        "ask the org's admin or Salesforce support",
+        &[say("ask the org's admin or Salesforce support")],
     ),
     row(
         "rate_limit_exceeded",
         &[],
         "too many token requests from this user or app",
-        "wait a few minutes, then try again",
+        &[say("wait a few minutes, then try again")],
     ),
     row(
         "invalid_scope",
         &[],
         "the app is not allowed the requested scope",
-        "check its OAuth scopes (refresh_token, api)",
+        &[say("check its OAuth scopes (refresh_token, api)")],
     ),
     row(
         "oauth_app_blocked",
         &[],
         "an admin blocked this connected app",
-        "ask them to unblock it",
+        &[say("ask them to unblock it")],
     ),
     row(
         "invalid_app_access",
         &[],
         "the user is not admin-approved for this app",
-        "ask an admin to add the user's profile or permission set to the app",
+        &[say(
+            "ask an admin to add the user's profile or permission set to the app",
+        )],
     ),
     row(
         "authorization_pending",
         &[],
         "the device login is not approved yet",
-        "finish the login in the browser, then try again",
+        &[say("finish the login in the browser, then try again")],
     ),
 ];
 
 /// `invalid_client` when no client secret was sent: not a wrong secret, a missing one.
 pub const NO_CLIENT_SECRET: Explanation = Explanation {
     meaning: "the connected app needs a client secret, and none is stored for this org",
-    action: "copy the consumer secret from the connected app and store it (sfkey edit NAME --secrets)",
+    action: Advice(&[act(
+        "copy the consumer secret from the connected app and store it",
+        Remedy::EditSecrets,
+    )]),
 };
 
 /// For a code the table does not know: still says where to look.
 pub const UNKNOWN: Explanation = Explanation {
     meaning: "Salesforce refused with an error sfkey does not know",
-    action: "read its description; the org's Login History (Setup) and the connected app's OAuth policies usually say more",
+    action: Advice(&[say(
+        "read its description; the org's Login History (Setup) and the connected app's OAuth policies usually say more",
+    )]),
 };
 
 /// What a Salesforce OAuth error means and what to do, matched case-insensitively; an unknown
@@ -241,7 +253,7 @@ mod tests {
             got.meaning.contains(meaning),
             "{error}/{description}: {got}"
         );
-        assert!(!got.action.is_empty());
+        assert!(!got.action.0.is_empty());
         assert_ne!(got, UNKNOWN, "{error}/{description}");
     }
 
@@ -255,34 +267,21 @@ mod tests {
         assert!(
             explain("invalid_grant", Some("expired access/refresh token"))
                 .action
-                .contains("sfkey edit NAME --secrets")
+                .remedies()
+                .any(|r| r == Remedy::EditSecrets)
         );
     }
 
     #[test]
-    fn the_action_names_the_org_and_logs_in_where_it_lives() {
-        let expired = explain("invalid_grant", Some("expired access/refresh token"));
-        let prod = Org::new("prod", "https://login.salesforce.com", "PlatformCLI");
-        assert_eq!(
-            expired.action_for(&prod),
-            "log in again (sfkey login prod --update), or store a new refresh token (sfkey edit prod --secrets)"
-        );
-        let mut portal = Org::new("portal", "https://acme.my.site.com", "3MVG9");
-        portal.site = Some("/partners".into());
-        let action = expired.action_for(&portal);
-        assert!(
-            action.contains(
-                "sfkey login portal --update --login-url https://acme.my.site.com --site /partners"
-            ),
-            "{action}"
-        );
-        let other = explain("invalid_grant", Some("something new"));
-        assert!(
-            other
-                .action_for(&portal)
-                .contains("sfkey login portal --update --login-url"),
-            "{other}"
-        );
+    fn a_dead_refresh_token_offers_both_remedies_and_no_command() {
+        for description in ["expired access/refresh token", "something new"] {
+            let dead = explain("invalid_grant", Some(description));
+            assert_eq!(
+                dead.action.remedies().collect::<Vec<_>>(),
+                [Remedy::LoginAgain, Remedy::EditSecrets]
+            );
+            assert!(!dead.to_string().contains("sfkey"), "{dead}");
+        }
     }
 
     #[test]
@@ -342,7 +341,7 @@ mod tests {
     fn an_unknown_invalid_grant_description_still_says_log_in_again() {
         means("invalid_grant", "something new", "does not accept");
         let none = explain("invalid_grant", None);
-        assert!(none.action.contains("log in again"), "{none}");
+        assert!(none.action.to_string().contains("log in again"), "{none}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! this consumer` is a user not pre-authorized, not a missing approval click).
 
 use super::explain::{Row, row};
-use crate::org::OrgKind;
+use crate::org_kind::OrgKind;
+use crate::remedy::{Remedy, act, say};
 
 /// The rows of the JWT bearer grant, checked before the common table.
 const JWT_BEARER: &[Row] = &[
@@ -11,37 +12,52 @@ const JWT_BEARER: &[Row] = &[
         "invalid_grant",
         &["hasn't approved", "has not approved"],
         "the user is not pre-authorized for this connected app (the JWT bearer flow has no approval page)",
-        "in the app's policies set Permitted Users to \"Admin approved users are pre-authorized\" and add the user's profile or permission set",
+        &[say(
+            "in the app's policies set Permitted Users to \"Admin approved users are pre-authorized\" and add the user's profile or permission set",
+        )],
     ),
     row(
         "invalid_grant",
         &["audience"],
         "the assertion's audience (the org's login URL) is not one Salesforce accepts",
-        "use https://login.salesforce.com for production, https://test.salesforce.com for a sandbox, or the site's URL for Experience Cloud (sfkey edit NAME --login-url ...)",
+        &[act(
+            "use https://login.salesforce.com for production, https://test.salesforce.com for a sandbox, or the site's URL for Experience Cloud",
+            Remedy::EditLoginUrl,
+        )],
     ),
     row(
         "invalid_grant",
         &["expired authorization code", "exp"],
         "Salesforce refused the assertion's expiry time: this machine's clock is off by minutes",
-        "set the clock right (for example timedatectl set-ntp true), then refresh again",
+        &[
+            say("set the clock right (for example timedatectl set-ntp true), then "),
+            act("refresh again", Remedy::Refresh),
+        ],
     ),
     row(
         "invalid_grant",
         &["invalid assertion", "signature"],
         "the assertion's signature does not match the certificate uploaded to the connected app",
-        "store the private key of that certificate (sfkey edit NAME --secrets < KEY)",
+        &[act(
+            "store the private key of that certificate",
+            Remedy::StorePrivateKey,
+        )],
     ),
     row(
         "invalid_grant",
         &["user"],
         "the username is unknown in this org, or the user is inactive",
-        "check the username (sandbox usernames end in .SANDBOXNAME) and the login URL",
+        &[say(
+            "check the username (sandbox usernames end in .SANDBOXNAME) and the login URL",
+        )],
     ),
     row(
         "unsupported_grant_type",
         &[],
         "the connected app does not allow the JWT bearer flow",
-        "in the app enable \"Use digital signatures\" and upload the key's certificate",
+        &[say(
+            "in the app enable \"Use digital signatures\" and upload the key's certificate",
+        )],
     ),
 ];
 
@@ -51,19 +67,26 @@ const CLIENT_CREDENTIALS: &[Row] = &[
         "invalid_grant",
         &["not supported on this domain"],
         "Salesforce runs the client credentials flow only on the org's My Domain, not on login.salesforce.com or test.salesforce.com",
-        "use the My Domain URL (sfkey edit NAME --login-url https://MYDOMAIN.my.salesforce.com)",
+        &[act(
+            "use the My Domain URL, https://MYDOMAIN.my.salesforce.com",
+            Remedy::EditLoginUrl,
+        )],
     ),
     row(
         "invalid_grant",
         &["no client credentials user"],
         "the connected app has no run-as user for the client credentials flow",
-        "in the app's policies enable Client Credentials Flow and pick the Run As user",
+        &[say(
+            "in the app's policies enable Client Credentials Flow and pick the Run As user",
+        )],
     ),
     row(
         "unsupported_grant_type",
         &[],
         "the connected app does not allow the client credentials flow",
-        "enable Client Credentials Flow in the app's OAuth settings",
+        &[say(
+            "enable Client Credentials Flow in the app's OAuth settings",
+        )],
     ),
 ];
 

@@ -7,7 +7,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::api::{ApiError, json_object};
+use super::bearer_calls::{ApiError, json_object};
 use super::http::HttpClient;
 
 /// How the URL was made.

@@ -7,15 +7,7 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::error::{TokenError, TransportError};
-
-/// `User-Agent` of every request: sfkey and its version.
-pub const USER_AGENT: &str = concat!("sfkey/", env!("CARGO_PKG_VERSION"));
-/// Largest body we read, compressed or decoded: a token answer is about 2 KiB.
-pub const MAX_BODY: usize = 1024 * 1024;
-/// How long connecting may take.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a whole request may take unless [`HttpSettings`] say otherwise.
-pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
+pub use super::exchange::{CONNECT_TIMEOUT, HttpExchange, MAX_BODY, TOTAL_TIMEOUT, USER_AGENT};
 
 /// What users may tune about HTTP. Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`
 /// (reqwest reads them), and `SSL_CERT_FILE` replaces the system's CA store (rustls reads it).
@@ -37,7 +29,49 @@ impl Default for HttpSettings {
     }
 }
 
+/// An HTTP setting from the environment that cannot be used: which variable, and why.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(pub String);
+
+/// Sets the total time limit of a request in seconds.
+pub const TIMEOUT_ENV: &str = "SFKEY_HTTP_TIMEOUT";
+/// Names a PEM bundle of CAs trusted besides the system's.
+pub const CA_FILE_ENV: &str = "SFKEY_CA_FILE";
+
 impl HttpSettings {
+    /// The settings from `SFKEY_HTTP_TIMEOUT` and `SFKEY_CA_FILE`, with `SSL_CERT_FILE` checked,
+    /// before anything is sent; the error names the variable and what is wrong with it.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        let mut settings = Self::default();
+        if let Some(raw) = std::env::var_os(TIMEOUT_ENV) {
+            match raw.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
+                Some(secs) if secs > 0 => settings.total_timeout = Duration::from_secs(secs),
+                _ => {
+                    return Err(SettingsError(format!(
+                        "{TIMEOUT_ENV}={:?} is not a positive whole number of seconds",
+                        raw.to_string_lossy()
+                    )));
+                }
+            }
+        }
+        if let Some(path) = std::env::var_os(CA_FILE_ENV).filter(|p| !p.is_empty()) {
+            settings
+                .add_ca_file(std::path::Path::new(&path))
+                .map_err(|e| SettingsError(format!("{CA_FILE_ENV}: {e}")))?;
+        }
+        // rustls reads SSL_CERT_FILE itself, instead of the system store; a wrong path would
+        // only surface as every TLS handshake failing, so check it here.
+        if let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) {
+            Self::check_ca_file(std::path::Path::new(&path)).map_err(|e| {
+                SettingsError(format!(
+                    "SSL_CERT_FILE: {e}; unset it or point it at a PEM CA bundle"
+                ))
+            })?;
+        }
+        Ok(settings)
+    }
+
     /// Checks that `SSL_CERT_FILE`'s file can be read and holds a certificate, without parsing
     /// it: rustls parses it itself, and only for https (a full parse costs ~1 ms per start).
     pub fn check_ca_file(path: &std::path::Path) -> Result<(), String> {
@@ -253,46 +287,5 @@ impl HttpClient {
                 detail: e.to_string(),
             }),
         }
-    }
-}
-
-/// The HTTP side of an answer: no body, so it is safe to keep, log and show.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpExchange {
-    /// HTTP status code.
-    pub status: u16,
-    /// Reason phrase (`OK`, `Bad Request`).
-    pub reason: String,
-    /// Every header in the order received, `Content-Encoding` and `Transfer-Encoding` included.
-    pub headers: Vec<(String, String)>,
-    /// From sending the request to having the whole body.
-    pub latency: Duration,
-}
-
-impl HttpExchange {
-    /// An answer with a status and a content type only, for the parsers' unit tests.
-    #[cfg(test)]
-    pub(crate) fn for_tests(status: u16, content_type: &str) -> Self {
-        Self {
-            status,
-            reason: String::new(),
-            headers: vec![("Content-Type".into(), content_type.into())],
-            latency: Duration::ZERO,
-        }
-    }
-
-    /// The first header with this name, case-insensitively.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The media type without parameters, lower-cased (`application/json`).
-    pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .and_then(|ct| ct.split(';').next())
-            .map(|t| t.trim().to_ascii_lowercase())
     }
 }

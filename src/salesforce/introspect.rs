@@ -4,7 +4,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use super::api::{ApiError, json_object};
+use super::bearer_calls::{ApiError, json_object};
 use super::http::{HttpClient, HttpExchange};
 
 /// Which kind of token is asked about (`token_type_hint`).

@@ -1,7 +1,8 @@
 //! Everything that speaks OAuth to Salesforce. No UI types in here.
 
-pub mod api;
+pub mod bearer_calls;
 pub mod error;
+pub mod exchange;
 pub mod explain;
 pub mod explain_grants;
 pub mod frontdoor;
@@ -13,7 +14,7 @@ pub mod revoke;
 pub mod signature;
 pub mod token;
 
-pub use api::{ApiError, UserInfo, fetch_userinfo};
+pub use bearer_calls::{ApiError, UserInfo, fetch_userinfo};
 pub use error::{TokenError, TransportError, TransportKind};
 pub use grants::{Assertion, TokenGrant, request_token};
 pub use http::{CONNECT_TIMEOUT, HttpClient, HttpExchange, HttpSettings};

@@ -3,7 +3,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::api::ApiError;
+use super::bearer_calls::ApiError;
 use super::http::{HttpClient, HttpExchange};
 use super::introspect::oauth_json;
 

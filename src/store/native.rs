@@ -63,11 +63,11 @@ pub(super) fn modifiers(label: &str) -> Option<HashMap<&'static str, &str>> {
 /// Where to look when the keyring cannot be reached, per OS.
 pub(super) fn unavailable_hint() -> &'static str {
     if cfg!(target_os = "macos") {
-        "Either unlock your login keychain (Keychain Access), or keep secrets in an encrypted file: `export SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml). `sfkey doctor` shows what sfkey sees"
+        "Either unlock your login keychain (Keychain Access), or keep secrets in an encrypted file: `export SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml)"
     } else if cfg!(windows) {
-        "sfkey uses the Windows Credential Manager of the logged-in user; or keep secrets in an encrypted file: `set SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml). `sfkey doctor` shows what sfkey sees"
+        "sfkey uses the Windows Credential Manager of the logged-in user; or keep secrets in an encrypted file: `set SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml)"
     } else {
-        "Either start a keyring: on Linux without a desktop, `dbus-run-session -- $SHELL`, then in that shell `eval \"$(printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets)\"`; or keep secrets in an encrypted file: `export SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml). `sfkey doctor` shows what sfkey sees"
+        "Either start a keyring: on Linux without a desktop, `dbus-run-session -- $SHELL`, then in that shell `eval \"$(printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets)\"`; or keep secrets in an encrypted file: `export SFKEY_KEYRING=file` (or `keyring = \"file\"` in config.toml)"
     }
 }
 

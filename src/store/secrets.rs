@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub use super::org_secrets::OrgSecrets;
 use crate::org::OrgId;
+use crate::remedy::{Advice, Remedy, act};
 
 /// The keyring service name every sfkey entry is filed under.
 pub const KEYRING_SERVICE: &str = "sfkey";
@@ -67,18 +68,16 @@ pub enum SecretError {
     Unavailable(String),
     /// The keyring is there but locked, or access was refused.
     #[error(
-        "the OS keyring is locked or refused access ({0}). Unlock it (log in to your desktop session, or `gnome-keyring-daemon --unlock`) and try again; `sfkey doctor` shows what sfkey sees"
+        "the OS keyring is locked or refused access ({0}). Unlock it (log in to your desktop session, or `gnome-keyring-daemon --unlock`) and try again"
     )]
     Locked(String),
     /// The keyring did not answer in time, typically because it waits for an unlock prompt.
     #[error(
-        "the OS keyring did not answer within {0} s; it may be waiting for an unlock prompt. Unlock it and try again; `sfkey doctor` shows what sfkey sees"
+        "the OS keyring did not answer within {0} s; it may be waiting for an unlock prompt. Unlock it and try again"
     )]
     Timeout(u64),
     /// The stored value is not text or the entry is ambiguous.
-    #[error(
-        "the keyring entry for the {0} is damaged ({1}); store it again with `sfkey edit NAME --secrets`"
-    )]
+    #[error("the keyring entry for the {0} is damaged ({1})")]
     Damaged(&'static str, String),
     /// Anything else the keyring reported.
     #[error("the OS keyring failed: {0}")]
@@ -90,6 +89,20 @@ pub enum SecretError {
     /// The encrypted secrets file (`SFKEY_KEYRING=file`): the whole message, path included.
     #[error("{0}")]
     File(String),
+}
+
+impl SecretError {
+    /// What to do about it, when sfkey knows.
+    pub fn advice(&self) -> Option<Advice> {
+        const LOOK: Advice = Advice(&[act("see what sfkey sees here", Remedy::Doctor)]);
+        const STORE_AGAIN: Advice = Advice(&[act("store it again", Remedy::EditSecrets)]);
+        match self {
+            Self::Unavailable(_) | Self::Locked(_) | Self::Timeout(_) => Some(LOOK),
+            Self::Damaged(..) => Some(STORE_AGAIN),
+            Self::Restarted(inner) => inner.advice(),
+            Self::Other(_) | Self::File(_) => None,
+        }
+    }
 }
 
 /// The one interface to secret storage; the keyring in real use, memory in unit tests and the demo.

@@ -11,6 +11,7 @@ use ratatui::layout::Position;
 
 use crate::org::{Org, OrgId};
 use crate::refresh::RefreshError;
+use crate::remedy::{Advice, Remedy, act, say};
 use crate::salesforce::{SignatureCheck, TokenError};
 
 use super::calls::Call;
@@ -313,7 +314,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Message::RefreshDone { id, outcome } => self.on_refreshed(id, *outcome),
+            Message::RefreshDone { id, outcome } => self.on_refreshed_then_call(id, *outcome),
             Message::RefreshProgress { id, event } => {
                 self.on_progress(&id, &event);
                 Vec::new()
@@ -615,7 +616,14 @@ impl App {
             Action::Copy => match self.selected_org() {
                 // As `sfkey token` refreshes instead: a dead token is no use to anyone.
                 Some(org) if org.dead_access_token().is_some() => {
-                    let text = format!("{}: access token expired: press r for a new one", org.name);
+                    let text = match org.dead_access_token() {
+                        Some(dead) if dead.refresh_token_gone() => format!(
+                            "{}: its refresh token was revoked: {}",
+                            org.name,
+                            super::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, org)
+                        ),
+                        _ => format!("{}: access token expired: press r for a new one", org.name),
+                    };
                     self.error(text);
                 }
                 Some(org) => return vec![Effect::Copy(org.clone())],
@@ -803,8 +811,8 @@ impl App {
 /// The short name of a failure for the status line.
 fn short_code(error: &RefreshError) -> String {
     match error {
-        RefreshError::Token(e) => e.code(),
-        RefreshError::NoClientSecret(e) => e.code(),
+        RefreshError::Token(e) => e.code_words(),
+        RefreshError::NoClientSecret(e) => e.code_words(),
         RefreshError::NoRefreshToken(_) => "no refresh token stored".into(),
         RefreshError::MissingSecret(_, kind) => format!("no {} stored", kind.words()),
         RefreshError::CannotRefresh(_) => "access token only: cannot refresh".into(),
@@ -815,33 +823,35 @@ fn short_code(error: &RefreshError) -> String {
     }
 }
 
-/// What to do about a failed refresh, worded for the TUI (keys, not commands; logging in to an
-/// org that exists has no key, so that stays a command).
+/// What to do about a failed refresh, worded for the TUI: keys, not commands.
 pub fn failure_hint(error: &RefreshError, org: &Org) -> Option<String> {
-    let token_error = error.token_error();
-    // Salesforce's own errors: the view shows what it means; this is what to do.
-    let action = error.explanation(org.kind).map(|x| x.action_for(org));
-    if let Some(hint) = action.or_else(|| token_error.and_then(|e| e.hint_for(&org.name))) {
-        return Some(hint.replace(
-            &format!("(sfkey edit {} --secrets)", org.name),
-            "(press e and paste it)",
-        ));
-    }
-    match error {
-        RefreshError::NoRefreshToken(_) => Some("press e and type the refresh token".into()),
-        RefreshError::RotationNotSaved(_) => Some(
-            "sfkey keeps the new refresh token in memory (never shown): unlock or fix the keyring, then press r to save it and refresh with it. Quitting before that loses it"
-                .into(),
+    const KEPT_IN_MEMORY: Advice = Advice(&[
+        say(
+            "sfkey keeps the new refresh token in memory (never shown): unlock or fix the keyring, then ",
         ),
-        RefreshError::Token(TokenError::Transport(t)) if t.outcome_unknown => {
-            Some("the request may have reached Salesforce; press r to try again".into())
-        }
-        RefreshError::Token(TokenError::Transport(_)) => Some(
-            "nothing reached Salesforce; check the login URL (e) and your network, then press r"
-                .into(),
+        act("", Remedy::Refresh),
+        say(" to save it and refresh with it. Quitting before that loses it"),
+    ]);
+    const MAYBE_SENT: Advice = Advice(&[
+        say("the request may have reached Salesforce; "),
+        act("", Remedy::Refresh),
+        say(" to try again"),
+    ]);
+    const NOT_SENT: Advice = Advice(&[
+        act(
+            "nothing reached Salesforce; check the login URL",
+            Remedy::EditLoginUrl,
         ),
-        _ => None,
-    }
+        say(" and your network, then "),
+        act("", Remedy::Refresh),
+    ]);
+    let advice = match error {
+        RefreshError::RotationNotSaved(_) => Some(KEPT_IN_MEMORY),
+        RefreshError::Token(TokenError::Transport(t)) if t.outcome_unknown => Some(MAYBE_SENT),
+        RefreshError::Token(TokenError::Transport(_)) => Some(NOT_SENT),
+        _ => error.advice(org.kind),
+    };
+    advice.map(|a| super::remedy::advice_text(&a, org))
 }
 
 mod calls;

@@ -11,6 +11,8 @@ mod keymap;
 mod login;
 mod message;
 mod paste;
+mod remedy;
+mod start;
 mod state;
 mod tasks;
 mod view;
@@ -42,6 +44,7 @@ use crate::store::Store;
 
 pub use app::{App, Pane, Popup, Shown};
 pub use message::{Effect, Message, RefreshOutcome};
+pub use start::start;
 pub use view::draw;
 
 /// How long quitting waits, beyond the HTTP timeout, for refreshes to finish saving.

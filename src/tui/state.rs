@@ -72,6 +72,8 @@ pub struct Panel {
     pub unsaved_refresh_token: bool,
     /// The org's local proxy (key P), if one is starting or running.
     pub proxy: Option<ProxyState>,
+    /// `u` or `i` without a live stored access token: started once the running refresh works.
+    pub then_call: Option<super::calls::Call>,
 }
 
 /// How many proxied requests the proxy pane keeps.

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use crate::humanize;
 use crate::org::Org;
 use crate::salesforce::{ApiError, TokenKind};
-use crate::token_calls::CallError;
+use crate::token_calls::{self, CallError};
 
 use super::super::calls::{Call, CallAnswer, CallState};
 use super::super::keymap;
@@ -47,6 +47,11 @@ impl App {
             self.info(why);
             return Vec::new();
         }
+        // Whether a token is stored only the call finds out (`on_call_done`); a dead one or a
+        // missing instance URL shows here.
+        if call == Call::Userinfo && token_calls::refreshes_first(&org, true, true) {
+            return self.refresh_then(&org, call);
+        }
         let now_ms = self.now_ms;
         self.panels.entry(org.id.clone()).or_default().call = Some(CallState {
             call,
@@ -59,11 +64,54 @@ impl App {
         vec![Effect::Call(org, call)]
     }
 
+    /// `u`/`i` without a live stored access token: refreshes the selected org first, then the
+    /// call, as the CLI does ([`token_calls::refreshes_first`]).
+    fn refresh_then(&mut self, org: &Org, call: Call) -> Vec<Effect> {
+        if self.selected_org().map(|o| &o.id) != Some(&org.id) {
+            return Vec::new();
+        }
+        let effects = self.refresh_selected();
+        if !effects.is_empty() {
+            self.panels.entry(org.id.clone()).or_default().then_call = Some(call);
+            let text = format!(
+                "No live access token stored for {}: refreshing first",
+                org.name
+            );
+            self.info(text);
+        }
+        effects
+    }
+
+    /// A refresh ended: a call waiting for it starts when it worked.
+    pub(super) fn on_refreshed_then_call(
+        &mut self,
+        id: OrgId,
+        outcome: super::RefreshOutcome,
+    ) -> Vec<Effect> {
+        let then = self.panels.get_mut(&id).and_then(|p| p.then_call.take());
+        let worked = matches!(outcome, super::RefreshOutcome::Success(_));
+        let mut effects = self.on_refreshed(id.clone(), outcome);
+        if let (Some(call), true) = (then, worked)
+            && let Some(org) = self.orgs.iter().find(|o| o.id == id).cloned()
+        {
+            effects.extend(self.start_call_for(org, call));
+        }
+        effects
+    }
+
     /// `x`: asks which token to revoke.
     pub(super) fn ask_revoke(&mut self) {
         let Some(org) = self.selected_org().cloned() else {
             return self.error("no org selected: press a to add one");
         };
+        if token_calls::nothing_to_revoke(&org) {
+            let text = format!(
+                "{}: nothing to revoke (the refresh token was revoked, and none is stored since); {}",
+                org.name,
+                crate::tui::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, &org)
+            );
+            return self.info(text);
+        }
         match self.call_blocked(&org) {
             Some(why) => self.info(why),
             None => self.popup = Some(Popup::ConfirmRevoke(Box::new(org))),
@@ -102,6 +150,23 @@ impl App {
             self.panels.remove(&id);
             return Vec::new();
         };
+        // No access token stored: refresh first, once (a refresh that worked stores one).
+        let org = self.orgs.iter().find(|o| o.id == id).cloned();
+        if let (Some(org), Err(CallError::NoAccessToken(_) | CallError::NoInstanceUrl(_))) =
+            (org, &outcome)
+            && matches!(call, Call::Userinfo | Call::Introspect)
+            && self.selected_org().map(|o| &o.id) == Some(&id)
+            && (!org.last_refresh.as_ref().is_some_and(|l| l.is_ok())
+                || org.dead_access_token().is_some())
+        {
+            if let Some(panel) = self.panels.get_mut(&id) {
+                panel.call = None;
+            }
+            let effects = self.refresh_then(&org, call);
+            if !effects.is_empty() {
+                return effects;
+            }
+        }
         match &outcome {
             Ok(answer) => {
                 let text = answer_summary(&name, answer, self.now_ms);
@@ -150,7 +215,8 @@ fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
             )
         }
         CallAnswer::Revoke(done) if done.kind == TokenKind::RefreshToken => format!(
-            "{name}: revoked the refresh token and removed it and the access token from the keyring; press e to store a new one"
+            "{name}: revoked the refresh token and removed it and the access token from the keyring; {}",
+            crate::tui::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, name)
         ),
         CallAnswer::Revoke(_) => {
             format!("{name}: revoked the access token and removed it from the keyring")
@@ -169,7 +235,7 @@ fn short_error(error: &CallError) -> String {
             "the access token is expired (now marked so): press r".into()
         }
         CallError::Api(ApiError::Refused { code, .. }) => code.clone(),
-        CallError::Api(ApiError::Http(e)) => e.code(),
+        CallError::Api(ApiError::Http(e)) => e.code_words(),
         CallError::Api(ApiError::Unexpected { exchange, .. }) => {
             format!("unexpected answer (HTTP {})", exchange.status)
         }
@@ -179,10 +245,9 @@ fn short_error(error: &CallError) -> String {
 
 /// What to do about a failed call, worded for the TUI (keys, not commands).
 pub fn call_hint(error: &CallError, org: &str) -> Option<String> {
-    error.hint_for(org).map(|h| {
-        h.replace(&format!("sfkey refresh {org}"), "press r")
-            .replace(&format!("sfkey edit {org} --secrets"), "press e")
-    })
+    error
+        .advice()
+        .map(|a| crate::tui::remedy::advice_text(&a, org))
 }
 
 #[cfg(test)]
@@ -202,11 +267,16 @@ mod tests {
         Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
     }
 
+    /// Two refreshed orgs (an instance URL each), so `u` asks at once.
     fn two() -> App {
-        fixtures::app_with(vec![
+        let mut orgs = vec![
             fixtures::org("alpha", "https://login.salesforce.com"),
             fixtures::org("beta", "https://test.salesforce.com"),
-        ])
+        ];
+        for org in &mut orgs {
+            org.instance_url = Some("https://acme.my.salesforce.com".into());
+        }
+        fixtures::app_with(orgs)
     }
 
     fn done(
@@ -380,7 +450,7 @@ mod tests {
                 .as_ref()
                 .unwrap()
                 .text
-                .contains("press e to store a new one")
+                .contains("or store a new refresh token (press e)")
         );
 
         app.update(key(KeyCode::Char('x')));
@@ -464,5 +534,56 @@ mod tests {
                 .text
                 .contains("expired: press r")
         );
+    }
+
+    #[test]
+    fn u_without_a_live_token_refreshes_first_then_asks() {
+        // Never refreshed: no instance URL, so userinfo refreshes first, as the CLI does.
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
+        let effects = app.update(key(KeyCode::Char('u')));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Refresh(_)]),
+            "{effects:?}"
+        );
+        assert!(
+            app.status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("refreshing first")
+        );
+        // i finds no stored token: the same, once.
+        let mut app = two();
+        app.update(key(KeyCode::Char('i')));
+        let none = Err(CallError::NoAccessToken("alpha".into()));
+        let effects = app.update(done(&app, 0, Call::Introspect, none));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Refresh(_)]),
+            "{effects:?}"
+        );
+        assert_eq!(
+            app.panels[&app.orgs[0].id].then_call,
+            Some(Call::Introspect)
+        );
+    }
+
+    #[test]
+    fn x_with_nothing_left_to_revoke_says_so_instead_of_asking() {
+        let mut app = two();
+        app.orgs[0].access_token_dead = Some(DeadToken {
+            at_ms: NOW_MS - 1_000,
+            reason: crate::org::REFRESH_TOKEN_REVOKED.into(),
+            issued_at: None,
+        });
+        app.update(key(KeyCode::Char('x')));
+        assert!(app.popup.is_none());
+        let status = &app.status.as_ref().unwrap().text;
+        assert!(status.contains("nothing to revoke"), "{status}");
+        assert!(status.contains("(press e)"), "{status}");
+        // A refresh token stored since: there is something to revoke again.
+        app.orgs[0].refresh_token_since_ms = Some(NOW_MS);
+        app.update(key(KeyCode::Char('x')));
+        assert!(app.popup.is_some());
     }
 }

@@ -13,7 +13,10 @@ use crate::salesforce::TokenKind;
 use super::super::app::{App, call_hint};
 use super::super::calls::{CallAnswer, CallState};
 use super::text::{elapsed, spinner, wrap, wrap_words};
+use crate::refresh::NO_REFRESH_TOKEN;
 use crate::token_calls::field_rows;
+use crate::token_details::introspect_rows;
+use crate::tui::remedy::advice_text;
 
 const KEY: Style = Style::new().fg(Color::Cyan);
 const DIM: Style = Style::new().fg(Color::DarkGray);
@@ -65,7 +68,7 @@ pub fn lines(state: &CallState, org: &Org, app: &App, width: usize) -> Vec<Line<
     let exchange = match outcome {
         Ok(answer) => {
             out.push(Line::from(title));
-            answer_lines(&mut out, answer, app, width);
+            answer_lines(&mut out, answer, org, app, width);
             Some(answer.exchange())
         }
         Err(error) => {
@@ -85,7 +88,13 @@ pub fn lines(state: &CallState, org: &Org, app: &App, width: usize) -> Vec<Line<
     out
 }
 
-fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, width: usize) {
+fn answer_lines(
+    out: &mut Vec<Line<'static>>,
+    answer: &CallAnswer,
+    org: &Org,
+    app: &App,
+    width: usize,
+) {
     match answer {
         CallAnswer::Userinfo(done) => {
             if done.username_filled {
@@ -94,26 +103,7 @@ fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, wi
             rows(out, &field_rows(&done.info.fields), width);
         }
         CallAnswer::Introspect(done) => {
-            let mut shown = vec![(
-                "active".to_string(),
-                if done.info.active { "yes" } else { "no" }.to_string(),
-            )];
-            if let Some(exp) = done.info.exp {
-                let exp_ms = exp.saturating_mul(1000);
-                shown.push((
-                    "expiry".into(),
-                    format!(
-                        "{} (at {})",
-                        humanize::expiry(exp_ms, app.now_ms),
-                        humanize::clock(exp_ms, app.utc_offset_s)
-                    ),
-                ));
-            }
-            shown.extend(
-                field_rows(&done.info.fields)
-                    .into_iter()
-                    .filter(|(k, _)| k != "active"),
-            );
+            let shown = introspect_rows(&done.info, app.utc_offset_s, app.now_ms);
             rows(out, &shown, width);
             if !done.info.active {
                 prose(
@@ -131,7 +121,10 @@ fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, wi
                 done.cleared_words()
             );
             if done.kind == TokenKind::RefreshToken {
-                text.push_str(" Press e to store a new refresh token.");
+                text.push_str(&format!(
+                    " No refresh token is stored now: {}.",
+                    advice_text(&NO_REFRESH_TOKEN, org)
+                ));
             } else {
                 text.push_str(" Press r for a new access token.");
             }
@@ -150,16 +143,17 @@ pub fn dead_notice(org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
         "inactive" => "not active, says introspect",
         _ => "expired: Salesforce answered 401",
     };
+    let ago = humanize::ago(dead.at_ms, app.now_ms);
+    let text = if dead.refresh_token_gone() {
+        format!(
+            "⚠ The refresh token was revoked ({ago}), and the stored access token with it: {}.",
+            advice_text(&NO_REFRESH_TOKEN, org)
+        )
+    } else {
+        format!("⚠ The stored access token is {why} ({ago}). Press r for a new one.")
+    };
     let mut out = Vec::new();
-    prose(
-        &mut out,
-        &format!(
-            "⚠ The stored access token is {why} ({}). Press r for a new one.",
-            humanize::ago(dead.at_ms, app.now_ms)
-        ),
-        width,
-        WARN.add_modifier(Modifier::BOLD),
-    );
+    prose(&mut out, &text, width, WARN.add_modifier(Modifier::BOLD));
     out.push(Line::default());
     out
 }
@@ -303,6 +297,27 @@ mod tests {
                 && screen.contains("(2m ago). Press r for a new one."),
             "{screen}"
         );
+    }
+
+    #[test]
+    fn a_revoked_refresh_token_offers_a_new_login_not_r() {
+        let mut org = fixtures::org("prod", "https://login.salesforce.com");
+        org.access_token_dead = Some(DeadToken {
+            at_ms: NOW_MS - 120_000,
+            reason: crate::org::REFRESH_TOKEN_REVOKED.into(),
+            issued_at: None,
+        });
+        let app = fixtures::app_with(vec![org]);
+        let screen = render(&app);
+        assert!(
+            screen.contains("The refresh token was revoked (2m ago)"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("log in again (press l), or store a new refresh"),
+            "{screen}"
+        );
+        assert!(!screen.contains("Press r for a new one"), "{screen}");
     }
 
     #[test]

@@ -352,7 +352,8 @@ fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec
         );
     }
     if let Some(last) = &org.last_refresh {
-        let mut text = format!("{} {}", last.status, humanize::ago(last.at_ms, app.now_ms));
+        let status = crate::salesforce::error::code_in_words(&last.status);
+        let mut text = format!("{status} {}", humanize::ago(last.at_ms, app.now_ms));
         if let Some(status) = last.http_status {
             text.push_str(&format!(" (HTTP {status}, {} ms)", last.latency_ms));
         }

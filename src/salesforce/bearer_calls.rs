@@ -1,4 +1,4 @@
-//! Calls made with or about an access token once it exists (userinfo; introspect and revoke
+//! Calls made with an access token (a bearer token) once it exists (userinfo; introspect and revoke
 //! build on the same answer handling): JSON answers, Salesforce's two error shapes, and an
 //! expired session told apart from every other refusal.
 
