@@ -51,6 +51,7 @@ fn main() -> ExitCode {
                 login_url: Some(demo.url().to_string()),
                 utc_offset_s,
                 idle_days: sfkey::health::DEFAULT_IDLE_DAYS,
+                keys: tui::KeyMap::default(),
             }),
             Err(e) => {
                 eprintln!("sfkey: cannot start the demo: {e:#}");
@@ -81,6 +82,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             let idle_days = opened.selection.preferences.idle_warning_days;
+            let keys = tui::KeyMap::with(&opened.selection.preferences.keys);
             tui::run(tui::Setup {
                 store: opened.store,
                 settings,
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
                 login_url: None,
                 utc_offset_s,
                 idle_days: idle_days.unwrap_or(sfkey::health::DEFAULT_IDLE_DAYS),
+                keys,
             })
         }
     }

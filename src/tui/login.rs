@@ -11,6 +11,7 @@ use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::Store;
 
 use super::message::{LoginRequest, Message};
+use super::state::LoginQuestion;
 
 /// What storing a login came to, with the login handed back for a second try.
 type SaveTry = (Result<Saved, SaveError>, Box<LoggedIn>, LoginTarget);
@@ -39,35 +40,34 @@ fn save_failed(e: SaveError) -> LoginError {
 }
 
 /// Runs one login and reports its end; a cancelled login reports nothing (the app already
-/// closed its popup). `ask` puts a yes/no question to the user and answers when they do.
-pub(super) async fn run<F>(
+/// closed its popup). The popup gets the login's cancel handle with [`Message::LoginWaiting`]
+/// and each question's reply handle with [`Message::LoginAsk`]; a dropped handle cancels.
+pub(super) async fn run(
     store: Store,
     settings: HttpSettings,
     request: LoginRequest,
-    cancel: oneshot::Receiver<()>,
     send: impl Fn(Message),
-    ask: impl Fn(String) -> F,
-) where
-    F: std::future::Future<Output = Result<bool, oneshot::error::RecvError>>,
-{
-    match log_in(store, settings, request, cancel, &send, &ask).await {
+) {
+    match log_in(store, settings, request, &send).await {
         Ok(done) => send(Message::LoginDone(Ok(done))),
         Err(LoginError::Cancelled) => {}
         Err(e) => send(Message::LoginDone(Err(e.to_string()))),
     }
 }
 
-async fn log_in<F>(
+/// Puts a yes/no question to the user; a dropped reply (the popup is gone) is a no.
+async fn ask(send: &impl Fn(Message), text: String) -> bool {
+    let (reply, answer) = oneshot::channel();
+    send(Message::LoginAsk(LoginQuestion { text, reply }));
+    matches!(answer.await, Ok(true))
+}
+
+async fn log_in(
     store: Store,
     settings: HttpSettings,
     request: LoginRequest,
-    cancel: oneshot::Receiver<()>,
     send: &impl Fn(Message),
-    ask: &impl Fn(String) -> F,
-) -> Result<(Org, String), LoginError>
-where
-    F: std::future::Future<Output = Result<bool, oneshot::error::RecvError>>,
-{
+) -> Result<(Org, String), LoginError> {
     let LoginRequest { name, target } = request;
     let timeout = login::timeout_from_env().unwrap_or(login::DEFAULT_TIMEOUT);
     let login = BrowserLogin::start(target.clone(), login::app_port()).await?;
@@ -81,7 +81,12 @@ where
             p = login.port()
         ),
     };
-    send(Message::LoginWaiting { url, opened });
+    let (cancel_tx, cancel) = oneshot::channel();
+    send(Message::LoginWaiting {
+        url,
+        opened,
+        cancel: cancel_tx,
+    });
     let client_url = target.login_url.clone();
     let limit = settings.total_timeout;
     let client = tokio::task::spawn_blocking(move || HttpClient::for_url(&client_url, &settings))
@@ -102,7 +107,7 @@ where
             let question = format!(
                 "You logged in as a user already saved as {existing}. Store this login in {existing} (its refresh token and settings are replaced)?"
             );
-            if !matches!(ask(question).await, Ok(true)) {
+            if !ask(send, question).await {
                 return Err(LoginError::Cancelled);
             }
             let (second, _, _) = save_blocking(store, existing, target, logged_in, true).await?;

@@ -32,8 +32,14 @@ pub enum Message {
     },
     /// The org list as stored, or why it could not be read.
     OrgsLoaded(Result<Vec<Org>, String>),
-    /// Another process holds the org's lock; the refresh waits for it.
-    RefreshWaiting(OrgId),
+    /// News from a refresh in flight: waiting for another sfkey's lock, the request sent, a
+    /// retry, the refresh token safely in the keyring.
+    Refreshing {
+        /// Which org.
+        id: OrgId,
+        /// What happened.
+        event: crate::refresh::RefreshEvent,
+    },
     /// A refresh ended.
     RefreshDone {
         /// Which org.
@@ -41,15 +47,10 @@ pub enum Message {
         /// What came of it.
         outcome: Box<RefreshOutcome>,
     },
-    /// News from a refresh in flight: a retry, or the refresh token safely in the keyring.
-    RefreshProgress {
-        /// Which org.
-        id: OrgId,
-        /// What happened.
-        event: crate::refresh::RefreshEvent,
-    },
-    /// Cancelling came too late: the request is out, and its answer will be saved.
-    CancelTooLate(OrgId),
+    /// An edit stored a refresh token the user typed: it replaces one kept in memory.
+    RefreshTokenStored(OrgId),
+    /// The org has no access token stored, so there is nothing to copy.
+    NothingToCopy(String),
     /// The access token went to the clipboard.
     Copied {
         /// The org's name.
@@ -78,9 +79,11 @@ pub enum Message {
         url: String,
         /// What became of opening the browser, in words.
         opened: String,
+        /// Ends the login when sent to or dropped: the popup keeps it.
+        cancel: tokio::sync::oneshot::Sender<()>,
     },
     /// The login needs a yes or no before it saves (the user is saved under another name).
-    LoginAsk(String),
+    LoginAsk(super::state::LoginQuestion),
     /// A login ended: the org saved with a summary, or why not.
     LoginDone(Result<(Org, String), String>),
     /// The login URL was copied (which way), or why not.
@@ -175,9 +178,7 @@ pub enum Effect {
     /// Read the org list.
     LoadOrgs,
     /// Refresh one org.
-    Refresh(Org),
-    /// Stop that org's refresh, if Salesforce has not answered yet.
-    CancelRefresh(OrgId),
+    Refresh(Box<RefreshJob>),
     /// Copy the org's stored access token.
     Copy(Org),
     /// Save a new org with its secrets.
@@ -194,10 +195,8 @@ pub enum Effect {
     Call(Org, Call),
     /// Log in with the browser and save the org.
     Login(Box<LoginRequest>),
-    /// Stop the login in progress (frees its port).
-    CancelLogin,
     /// Answer the login's question.
-    AnswerLogin(bool),
+    AnswerLogin(tokio::sync::oneshot::Sender<bool>, bool),
     /// Copy the login's authorize URL (no secret in it).
     CopyLoginUrl(String),
     /// Open the org in the browser, logged in.
@@ -208,6 +207,17 @@ pub enum Effect {
     StopProxy(super::state::ProxyStop),
     /// Copy a proxy's token.
     CopyProxyToken(secrecy::SecretString),
+}
+
+/// A refresh to run, with what the org's state gives it.
+#[derive(Debug)]
+pub struct RefreshJob {
+    /// The org.
+    pub org: Org,
+    /// Stops it before its request goes out; the org's state holds the other side.
+    pub cancel: crate::refresh::Cancel,
+    /// The live refresh token the keyring refused earlier, saved first (`Debug` masks it).
+    pub unsaved_refresh_token: Option<secrecy::SecretString>,
 }
 
 /// A login from the TUI's form.

@@ -1,14 +1,12 @@
 //! `u`, `i`, `x`: calls about the selected org's stored token, and what their answers change.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
 use crate::humanize;
 use crate::org::Org;
 use crate::salesforce::{ApiError, TokenKind};
 use crate::token_calls::CallError;
 
 use super::super::calls::{Call, CallAnswer, CallState};
-use super::super::keymap;
+use super::super::keymap::{Action, KeyMap};
 use super::{App, Effect, OrgId, Popup};
 
 impl App {
@@ -36,7 +34,7 @@ impl App {
         match self.selected_org().cloned() {
             Some(org) => self.start_call_for(org, call),
             None => {
-                self.error("no org selected: press a to add one");
+                self.no_org();
                 Vec::new()
             }
         }
@@ -54,7 +52,7 @@ impl App {
             outcome: None,
         });
         if self.selected_org().map(|o| &o.id) == Some(&org.id) {
-            self.response_scroll = 0;
+            self.view.response_scroll = 0;
         }
         vec![Effect::Call(org, call)]
     }
@@ -62,26 +60,23 @@ impl App {
     /// `x`: asks which token to revoke.
     pub(super) fn ask_revoke(&mut self) {
         let Some(org) = self.selected_org().cloned() else {
-            return self.error("no org selected: press a to add one");
+            return self.no_org();
         };
         match self.call_blocked(&org) {
             Some(why) => self.info(why),
-            None => self.popup = Some(Popup::ConfirmRevoke(Box::new(org))),
+            None => self.view.popup = Some(Popup::ConfirmRevoke(Box::new(org))),
         }
     }
 
-    /// A key in the revoke popup: `a` access token, `r` refresh token, `n`/Esc neither.
-    pub(super) fn on_revoke_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        if keymap::is_modified(key) {
-            return Vec::new();
-        }
-        let kind = match key.code {
-            KeyCode::Char('a' | 'A') => Some(TokenKind::AccessToken),
-            KeyCode::Char('r' | 'R') => Some(TokenKind::RefreshToken),
-            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => None,
+    /// An action in the revoke popup: the access token, the refresh token, or neither.
+    pub(super) fn on_revoke(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let kind = match action {
+            Some(Action::RevokeAccess) => Some(TokenKind::AccessToken),
+            Some(Action::RevokeRefresh) => Some(TokenKind::RefreshToken),
+            Some(Action::No) => None,
             _ => return Vec::new(),
         };
-        let Some(Popup::ConfirmRevoke(org)) = self.popup.take() else {
+        let Some(Popup::ConfirmRevoke(org)) = self.view.popup.take() else {
             return Vec::new();
         };
         match kind {
@@ -104,11 +99,12 @@ impl App {
         };
         match &outcome {
             Ok(answer) => {
-                let text = answer_summary(&name, answer, self.now_ms);
+                let text = answer_summary(&name, answer, self.now_ms, &self.env.keys);
                 self.info(text);
             }
             Err(e) => {
-                let text = format!("{name}: {} failed: {}", call.title(), short_error(e));
+                let why = short_error(e, &self.env.keys);
+                let text = format!("{name}: {} failed: {why}", call.title());
                 self.error(text);
             }
         }
@@ -122,7 +118,8 @@ impl App {
 }
 
 /// The status-line summary of an answer.
-fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
+fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64, keys: &KeyMap) -> String {
+    let (r, e) = (keys.main_key(Action::Refresh), keys.main_key(Action::Edit));
     match answer {
         CallAnswer::Userinfo(done) => {
             let user = done
@@ -146,11 +143,11 @@ fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
         },
         CallAnswer::Introspect(_) => {
             format!(
-                "{name}: the access token is not active (marked expired): press r for a new one"
+                "{name}: the access token is not active (marked expired): press {r} for a new one"
             )
         }
         CallAnswer::Revoke(done) if done.kind == TokenKind::RefreshToken => format!(
-            "{name}: revoked the refresh token and removed it and the access token from the keyring; press e to store a new one"
+            "{name}: revoked the refresh token and removed it and the access token from the keyring; press {e} to store a new one"
         ),
         CallAnswer::Revoke(_) => {
             format!("{name}: revoked the access token and removed it from the keyring")
@@ -159,14 +156,15 @@ fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
 }
 
 /// The short form of a failed call for the status line.
-fn short_error(error: &CallError) -> String {
+fn short_error(error: &CallError, keys: &KeyMap) -> String {
+    let r = keys.main_key(Action::Refresh);
     match error {
         CallError::NoAccessToken(_) | CallError::NoInstanceUrl(_) => {
-            "no access token stored: press r to refresh first".into()
+            format!("no access token stored: press {r} to refresh first")
         }
         CallError::NoRefreshToken(_) => "no refresh token stored".into(),
         CallError::Api(ApiError::SessionExpired { .. }) => {
-            "the access token is expired (now marked so): press r".into()
+            format!("the access token is expired (now marked so): press {r}")
         }
         CallError::Api(ApiError::Refused { code, .. }) => code.clone(),
         CallError::Api(ApiError::Http(e)) => e.code(),
@@ -187,7 +185,7 @@ pub fn call_hint(error: &CallError, org: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use serde_json::json;
 
     use super::super::Message;
@@ -235,7 +233,7 @@ mod tests {
             app.update(key(KeyCode::Char('i'))).is_empty(),
             "one call at a time"
         );
-        assert!(app.status.as_ref().unwrap().text.contains("still running"));
+        assert!(app.view.status.as_ref().unwrap().text.contains("still running"));
 
         let info = UserInfo {
             username: Some("admin@acme.com".into()),
@@ -256,7 +254,7 @@ mod tests {
             matches!(&effects[..], [Effect::LoadOrgs]),
             "the username was saved"
         );
-        let status = &app.status.as_ref().unwrap().text;
+        let status = &app.view.status.as_ref().unwrap().text;
         assert!(
             status.contains("alpha: userinfo: admin@acme.com (saved"),
             "{status}"
@@ -271,7 +269,7 @@ mod tests {
         app.update(key(KeyCode::Char('j')));
         app.update(key(KeyCode::Char('r')));
         assert!(app.update(key(KeyCode::Char('u'))).is_empty());
-        assert!(app.status.as_ref().unwrap().text.contains("is refreshing"));
+        assert!(app.view.status.as_ref().unwrap().text.contains("is refreshing"));
     }
 
     #[test]
@@ -294,7 +292,7 @@ mod tests {
             info: active,
         });
         app.update(done(&app, 0, Call::Introspect, Ok(answer)));
-        let status = &app.status.as_ref().unwrap().text;
+        let status = &app.view.status.as_ref().unwrap().text;
         assert_eq!(status, "alpha: access token active, expires in 1h 52m");
 
         app.update(key(KeyCode::Char('i')));
@@ -311,7 +309,7 @@ mod tests {
         });
         app.update(done(&app, 0, Call::Introspect, Ok(answer)));
         assert!(
-            app.status
+            app.view.status
                 .as_ref()
                 .unwrap()
                 .text
@@ -331,7 +329,7 @@ mod tests {
             Some("the stored access token is now marked expired; refresh for a new one (press r)")
         );
         app.update(done(&app, 0, Call::Userinfo, Err(err)));
-        let status = app.status.as_ref().unwrap();
+        let status = app.view.status.as_ref().unwrap();
         assert_eq!(status.level, super::super::Level::Error);
         assert!(
             status.text.contains("expired (now marked so): press r"),
@@ -349,14 +347,14 @@ mod tests {
     fn x_asks_which_token_and_esc_sends_nothing() {
         let mut app = two();
         assert!(app.update(key(KeyCode::Char('x'))).is_empty());
-        assert!(matches!(app.popup, Some(Popup::ConfirmRevoke(_))));
+        assert!(matches!(app.view.popup, Some(Popup::ConfirmRevoke(_))));
         assert!(
             app.update(key(KeyCode::Char('z'))).is_empty(),
             "other keys wait"
         );
-        assert!(app.popup.is_some());
+        assert!(app.view.popup.is_some());
         assert!(app.update(key(KeyCode::Esc)).is_empty());
-        assert!(app.popup.is_none());
+        assert!(app.view.popup.is_none());
 
         app.update(key(KeyCode::Char('x')));
         let effects = app.update(key(KeyCode::Char('r')));
@@ -376,7 +374,7 @@ mod tests {
             Ok(answer),
         ));
         assert!(
-            app.status
+            app.view.status
                 .as_ref()
                 .unwrap()
                 .text
@@ -412,10 +410,10 @@ mod tests {
         app.update(key(KeyCode::Char('r')));
         app.update(key(KeyCode::Char('q')));
         assert!(
-            app.quitting && !app.should_exit(),
+            app.quitting() && !app.should_exit(),
             "the keyring is not cleaned up yet"
         );
-        let status = &app.status.as_ref().unwrap().text;
+        let status = &app.view.status.as_ref().unwrap().text;
         assert!(
             status.contains("alpha: revoke refresh token") && status.contains("q again"),
             "quitting says what it waits for: {status}"
@@ -458,7 +456,7 @@ mod tests {
         );
         assert!(app.update(key(KeyCode::Char('c'))).is_empty());
         assert!(
-            app.status
+            app.view.status
                 .as_ref()
                 .unwrap()
                 .text

@@ -42,10 +42,10 @@ fn keys_move_the_selection_within_bounds_and_hide_revealed_secrets() {
     let gamma = app.orgs[2].clone();
     app.update(fixtures::success(&gamma));
     app.update(key('v'));
-    assert!(app.reveal);
+    assert!(app.view.reveal);
     app.update(key('k'));
     assert!(
-        !app.reveal,
+        !app.view.reveal,
         "revealed secrets must not follow the selection"
     );
 }
@@ -84,7 +84,7 @@ fn a_result_lands_on_its_own_org_not_the_selected_one() {
         app.panels[&alpha.id].last,
         Some(Shown::Failure { .. })
     ));
-    assert!(app.status.as_ref().unwrap().text.contains("alpha"));
+    assert!(app.view.status.as_ref().unwrap().text.contains("alpha"));
     // Switching back shows it at once: no new effect is needed.
     assert!(app.update(key('k')).is_empty());
     assert!(matches!(
@@ -99,7 +99,7 @@ fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
     app.update(key('r'));
     app.update(key('?'));
     assert!(app.update(code(KeyCode::Esc)).is_empty());
-    assert!(app.popup.is_none());
+    assert!(app.view.popup.is_none());
     let id = app.orgs[0].id.clone();
     assert!(matches!(&app.update(code(KeyCode::Esc))[..], [Effect::CancelRefresh(i)] if *i == id));
     assert!(
@@ -111,7 +111,7 @@ fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
         outcome: Box::new(RefreshOutcome::Failure(RefreshError::Cancelled)),
     });
     assert!(app.panels[&id].running.is_none());
-    assert!(app.status.as_ref().unwrap().text.contains("cancelled"));
+    assert!(app.view.status.as_ref().unwrap().text.contains("cancelled"));
 }
 
 #[test]
@@ -136,7 +136,7 @@ fn a_cancel_too_late_keeps_waiting_for_the_answer() {
         "{hints:?}"
     );
     assert!(
-        app.status
+        app.view.status
             .as_ref()
             .unwrap()
             .text
@@ -155,7 +155,7 @@ fn quitting_while_a_request_is_out_still_says_how_to_leave_now() {
     app.update(key('q'));
     let id = app.orgs[0].id.clone();
     app.update(Message::CancelTooLate(id));
-    let status = &app.status.as_ref().unwrap().text;
+    let status = &app.view.status.as_ref().unwrap().text;
     assert!(status.starts_with("q again to leave now;"), "{status}");
     assert!(status.contains("alpha's request"), "{status}");
 }
@@ -190,9 +190,9 @@ fn quitting_waits_for_refreshes_in_flight() {
 fn delete_asks_first() {
     let mut app = three();
     app.update(key('d'));
-    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert!(matches!(app.view.popup, Some(Popup::ConfirmDelete(_))));
     assert!(app.update(key('n')).is_empty());
-    assert!(app.popup.is_none());
+    assert!(app.view.popup.is_none());
     app.update(key('d'));
     assert!(matches!(&app.update(key('y'))[..], [Effect::Delete(org)] if org.name == "alpha"));
 }
@@ -241,16 +241,16 @@ fn focus_regained_reloads_the_orgs() {
 fn infos_fade_errors_stay() {
     let mut app = three();
     app.update(key('v'));
-    assert!(app.status.is_some());
+    assert!(app.view.status.is_some());
     app.update(Message::Tick {
         now_ms: NOW_MS + INFO_MS + 1,
     });
-    assert!(app.status.is_none());
+    assert!(app.view.status.is_none());
     app.update(Message::CopyFailed("no access token".into()));
     app.update(Message::Tick {
         now_ms: NOW_MS + 10 * INFO_MS,
     });
-    assert!(app.status.is_some());
+    assert!(app.view.status.is_some());
 }
 
 /// While quitting waits for a refresh to save, no new refresh starts.
@@ -259,7 +259,7 @@ fn no_new_refresh_starts_while_quitting() {
     let mut app = three();
     app.update(key('r'));
     app.update(key('q'));
-    assert!(app.quitting);
+    assert!(app.quitting());
     app.update(key('j'));
     assert!(app.update(key('r')).is_empty(), "a refresh started after q");
 }
@@ -273,7 +273,7 @@ fn ctrl_c_quits_from_the_form() {
         KeyCode::Char('c'),
         KeyModifiers::CONTROL,
     )));
-    assert!(app.quitting || app.popup.is_none(), "Ctrl-C did nothing");
+    assert!(app.quitting() || app.view.popup.is_none(), "Ctrl-C did nothing");
 }
 
 /// A result for an org deleted meanwhile is dropped, not kept in a panel nobody sees.
@@ -299,14 +299,14 @@ fn deleting_a_revealed_org_does_not_reveal_the_next_one() {
     app.update(fixtures::success(&alpha));
     app.update(fixtures::success(&beta));
     app.update(key('v'));
-    assert!(app.reveal);
+    assert!(app.view.reveal);
     app.update(key('d'));
     let effects = app.update(key('y'));
     assert!(matches!(&effects[..], [Effect::Delete(_)]));
     app.update(Message::Deleted(Ok(alpha.clone())));
     app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
     assert_eq!(app.selected_org().unwrap().id, beta.id);
-    assert!(!app.reveal, "beta's tokens are on screen unmasked");
+    assert!(!app.view.reveal, "beta's tokens are on screen unmasked");
 }
 
 /// Alt-a is what a terminal sends for Esc then a typed fast: it must not answer "revoke which
@@ -319,7 +319,7 @@ fn questions_take_plain_keys_only() {
     for c in ['a', 'r', 'n'] {
         assert!(app.update(alt(c)).is_empty(), "Alt-{c}");
         assert!(
-            matches!(app.popup, Some(Popup::ConfirmRevoke(_))),
+            matches!(app.view.popup, Some(Popup::ConfirmRevoke(_))),
             "Alt-{c}"
         );
     }
@@ -331,7 +331,7 @@ fn questions_take_plain_keys_only() {
     let mut app = three();
     app.update(key('d'));
     assert!(app.update(alt('y')).is_empty());
-    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert!(matches!(app.view.popup, Some(Popup::ConfirmDelete(_))));
     assert!(matches!(&app.update(key('y'))[..], [Effect::Delete(_)]));
 
     let mut app = fixtures::app_with(vec![fixtures::org(
@@ -345,9 +345,9 @@ fn questions_take_plain_keys_only() {
     app.update(code(KeyCode::Enter));
     let saved = app.orgs[0].clone();
     super::paste::tests::save_and_check(&mut app, Some((saved, crate::interop::Sameness::Name)));
-    assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
+    assert!(matches!(app.view.popup, Some(Popup::ConfirmUpdate(_))));
     assert!(app.update(alt('y')).is_empty());
-    assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
+    assert!(matches!(app.view.popup, Some(Popup::ConfirmUpdate(_))));
 }
 
 /// The questions' keys in the help and the status line come from the key table: each key the
@@ -384,7 +384,7 @@ fn every_question_key_in_the_table_answers_it() {
     }
     let asking = |app: &App| {
         matches!(
-            app.popup,
+            app.view.popup,
             Some(Popup::ConfirmDelete(_) | Popup::ConfirmRevoke(_) | Popup::ConfirmUpdate(_))
         )
     };
@@ -419,7 +419,7 @@ fn no_refresh_while_a_call_runs() {
     ));
     assert!(!app.hint_actions().contains(&Action::Refresh), "no r hint");
     assert!(app.update(key('r')).is_empty());
-    let status = &app.status.as_ref().unwrap().text;
+    let status = &app.view.status.as_ref().unwrap().text;
     assert!(
         status.contains("revoke refresh token is still running"),
         "{status}"
@@ -434,7 +434,7 @@ fn no_refresh_while_a_call_runs() {
 #[test]
 fn saving_an_org_outside_salesforce_domains_warns_in_punycode() {
     let status = |app: &App| {
-        app.status
+        app.view.status
             .as_ref()
             .map(|s| s.text.clone())
             .unwrap_or_default()

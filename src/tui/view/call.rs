@@ -1,8 +1,6 @@
 //! What `u`, `i` and `x` show: the call's answer in the response pane (answer first, then the
 //! status and headers), the revoke popup, and the "expired" notice of a dead stored token.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
@@ -105,7 +103,7 @@ fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, wi
                     format!(
                         "{} (at {})",
                         humanize::expiry(exp_ms, app.now_ms),
-                        humanize::clock(exp_ms, app.utc_offset_s)
+                        humanize::clock(exp_ms, app.env.utc_offset_s)
                     ),
                 ));
             }
@@ -162,58 +160,6 @@ pub fn dead_notice(org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
     );
     out.push(Line::default());
     out
-}
-
-/// The revoke popup: which token?
-pub fn draw_confirm_revoke(frame: &mut Frame, org: &Org, area: Rect) {
-    let width = area.width.min(66);
-    let inner = usize::from(width.saturating_sub(2));
-    let mut lines: Vec<Line> = Vec::new();
-    let bold = Style::new().add_modifier(Modifier::BOLD);
-    for piece in wrap_words(
-        &format!("Revoke a token of {} at Salesforce?", org.name),
-        inner,
-    ) {
-        lines.push(Line::styled(piece, bold));
-    }
-    lines.push(Line::default());
-    // Each choice wrapped under its text, so a narrow popup cuts none of it.
-    let mut choice = |k: &'static str, color: Color, text: &str, more: Option<&str>| {
-        let key = Span::styled(k, Style::new().fg(color).add_modifier(Modifier::BOLD));
-        let room = inner.saturating_sub(k.chars().count() + 1);
-        let pieces = wrap_words(text, room)
-            .into_iter()
-            .map(|p| (p, Style::new()));
-        let more = more
-            .map(|m| wrap_words(m, room))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| (p, DIM));
-        for (i, (piece, style)) in pieces.chain(more).enumerate() {
-            let head = if i == 0 {
-                vec![key.clone(), Span::raw(" ")]
-            } else {
-                vec![Span::raw(" ".repeat(k.chars().count() + 1))]
-            };
-            lines.push(Line::from(
-                [head, vec![Span::styled(piece, style)]].concat(),
-            ));
-        }
-    };
-    choice(
-        "a",
-        Color::Yellow,
-        "the access token (the refresh token stays)",
-        None,
-    );
-    choice(
-        "r",
-        Color::Red,
-        "the refresh token, and with it every access token",
-        Some("issued from it; you would need to log in again"),
-    );
-    choice("n/Esc", Color::Cyan, "neither", None);
-    super::question::framed(frame, area, width, "Revoke", lines);
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64, idle_days: u64) -> (String
             Style::new().fg(Color::Cyan),
         );
     }
-    if panel.is_some_and(|p| p.unsaved_refresh_token) {
+    if panel.is_some_and(|p| p.unsaved_refresh_token.is_some()) {
         // The only working refresh token is in memory: the most urgent thing in the list.
         return (
             "⚠ unsaved".into(),
@@ -136,7 +136,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .take(rows)
         .map(|(i, org)| {
             let env = org.environment();
-            let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms, app.idle_days);
+            let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms, app.env.idle_days);
             // Columns: marker, name (what is left), badge (7), age (9, right-aligned). The
             // badge names the environment, or the kind when it is not a refresh-token org.
             let label = match org.kind {

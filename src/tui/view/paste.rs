@@ -6,17 +6,19 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::super::keymap::{Action, Context, KeyMap};
 use super::super::paste::{PasteUrl, PendingUpdate};
 use super::question::Question;
 use super::text::wrap_words;
 
 /// Draws the paste popup: one masked field, its error, and what to do.
-pub fn draw(frame: &mut Frame, paste: &PasteUrl, area: Rect) {
+pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
     let width = area.width.min(76);
     let inner = usize::from(width.saturating_sub(2));
     let mut lines: Vec<Line> = Vec::new();
+    let submit = keys.key(Context::Paste, Action::Submit);
     for piece in wrap_words(
-        "Paste the org's SFDX auth URL (sf org auth show-sfdx-auth-url prints it), then press Enter.",
+        &format!("Paste the org's SFDX auth URL (sf org auth show-sfdx-auth-url prints it), then press {submit}."),
         inner,
     ) {
         lines.push(Line::raw(piece));
@@ -66,13 +68,20 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, area: Rect) {
 }
 
 /// Asks whether the saved org the import matches should be updated.
-pub fn draw_confirm_update(frame: &mut Frame, pending: &PendingUpdate, area: Rect) {
+pub fn draw_confirm_update(
+    frame: &mut Frame,
+    pending: &PendingUpdate,
+    keys: &KeyMap,
+    area: Rect,
+) {
     let question = format!(
         "{} is already saved ({}). Update it with the pasted credentials?",
         pending.existing.name,
         pending.why.describe()
     );
     let question = Question {
+        keys,
+        context: Context::Update,
         title: "Update org",
         question: &question,
         note: "Its refresh token and client secret are replaced; its name stays.",

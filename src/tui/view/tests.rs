@@ -174,7 +174,7 @@ fn a_signature_mismatch_is_loud() {
     let narrow = render(&app, 80, 24);
     assert!(narrow.contains("SIGNATURE MISMATCH"), "{narrow}");
     // An error in the status line: it stays until the next message.
-    let status = app.status.as_ref().unwrap();
+    let status = app.view.status.as_ref().unwrap();
     assert_eq!(status.level, crate::tui::app::Level::Error);
     assert!(
         status.text.ends_with("; SIGNATURE MISMATCH"),
@@ -345,7 +345,7 @@ fn popups_keep_their_keys_and_text_on_small_terminals() {
     }
     key(&mut app, KeyCode::Esc);
 
-    app.popup = Some(crate::tui::app::Popup::Login(Box::new(
+    app.view.popup = Some(crate::tui::app::Popup::Login(Box::new(
         crate::tui::app::LoginPopup {
             name: "newlogin".into(),
             url: Some(format!(
@@ -469,13 +469,13 @@ fn tab_skips_the_folded_response_pane() {
     let mut app = orgs();
     render(&app, 60, 16);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, crate::tui::app::Pane::Token);
+    assert_eq!(app.view.focus, crate::tui::app::Pane::Token);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, crate::tui::app::Pane::Orgs);
+    assert_eq!(app.view.focus, crate::tui::app::Pane::Orgs);
     render(&app, 100, 30);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, crate::tui::app::Pane::Response);
+    assert_eq!(app.view.focus, crate::tui::app::Pane::Response);
     // Shrunk with the response pane focused: j moves the list, which shows as focused.
     let screen = render(&app, 60, 16);
     assert!(screen.contains("┏ Orgs"), "{screen}");
