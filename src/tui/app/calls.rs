@@ -451,7 +451,7 @@ mod tests {
         let mut app = fixtures::app_with(vec![alpha]);
         assert!(
             !app.hint_actions()
-                .contains(&super::super::keymap::Action::Copy),
+                .contains(&crate::tui::keymap::Action::Copy),
             "no c hint for a key that refuses"
         );
         assert!(app.update(key(KeyCode::Char('c'))).is_empty());

@@ -83,6 +83,12 @@ impl App {
         let Some(name) = self.name_of(id) else {
             return;
         };
+        if let RefreshEvent::RetryingBusy { after } = event {
+            return self.info(format!(
+                "{name}: token request already being processed; retrying once in {} s",
+                after.as_secs()
+            ));
+        }
         let Some(panel) = self.panels.get_mut(id) else {
             return;
         };
@@ -114,10 +120,7 @@ impl App {
                     }
                 }
             }
-            RefreshEvent::RetryingBusy { after } => self.info(format!(
-                "{name}: token request already being processed; retrying once in {} s",
-                after.as_secs()
-            )),
+            RefreshEvent::RetryingBusy { .. } => {}
             RefreshEvent::RefreshTokenSaved => panel.unsaved_refresh_token = None,
         }
     }

@@ -1,10 +1,14 @@
 //! `update` unit tests: keys, selection, refresh state, results routed to their org.
 
-use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::Rect;
 
 use super::*;
+use crate::refresh::RefreshEvent;
 use crate::tui::fixtures::{self, NOW_MS};
+use crate::tui::message::RefreshOutcome;
 
 fn key(c: char) -> Message {
     Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -54,7 +58,7 @@ fn keys_move_the_selection_within_bounds_and_hide_revealed_secrets() {
 fn refresh_sends_one_effect_per_org_until_it_ends() {
     let mut app = three();
     let effects = app.update(key('r'));
-    assert!(matches!(&effects[..], [Effect::Refresh(org)] if org.name == "alpha"));
+    assert!(matches!(&effects[..], [Effect::Refresh(job)] if job.org.name == "alpha"));
     assert!(
         app.update(key('r')).is_empty(),
         "a second r must send nothing"
@@ -62,7 +66,7 @@ fn refresh_sends_one_effect_per_org_until_it_ends() {
     assert!(app.selected_panel().unwrap().running.is_some());
     // Another org can be refreshed meanwhile.
     app.update(key('j'));
-    assert!(matches!(&app.update(key('r'))[..], [Effect::Refresh(org)] if org.name == "beta"));
+    assert!(matches!(&app.update(key('r'))[..], [Effect::Refresh(job)] if job.org.name == "beta"));
 
     let alpha = app.orgs[0].clone();
     app.update(fixtures::success(&alpha));
@@ -101,11 +105,17 @@ fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
     assert!(app.update(code(KeyCode::Esc)).is_empty());
     assert!(app.view.popup.is_none());
     let id = app.orgs[0].id.clone();
-    assert!(matches!(&app.update(code(KeyCode::Esc))[..], [Effect::CancelRefresh(i)] if *i == id));
+    assert!(app.update(code(KeyCode::Esc)).is_empty());
+    let running = app.panels[&id].running.as_ref().unwrap();
+    assert!(matches!(running.phase, Phase::Cancelling), "{running:?}");
     assert!(
         app.update(code(KeyCode::Esc)).is_empty(),
         "already cancelling"
     );
+    assert!(matches!(
+        app.panels[&id].running.as_ref().unwrap().phase,
+        Phase::Cancelling
+    ));
     app.update(Message::RefreshDone {
         id: id.clone(),
         outcome: Box::new(RefreshOutcome::Failure(RefreshError::Cancelled)),
@@ -126,9 +136,12 @@ fn a_cancel_too_late_keeps_waiting_for_the_answer() {
     );
     app.update(code(KeyCode::Esc));
     let id = app.orgs[0].id.clone();
-    app.update(Message::CancelTooLate(id.clone()));
+    app.update(Message::Refreshing {
+        id: id.clone(),
+        event: RefreshEvent::RequestSent,
+    });
     let running = app.panels[&id].running.as_ref().unwrap();
-    assert!(running.too_late);
+    assert!(matches!(running.phase, Phase::SentCancelRefused));
     // Esc can do nothing more: its hint goes (and r would send nothing either).
     let hints = app.hint_actions();
     assert!(
@@ -154,7 +167,10 @@ fn quitting_while_a_request_is_out_still_says_how_to_leave_now() {
     app.update(key('r'));
     app.update(key('q'));
     let id = app.orgs[0].id.clone();
-    app.update(Message::CancelTooLate(id));
+    app.update(Message::Refreshing {
+        id,
+        event: RefreshEvent::RequestSent,
+    });
     let status = &app.view.status.as_ref().unwrap().text;
     assert!(status.starts_with("q again to leave now;"), "{status}");
     assert!(status.contains("alpha's request"), "{status}");
@@ -169,7 +185,9 @@ fn quitting_waits_for_refreshes_in_flight() {
     let mut app = three();
     app.update(key('r'));
     let effects = app.update(Message::Quit);
-    assert!(matches!(&effects[..], [Effect::CancelRefresh(_)]));
+    assert!(effects.is_empty(), "{effects:?}");
+    let running = app.panels[&app.orgs[0].id].running.as_ref().unwrap();
+    assert!(matches!(running.phase, Phase::Cancelling), "{running:?}");
     assert!(
         !app.should_exit(),
         "a rotated token may still be on its way to the keyring"
@@ -264,16 +282,25 @@ fn no_new_refresh_starts_while_quitting() {
     assert!(app.update(key('r')).is_empty(), "a refresh started after q");
 }
 
-/// Ctrl-C quits from popups too.
+/// Ctrl-C quits from popups too; from a form with something typed in it, it asks first.
 #[test]
 fn ctrl_c_quits_from_the_form() {
+    let ctrl_c = || Message::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     let mut app = three();
     app.update(key('a'));
-    app.update(Message::Key(KeyEvent::new(
-        KeyCode::Char('c'),
-        KeyModifiers::CONTROL,
-    )));
-    assert!(app.quitting() || app.view.popup.is_none(), "Ctrl-C did nothing");
+    app.update(ctrl_c());
+    assert!(app.should_exit(), "Ctrl-C in an empty form quits");
+
+    let mut app = three();
+    app.update(key('a'));
+    app.update(key('x'));
+    app.update(ctrl_c());
+    assert!(!app.quitting(), "the typed form would be lost without a word");
+    let warning = &app.view.status.as_ref().unwrap().text;
+    assert!(warning.contains("drops the form"), "{warning}");
+    assert!(matches!(app.view.popup, Some(Popup::Form(_))));
+    app.update(ctrl_c());
+    assert!(app.should_exit());
 }
 
 /// A result for an org deleted meanwhile is dropped, not kept in a panel nobody sees.
@@ -354,7 +381,7 @@ fn questions_take_plain_keys_only() {
 /// table lists answers its question, and a key it does not list leaves the question open.
 #[test]
 fn every_question_key_in_the_table_answers_it() {
-    use crate::tui::keymap::{self, Context};
+    use crate::tui::keymap::Context;
     fn open(context: Context) -> App {
         let mut app = fixtures::app_with(vec![fixtures::org(
             "acme",
@@ -393,14 +420,14 @@ fn every_question_key_in_the_table_answers_it() {
         assert!(asking(&app), "{context:?}");
         app.update(key('z'));
         assert!(asking(&app), "{context:?}: z is not in the table");
-        for binding in keymap::bindings(context) {
-            for k in binding.keys {
+        for row in app.keys().clone().rows(context) {
+            for k in &row.keys {
                 let mut app = open(context);
                 app.update(Message::Key(KeyEvent::new(k.0, k.1)));
                 assert!(
                     !asking(&app),
                     "{context:?}: {} does not answer",
-                    binding.label
+                    row.label()
                 );
             }
         }

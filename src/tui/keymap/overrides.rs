@@ -21,7 +21,7 @@ impl KeyOverrides {
 
     /// The first key bound to two actions in one context by the table these overrides make,
     /// as an error naming both.
-    fn check(&self) -> Result<(), String> {
+    pub(super) fn check(&self) -> Result<(), String> {
         let map = KeyMap::with(self);
         for context in Context::ALL {
             let mut seen: Vec<(Key, Action)> = Vec::new();

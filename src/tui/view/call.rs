@@ -261,7 +261,7 @@ mod tests {
             "Revoke a token of prod at Salesforce?",
             "a the access token (the refresh token stays)",
             "r the refresh token, and with it every access token",
-            "n/Esc neither",
+            "n/q/Esc neither",
         ] {
             assert!(screen.contains(text), "{text:?} missing:\n{screen}");
         }

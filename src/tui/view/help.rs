@@ -11,22 +11,16 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::super::keymap::{Action, Context, KeyMap};
 use super::text::wrap_words;
 
-/// The widest key column, indent included: longer labels push their text right.
-const KEY_COLUMN_MAX: usize = 16;
+/// Width of the key column, indent included (`  d/Del  `); a longer label (`Shift-Tab/↑`)
+/// gets a line of its own above its text.
+const KEY_COLUMN: usize = 10;
 
 /// The overlay's lines, wrapped to `width` columns here (not by the paragraph), so the line
 /// count is the row count and scrolling can reach the last line; wrapped help text continues
 /// under the help column.
 fn lines(keys: &KeyMap, width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    // As wide as the longest label (`  d/Del  `), within KEY_COLUMN_MAX.
-    let widest = Context::ALL
-        .iter()
-        .flat_map(|c| keys.rows(*c))
-        .map(|r| r.label().chars().count())
-        .max()
-        .unwrap_or(0);
-    let key_column = (widest + 4).min(KEY_COLUMN_MAX);
+    let key_style = Style::new().fg(Color::Cyan);
     for context in Context::ALL {
         let title = context.title();
         if !lines.is_empty() {
@@ -37,14 +31,19 @@ fn lines(keys: &KeyMap, width: usize) -> Vec<Line<'static>> {
             Style::new().add_modifier(Modifier::BOLD),
         ));
         for row in keys.rows(context) {
-            let label = format!("  {:<width$}", row.label(), width = key_column - 3);
-            let pieces = wrap_words(row.binding.help, width.saturating_sub(key_column).max(10));
-            for (i, piece) in pieces.into_iter().enumerate() {
-                let key = if i == 0 { label.clone() } else { String::new() };
+            let label = format!("  {}", row.label());
+            let mut key = if label.chars().count() < KEY_COLUMN {
+                label
+            } else {
+                lines.push(Line::styled(label, key_style));
+                String::new()
+            };
+            for piece in wrap_words(row.binding.help, width.saturating_sub(KEY_COLUMN).max(10)) {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{key:<key_column$}"), Style::new().fg(Color::Cyan)),
+                    Span::styled(format!("{key:<KEY_COLUMN$}"), key_style),
                     Span::raw(piece),
                 ]));
+                key.clear();
             }
         }
     }

@@ -170,7 +170,7 @@ mod tests {
             "{screen}"
         );
         assert!(
-            screen.contains("y update") && screen.contains("n/Esc back"),
+            screen.contains("y update") && screen.contains("n/q/Esc back"),
             "{screen}"
         );
         // n goes back to the form, which says once that nothing was saved.

@@ -41,15 +41,17 @@ fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
     let keys = app.keys();
     let context = match &app.view.popup {
         Some(Popup::Form(form)) => {
-            for row in keys.rows(Context::Form) {
-                // The log-in form's Enter opens the browser; the org is saved after.
-                let hint = if form.for_login && row.binding.action == Action::Submit {
-                    "log in"
-                } else {
-                    row.binding.hint
-                };
-                push(&row.label(), hint);
-            }
+            let label = |action| keys.label(Context::Form, action);
+            let first = |action| keys.key(Context::Form, action);
+            push(&label(Action::NextField), "next field");
+            let choose = format!("{}/{}", first(Action::ChoosePrev), first(Action::ChooseNext));
+            push(&choose, "choose");
+            // The log-in form's Enter opens the browser; the org is saved after.
+            push(
+                &label(Action::Submit),
+                if form.for_login { "log in" } else { "save" },
+            );
+            push(&label(Action::Cancel), "cancel");
             None
         }
         Some(Popup::ConfirmDelete(_)) => Some(Context::Confirm),

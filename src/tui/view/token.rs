@@ -312,10 +312,9 @@ fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec
                     Phase::WaitingForLock(_) =>
                         "waiting for another sfkey that is refreshing this org…",
                     Phase::Cancelling => "cancelling…",
-                    Phase::Sent => "request sent: waiting for Salesforce's answer…",
-                    // Esc came after the request went out: nothing is cancelled.
-                    Phase::SentCancelRefused =>
-                        "request sent, too late to cancel: waiting for Salesforce's answer…",
+                    // Esc after the request went out cancels nothing.
+                    Phase::Sent | Phase::SentCancelRefused =>
+                        "request sent: waiting for Salesforce's answer…",
                 },
                 elapsed(running.started_ms, app.now_ms)
             ),
