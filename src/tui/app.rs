@@ -19,6 +19,7 @@ pub use super::state::{
 };
 
 mod confirm;
+mod form;
 mod help;
 mod keys;
 mod login;
@@ -347,30 +348,6 @@ impl App {
         }
         if self.selected_org().map(|o| &o.id) != before.as_ref() {
             self.selection_changed();
-        }
-    }
-
-    fn on_saved(&mut self, result: Result<Org, String>) -> Vec<Effect> {
-        match result {
-            Ok(org) => {
-                if matches!(self.view.popup, Some(Popup::Form(_))) {
-                    self.view.popup = None;
-                }
-                // A host outside Salesforce's domains gets the CLI's warning (in punycode).
-                match crate::org::check_login_host(&org.login_url, true) {
-                    Ok(Some(warning)) => self.error(format!("saved {}; {warning}", org.name)),
-                    _ => self.info(format!("saved {}", org.name)),
-                }
-                self.pending_select = Some(org.id);
-                vec![Effect::LoadOrgs]
-            }
-            Err(e) => {
-                match &mut self.view.popup {
-                    Some(Popup::Form(form)) => form.failed(e),
-                    _ => self.error(format!("not saved: {e}")),
-                }
-                Vec::new()
-            }
         }
     }
 }

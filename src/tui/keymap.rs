@@ -139,19 +139,18 @@ impl KeyMap {
         };
         find(event).or_else(|| match event.code {
             // `Y` answers as `y` does.
-            KeyCode::Char(c) if context.is_question() && c.is_ascii_uppercase() => {
-                find(&KeyEvent::new(
-                    KeyCode::Char(c.to_ascii_lowercase()),
-                    event.modifiers,
-                ))
-            }
+            KeyCode::Char(c) if context.is_question() && c.is_ascii_uppercase() => find(
+                &KeyEvent::new(KeyCode::Char(c.to_ascii_lowercase()), event.modifiers),
+            ),
             _ => None,
         })
     }
 
     /// The rows of a context, in table order.
     pub fn rows(&self, context: Context) -> impl Iterator<Item = &Bound> {
-        self.rows.iter().filter(move |r| r.binding.context == context)
+        self.rows
+            .iter()
+            .filter(move |r| r.binding.context == context)
     }
 
     /// The row of `action` in `context`.

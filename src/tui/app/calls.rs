@@ -233,7 +233,14 @@ mod tests {
             app.update(key(KeyCode::Char('i'))).is_empty(),
             "one call at a time"
         );
-        assert!(app.view.status.as_ref().unwrap().text.contains("still running"));
+        assert!(
+            app.view
+                .status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("still running")
+        );
 
         let info = UserInfo {
             username: Some("admin@acme.com".into()),
@@ -269,7 +276,14 @@ mod tests {
         app.update(key(KeyCode::Char('j')));
         app.update(key(KeyCode::Char('r')));
         assert!(app.update(key(KeyCode::Char('u'))).is_empty());
-        assert!(app.view.status.as_ref().unwrap().text.contains("is refreshing"));
+        assert!(
+            app.view
+                .status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("is refreshing")
+        );
     }
 
     #[test]
@@ -309,7 +323,8 @@ mod tests {
         });
         app.update(done(&app, 0, Call::Introspect, Ok(answer)));
         assert!(
-            app.view.status
+            app.view
+                .status
                 .as_ref()
                 .unwrap()
                 .text
@@ -374,7 +389,8 @@ mod tests {
             Ok(answer),
         ));
         assert!(
-            app.view.status
+            app.view
+                .status
                 .as_ref()
                 .unwrap()
                 .text
@@ -456,7 +472,8 @@ mod tests {
         );
         assert!(app.update(key(KeyCode::Char('c'))).is_empty());
         assert!(
-            app.view.status
+            app.view
+                .status
                 .as_ref()
                 .unwrap()
                 .text

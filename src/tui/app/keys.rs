@@ -3,7 +3,7 @@
 
 use crossterm::event::KeyEvent;
 
-use super::super::form::{FormEvent, OrgForm};
+use super::super::form::OrgForm;
 use super::super::keymap::{Action, Context, is_hard_quit};
 use super::{App, Effect, Pane, Popup, Shown};
 
@@ -13,20 +13,8 @@ impl App {
         if is_hard_quit(key) {
             return self.quit();
         }
-        if let Some(Popup::Form(form)) = &mut self.view.popup {
-            let names: Vec<&str> = self.orgs.iter().map(|o| o.name.as_str()).collect();
-            return match form.handle_key(key, &names) {
-                FormEvent::Stay => Vec::new(),
-                FormEvent::Close => {
-                    if form.saving {
-                        self.info("the save goes on; its result will show here");
-                    }
-                    self.view.popup = None;
-                    Vec::new()
-                }
-                FormEvent::Submit(effect) if form.importing => self.on_import_submit(*effect),
-                FormEvent::Submit(effect) => self.submitted(*effect),
-            };
+        if matches!(self.view.popup, Some(Popup::Form(_))) {
+            return self.on_form_key(key);
         }
         let context = self.view.popup.as_ref().map_or(Context::Main, context_of);
         let action = self.env.keys.action(context, key);

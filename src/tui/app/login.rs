@@ -238,7 +238,11 @@ mod tests {
         app.update(Message::LoginUrlCopied(Ok(CopyVia::Terminal)));
         assert!(app.view.status.as_ref().unwrap().text.contains("login URL"));
         assert!(matches!(app.view.popup, Some(Popup::Login(_))));
-        assert!(cancelled.try_recv().is_err_and(|e| e == oneshot::error::TryRecvError::Empty));
+        assert!(
+            cancelled
+                .try_recv()
+                .is_err_and(|e| e == oneshot::error::TryRecvError::Empty)
+        );
         let effects = press(&mut app, KeyCode::Esc);
         assert!(effects.is_empty(), "{effects:?}");
         // The popup took the login's cancel handle with it: the login ends.

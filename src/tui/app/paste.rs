@@ -4,9 +4,9 @@ use crossterm::event::KeyEvent;
 
 use crate::interop::{Imported, Step};
 
+use super::super::keymap::Action;
 use super::super::message::{Effect, ImportCheck};
 use super::super::paste::{PasteEvent, PendingUpdate};
-use super::super::keymap::Action;
 use super::{App, Popup};
 
 impl App {

@@ -50,7 +50,9 @@ impl App {
             }
             _ => {
                 let p = self.key_of(Action::Proxy);
-                self.error(format!("no proxy runs for this org: press {p} to start one"));
+                self.error(format!(
+                    "no proxy runs for this org: press {p} to start one"
+                ));
                 Vec::new()
             }
         }
@@ -199,7 +201,12 @@ mod tests {
         let id = app.orgs[0].id.clone();
         // No proxy yet: C says how to start one.
         assert!(app.update(key('C')).is_empty());
-        assert!(app.view.status.as_ref().is_some_and(|s| s.level == Level::Error));
+        assert!(
+            app.view
+                .status
+                .as_ref()
+                .is_some_and(|s| s.level == Level::Error)
+        );
 
         let effects = app.update(key('P'));
         assert!(matches!(effects.as_slice(), [Effect::StartProxy(o)] if o.id == id));
@@ -208,7 +215,11 @@ mod tests {
 
         let (effects, mut stopped) = start(&mut app, &id);
         assert!(matches!(effects.as_slice(), [Effect::LoadOrgs]));
-        let status = app.view.status.clone().unwrap_or_else(|| panic!("no status"));
+        let status = app
+            .view
+            .status
+            .clone()
+            .unwrap_or_else(|| panic!("no status"));
         assert!(
             status.text.contains("http://127.0.0.1:4000/alpha"),
             "{}",
@@ -293,7 +304,11 @@ mod tests {
             id,
             result: Err("cannot listen".into()),
         });
-        let status = app.view.status.clone().unwrap_or_else(|| panic!("no status"));
+        let status = app
+            .view
+            .status
+            .clone()
+            .unwrap_or_else(|| panic!("no status"));
         assert_eq!(status.text, "no proxy for alpha: cannot listen");
         assert!(app.selected_panel().is_some_and(|p| p.proxy.is_none()));
         // P tries again.

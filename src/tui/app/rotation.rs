@@ -70,7 +70,10 @@ mod tests {
         let org = app.orgs[0].clone();
         app.update(not_saved(&org));
         assert!(app.panels[&org.id].unsaved_refresh_token.is_some());
-        assert_eq!(app.view.status.as_ref().map(|s| s.level), Some(Level::Error));
+        assert_eq!(
+            app.view.status.as_ref().map(|s| s.level),
+            Some(Level::Error)
+        );
         let shown = pane(&app);
         assert!(shown.contains("the keyring refused it 3 times"), "{shown}");
         assert!(
@@ -147,9 +150,15 @@ mod tests {
             panic!("no refresh: {effects:?}");
         };
         use secrecy::ExposeSecret;
-        let carried = job.unsaved_refresh_token.as_ref().map(|t| t.expose_secret());
+        let carried = job
+            .unsaved_refresh_token
+            .as_ref()
+            .map(|t| t.expose_secret());
         assert_eq!(carried, Some(LIVE));
-        assert!(!format!("{effects:?}").contains(LIVE), "Debug shows the token");
+        assert!(
+            !format!("{effects:?}").contains(LIVE),
+            "Debug shows the token"
+        );
         // Saved by that refresh: the state lets go of it.
         app.update(Message::Refreshing {
             id: org.id.clone(),

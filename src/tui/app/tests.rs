@@ -1,8 +1,6 @@
 //! `update` unit tests: keys, selection, refresh state, results routed to their org.
 
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::*;
@@ -149,7 +147,8 @@ fn a_cancel_too_late_keeps_waiting_for_the_answer() {
         "{hints:?}"
     );
     assert!(
-        app.view.status
+        app.view
+            .status
             .as_ref()
             .unwrap()
             .text
@@ -295,7 +294,10 @@ fn ctrl_c_quits_from_the_form() {
     app.update(key('a'));
     app.update(key('x'));
     app.update(ctrl_c());
-    assert!(!app.quitting(), "the typed form would be lost without a word");
+    assert!(
+        !app.quitting(),
+        "the typed form would be lost without a word"
+    );
     let warning = &app.view.status.as_ref().unwrap().text;
     assert!(warning.contains("drops the form"), "{warning}");
     assert!(matches!(app.view.popup, Some(Popup::Form(_))));
@@ -461,7 +463,8 @@ fn no_refresh_while_a_call_runs() {
 #[test]
 fn saving_an_org_outside_salesforce_domains_warns_in_punycode() {
     let status = |app: &App| {
-        app.view.status
+        app.view
+            .status
             .as_ref()
             .map(|s| s.text.clone())
             .unwrap_or_default()

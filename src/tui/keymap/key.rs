@@ -113,7 +113,11 @@ impl Key {
             format!(
                 "{:?} is not a key; write a character (`r`, `G`, `?`), a name ({}, f1…f12), optionally after ctrl- or alt-",
                 crate::escape::escape(text),
-                NAMED.iter().map(|(n, _, _)| *n).collect::<Vec<_>>().join(", ")
+                NAMED
+                    .iter()
+                    .map(|(n, _, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         let mut modifiers = KeyModifiers::NONE;

@@ -67,7 +67,17 @@ fn labels_come_from_the_keys() {
     assert_eq!(map.label(Context::Main, Action::Help), "?/F1");
     assert_eq!(map.label(Context::Confirm, Action::No), "n/q/Esc");
     assert_eq!(map.main_key(Action::Refresh), "r");
-    for text in ["r", "ctrl-c", "down", "f5", "shift-tab", "alt-x", "G", "?", "space"] {
+    for text in [
+        "r",
+        "ctrl-c",
+        "down",
+        "f5",
+        "shift-tab",
+        "alt-x",
+        "G",
+        "?",
+        "space",
+    ] {
         let parsed = Key::parse(text).unwrap();
         assert_eq!(parsed.config_name(), text);
     }

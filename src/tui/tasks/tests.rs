@@ -10,8 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use super::*;
 use crate::fake_salesforce::{Behaviour, FakeSalesforce, Grant};
 use crate::org::Org;
-use crate::store::{MemoryStore, NewSecrets, SecretError, SecretStore};
 use crate::refresh::RefreshEvent;
+use crate::store::{MemoryStore, NewSecrets, SecretError, SecretStore};
 use crate::tui::app::{App, Shown};
 
 /// Refuses to store refresh tokens while `refuse` is set.

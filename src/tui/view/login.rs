@@ -33,7 +33,10 @@ pub fn draw(frame: &mut Frame, popup: &LoginPopup, keys: &KeyMap, area: Rect) {
             keys.label(Context::LoginAsk, Action::Yes),
             keys.label(Context::LoginAsk, Action::No),
         );
-        prose(&format!("{yes} store it there   {no} discard the login"), dim);
+        prose(
+            &format!("{yes} store it there   {no} discard the login"),
+            dim,
+        );
     } else {
         let cancel = keys.key(Context::Login, Action::Cancel);
         prose(
@@ -56,7 +59,10 @@ pub fn draw(frame: &mut Frame, popup: &LoginPopup, keys: &KeyMap, area: Rect) {
         if pieces.len() > room {
             pieces.truncate(room.saturating_sub(1));
             lines.extend(pieces.into_iter().map(|p| Line::styled(p, URL)));
-            lines.push(Line::styled(format!("… ({copy} copies the whole URL)"), dim));
+            lines.push(Line::styled(
+                format!("… ({copy} copies the whole URL)"),
+                dim,
+            ));
         } else {
             lines.extend(pieces.into_iter().map(|p| Line::styled(p, URL)));
         }

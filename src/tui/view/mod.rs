@@ -100,7 +100,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     status::draw(frame, app, footer);
     match &app.view.popup {
         // Between the header and the status line, which says how to scroll and close it.
-        Some(Popup::Help(scroll)) => help::draw(frame, app.keys(), body, *scroll, &app.hit.help_max),
+        Some(Popup::Help(scroll)) => {
+            help::draw(frame, app.keys(), body, *scroll, &app.hit.help_max)
+        }
         Some(Popup::Form(form)) => form::draw(frame, form, area),
         Some(Popup::ConfirmDelete(org)) => confirm::draw(frame, org, app.keys(), area),
         Some(Popup::ConfirmRevoke(org)) => revoke::draw(frame, org, app.keys(), area),

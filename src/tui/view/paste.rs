@@ -18,7 +18,9 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     let submit = keys.key(Context::Paste, Action::Submit);
     for piece in wrap_words(
-        &format!("Paste the org's SFDX auth URL (sf org auth show-sfdx-auth-url prints it), then press {submit}."),
+        &format!(
+            "Paste the org's SFDX auth URL (sf org auth show-sfdx-auth-url prints it), then press {submit}."
+        ),
         inner,
     ) {
         lines.push(Line::raw(piece));
@@ -68,12 +70,7 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
 }
 
 /// Asks whether the saved org the import matches should be updated.
-pub fn draw_confirm_update(
-    frame: &mut Frame,
-    pending: &PendingUpdate,
-    keys: &KeyMap,
-    area: Rect,
-) {
+pub fn draw_confirm_update(frame: &mut Frame, pending: &PendingUpdate, keys: &KeyMap, area: Rect) {
     let question = format!(
         "{} is already saved ({}). Update it with the pasted credentials?",
         pending.existing.name,

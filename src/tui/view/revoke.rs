@@ -28,7 +28,10 @@ pub fn draw(frame: &mut Frame, org: &Org, keys: &KeyMap, area: Rect) {
     // Each choice wrapped under its text, so a narrow popup cuts none of it.
     let mut choice = |action: Action, color: Color, text: &str, more: Option<&str>| {
         let k = keys.label(Context::Revoke, action);
-        let key = Span::styled(k.clone(), Style::new().fg(color).add_modifier(Modifier::BOLD));
+        let key = Span::styled(
+            k.clone(),
+            Style::new().fg(color).add_modifier(Modifier::BOLD),
+        );
         let room = inner.saturating_sub(k.chars().count() + 1);
         let pieces = wrap_words(text, room)
             .into_iter()

@@ -44,7 +44,11 @@ fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
             let label = |action| keys.label(Context::Form, action);
             let first = |action| keys.key(Context::Form, action);
             push(&label(Action::NextField), "next field");
-            let choose = format!("{}/{}", first(Action::ChoosePrev), first(Action::ChooseNext));
+            let choose = format!(
+                "{}/{}",
+                first(Action::ChoosePrev),
+                first(Action::ChooseNext)
+            );
             push(&choose, "choose");
             // The log-in form's Enter opens the browser; the org is saved after.
             push(

@@ -176,7 +176,10 @@ fn a_signature_mismatch_is_loud() {
     );
     // Whole in the narrowest side-by-side layout too, and in the list with another org selected.
     key(&mut app, KeyCode::Char('j'));
-    assert!(app.view.status.is_none(), "acme-prod's error followed the selection");
+    assert!(
+        app.view.status.is_none(),
+        "acme-prod's error followed the selection"
+    );
     let narrow = render(&app, 80, 24);
     assert!(narrow.contains("acme-prod prod   ✗ MISMATCH"), "{narrow}");
     key(&mut app, KeyCode::Char('k'));
