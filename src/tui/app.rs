@@ -159,6 +159,17 @@ impl App {
         } else if has_org && !running && !call_running {
             out.push(Action::Refresh);
         }
+        // After a failure, logging in again is often the way out (an expired refresh token).
+        let failed = matches!(
+            panel.and_then(|p| p.last.as_ref()),
+            Some(Shown::Failure { .. })
+        );
+        let logs_in = self
+            .selected_org()
+            .is_some_and(|o| o.kind == crate::org::OrgKind::RefreshToken);
+        if failed && logs_in && !running {
+            out.push(Action::LoginAgain);
+        }
         // c refuses a token Salesforce called dead: r is the key then.
         let dead = self
             .selected_org()

@@ -193,8 +193,11 @@ pub enum Effect {
     Import(Box<crate::interop::Step>),
     /// Run a userinfo, introspect or revoke call about the org's stored token.
     Call(Org, Call),
-    /// Log in with the browser and save the org.
+    /// Log in with the browser and save the org (what the log-in form asks for; the app starts
+    /// it as a [`LoginJob`]).
     Login(Box<LoginRequest>),
+    /// Run a login: a new org or again into a saved one, with the browser or a device code.
+    StartLogin(Box<LoginJob>),
     /// Answer the login's question.
     AnswerLogin(tokio::sync::oneshot::Sender<bool>, bool),
     /// Copy the login's authorize URL (no secret in it).
@@ -227,4 +230,45 @@ pub struct LoginRequest {
     pub name: String,
     /// Where to log in, with which app.
     pub target: crate::login::LoginTarget,
+}
+
+/// A login to run, as the login popup keeps it (to switch it to the device flow).
+#[derive(Debug, Clone)]
+pub struct LoginJob {
+    /// The name to save the org under.
+    pub name: String,
+    /// Where to log in, with which app (`Debug` masks the client secret).
+    pub target: crate::login::LoginTarget,
+    /// Logging in again into this saved org: its client secret is read from the keyring first,
+    /// and the login replaces its refresh token (the CLI's `login NAME --update`).
+    pub again: Option<OrgId>,
+    /// With a code typed on another device instead of the browser (the device flow).
+    pub device: bool,
+}
+
+impl LoginJob {
+    /// A new org, with the browser, from the log-in form.
+    pub fn new_org(request: LoginRequest) -> Self {
+        Self {
+            name: request.name,
+            target: request.target,
+            again: None,
+            device: false,
+        }
+    }
+
+    /// Again into the saved `org`, with its login URL, site and client id.
+    pub fn again(org: &Org, device: bool) -> Self {
+        Self {
+            name: org.name.clone(),
+            target: crate::login::LoginTarget {
+                login_url: org.login_url.clone(),
+                site: org.site.clone(),
+                client_id: org.client_id.clone(),
+                client_secret: None,
+            },
+            again: Some(org.id.clone()),
+            device,
+        }
+    }
 }

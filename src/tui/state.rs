@@ -176,6 +176,8 @@ pub struct LoginPopup {
     pub question: Option<LoginQuestion>,
     /// Ends the login when sent to or dropped.
     pub cancel: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The login running, to run it again with a device code instead.
+    pub job: Option<Box<super::message::LoginJob>>,
 }
 
 /// The login's question and where its answer goes.

@@ -138,10 +138,13 @@ impl Tasks {
                     });
                 });
             }
-            Effect::Login(request) => {
+            Effect::Login(request) => self.run(Effect::StartLogin(Box::new(
+                super::message::LoginJob::new_org(*request),
+            ))),
+            Effect::StartLogin(job) => {
                 tokio::spawn(async move {
                     let (store, settings) = (tasks.store.clone(), tasks.settings.clone());
-                    super::login::run(store, settings, *request, |m| tasks.send(m)).await;
+                    super::login::run(store, settings, *job, |m| tasks.send(m)).await;
                 });
             }
             Effect::CopyLoginUrl(url) => {

@@ -70,6 +70,7 @@ impl App {
                 let form = OrgForm::log_in(self.env.login_url.as_deref());
                 self.view.popup = Some(Popup::Form(Box::new(form)));
             }
+            Action::LoginAgain => return self.login_again(),
             Action::Help => self.view.popup = Some(Popup::Help(0)),
             Action::Cancel => return self.cancel_selected(),
             Action::Quit => return self.quit(),
@@ -85,6 +86,7 @@ impl App {
             | Action::RevokeAccess
             | Action::RevokeRefresh
             | Action::CopyUrl
+            | Action::DeviceLogin
             | Action::Submit
             | Action::Save
             | Action::NextField

@@ -8,21 +8,60 @@ use super::super::keymap::Action;
 use super::super::state::LoginQuestion;
 use super::{App, LoginPopup, Popup};
 use crate::org::Org;
-use crate::tui::message::{CopyVia, Effect};
+use crate::tui::message::{CopyVia, Effect, LoginJob};
 
 impl App {
     /// A form was submitted: a login swaps the form for the waiting popup.
     pub(super) fn submitted(&mut self, effect: Effect) -> Vec<Effect> {
-        if let Effect::Login(request) = &effect {
-            self.view.popup = Some(Popup::Login(Box::new(LoginPopup {
-                name: request.name.clone(),
-                url: None,
-                opened: "starting the login…".into(),
-                question: None,
-                cancel: None,
-            })));
+        match effect {
+            Effect::Login(request) => self.start_login(LoginJob::new_org(*request)),
+            other => vec![other],
         }
-        vec![effect]
+    }
+
+    /// Opens the waiting popup for `job` and starts it.
+    fn start_login(&mut self, job: LoginJob) -> Vec<Effect> {
+        self.view.popup = Some(Popup::Login(Box::new(LoginPopup {
+            name: job.name.clone(),
+            url: None,
+            opened: if job.device {
+                "asking Salesforce for a code…".into()
+            } else {
+                "starting the login…".into()
+            },
+            question: None,
+            cancel: None,
+            job: Some(Box::new(job.clone())),
+        })));
+        vec![Effect::StartLogin(Box::new(job))]
+    }
+
+    /// Logs in again into the selected org with the browser (the CLI's `login NAME --update`).
+    pub(super) fn login_again(&mut self) -> Vec<Effect> {
+        let Some(org) = self.selected_org() else {
+            self.no_org();
+            return Vec::new();
+        };
+        if org.kind != crate::org::OrgKind::RefreshToken {
+            let text = format!(
+                "{} is a {} org: it has no browser login to repeat",
+                org.name,
+                org.kind.label()
+            );
+            self.error(text);
+            return Vec::new();
+        }
+        if self
+            .panels
+            .get(&org.id)
+            .is_some_and(|p| p.running.is_some())
+        {
+            let text = format!("{} is refreshing; log in again when it is done", org.name);
+            self.info(text);
+            return Vec::new();
+        }
+        let job = LoginJob::again(org, false);
+        self.start_login(job)
     }
 
     /// The login asks before it saves: the popup shows the question; with the popup gone (the
@@ -60,6 +99,16 @@ impl App {
             return vec![Effect::AnswerLogin(question.reply, yes)];
         }
         match action {
+            // The browser login's URL is shown: run it again with a device code instead.
+            Some(Action::DeviceLogin) => match popup.job.as_deref() {
+                Some(job) if !job.device && popup.url.is_some() => {
+                    let mut job = job.clone();
+                    job.device = true;
+                    // The browser login ends as its cancel handle drops with the old popup.
+                    self.start_login(job)
+                }
+                _ => Vec::new(),
+            },
             Some(Action::CopyUrl) => popup
                 .url
                 .clone()
@@ -181,10 +230,11 @@ mod tests {
         let mut app =
             fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
         let effects = submit_login(&mut app, "fresh");
-        let [Effect::Login(request)] = &effects[..] else {
+        let [Effect::StartLogin(request)] = &effects[..] else {
             panic!("no login: {effects:?}");
         };
         assert_eq!(request.name, "fresh");
+        assert!(request.again.is_none() && !request.device);
         assert_eq!(request.target.client_id, "PlatformCLI");
         assert_eq!(request.target.login_url, "https://login.salesforce.com");
         assert!(request.target.client_secret.is_none());
@@ -326,7 +376,7 @@ mod tests {
         assert!(!shown.contains("Refresh token"), "{shown}");
         assert!(!shown.contains("s3cr3tVALUE"), "{shown}");
         let effects = press(&mut app, KeyCode::Enter);
-        let [Effect::Login(request)] = &effects[..] else {
+        let [Effect::StartLogin(request)] = &effects[..] else {
             panic!("no login: {effects:?}");
         };
         assert_eq!(request.target.client_id, "3MVG9own");
@@ -340,5 +390,47 @@ mod tests {
             "s3cr3tVALUE"
         );
         assert!(!format!("{effects:?}").contains("s3cr3tVALUE"));
+    }
+
+    #[test]
+    fn shift_l_logs_in_again_into_the_selected_org_and_d_switches_to_a_device_code() {
+        let mut app = fixtures::app_with(vec![fixtures::org(
+            "alpha",
+            "https://acme.my.salesforce.com",
+        )]);
+        assert!(app.hint_actions().contains(&Action::Login) || !app.orgs.is_empty());
+        let effects = press(&mut app, KeyCode::Char('L'));
+        let [Effect::StartLogin(job)] = &effects[..] else {
+            panic!("no login: {effects:?}");
+        };
+        assert_eq!(job.name, "alpha");
+        assert_eq!(job.again.as_ref(), Some(&app.orgs[0].id));
+        assert_eq!(job.target.login_url, "https://acme.my.salesforce.com");
+        assert_eq!(job.target.client_id, "3MVG9SNAPSHOTCLIENTID");
+        assert!(!job.device);
+        // d does nothing until the browser login is under way.
+        assert!(press(&mut app, KeyCode::Char('d')).is_empty());
+        let (cancel, mut cancelled) = oneshot::channel();
+        app.update(Message::LoginWaiting {
+            url: "https://acme.my.salesforce.com/services/oauth2/authorize?x".into(),
+            opened: "Opened your browser.".into(),
+            cancel,
+        });
+        assert!(
+            screen(&app).contains("d use a code instead"),
+            "{}",
+            screen(&app)
+        );
+        let effects = press(&mut app, KeyCode::Char('d'));
+        let [Effect::StartLogin(job)] = &effects[..] else {
+            panic!("no device login: {effects:?}");
+        };
+        assert!(job.device && job.again.is_some());
+        // The browser login ends with the popup that held its cancel handle.
+        assert_eq!(
+            cancelled.try_recv(),
+            Err(oneshot::error::TryRecvError::Closed)
+        );
+        assert!(matches!(&app.view.popup, Some(Popup::Login(p)) if p.url.is_none()));
     }
 }

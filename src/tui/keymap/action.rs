@@ -43,8 +43,12 @@ actions! {
     Reveal => "reveal",
     /// Open the form for a new org.
     Add => "add",
-    /// Log in with the browser (a new org, or again into the selected one).
+    /// Log in with the browser and save a new org.
     Login => "login",
+    /// Log in again into the selected org, replacing its refresh token.
+    LoginAgain => "login_again",
+    /// Log in with a code typed on another device instead of the browser (the device flow).
+    DeviceLogin => "device_login",
     /// Paste an SFDX auth URL into a new org.
     PasteAuthUrl => "paste_auth_url",
     /// Open the form for the selected org.

@@ -89,7 +89,14 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Key::plain('l')],
         action: Action::Login,
         hint: "login",
-        help: "log in with the browser and save the org",
+        help: "log in with the browser and save a new org",
+    },
+    Binding {
+        context: Context::Main,
+        keys: &[Key::plain('L')],
+        action: Action::LoginAgain,
+        hint: "log in again",
+        help: "log in again into the selected org with the browser: its refresh token is replaced (as `sfkey login NAME --update`)",
     },
     Binding {
         context: Context::Main,
@@ -265,6 +272,13 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::CopyUrl,
         hint: "copy the URL",
         help: "copy the login URL, to open it in a browser yourself",
+    },
+    Binding {
+        context: Context::Login,
+        keys: &[Key::plain('d')],
+        action: Action::DeviceLogin,
+        hint: "use a code instead",
+        help: "log in with a code typed on another device instead (the device flow; the connected app must allow it)",
     },
     Binding {
         context: Context::Login,

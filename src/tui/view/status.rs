@@ -75,7 +75,12 @@ fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
             None
         }
         None => {
-            let optional = [Action::Add, Action::Edit, Action::Delete];
+            let optional = [
+                Action::Add,
+                Action::Edit,
+                Action::Delete,
+                Action::LoginAgain,
+            ];
             // j/k scroll a focused pane: say so, first, as the keys now do something else.
             if app.focused_pane() != Pane::Orgs && room != Room::Least {
                 let scroll = format!(

@@ -355,6 +355,7 @@ fn popups_keep_their_keys_and_text_on_small_terminals() {
             opened: "No browser opened (there is no display (DISPLAY and WAYLAND_DISPLAY are unset)). Open this URL in a browser.".into(),
             question: None,
             cancel: None,
+            job: None,
         },
     )));
     for (width, height) in [(40, 12), (60, 16), (70, 20), (100, 30)] {
