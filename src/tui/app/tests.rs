@@ -480,3 +480,26 @@ fn saving_an_org_outside_salesforce_domains_warns_in_punycode() {
     assert!(said.contains("not a Salesforce domain"), "{said}");
     assert!(said.contains("xn--lgin-"), "{said}");
 }
+
+/// `[keys]` in config.toml drives dispatch, popups included, and the messages name its keys.
+#[test]
+fn overridden_keys_drive_every_context_and_the_messages() {
+    let prefs =
+        crate::preferences::parse("[keys]\nrefresh = [\"f5\"]\nyes = [\"j\"]\nadd = [\"+\"]\n")
+            .unwrap();
+    let mut app = three();
+    app.env.keys = KeyMap::with(&prefs.keys);
+    assert!(app.update(key('r')).is_empty(), "r is no longer refresh");
+    let effects = app.update(code(KeyCode::F(5)));
+    assert!(matches!(&effects[..], [Effect::Refresh(job)] if job.org.name == "alpha"));
+    // alpha is refreshing, so beta: j is still down on the main screen, and yes in the question.
+    app.update(key('j'));
+    app.update(key('d'));
+    assert!(app.update(key('y')).is_empty(), "y no longer answers yes");
+    assert!(matches!(&app.update(key('j'))[..], [Effect::Delete(org)] if org.name == "beta"));
+    let mut empty = fixtures::app_with(Vec::new());
+    empty.env.keys = KeyMap::with(&prefs.keys);
+    empty.update(key('c'));
+    let status = &empty.view.status.as_ref().unwrap().text;
+    assert!(status.contains("press + to add one"), "{status}");
+}

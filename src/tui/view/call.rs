@@ -10,6 +10,7 @@ use crate::salesforce::TokenKind;
 
 use super::super::app::{App, call_hint};
 use super::super::calls::{CallAnswer, CallState};
+use super::super::keymap::Action;
 use super::text::{elapsed, spinner, wrap, wrap_words};
 use crate::token_calls::field_rows;
 
@@ -114,9 +115,12 @@ fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, wi
             );
             rows(out, &shown, width);
             if !done.info.active {
+                let r = app.keys().main_key(Action::Refresh);
                 prose(
                     out,
-                    "Salesforce no longer takes this access token; it is marked expired. Press r for a new one.",
+                    &format!(
+                        "Salesforce no longer takes this access token; it is marked expired. Press {r} for a new one."
+                    ),
                     width,
                     WARN,
                 );
@@ -128,10 +132,18 @@ fn answer_lines(out: &mut Vec<Line<'static>>, answer: &CallAnswer, app: &App, wi
                 done.kind.words(),
                 done.cleared_words()
             );
+            let key = |action| app.keys().main_key(action);
             if done.kind == TokenKind::RefreshToken {
-                text.push_str(" Press e to store a new refresh token.");
+                text.push_str(&format!(
+                    " Press {} to log in again, or {} to store a new refresh token.",
+                    key(Action::LoginAgain),
+                    key(Action::Edit)
+                ));
             } else {
-                text.push_str(" Press r for a new access token.");
+                text.push_str(&format!(
+                    " Press {} for a new access token.",
+                    key(Action::Refresh)
+                ));
             }
             prose(out, &text, width, Style::new());
         }
@@ -152,8 +164,9 @@ pub fn dead_notice(org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
     prose(
         &mut out,
         &format!(
-            "⚠ The stored access token is {why} ({}). Press r for a new one.",
-            humanize::ago(dead.at_ms, app.now_ms)
+            "⚠ The stored access token is {why} ({}). Press {} for a new one.",
+            humanize::ago(dead.at_ms, app.now_ms),
+            app.keys().main_key(Action::Refresh)
         ),
         width,
         WARN.add_modifier(Modifier::BOLD),

@@ -35,8 +35,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let text = format!(
-            "Terminal too small ({}x{}): sfkey needs at least {}x{}. Enlarge it, or press q to quit.",
-            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+            "Terminal too small ({}x{}): sfkey needs at least {}x{}. Enlarge it, or press {} to quit.",
+            area.width,
+            area.height,
+            MIN_SIZE.0,
+            MIN_SIZE.1,
+            app.keys().main_key(super::keymap::Action::Quit)
         );
         frame.render_widget(
             Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),

@@ -12,6 +12,7 @@ use crate::org::{Environment, Org};
 use crate::salesforce::SignatureCheck;
 
 use super::super::app::{App, Pane, Panel, Shown};
+use super::super::keymap::Action;
 use super::text::spinner;
 
 /// Width of the badge column.
@@ -103,10 +104,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     if app.orgs.is_empty() {
+        let key = |action| app.keys().main_key(action);
         let text = if app.loaded {
-            "No orgs yet.\n\nPress l to log in with the browser, p to paste an SFDX auth URL, or a to type one in; or run `sfkey import` (see `sfkey --help`)."
+            format!(
+                "No orgs yet.\n\nPress {} to log in with the browser, {} to paste an SFDX auth URL, or {} to type one in; or run `sfkey import` (see `sfkey --help`).",
+                key(Action::Login),
+                key(Action::PasteAuthUrl),
+                key(Action::Add)
+            )
         } else {
-            "Loading…"
+            "Loading…".to_string()
         };
         frame.render_widget(
             Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
