@@ -210,7 +210,7 @@ fn x_revokes_the_access_token_then_the_refresh_token() {
         " Response · revoke refresh token ",
         &[
             "Revoked the refresh token at Salesforce; removed the refresh token and access token from the keyring.",
-            "Press e to store a new refresh token.",
+            "Press L to log in again, or e to store a new refresh token.",
         ],
     );
     assert_eq!(
