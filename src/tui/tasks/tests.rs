@@ -181,3 +181,74 @@ fn the_import_check_finds_the_same_refresh_token_under_another_name() {
     let check = tasks.check_import(pasted("5Aep861OTHER")).unwrap();
     assert!(check.duplicate.is_none(), "{:?}", check.duplicate);
 }
+
+/// Logging in again into a saved org with a device code: the job reads the org's client secret
+/// from the keyring, the popup gets the code and the login's cancel handle, and the new refresh
+/// token replaces the stored one.
+#[test]
+fn a_device_login_again_replaces_the_saved_orgs_refresh_token() {
+    use crate::fake_salesforce::{DeviceScript, LoginClient};
+    use crate::tui::message::LoginJob;
+    let server = FakeSalesforce::start().unwrap();
+    let mut client = LoginClient::new("3MVG9device", Some("cs-device"), "unused");
+    client.device = DeviceScript {
+        pending: 1,
+        ..DeviceScript::default()
+    };
+    server.add_login_client(client);
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
+    let org = store
+        .add(
+            Org::new("dev", server.url(), "3MVG9device"),
+            NewSecrets {
+                client_secret: Some(SecretString::from("cs-device")),
+                refresh_token: SecretString::from("rt-dead"),
+            },
+        )
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let tasks = Tasks::new(
+        store.clone(),
+        HttpSettings::default(),
+        Err("none".into()),
+        tx,
+    );
+    let mut app = App::new(0, None, 0);
+    app.update(Message::OrgsLoaded(Ok(vec![org.clone()])));
+    // L opens the popup; its browser login is not run here, a device one is.
+    let shift_l = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('L'),
+        crossterm::event::KeyModifiers::SHIFT,
+    );
+    assert_eq!(app.update(Message::Key(shift_l)).len(), 1);
+    let mut code_shown = false;
+    runtime.block_on(async {
+        tasks.run(Effect::StartLogin(Box::new(LoginJob::again(&org, true))));
+        while let Some(outcome) = rx.recv().await {
+            let Outcome::Message(message) = outcome else {
+                continue;
+            };
+            let done = matches!(message, Message::LoginDone(_));
+            if let Message::LoginWaiting { opened, .. } = &message {
+                code_shown = opened.contains("enter the code");
+            }
+            let _ = app.update(message);
+            if done {
+                break;
+            }
+        }
+    });
+    assert!(code_shown);
+    let status = app.view.status.as_ref().unwrap();
+    assert!(status.text.starts_with("updated dev"), "{}", status.text);
+    let stored = store.secret(&org.id, SecretKind::RefreshToken).unwrap();
+    let stored = stored.unwrap().expose_secret().to_string();
+    assert_ne!(stored, "rt-dead");
+    assert!(server.is_live(&stored));
+    assert_eq!(store.orgs().unwrap().len(), 1, "no second org");
+}
