@@ -75,6 +75,9 @@ pub struct Preferences {
     pub file_key_timeout_minutes: Option<u64>,
     /// Days unused after which `sfkey status` flags an org's refresh token (default 25).
     pub idle_warning_days: Option<u64>,
+    /// `[keys]`: the terminal app's keys, action name to keys (`refresh = ["r", "f5"]`).
+    #[serde(default)]
+    pub keys: crate::tui::KeyOverrides,
 }
 
 impl Preferences {

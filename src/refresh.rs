@@ -151,6 +151,8 @@ pub const BUSY_BACKOFF: std::time::Duration = std::time::Duration::from_secs(1);
 pub enum RefreshEvent {
     /// Another refresh of this org (maybe in another process) holds its lock: waiting for it.
     WaitingForLock,
+    /// The request is out: cancelling no longer stops it, its answer is awaited and saved.
+    RequestSent,
     /// Salesforce answered `token request is already being processed`: one retry after `after`.
     RetryingBusy {
         /// The wait before the retry.
@@ -504,6 +506,7 @@ async fn grant_and_store(
     }
     // From here on nothing stops: the answer may carry the only working refresh token.
     cancel.0.sent.store(true, Ordering::SeqCst);
+    options.tell(RefreshEvent::RequestSent);
     let mut result = request_token(client, &request).await;
     // Nothing was spent: Salesforce refused before using the token. Any other failure after
     // the request went out is never retried, since a rotation may have happened.

@@ -35,7 +35,8 @@ fn add(env: &mut TestEnv, name: &str, grant: impl FnOnce(Grant) -> Grant) -> (St
     (store, org, refresh)
 }
 
-/// Refreshes as `sfkey refresh` does, recording what the refresh told its caller.
+/// Refreshes as `sfkey refresh` does, recording what the refresh told its caller besides
+/// `RequestSent` (told once per refresh that reaches Salesforce; checked here).
 fn refresh(
     store: &Store,
     org: &Org,
@@ -57,7 +58,13 @@ fn refresh(
             ClientFor::Build(settings),
             &options,
         ));
-    let events = events.lock().unwrap().clone();
+    let mut events = events.lock().unwrap().clone();
+    let sent = events
+        .iter()
+        .filter(|e| **e == RefreshEvent::RequestSent)
+        .count();
+    assert!(sent <= 1, "the request was announced {sent} times");
+    events.retain(|e| *e != RefreshEvent::RequestSent);
     (result, events)
 }
 

@@ -163,7 +163,7 @@ fn x_revokes_the_access_token_then_the_refresh_token() {
 
     // Esc in the popup sends nothing.
     term.send("x");
-    term.wait_for_all(&["Revoke a token of rev at Salesforce?", "n/Esc neither"]);
+    term.wait_for_all(&["Revoke a token of rev at Salesforce?", "n/q/Esc neither"]);
     term.send("\x1b");
     term.wait_until("the popup closed", |s| {
         !s.contents().contains("Revoke a token") && s.contents().contains(LAST_HINT)

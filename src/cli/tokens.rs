@@ -122,7 +122,7 @@ pub(super) fn run_refresh(
                 "Salesforce says a refresh of this token is already being processed; retrying once in {} s...",
                 after.as_secs()
             ),
-            RefreshEvent::RefreshTokenSaved => {}
+            RefreshEvent::RefreshTokenSaved | RefreshEvent::RequestSent => {}
         })),
         ..RefreshOptions::default()
     };

@@ -1,16 +1,19 @@
-//! The login task behind `l`: listen for the redirect, open the browser, wait (until `Esc`),
-//! exchange the code, save the org; each step reported to the app by message.
+//! The login task: a new org (the log-in form) or again into a saved one; with the browser
+//! (listen for the redirect, open the browser, wait, exchange the code) or with a code typed on
+//! another device (the device flow); then save the org. Each step is reported by message.
 
 use tokio::sync::oneshot;
 
 use crate::login::{
-    self, BrowserLogin, LoggedIn, LoginError, LoginTarget, Opened, SaveError, Saved, open_browser,
+    self, BrowserLogin, DeviceLogin, DevicePolling, LoggedIn, LoginError, LoginTarget, Opened,
+    SaveError, Saved, open_browser,
 };
 use crate::org::Org;
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
-use crate::store::Store;
+use crate::store::{SecretKind, Store};
 
-use super::message::{LoginRequest, Message};
+use super::message::{LoginJob, Message};
+use super::state::LoginQuestion;
 
 /// What storing a login came to, with the login handed back for a second try.
 type SaveTry = (Result<Saved, SaveError>, Box<LoggedIn>, LoginTarget);
@@ -39,62 +42,98 @@ fn save_failed(e: SaveError) -> LoginError {
 }
 
 /// Runs one login and reports its end; a cancelled login reports nothing (the app already
-/// closed its popup). `ask` puts a yes/no question to the user and answers when they do.
-pub(super) async fn run<F>(
+/// closed its popup). The popup gets the login's cancel handle with [`Message::LoginWaiting`]
+/// and each question's reply handle with [`Message::LoginAsk`]; a dropped handle cancels.
+pub(super) async fn run(
     store: Store,
     settings: HttpSettings,
-    request: LoginRequest,
-    cancel: oneshot::Receiver<()>,
+    job: LoginJob,
     send: impl Fn(Message),
-    ask: impl Fn(String) -> F,
-) where
-    F: std::future::Future<Output = Result<bool, oneshot::error::RecvError>>,
-{
-    match log_in(store, settings, request, cancel, &send, &ask).await {
+) {
+    match log_in(store, settings, job, &send).await {
         Ok(done) => send(Message::LoginDone(Ok(done))),
         Err(LoginError::Cancelled) => {}
         Err(e) => send(Message::LoginDone(Err(e.to_string()))),
     }
 }
 
-async fn log_in<F>(
+/// Puts a yes/no question to the user; a dropped reply (the popup is gone) is a no.
+async fn ask(send: &impl Fn(Message), text: String) -> bool {
+    let (reply, answer) = oneshot::channel();
+    send(Message::LoginAsk(LoginQuestion { text, reply }));
+    matches!(answer.await, Ok(true))
+}
+
+async fn log_in(
     store: Store,
     settings: HttpSettings,
-    request: LoginRequest,
-    cancel: oneshot::Receiver<()>,
+    job: LoginJob,
     send: &impl Fn(Message),
-    ask: &impl Fn(String) -> F,
-) -> Result<(Org, String), LoginError>
-where
-    F: std::future::Future<Output = Result<bool, oneshot::error::RecvError>>,
-{
-    let LoginRequest { name, target } = request;
-    let timeout = login::timeout_from_env().unwrap_or(login::DEFAULT_TIMEOUT);
-    let login = BrowserLogin::start(target.clone(), login::app_port()).await?;
-    let url = login.authorize_url.clone();
-    let opened = match open_browser(&url) {
-        Opened::Started(program) => {
-            format!("Opened your browser ({program}). If nothing opened, open this URL:")
-        }
-        Opened::NotTried(why) | Opened::Failed(why) => format!(
-            "No browser opened ({why}). Open this URL in a browser; from another machine, forward the port first (ssh -L {p}:localhost:{p} HOST):",
-            p = login.port()
-        ),
-    };
-    send(Message::LoginWaiting { url, opened });
+) -> Result<(Org, String), LoginError> {
+    let LoginJob {
+        name,
+        mut target,
+        again,
+        device,
+    } = job;
+    let replace = again.is_some();
+    if let Some(id) = again {
+        // Logging in again: the saved org's client secret goes with the same app.
+        let store = store.clone();
+        target.client_secret =
+            tokio::task::spawn_blocking(move || store.secret(&id, SecretKind::ClientSecret))
+                .await
+                .map_err(|e| LoginError::Save(e.to_string()))?
+                .map_err(|e| LoginError::Save(e.to_string()))?;
+    }
     let client_url = target.login_url.clone();
     let limit = settings.total_timeout;
     let client = tokio::task::spawn_blocking(move || HttpClient::for_url(&client_url, &settings))
         .await
         .unwrap_or_else(|e| Err(TransportError::client_task_failed(e, limit)))
         .map_err(|e| LoginError::Token(TokenError::Transport(e)))?;
+    let (cancel_tx, cancel) = oneshot::channel();
     let cancelled = async {
-        // A dropped sender (the app is leaving) cancels too.
+        // A dropped sender (the popup closed, or the app is leaving) cancels too.
         let _ = cancel.await;
     };
-    let logged_in = Box::new(login.finish(&client, timeout, cancelled).await?);
+    let logged_in = if device {
+        let login = DeviceLogin::start(&client, target.clone()).await?;
+        send(Message::LoginWaiting {
+            url: login.verification_uri.clone(),
+            opened: format!(
+                "On any device with a browser, open this URL and enter the code {} (it lasts {}):",
+                login.user_code,
+                login::wait_text(login.expires_in)
+            ),
+            cancel: cancel_tx,
+        });
+        login
+            .finish(&client, &DevicePolling::default(), cancelled)
+            .await?
+    } else {
+        let timeout = login::timeout_from_env().unwrap_or(login::DEFAULT_TIMEOUT);
+        let login = BrowserLogin::start(target.clone(), login::app_port()).await?;
+        let url = login.authorize_url.clone();
+        let opened = match open_browser(&url) {
+            Opened::Started(program) => {
+                format!("Opened your browser ({program}). If nothing opened, open this URL:")
+            }
+            Opened::NotTried(why) | Opened::Failed(why) => format!(
+                "No browser opened ({why}). Open this URL in a browser; from another machine, forward the port first (ssh -L {p}:localhost:{p} HOST):",
+                p = login.port()
+            ),
+        };
+        send(Message::LoginWaiting {
+            url,
+            opened,
+            cancel: cancel_tx,
+        });
+        login.finish(&client, timeout, cancelled).await?
+    };
+    let logged_in = Box::new(logged_in);
     let (first, logged_in, target) =
-        save_blocking(store.clone(), name, target, logged_in, false).await?;
+        save_blocking(store.clone(), name, target, logged_in, replace).await?;
     let saved = match first {
         Ok(saved) => saved,
         // The user is saved under another name: ask before storing the login in that org.
@@ -102,7 +141,7 @@ where
             let question = format!(
                 "You logged in as a user already saved as {existing}. Store this login in {existing} (its refresh token and settings are replaced)?"
             );
-            if !matches!(ask(question).await, Ok(true)) {
+            if !ask(send, question).await {
                 return Err(LoginError::Cancelled);
             }
             let (second, _, _) = save_blocking(store, existing, target, logged_in, true).await?;

@@ -32,8 +32,14 @@ pub enum Message {
     },
     /// The org list as stored, or why it could not be read.
     OrgsLoaded(Result<Vec<Org>, String>),
-    /// Another process holds the org's lock; the refresh waits for it.
-    RefreshWaiting(OrgId),
+    /// News from a refresh in flight: waiting for another sfkey's lock, the request sent, a
+    /// retry, the refresh token safely in the keyring.
+    Refreshing {
+        /// Which org.
+        id: OrgId,
+        /// What happened.
+        event: crate::refresh::RefreshEvent,
+    },
     /// A refresh ended.
     RefreshDone {
         /// Which org.
@@ -41,15 +47,10 @@ pub enum Message {
         /// What came of it.
         outcome: Box<RefreshOutcome>,
     },
-    /// News from a refresh in flight: a retry, or the refresh token safely in the keyring.
-    RefreshProgress {
-        /// Which org.
-        id: OrgId,
-        /// What happened.
-        event: crate::refresh::RefreshEvent,
-    },
-    /// Cancelling came too late: the request is out, and its answer will be saved.
-    CancelTooLate(OrgId),
+    /// An edit stored a refresh token the user typed: it replaces one kept in memory.
+    RefreshTokenStored(OrgId),
+    /// The org has no access token stored, so there is nothing to copy.
+    NothingToCopy(String),
     /// The access token went to the clipboard.
     Copied {
         /// The org's name.
@@ -78,9 +79,11 @@ pub enum Message {
         url: String,
         /// What became of opening the browser, in words.
         opened: String,
+        /// Ends the login when sent to or dropped: the popup keeps it.
+        cancel: tokio::sync::oneshot::Sender<()>,
     },
     /// The login needs a yes or no before it saves (the user is saved under another name).
-    LoginAsk(String),
+    LoginAsk(super::state::LoginQuestion),
     /// A login ended: the org saved with a summary, or why not.
     LoginDone(Result<(Org, String), String>),
     /// The login URL was copied (which way), or why not.
@@ -175,9 +178,7 @@ pub enum Effect {
     /// Read the org list.
     LoadOrgs,
     /// Refresh one org.
-    Refresh(Org),
-    /// Stop that org's refresh, if Salesforce has not answered yet.
-    CancelRefresh(OrgId),
+    Refresh(Box<RefreshJob>),
     /// Copy the org's stored access token.
     Copy(Org),
     /// Save a new org with its secrets.
@@ -192,12 +193,13 @@ pub enum Effect {
     Import(Box<crate::interop::Step>),
     /// Run a userinfo, introspect or revoke call about the org's stored token.
     Call(Org, Call),
-    /// Log in with the browser and save the org.
+    /// Log in with the browser and save the org (what the log-in form asks for; the app starts
+    /// it as a [`LoginJob`]).
     Login(Box<LoginRequest>),
-    /// Stop the login in progress (frees its port).
-    CancelLogin,
+    /// Run a login: a new org or again into a saved one, with the browser or a device code.
+    StartLogin(Box<LoginJob>),
     /// Answer the login's question.
-    AnswerLogin(bool),
+    AnswerLogin(tokio::sync::oneshot::Sender<bool>, bool),
     /// Copy the login's authorize URL (no secret in it).
     CopyLoginUrl(String),
     /// Open the org in the browser, logged in.
@@ -210,6 +212,17 @@ pub enum Effect {
     CopyProxyToken(secrecy::SecretString),
 }
 
+/// A refresh to run, with what the org's state gives it.
+#[derive(Debug)]
+pub struct RefreshJob {
+    /// The org.
+    pub org: Org,
+    /// Stops it before its request goes out; the org's state holds the other side.
+    pub cancel: crate::refresh::Cancel,
+    /// The live refresh token the keyring refused earlier, saved first (`Debug` masks it).
+    pub unsaved_refresh_token: Option<secrecy::SecretString>,
+}
+
 /// A login from the TUI's form.
 #[derive(Debug)]
 pub struct LoginRequest {
@@ -217,4 +230,45 @@ pub struct LoginRequest {
     pub name: String,
     /// Where to log in, with which app.
     pub target: crate::login::LoginTarget,
+}
+
+/// A login to run, as the login popup keeps it (to switch it to the device flow).
+#[derive(Debug, Clone)]
+pub struct LoginJob {
+    /// The name to save the org under.
+    pub name: String,
+    /// Where to log in, with which app (`Debug` masks the client secret).
+    pub target: crate::login::LoginTarget,
+    /// Logging in again into this saved org: its client secret is read from the keyring first,
+    /// and the login replaces its refresh token (the CLI's `login NAME --update`).
+    pub again: Option<OrgId>,
+    /// With a code typed on another device instead of the browser (the device flow).
+    pub device: bool,
+}
+
+impl LoginJob {
+    /// A new org, with the browser, from the log-in form.
+    pub fn new_org(request: LoginRequest) -> Self {
+        Self {
+            name: request.name,
+            target: request.target,
+            again: None,
+            device: false,
+        }
+    }
+
+    /// Again into the saved `org`, with its login URL, site and client id.
+    pub fn again(org: &Org, device: bool) -> Self {
+        Self {
+            name: org.name.clone(),
+            target: crate::login::LoginTarget {
+                login_url: org.login_url.clone(),
+                site: org.site.clone(),
+                client_id: org.client_id.clone(),
+                client_secret: None,
+            },
+            again: Some(org.id.clone()),
+            device,
+        }
+    }
 }

@@ -43,6 +43,7 @@ use crate::signals::{Signals, Stop};
 use crate::store::Store;
 
 pub use app::{App, Pane, Popup, Shown};
+pub use keymap::{KeyMap, KeyOverrides, effective_keys_toml};
 pub use message::{Effect, Message, RefreshOutcome};
 pub use start::start;
 pub use view::draw;
@@ -64,6 +65,8 @@ pub struct Setup {
     pub utc_offset_s: i32,
     /// Days unused after which the org list flags a refresh token (`idle_warning_days`).
     pub idle_days: u64,
+    /// The keys: the built-in table with config.toml's `[keys]` applied.
+    pub keys: KeyMap,
 }
 
 /// Restores the terminal: raw mode off, main screen back, mouse and paste modes off.
@@ -238,8 +241,9 @@ async fn event_loop(
     let tasks = tasks::Tasks::new(setup.store, setup.settings, clipboard, tx.clone());
     let _ = in_flight.set(tasks.in_flight());
     let mut app = App::new(now_ms(), setup.demo, setup.utc_offset_s);
-    app.idle_days = setup.idle_days;
-    app.login_url = setup.login_url;
+    app.env.idle_days = setup.idle_days;
+    app.env.login_url = setup.login_url;
+    app.env.keys = setup.keys;
     // SIGTERM and SIGHUP (on Windows: a closed console, logoff, shutdown) end sfkey as `q`
     // does; Ctrl-C is a key in raw mode.
     let mut signals = Signals::new(&[Stop::Terminate, Stop::Hangup])?;
@@ -288,7 +292,7 @@ async fn event_loop(
         while let Ok(outcome) = rx.try_recv() {
             redraw |= handle(outcome, &mut app, &tasks, &mut terminal, &mut terminal_ok);
         }
-        if app.quitting {
+        if app.quitting() {
             let since = *quit_since.get_or_insert_with(Instant::now);
             if app.should_exit() || since.elapsed() > grace {
                 break;

@@ -1,13 +1,14 @@
 //! Key `p`: the popup that takes a pasted SFDX auth URL, and the question asked when the org it
 //! would add is already saved. Parsing is pure, so this stays out of the tasks.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use crate::interop::{Imported, Sameness, sfdx_url};
 use crate::org::Org;
 
 use super::form::OrgForm;
 use super::input::TextInput;
+use super::keymap::Action;
 
 /// The paste popup: one masked field for the auth URL.
 #[derive(Debug)]
@@ -45,11 +46,12 @@ impl PasteUrl {
         self.error = None;
     }
 
-    /// Enter reads the URL; Esc closes; other keys edit the field.
-    pub fn handle_key(&mut self, key: &KeyEvent) -> PasteEvent {
-        match key.code {
-            KeyCode::Esc => PasteEvent::Close,
-            KeyCode::Enter => match sfdx_url::parse(self.input.value()) {
+    /// Submit reads the URL; Cancel closes; other keys edit the field. `action` is what the
+    /// key table says the key asks for here.
+    pub fn handle_key(&mut self, key: &KeyEvent, action: Option<Action>) -> PasteEvent {
+        match action {
+            Some(Action::Cancel) => PasteEvent::Close,
+            Some(Action::Submit) => match sfdx_url::parse(self.input.value()) {
                 Ok(url) => PasteEvent::Parsed(Box::new(OrgForm::from_auth_url(&url))),
                 Err(e) => {
                     self.error = Some(e.to_string());

@@ -4,30 +4,30 @@
 use crate::cli::{OrgRef, remedy_text};
 use crate::remedy::{Advice, Remedy};
 
-use super::keymap::{self, Action};
+use super::keymap::{Action, KeyMap};
 
 /// The main-screen action that carries out `remedy`, when the TUI has one.
 fn action(remedy: Remedy) -> Option<Action> {
     match remedy {
         Remedy::Refresh => Some(Action::Refresh),
         Remedy::EditSecrets | Remedy::StorePrivateKey | Remedy::EditLoginUrl => Some(Action::Edit),
-        Remedy::LoginAgain => Some(Action::Login),
+        Remedy::LoginAgain => Some(Action::LoginAgain),
         Remedy::Doctor | Remedy::AnyHost => None,
     }
 }
 
 /// `press KEY` for a remedy the TUI has a key for; otherwise the CLI's command.
-pub fn key_text<'a>(remedy: Remedy, org: impl Into<OrgRef<'a>>) -> String {
-    match action(remedy).and_then(keymap::binding) {
-        Some(binding) => format!("press {}", binding.label),
+pub fn key_text<'a>(remedy: Remedy, org: impl Into<OrgRef<'a>>, keys: &KeyMap) -> String {
+    match action(remedy) {
+        Some(action) => format!("press {}", keys.main_key(action)),
         None => remedy_text(remedy, org),
     }
 }
 
 /// `advice` as one line with the key of each remedy after its words.
-pub fn advice_text<'a>(advice: &Advice, org: impl Into<OrgRef<'a>>) -> String {
+pub fn advice_text<'a>(advice: &Advice, org: impl Into<OrgRef<'a>>, keys: &KeyMap) -> String {
     let org = org.into();
-    advice.render(|r| Some(key_text(r, org)))
+    advice.render(|r| Some(key_text(r, org, keys)))
 }
 
 #[cfg(test)]
@@ -37,12 +37,27 @@ mod tests {
 
     #[test]
     fn remedies_are_keys_from_the_table() {
-        assert_eq!(key_text(Remedy::Refresh, "dev"), "press r");
-        assert_eq!(key_text(Remedy::EditSecrets, "dev"), "press e");
-        assert_eq!(key_text(Remedy::EditLoginUrl, "dev"), "press e");
-        assert_eq!(key_text(Remedy::LoginAgain, "dev"), "press l");
+        assert_eq!(
+            key_text(Remedy::Refresh, "dev", &KeyMap::default()),
+            "press r"
+        );
+        assert_eq!(
+            key_text(Remedy::EditSecrets, "dev", &KeyMap::default()),
+            "press e"
+        );
+        assert_eq!(
+            key_text(Remedy::EditLoginUrl, "dev", &KeyMap::default()),
+            "press e"
+        );
+        assert_eq!(
+            key_text(Remedy::LoginAgain, "dev", &KeyMap::default()),
+            "press L"
+        );
         // No key for it: the command, to run in a shell.
-        assert_eq!(key_text(Remedy::Doctor, "dev"), "sfkey doctor");
+        assert_eq!(
+            key_text(Remedy::Doctor, "dev", &KeyMap::default()),
+            "sfkey doctor"
+        );
     }
 
     #[test]
@@ -55,8 +70,8 @@ mod tests {
             say(" to try again"),
         ]);
         assert_eq!(
-            advice_text(&ADVICE, "dev"),
-            "log in again (press l), or store a new refresh token (press e); or press r to try again"
+            advice_text(&ADVICE, "dev", &KeyMap::default()),
+            "log in again (press L), or store a new refresh token (press e); or press r to try again"
         );
     }
 }

@@ -22,6 +22,7 @@ pub fn start(demo: bool, startup: &Startup) -> ExitCode {
                 login_url: Some(demo.url().to_string()),
                 utc_offset_s,
                 idle_days: crate::health::DEFAULT_IDLE_DAYS,
+                keys: super::KeyMap::default(),
             }),
             Err(e) => {
                 eprintln!("sfkey: cannot start the demo: {e:#}");
@@ -59,5 +60,6 @@ pub fn start(demo: bool, startup: &Startup) -> ExitCode {
         login_url: None,
         utc_offset_s,
         idle_days: idle_days.unwrap_or(crate::health::DEFAULT_IDLE_DAYS),
+        keys: super::KeyMap::with(&opened.selection.preferences.keys),
     })
 }

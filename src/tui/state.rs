@@ -24,16 +24,54 @@ pub enum Pane {
 }
 
 /// A refresh in flight.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Running {
     /// When it started, epoch ms.
     pub started_ms: u64,
-    /// Another process holds the org's lock.
-    pub waiting_for_lock: bool,
-    /// Esc was pressed; the task has been told.
-    pub cancelling: bool,
-    /// The request is with Salesforce: too late to cancel, the answer is awaited.
-    pub too_late: bool,
+    /// Where it is.
+    pub phase: Phase,
+}
+
+/// Where a refresh in flight is. Until its request is out, the phase holds the handle that
+/// stops it.
+#[derive(Debug)]
+pub enum Phase {
+    /// Taking the org's lock, reading the keyring.
+    Starting(RefreshCancel),
+    /// Another sfkey holds the org's lock: waiting for it.
+    WaitingForLock(RefreshCancel),
+    /// Esc asked it to stop; it answers `Cancelled` unless its request was already out.
+    Cancelling,
+    /// The request is with Salesforce: nothing stops it now, its answer is awaited and saved.
+    Sent,
+    /// Esc came after the request was out: waiting for the answer all the same.
+    SentCancelRefused,
+}
+
+impl Phase {
+    /// Whether Esc can still stop it.
+    pub fn cancellable(&self) -> bool {
+        matches!(self, Self::Starting(_) | Self::WaitingForLock(_))
+    }
+}
+
+/// The handle that stops a refresh before its request goes out. Dropped (the app is gone, or
+/// the refresh moved on), it stops the refresh too, which costs nothing before the request.
+#[derive(Debug, Default)]
+pub struct RefreshCancel(crate::refresh::Cancel);
+
+impl RefreshCancel {
+    /// A new handle and the task's side of it.
+    pub fn new() -> (Self, crate::refresh::Cancel) {
+        let cancel = crate::refresh::Cancel::default();
+        (Self(cancel.clone()), cancel)
+    }
+}
+
+impl Drop for RefreshCancel {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
 }
 
 /// The last refresh result of an org, as shown in its panes.
@@ -68,8 +106,9 @@ pub struct Panel {
     pub last: Option<Shown>,
     /// The last userinfo, introspect or revoke call (cleared by a refresh).
     pub call: Option<CallState>,
-    /// The keyring refused a rotated refresh token; the tasks keep it in memory until saved.
-    pub unsaved_refresh_token: bool,
+    /// The live refresh token the keyring refused (never shown): it goes with the next refresh,
+    /// which saves it first, and is dropped once the keyring holds it.
+    pub unsaved_refresh_token: Option<secrecy::SecretString>,
     /// The org's local proxy (key P), if one is starting or running.
     pub proxy: Option<ProxyState>,
     /// `u` or `i` without a live stored access token: started once the running refresh works.
@@ -126,8 +165,8 @@ pub enum Popup {
     Login(Box<LoginPopup>),
 }
 
-/// What the login popup shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the login popup shows, and the login's channels: dropping the popup cancels the login.
+#[derive(Debug)]
 pub struct LoginPopup {
     /// The org name it will be saved under.
     pub name: String,
@@ -135,8 +174,93 @@ pub struct LoginPopup {
     pub url: Option<String>,
     /// Whether a browser was opened, in words.
     pub opened: String,
-    /// A question the login waits on (y or n), once the user has logged in.
-    pub question: Option<String>,
+    /// A question the login waits on (yes or no), once the user has logged in.
+    pub question: Option<LoginQuestion>,
+    /// Ends the login when sent to or dropped.
+    pub cancel: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The login running, to run it again with a device code instead.
+    pub job: Option<Box<super::message::LoginJob>>,
+}
+
+/// The login's question and where its answer goes.
+#[derive(Debug)]
+pub struct LoginQuestion {
+    /// The question.
+    pub text: String,
+    /// Takes the answer.
+    pub reply: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// Leaving sfkey, step by step.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum QuitState {
+    /// Not asked to quit.
+    #[default]
+    Running,
+    /// Quitting was asked once and the status line said what it would lose (a refresh token
+    /// only in memory, a half-filled form); asking again quits.
+    Warned,
+    /// Leaving once what must be saved is saved.
+    Leaving,
+    /// Asked twice: leaving now, even if a refresh is still out.
+    LeavingNow,
+}
+
+/// What is on screen beside the orgs: focus, scrolls, the popup, the status line.
+#[derive(Debug)]
+pub struct ViewState {
+    /// Secrets shown whole in the token pane.
+    pub reveal: bool,
+    /// The pane j/k act on.
+    pub focus: Pane,
+    /// Scroll of the token pane, in lines.
+    pub token_scroll: usize,
+    /// Scroll of the response pane, in lines.
+    pub response_scroll: usize,
+    /// The popup, if any.
+    pub popup: Option<Popup>,
+    /// The status-line message.
+    pub status: Option<Status>,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        Self {
+            reveal: false,
+            focus: Pane::Orgs,
+            token_scroll: 0,
+            response_scroll: 0,
+            popup: None,
+            status: None,
+        }
+    }
+}
+
+/// What the app runs with and never changes.
+#[derive(Debug)]
+pub struct Environment {
+    /// Set in demo mode: what the banner says.
+    pub demo: Option<String>,
+    /// Where a login starts by default (the demo's fake Salesforce); production when `None`.
+    pub login_url: Option<String>,
+    /// The local UTC offset in seconds, for `issued_at`.
+    pub utc_offset_s: i32,
+    /// Days unused after which an org's refresh token is flagged idle.
+    pub idle_days: u64,
+    /// The keys, with config.toml's overrides.
+    pub keys: super::keymap::KeyMap,
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Self {
+            demo: None,
+            login_url: None,
+            utc_offset_s: 0,
+            idle_days: crate::health::DEFAULT_IDLE_DAYS,
+            keys: super::keymap::KeyMap::default(),
+        }
+    }
 }
 
 /// Info or error.

@@ -1,8 +1,7 @@
 //! The tasks that do the app's I/O: the keyring, the orgs file, HTTP, the clipboard. Each
 //! effect runs on the runtime and answers with a message; the UI thread never waits on them.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use secrecy::SecretString;
 use tokio::sync::{OnceCell, mpsc};
@@ -10,15 +9,13 @@ use tokio::sync::{OnceCell, mpsc};
 use crate::clipboard::{Clipboard, Copied};
 use crate::interop::{self, Imported};
 use crate::org::{Org, OrgId};
-use crate::refresh::{
-    Cancel, ClientFor, RefreshError, RefreshEvent, RefreshOptions, refresh_org_with,
-};
+use crate::refresh::{ClientFor, RefreshError, RefreshOptions, refresh_org_with};
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
 use crate::store::{SecretKind, Store, StoreError};
 use crate::token_calls::{self, CallError};
 
 use super::calls::{Call, CallAnswer};
-use super::message::{CopyVia, Effect, ImportCheck, Message, RefreshOutcome};
+use super::message::{CopyVia, Effect, ImportCheck, Message, RefreshJob, RefreshOutcome};
 
 /// Something for the terminal itself, which only the UI loop may write to.
 #[derive(Debug)]
@@ -41,21 +38,18 @@ pub enum Outcome {
     Terminal(TerminalWrite),
 }
 
-/// Runs effects; cheap to clone into tasks.
+/// Runs effects; cheap to clone into tasks. It keeps no state of its own: what a task needs
+/// (a cancel handle, a refresh token kept in memory, a login's channels) travels in the effect
+/// or the message, and the app's state owns it.
 #[derive(Clone)]
 pub struct Tasks {
     store: Store,
     settings: HttpSettings,
     client: Arc<OnceCell<HttpClient>>,
     clipboard: Arc<Result<Clipboard, String>>,
-    cancels: Arc<Mutex<HashMap<OrgId, Cancel>>>,
-    /// Live refresh tokens the keyring refused, per org: saved (or used) at the next refresh.
-    unsaved: Arc<Mutex<HashMap<OrgId, SecretString>>>,
     tx: mpsc::UnboundedSender<Outcome>,
-    /// Ends the login in progress, if any.
-    login_cancel: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
-    /// The login's question waiting for the user's yes or no, if any.
-    login_answer: Arc<Mutex<Option<tokio::sync::oneshot::Sender<bool>>>>,
+    /// Counts the refresh tasks, for after a panic of the UI loop (nothing else reads it).
+    refreshing: InFlight,
 }
 
 impl Tasks {
@@ -71,11 +65,8 @@ impl Tasks {
             settings,
             client: Arc::new(OnceCell::new()),
             clipboard: Arc::new(clipboard),
-            cancels: Arc::new(Mutex::new(HashMap::new())),
-            unsaved: Arc::new(Mutex::new(HashMap::new())),
             tx,
-            login_cancel: Arc::new(Mutex::new(None)),
-            login_answer: Arc::new(Mutex::new(None)),
+            refreshing: InFlight::default(),
         }
     }
 
@@ -94,25 +85,17 @@ impl Tasks {
                     tasks.send(Message::OrgsLoaded(orgs));
                 });
             }
-            Effect::Refresh(org) => {
-                let cancel = Cancel::default();
-                self.cancels().insert(org.id.clone(), cancel.clone());
+            Effect::Refresh(job) => {
+                let running = self.refreshing.start();
                 tokio::spawn(async move {
-                    let outcome = tasks.refresh(&org, &cancel).await;
-                    tasks.cancels().remove(&org.id);
+                    let id = job.org.id.clone();
+                    let outcome = tasks.refresh(*job).await;
                     tasks.send(Message::RefreshDone {
-                        id: org.id,
+                        id,
                         outcome: Box::new(outcome),
                     });
+                    drop(running);
                 });
-            }
-            Effect::CancelRefresh(id) => {
-                let cancel = self.cancels().get(&id).cloned();
-                match cancel {
-                    Some(cancel) if cancel.request_sent() => self.send(Message::CancelTooLate(id)),
-                    Some(cancel) => cancel.cancel(),
-                    None => {}
-                }
             }
             Effect::Copy(org) => {
                 tokio::task::spawn_blocking(move || tasks.copy(&org.id, &org.name));
@@ -139,11 +122,8 @@ impl Tasks {
                         })
                         .map_err(|e| e.to_string());
                     // A refresh token typed by the user replaces one kept in memory.
-                    if result.is_ok() && typed_refresh && tasks.unsaved().remove(&id).is_some() {
-                        tasks.send(Message::RefreshProgress {
-                            id,
-                            event: RefreshEvent::RefreshTokenSaved,
-                        });
+                    if result.is_ok() && typed_refresh {
+                        tasks.send(Message::RefreshTokenStored(id));
                     }
                     tasks.send(Message::Saved(result));
                 });
@@ -158,33 +138,21 @@ impl Tasks {
                     });
                 });
             }
-            Effect::Login(request) => {
-                let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel();
-                self.login_cancel().replace(cancel_tx);
+            Effect::Login(request) => self.run(Effect::StartLogin(Box::new(
+                super::message::LoginJob::new_org(*request),
+            ))),
+            Effect::StartLogin(job) => {
                 tokio::spawn(async move {
                     let (store, settings) = (tasks.store.clone(), tasks.settings.clone());
-                    let send = |m| tasks.send(m);
-                    let ask = |question| {
-                        let (tx, rx) = tokio::sync::oneshot::channel();
-                        tasks.login_answer().replace(tx);
-                        tasks.send(Message::LoginAsk(question));
-                        rx
-                    };
-                    super::login::run(store, settings, *request, cancel_rx, send, ask).await;
+                    super::login::run(store, settings, *job, |m| tasks.send(m)).await;
                 });
             }
             Effect::CopyLoginUrl(url) => {
                 tokio::task::spawn_blocking(move || tasks.copy_login_url(url));
             }
-            Effect::CancelLogin => {
-                if let Some(cancel) = self.login_cancel().take() {
-                    let _ = cancel.send(());
-                }
-            }
-            Effect::AnswerLogin(yes) => {
-                if let Some(answer) = self.login_answer().take() {
-                    let _ = answer.send(yes);
-                }
+            Effect::AnswerLogin(reply, yes) => {
+                // The login may have ended meanwhile: then nobody asks any more.
+                let _ = reply.send(yes);
             }
             Effect::CheckImport(imported) => {
                 tokio::task::spawn_blocking(move || {
@@ -235,7 +203,6 @@ impl Tasks {
                 });
             }
             Effect::Delete(org) => {
-                self.unsaved().remove(&org.id);
                 tokio::task::spawn_blocking(move || {
                     let result = tasks.store.remove(&org.name).map_err(|e| e.to_string());
                     tasks.send(Message::Deleted(result));
@@ -244,31 +211,9 @@ impl Tasks {
         }
     }
 
-    fn login_cancel(&self) -> std::sync::MutexGuard<'_, Option<tokio::sync::oneshot::Sender<()>>> {
-        self.login_cancel
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn login_answer(
-        &self,
-    ) -> std::sync::MutexGuard<'_, Option<tokio::sync::oneshot::Sender<bool>>> {
-        self.login_answer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The running refreshes, for waiting on them when the UI loop is gone.
     pub fn in_flight(&self) -> InFlight {
-        InFlight::new(self.cancels.clone())
-    }
-
-    fn cancels(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, Cancel>> {
-        self.cancels.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn unsaved(&self) -> std::sync::MutexGuard<'_, HashMap<OrgId, SecretString>> {
-        self.unsaved.lock().unwrap_or_else(PoisonError::into_inner)
+        self.refreshing.clone()
     }
 
     /// The one HTTP client, built on first use (loading TLS roots takes a few ms).
@@ -284,40 +229,29 @@ impl Tasks {
             .await
     }
 
-    async fn refresh(&self, org: &Org, cancel: &Cancel) -> RefreshOutcome {
+    async fn refresh(&self, job: RefreshJob) -> RefreshOutcome {
         let client = match self.client().await {
             Ok(client) => client,
             Err(e) => {
                 return RefreshOutcome::Failure(RefreshError::Token(TokenError::Transport(e)));
             }
         };
-        let (tasks, id) = (self.clone(), org.id.clone());
+        let (tasks, id) = (self.clone(), job.org.id.clone());
         let options = RefreshOptions {
-            cancel: cancel.clone(),
-            unsaved_refresh_token: self.unsaved().get(&org.id).cloned(),
+            cancel: job.cancel,
+            unsaved_refresh_token: job.unsaved_refresh_token,
             on_event: Some(Arc::new(move |event| {
-                if event == RefreshEvent::RefreshTokenSaved {
-                    tasks.unsaved().remove(&id);
-                }
-                tasks.send(match event {
-                    RefreshEvent::WaitingForLock => Message::RefreshWaiting(id.clone()),
-                    event => Message::RefreshProgress {
-                        id: id.clone(),
-                        event,
-                    },
+                tasks.send(Message::Refreshing {
+                    id: id.clone(),
+                    event,
                 });
             })),
         };
-        let result = refresh_org_with(&self.store, org, ClientFor::Ready(client), &options).await;
+        let result =
+            refresh_org_with(&self.store, &job.org, ClientFor::Ready(client), &options).await;
         match result {
             Ok(done) => RefreshOutcome::Success(Box::new(done)),
-            Err(e) => {
-                if let Some(token) = e.unsaved_refresh_token() {
-                    // The only working refresh token: kept for the next refresh, never shown.
-                    self.unsaved().insert(org.id.clone(), token.clone());
-                }
-                RefreshOutcome::Failure(e)
-            }
+            Err(e) => RefreshOutcome::Failure(e),
         }
     }
 
@@ -378,11 +312,7 @@ impl Tasks {
     fn copy(&self, id: &OrgId, name: &str) {
         let token = match self.store.secret(id, SecretKind::AccessToken) {
             Ok(Some(token)) => token,
-            Ok(None) => {
-                return self.send(Message::CopyFailed(format!(
-                    "no access token stored for {name} yet: press r to refresh"
-                )));
-            }
+            Ok(None) => return self.send(Message::NothingToCopy(name.to_string())),
             Err(e) => return self.send(Message::CopyFailed(store_failure(&e))),
         };
         let clipboard = match self.clipboard.as_ref() {

@@ -1,14 +1,12 @@
 //! `u`, `i`, `x`: calls about the selected org's stored token, and what their answers change.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
 use crate::humanize;
 use crate::org::Org;
 use crate::salesforce::{ApiError, TokenKind};
 use crate::token_calls::{self, CallError};
 
 use super::super::calls::{Call, CallAnswer, CallState};
-use super::super::keymap;
+use super::super::keymap::{Action, KeyMap};
 use super::{App, Effect, OrgId, Popup};
 
 impl App {
@@ -36,7 +34,7 @@ impl App {
         match self.selected_org().cloned() {
             Some(org) => self.start_call_for(org, call),
             None => {
-                self.error("no org selected: press a to add one");
+                self.no_org();
                 Vec::new()
             }
         }
@@ -59,7 +57,7 @@ impl App {
             outcome: None,
         });
         if self.selected_org().map(|o| &o.id) == Some(&org.id) {
-            self.response_scroll = 0;
+            self.view.response_scroll = 0;
         }
         vec![Effect::Call(org, call)]
     }
@@ -86,10 +84,10 @@ impl App {
     pub(super) fn on_refreshed_then_call(
         &mut self,
         id: OrgId,
-        outcome: super::RefreshOutcome,
+        outcome: crate::tui::RefreshOutcome,
     ) -> Vec<Effect> {
         let then = self.panels.get_mut(&id).and_then(|p| p.then_call.take());
-        let worked = matches!(outcome, super::RefreshOutcome::Success(_));
+        let worked = matches!(outcome, crate::tui::RefreshOutcome::Success(_));
         let mut effects = self.on_refreshed(id.clone(), outcome);
         if let (Some(call), true) = (then, worked)
             && let Some(org) = self.orgs.iter().find(|o| o.id == id).cloned()
@@ -102,34 +100,35 @@ impl App {
     /// `x`: asks which token to revoke.
     pub(super) fn ask_revoke(&mut self) {
         let Some(org) = self.selected_org().cloned() else {
-            return self.error("no org selected: press a to add one");
+            return self.no_org();
         };
         if token_calls::nothing_to_revoke(&org) {
             let text = format!(
                 "{}: nothing to revoke (the refresh token was revoked, and none is stored since); {}",
                 org.name,
-                crate::tui::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, &org)
+                crate::tui::remedy::advice_text(
+                    &crate::refresh::NO_REFRESH_TOKEN,
+                    &org,
+                    &self.env.keys
+                )
             );
             return self.info(text);
         }
         match self.call_blocked(&org) {
             Some(why) => self.info(why),
-            None => self.popup = Some(Popup::ConfirmRevoke(Box::new(org))),
+            None => self.view.popup = Some(Popup::ConfirmRevoke(Box::new(org))),
         }
     }
 
-    /// A key in the revoke popup: `a` access token, `r` refresh token, `n`/Esc neither.
-    pub(super) fn on_revoke_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        if keymap::is_modified(key) {
-            return Vec::new();
-        }
-        let kind = match key.code {
-            KeyCode::Char('a' | 'A') => Some(TokenKind::AccessToken),
-            KeyCode::Char('r' | 'R') => Some(TokenKind::RefreshToken),
-            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => None,
+    /// An action in the revoke popup: the access token, the refresh token, or neither.
+    pub(super) fn on_revoke(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let kind = match action {
+            Some(Action::RevokeAccess) => Some(TokenKind::AccessToken),
+            Some(Action::RevokeRefresh) => Some(TokenKind::RefreshToken),
+            Some(Action::No) => None,
             _ => return Vec::new(),
         };
-        let Some(Popup::ConfirmRevoke(org)) = self.popup.take() else {
+        let Some(Popup::ConfirmRevoke(org)) = self.view.popup.take() else {
             return Vec::new();
         };
         match kind {
@@ -169,11 +168,12 @@ impl App {
         }
         match &outcome {
             Ok(answer) => {
-                let text = answer_summary(&name, answer, self.now_ms);
+                let text = answer_summary(&name, answer, self.now_ms, &self.env.keys);
                 self.info(text);
             }
             Err(e) => {
-                let text = format!("{name}: {} failed: {}", call.title(), short_error(e));
+                let why = short_error(e, &self.env.keys);
+                let text = format!("{name}: {} failed: {why}", call.title());
                 self.error(text);
             }
         }
@@ -187,7 +187,8 @@ impl App {
 }
 
 /// The status-line summary of an answer.
-fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
+fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64, keys: &KeyMap) -> String {
+    let r = keys.main_key(Action::Refresh);
     match answer {
         CallAnswer::Userinfo(done) => {
             let user = done
@@ -211,12 +212,12 @@ fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
         },
         CallAnswer::Introspect(_) => {
             format!(
-                "{name}: the access token is not active (marked expired): press r for a new one"
+                "{name}: the access token is not active (marked expired): press {r} for a new one"
             )
         }
         CallAnswer::Revoke(done) if done.kind == TokenKind::RefreshToken => format!(
             "{name}: revoked the refresh token and removed it and the access token from the keyring; {}",
-            crate::tui::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, name)
+            crate::tui::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, name, keys)
         ),
         CallAnswer::Revoke(_) => {
             format!("{name}: revoked the access token and removed it from the keyring")
@@ -225,14 +226,15 @@ fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64) -> String {
 }
 
 /// The short form of a failed call for the status line.
-fn short_error(error: &CallError) -> String {
+fn short_error(error: &CallError, keys: &KeyMap) -> String {
+    let r = keys.main_key(Action::Refresh);
     match error {
         CallError::NoAccessToken(_) | CallError::NoInstanceUrl(_) => {
-            "no access token stored: press r to refresh first".into()
+            format!("no access token stored: press {r} to refresh first")
         }
         CallError::NoRefreshToken(_) => "no refresh token stored".into(),
         CallError::Api(ApiError::SessionExpired { .. }) => {
-            "the access token is expired (now marked so): press r".into()
+            format!("the access token is expired (now marked so): press {r}")
         }
         CallError::Api(ApiError::Refused { code, .. }) => code.clone(),
         CallError::Api(ApiError::Http(e)) => e.code_words(),
@@ -244,15 +246,15 @@ fn short_error(error: &CallError) -> String {
 }
 
 /// What to do about a failed call, worded for the TUI (keys, not commands).
-pub fn call_hint(error: &CallError, org: &str) -> Option<String> {
+pub fn call_hint(error: &CallError, org: &str, keys: &KeyMap) -> Option<String> {
     error
         .advice()
-        .map(|a| crate::tui::remedy::advice_text(&a, org))
+        .map(|a| crate::tui::remedy::advice_text(&a, org, keys))
 }
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use serde_json::json;
 
     use super::super::Message;
@@ -305,7 +307,14 @@ mod tests {
             app.update(key(KeyCode::Char('i'))).is_empty(),
             "one call at a time"
         );
-        assert!(app.status.as_ref().unwrap().text.contains("still running"));
+        assert!(
+            app.view
+                .status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("still running")
+        );
 
         let info = UserInfo {
             username: Some("admin@acme.com".into()),
@@ -326,7 +335,7 @@ mod tests {
             matches!(&effects[..], [Effect::LoadOrgs]),
             "the username was saved"
         );
-        let status = &app.status.as_ref().unwrap().text;
+        let status = &app.view.status.as_ref().unwrap().text;
         assert!(
             status.contains("alpha: userinfo: admin@acme.com (saved"),
             "{status}"
@@ -341,7 +350,14 @@ mod tests {
         app.update(key(KeyCode::Char('j')));
         app.update(key(KeyCode::Char('r')));
         assert!(app.update(key(KeyCode::Char('u'))).is_empty());
-        assert!(app.status.as_ref().unwrap().text.contains("is refreshing"));
+        assert!(
+            app.view
+                .status
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("is refreshing")
+        );
     }
 
     #[test]
@@ -364,7 +380,7 @@ mod tests {
             info: active,
         });
         app.update(done(&app, 0, Call::Introspect, Ok(answer)));
-        let status = &app.status.as_ref().unwrap().text;
+        let status = &app.view.status.as_ref().unwrap().text;
         assert_eq!(status, "alpha: access token active, expires in 1h 52m");
 
         app.update(key(KeyCode::Char('i')));
@@ -381,7 +397,8 @@ mod tests {
         });
         app.update(done(&app, 0, Call::Introspect, Ok(answer)));
         assert!(
-            app.status
+            app.view
+                .status
                 .as_ref()
                 .unwrap()
                 .text
@@ -397,11 +414,11 @@ mod tests {
             exchange: fixtures::exchange(401, "Unauthorized"),
         });
         assert_eq!(
-            call_hint(&err, "alpha").as_deref(),
+            call_hint(&err, "alpha", &KeyMap::default()).as_deref(),
             Some("the stored access token is now marked expired; refresh for a new one (press r)")
         );
         app.update(done(&app, 0, Call::Userinfo, Err(err)));
-        let status = app.status.as_ref().unwrap();
+        let status = app.view.status.as_ref().unwrap();
         assert_eq!(status.level, super::super::Level::Error);
         assert!(
             status.text.contains("expired (now marked so): press r"),
@@ -419,14 +436,14 @@ mod tests {
     fn x_asks_which_token_and_esc_sends_nothing() {
         let mut app = two();
         assert!(app.update(key(KeyCode::Char('x'))).is_empty());
-        assert!(matches!(app.popup, Some(Popup::ConfirmRevoke(_))));
+        assert!(matches!(app.view.popup, Some(Popup::ConfirmRevoke(_))));
         assert!(
             app.update(key(KeyCode::Char('z'))).is_empty(),
             "other keys wait"
         );
-        assert!(app.popup.is_some());
+        assert!(app.view.popup.is_some());
         assert!(app.update(key(KeyCode::Esc)).is_empty());
-        assert!(app.popup.is_none());
+        assert!(app.view.popup.is_none());
 
         app.update(key(KeyCode::Char('x')));
         let effects = app.update(key(KeyCode::Char('r')));
@@ -446,7 +463,8 @@ mod tests {
             Ok(answer),
         ));
         assert!(
-            app.status
+            app.view
+                .status
                 .as_ref()
                 .unwrap()
                 .text
@@ -482,10 +500,10 @@ mod tests {
         app.update(key(KeyCode::Char('r')));
         app.update(key(KeyCode::Char('q')));
         assert!(
-            app.quitting && !app.should_exit(),
+            app.quitting() && !app.should_exit(),
             "the keyring is not cleaned up yet"
         );
-        let status = &app.status.as_ref().unwrap().text;
+        let status = &app.view.status.as_ref().unwrap().text;
         assert!(
             status.contains("alpha: revoke refresh token") && status.contains("q again"),
             "quitting says what it waits for: {status}"
@@ -523,12 +541,13 @@ mod tests {
         let mut app = fixtures::app_with(vec![alpha]);
         assert!(
             !app.hint_actions()
-                .contains(&super::super::keymap::Action::Copy),
+                .contains(&crate::tui::keymap::Action::Copy),
             "no c hint for a key that refuses"
         );
         assert!(app.update(key(KeyCode::Char('c'))).is_empty());
         assert!(
-            app.status
+            app.view
+                .status
                 .as_ref()
                 .unwrap()
                 .text
@@ -547,7 +566,8 @@ mod tests {
             "{effects:?}"
         );
         assert!(
-            app.status
+            app.view
+                .status
                 .as_ref()
                 .unwrap()
                 .text
@@ -577,13 +597,13 @@ mod tests {
             issued_at: None,
         });
         app.update(key(KeyCode::Char('x')));
-        assert!(app.popup.is_none());
-        let status = &app.status.as_ref().unwrap().text;
+        assert!(app.view.popup.is_none());
+        let status = &app.view.status.as_ref().unwrap().text;
         assert!(status.contains("nothing to revoke"), "{status}");
         assert!(status.contains("(press e)"), "{status}");
         // A refresh token stored since: there is something to revoke again.
         app.orgs[0].refresh_token_since_ms = Some(NOW_MS);
         app.update(key(KeyCode::Char('x')));
-        assert!(app.popup.is_some());
+        assert!(app.view.popup.is_some());
     }
 }

@@ -1,76 +1,142 @@
-//! The login popup's part of `update`: a submitted login form becomes the waiting popup, `Esc`
-//! cancels the login, and its end adds the org to the list or says why not.
+//! The login popup's part of `update`: a submitted login form becomes the waiting popup, which
+//! owns the login's cancel handle and its question's reply; cancelling drops the popup (and so
+//! ends the login), and its end adds the org to the list or says why not.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use tokio::sync::oneshot;
 
+use super::super::keymap::Action;
+use super::super::state::LoginQuestion;
 use super::{App, LoginPopup, Popup};
 use crate::org::Org;
-use crate::tui::message::{CopyVia, Effect};
+use crate::tui::message::{CopyVia, Effect, LoginJob};
 
 impl App {
     /// A form was submitted: a login swaps the form for the waiting popup.
     pub(super) fn submitted(&mut self, effect: Effect) -> Vec<Effect> {
-        if let Effect::Login(request) = &effect {
-            self.popup = Some(Popup::Login(Box::new(LoginPopup {
-                name: request.name.clone(),
-                url: None,
-                opened: "starting the login…".into(),
-                question: None,
-            })));
+        match effect {
+            Effect::Login(request) => self.start_login(LoginJob::new_org(*request)),
+            other => vec![other],
         }
-        vec![effect]
+    }
+
+    /// Opens the waiting popup for `job` and starts it.
+    fn start_login(&mut self, job: LoginJob) -> Vec<Effect> {
+        self.view.popup = Some(Popup::Login(Box::new(LoginPopup {
+            name: job.name.clone(),
+            url: None,
+            opened: if job.device {
+                "asking Salesforce for a code…".into()
+            } else {
+                "starting the login…".into()
+            },
+            question: None,
+            cancel: None,
+            job: Some(Box::new(job.clone())),
+        })));
+        vec![Effect::StartLogin(Box::new(job))]
+    }
+
+    /// Logs in again into the selected org with the browser (the CLI's `login NAME --update`).
+    pub(super) fn login_again(&mut self) -> Vec<Effect> {
+        let Some(org) = self.selected_org() else {
+            self.no_org();
+            return Vec::new();
+        };
+        if org.kind != crate::org::OrgKind::RefreshToken {
+            let text = format!(
+                "{} is a {} org: it has no browser login to repeat",
+                org.name,
+                org.kind.label()
+            );
+            self.error(text);
+            return Vec::new();
+        }
+        if self
+            .panels
+            .get(&org.id)
+            .is_some_and(|p| p.running.is_some())
+        {
+            let text = format!("{} is refreshing; log in again when it is done", org.name);
+            self.info(text);
+            return Vec::new();
+        }
+        let job = LoginJob::again(org, false);
+        self.start_login(job)
     }
 
     /// The login asks before it saves: the popup shows the question; with the popup gone (the
     /// login was cancelled meanwhile) the answer is no.
-    pub(super) fn on_login_ask(&mut self, question: String) -> Vec<Effect> {
-        if let Some(Popup::Login(popup)) = &mut self.popup {
+    pub(super) fn on_login_ask(&mut self, question: LoginQuestion) -> Vec<Effect> {
+        if let Some(Popup::Login(popup)) = &mut self.view.popup {
             popup.question = Some(question);
             return Vec::new();
         }
         self.error("login not saved: the user is already saved under another name");
-        vec![Effect::AnswerLogin(false)]
+        vec![Effect::AnswerLogin(question.reply, false)]
     }
 
-    /// Keys while the login waits: `c` copies the URL, `Esc` cancels (Ctrl-C is handled before);
-    /// on a question, `y` or `n`.
-    pub(super) fn on_login_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        if let Some(Popup::Login(popup)) = &mut self.popup
-            && popup.question.is_some()
-        {
-            let yes = match key.code {
-                KeyCode::Char('y' | 'Y') => true,
-                KeyCode::Char('n' | 'N') | KeyCode::Esc => false,
+    /// An action while the login waits: copy the URL, or cancel (Ctrl-C is handled before);
+    /// on a question, yes or no.
+    pub(super) fn on_login_action(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let Some(Popup::Login(popup)) = &mut self.view.popup else {
+            return Vec::new();
+        };
+        if popup.question.is_some() {
+            let yes = match action {
+                Some(Action::Yes) => true,
+                Some(Action::No) => false,
                 _ => return Vec::new(),
             };
+            let Some(question) = popup.question.take() else {
+                return Vec::new();
+            };
             if yes {
-                popup.question = None;
                 popup.opened = "saving…".into();
             } else {
-                self.popup = None;
+                self.view.popup = None;
                 self.info("login not saved");
             }
-            return vec![Effect::AnswerLogin(yes)];
+            return vec![Effect::AnswerLogin(question.reply, yes)];
         }
-        if key.code == KeyCode::Char('c')
-            && let Some(Popup::Login(popup)) = &self.popup
-            && let Some(url) = &popup.url
-        {
-            return vec![Effect::CopyLoginUrl(url.clone())];
+        match action {
+            // The browser login's URL is shown: run it again with a device code instead.
+            Some(Action::DeviceLogin) => match popup.job.as_deref() {
+                Some(job) if !job.device && popup.url.is_some() => {
+                    let mut job = job.clone();
+                    job.device = true;
+                    // The browser login ends as its cancel handle drops with the old popup.
+                    self.start_login(job)
+                }
+                _ => Vec::new(),
+            },
+            Some(Action::CopyUrl) => popup
+                .url
+                .clone()
+                .map(Effect::CopyLoginUrl)
+                .into_iter()
+                .collect(),
+            Some(Action::Cancel) => {
+                // Dropping the popup drops the login's cancel handle, which ends it. A code
+                // already received is still exchanged and saved; its result shows then.
+                self.view.popup = None;
+                self.info("login cancelled");
+                Vec::new()
+            }
+            _ => Vec::new(),
         }
-        if key.code != KeyCode::Esc {
-            return Vec::new();
-        }
-        self.popup = None;
-        // A code already received is still exchanged and saved; its result shows then.
-        self.info("login cancelled");
-        vec![Effect::CancelLogin]
     }
 
-    pub(super) fn on_login_waiting(&mut self, url: String, opened: String) -> Vec<Effect> {
-        if let Some(Popup::Login(popup)) = &mut self.popup {
+    pub(super) fn on_login_waiting(
+        &mut self,
+        url: String,
+        opened: String,
+        cancel: oneshot::Sender<()>,
+    ) -> Vec<Effect> {
+        // With the popup gone (cancelled meanwhile), dropping `cancel` ends the login.
+        if let Some(Popup::Login(popup)) = &mut self.view.popup {
             popup.url = Some(url);
             popup.opened = opened;
+            popup.cancel = Some(cancel);
         }
         Vec::new()
     }
@@ -85,8 +151,8 @@ impl App {
     }
 
     pub(super) fn on_login_done(&mut self, result: Result<(Org, String), String>) -> Vec<Effect> {
-        if matches!(self.popup, Some(Popup::Login(_))) {
-            self.popup = None;
+        if matches!(self.view.popup, Some(Popup::Login(_))) {
+            self.view.popup = None;
         }
         match result {
             Ok((org, summary)) => {
@@ -104,7 +170,7 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use secrecy::ExposeSecret;
@@ -115,6 +181,15 @@ mod tests {
 
     fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
         app.update(Message::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn ask(text: &str) -> Message {
+        // The login's side of the reply is dropped: the tests read the answer off the effect.
+        let (reply, _) = oneshot::channel();
+        Message::LoginAsk(LoginQuestion {
+            text: text.into(),
+            reply,
+        })
     }
 
     fn paste(app: &mut App, text: &str) {
@@ -140,7 +215,7 @@ mod tests {
     /// `l`, a name, production, no site, no client id: a login with PlatformCLI.
     fn submit_login(app: &mut App, name: &str) -> Vec<Effect> {
         press(app, KeyCode::Char('l'));
-        assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.for_login));
+        assert!(matches!(&app.view.popup, Some(Popup::Form(f)) if f.for_login));
         paste(app, name);
         press(app, KeyCode::Tab); // login: production
         press(app, KeyCode::Tab); // site
@@ -155,14 +230,15 @@ mod tests {
         let mut app =
             fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
         let effects = submit_login(&mut app, "fresh");
-        let [Effect::Login(request)] = &effects[..] else {
+        let [Effect::StartLogin(request)] = &effects[..] else {
             panic!("no login: {effects:?}");
         };
         assert_eq!(request.name, "fresh");
+        assert!(request.again.is_none() && !request.device);
         assert_eq!(request.target.client_id, "PlatformCLI");
         assert_eq!(request.target.login_url, "https://login.salesforce.com");
         assert!(request.target.client_secret.is_none());
-        let Some(Popup::Login(popup)) = &app.popup else {
+        let Some(Popup::Login(popup)) = &app.view.popup else {
             panic!("the waiting popup should replace the form");
         };
         assert_eq!(popup.name, "fresh");
@@ -175,7 +251,7 @@ mod tests {
             fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
         let effects = submit_login(&mut app, "alpha");
         assert!(effects.is_empty(), "{effects:?}");
-        let Some(Popup::Form(form)) = &app.popup else {
+        let Some(Popup::Form(form)) = &app.view.popup else {
             panic!("the form should stay");
         };
         assert!(
@@ -190,9 +266,11 @@ mod tests {
         let mut app = fixtures::app_with(Vec::new());
         submit_login(&mut app, "fresh");
         let url = "https://login.salesforce.com/services/oauth2/authorize?response_type=code&client_id=PlatformCLI&state=abc";
+        let (cancel, mut cancelled) = oneshot::channel();
         app.update(Message::LoginWaiting {
             url: url.into(),
             opened: "No browser opened (this is an SSH session).".into(),
+            cancel,
         });
         let text = screen(&app);
         assert!(text.contains("Log in: fresh"), "{text}");
@@ -208,12 +286,22 @@ mod tests {
         let effects = press(&mut app, KeyCode::Char('c'));
         assert!(matches!(&effects[..], [Effect::CopyLoginUrl(u)] if u == url));
         app.update(Message::LoginUrlCopied(Ok(CopyVia::Terminal)));
-        assert!(app.status.as_ref().unwrap().text.contains("login URL"));
-        assert!(matches!(app.popup, Some(Popup::Login(_))));
+        assert!(app.view.status.as_ref().unwrap().text.contains("login URL"));
+        assert!(matches!(app.view.popup, Some(Popup::Login(_))));
+        assert!(
+            cancelled
+                .try_recv()
+                .is_err_and(|e| e == oneshot::error::TryRecvError::Empty)
+        );
         let effects = press(&mut app, KeyCode::Esc);
-        assert!(matches!(&effects[..], [Effect::CancelLogin]));
-        assert!(app.popup.is_none());
-        assert!(app.status.as_ref().unwrap().text.contains("cancelled"));
+        assert!(effects.is_empty(), "{effects:?}");
+        // The popup took the login's cancel handle with it: the login ends.
+        assert_eq!(
+            cancelled.try_recv(),
+            Err(oneshot::error::TryRecvError::Closed)
+        );
+        assert!(app.view.popup.is_none());
+        assert!(app.view.status.as_ref().unwrap().text.contains("cancelled"));
     }
 
     #[test]
@@ -227,7 +315,7 @@ mod tests {
             "logged in as fake.user@example.com; saved fresh".into(),
         ))));
         assert!(matches!(&effects[..], [Effect::LoadOrgs]));
-        assert!(app.popup.is_none());
+        assert!(app.view.popup.is_none());
         app.update(Message::OrgsLoaded(Ok(vec![app.orgs[0].clone(), org])));
         assert_eq!(app.selected_org().unwrap().name, "fresh");
 
@@ -235,8 +323,8 @@ mod tests {
         app.update(Message::LoginDone(Err(
             "Salesforce refused the login (access_denied); you clicked Deny".into(),
         )));
-        assert!(app.popup.is_none());
-        let status = app.status.as_ref().unwrap();
+        assert!(app.view.popup.is_none());
+        let status = app.view.status.as_ref().unwrap();
         assert_eq!(status.level, crate::tui::app::Level::Error);
         assert!(status.text.contains("access_denied"), "{}", status.text);
     }
@@ -247,28 +335,28 @@ mod tests {
             fixtures::app_with(vec![fixtures::org("alpha", "https://login.salesforce.com")]);
         submit_login(&mut app, "fresh");
         let question = "You logged in as a user already saved as alpha. Store this login in alpha (its refresh token and settings are replaced)?";
-        assert!(app.update(Message::LoginAsk(question.into())).is_empty());
+        assert!(app.update(ask(question)).is_empty());
         let text = screen(&app);
         assert!(text.contains("already saved as alpha"), "{text}");
         assert!(text.contains("y store it"), "{text}");
         // Other keys wait for the answer; n discards the login.
         assert!(press(&mut app, KeyCode::Char('c')).is_empty());
         let effects = press(&mut app, KeyCode::Char('n'));
-        assert!(matches!(&effects[..], [Effect::AnswerLogin(false)]));
-        assert!(app.popup.is_none());
+        assert!(matches!(&effects[..], [Effect::AnswerLogin(_, false)]));
+        assert!(app.view.popup.is_none());
 
         // y stores it; the popup waits for the save.
         submit_login(&mut app, "fresh");
-        app.update(Message::LoginAsk(question.into()));
+        app.update(ask(question));
         let effects = press(&mut app, KeyCode::Char('y'));
-        assert!(matches!(&effects[..], [Effect::AnswerLogin(true)]));
-        assert!(matches!(&app.popup, Some(Popup::Login(p)) if p.question.is_none()));
+        assert!(matches!(&effects[..], [Effect::AnswerLogin(_, true)]));
+        assert!(matches!(&app.view.popup, Some(Popup::Login(p)) if p.question.is_none()));
 
         // With the popup gone (cancelled meanwhile), the answer is no.
-        app.popup = None;
-        let effects = app.update(Message::LoginAsk(question.into()));
-        assert!(matches!(&effects[..], [Effect::AnswerLogin(false)]));
-        assert!(app.status.as_ref().unwrap().text.contains("not saved"));
+        app.view.popup = None;
+        let effects = app.update(ask(question));
+        assert!(matches!(&effects[..], [Effect::AnswerLogin(_, false)]));
+        assert!(app.view.status.as_ref().unwrap().text.contains("not saved"));
     }
 
     #[test]
@@ -288,7 +376,7 @@ mod tests {
         assert!(!shown.contains("Refresh token"), "{shown}");
         assert!(!shown.contains("s3cr3tVALUE"), "{shown}");
         let effects = press(&mut app, KeyCode::Enter);
-        let [Effect::Login(request)] = &effects[..] else {
+        let [Effect::StartLogin(request)] = &effects[..] else {
             panic!("no login: {effects:?}");
         };
         assert_eq!(request.target.client_id, "3MVG9own");
@@ -302,5 +390,47 @@ mod tests {
             "s3cr3tVALUE"
         );
         assert!(!format!("{effects:?}").contains("s3cr3tVALUE"));
+    }
+
+    #[test]
+    fn shift_l_logs_in_again_into_the_selected_org_and_d_switches_to_a_device_code() {
+        let mut app = fixtures::app_with(vec![fixtures::org(
+            "alpha",
+            "https://acme.my.salesforce.com",
+        )]);
+        assert!(app.hint_actions().contains(&Action::Login) || !app.orgs.is_empty());
+        let effects = press(&mut app, KeyCode::Char('L'));
+        let [Effect::StartLogin(job)] = &effects[..] else {
+            panic!("no login: {effects:?}");
+        };
+        assert_eq!(job.name, "alpha");
+        assert_eq!(job.again.as_ref(), Some(&app.orgs[0].id));
+        assert_eq!(job.target.login_url, "https://acme.my.salesforce.com");
+        assert_eq!(job.target.client_id, "3MVG9SNAPSHOTCLIENTID");
+        assert!(!job.device);
+        // d does nothing until the browser login is under way.
+        assert!(press(&mut app, KeyCode::Char('d')).is_empty());
+        let (cancel, mut cancelled) = oneshot::channel();
+        app.update(Message::LoginWaiting {
+            url: "https://acme.my.salesforce.com/services/oauth2/authorize?x".into(),
+            opened: "Opened your browser.".into(),
+            cancel,
+        });
+        assert!(
+            screen(&app).contains("d use a code instead"),
+            "{}",
+            screen(&app)
+        );
+        let effects = press(&mut app, KeyCode::Char('d'));
+        let [Effect::StartLogin(job)] = &effects[..] else {
+            panic!("no device login: {effects:?}");
+        };
+        assert!(job.device && job.again.is_some());
+        // The browser login ends with the popup that held its cancel handle.
+        assert_eq!(
+            cancelled.try_recv(),
+            Err(oneshot::error::TryRecvError::Closed)
+        );
+        assert!(matches!(&app.view.popup, Some(Popup::Login(p)) if p.url.is_none()));
     }
 }

@@ -9,7 +9,7 @@ impl App {
     /// `o`: asks the tasks to open the selected org.
     pub(super) fn open_selected(&mut self) -> Vec<Effect> {
         let Some(org) = self.selected_org().cloned() else {
-            self.error("no org selected: press a to add one");
+            self.no_org();
             return Vec::new();
         };
         if org.instance_url.is_none() && org.last_refresh.is_none() {
@@ -75,7 +75,12 @@ mod tests {
             matches!(effects.as_slice(), [Effect::Open(org)] if org.name == "beta"),
             "{effects:?}"
         );
-        assert!(app.status.as_ref().is_some_and(|s| s.text.contains("beta")));
+        assert!(
+            app.view
+                .status
+                .as_ref()
+                .is_some_and(|s| s.text.contains("beta"))
+        );
 
         let opened = OpenedOrg {
             kind: FrontDoorKind::SingleAccess,
@@ -91,7 +96,11 @@ mod tests {
             matches!(effects.as_slice(), [Effect::LoadOrgs]),
             "{effects:?}"
         );
-        let status = app.status.clone().unwrap_or_else(|| panic!("no status"));
+        let status = app
+            .view
+            .status
+            .clone()
+            .unwrap_or_else(|| panic!("no status"));
         assert_eq!(status.level, Level::Info);
         assert!(status.text.contains("opened beta in the browser (firefox)"));
         assert!(status.text.contains("single-use"), "{}", status.text);
@@ -100,7 +109,11 @@ mod tests {
             org: "beta".into(),
             result: Err("no browser here".into()),
         });
-        let status = app.status.clone().unwrap_or_else(|| panic!("no status"));
+        let status = app
+            .view
+            .status
+            .clone()
+            .unwrap_or_else(|| panic!("no status"));
         assert_eq!(status.level, Level::Error);
         assert_eq!(status.text, "cannot open beta: no browser here");
     }
@@ -109,6 +122,11 @@ mod tests {
     fn o_without_an_org_says_how_to_add_one() {
         let mut app = fixtures::app_with(Vec::new());
         assert!(app.update(key('o')).is_empty());
-        assert!(app.status.as_ref().is_some_and(|s| s.level == Level::Error));
+        assert!(
+            app.view
+                .status
+                .as_ref()
+                .is_some_and(|s| s.level == Level::Error)
+        );
     }
 }

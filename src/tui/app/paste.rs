@@ -1,9 +1,10 @@
 //! `update` for key `p`: the paste popup, the import form's save, and "update X?".
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use crate::interop::{Imported, Step};
 
+use super::super::keymap::Action;
 use super::super::message::{Effect, ImportCheck};
 use super::super::paste::{PasteEvent, PendingUpdate};
 use super::{App, Popup};
@@ -11,18 +12,18 @@ use super::{App, Popup};
 impl App {
     /// Opens the paste popup.
     pub(super) fn open_paste(&mut self) {
-        self.popup = Some(Popup::PasteUrl(Box::default()));
+        self.view.popup = Some(Popup::PasteUrl(Box::default()));
     }
 
     /// A key in the paste popup.
-    pub(super) fn on_paste_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        let Some(Popup::PasteUrl(paste)) = &mut self.popup else {
+    pub(super) fn on_paste_key(&mut self, key: &KeyEvent, action: Option<Action>) -> Vec<Effect> {
+        let Some(Popup::PasteUrl(paste)) = &mut self.view.popup else {
             return Vec::new();
         };
-        match paste.handle_key(key) {
+        match paste.handle_key(key, action) {
             PasteEvent::Stay => {}
-            PasteEvent::Close => self.popup = None,
-            PasteEvent::Parsed(form) => self.popup = Some(Popup::Form(form)),
+            PasteEvent::Close => self.view.popup = None,
+            PasteEvent::Parsed(form) => self.view.popup = Some(Popup::Form(form)),
         }
         Vec::new()
     }
@@ -55,14 +56,15 @@ impl App {
         let Some((existing, why)) = duplicate else {
             return vec![Effect::Import(Box::new(Step::Add(imported)))];
         };
-        let form = match self.popup.take() {
+        let form = match self.view.popup.take() {
             // Only the form that asked (still saving) gets the question.
             Some(Popup::Form(form)) if form.importing && form.saving => form,
             other => {
                 // The form was closed meanwhile: nothing is saved without the answer.
-                self.popup = other;
+                self.view.popup = other;
+                let p = self.key_of(Action::PasteAuthUrl);
                 self.error(format!(
-                    "not saved: {} is already saved as {} ({}); press p again to update it",
+                    "not saved: {} is already saved as {} ({}); press {p} again to update it",
                     imported.org.name,
                     existing.name,
                     why.describe()
@@ -72,7 +74,7 @@ impl App {
         };
         let mut form = form;
         form.saving = false;
-        self.popup = Some(Popup::ConfirmUpdate(Box::new(PendingUpdate {
+        self.view.popup = Some(Popup::ConfirmUpdate(Box::new(PendingUpdate {
             existing,
             why,
             imported,
@@ -81,17 +83,14 @@ impl App {
         Vec::new()
     }
 
-    /// y updates the saved org; n or Esc go back to the form to pick another name.
-    pub(super) fn on_confirm_update_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        if super::keymap::is_modified(key) {
-            return Vec::new();
-        }
-        let yes = match key.code {
-            KeyCode::Char('y' | 'Y') => true,
-            KeyCode::Char('n' | 'N' | 'q') | KeyCode::Esc => false,
+    /// Yes updates the saved org; No goes back to the form to pick another name.
+    pub(super) fn on_confirm_update(&mut self, action: Option<Action>) -> Vec<Effect> {
+        let yes = match action {
+            Some(Action::Yes) => true,
+            Some(Action::No) => false,
             _ => return Vec::new(),
         };
-        let Some(Popup::ConfirmUpdate(pending)) = self.popup.take() else {
+        let Some(Popup::ConfirmUpdate(pending)) = self.view.popup.take() else {
             return Vec::new();
         };
         let PendingUpdate {
@@ -105,11 +104,11 @@ impl App {
                 "{} is kept as it is; change the name to add a new org",
                 existing.name
             ));
-            self.popup = Some(Popup::Form(form));
+            self.view.popup = Some(Popup::Form(form));
             return Vec::new();
         }
         form.saving = true;
-        self.popup = Some(Popup::Form(form));
+        self.view.popup = Some(Popup::Form(form));
         vec![Effect::Import(Box::new(Step::Update {
             existing: Box::new(existing),
             imported,
@@ -118,7 +117,7 @@ impl App {
 
     /// Pasted text for the paste popup, if it is open.
     pub(super) fn paste_into_popup(&mut self, text: &str) -> bool {
-        if let Some(Popup::PasteUrl(paste)) = &mut self.popup {
+        if let Some(Popup::PasteUrl(paste)) = &mut self.view.popup {
             paste.paste(text);
             return true;
         }
@@ -172,11 +171,11 @@ pub(crate) mod tests {
             KeyCode::Char('p'),
             KeyModifiers::NONE,
         )));
-        assert!(matches!(app.popup, Some(Popup::PasteUrl(_))));
+        assert!(matches!(app.view.popup, Some(Popup::PasteUrl(_))));
         app.update(Message::Paste(Pasted::new(URL.into())));
         app.update(key(KeyCode::Enter));
-        let Some(Popup::Form(form)) = &app.popup else {
-            panic!("no form: {:?}", app.popup);
+        let Some(Popup::Form(form)) = &app.view.popup else {
+            panic!("no form: {:?}", app.view.popup);
         };
         assert!(form.importing);
         assert_eq!(
@@ -209,7 +208,7 @@ pub(crate) mod tests {
             "force://5Aep861SECRETtoken@x.com".into(),
         )));
         assert!(app.update(key(KeyCode::Enter)).is_empty());
-        let Some(Popup::PasteUrl(paste)) = &app.popup else {
+        let Some(Popup::PasteUrl(paste)) = &app.view.popup else {
             panic!("popup closed");
         };
         let error = paste.error.as_deref().unwrap();
@@ -217,9 +216,9 @@ pub(crate) mod tests {
             error.contains("three parts") && !error.contains("SECRET"),
             "{error}"
         );
-        assert!(!format!("{:?}", app.popup).contains("SECRET"));
+        assert!(!format!("{:?}", app.view.popup).contains("SECRET"));
         app.update(key(KeyCode::Esc));
-        assert!(app.popup.is_none());
+        assert!(app.view.popup.is_none());
     }
 
     #[test]
@@ -234,8 +233,8 @@ pub(crate) mod tests {
         app.update(key(KeyCode::Enter));
         let duplicate = Some((saved.clone(), Sameness::RefreshToken));
         assert!(save_and_check(&mut app, duplicate.clone()).is_empty());
-        let Some(Popup::ConfirmUpdate(pending)) = &app.popup else {
-            panic!("no question: {:?}", app.popup);
+        let Some(Popup::ConfirmUpdate(pending)) = &app.view.popup else {
+            panic!("no question: {:?}", app.view.popup);
         };
         assert_eq!(pending.existing.name, "acme");
         assert_eq!(pending.why, Sameness::RefreshToken);
@@ -247,7 +246,7 @@ pub(crate) mod tests {
             )))
             .is_empty()
         );
-        let Some(Popup::Form(form)) = &app.popup else {
+        let Some(Popup::Form(form)) = &app.view.popup else {
             panic!("form gone");
         };
         assert!(form.save_error.as_deref().unwrap().contains("acme is kept"));
@@ -265,7 +264,7 @@ pub(crate) mod tests {
         };
         assert_eq!(existing.id, saved.id);
         assert_eq!(imported.refresh_token.expose_secret(), "5Aep861SECRETtoken");
-        assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.saving));
+        assert!(matches!(&app.view.popup, Some(Popup::Form(f)) if f.saving));
     }
 
     #[test]
@@ -280,7 +279,7 @@ pub(crate) mod tests {
         app.update(key(KeyCode::Enter));
         let effects = app.update(ctrl_s());
         app.update(key(KeyCode::Esc));
-        assert!(app.popup.is_none());
+        assert!(app.view.popup.is_none());
         let Some(Effect::CheckImport(imported)) = effects.into_iter().next() else {
             panic!("no check");
         };
@@ -289,8 +288,8 @@ pub(crate) mod tests {
             duplicate: Some((saved, Sameness::RefreshToken)),
         }))));
         assert!(effects.is_empty(), "{effects:?}");
-        assert!(app.popup.is_none());
-        let status = format!("{:?}", app.status);
+        assert!(app.view.popup.is_none());
+        let status = format!("{:?}", app.view.status);
         assert!(status.contains("acme is already saved as ci"), "{status}");
         assert!(!status.contains("SECRET"), "{status}");
     }

@@ -1,6 +1,7 @@
 //! `P` and `C`: a local proxy for the selected org, started and stopped by a task; the app
 //! keeps its handle, its URL and token, and the requests it served, newest last.
 
+use super::super::keymap::Action;
 use super::{App, Effect};
 use crate::org::OrgId;
 use crate::proxy::Seen;
@@ -10,7 +11,7 @@ impl App {
     /// `P`: starts a proxy for the selected org, or stops the running one.
     pub(super) fn toggle_proxy(&mut self) -> Vec<Effect> {
         let Some(org) = self.selected_org().cloned() else {
-            self.error("no org selected: press a to add one");
+            self.no_org();
             return Vec::new();
         };
         let panel = self.panels.entry(org.id.clone()).or_default();
@@ -48,7 +49,10 @@ impl App {
                 vec![Effect::CopyProxyToken(running.token.clone())]
             }
             _ => {
-                self.error("no proxy runs for this org: press P to start one");
+                let p = self.key_of(Action::Proxy);
+                self.error(format!(
+                    "no proxy runs for this org: press {p} to start one"
+                ));
                 Vec::new()
             }
         }
@@ -60,19 +64,24 @@ impl App {
         result: Result<Box<RunningProxy>, String>,
     ) -> Vec<Effect> {
         let name = self.name_of(id).unwrap_or_default();
+        let quitting = self.quitting();
+        let (c, p) = (
+            self.key_of(Action::CopyProxyToken),
+            self.key_of(Action::Proxy),
+        );
         let Some(panel) = self.panels.get_mut(id) else {
             // Deleted meanwhile: dropping the handle stops the proxy.
             return Vec::new();
         };
         match result {
-            Ok(running) if self.quitting => {
+            Ok(running) if quitting => {
                 // Started as sfkey was leaving: stopped at once.
                 panel.proxy = Some(ProxyState::Stopping);
                 vec![Effect::StopProxy(running.stop), Effect::LoadOrgs]
             }
             Ok(running) => {
                 let text = format!(
-                    "proxy for {name} at {} · send its token as Bearer (C copies it) · P stops it",
+                    "proxy for {name} at {} · send its token as Bearer ({c} copies it) · {p} stops it",
                     running.url
                 );
                 panel.proxy = Some(ProxyState::Running(running));
@@ -192,7 +201,12 @@ mod tests {
         let id = app.orgs[0].id.clone();
         // No proxy yet: C says how to start one.
         assert!(app.update(key('C')).is_empty());
-        assert!(app.status.as_ref().is_some_and(|s| s.level == Level::Error));
+        assert!(
+            app.view
+                .status
+                .as_ref()
+                .is_some_and(|s| s.level == Level::Error)
+        );
 
         let effects = app.update(key('P'));
         assert!(matches!(effects.as_slice(), [Effect::StartProxy(o)] if o.id == id));
@@ -201,7 +215,11 @@ mod tests {
 
         let (effects, mut stopped) = start(&mut app, &id);
         assert!(matches!(effects.as_slice(), [Effect::LoadOrgs]));
-        let status = app.status.clone().unwrap_or_else(|| panic!("no status"));
+        let status = app
+            .view
+            .status
+            .clone()
+            .unwrap_or_else(|| panic!("no status"));
         assert!(
             status.text.contains("http://127.0.0.1:4000/alpha"),
             "{}",
@@ -286,7 +304,11 @@ mod tests {
             id,
             result: Err("cannot listen".into()),
         });
-        let status = app.status.clone().unwrap_or_else(|| panic!("no status"));
+        let status = app
+            .view
+            .status
+            .clone()
+            .unwrap_or_else(|| panic!("no status"));
         assert_eq!(status.text, "no proxy for alpha: cannot listen");
         assert!(app.selected_panel().is_some_and(|p| p.proxy.is_none()));
         // P tries again.

@@ -1,30 +1,9 @@
-//! What the app says while a refresh retries, and how it guards a refresh token that only
-//! lives in memory because the keyring refused it.
+//! A refresh token that only lives in memory because the keyring refused it: the org's state
+//! holds it (never shown), the next refresh saves it first, and quitting asks before losing it.
 
 use super::App;
-use crate::org::OrgId;
-use crate::refresh::RefreshEvent;
 
 impl App {
-    /// News from a refresh in flight.
-    pub(super) fn on_progress(&mut self, id: &OrgId, event: &RefreshEvent) {
-        let Some(name) = self.name_of(id) else {
-            return;
-        };
-        match event {
-            RefreshEvent::RetryingBusy { after } => self.info(format!(
-                "{name}: token request already being processed; retrying once in {} s",
-                after.as_secs()
-            )),
-            RefreshEvent::RefreshTokenSaved => {
-                if let Some(panel) = self.panels.get_mut(id) {
-                    panel.unsaved_refresh_token = false;
-                }
-            }
-            RefreshEvent::WaitingForLock => {}
-        }
-    }
-
     /// The names of orgs whose live refresh token is only in memory.
     pub fn unsaved_names(&self) -> Vec<String> {
         self.orgs
@@ -32,26 +11,10 @@ impl App {
             .filter(|o| {
                 self.panels
                     .get(&o.id)
-                    .is_some_and(|p| p.unsaved_refresh_token)
+                    .is_some_and(|p| p.unsaved_refresh_token.is_some())
             })
             .map(|o| o.name.clone())
             .collect()
-    }
-
-    /// On the first quit while a refresh token is only in memory: says what quitting loses,
-    /// and returns true (the quit waits for a second `q`).
-    pub(super) fn warn_before_losing_tokens(&mut self) -> bool {
-        let names = self.unsaved_names();
-        if names.is_empty() || self.quit_warned {
-            return false;
-        }
-        self.quit_warned = true;
-        self.error(format!(
-            // What q does now first: the status line cuts long messages from the right.
-            "q again quits and loses the new refresh token of {} (only in memory: the keyring refused it); fix the keyring, then r saves it",
-            names.join(", ")
-        ));
-        true
     }
 }
 
@@ -61,7 +24,7 @@ mod tests {
     use secrecy::SecretString;
 
     use super::*;
-    use crate::refresh::RefreshError;
+    use crate::refresh::{RefreshError, RefreshEvent};
     use crate::rotation::NotSaved;
     use crate::store::{SecretError, StoreError};
     use crate::tui::fixtures;
@@ -106,8 +69,11 @@ mod tests {
             fixtures::app_with(vec![fixtures::org("rot", "https://login.salesforce.com")]);
         let org = app.orgs[0].clone();
         app.update(not_saved(&org));
-        assert!(app.panels[&org.id].unsaved_refresh_token);
-        assert_eq!(app.status.as_ref().map(|s| s.level), Some(Level::Error));
+        assert!(app.panels[&org.id].unsaved_refresh_token.is_some());
+        assert_eq!(
+            app.view.status.as_ref().map(|s| s.level),
+            Some(Level::Error)
+        );
         let shown = pane(&app);
         assert!(shown.contains("the keyring refused it 3 times"), "{shown}");
         assert!(
@@ -131,7 +97,7 @@ mod tests {
         // The first q warns and stays; the second leaves.
         assert!(q(&mut app).is_empty());
         assert!(!app.should_exit());
-        let warning = app.status.as_ref().unwrap().text.clone();
+        let warning = app.view.status.as_ref().unwrap().text.clone();
         assert!(
             warning.contains("rot") && warning.contains("only in memory"),
             "{warning}"
@@ -158,7 +124,7 @@ mod tests {
             fixtures::app_with(vec![fixtures::org("rot", "https://login.salesforce.com")]);
         let org = app.orgs[0].clone();
         app.update(not_saved(&org));
-        app.update(Message::RefreshProgress {
+        app.update(Message::Refreshing {
             id: org.id.clone(),
             event: RefreshEvent::RefreshTokenSaved,
         });
@@ -171,17 +137,48 @@ mod tests {
     }
 
     #[test]
+    fn the_next_refresh_carries_the_token_kept_in_memory() {
+        let mut app =
+            fixtures::app_with(vec![fixtures::org("rot", "https://login.salesforce.com")]);
+        let org = app.orgs[0].clone();
+        app.update(not_saved(&org));
+        let effects = app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char('r'),
+            KeyModifiers::NONE,
+        )));
+        let [crate::tui::message::Effect::Refresh(job)] = &effects[..] else {
+            panic!("no refresh: {effects:?}");
+        };
+        use secrecy::ExposeSecret;
+        let carried = job
+            .unsaved_refresh_token
+            .as_ref()
+            .map(|t| t.expose_secret());
+        assert_eq!(carried, Some(LIVE));
+        assert!(
+            !format!("{effects:?}").contains(LIVE),
+            "Debug shows the token"
+        );
+        // Saved by that refresh: the state lets go of it.
+        app.update(Message::Refreshing {
+            id: org.id.clone(),
+            event: RefreshEvent::RefreshTokenSaved,
+        });
+        assert!(app.unsaved_names().is_empty());
+    }
+
+    #[test]
     fn the_busy_retry_is_announced() {
         let mut app =
             fixtures::app_with(vec![fixtures::org("busy", "https://login.salesforce.com")]);
         let org = app.orgs[0].clone();
-        app.update(Message::RefreshProgress {
+        app.update(Message::Refreshing {
             id: org.id.clone(),
             event: RefreshEvent::RetryingBusy {
                 after: std::time::Duration::from_secs(1),
             },
         });
-        let status = app.status.as_ref().unwrap();
+        let status = app.view.status.as_ref().unwrap();
         assert_eq!(status.level, Level::Info);
         assert!(
             status

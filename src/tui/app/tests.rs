@@ -1,10 +1,12 @@
 //! `update` unit tests: keys, selection, refresh state, results routed to their org.
 
-use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::*;
+use crate::refresh::RefreshEvent;
 use crate::tui::fixtures::{self, NOW_MS};
+use crate::tui::message::RefreshOutcome;
 
 fn key(c: char) -> Message {
     Message::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -42,10 +44,10 @@ fn keys_move_the_selection_within_bounds_and_hide_revealed_secrets() {
     let gamma = app.orgs[2].clone();
     app.update(fixtures::success(&gamma));
     app.update(key('v'));
-    assert!(app.reveal);
+    assert!(app.view.reveal);
     app.update(key('k'));
     assert!(
-        !app.reveal,
+        !app.view.reveal,
         "revealed secrets must not follow the selection"
     );
 }
@@ -54,7 +56,7 @@ fn keys_move_the_selection_within_bounds_and_hide_revealed_secrets() {
 fn refresh_sends_one_effect_per_org_until_it_ends() {
     let mut app = three();
     let effects = app.update(key('r'));
-    assert!(matches!(&effects[..], [Effect::Refresh(org)] if org.name == "alpha"));
+    assert!(matches!(&effects[..], [Effect::Refresh(job)] if job.org.name == "alpha"));
     assert!(
         app.update(key('r')).is_empty(),
         "a second r must send nothing"
@@ -62,7 +64,7 @@ fn refresh_sends_one_effect_per_org_until_it_ends() {
     assert!(app.selected_panel().unwrap().running.is_some());
     // Another org can be refreshed meanwhile.
     app.update(key('j'));
-    assert!(matches!(&app.update(key('r'))[..], [Effect::Refresh(org)] if org.name == "beta"));
+    assert!(matches!(&app.update(key('r'))[..], [Effect::Refresh(job)] if job.org.name == "beta"));
 
     let alpha = app.orgs[0].clone();
     app.update(fixtures::success(&alpha));
@@ -84,7 +86,7 @@ fn a_result_lands_on_its_own_org_not_the_selected_one() {
         app.panels[&alpha.id].last,
         Some(Shown::Failure { .. })
     ));
-    assert!(app.status.as_ref().unwrap().text.contains("alpha"));
+    assert!(app.view.status.as_ref().unwrap().text.contains("alpha"));
     // Switching back shows it at once: no new effect is needed.
     assert!(app.update(key('k')).is_empty());
     assert!(matches!(
@@ -99,19 +101,25 @@ fn esc_cancels_the_selected_refresh_once_and_closes_popups_first() {
     app.update(key('r'));
     app.update(key('?'));
     assert!(app.update(code(KeyCode::Esc)).is_empty());
-    assert!(app.popup.is_none());
+    assert!(app.view.popup.is_none());
     let id = app.orgs[0].id.clone();
-    assert!(matches!(&app.update(code(KeyCode::Esc))[..], [Effect::CancelRefresh(i)] if *i == id));
+    assert!(app.update(code(KeyCode::Esc)).is_empty());
+    let running = app.panels[&id].running.as_ref().unwrap();
+    assert!(matches!(running.phase, Phase::Cancelling), "{running:?}");
     assert!(
         app.update(code(KeyCode::Esc)).is_empty(),
         "already cancelling"
     );
+    assert!(matches!(
+        app.panels[&id].running.as_ref().unwrap().phase,
+        Phase::Cancelling
+    ));
     app.update(Message::RefreshDone {
         id: id.clone(),
         outcome: Box::new(RefreshOutcome::Failure(RefreshError::Cancelled)),
     });
     assert!(app.panels[&id].running.is_none());
-    assert!(app.status.as_ref().unwrap().text.contains("cancelled"));
+    assert!(app.view.status.as_ref().unwrap().text.contains("cancelled"));
 }
 
 #[test]
@@ -126,9 +134,12 @@ fn a_cancel_too_late_keeps_waiting_for_the_answer() {
     );
     app.update(code(KeyCode::Esc));
     let id = app.orgs[0].id.clone();
-    app.update(Message::CancelTooLate(id.clone()));
+    app.update(Message::Refreshing {
+        id: id.clone(),
+        event: RefreshEvent::RequestSent,
+    });
     let running = app.panels[&id].running.as_ref().unwrap();
-    assert!(running.too_late);
+    assert!(matches!(running.phase, Phase::SentCancelRefused));
     // Esc can do nothing more: its hint goes (and r would send nothing either).
     let hints = app.hint_actions();
     assert!(
@@ -136,7 +147,8 @@ fn a_cancel_too_late_keeps_waiting_for_the_answer() {
         "{hints:?}"
     );
     assert!(
-        app.status
+        app.view
+            .status
             .as_ref()
             .unwrap()
             .text
@@ -154,8 +166,11 @@ fn quitting_while_a_request_is_out_still_says_how_to_leave_now() {
     app.update(key('r'));
     app.update(key('q'));
     let id = app.orgs[0].id.clone();
-    app.update(Message::CancelTooLate(id));
-    let status = &app.status.as_ref().unwrap().text;
+    app.update(Message::Refreshing {
+        id,
+        event: RefreshEvent::RequestSent,
+    });
+    let status = &app.view.status.as_ref().unwrap().text;
     assert!(status.starts_with("q again to leave now;"), "{status}");
     assert!(status.contains("alpha's request"), "{status}");
 }
@@ -169,7 +184,9 @@ fn quitting_waits_for_refreshes_in_flight() {
     let mut app = three();
     app.update(key('r'));
     let effects = app.update(Message::Quit);
-    assert!(matches!(&effects[..], [Effect::CancelRefresh(_)]));
+    assert!(effects.is_empty(), "{effects:?}");
+    let running = app.panels[&app.orgs[0].id].running.as_ref().unwrap();
+    assert!(matches!(running.phase, Phase::Cancelling), "{running:?}");
     assert!(
         !app.should_exit(),
         "a rotated token may still be on its way to the keyring"
@@ -190,9 +207,9 @@ fn quitting_waits_for_refreshes_in_flight() {
 fn delete_asks_first() {
     let mut app = three();
     app.update(key('d'));
-    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert!(matches!(app.view.popup, Some(Popup::ConfirmDelete(_))));
     assert!(app.update(key('n')).is_empty());
-    assert!(app.popup.is_none());
+    assert!(app.view.popup.is_none());
     app.update(key('d'));
     assert!(matches!(&app.update(key('y'))[..], [Effect::Delete(org)] if org.name == "alpha"));
 }
@@ -241,16 +258,16 @@ fn focus_regained_reloads_the_orgs() {
 fn infos_fade_errors_stay() {
     let mut app = three();
     app.update(key('v'));
-    assert!(app.status.is_some());
+    assert!(app.view.status.is_some());
     app.update(Message::Tick {
         now_ms: NOW_MS + INFO_MS + 1,
     });
-    assert!(app.status.is_none());
+    assert!(app.view.status.is_none());
     app.update(Message::CopyFailed("no access token".into()));
     app.update(Message::Tick {
         now_ms: NOW_MS + 10 * INFO_MS,
     });
-    assert!(app.status.is_some());
+    assert!(app.view.status.is_some());
 }
 
 /// While quitting waits for a refresh to save, no new refresh starts.
@@ -259,21 +276,33 @@ fn no_new_refresh_starts_while_quitting() {
     let mut app = three();
     app.update(key('r'));
     app.update(key('q'));
-    assert!(app.quitting);
+    assert!(app.quitting());
     app.update(key('j'));
     assert!(app.update(key('r')).is_empty(), "a refresh started after q");
 }
 
-/// Ctrl-C quits from popups too.
+/// Ctrl-C quits from popups too; from a form with something typed in it, it asks first.
 #[test]
 fn ctrl_c_quits_from_the_form() {
+    let ctrl_c = || Message::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     let mut app = three();
     app.update(key('a'));
-    app.update(Message::Key(KeyEvent::new(
-        KeyCode::Char('c'),
-        KeyModifiers::CONTROL,
-    )));
-    assert!(app.quitting || app.popup.is_none(), "Ctrl-C did nothing");
+    app.update(ctrl_c());
+    assert!(app.should_exit(), "Ctrl-C in an empty form quits");
+
+    let mut app = three();
+    app.update(key('a'));
+    app.update(key('x'));
+    app.update(ctrl_c());
+    assert!(
+        !app.quitting(),
+        "the typed form would be lost without a word"
+    );
+    let warning = &app.view.status.as_ref().unwrap().text;
+    assert!(warning.contains("drops the form"), "{warning}");
+    assert!(matches!(app.view.popup, Some(Popup::Form(_))));
+    app.update(ctrl_c());
+    assert!(app.should_exit());
 }
 
 /// A result for an org deleted meanwhile is dropped, not kept in a panel nobody sees.
@@ -299,14 +328,14 @@ fn deleting_a_revealed_org_does_not_reveal_the_next_one() {
     app.update(fixtures::success(&alpha));
     app.update(fixtures::success(&beta));
     app.update(key('v'));
-    assert!(app.reveal);
+    assert!(app.view.reveal);
     app.update(key('d'));
     let effects = app.update(key('y'));
     assert!(matches!(&effects[..], [Effect::Delete(_)]));
     app.update(Message::Deleted(Ok(alpha.clone())));
     app.update(Message::OrgsLoaded(Ok(vec![beta.clone()])));
     assert_eq!(app.selected_org().unwrap().id, beta.id);
-    assert!(!app.reveal, "beta's tokens are on screen unmasked");
+    assert!(!app.view.reveal, "beta's tokens are on screen unmasked");
 }
 
 /// Alt-a is what a terminal sends for Esc then a typed fast: it must not answer "revoke which
@@ -319,7 +348,7 @@ fn questions_take_plain_keys_only() {
     for c in ['a', 'r', 'n'] {
         assert!(app.update(alt(c)).is_empty(), "Alt-{c}");
         assert!(
-            matches!(app.popup, Some(Popup::ConfirmRevoke(_))),
+            matches!(app.view.popup, Some(Popup::ConfirmRevoke(_))),
             "Alt-{c}"
         );
     }
@@ -331,7 +360,7 @@ fn questions_take_plain_keys_only() {
     let mut app = three();
     app.update(key('d'));
     assert!(app.update(alt('y')).is_empty());
-    assert!(matches!(app.popup, Some(Popup::ConfirmDelete(_))));
+    assert!(matches!(app.view.popup, Some(Popup::ConfirmDelete(_))));
     assert!(matches!(&app.update(key('y'))[..], [Effect::Delete(_)]));
 
     let mut app = fixtures::app_with(vec![fixtures::org(
@@ -345,16 +374,16 @@ fn questions_take_plain_keys_only() {
     app.update(code(KeyCode::Enter));
     let saved = app.orgs[0].clone();
     super::paste::tests::save_and_check(&mut app, Some((saved, crate::interop::Sameness::Name)));
-    assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
+    assert!(matches!(app.view.popup, Some(Popup::ConfirmUpdate(_))));
     assert!(app.update(alt('y')).is_empty());
-    assert!(matches!(app.popup, Some(Popup::ConfirmUpdate(_))));
+    assert!(matches!(app.view.popup, Some(Popup::ConfirmUpdate(_))));
 }
 
 /// The questions' keys in the help and the status line come from the key table: each key the
 /// table lists answers its question, and a key it does not list leaves the question open.
 #[test]
 fn every_question_key_in_the_table_answers_it() {
-    use crate::tui::keymap::{self, Context};
+    use crate::tui::keymap::Context;
     fn open(context: Context) -> App {
         let mut app = fixtures::app_with(vec![fixtures::org(
             "acme",
@@ -384,7 +413,7 @@ fn every_question_key_in_the_table_answers_it() {
     }
     let asking = |app: &App| {
         matches!(
-            app.popup,
+            app.view.popup,
             Some(Popup::ConfirmDelete(_) | Popup::ConfirmRevoke(_) | Popup::ConfirmUpdate(_))
         )
     };
@@ -393,14 +422,14 @@ fn every_question_key_in_the_table_answers_it() {
         assert!(asking(&app), "{context:?}");
         app.update(key('z'));
         assert!(asking(&app), "{context:?}: z is not in the table");
-        for binding in keymap::bindings(context) {
-            for k in binding.keys {
+        for row in app.keys().clone().rows(context) {
+            for k in &row.keys {
                 let mut app = open(context);
                 app.update(Message::Key(KeyEvent::new(k.0, k.1)));
                 assert!(
                     !asking(&app),
                     "{context:?}: {} does not answer",
-                    binding.label
+                    row.label()
                 );
             }
         }
@@ -419,7 +448,7 @@ fn no_refresh_while_a_call_runs() {
     ));
     assert!(!app.hint_actions().contains(&Action::Refresh), "no r hint");
     assert!(app.update(key('r')).is_empty());
-    let status = &app.status.as_ref().unwrap().text;
+    let status = &app.view.status.as_ref().unwrap().text;
     assert!(
         status.contains("revoke refresh token is still running"),
         "{status}"
@@ -434,7 +463,8 @@ fn no_refresh_while_a_call_runs() {
 #[test]
 fn saving_an_org_outside_salesforce_domains_warns_in_punycode() {
     let status = |app: &App| {
-        app.status
+        app.view
+            .status
             .as_ref()
             .map(|s| s.text.clone())
             .unwrap_or_default()
@@ -449,4 +479,27 @@ fn saving_an_org_outside_salesforce_domains_warns_in_punycode() {
     let said = status(&app);
     assert!(said.contains("not a Salesforce domain"), "{said}");
     assert!(said.contains("xn--lgin-"), "{said}");
+}
+
+/// `[keys]` in config.toml drives dispatch, popups included, and the messages name its keys.
+#[test]
+fn overridden_keys_drive_every_context_and_the_messages() {
+    let prefs =
+        crate::preferences::parse("[keys]\nrefresh = [\"f5\"]\nyes = [\"j\"]\nadd = [\"+\"]\n")
+            .unwrap();
+    let mut app = three();
+    app.env.keys = KeyMap::with(&prefs.keys);
+    assert!(app.update(key('r')).is_empty(), "r is no longer refresh");
+    let effects = app.update(code(KeyCode::F(5)));
+    assert!(matches!(&effects[..], [Effect::Refresh(job)] if job.org.name == "alpha"));
+    // alpha is refreshing, so beta: j is still down on the main screen, and yes in the question.
+    app.update(key('j'));
+    app.update(key('d'));
+    assert!(app.update(key('y')).is_empty(), "y no longer answers yes");
+    assert!(matches!(&app.update(key('j'))[..], [Effect::Delete(org)] if org.name == "beta"));
+    let mut empty = fixtures::app_with(Vec::new());
+    empty.env.keys = KeyMap::with(&prefs.keys);
+    empty.update(key('c'));
+    let status = &empty.view.status.as_ref().unwrap().text;
+    assert!(status.contains("press + to add one"), "{status}");
 }

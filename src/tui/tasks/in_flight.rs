@@ -1,42 +1,40 @@
 //! The refreshes running now, seen from outside the UI loop: when the loop panics, what a
 //! refresh whose request is out brings back (maybe the org's only working refresh token) is
-//! still saved before the process ends, as quitting waits for it.
+//! still saved before the process ends, as quitting waits for it. The app's state held their
+//! cancel handles; unwinding drops them, which stops the refreshes that sent nothing yet.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::org::OrgId;
-use crate::refresh::Cancel;
+/// A count of the running refreshes (each until its result is saved).
+#[derive(Clone, Default)]
+pub struct InFlight(Arc<AtomicUsize>);
 
-/// A handle on the running refreshes (each until its result is saved).
-#[derive(Clone)]
-pub struct InFlight(Arc<Mutex<HashMap<OrgId, Cancel>>>);
+/// Counts one refresh while it lives.
+pub(super) struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 impl InFlight {
-    /// Over the map the tasks keep of their running refreshes.
-    pub(super) fn new(cancels: Arc<Mutex<HashMap<OrgId, Cancel>>>) -> Self {
-        Self(cancels)
+    /// Counts a refresh until the returned guard drops.
+    pub(super) fn start(&self) -> Counted {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Counted(self.0.clone())
     }
 
     /// How many refreshes are running.
     pub fn count(&self) -> usize {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.0.load(Ordering::SeqCst)
     }
 
-    /// Cancels the refreshes whose request has not gone out (nothing is lost), then waits up
-    /// to `grace` for the others to save their answer. Returns how many are still running.
+    /// Waits up to `grace` for the refreshes to end (those that sent nothing were stopped when
+    /// the app's state dropped their handles). Returns how many are still running.
     pub async fn settle(&self, grace: Duration) -> usize {
-        for cancel in self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-        {
-            if !cancel.request_sent() {
-                cancel.cancel();
-            }
-        }
         let deadline = tokio::time::Instant::now() + grace;
         while self.count() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;

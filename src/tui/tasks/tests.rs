@@ -1,6 +1,6 @@
-//! The tasks keep a refresh token the keyring refused, per org, and the next refresh saves it
-//! first or, if the keyring still refuses, refreshes with it. Loopback fake, in-memory keyring
-//! that can be told to refuse.
+//! A refresh token the keyring refused stays in the org's state, and the next refresh takes it
+//! along and saves it first or, if the keyring still refuses, refreshes with it: the app and
+//! the tasks together, against the loopback fake and an in-memory keyring that can refuse.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,8 +10,9 @@ use secrecy::{ExposeSecret, SecretString};
 use super::*;
 use crate::fake_salesforce::{Behaviour, FakeSalesforce, Grant};
 use crate::org::Org;
+use crate::refresh::RefreshEvent;
 use crate::store::{MemoryStore, NewSecrets, SecretError, SecretStore};
-use crate::tui::message::RefreshOutcome;
+use crate::tui::app::{App, Shown};
 
 /// Refuses to store refresh tokens while `refuse` is set.
 #[derive(Default)]
@@ -35,22 +36,49 @@ impl SecretStore for Refusing {
     }
 }
 
-/// Runs one refresh through the tasks; returns its outcome and the messages before it.
+/// Presses `r` in `app` and runs what it asks through the tasks until the refresh ends;
+/// returns the refresh's news on the way.
 async fn refresh(
+    app: &mut App,
     tasks: &Tasks,
     rx: &mut mpsc::UnboundedReceiver<Outcome>,
-    org: &Org,
-) -> (RefreshOutcome, Vec<Message>) {
-    tasks.run(Effect::Refresh(org.clone()));
-    let mut before = Vec::new();
+) -> Vec<RefreshEvent> {
+    let r = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('r'),
+        crossterm::event::KeyModifiers::NONE,
+    );
+    for effect in app.update(Message::Key(r)) {
+        tasks.run(effect);
+    }
+    let mut news = Vec::new();
     while let Some(outcome) = rx.recv().await {
-        match outcome {
-            Outcome::Message(Message::RefreshDone { outcome, .. }) => return (*outcome, before),
-            Outcome::Message(other) => before.push(other),
-            Outcome::Terminal(_) => {}
+        let Outcome::Message(message) = outcome else {
+            continue;
+        };
+        let done = matches!(message, Message::RefreshDone { .. });
+        if let Message::Refreshing { event, .. } = &message {
+            news.push(event.clone());
+        }
+        // The reload after a failure is not needed here.
+        let _ = app.update(message);
+        if done {
+            return news;
         }
     }
     panic!("the tasks stopped answering");
+}
+
+fn kept(app: &App, org: &Org) -> Option<String> {
+    let panel = app.panels.get(&org.id)?;
+    let token = panel.unsaved_refresh_token.as_ref()?;
+    Some(token.expose_secret().to_string())
+}
+
+fn refused(app: &App, org: &Org) -> bool {
+    matches!(
+        app.panels[&org.id].last,
+        Some(Shown::Failure { ref error, .. }) if matches!(**error, RefreshError::RotationNotSaved(_))
+    )
 }
 
 #[test]
@@ -85,57 +113,38 @@ fn a_refused_rotated_token_is_kept_used_and_saved_later() {
         tx,
     );
     keyring.refuse.store(true, Ordering::SeqCst);
+    let mut app = App::new(0, None, 0);
+    app.update(Message::OrgsLoaded(Ok(vec![org.clone()])));
 
-    // 1. Rotated, refused: the live token is only in the tasks' memory.
-    let (outcome, _) = runtime.block_on(refresh(&tasks, &mut rx, &org));
-    assert!(
-        matches!(
-            &outcome,
-            RefreshOutcome::Failure(RefreshError::RotationNotSaved(_))
-        ),
-        "{outcome:?}"
-    );
+    // 1. Rotated, refused: the live token is only in the org's state.
+    let news = runtime.block_on(refresh(&mut app, &tasks, &mut rx));
+    assert!(refused(&app, &org));
+    assert!(news.contains(&RefreshEvent::RequestSent), "{news:?}");
     let live = server.live_refresh_tokens();
     assert_eq!(live.len(), 1);
-    let kept = tasks
-        .unsaved()
-        .get(&org.id)
-        .map(|t| t.expose_secret().to_string());
-    assert_eq!(kept.as_deref(), Some(live[0].as_str()));
+    assert_eq!(kept(&app, &org).as_deref(), Some(live[0].as_str()));
     assert_eq!(stored(), "rt-1", "the keyring kept the dead one");
 
     // 2. Still refused: the next refresh spends the token from memory, not the dead one.
-    let (outcome, _) = runtime.block_on(refresh(&tasks, &mut rx, &org));
-    assert!(matches!(
-        &outcome,
-        RefreshOutcome::Failure(RefreshError::RotationNotSaved(_))
-    ));
+    runtime.block_on(refresh(&mut app, &tasks, &mut rx));
+    assert!(refused(&app, &org));
     let sent = server.requests()[1]
         .field("refresh_token")
         .map(str::to_string);
     assert_eq!(sent, Some(live[0].clone()));
     let live = server.live_refresh_tokens();
-    let kept = tasks
-        .unsaved()
-        .get(&org.id)
-        .map(|t| t.expose_secret().to_string());
-    assert_eq!(kept.as_deref(), Some(live[0].as_str()));
+    assert_eq!(kept(&app, &org).as_deref(), Some(live[0].as_str()));
 
     // 3. The keyring works again: saved first (and said so), then the refresh rotates it.
     keyring.refuse.store(false, Ordering::SeqCst);
-    let (outcome, before) = runtime.block_on(refresh(&tasks, &mut rx, &org));
+    let news = runtime.block_on(refresh(&mut app, &tasks, &mut rx));
     assert!(
-        matches!(&outcome, RefreshOutcome::Success(_)),
-        "{outcome:?}"
+        matches!(app.panels[&org.id].last, Some(Shown::Token { .. })),
+        "{:?}",
+        app.panels[&org.id].last
     );
-    assert!(before.iter().any(|m| matches!(
-        m,
-        Message::RefreshProgress {
-            event: RefreshEvent::RefreshTokenSaved,
-            ..
-        }
-    )));
-    assert!(tasks.unsaved().is_empty());
+    assert!(news.contains(&RefreshEvent::RefreshTokenSaved), "{news:?}");
+    assert_eq!(kept(&app, &org), None);
     assert_eq!(server.requests().len(), 3);
     assert!(server.is_live(&stored()));
 }
@@ -171,4 +180,75 @@ fn the_import_check_finds_the_same_refresh_token_under_another_name() {
 
     let check = tasks.check_import(pasted("5Aep861OTHER")).unwrap();
     assert!(check.duplicate.is_none(), "{:?}", check.duplicate);
+}
+
+/// Logging in again into a saved org with a device code: the job reads the org's client secret
+/// from the keyring, the popup gets the code and the login's cancel handle, and the new refresh
+/// token replaces the stored one.
+#[test]
+fn a_device_login_again_replaces_the_saved_orgs_refresh_token() {
+    use crate::fake_salesforce::{DeviceScript, LoginClient};
+    use crate::tui::message::LoginJob;
+    let server = FakeSalesforce::start().unwrap();
+    let mut client = LoginClient::new("3MVG9device", Some("cs-device"), "unused");
+    client.device = DeviceScript {
+        pending: 1,
+        ..DeviceScript::default()
+    };
+    server.add_login_client(client);
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path(), Arc::new(MemoryStore::new()));
+    let org = store
+        .add(
+            Org::new("dev", server.url(), "3MVG9device"),
+            NewSecrets {
+                client_secret: Some(SecretString::from("cs-device")),
+                refresh_token: SecretString::from("rt-dead"),
+            },
+        )
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let tasks = Tasks::new(
+        store.clone(),
+        HttpSettings::default(),
+        Err("none".into()),
+        tx,
+    );
+    let mut app = App::new(0, None, 0);
+    app.update(Message::OrgsLoaded(Ok(vec![org.clone()])));
+    // L opens the popup; its browser login is not run here, a device one is.
+    let shift_l = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('L'),
+        crossterm::event::KeyModifiers::SHIFT,
+    );
+    assert_eq!(app.update(Message::Key(shift_l)).len(), 1);
+    let mut code_shown = false;
+    runtime.block_on(async {
+        tasks.run(Effect::StartLogin(Box::new(LoginJob::again(&org, true))));
+        while let Some(outcome) = rx.recv().await {
+            let Outcome::Message(message) = outcome else {
+                continue;
+            };
+            let done = matches!(message, Message::LoginDone(_));
+            if let Message::LoginWaiting { opened, .. } = &message {
+                code_shown = opened.contains("enter the code");
+            }
+            let _ = app.update(message);
+            if done {
+                break;
+            }
+        }
+    });
+    assert!(code_shown);
+    let status = app.view.status.as_ref().unwrap();
+    assert!(status.text.starts_with("updated dev"), "{}", status.text);
+    let stored = store.secret(&org.id, SecretKind::RefreshToken).unwrap();
+    let stored = stored.unwrap().expose_secret().to_string();
+    assert_ne!(stored, "rt-dead");
+    assert!(server.is_live(&stored));
+    assert_eq!(store.orgs().unwrap().len(), 1, "no second org");
 }

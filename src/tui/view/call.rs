@@ -1,8 +1,6 @@
 //! What `u`, `i` and `x` show: the call's answer in the response pane (answer first, then the
 //! status and headers), the revoke popup, and the "expired" notice of a dead stored token.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
@@ -12,6 +10,7 @@ use crate::salesforce::TokenKind;
 
 use super::super::app::{App, call_hint};
 use super::super::calls::{CallAnswer, CallState};
+use super::super::keymap::Action;
 use super::text::{elapsed, spinner, wrap, wrap_words};
 use crate::refresh::NO_REFRESH_TOKEN;
 use crate::token_calls::field_rows;
@@ -75,7 +74,7 @@ pub fn lines(state: &CallState, org: &Org, app: &App, width: usize) -> Vec<Line<
             let red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
             out.push(Line::from(title));
             prose(&mut out, &format!("✗ {error}"), width, red);
-            if let Some(hint) = call_hint(error, &org.name) {
+            if let Some(hint) = call_hint(error, &org.name, app.keys()) {
                 prose(&mut out, &format!("hint: {hint}"), width, WARN);
             }
             error.exchange()
@@ -103,12 +102,15 @@ fn answer_lines(
             rows(out, &field_rows(&done.info.fields), width);
         }
         CallAnswer::Introspect(done) => {
-            let shown = introspect_rows(&done.info, app.utc_offset_s, app.now_ms);
+            let shown = introspect_rows(&done.info, app.env.utc_offset_s, app.now_ms);
             rows(out, &shown, width);
             if !done.info.active {
+                let r = app.keys().main_key(Action::Refresh);
                 prose(
                     out,
-                    "Salesforce no longer takes this access token; it is marked expired. Press r for a new one.",
+                    &format!(
+                        "Salesforce no longer takes this access token; it is marked expired. Press {r} for a new one."
+                    ),
                     width,
                     WARN,
                 );
@@ -120,13 +122,17 @@ fn answer_lines(
                 done.kind.words(),
                 done.cleared_words()
             );
+            let key = |action| app.keys().main_key(action);
             if done.kind == TokenKind::RefreshToken {
                 text.push_str(&format!(
                     " No refresh token is stored now: {}.",
-                    advice_text(&NO_REFRESH_TOKEN, org)
+                    advice_text(&NO_REFRESH_TOKEN, org, app.keys())
                 ));
             } else {
-                text.push_str(" Press r for a new access token.");
+                text.push_str(&format!(
+                    " Press {} for a new access token.",
+                    key(Action::Refresh)
+                ));
             }
             prose(out, &text, width, Style::new());
         }
@@ -147,7 +153,7 @@ pub fn dead_notice(org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
     let text = if dead.refresh_token_gone() {
         format!(
             "⚠ The refresh token was revoked ({ago}), and the stored access token with it: {}.",
-            advice_text(&NO_REFRESH_TOKEN, org)
+            advice_text(&NO_REFRESH_TOKEN, org, app.keys())
         )
     } else {
         format!("⚠ The stored access token is {why} ({ago}). Press r for a new one.")
@@ -156,58 +162,6 @@ pub fn dead_notice(org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
     prose(&mut out, &text, width, WARN.add_modifier(Modifier::BOLD));
     out.push(Line::default());
     out
-}
-
-/// The revoke popup: which token?
-pub fn draw_confirm_revoke(frame: &mut Frame, org: &Org, area: Rect) {
-    let width = area.width.min(66);
-    let inner = usize::from(width.saturating_sub(2));
-    let mut lines: Vec<Line> = Vec::new();
-    let bold = Style::new().add_modifier(Modifier::BOLD);
-    for piece in wrap_words(
-        &format!("Revoke a token of {} at Salesforce?", org.name),
-        inner,
-    ) {
-        lines.push(Line::styled(piece, bold));
-    }
-    lines.push(Line::default());
-    // Each choice wrapped under its text, so a narrow popup cuts none of it.
-    let mut choice = |k: &'static str, color: Color, text: &str, more: Option<&str>| {
-        let key = Span::styled(k, Style::new().fg(color).add_modifier(Modifier::BOLD));
-        let room = inner.saturating_sub(k.chars().count() + 1);
-        let pieces = wrap_words(text, room)
-            .into_iter()
-            .map(|p| (p, Style::new()));
-        let more = more
-            .map(|m| wrap_words(m, room))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| (p, DIM));
-        for (i, (piece, style)) in pieces.chain(more).enumerate() {
-            let head = if i == 0 {
-                vec![key.clone(), Span::raw(" ")]
-            } else {
-                vec![Span::raw(" ".repeat(k.chars().count() + 1))]
-            };
-            lines.push(Line::from(
-                [head, vec![Span::styled(piece, style)]].concat(),
-            ));
-        }
-    };
-    choice(
-        "a",
-        Color::Yellow,
-        "the access token (the refresh token stays)",
-        None,
-    );
-    choice(
-        "r",
-        Color::Red,
-        "the refresh token, and with it every access token",
-        Some("issued from it; you would need to log in again"),
-    );
-    choice("n/Esc", Color::Cyan, "neither", None);
-    super::question::framed(frame, area, width, "Revoke", lines);
 }
 
 #[cfg(test)]
@@ -330,7 +284,7 @@ mod tests {
             "Revoke a token of prod at Salesforce?",
             "a the access token (the refresh token stays)",
             "r the refresh token, and with it every access token",
-            "n/Esc neither",
+            "n/q/Esc neither",
         ] {
             assert!(screen.contains(text), "{text:?} missing:\n{screen}");
         }

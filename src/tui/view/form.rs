@@ -7,10 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::escape::is_unsafe;
-use crate::org::Org;
 
 use super::super::form::{LoginChoice, OrgForm};
-use super::question::Question;
 use super::text::wrap_words;
 
 const LABEL_WIDTH: usize = 14;
@@ -123,17 +121,4 @@ pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
             frame.set_cursor_position(position);
         }
     }
-}
-
-/// Asks before deleting an org; sized to its wrapped text, so the keys always show.
-pub fn draw_confirm(frame: &mut Frame, org: &Org, area: Rect) {
-    let question = format!("Delete {} and its secrets in the keyring?", org.name);
-    let question = Question {
-        title: "Delete org",
-        question: &question,
-        note: "The refresh token cannot be recovered; you would need to log in again.",
-        yes: "delete",
-        no: "keep",
-    };
-    super::question::draw(frame, &question, area);
 }

@@ -185,7 +185,7 @@ mod tests {
         idle.record_refresh(refresh(NOW_MS - 10 * DAY_MS, "ok", 90));
         let mut app = fixtures::app_with(vec![idle]);
         assert!(!render(&app).contains("⚠ idle"));
-        app.idle_days = 7;
+        app.env.idle_days = 7;
         let screen = render(&app);
         assert!(screen.contains("⚠ idle 10d"), "{screen}");
         assert!(

@@ -7,6 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::app::LoginPopup;
+use super::super::keymap::{Action, Context, KeyMap};
 use super::centered;
 use super::text::{wrap, wrap_words};
 
@@ -14,7 +15,7 @@ use super::text::{wrap, wrap_words};
 /// URL. The URL is drawn whole (wrapped) when it fits, so it can be typed or selected from the
 /// screen when no browser could be opened; on a small terminal it is cut short instead of the
 /// keys, and `c` copies it whole.
-pub fn draw(frame: &mut Frame, popup: &LoginPopup, area: Rect) {
+pub fn draw(frame: &mut Frame, popup: &LoginPopup, keys: &KeyMap, area: Rect) {
     let width = area.width.saturating_sub(4).min(90);
     let inner = usize::from(width.saturating_sub(2)).max(1);
     let dim = Style::new().fg(Color::DarkGray);
@@ -24,13 +25,22 @@ pub fn draw(frame: &mut Frame, popup: &LoginPopup, area: Rect) {
             lines.push(Line::styled(piece, style));
         }
     };
+    let copy = keys.key(Context::Login, Action::CopyUrl);
     if let Some(question) = &popup.question {
         // The login worked and its user is already saved under another name.
-        prose(question, Style::new().add_modifier(Modifier::BOLD));
-        prose("y store it there   n/Esc discard the login", dim);
-    } else {
+        prose(&question.text, Style::new().add_modifier(Modifier::BOLD));
+        let (yes, no) = (
+            keys.label(Context::LoginAsk, Action::Yes),
+            keys.label(Context::LoginAsk, Action::No),
+        );
         prose(
-            "Waiting for the browser… c copies the URL, Esc cancels.",
+            &format!("{yes} store it there   {no} discard the login"),
+            dim,
+        );
+    } else {
+        let cancel = keys.key(Context::Login, Action::Cancel);
+        prose(
+            &format!("Waiting for the browser… {copy} copies the URL, {cancel} cancels."),
             Style::new().add_modifier(Modifier::BOLD),
         );
         prose(
@@ -49,7 +59,10 @@ pub fn draw(frame: &mut Frame, popup: &LoginPopup, area: Rect) {
         if pieces.len() > room {
             pieces.truncate(room.saturating_sub(1));
             lines.extend(pieces.into_iter().map(|p| Line::styled(p, URL)));
-            lines.push(Line::styled("… (c copies the whole URL)", dim));
+            lines.push(Line::styled(
+                format!("… ({copy} copies the whole URL)"),
+                dim,
+            ));
         } else {
             lines.extend(pieces.into_iter().map(|p| Line::styled(p, URL)));
         }

@@ -2,6 +2,7 @@
 //! nothing; they only record where things landed so the mouse can hit them.
 
 mod call;
+mod confirm;
 mod form;
 mod health;
 mod help;
@@ -11,6 +12,7 @@ mod paste;
 mod proxy;
 mod question;
 mod response;
+mod revoke;
 mod status;
 mod text;
 mod token;
@@ -33,8 +35,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let text = format!(
-            "Terminal too small ({}x{}): sfkey needs at least {}x{}. Enlarge it, or press q to quit.",
-            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+            "Terminal too small ({}x{}): sfkey needs at least {}x{}. Enlarge it, or press {} to quit.",
+            area.width,
+            area.height,
+            MIN_SIZE.0,
+            MIN_SIZE.1,
+            app.keys().main_key(super::keymap::Action::Quit)
         );
         frame.render_widget(
             Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
@@ -96,15 +102,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
         response::draw(frame, app, response);
     }
     status::draw(frame, app, footer);
-    match &app.popup {
+    match &app.view.popup {
         // Between the header and the status line, which says how to scroll and close it.
-        Some(Popup::Help(scroll)) => help::draw(frame, body, *scroll, &app.hit.help_max),
+        Some(Popup::Help(scroll)) => {
+            help::draw(frame, app.keys(), body, *scroll, &app.hit.help_max)
+        }
         Some(Popup::Form(form)) => form::draw(frame, form, area),
-        Some(Popup::ConfirmDelete(org)) => form::draw_confirm(frame, org, area),
-        Some(Popup::ConfirmRevoke(org)) => call::draw_confirm_revoke(frame, org, area),
-        Some(Popup::Login(popup)) => login::draw(frame, popup, area),
-        Some(Popup::PasteUrl(paste)) => paste::draw(frame, paste, area),
-        Some(Popup::ConfirmUpdate(pending)) => paste::draw_confirm_update(frame, pending, area),
+        Some(Popup::ConfirmDelete(org)) => confirm::draw(frame, org, app.keys(), area),
+        Some(Popup::ConfirmRevoke(org)) => revoke::draw(frame, org, app.keys(), area),
+        Some(Popup::Login(popup)) => login::draw(frame, popup, app.keys(), area),
+        Some(Popup::PasteUrl(paste)) => paste::draw(frame, paste, app.keys(), area),
+        Some(Popup::ConfirmUpdate(pending)) => {
+            paste::draw_confirm_update(frame, pending, app.keys(), area);
+        }
         None => {}
     }
 }
@@ -114,7 +124,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         " sfkey ",
         Style::new().add_modifier(Modifier::BOLD),
     )];
-    if let Some(demo) = &app.demo {
+    if let Some(demo) = &app.env.demo {
         spans.push(Span::styled(
             " DEMO ",
             Style::new()
@@ -134,7 +144,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
 
 /// Whether j/k act on `pane` now (no popup takes the keys).
 fn is_focused(app: &App, pane: Pane) -> bool {
-    app.focused_pane() == pane && app.popup.is_none()
+    app.focused_pane() == pane && app.view.popup.is_none()
 }
 
 /// A bordered block; the focused pane's border is highlighted.

@@ -12,6 +12,7 @@ use crate::org::{Environment, Org};
 use crate::salesforce::SignatureCheck;
 
 use super::super::app::{App, Pane, Panel, Shown};
+use super::super::keymap::Action;
 use super::text::spinner;
 
 /// Width of the badge column.
@@ -43,7 +44,7 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64, idle_days: u64) -> (String
             Style::new().fg(Color::Cyan),
         );
     }
-    if panel.is_some_and(|p| p.unsaved_refresh_token) {
+    if panel.is_some_and(|p| p.unsaved_refresh_token.is_some()) {
         // The only working refresh token is in memory: the most urgent thing in the list.
         return (
             "⚠ unsaved".into(),
@@ -103,10 +104,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     if app.orgs.is_empty() {
+        let key = |action| app.keys().main_key(action);
         let text = if app.loaded {
-            "No orgs yet.\n\nPress l to log in with the browser, p to paste an SFDX auth URL, or a to type one in; or run `sfkey import` (see `sfkey --help`)."
+            format!(
+                "No orgs yet.\n\nPress {} to log in with the browser, {} to paste an SFDX auth URL, or {} to type one in; or run `sfkey import` (see `sfkey --help`).",
+                key(Action::Login),
+                key(Action::PasteAuthUrl),
+                key(Action::Add)
+            )
         } else {
-            "Loading…"
+            "Loading…".to_string()
         };
         frame.render_widget(
             Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
@@ -136,7 +143,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .take(rows)
         .map(|(i, org)| {
             let env = org.environment();
-            let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms, app.idle_days);
+            let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms, app.env.idle_days);
             // Columns: marker, name (what is left), badge (7), age (9, right-aligned). The
             // badge names the environment, or the kind when it is not a refresh-token org.
             let label = match org.kind {

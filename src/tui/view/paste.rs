@@ -6,17 +6,21 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::super::keymap::{Action, Context, KeyMap};
 use super::super::paste::{PasteUrl, PendingUpdate};
 use super::question::Question;
 use super::text::wrap_words;
 
 /// Draws the paste popup: one masked field, its error, and what to do.
-pub fn draw(frame: &mut Frame, paste: &PasteUrl, area: Rect) {
+pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
     let width = area.width.min(76);
     let inner = usize::from(width.saturating_sub(2));
     let mut lines: Vec<Line> = Vec::new();
+    let submit = keys.key(Context::Paste, Action::Submit);
     for piece in wrap_words(
-        "Paste the org's SFDX auth URL (sf org auth show-sfdx-auth-url prints it), then press Enter.",
+        &format!(
+            "Paste the org's SFDX auth URL (sf org auth show-sfdx-auth-url prints it), then press {submit}."
+        ),
         inner,
     ) {
         lines.push(Line::raw(piece));
@@ -66,13 +70,15 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, area: Rect) {
 }
 
 /// Asks whether the saved org the import matches should be updated.
-pub fn draw_confirm_update(frame: &mut Frame, pending: &PendingUpdate, area: Rect) {
+pub fn draw_confirm_update(frame: &mut Frame, pending: &PendingUpdate, keys: &KeyMap, area: Rect) {
     let question = format!(
         "{} is already saved ({}). Update it with the pasted credentials?",
         pending.existing.name,
         pending.why.describe()
     );
     let question = Question {
+        keys,
+        context: Context::Update,
         title: "Update org",
         question: &question,
         note: "Its refresh token and client secret are replaced; its name stays.",
@@ -161,7 +167,7 @@ mod tests {
             "{screen}"
         );
         assert!(
-            screen.contains("y update") && screen.contains("n/Esc back"),
+            screen.contains("y update") && screen.contains("n/q/Esc back"),
             "{screen}"
         );
         // n goes back to the form, which says once that nothing was saved.

@@ -1,5 +1,6 @@
-//! The yes/no questions (delete an org, update a saved org) and the frame every small popup
-//! shares: the question in bold, a dimmed note, then the keys and what they do.
+//! The yes/no questions' shape (delete an org, update a saved org) and the frame every small
+//! popup shares: the question in bold, a dimmed note, then the keys (from the key table) and
+//! what they do.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,19 +8,24 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::super::keymap::{Action, Context, KeyMap};
 use super::text::wrap_words;
 
-/// A yes/no question: what `y` and `n/Esc` do are `yes` and `no`.
+/// A yes/no question: what its yes and no keys do are `yes` and `no`.
 pub struct Question<'a> {
+    /// The keys in use.
+    pub keys: &'a KeyMap,
+    /// Whose yes and no keys answer it.
+    pub context: Context,
     /// The popup's title.
     pub title: &'a str,
     /// The question, in bold.
     pub question: &'a str,
     /// What answering yes costs, dimmed.
     pub note: &'a str,
-    /// What `y` does.
+    /// What yes does.
     pub yes: &'a str,
-    /// What `n` and Esc do.
+    /// What no does.
     pub no: &'a str,
 }
 
@@ -38,17 +44,18 @@ pub fn draw(frame: &mut Frame, question: &Question, area: Rect) {
         lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
     }
     lines.push(Line::default());
+    let label = |action| question.keys.label(question.context, action);
     lines.push(Line::from(vec![
         Span::styled(
-            "y",
+            label(Action::Yes),
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         ),
         Span::raw(format!(" {}   ", question.yes)),
         Span::styled(
-            "n",
+            label(Action::No),
             Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
         ),
-        Span::raw(format!("/Esc {}", question.no)),
+        Span::raw(format!(" {}", question.no)),
     ]));
     framed(frame, area, width, question.title, lines);
 }

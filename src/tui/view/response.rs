@@ -112,7 +112,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let lines = lines(app, area.width);
     let (shown, note) = super::scrolled(
         lines,
-        app.response_scroll,
+        app.view.response_scroll,
         area.height,
         &app.hit.response_max,
         super::is_focused(app, Pane::Response),

@@ -6,8 +6,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::super::app::{App, Level, Popup};
-use super::super::keymap::{self, Action, Context};
+use super::super::app::{App, Level, Pane, Popup};
+use super::super::keymap::{Action, Context};
 
 /// The fewest columns a message gets in the status line.
 const MESSAGE_ROOM: usize = 20;
@@ -38,59 +38,79 @@ fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
         spans.push(key_span(label));
         spans.push(Span::raw(format!(" {hint}")));
     };
-    let context = match &app.popup {
+    let keys = app.keys();
+    let context = match &app.view.popup {
         Some(Popup::Form(form)) => {
-            for b in keymap::bindings(Context::Form) {
-                // The log-in form's Enter opens the browser; the org is saved after.
-                let hint = if form.for_login && b.label == "Enter" {
-                    "log in"
-                } else {
-                    b.hint
-                };
-                push(b.label, hint);
-            }
+            let label = |action| keys.label(Context::Form, action);
+            let first = |action| keys.key(Context::Form, action);
+            push(&label(Action::NextField), "next field");
+            let choose = format!(
+                "{}/{}",
+                first(Action::ChoosePrev),
+                first(Action::ChooseNext)
+            );
+            push(&choose, "choose");
+            // The log-in form's Enter opens the browser; the org is saved after.
+            push(
+                &label(Action::Submit),
+                if form.for_login { "log in" } else { "save" },
+            );
+            push(&label(Action::Cancel), "cancel");
             None
         }
         Some(Popup::ConfirmDelete(_)) => Some(Context::Confirm),
         Some(Popup::ConfirmRevoke(_)) => Some(Context::Revoke),
-        Some(Popup::Login(popup)) if popup.question.is_some() => {
-            push("y", "store it");
-            push("n/Esc", "discard");
-            None
-        }
+        Some(Popup::Login(popup)) if popup.question.is_some() => Some(Context::LoginAsk),
         Some(Popup::Login(_)) => Some(Context::Login),
         Some(Popup::PasteUrl(_)) => Some(Context::Paste),
         Some(Popup::ConfirmUpdate(_)) => Some(Context::Update),
         Some(Popup::Help(_)) => {
-            push("j/k", "scroll  Esc/? close help");
+            let scroll = format!(
+                "{}/{}",
+                keys.key(Context::Main, Action::Down),
+                keys.key(Context::Main, Action::Up)
+            );
+            push(&scroll, "scroll");
+            push(&keys.key(Context::Main, Action::Cancel), "close help");
             None
         }
         None => {
-            let optional = [Action::Add, Action::Edit, Action::Delete];
+            let optional = [
+                Action::Add,
+                Action::Edit,
+                Action::Delete,
+                Action::LoginAgain,
+            ];
+            // j/k scroll a focused pane: say so, first, as the keys now do something else.
+            if app.focused_pane() != Pane::Orgs && room != Room::Least {
+                let scroll = format!(
+                    "{}/{}",
+                    keys.key(Context::Main, Action::Down),
+                    keys.key(Context::Main, Action::Up)
+                );
+                push(&scroll, "scroll");
+            }
             for action in app.hint_actions() {
                 if (room >= Room::Compact && optional.contains(&action))
                     || (room == Room::Least && !matches!(action, Action::Help | Action::Quit))
                 {
                     continue;
                 }
-                if let Some(binding) = keymap::binding(action) {
+                if let Some(row) = keys.row(Context::Main, action) {
                     let hint = match action {
-                        Action::Reveal if app.reveal => "hide",
-                        Action::Quit if app.quitting => "leave now (a refresh is still out)",
-                        _ => binding.hint,
+                        Action::Reveal if app.view.reveal => "hide",
+                        Action::Quit if app.quitting() => "leave now (a refresh is still out)",
+                        _ => row.binding.hint,
                     };
                     // The first key is enough here; help lists the others.
-                    push(
-                        binding.label.split('/').next().unwrap_or(binding.label),
-                        hint,
-                    );
+                    push(&row.first_label(), hint);
                 }
             }
             None
         }
     };
-    for binding in context.into_iter().flat_map(keymap::bindings) {
-        push(binding.label, binding.hint);
+    for row in context.into_iter().flat_map(|c| keys.rows(c)) {
+        push(&row.label(), row.binding.hint);
     }
     spans
 }
@@ -104,6 +124,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .sum::<usize>()
     };
     let message_width = app
+        .view
         .status
         .as_ref()
         .map_or(0, |s| crate::escape::escape(&s.text).chars().count() + 3);
@@ -121,7 +142,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let hints_width = width_of(&hints);
     let mut spans = Vec::new();
-    if let Some(status) = &app.status {
+    if let Some(status) = &app.view.status {
         let style = match status.level {
             Level::Info => Style::new().fg(Color::Green),
             Level::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),

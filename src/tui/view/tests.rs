@@ -166,21 +166,25 @@ fn a_signature_mismatch_is_loud() {
     ));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("SIGNATURE MISMATCH"), "{screen}");
-    // Whole in the narrowest side-by-side layout too, and in the list with another org selected.
-    key(&mut app, KeyCode::Char('j'));
-    let narrow = render(&app, 80, 24);
-    assert!(narrow.contains("acme-prod prod   ✗ MISMATCH"), "{narrow}");
-    key(&mut app, KeyCode::Char('k'));
-    let narrow = render(&app, 80, 24);
-    assert!(narrow.contains("SIGNATURE MISMATCH"), "{narrow}");
-    // An error in the status line: it stays until the next message.
-    let status = app.status.as_ref().unwrap();
+    // An error in the status line: it stays until the next message or another org.
+    let status = app.view.status.as_ref().unwrap();
     assert_eq!(status.level, crate::tui::app::Level::Error);
     assert!(
         status.text.ends_with("; SIGNATURE MISMATCH"),
         "{}",
         status.text
     );
+    // Whole in the narrowest side-by-side layout too, and in the list with another org selected.
+    key(&mut app, KeyCode::Char('j'));
+    assert!(
+        app.view.status.is_none(),
+        "acme-prod's error followed the selection"
+    );
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("acme-prod prod   ✗ MISMATCH"), "{narrow}");
+    key(&mut app, KeyCode::Char('k'));
+    let narrow = render(&app, 80, 24);
+    assert!(narrow.contains("SIGNATURE MISMATCH"), "{narrow}");
     let style = style_of(&app, 100, 30, "✗ MISMATCH");
     assert_eq!(
         style_of(&app, 100, 30, "the answer does not match").fg,
@@ -213,21 +217,17 @@ fn without_a_client_secret_the_signature_is_unverifiable() {
 /// last line, G jumps there, and k after piling up j moves at once.
 #[test]
 fn help_scrolls_to_its_last_line_on_a_small_terminal() {
-    use crate::tui::keymap::{self, Context};
+    use crate::tui::keymap::Context;
     let mut app = orgs();
     key(&mut app, KeyCode::Char('?'));
     let mut seen = render(&app, 40, 12);
-    for _ in 0..100 {
+    for _ in 0..200 {
         key(&mut app, KeyCode::Char('j'));
         seen.push_str(&render(&app, 40, 12));
     }
-    for (context, _) in Context::ALL {
-        for binding in keymap::bindings(context) {
-            assert!(
-                seen.contains(binding.label),
-                "{} never shown",
-                binding.label
-            );
+    for context in Context::ALL {
+        for row in app.keys().rows(context) {
+            assert!(seen.contains(&row.label()), "{} never shown", row.label());
         }
     }
     let bottom = render(&app, 40, 12);
@@ -339,13 +339,13 @@ fn popups_keep_their_keys_and_text_on_small_terminals() {
     for whole in [
         "a the access token (the refresh token stays)",
         "r the refresh token, and with it every access token issued from it; you would need to log in again",
-        "n/Esc neither",
+        "n/q/Esc neither",
     ] {
         assert!(text.contains(whole), "{whole:?} missing:\n{revoke}");
     }
     key(&mut app, KeyCode::Esc);
 
-    app.popup = Some(crate::tui::app::Popup::Login(Box::new(
+    app.view.popup = Some(crate::tui::app::Popup::Login(Box::new(
         crate::tui::app::LoginPopup {
             name: "newlogin".into(),
             url: Some(format!(
@@ -354,6 +354,8 @@ fn popups_keep_their_keys_and_text_on_small_terminals() {
             )),
             opened: "No browser opened (there is no display (DISPLAY and WAYLAND_DISPLAY are unset)). Open this URL in a browser.".into(),
             question: None,
+            cancel: None,
+            job: None,
         },
     )));
     for (width, height) in [(40, 12), (60, 16), (70, 20), (100, 30)] {
@@ -370,7 +372,7 @@ fn popups_keep_their_keys_and_text_on_small_terminals() {
 /// form's Enter logs in rather than saves.
 #[test]
 fn popup_hints_come_from_the_key_table() {
-    use crate::tui::keymap::{self, Context};
+    use crate::tui::keymap::Context;
     let mut app = orgs();
     let status = |app: &App| {
         render(app, 100, 30)
@@ -388,8 +390,8 @@ fn popup_hints_come_from_the_key_table() {
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('x'));
     let line = status(&app);
-    for binding in keymap::bindings(Context::Revoke) {
-        let hint = format!("{} {}", binding.label, binding.hint);
+    for row in app.keys().rows(Context::Revoke) {
+        let hint = format!("{} {}", row.label(), row.binding.hint);
         assert!(line.contains(&hint), "{hint:?} missing: {line}");
     }
 }
@@ -469,13 +471,13 @@ fn tab_skips_the_folded_response_pane() {
     let mut app = orgs();
     render(&app, 60, 16);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, crate::tui::app::Pane::Token);
+    assert_eq!(app.view.focus, crate::tui::app::Pane::Token);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, crate::tui::app::Pane::Orgs);
+    assert_eq!(app.view.focus, crate::tui::app::Pane::Orgs);
     render(&app, 100, 30);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
-    assert_eq!(app.focus, crate::tui::app::Pane::Response);
+    assert_eq!(app.view.focus, crate::tui::app::Pane::Response);
     // Shrunk with the response pane focused: j moves the list, which shows as focused.
     let screen = render(&app, 60, 16);
     assert!(screen.contains("┏ Orgs"), "{screen}");
@@ -509,8 +511,8 @@ fn the_wheel_scrolls_the_help() {
     assert_ne!(render(&app, 40, 12), bottom, "up moves at once");
 }
 
-/// After the token pane gets shorter (v hides the long revealed values), k scrolls up from
-/// where the pane is drawn, at the first press.
+/// After the token pane can scroll less (a taller terminal), k scrolls up from where the pane
+/// is drawn, at the first press; v (reveal or hide) starts the pane from its top.
 #[test]
 fn k_moves_at_once_after_the_pane_got_shorter() {
     let mut app = orgs();
@@ -523,14 +525,13 @@ fn k_moves_at_once_after_the_pane_got_shorter() {
         KeyCode::Char('G'),
         KeyModifiers::SHIFT,
     )));
-    // Hidden again: fewer lines, so the drawn scroll is smaller than the one G reached.
-    app.update(Message::Key(KeyEvent::new(
-        KeyCode::Char('v'),
-        KeyModifiers::NONE,
-    )));
-    let bottom = render(&app, 60, 16);
+    // Taller: less to scroll, so the drawn scroll is smaller than the one G reached.
+    let bottom = render(&app, 60, 24);
     key(&mut app, KeyCode::Char('k'));
-    assert_ne!(render(&app, 60, 16), bottom, "k must scroll up at once");
+    assert_ne!(render(&app, 60, 24), bottom, "k must scroll up at once");
+    // Hidden again: the old offset would point into other lines.
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.view.token_scroll, 0);
 }
 
 /// At 40 columns a message leaves room for ? and q, never cutting them off; at 100 the
@@ -558,7 +559,10 @@ fn a_cancel_too_late_says_sfkey_waits_for_the_answer() {
     key(&mut app, KeyCode::Esc);
     assert!(render(&app, 100, 30).contains("cancelling…"));
     let id = app.orgs[0].id.clone();
-    app.update(Message::CancelTooLate(id));
+    app.update(Message::Refreshing {
+        id,
+        event: crate::refresh::RefreshEvent::RequestSent,
+    });
     let screen = render(&app, 100, 30);
     assert!(!screen.contains("cancelling…"), "{screen}");
     assert!(

@@ -15,7 +15,8 @@ use crate::refresh::RefreshError;
 use crate::salesforce::{SignatureCheck, TokenError, TokenSuccess};
 use crate::token_details::{Clock, Detail, Tone, field_details, signature_details};
 
-use super::super::app::{App, Pane, Panel, Shown};
+use super::super::app::{App, Pane, Panel, Phase, Shown};
+use super::super::keymap::Action;
 use super::text::{elapsed, spinner, wrap, wrap_hanging, wrap_words};
 
 const KEY: Style = Style::new().fg(Color::Cyan);
@@ -27,9 +28,15 @@ const DIM: Style = Style::new().fg(Color::DarkGray);
 pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
     let width = usize::from(width.saturating_sub(2)).max(10);
     let Some(org) = app.selected_org() else {
-        let text = "No org selected. Press l to log in, p to paste an auth URL, or a to add one.";
+        let key = |action| app.keys().main_key(action);
+        let text = format!(
+            "No org selected. Press {} to log in, {} to paste an auth URL, or {} to add one.",
+            key(Action::Login),
+            key(Action::PasteAuthUrl),
+            key(Action::Add)
+        );
         return all_first(
-            wrap_words(text, width)
+            wrap_words(&text, width)
                 .into_iter()
                 .map(Line::from)
                 .collect(),
@@ -45,13 +52,15 @@ pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
             signature,
             ..
         }) => token_lines(success, *rotated, *signature, app, width),
-        Some(Shown::Failure { error, .. }) => all_first(failure_lines(error, org, width)),
+        Some(Shown::Failure { error, .. }) => {
+            all_first(failure_lines(error, org, width, app.keys()))
+        }
         None => all_first(never_lines(org, panel, app, width)),
     };
     // Health right after the fields (the head), before the long scope and id_token sections.
     // It is not part of the head: the response pane keeps its rows, and health takes the room
     // left over (all of it at 100x30 with a token), else it is one `j` away.
-    let health = super::health::lines(org, app.now_ms, app.idle_days, width);
+    let health = super::health::lines(org, app.now_ms, app.env.idle_days, width);
     let mut lines = lines;
     let rest = lines.split_off(head.min(lines.len()));
     out.extend(lines);
@@ -186,7 +195,7 @@ fn token_lines(
         .clamp(9, 20);
     let clock = Clock {
         now_ms: app.now_ms,
-        utc_offset_s: app.utc_offset_s,
+        utc_offset_s: app.env.utc_offset_s,
     };
     let mut out = Vec::new();
     if rotated {
@@ -216,7 +225,7 @@ fn token_lines(
             other => other.to_string(),
         };
         let secret = redact::is_secret_field(key);
-        let (shown, style) = match (secret, app.reveal) {
+        let (shown, style) = match (secret, app.view.reveal) {
             (true, false) => (redact::mask(&text), DIM),
             (true, true) => (text, Style::new().fg(Color::Yellow)),
             (false, _) => (text, Style::new()),
@@ -248,7 +257,12 @@ fn token_lines(
     (out, head)
 }
 
-fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'static>> {
+fn failure_lines(
+    error: &RefreshError,
+    org: &Org,
+    width: usize,
+    keys: &crate::tui::keymap::KeyMap,
+) -> Vec<Line<'static>> {
     let red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
     let mut out = Vec::new();
     prose(&mut out, &format!("✗ {error}"), width, red);
@@ -280,7 +294,7 @@ fn failure_lines(error: &RefreshError, org: &Org, width: usize) -> Vec<Line<'sta
             Style::new(),
         );
     }
-    let hint = super::super::app::failure_hint(error, org);
+    let hint = super::super::app::failure_hint(error, org, keys);
     if let Some(hint) = hint {
         out.push(Line::default());
         prose(
@@ -300,15 +314,14 @@ fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec
             format!(
                 "{} {} {}",
                 spinner(app.now_ms),
-                if running.waiting_for_lock {
-                    "waiting for another sfkey that is refreshing this org…"
-                } else if running.too_late {
-                    // Esc came after the request went out: nothing is cancelled.
-                    "request sent: waiting for Salesforce's answer…"
-                } else if running.cancelling {
-                    "cancelling…"
-                } else {
-                    "refreshing…"
+                match running.phase {
+                    Phase::Starting(_) => "refreshing…",
+                    Phase::WaitingForLock(_) =>
+                        "waiting for another sfkey that is refreshing this org…",
+                    Phase::Cancelling => "cancelling…",
+                    // Esc after the request went out cancels nothing.
+                    Phase::Sent | Phase::SentCancelRefused =>
+                        "request sent: waiting for Salesforce's answer…",
                 },
                 elapsed(running.started_ms, app.now_ms)
             ),
@@ -316,7 +329,10 @@ fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec
         )),
         None => out.push(Line::from(vec![
             Span::raw("No token on screen yet. Press "),
-            Span::styled("r", Style::new().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                app.keys().main_key(Action::Refresh),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
             Span::raw(" to refresh."),
         ])),
     }
@@ -415,14 +431,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
                 DIM,
             ));
         }
-        if app.reveal {
+        if app.view.reveal {
             title.push(Span::styled("· REVEALED ", Style::new().fg(Color::Yellow)));
         }
     }
     let block = super::pane_block(Line::from(title), app, Pane::Token);
     let (shown, note) = super::scrolled(
         lines,
-        app.token_scroll,
+        app.view.token_scroll,
         area.height,
         &app.hit.token_max,
         super::is_focused(app, Pane::Token),
