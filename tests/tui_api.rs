@@ -210,7 +210,7 @@ fn x_revokes_the_access_token_then_the_refresh_token() {
         " Response · revoke refresh token ",
         &[
             "Revoked the refresh token at Salesforce; removed the refresh token and access token from the keyring.",
-            "No refresh token is stored now: log in again (press l), or store a new refresh token (press e).",
+            "No refresh token is stored now: log in again (press L), or store a new refresh token (press e).",
         ],
     );
     assert_eq!(

@@ -268,7 +268,7 @@ mod tests {
             "{screen}"
         );
         assert!(
-            screen.contains("log in again (press l), or store a new refresh"),
+            screen.contains("log in again (press L), or store a new refresh"),
             "{screen}"
         );
         assert!(!screen.contains("Press r for a new one"), "{screen}");
