@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use secrecy::SecretString;
 use tokio::sync::{OnceCell, mpsc};
 
-use crate::clipboard::{Clipboard, Copied};
+use crate::clipboard::{Copied, CopySecret};
 use crate::interop::{self, Imported};
 use crate::org::{Org, OrgId};
 use crate::refresh::{
@@ -47,7 +47,9 @@ pub struct Tasks {
     store: Store,
     settings: HttpSettings,
     client: Arc<OnceCell<HttpClient>>,
-    clipboard: Arc<Result<Clipboard, String>>,
+    clipboard: Arc<Result<Arc<dyn CopySecret>, String>>,
+    /// Waits a test may shorten.
+    delays: super::event_loop::Delays,
     cancels: Arc<Mutex<HashMap<OrgId, Cancel>>>,
     /// Live refresh tokens the keyring refused, per org: saved (or used) at the next refresh.
     unsaved: Arc<Mutex<HashMap<OrgId, SecretString>>>,
@@ -63,7 +65,7 @@ impl Tasks {
     pub fn new(
         store: Store,
         settings: HttpSettings,
-        clipboard: Result<Clipboard, String>,
+        clipboard: Result<Arc<dyn CopySecret>, String>,
         tx: mpsc::UnboundedSender<Outcome>,
     ) -> Self {
         Self {
@@ -71,12 +73,19 @@ impl Tasks {
             settings,
             client: Arc::new(OnceCell::new()),
             clipboard: Arc::new(clipboard),
+            delays: super::event_loop::Delays::default(),
             cancels: Arc::new(Mutex::new(HashMap::new())),
             unsaved: Arc::new(Mutex::new(HashMap::new())),
             tx,
             login_cancel: Arc::new(Mutex::new(None)),
             login_answer: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// The same tasks, waiting `delays` instead of the library's defaults.
+    pub fn with_delays(mut self, delays: super::event_loop::Delays) -> Self {
+        self.delays = delays;
+        self
     }
 
     fn send(&self, message: Message) {
@@ -295,6 +304,7 @@ impl Tasks {
         let options = RefreshOptions {
             cancel: cancel.clone(),
             unsaved_refresh_token: self.unsaved().get(&org.id).cloned(),
+            busy_backoff: self.delays.busy_backoff,
             on_event: Some(Arc::new(move |event| {
                 if event == RefreshEvent::RefreshTokenSaved {
                     tasks.unsaved().remove(&id);
