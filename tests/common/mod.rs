@@ -2,6 +2,7 @@
 //! real Secret Service that `.ci/with-keyring` starts.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod login;
 pub mod nested_keyring;
 pub mod pty;
@@ -91,9 +92,7 @@ impl TestEnv {
         with_secret: bool,
         grant: impl FnOnce(Grant) -> Grant,
     ) -> (Option<String>, String) {
-        let tag = random_hex(8);
-        let secret = with_secret.then(|| format!("cs-TESTSECRET-{tag}"));
-        let refresh = format!("5Aep861TESTSECRET{tag}");
+        let (secret, refresh) = fresh_secrets(with_secret);
         self.server
             .add_grant(&refresh, grant(Grant::new(client_id, secret.as_deref())));
         self.secrets_used.extend(secret.clone());
@@ -165,17 +164,30 @@ impl TestEnv {
     pub fn assert_no_secrets_on_disk(&self) {
         let mut secrets = self.secrets_used.clone();
         secrets.extend(self.server.issued_secrets());
-        assert!(!secrets.is_empty());
-        for entry in walk(&self.dir) {
-            let bytes = std::fs::read(&entry).unwrap_or_default();
-            let text = String::from_utf8_lossy(&bytes);
-            for secret in &secrets {
-                assert!(
-                    !text.contains(secret.as_str()),
-                    "a secret is on disk in {}",
-                    entry.display()
-                );
-            }
+        assert_none_in(&self.dir, &secrets);
+    }
+}
+
+/// A fresh, marked client secret (if asked for) and refresh token.
+pub fn fresh_secrets(with_secret: bool) -> (Option<String>, String) {
+    let tag = random_hex(8);
+    let secret = with_secret.then(|| format!("cs-TESTSECRET-{tag}"));
+    (secret, format!("5Aep861TESTSECRET{tag}"))
+}
+
+/// Fails if any of `secrets` (there must be some) is in a file under `dir`.
+#[track_caller]
+pub fn assert_none_in(dir: &Path, secrets: &[String]) {
+    assert!(!secrets.is_empty());
+    for entry in walk(dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret is on disk in {}",
+                entry.display()
+            );
         }
     }
 }
