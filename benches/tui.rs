@@ -419,7 +419,7 @@ fn in_process(dir: &Path, n: usize, table: &mut Table) {
 
     let mut down = Vec::new();
     for _ in 0..ITERATIONS {
-        if app.selected + 1 == n {
+        if app.orgs.selected + 1 == n {
             app.update(key(KeyCode::Char('g')));
             draw(&app);
         }

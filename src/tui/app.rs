@@ -2,7 +2,7 @@
 //! so every behaviour is unit-tested without a terminal, a keyring or a network.
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -17,6 +17,7 @@ use super::calls::Call;
 use super::form::{FormEvent, OrgForm};
 use super::keymap::{self, Action};
 use super::message::{CopyVia, Effect, Message, RefreshOutcome};
+use super::org_list::OrgList;
 pub use super::state::{
     HitAreas, Level, LoginPopup, Pane, Panel, Popup, ProxyState, Running, RunningProxy, Shown,
     Status,
@@ -32,14 +33,8 @@ const INFO_MS: u64 = 6_000;
 /// Everything on screen.
 #[derive(Debug)]
 pub struct App {
-    /// The saved orgs, in the order they were saved (as the store and `sfkey list` give them).
-    pub orgs: Vec<Org>,
-    /// The orgs file could not be read: why.
-    pub load_error: Option<String>,
-    /// The first load has answered.
-    pub loaded: bool,
-    /// Index into `orgs`.
-    pub selected: usize,
+    /// The saved orgs, the selection and how far loading got.
+    pub orgs: OrgList,
     /// First org row drawn; the view keeps the selection visible.
     pub list_offset: Cell<usize>,
     /// Per-org refresh state and last result.
@@ -82,10 +77,7 @@ impl App {
     /// An empty app; the org list arrives by message.
     pub fn new(now_ms: u64, demo: Option<String>, utc_offset_s: i32) -> Self {
         Self {
-            orgs: Vec::new(),
-            load_error: None,
-            loaded: false,
-            selected: 0,
+            orgs: OrgList::default(),
             list_offset: Cell::new(0),
             panels: HashMap::new(),
             reveal: false,
@@ -119,7 +111,7 @@ impl App {
 
     /// The selected org, if there is one.
     pub fn selected_org(&self) -> Option<&Org> {
-        self.orgs.get(self.selected)
+        self.orgs.selected_org()
     }
 
     /// The selected org's panel, if it has one.
@@ -249,10 +241,7 @@ impl App {
     }
 
     fn name_of(&self, id: &OrgId) -> Option<String> {
-        self.orgs
-            .iter()
-            .find(|o| o.id == *id)
-            .map(|o| o.name.clone())
+        self.orgs.name_of(id)
     }
 
     /// Handles one message; returns the I/O to do.
@@ -291,6 +280,10 @@ impl App {
             }
             Message::OrgsLoaded(result) => {
                 self.on_loaded(result);
+                Vec::new()
+            }
+            Message::FirstOrgs(orgs) => {
+                self.orgs.first_rows(orgs);
                 Vec::new()
             }
             Message::RefreshWaiting(id) => {
@@ -366,30 +359,12 @@ impl App {
     }
 
     fn on_loaded(&mut self, result: Result<Vec<Org>, String>) {
-        self.loaded = true;
         let before = self.selected_org().map(|o| o.id.clone());
-        match result {
-            Ok(orgs) => {
-                let keep = self.pending_select.take().or_else(|| before.clone());
-                self.orgs = orgs;
-                self.load_error = None;
-                let found = keep.and_then(|id| self.orgs.iter().position(|o| o.id == id));
-                self.selected = match found {
-                    Some(i) => i,
-                    None => self.selected.min(self.orgs.len().saturating_sub(1)),
-                };
-                // Forget results of orgs that are gone (removed by another process); a proxy
-                // of theirs stops as its handle drops.
-                let ids: HashSet<&OrgId> = self.orgs.iter().map(|o| &o.id).collect();
-                self.panels
-                    .retain(|id, panel| ids.contains(id) || panel.running.is_some());
-            }
-            Err(e) => {
-                // Acting on orgs nobody can see would be worse than showing none.
-                self.orgs.clear();
-                self.load_error = Some(e);
-            }
-        }
+        let ids = self.orgs.loaded(result, self.pending_select.take());
+        // Forget results of orgs that are gone (removed by another process); a proxy of theirs
+        // stops as its handle drops.
+        self.panels
+            .retain(|id, panel| ids.contains(id) || panel.running.is_some());
         if self.selected_org().map(|o| &o.id) != before.as_ref() {
             self.selection_changed();
         }
@@ -567,10 +542,9 @@ impl App {
         self.response_scroll = 0;
     }
 
-    fn select(&mut self, index: usize) {
-        let index = index.min(self.orgs.len().saturating_sub(1));
-        if index != self.selected {
-            self.selected = index;
+    /// Selects row `index`; `to_end` asks for the last org (once loaded, if loading).
+    fn select(&mut self, index: usize, to_end: bool) {
+        if self.orgs.select(index, to_end) {
             self.selection_changed();
         }
     }
@@ -581,8 +555,8 @@ impl App {
             Pane::Token => (&mut self.token_scroll, self.hit.token_max.get()),
             Pane::Response => (&mut self.response_scroll, self.hit.response_max.get()),
             Pane::Orgs => {
-                let next = self.selected.saturating_add_signed(delta);
-                return self.select(next);
+                let next = self.orgs.selected.saturating_add_signed(delta);
+                return self.select(next, delta == isize::MAX);
             }
         };
         // From where the view shows it: the pane may have shrunk since (v, a resize).
@@ -595,6 +569,11 @@ impl App {
             self.info(format!(
                 "quitting once this finishes saving: {waiting} (q again to leave now)"
             ));
+            return Vec::new();
+        }
+        if self.orgs.loading() && needs_whole_list(action) {
+            // Names are checked against every saved org, and edits act on the whole file.
+            self.info("still reading the orgs file; try again in a moment");
             return Vec::new();
         }
         match action {
@@ -789,7 +768,7 @@ impl App {
                 if pane == Pane::Orgs {
                     let index = self.list_offset.get() + usize::from(mouse.row - area.y);
                     if index < self.orgs.len() {
-                        self.select(index);
+                        self.select(index, false);
                     }
                 }
             }
@@ -798,6 +777,15 @@ impl App {
             _ => {}
         }
     }
+}
+
+/// Whether `action` needs the whole org list read (a new name is checked against every saved
+/// org; an edit or delete rewrites the whole file).
+fn needs_whole_list(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Add | Action::Login | Action::PasteAuthUrl | Action::Edit | Action::Delete
+    )
 }
 
 /// The short name of a failure for the status line.

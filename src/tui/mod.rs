@@ -12,6 +12,7 @@ mod input;
 mod keymap;
 mod login;
 mod message;
+mod org_list;
 mod paste;
 mod state;
 mod tasks;
@@ -23,6 +24,7 @@ use crate::store::Store;
 
 pub use app::{App, Pane, Popup, Shown};
 pub use message::{Effect, Message, RefreshOutcome};
+pub use org_list::{Load, OrgList};
 pub use tasks::InFlight;
 pub use terminal::run;
 pub use view::draw;

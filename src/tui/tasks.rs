@@ -99,8 +99,9 @@ impl Tasks {
         match effect {
             Effect::LoadOrgs => {
                 tokio::task::spawn_blocking(move || {
-                    let orgs = tasks.store.orgs().map_err(|e| e.to_string());
-                    tasks.send(Message::OrgsLoaded(orgs));
+                    let first = |orgs| tasks.send(Message::FirstOrgs(orgs));
+                    let orgs = tasks.store.orgs_first_rows_early(first);
+                    tasks.send(Message::OrgsLoaded(orgs.map_err(|e| e.to_string())));
                 });
             }
             Effect::Refresh(org) => {

@@ -12,6 +12,7 @@ mod demo;
 mod depth;
 mod form;
 mod import;
+mod list;
 mod refresh;
 mod signature;
 
