@@ -360,11 +360,12 @@ impl App {
 
     fn on_loaded(&mut self, result: Result<Vec<Org>, String>) {
         let before = self.selected_org().map(|o| o.id.clone());
-        let ids = self.orgs.loaded(result, self.pending_select.take());
         // Forget results of orgs that are gone (removed by another process); a proxy of theirs
         // stops as its handle drops.
-        self.panels
-            .retain(|id, panel| ids.contains(id) || panel.running.is_some());
+        if let Some(ids) = self.orgs.loaded(result, self.pending_select.take()) {
+            self.panels
+                .retain(|id, panel| ids.contains(id) || panel.running.is_some());
+        }
         if self.selected_org().map(|o| &o.id) != before.as_ref() {
             self.selection_changed();
         }

@@ -108,12 +108,13 @@ impl OrgList {
     }
 
     /// The whole file as read (or why not). The selection stays on `keep` (else the org it
-    /// was on, else the same row); returns the ids of the orgs now listed.
+    /// was on, else the same row); returns the ids of the orgs now listed, `None` if the file
+    /// could not be read.
     pub fn loaded(
         &mut self,
         result: Result<Vec<Org>, String>,
         keep: Option<OrgId>,
-    ) -> HashSet<OrgId> {
+    ) -> Option<HashSet<OrgId>> {
         let before = self.selected_org().map(|o| o.id.clone());
         match result {
             Ok(orgs) => {
@@ -135,7 +136,8 @@ impl OrgList {
             }
         }
         self.to_last = false;
-        self.orgs.iter().map(|o| o.id.clone()).collect()
+        let ids = self.orgs.iter().map(|o| o.id.clone()).collect();
+        self.load_error().is_none().then_some(ids)
     }
 
     /// The list's title count: `7`, or `60 so far` while loading.
@@ -188,7 +190,7 @@ mod tests {
         list.first_rows(orgs(10));
         list.select(5, false);
         let ids = list.loaded(Err("the org name \"o1\" appears twice".into()), None);
-        assert!(ids.is_empty() && list.is_empty() && list.selected_org().is_none());
+        assert!(ids.is_none() && list.is_empty() && list.selected_org().is_none());
         assert_eq!(list.load_error(), Some("the org name \"o1\" appears twice"));
     }
 
