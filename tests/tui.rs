@@ -22,17 +22,6 @@ use sfkey::fake_salesforce::ACCESS_TOKEN_PREFIX;
 /// message itself.
 const LAST_HINT: &str = "q quit";
 
-/// The demo's orgs, in the order the list shows them (the order they were saved in).
-const DEMO_ORGS: [&str; 7] = [
-    "acme-prod",
-    "uat-rotating",
-    "old-sandbox",
-    "slow-dev",
-    "partner-portal",
-    "maintenance",
-    "bad-signature",
-];
-
 /// The pane's rows joined by single spaces, for prose that wraps on words.
 fn pane_prose(term: &Terminal, title: &str) -> String {
     term.with_screen(|s| pane_lines(s, title))
@@ -73,19 +62,7 @@ fn assert_clean_exit(term: &mut Terminal) {
 
 /// The elapsed time (`1.3s`) at the end of `name`'s row in the org list, if it shows one.
 fn elapsed_in_list(s: &vt100::Screen, name: &str) -> Option<f64> {
-    let list = pane_lines(s, " Orgs (")?;
-    let row = list.iter().find(|r| {
-        r.trim_start_matches('▸')
-            .split_whitespace()
-            .next()
-            .is_some_and(|n| n == name)
-    })?;
-    let number = row.split_whitespace().last()?.strip_suffix('s')?;
-    if number.contains('.') {
-        number.parse().ok()
-    } else {
-        None
-    }
+    common::elapsed_in_list(pane_lines(s, " Orgs ("), name)
 }
 
 /// `sfkey --demo` in a terminal: no keyring (no session bus), the demo's scratch dir under
@@ -174,7 +151,7 @@ fn demo_runs_without_keyring_or_org() {
     std::fs::create_dir_all(&env.dir).unwrap();
     let tmp = scratch_tmp("tui-demo-tmp");
     let mut term = demo(&env, &tmp, 100, 30);
-    let mut first: Vec<&str> = DEMO_ORGS.to_vec();
+    let mut first: Vec<&str> = common::DEMO_ORGS.to_vec();
     first.extend([" DEMO ", "in-memory keyring", "▸acme-prod", LAST_HINT]);
     term.wait_for_all(&first);
     let scratch = entries(&tmp);

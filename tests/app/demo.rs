@@ -6,38 +6,15 @@ use sfkey::fake_salesforce::FAKE_USERNAME;
 use super::LAST_HINT;
 use crate::common::app::{self, Screen};
 
-/// The demo's orgs, in the order the list shows them (the order they were saved in).
-const DEMO_ORGS: [&str; 7] = [
-    "acme-prod",
-    "uat-rotating",
-    "old-sandbox",
-    "slow-dev",
-    "partner-portal",
-    "maintenance",
-    "bad-signature",
-];
-
 /// The elapsed time (`1.3s`) at the end of `name`'s row in the org list, if it shows one.
-pub fn elapsed_in_list(s: &Screen, name: &str) -> Option<f64> {
-    let list = s.pane_lines(" Orgs (")?;
-    let row = list.iter().find(|r| {
-        r.trim_start_matches('▸')
-            .split_whitespace()
-            .next()
-            .is_some_and(|n| n == name)
-    })?;
-    let number = row.split_whitespace().last()?.strip_suffix('s')?;
-    if number.contains('.') {
-        number.parse().ok()
-    } else {
-        None
-    }
+fn elapsed_in_list(s: &Screen, name: &str) -> Option<f64> {
+    crate::common::elapsed_in_list(s.pane_lines(" Orgs ("), name)
 }
 
 #[test]
 fn the_demo_refreshes_rotates_fails_and_waits_for_a_late_cancel() {
     let (_demo, mut app) = app::demo(100, 30);
-    let mut first: Vec<&str> = DEMO_ORGS.to_vec();
+    let mut first: Vec<&str> = crate::common::DEMO_ORGS.to_vec();
     first.extend([" DEMO ", "in-memory keyring", "▸acme-prod", LAST_HINT]);
     app.wait_for_all(&first);
 

@@ -58,12 +58,8 @@ impl World {
         with_secret: bool,
         grant: impl FnOnce(Grant) -> Grant,
     ) -> (Option<String>, String) {
-        let (secret, refresh) = super::fresh_secrets(with_secret);
-        self.server
-            .add_grant(&refresh, grant(Grant::new(client_id, secret.as_deref())));
-        self.secrets_used.extend(secret.clone());
-        self.secrets_used.push(refresh.clone());
-        (secret, refresh)
+        let used = &mut self.secrets_used;
+        super::grant_on(&self.server, used, client_id, with_secret, grant)
     }
 
     /// Saves org `name` at the fake server with a fresh grant, as `sfkey add` would; returns

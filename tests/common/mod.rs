@@ -15,6 +15,17 @@ use std::sync::Arc;
 use sfkey::fake_salesforce::{FakeSalesforce, Grant};
 use sfkey::store::{KeyringStore, Store};
 
+/// The demo's orgs, in the order the list shows them (the order they were saved in).
+pub const DEMO_ORGS: [&str; 7] = [
+    "acme-prod",
+    "uat-rotating",
+    "old-sandbox",
+    "slow-dev",
+    "partner-portal",
+    "maintenance",
+    "bad-signature",
+];
+
 /// Panics with instructions when the private keyring is not running.
 pub fn require_keyring() {
     assert_eq!(
@@ -92,12 +103,13 @@ impl TestEnv {
         with_secret: bool,
         grant: impl FnOnce(Grant) -> Grant,
     ) -> (Option<String>, String) {
-        let (secret, refresh) = fresh_secrets(with_secret);
-        self.server
-            .add_grant(&refresh, grant(Grant::new(client_id, secret.as_deref())));
-        self.secrets_used.extend(secret.clone());
-        self.secrets_used.push(refresh.clone());
-        (secret, refresh)
+        grant_on(
+            &self.server,
+            &mut self.secrets_used,
+            client_id,
+            with_secret,
+            grant,
+        )
     }
 
     /// The real binary with this env's config dir; stdin closed unless given.
@@ -168,11 +180,40 @@ impl TestEnv {
     }
 }
 
-/// A fresh, marked client secret (if asked for) and refresh token.
-pub fn fresh_secrets(with_secret: bool) -> (Option<String>, String) {
+/// A fresh, marked client secret (if asked for) and refresh token registered with `server`,
+/// and noted in `used`.
+pub fn grant_on(
+    server: &FakeSalesforce,
+    used: &mut Vec<String>,
+    client_id: &str,
+    with_secret: bool,
+    grant: impl FnOnce(Grant) -> Grant,
+) -> (Option<String>, String) {
     let tag = random_hex(8);
     let secret = with_secret.then(|| format!("cs-TESTSECRET-{tag}"));
-    (secret, format!("5Aep861TESTSECRET{tag}"))
+    let refresh = format!("5Aep861TESTSECRET{tag}");
+    server.add_grant(&refresh, grant(Grant::new(client_id, secret.as_deref())));
+    used.extend(secret.clone());
+    used.push(refresh.clone());
+    (secret, refresh)
+}
+
+/// The elapsed time (`1.3s`) at the end of `name`'s row in the org list's `rows`, if it shows
+/// one (a refresh in flight).
+pub fn elapsed_in_list(rows: Option<Vec<String>>, name: &str) -> Option<f64> {
+    let rows = rows?;
+    let row = rows.iter().find(|r| {
+        r.trim_start_matches('▸')
+            .split_whitespace()
+            .next()
+            .is_some_and(|n| n == name)
+    })?;
+    let number = row.split_whitespace().last()?.strip_suffix('s')?;
+    if number.contains('.') {
+        number.parse().ok()
+    } else {
+        None
+    }
 }
 
 /// Fails if any of `secrets` (there must be some) is in a file under `dir`.
