@@ -42,7 +42,7 @@ pub fn require_x11() {
         std::env::var("SFKEY_TEST_X11").as_deref(),
         Ok("1"),
         "these tests start Xvfb and read the clipboard with xclip: run them with `.ci/test`, or \
-         install xvfb and xclip and run `SFKEY_TEST_X11=1 cargo test --test clipboard`"
+         install xvfb and xclip and run `SFKEY_TEST_X11=1 cargo test --test cli clipboard`"
     );
 }
 

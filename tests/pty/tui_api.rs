@@ -1,9 +1,9 @@
 //! `o` in the terminal app end to end: the real binary in a 100x30 pseudo-terminal with a
 //! "browser" named by `SFKEY_BROWSER`, the real keyring. `u`, `i`, `x` and `P` are in-process
-//! loop tests (tests/app/api.rs).
+//! loop tests (tests/tui/api.rs).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::TestEnv;
 use common::pty::{self, Terminal, pane_lines};

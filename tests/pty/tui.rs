@@ -1,10 +1,10 @@
 //! The terminal app end to end, for what only a terminal shows: the real binary in a 100x30
 //! pseudo-terminal (xterm-256color), its screen read back with vt100, its copies caught as
 //! OSC 52, the keyring the real one; restore on panic and signals, the too-small message. The
-//! rest of the app's behaviour is in the in-process loop tests (tests/app/).
+//! rest of the app's behaviour is in the in-process loop tests (tests/tui/).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
@@ -113,7 +113,7 @@ fn start_refreshed(env: &mut TestEnv, name: &str) -> (Terminal, String, String) 
 /// What only the real terminal shows of a refresh and a copy: the OSC 52 sequence reaching the
 /// terminal, Ctrl-C arriving as a key in raw mode, the terminal restored; the token saved in the
 /// real keyring for the command line. Reveal, hide and the copy's message are in-process loop
-/// tests (tests/app/refresh.rs).
+/// tests (tests/tui/refresh.rs).
 #[test]
 fn refresh_copy_through_the_terminal_and_quit() {
     let mut env = TestEnv::new("tui-refresh");
@@ -144,7 +144,7 @@ fn refresh_copy_through_the_terminal_and_quit() {
 }
 
 /// The real binary in demo mode: no keyring (no session bus), its scratch dir in TMPDIR and
-/// gone after it. The demo's orgs in use are in-process loop tests (tests/app/demo.rs).
+/// gone after it. The demo's orgs in use are in-process loop tests (tests/tui/demo.rs).
 #[test]
 fn demo_runs_without_keyring_or_org() {
     let env = TestEnv::new("tui-demo");

@@ -1,9 +1,9 @@
 //! The signature check and the token details end to end: the library over loopback, the
 //! `refresh` and `token` commands; the keyring is the real one. The TUI's verdicts are an
-//! in-process loop test (tests/app/signature.rs).
+//! in-process loop test (tests/tui/signature.rs).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{TestEnv, assert_success, stderr, stdout};
 use secrecy::{ExposeSecret, SecretString};

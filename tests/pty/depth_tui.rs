@@ -1,10 +1,10 @@
 //! The terminal app when things go wrong, end to end in a pseudo-terminal: a rotated refresh
 //! token the real keyring refuses, and a panic while another org's rotating refresh is out.
 //! The busy retry, a lost answer and Esc while another sfkey holds the lock are in-process loop
-//! tests (tests/app/depth.rs).
+//! tests (tests/tui/depth.rs).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

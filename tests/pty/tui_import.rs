@@ -1,9 +1,9 @@
 //! Importing end to end in a pseudo-terminal: key p in the TUI with a bracketed paste from the
 //! terminal, and `sfkey export` refusing to print secrets onto a terminal. The questions before
-//! an update are in-process loop tests (tests/app/import.rs).
+//! an update are in-process loop tests (tests/tui/import.rs).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::TestEnv;
 use common::pty::{self, Terminal};
