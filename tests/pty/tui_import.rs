@@ -52,7 +52,7 @@ fn p_pastes_an_auth_url_from_the_terminal_into_a_new_org() {
     let mut env = TestEnv::new("tui-import");
     let (url, refresh) = auth_url(&mut env, "3MVG9pasted");
     let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
-    term.wait_for("q quit");
+    term.wait_for_all(&["No orgs yet", "q quit"]);
 
     paste_and_save(&mut term, &url, "pasted");
     let screen = term.wait_for("saved pasted");

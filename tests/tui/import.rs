@@ -38,7 +38,7 @@ fn p_pastes_an_auth_url_into_a_new_org_and_asks_before_updating_it() {
     let mut world = World::new("app-import");
     let (url, refresh) = auth_url(&mut world, "3MVG9pasted");
     let mut app = world.start(100, 30);
-    app.wait_for("q quit");
+    app.wait_for_all(&["No orgs yet", "q quit"]);
 
     paste_and_save(&app, &url, "pasted");
     let screen = app.wait_for("saved pasted");
