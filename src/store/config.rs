@@ -113,7 +113,7 @@ pub(super) fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
 /// Text parsed at a time. The TOML parser keeps every token and value of what it parses, about
 /// 20 times the text: 10,000 orgs (2.4 MB) parsed whole peaked at 50 MB and took 40 ms; in
 /// pieces of this size, 10 MB and 22 ms (`cargo bench --bench tui`).
-const PIECE: usize = 16 * 1024;
+pub(super) const PIECE: usize = 16 * 1024;
 
 /// What may come before the first `[[org]]`: the version, and no `org` key.
 #[derive(Deserialize)]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::org::Org;
 
-use super::config::{self, ConfigError, FORMAT_VERSION, Head, ORGS_FILE, Piece};
+use super::config::{self, ConfigError, FORMAT_VERSION, Head, ORGS_FILE, PIECE, Piece};
 
 /// Loads the orgs in `dir` as [`config::load`]; on the way, hands `first` the orgs of the
 /// file's first piece when the file has more than one and that piece reads well on its own.
@@ -16,13 +16,30 @@ pub fn load(dir: &Path, first: impl FnOnce(Vec<Org>)) -> Result<Vec<Org>, Config
     let Some(text) = config::read_text(&path)? else {
         return Ok(Vec::new());
     };
-    let (head, pieces) = config::pieces(&text);
-    if let [piece, _, ..] = pieces.as_slice()
+    if let Some((head, piece)) = head_and_first_piece(&text)
         && let Some(orgs) = first_piece(head, piece)
     {
         first(orgs);
     }
     config::parse(&text).map_err(|reason| ConfigError::Corrupt { path, reason })
+}
+
+/// The head and the first of [`config::pieces`], when there is a second; found without
+/// scanning the rest of a long file.
+fn head_and_first_piece(text: &str) -> Option<(&str, &str)> {
+    let mut start = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with("[[") {
+            match start {
+                None => start = Some(at),
+                Some(from) if at - from >= PIECE => return Some((&text[..from], &text[from..at])),
+                Some(_) => {}
+            }
+        }
+        at += line.len();
+    }
+    None
 }
 
 /// The orgs of the first piece, each checked as the whole file's are; `None` when anything in
@@ -75,6 +92,8 @@ mod tests {
         let (early, all) = load_text(&text);
         let (early, all) = (early.expect("first rows"), all.expect("loads"));
         assert!(!early.is_empty() && early.len() < all.len());
+        let (_, pieces) = config::pieces(&text);
+        assert_eq!(head_and_first_piece(&text).map(|(_, p)| p), Some(pieces[0]));
         assert_eq!(early, all[..early.len()].to_vec());
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join(ORGS_FILE), &text).expect("write");
