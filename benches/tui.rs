@@ -34,8 +34,8 @@ const FRAME_END: &[u8] = b"\x1b[?25l";
 const ASK_CURSOR: &[u8] = b"\x1b[6n";
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-const FIRST_FRAME_AIM: Duration = Duration::from_millis(50);
-const KEY_AIM: Duration = Duration::from_millis(10);
+const FIRST_FRAME_AIM: Duration = Duration::from_millis(10);
+const KEY_AIM: Duration = Duration::from_millis(1);
 const MEMORY_AIM_KB: u64 = 30 * 1024;
 
 fn main() -> ExitCode {
