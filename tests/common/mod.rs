@@ -6,6 +6,7 @@ pub mod app;
 pub mod login;
 pub mod nested_keyring;
 pub mod pty;
+pub mod screen;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
