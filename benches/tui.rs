@@ -34,8 +34,8 @@ const FRAME_END: &[u8] = b"\x1b[?25l";
 const ASK_CURSOR: &[u8] = b"\x1b[6n";
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-const FIRST_FRAME_AIM: Duration = Duration::from_millis(50);
-const KEY_AIM: Duration = Duration::from_millis(10);
+const FIRST_FRAME_AIM: Duration = Duration::from_millis(10);
+const KEY_AIM: Duration = Duration::from_millis(1);
 const MEMORY_AIM_KB: u64 = 30 * 1024;
 
 fn main() -> ExitCode {
@@ -419,7 +419,7 @@ fn in_process(dir: &Path, n: usize, table: &mut Table) {
 
     let mut down = Vec::new();
     for _ in 0..ITERATIONS {
-        if app.selected + 1 == n {
+        if app.orgs.selected + 1 == n {
             app.update(key(KeyCode::Char('g')));
             draw(&app);
         }

@@ -176,6 +176,8 @@ pub struct RefreshOptions {
     pub unsaved_refresh_token: Option<SecretString>,
     /// Told what happens, if set.
     pub on_event: Option<OnEvent>,
+    /// The wait before the one busy retry; [`BUSY_BACKOFF`] if `None` (tests shorten it).
+    pub busy_backoff: Option<std::time::Duration>,
 }
 
 impl RefreshOptions {
@@ -512,10 +514,9 @@ async fn grant_and_store(
     // the request went out is never retried, since a rotation may have happened.
     if result.as_ref().is_err_and(TokenError::is_busy) {
         tracing::info!(org = %org.name, "token request already being processed; retrying once");
-        options.tell(RefreshEvent::RetryingBusy {
-            after: BUSY_BACKOFF,
-        });
-        tokio::time::sleep(BUSY_BACKOFF).await;
+        let after = options.busy_backoff.unwrap_or(BUSY_BACKOFF);
+        options.tell(RefreshEvent::RetryingBusy { after });
+        tokio::time::sleep(after).await;
         result = request_token(client, &request).await;
     }
     if let Err(TokenError::NoAccessToken {

@@ -15,7 +15,7 @@ pub const CONFIG_DIR_ENV: &str = "SFKEY_CONFIG_DIR";
 /// File name of the orgs file inside the config dir.
 pub const ORGS_FILE: &str = "orgs.toml";
 const LOCK_FILE: &str = "orgs.lock";
-const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 1;
 
 /// A problem with the config dir or the orgs file.
 #[derive(Debug, thiserror::Error)]
@@ -91,43 +91,48 @@ pub(super) fn io_err(
 /// Loads the orgs in `dir`; a missing file means no orgs yet.
 pub fn load(dir: &Path) -> Result<Vec<Org>, ConfigError> {
     let path = dir.join(ORGS_FILE);
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            return Err(ConfigError::Corrupt {
-                path,
-                reason: "it is not UTF-8 text".into(),
-            });
-        }
-        Err(e) => return Err(io_err("cannot read", &path)(e)),
+    let Some(text) = read_text(&path)? else {
+        return Ok(Vec::new());
     };
     parse(&text).map_err(|reason| ConfigError::Corrupt { path, reason })
+}
+
+/// The orgs file's text; `None` when there is no file yet.
+pub(super) fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(ConfigError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "it is not UTF-8 text".into(),
+        }),
+        Err(e) => Err(io_err("cannot read", path)(e)),
+    }
 }
 
 /// Text parsed at a time. The TOML parser keeps every token and value of what it parses, about
 /// 20 times the text: 10,000 orgs (2.4 MB) parsed whole peaked at 50 MB and took 40 ms; in
 /// pieces of this size, 10 MB and 22 ms (`cargo bench --bench tui`).
-const PIECE: usize = 16 * 1024;
+pub(super) const PIECE: usize = 16 * 1024;
 
 /// What may come before the first `[[org]]`: the version, and no `org` key.
 #[derive(Deserialize)]
-struct Head {
-    version: u32,
+pub(super) struct Head {
+    pub(super) version: u32,
     #[serde(default)]
-    org: Option<serde::de::IgnoredAny>,
+    pub(super) org: Option<serde::de::IgnoredAny>,
 }
 
 /// A piece of the file from a `[[org]]` line on: nothing but orgs.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Piece {
-    org: Vec<Org>,
+pub(super) struct Piece {
+    pub(super) org: Vec<Org>,
 }
 
 /// The file cut before lines that open an array of tables, in pieces of at least [`PIECE`]
 /// bytes, and the head before the first such line.
-fn pieces(text: &str) -> (&str, Vec<&str>) {
+pub(super) fn pieces(text: &str) -> (&str, Vec<&str>) {
     let mut cuts = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -166,7 +171,7 @@ fn parse_in_pieces(text: &str) -> Option<OrgsFile> {
     })
 }
 
-fn parse(text: &str) -> Result<Vec<Org>, String> {
+pub(super) fn parse(text: &str) -> Result<Vec<Org>, String> {
     let file = match parse_in_pieces(text) {
         Some(file) => file,
         // The whole file gives the authoritative answer, and errors with the right line.
@@ -184,14 +189,7 @@ fn parse(text: &str) -> Result<Vec<Org>, String> {
     let mut ids = std::collections::HashSet::new();
     let mut orgs = file.orgs;
     for o in &mut orgs {
-        org::validate_name(&o.name).map_err(|e| e.to_string())?;
-        // Hand edits are normalised or refused: these strings build the URL secrets go to.
-        o.login_url =
-            org::parse_login_url(&o.login_url).map_err(|e| format!("org {}: {e}", o.name))?;
-        o.site = match &o.site {
-            Some(site) => org::parse_site(site).map_err(|e| format!("org {}: {e}", o.name))?,
-            None => None,
-        };
+        normalise(o)?;
     }
     for o in &orgs {
         if !names.insert(o.name.as_str()) {
@@ -202,6 +200,18 @@ fn parse(text: &str) -> Result<Vec<Org>, String> {
         }
     }
     Ok(orgs)
+}
+
+/// Checks one org as read: its name, and its login URL and site normalised or refused (hand
+/// edits: these strings build the URL secrets go to).
+pub(super) fn normalise(o: &mut Org) -> Result<(), String> {
+    org::validate_name(&o.name).map_err(|e| e.to_string())?;
+    o.login_url = org::parse_login_url(&o.login_url).map_err(|e| format!("org {}: {e}", o.name))?;
+    o.site = match &o.site {
+        Some(site) => org::parse_site(site).map_err(|e| format!("org {}: {e}", o.name))?,
+        None => None,
+    };
+    Ok(())
 }
 
 /// Creates the config dir with mode 0700. An existing dir keeps its mode: it may be one the

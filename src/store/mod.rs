@@ -4,6 +4,7 @@ pub mod backend;
 pub mod config;
 pub mod file;
 pub mod file_key;
+mod first_rows;
 pub mod locks;
 mod native;
 pub mod org_secrets;
@@ -98,6 +99,15 @@ impl Store {
     /// All orgs, in the order they were added. Reads no secret.
     pub fn orgs(&self) -> Result<Vec<Org>, StoreError> {
         Ok(config::load(&self.dir)?)
+    }
+
+    /// [`Store::orgs`], handing `first` the first rows of a long file early (before the rest
+    /// is parsed and the whole checked), for a list to draw while it loads.
+    pub fn orgs_first_rows_early(
+        &self,
+        first: impl FnOnce(Vec<Org>),
+    ) -> Result<Vec<Org>, StoreError> {
+        Ok(first_rows::load(&self.dir, first)?)
     }
 
     /// Locks one org against concurrent refreshes and edits, in this and other processes;

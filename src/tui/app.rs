@@ -2,7 +2,7 @@
 //! so every behaviour is unit-tested without a terminal, a keyring or a network.
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crossterm::event::KeyEventKind;
 
@@ -14,6 +14,7 @@ use crate::salesforce::TokenError;
 use super::calls::Call;
 use super::keymap::{Action, KeyMap};
 use super::message::{CopyVia, Effect, Message};
+use super::org_list::OrgList;
 pub use super::state::{
     Environment, HitAreas, Level, LoginPopup, Pane, Panel, Phase, Popup, ProxyState, QuitState,
     Running, RunningProxy, Shown, Status, ViewState,
@@ -37,14 +38,8 @@ const INFO_MS: u64 = 6_000;
 /// Everything on screen.
 #[derive(Debug)]
 pub struct App {
-    /// The saved orgs, in the order they were saved (as the store and `sfkey list` give them).
-    pub orgs: Vec<Org>,
-    /// The orgs file could not be read: why.
-    pub load_error: Option<String>,
-    /// The first load has answered.
-    pub loaded: bool,
-    /// Index into `orgs`.
-    pub selected: usize,
+    /// The saved orgs, the selection and how far loading got.
+    pub orgs: OrgList,
     /// First org row drawn; the view keeps the selection visible.
     pub list_offset: Cell<usize>,
     /// Per-org state: the refresh in flight with its handles, the last result, calls, proxy.
@@ -67,10 +62,7 @@ impl App {
     /// An empty app; the org list arrives by message.
     pub fn new(now_ms: u64, demo: Option<String>, utc_offset_s: i32) -> Self {
         Self {
-            orgs: Vec::new(),
-            load_error: None,
-            loaded: false,
-            selected: 0,
+            orgs: OrgList::default(),
             list_offset: Cell::new(0),
             panels: HashMap::new(),
             view: ViewState::default(),
@@ -103,7 +95,7 @@ impl App {
 
     /// The selected org, if there is one.
     pub fn selected_org(&self) -> Option<&Org> {
-        self.orgs.get(self.selected)
+        self.orgs.selected_org()
     }
 
     /// The selected org's panel, if it has one.
@@ -159,10 +151,7 @@ impl App {
     }
 
     fn name_of(&self, id: &OrgId) -> Option<String> {
-        self.orgs
-            .iter()
-            .find(|o| o.id == *id)
-            .map(|o| o.name.clone())
+        self.orgs.name_of(id)
     }
 
     /// Handles one message; returns the I/O to do.
@@ -197,6 +186,10 @@ impl App {
             }
             Message::OrgsLoaded(result) => {
                 self.on_loaded(result);
+                Vec::new()
+            }
+            Message::FirstOrgs(orgs) => {
+                self.orgs.first_rows(orgs);
                 Vec::new()
             }
             Message::Refreshing { id, event } => {
@@ -269,34 +262,31 @@ impl App {
     }
 
     fn on_loaded(&mut self, result: Result<Vec<Org>, String>) {
-        self.loaded = true;
         let before = self.selected_org().map(|o| o.id.clone());
-        match result {
-            Ok(orgs) => {
-                let keep = self.pending_select.take().or_else(|| before.clone());
-                self.orgs = orgs;
-                self.load_error = None;
-                let found = keep.and_then(|id| self.orgs.iter().position(|o| o.id == id));
-                self.selected = match found {
-                    Some(i) => i,
-                    None => self.selected.min(self.orgs.len().saturating_sub(1)),
-                };
-                // Forget results of orgs that are gone (removed by another process); a proxy
-                // of theirs stops as its handle drops.
-                let ids: HashSet<&OrgId> = self.orgs.iter().map(|o| &o.id).collect();
-                self.panels
-                    .retain(|id, panel| ids.contains(id) || panel.running.is_some());
-            }
-            Err(e) => {
-                // Acting on orgs nobody can see would be worse than showing none.
-                self.orgs.clear();
-                self.load_error = Some(e);
-            }
+        // Forget results of orgs that are gone (removed by another process); a proxy of theirs
+        // stops as its handle drops.
+        if let Some(ids) = self.orgs.loaded(result, self.pending_select.take()) {
+            self.panels
+                .retain(|id, panel| ids.contains(id) || panel.running.is_some());
         }
         if self.selected_org().map(|o| &o.id) != before.as_ref() {
             self.selection_changed();
         }
     }
+}
+
+/// Whether `action` needs the whole org list read (a new name is checked against every saved
+/// org; an edit or delete rewrites the whole file).
+pub(super) fn needs_whole_list(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Add
+            | Action::Login
+            | Action::LoginAgain
+            | Action::PasteAuthUrl
+            | Action::Edit
+            | Action::Delete
+    )
 }
 
 /// The short name of a failure for the status line.

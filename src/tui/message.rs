@@ -30,6 +30,8 @@ pub enum Message {
         /// Now, in epoch milliseconds.
         now_ms: u64,
     },
+    /// The first rows of the orgs file, drawn while the rest is read.
+    FirstOrgs(Vec<Org>),
     /// The org list as stored, or why it could not be read.
     OrgsLoaded(Result<Vec<Org>, String>),
     /// News from a refresh in flight: waiting for another sfkey's lock, the request sent, a

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use tokio::sync::{OnceCell, mpsc};
 
-use crate::clipboard::{Clipboard, Copied};
+use crate::clipboard::{Copied, CopySecret};
 use crate::interop::{self, Imported};
 use crate::org::{Org, OrgId};
 use crate::refresh::{ClientFor, RefreshError, RefreshOptions, refresh_org_with};
@@ -46,7 +46,9 @@ pub struct Tasks {
     store: Store,
     settings: HttpSettings,
     client: Arc<OnceCell<HttpClient>>,
-    clipboard: Arc<Result<Clipboard, String>>,
+    clipboard: Arc<Result<Arc<dyn CopySecret>, String>>,
+    /// Waits a test may shorten.
+    delays: super::event_loop::Delays,
     tx: mpsc::UnboundedSender<Outcome>,
     /// Counts the refresh tasks, for after a panic of the UI loop (nothing else reads it).
     refreshing: InFlight,
@@ -57,7 +59,7 @@ impl Tasks {
     pub fn new(
         store: Store,
         settings: HttpSettings,
-        clipboard: Result<Clipboard, String>,
+        clipboard: Result<Arc<dyn CopySecret>, String>,
         tx: mpsc::UnboundedSender<Outcome>,
     ) -> Self {
         Self {
@@ -65,9 +67,16 @@ impl Tasks {
             settings,
             client: Arc::new(OnceCell::new()),
             clipboard: Arc::new(clipboard),
+            delays: super::event_loop::Delays::default(),
             tx,
             refreshing: InFlight::default(),
         }
+    }
+
+    /// The same tasks, waiting `delays` instead of the library's defaults.
+    pub fn with_delays(mut self, delays: super::event_loop::Delays) -> Self {
+        self.delays = delays;
+        self
     }
 
     fn send(&self, message: Message) {
@@ -81,8 +90,9 @@ impl Tasks {
         match effect {
             Effect::LoadOrgs => {
                 tokio::task::spawn_blocking(move || {
-                    let orgs = tasks.store.orgs().map_err(|e| e.to_string());
-                    tasks.send(Message::OrgsLoaded(orgs));
+                    let first = |orgs| tasks.send(Message::FirstOrgs(orgs));
+                    let orgs = tasks.store.orgs_first_rows_early(first);
+                    tasks.send(Message::OrgsLoaded(orgs.map_err(|e| e.to_string())));
                 });
             }
             Effect::Refresh(job) => {
@@ -240,6 +250,7 @@ impl Tasks {
         let options = RefreshOptions {
             cancel: job.cancel,
             unsaved_refresh_token: job.unsaved_refresh_token,
+            busy_backoff: self.delays.busy_backoff,
             on_event: Some(Arc::new(move |event| {
                 tasks.send(Message::Refreshing {
                     id: id.clone(),

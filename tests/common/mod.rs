@@ -2,10 +2,12 @@
 //! real Secret Service that `.ci/with-keyring` starts.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod certs;
 pub mod login;
 pub mod nested_keyring;
 pub mod pty;
+pub mod screen;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,17 @@ use std::sync::Arc;
 
 use sfkey::fake_salesforce::{FakeSalesforce, Grant};
 use sfkey::store::{KeyringStore, Store};
+
+/// The demo's orgs, in the order the list shows them (the order they were saved in).
+pub const DEMO_ORGS: [&str; 7] = [
+    "acme-prod",
+    "uat-rotating",
+    "old-sandbox",
+    "slow-dev",
+    "partner-portal",
+    "maintenance",
+    "bad-signature",
+];
 
 /// Panics with instructions when the private keyring is not running.
 pub fn require_keyring() {
@@ -31,7 +44,7 @@ pub fn require_x11() {
         std::env::var("SFKEY_TEST_X11").as_deref(),
         Ok("1"),
         "these tests start Xvfb and read the clipboard with xclip: run them with `.ci/test`, or \
-         install xvfb and xclip and run `SFKEY_TEST_X11=1 cargo test --test clipboard`"
+         install xvfb and xclip and run `SFKEY_TEST_X11=1 cargo test --test cli clipboard`"
     );
 }
 
@@ -92,14 +105,13 @@ impl TestEnv {
         with_secret: bool,
         grant: impl FnOnce(Grant) -> Grant,
     ) -> (Option<String>, String) {
-        let tag = random_hex(8);
-        let secret = with_secret.then(|| format!("cs-TESTSECRET-{tag}"));
-        let refresh = format!("5Aep861TESTSECRET{tag}");
-        self.server
-            .add_grant(&refresh, grant(Grant::new(client_id, secret.as_deref())));
-        self.secrets_used.extend(secret.clone());
-        self.secrets_used.push(refresh.clone());
-        (secret, refresh)
+        grant_on(
+            &self.server,
+            &mut self.secrets_used,
+            client_id,
+            with_secret,
+            grant,
+        )
     }
 
     /// The real binary with this env's config dir; stdin closed unless given.
@@ -166,17 +178,59 @@ impl TestEnv {
     pub fn assert_no_secrets_on_disk(&self) {
         let mut secrets = self.secrets_used.clone();
         secrets.extend(self.server.issued_secrets());
-        assert!(!secrets.is_empty());
-        for entry in walk(&self.dir) {
-            let bytes = std::fs::read(&entry).unwrap_or_default();
-            let text = String::from_utf8_lossy(&bytes);
-            for secret in &secrets {
-                assert!(
-                    !text.contains(secret.as_str()),
-                    "a secret is on disk in {}",
-                    entry.display()
-                );
-            }
+        assert_none_in(&self.dir, &secrets);
+    }
+}
+
+/// A fresh, marked client secret (if asked for) and refresh token registered with `server`,
+/// and noted in `used`.
+pub fn grant_on(
+    server: &FakeSalesforce,
+    used: &mut Vec<String>,
+    client_id: &str,
+    with_secret: bool,
+    grant: impl FnOnce(Grant) -> Grant,
+) -> (Option<String>, String) {
+    let tag = random_hex(8);
+    let secret = with_secret.then(|| format!("cs-TESTSECRET-{tag}"));
+    let refresh = format!("5Aep861TESTSECRET{tag}");
+    server.add_grant(&refresh, grant(Grant::new(client_id, secret.as_deref())));
+    used.extend(secret.clone());
+    used.push(refresh.clone());
+    (secret, refresh)
+}
+
+/// The elapsed time (`1.3s`) at the end of `name`'s row in the org list's `rows`, if it shows
+/// one (a refresh in flight).
+pub fn elapsed_in_list(rows: Option<Vec<String>>, name: &str) -> Option<f64> {
+    let rows = rows?;
+    let row = rows.iter().find(|r| {
+        r.trim_start_matches('▸')
+            .split_whitespace()
+            .next()
+            .is_some_and(|n| n == name)
+    })?;
+    let number = row.split_whitespace().last()?.strip_suffix('s')?;
+    if number.contains('.') {
+        number.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Fails if any of `secrets` (there must be some) is in a file under `dir`.
+#[track_caller]
+pub fn assert_none_in(dir: &Path, secrets: &[String]) {
+    assert!(!secrets.is_empty());
+    for entry in walk(dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for secret in secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret is on disk in {}",
+                entry.display()
+            );
         }
     }
 }

@@ -336,10 +336,12 @@ const SIDES: [char; 2] = ['│', '┃'];
 /// The rows inside the bordered pane whose title starts with `title` (` Token `), trimmed;
 /// `None` when no such pane is on screen.
 pub fn pane_lines(screen: &vt100::Screen, title: &str) -> Option<Vec<String>> {
-    let rows: Vec<Vec<char>> = screen_rows(screen)
-        .iter()
-        .map(|r| r.chars().collect())
-        .collect();
+    pane_lines_in(&screen_rows(screen), title)
+}
+
+/// [`pane_lines`] on the screen's rows.
+pub fn pane_lines_in(rows: &[String], title: &str) -> Option<Vec<String>> {
+    let rows: Vec<Vec<char>> = rows.iter().map(|r| r.chars().collect()).collect();
     let title: Vec<char> = title.chars().collect();
     let (top, left) = rows.iter().enumerate().find_map(|(r, row)| {
         (1..row.len())

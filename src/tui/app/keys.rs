@@ -42,6 +42,11 @@ impl App {
             ));
             return Vec::new();
         }
+        if self.orgs.loading() && super::needs_whole_list(action) {
+            // Names are checked against every saved org, and edits act on the whole file.
+            self.info("still reading the orgs file; try again in a moment");
+            return Vec::new();
+        }
         match action {
             Action::Down => self.scroll(self.focused_pane(), 1),
             Action::Up => self.scroll(self.focused_pane(), -1),

@@ -22,10 +22,9 @@ impl App {
         }
     }
 
-    pub(super) fn select(&mut self, index: usize) {
-        let index = index.min(self.orgs.len().saturating_sub(1));
-        if index != self.selected {
-            self.selected = index;
+    /// Selects row `index`; `to_end` asks for the last org (once loaded, if loading).
+    pub(super) fn select(&mut self, index: usize, to_end: bool) {
+        if self.orgs.select(index, to_end) {
             self.selection_changed();
         }
     }
@@ -36,8 +35,8 @@ impl App {
             Pane::Token => (&mut self.view.token_scroll, self.hit.token_max.get()),
             Pane::Response => (&mut self.view.response_scroll, self.hit.response_max.get()),
             Pane::Orgs => {
-                let next = self.selected.saturating_add_signed(delta);
-                return self.select(next);
+                let next = self.orgs.selected.saturating_add_signed(delta);
+                return self.select(next, delta == isize::MAX);
             }
         };
         // From where the view shows it: the pane may have shrunk since (v, a resize).
@@ -76,7 +75,7 @@ impl App {
                 if pane == Pane::Orgs {
                     let index = self.list_offset.get() + usize::from(mouse.row - area.y);
                     if index < self.orgs.len() {
-                        self.select(index);
+                        self.select(index, false);
                     }
                 }
             }

@@ -28,18 +28,18 @@ fn three() -> App {
 fn keys_move_the_selection_within_bounds_and_hide_revealed_secrets() {
     let mut app = three();
     app.update(key('k'));
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.orgs.selected, 0);
     app.update(key('j'));
     app.update(code(KeyCode::Down));
     app.update(key('j'));
-    assert_eq!(app.selected, 2);
+    assert_eq!(app.orgs.selected, 2);
     app.update(key('g'));
-    assert_eq!(app.selected, 0);
+    assert_eq!(app.orgs.selected, 0);
     app.update(Message::Key(KeyEvent::new(
         KeyCode::Char('G'),
         KeyModifiers::SHIFT,
     )));
-    assert_eq!(app.selected, 2);
+    assert_eq!(app.orgs.selected, 2);
 
     let gamma = app.orgs[2].clone();
     app.update(fixtures::success(&gamma));
@@ -227,10 +227,10 @@ fn a_click_selects_the_org_under_the_mouse() {
         })
     };
     app.update(click(4));
-    assert_eq!(app.selected, 2);
+    assert_eq!(app.orgs.selected, 2);
     // Below the last org: nothing changes.
     app.update(click(9));
-    assert_eq!(app.selected, 2);
+    assert_eq!(app.orgs.selected, 2);
 }
 
 #[test]

@@ -135,7 +135,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(format!(" {demo}")));
     } else {
         spans.push(Span::styled(
-            format!("· {} orgs · secrets in the OS keyring", app.orgs.len()),
+            format!("· {} orgs · secrets in the OS keyring", app.orgs.count()),
             Style::new().fg(Color::DarkGray),
         ));
     }

@@ -85,15 +85,15 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64, idle_days: u64) -> (String
 
 /// Draws the list, keeping the selection in view.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let title = Line::from(format!(" Orgs ({}) ", app.orgs.len()));
+    let title = Line::from(format!(" Orgs ({}) ", app.orgs.count()));
     let block = super::pane_block(title, app, Pane::Orgs);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     app.hit.orgs.set(inner);
-    if let Some(error) = &app.load_error {
+    if let Some(error) = app.orgs.load_error() {
         let text = format!(
             "Cannot read the orgs file.\n\n{}",
-            crate::escape::escape_lines(&error.to_string())
+            crate::escape::escape_lines(error)
         );
         frame.render_widget(
             Paragraph::new(text)
@@ -105,7 +105,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     if app.orgs.is_empty() {
         let key = |action| app.keys().main_key(action);
-        let text = if app.loaded {
+        let text = if !app.orgs.loading() {
             format!(
                 "No orgs yet.\n\nPress {} to log in with the browser, {} to paste an SFDX auth URL, or {} to type one in; or run `sfkey import` (see `sfkey --help`).",
                 key(Action::Login),
@@ -128,10 +128,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .list_offset
         .get()
         .min(app.orgs.len().saturating_sub(rows.max(1)));
-    if app.selected < offset {
-        offset = app.selected;
-    } else if rows > 0 && app.selected >= offset + rows {
-        offset = app.selected + 1 - rows;
+    if app.orgs.selected < offset {
+        offset = app.orgs.selected;
+    } else if rows > 0 && app.orgs.selected >= offset + rows {
+        offset = app.orgs.selected + 1 - rows;
     }
     app.list_offset.set(offset);
     let width = usize::from(inner.width);
@@ -162,7 +162,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             }
             let name = format!("{name:<room$} ");
             let badge = format!("{label}{}", " ".repeat(gap));
-            let selected = i == app.selected;
+            let selected = i == app.orgs.selected;
             let base = if selected {
                 Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
             } else {

@@ -482,7 +482,7 @@ fn tab_skips_the_folded_response_pane() {
     let screen = render(&app, 60, 16);
     assert!(screen.contains("┏ Orgs"), "{screen}");
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(app.selected, 1);
+    assert_eq!(app.orgs.selected, 1);
 }
 
 /// The mouse wheel scrolls the help overlay, within what it can scroll.

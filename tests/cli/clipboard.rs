@@ -1,7 +1,7 @@
 //! The native clipboard for real: the sfkey binary's `clipboard-hold` under Xvfb, read back with
 //! xclip, and the library's `Clipboard` spawning it. The tests without a display run anywhere.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -2,8 +2,8 @@
 //! (gnome-keyring on a private D-Bus session) and against the encrypted file backend alike.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../common/mod.rs"]
 mod common;
-#[path = "keyring/file_store.rs"]
 mod file_store;
 
 use std::sync::Arc;

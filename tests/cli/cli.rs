@@ -1,7 +1,7 @@
 //! The CLI end to end: the real binary, the real keyring, a loopback Salesforce.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{TestEnv, assert_fails_with, assert_success, stderr, stdout};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! slow_down, expiry), through the library and through the real binary, with the real keyring.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! Salesforce, and a stub `sf` on PATH that prints the Salesforce CLI's real JSON shapes.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! The refresh call against a loopback server that answers like Salesforce, with the real keyring.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -120,7 +120,7 @@ fn success_keeps_seed_fields_headers_as_sent_and_stores_the_token() {
     );
     // The same fields and headers, in the same order, as the seed's Postman sample answer.
     let seed: serde_json::Value =
-        serde_json::from_str(include_str!("../assets/refresh-token.postman-item.json")).unwrap();
+        serde_json::from_str(include_str!("../../assets/refresh-token.postman-item.json")).unwrap();
     let sample = &seed["response"][0];
     let sample_body: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(sample["body"].as_str().unwrap()).unwrap();

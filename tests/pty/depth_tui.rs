@@ -1,9 +1,10 @@
-//! The terminal app when things go wrong, end to end in a pseudo-terminal: the one retry after
-//! `already being processed`, a rotated refresh token the keyring refuses, and a panic while
-//! another org's rotating refresh is out.
+//! The terminal app when things go wrong, end to end in a pseudo-terminal: a rotated refresh
+//! token the real keyring refuses, and a panic while another org's rotating refresh is out.
+//! The busy retry, a lost answer and Esc while another sfkey holds the lock are in-process loop
+//! tests (tests/tui/depth.rs).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -21,47 +22,6 @@ fn pane_prose(term: &Terminal) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-#[test]
-fn the_busy_retry_shows_in_the_status_line_then_the_token() {
-    let mut env = TestEnv::new("depth-tui-busy");
-    env.add_org("busy", true, |g| g.with(Behaviour::Busy(1)));
-    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
-    term.wait_for_all(&["busy", LAST_HINT]);
-    term.send("r");
-    term.wait_for("busy: token request already being processed; retrying once in 1 s");
-    term.wait_for_all(&["busy: HTTP 200 in", "instance_url"]);
-    assert_eq!(env.server.requests().len(), 2);
-    term.send("q");
-    assert!(term.wait_exit().success());
-    env.assert_no_secrets_on_disk();
-}
-
-#[test]
-fn a_lost_answer_is_not_retried_and_the_pane_says_the_token_may_be_spent() {
-    let mut env = TestEnv::new("depth-tui-hangup");
-    let (_, refresh) = env.add_org("hangup", true, |g| g.with(Behaviour::Hangup));
-    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
-    term.wait_for_all(&["hangup", LAST_HINT]);
-    term.send("r");
-    term.wait_for("hangup: refresh failed: connection broke");
-    let pane = pane_prose(&term);
-    assert!(
-        pane.contains("The request may have reached Salesforce"),
-        "{pane}"
-    );
-    assert!(pane.contains("so sfkey did not retry it"), "{pane}");
-    assert!(pane.contains("may already be spent"), "{pane}");
-    assert!(
-        pane.contains("hint: the request may have reached Salesforce; press r"),
-        "{pane}"
-    );
-    assert_eq!(env.server.requests().len(), 1, "never retried by itself");
-    assert!(env.server.is_live(&refresh));
-    term.send("q");
-    assert!(term.wait_exit().success());
-    env.assert_no_secrets_on_disk();
 }
 
 #[test]
@@ -120,35 +80,6 @@ fn a_refused_rotated_token_is_loud_and_quitting_asks_twice() {
     term.send("q");
     term.wait_for("only in memory");
     assert!(term.with_screen(|s| s.contents().contains("rot")));
-    term.send("q");
-    assert!(term.wait_exit().success());
-    env.assert_no_secrets_on_disk();
-}
-
-#[test]
-fn esc_cancels_a_refresh_waiting_for_another_sfkey_and_nothing_is_sent() {
-    let mut env = TestEnv::new("depth-tui-cancel");
-    let (_, refresh) = env.add_org("held", true, |g| g.with(Behaviour::Rotate));
-    let store = env.store();
-    let org = store.find("held").unwrap();
-    // Another sfkey's refresh of this org, as far as the lock file can tell.
-    let held = store.lock_org(&org.id, || {}).unwrap();
-    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
-    term.wait_for_all(&["held", LAST_HINT]);
-    term.send("r");
-    term.wait_for("waiting for another sfkey that is refreshing this org");
-    term.send("\x1b");
-    term.wait_for("held: cancelled before anything was sent");
-    drop(held);
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        env.server.requests().is_empty(),
-        "a cancelled refresh sent its request"
-    );
-    assert!(env.server.is_live(&refresh));
-    // The org is not stuck: a new r refreshes it.
-    term.send("r");
-    term.wait_for("held: HTTP 200 in");
     term.send("q");
     assert!(term.wait_exit().success());
     env.assert_no_secrets_on_disk();

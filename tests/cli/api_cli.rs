@@ -2,7 +2,7 @@
 //! fake. A token Salesforce calls dead is marked, and `token` refreshes instead of handing it out.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::login::http_get;
 use common::pty::{self, Terminal};

@@ -1,7 +1,7 @@
 //! `sfkey add` on a real terminal: secrets are asked for without echo and never shown.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::pty::{self, Terminal};
 

@@ -2,7 +2,7 @@
 //! D-Bus at all, `auto` without a keyring, `sfkey doctor`, `sfkey lock`, `sfkey keyring move`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! made by `openssl`) forwards to the fake Salesforce; a real CONNECT proxy records what it tunnels.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -3,7 +3,7 @@
 //! ends quietly; odd input gets a message that says what is wrong.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::{TestEnv, assert_fails_with, assert_success, stderr, stdout};

@@ -3,7 +3,7 @@
 //! Salesforce and its redirect back to sfkey, the org landing in the list and the keyring.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;

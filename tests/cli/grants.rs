@@ -3,7 +3,7 @@
 //! and the private key kept off disk. Test keys are made per run with the openssl CLI.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,10 +1,10 @@
 //! The signature check and the token details end to end: the library over loopback, the
-//! `refresh` and `token` commands, and the TUI in a pseudo-terminal; the keyring is the real one.
+//! `refresh` and `token` commands; the keyring is the real one. The TUI's verdicts are an
+//! in-process loop test (tests/tui/signature.rs).
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
-use common::pty::{self, Terminal, pane_lines};
 use common::{TestEnv, assert_success, stderr, stdout};
 use secrecy::{ExposeSecret, SecretString};
 use sfkey::fake_salesforce::{Behaviour, FAKE_ORG_ID, FAKE_USER_ID};
@@ -184,78 +184,4 @@ fn without_a_client_secret_the_signature_is_unverifiable() {
         "{text}"
     );
     assert!(!stderr(&out).contains("MISMATCH"), "{}", stderr(&out));
-}
-
-/// The token pane of each org after `r`: the verdict under `signature`, loud in red and bold
-/// on a mismatch, and the decoded id_token marked not verified.
-#[test]
-fn the_token_pane_shows_each_verdict() {
-    let mut env = TestEnv::new("sig-tui");
-    env.add_org("a-good", true, |g| g);
-    env.add_org("b-public", false, |g| g);
-    env.add_org("c-tampered", true, |g| g.with(Behaviour::BadSignature));
-    // Tall enough for the fields, the health lines and the decoded id_token at once.
-    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 48);
-    term.wait_for_all(&["a-good", "c-tampered", "q quit"]);
-    let pane = |term: &Terminal| {
-        let lines = term
-            .with_screen(|s| pane_lines(s, " Token "))
-            .unwrap_or_default();
-        lines
-            .join(" ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-
-    term.send("r");
-    term.wait_for("a-good: HTTP 200");
-    let text = pane(&term);
-    assert!(
-        text.contains("✓ verified with your client secret"),
-        "{text}"
-    );
-    assert!(text.contains("decoded, NOT VERIFIED"), "{text}");
-    assert!(
-        text.contains(&format!("org {FAKE_ORG_ID} · user {FAKE_USER_ID}")),
-        "{text}"
-    );
-
-    term.send("j");
-    term.wait_for("▸b-public");
-    term.send("r");
-    term.wait_for("b-public: HTTP 200");
-    let text = pane(&term);
-    assert!(
-        text.contains("unverifiable ↳ no client secret is stored for this org"),
-        "{text}"
-    );
-
-    term.send("j");
-    term.wait_for("▸c-tampered");
-    term.send("r");
-    term.wait_for("c-tampered: HTTP 200 in");
-    term.wait_for("SIGNATURE MISMATCH");
-    let text = pane(&term);
-    assert!(
-        text.contains("✗ MISMATCH ↳ the answer does not match your client secret"),
-        "{text}"
-    );
-    // Red and bold where the verdict starts.
-    let (fg, bold) = term.with_screen(|s| {
-        let rows = pty::screen_rows(s);
-        let (row, line) = rows
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.contains("✗ MISMATCH"))
-            .unwrap();
-        let col = line[..line.find("✗ MISMATCH").unwrap()].chars().count();
-        let cell = s.cell(row as u16, col as u16).unwrap();
-        (cell.fgcolor(), cell.bold())
-    });
-    assert_eq!(fg, vt100::Color::Idx(1), "not red");
-    assert!(bold, "not bold");
-    term.send("q");
-    term.wait_exit();
-    env.assert_no_secrets_on_disk();
 }

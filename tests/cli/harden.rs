@@ -3,7 +3,7 @@
 //! imports that never overwrite the wrong org.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::io::BufRead;
 use std::process::Stdio;

@@ -3,7 +3,7 @@
 //! processed` is retried once, an unknown outcome never.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

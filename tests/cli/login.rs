@@ -3,7 +3,7 @@
 //! wrong state), through the library and through the real binary, with the real keyring.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
