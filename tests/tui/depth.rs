@@ -34,7 +34,7 @@ fn a_lost_answer_is_not_retried_and_the_pane_says_the_token_may_be_spent() {
     let mut app = world.start(100, 30);
     app.wait_for_all(&["hangup", LAST_HINT]);
     app.send("r");
-    app.wait_for("hangup: refresh failed: interrupted");
+    app.wait_for("hangup: refresh failed: connection broke");
     let pane = app.screen().pane_prose(" Token ");
     assert!(
         pane.contains("The request may have reached Salesforce"),
