@@ -10,6 +10,7 @@ pub mod fake_salesforce;
 pub mod health;
 pub mod humanize;
 pub mod interop;
+pub mod kind_checks;
 pub mod logging;
 pub mod login;
 pub mod open_org;
