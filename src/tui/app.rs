@@ -14,7 +14,7 @@ use crate::refresh::RefreshError;
 use crate::salesforce::{SignatureCheck, TokenError};
 
 use super::calls::Call;
-use super::form::{FormEvent, OrgForm};
+use super::form::OrgForm;
 use super::keymap::{self, Action};
 use super::message::{CopyVia, Effect, Message, RefreshOutcome};
 pub use super::state::{
@@ -22,6 +22,7 @@ pub use super::state::{
     Status,
 };
 
+mod form;
 mod login;
 mod open;
 mod proxy;
@@ -274,9 +275,7 @@ impl App {
                 if self.paste_into_popup(&text.0) {
                     return Vec::new();
                 }
-                if let Some(Popup::Form(form)) = &mut self.popup {
-                    form.paste(&text.0);
-                }
+                self.paste_into_form(&text.0);
                 Vec::new()
             }
             Message::Tick { now_ms } => {
@@ -497,26 +496,15 @@ impl App {
     }
 
     fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
-        // Ctrl-C quits from anywhere, popups included.
+        // Ctrl-C quits from anywhere, popups included; a half-filled form asks first.
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            if !self.form_allows_quit() {
+                return Vec::new();
+            }
             return self.quit();
         }
         match &mut self.popup {
-            Some(Popup::Form(form)) => {
-                let names: Vec<&str> = self.orgs.iter().map(|o| o.name.as_str()).collect();
-                return match form.handle_key(key, &names) {
-                    FormEvent::Stay => Vec::new(),
-                    FormEvent::Close => {
-                        if form.saving {
-                            self.info("the save goes on; its result will show here");
-                        }
-                        self.popup = None;
-                        Vec::new()
-                    }
-                    FormEvent::Submit(effect) if form.importing => self.on_import_submit(*effect),
-                    FormEvent::Submit(effect) => self.submitted(*effect),
-                };
-            }
+            Some(Popup::Form(_)) => return self.on_form_key(key),
             Some(Popup::PasteUrl(_)) => return self.on_paste_key(key),
             Some(Popup::ConfirmUpdate(_)) => return self.on_confirm_update_key(key),
             Some(Popup::ConfirmDelete(_)) if keymap::is_modified(key) => return Vec::new(),

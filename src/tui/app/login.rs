@@ -3,24 +3,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{App, LoginPopup, Popup};
+use super::{App, Popup};
 use crate::org::Org;
 use crate::tui::message::{CopyVia, Effect};
 
 impl App {
-    /// A form was submitted: a login swaps the form for the waiting popup.
-    pub(super) fn submitted(&mut self, effect: Effect) -> Vec<Effect> {
-        if let Effect::Login(request) = &effect {
-            self.popup = Some(Popup::Login(Box::new(LoginPopup {
-                name: request.name.clone(),
-                url: None,
-                opened: "starting the login…".into(),
-                question: None,
-            })));
-        }
-        vec![effect]
-    }
-
     /// The login asks before it saves: the popup shows the question; with the popup gone (the
     /// login was cancelled meanwhile) the answer is no.
     pub(super) fn on_login_ask(&mut self, question: String) -> Vec<Effect> {
@@ -140,7 +127,7 @@ mod tests {
     /// `l`, a name, production, no site, no client id: a login with PlatformCLI.
     fn submit_login(app: &mut App, name: &str) -> Vec<Effect> {
         press(app, KeyCode::Char('l'));
-        assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.for_login));
+        assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.mode == crate::tui::form::FormMode::Login));
         paste(app, name);
         press(app, KeyCode::Tab); // login: production
         press(app, KeyCode::Tab); // site

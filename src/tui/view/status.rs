@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::super::form::FormMode;
 use super::super::app::{App, Level, Popup};
 use super::super::keymap::{self, Action, Context};
 
@@ -42,7 +43,7 @@ fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
         Some(Popup::Form(form)) => {
             for b in keymap::bindings(Context::Form) {
                 // The log-in form's Enter opens the browser; the org is saved after.
-                let hint = if form.for_login && b.label == "Enter" {
+                let hint = if form.mode == FormMode::Login && b.label == "Enter" {
                     "log in"
                 } else {
                     b.hint
