@@ -62,10 +62,10 @@ pub fn cycle<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
 /// The form's fields, top to bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    /// Which kind of org (only when adding one; above the name, which has the cursor first).
+    Kind,
     /// Org name.
     Name,
-    /// Which kind of org (only when adding one).
-    Kind,
     /// Production, sandbox or custom.
     Login,
     /// The custom login URL, a client credentials org's My Domain, or an instance URL.
@@ -89,8 +89,8 @@ pub enum Field {
 impl Field {
     /// Every field, in order.
     pub const ALL: [Self; 11] = [
-        Self::Name,
         Self::Kind,
+        Self::Name,
         Self::Login,
         Self::LoginUrl,
         Self::Site,
@@ -213,7 +213,7 @@ mod tests {
         };
         assert_eq!(
             adding_custom.fields(),
-            [Name, Kind, Login, LoginUrl, ClientId, Username, PrivateKey]
+            [Kind, Name, Login, LoginUrl, ClientId, Username, PrivateKey]
         );
         let login = Shape {
             login: true,

@@ -140,8 +140,8 @@ fn a_jwt_bearer_org_takes_a_pasted_multiline_key() {
     assert_eq!(
         form.visible_fields(),
         [
-            Field::Name,
             Field::Kind,
+            Field::Name,
             Field::Login,
             Field::ClientId,
             Field::Username,
@@ -179,7 +179,7 @@ fn client_credentials_refuse_the_shared_login_hosts_with_the_cli_words() {
     let mut form = add_kind(OrgKind::ClientCredentials);
     assert_eq!(
         form.visible_fields(),
-        [Field::Name, Field::Kind, Field::LoginUrl, Field::ClientId, Field::ClientSecret]
+        [Field::Kind, Field::Name, Field::LoginUrl, Field::ClientId, Field::ClientSecret]
     );
     assert_eq!(form.label(Field::LoginUrl), "My Domain URL");
     focus(&mut form, Field::Name);
@@ -210,7 +210,7 @@ fn an_access_token_org_needs_a_session_id_and_its_instance() {
     let mut form = add_kind(OrgKind::AccessToken);
     assert_eq!(
         form.visible_fields(),
-        [Field::Name, Field::Kind, Field::LoginUrl, Field::AccessToken]
+        [Field::Kind, Field::Name, Field::LoginUrl, Field::AccessToken]
     );
     assert_eq!(form.label(Field::LoginUrl), "Instance URL");
     focus(&mut form, Field::Name);

@@ -135,16 +135,19 @@ fn choice(form: &OrgForm, field: Field, width: usize) -> Vec<Span<'static>> {
         ),
     };
     let dim = Style::new().fg(Color::DarkGray);
-    let hint = match field == form.focus {
-        true => " ←/→",
-        false => "",
+    let hint = match (field == form.focus, field) {
+        (true, _) => " ←/→",
+        // The cursor starts below, on the name: say how to get here.
+        (false, Field::Kind) => " ↑ to change",
+        (false, _) => "",
     };
     let all_width: usize = labels.iter().map(|l| l.chars().count() + 3).sum();
-    if all_width + hint.len() > width {
+    if all_width + hint.chars().count() > width {
         let picked = format!("‹ {} ›", labels[chosen]);
+        let fits = picked.chars().count() + hint.chars().count() <= width;
         return vec![
             Span::styled(picked, Style::new().add_modifier(Modifier::BOLD)),
-            Span::styled(hint, dim),
+            Span::styled(if fits { hint } else { "" }, dim),
         ];
     }
     let mut spans = Vec::new();
@@ -250,7 +253,131 @@ pub fn draw_confirm(frame: &mut Frame, org: &Org, area: Rect) {
 
 #[cfg(test)]
 mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
     use super::*;
+    use crate::org::OrgKind;
+
+    /// The screen and the cursor after drawing `form` alone at `width`x`height`.
+    fn render(form: &OrgForm, width: u16, height: u16) -> (Terminal<TestBackend>, String) {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| draw(frame, form, frame.area()))
+            .unwrap();
+        let screen = terminal.backend().to_string();
+        (terminal, screen)
+    }
+
+    fn press(form: &mut OrgForm, code: KeyCode) {
+        form.on_key(&KeyEvent::new(code, KeyModifiers::NONE), &[]);
+    }
+
+    /// The row the cursor is on, as text.
+    fn cursor_row(terminal: &mut Terminal<TestBackend>, screen: &str) -> String {
+        let at = terminal.get_cursor_position().unwrap();
+        screen.lines().nth(usize::from(at.y)).unwrap().to_string()
+    }
+
+    #[test]
+    fn at_40x12_typing_goes_into_a_field_on_screen() {
+        let mut form = OrgForm::add();
+        // Errors under three fields: more lines than 40x12 shows.
+        form.submit(&[]);
+        assert_eq!(form.errors.len(), 3);
+        for field in [Field::Name, Field::Login, Field::Site, Field::ClientId] {
+            assert_eq!(form.focus, field);
+            press(&mut form, KeyCode::Tab);
+        }
+        press(&mut form, KeyCode::Tab);
+        assert_eq!(form.focus, Field::RefreshToken);
+        form.paste("5Aep861", &[]);
+        let (mut terminal, screen) = render(&form, 40, 12);
+        let row = cursor_row(&mut terminal, &screen);
+        assert!(row.contains("Refresh token") && row.contains("•••••••"), "{screen}");
+        assert!(screen.contains("Add an org ↑"), "the title says fields are above: {screen}");
+        insta::assert_snapshot!(screen);
+        // Back at the top, the top shows again.
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Tab);
+        let (mut terminal, screen) = render(&form, 40, 12);
+        assert!(cursor_row(&mut terminal, &screen).contains("Name"), "{screen}");
+        assert!(screen.contains("Kind"), "{screen}");
+    }
+
+    #[test]
+    fn at_80x24_a_jwt_bearer_form_shows_its_fields_only() {
+        let mut form = OrgForm::add();
+        press(&mut form, KeyCode::Up);
+        press(&mut form, KeyCode::Right);
+        assert_eq!(form.kind, OrgKind::JwtBearer);
+        press(&mut form, KeyCode::Tab);
+        form.paste("ci", &[]);
+        for _ in 0..4 {
+            press(&mut form, KeyCode::Tab);
+        }
+        assert_eq!(form.focus, Field::PrivateKey);
+        form.paste("-----BEGIN PRIVATE KEY-----\nTESTSECRET\n-----END PRIVATE KEY-----\n", &[]);
+        let (_, screen) = render(&form, 80, 24);
+        for shown in ["Username", "Private key", "PEM key, 3 lines (hidden)", "JWT bearer"] {
+            assert!(screen.contains(shown), "{shown}: {screen}");
+        }
+        for hidden in ["Refresh token", "Client secret", "Site path", "TESTSECRET"] {
+            assert!(!screen.contains(hidden), "{hidden}: {screen}");
+        }
+        insta::assert_snapshot!(screen);
+    }
+
+    #[test]
+    fn an_empty_field_shows_a_hint_in_dim_italics_that_typing_replaces() {
+        let mut form = OrgForm::add();
+        press(&mut form, KeyCode::Tab);
+        press(&mut form, KeyCode::Left); // custom
+        press(&mut form, KeyCode::Tab);
+        assert_eq!(form.focus, Field::LoginUrl);
+        let (terminal, screen) = render(&form, 80, 24);
+        let hint = "e.g. https://acme.my.salesforce.com";
+        let (y, line) = screen
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains("Login URL"))
+            .unwrap();
+        assert!(line.contains(hint), "{screen}");
+        let x = line.chars().position(|c| c == 'e').unwrap();
+        let cell = &terminal.backend().buffer()[(x as u16, y as u16)];
+        assert!(cell.modifier.contains(Modifier::ITALIC), "{cell:?}");
+        assert_eq!(cell.fg, Color::DarkGray);
+        form.paste("https://x.my.salesforce.com", &[]);
+        let (_, screen) = render(&form, 80, 24);
+        assert!(!screen.contains(hint), "{screen}");
+    }
+
+    #[test]
+    fn an_unfocused_long_value_shows_its_head() {
+        let mut form = OrgForm::add();
+        for _ in 0..3 {
+            press(&mut form, KeyCode::Tab);
+        }
+        assert_eq!(form.focus, Field::ClientId);
+        let id = "3MVG9HEADxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxTAIL";
+        form.paste(id, &[]);
+        let (_, screen) = render(&form, 40, 12);
+        assert!(screen.contains("TAIL") && !screen.contains("3MVG9HEAD"), "focused: the cursor's end: {screen}");
+        press(&mut form, KeyCode::Tab);
+        let (_, screen) = render(&form, 40, 12);
+        assert!(screen.contains("3MVG9HEAD") && screen.contains('…'), "{screen}");
+        assert!(!screen.contains("TAIL"), "{screen}");
+    }
+
+    #[test]
+    fn a_second_ctrl_c_is_asked_for_in_the_footer() {
+        let mut form = OrgForm::add();
+        form.paste("half", &[]);
+        assert!(!form.allow_quit());
+        let (_, screen) = render(&form, 80, 24);
+        assert!(screen.contains("Ctrl-C again quits"), "{screen}");
+    }
 
     #[test]
     fn the_focused_field_stays_in_view() {
