@@ -104,3 +104,81 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::org::{Org, OrgKind};
+    use crate::tui::fixtures;
+    use crate::tui::form::OrgForm;
+    use crate::tui::message::{Message, Pasted};
+
+    fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+        app.update(Message::Key(KeyEvent::new(code, modifiers)))
+    }
+
+    fn paste(app: &mut App, text: &str) {
+        app.update(Message::Paste(Pasted::new(text.into())));
+    }
+
+    #[test]
+    fn ctrl_c_in_a_half_filled_form_asks_first() {
+        let mut app = fixtures::app_with(vec![]);
+        press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
+        paste(&mut app, "half");
+        press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(!app.quitting, "quit without asking");
+        assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.quit_asked));
+        // Another key goes back to the form; then two Ctrl-C quit.
+        press(&mut app, KeyCode::Char('x'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(!app.quitting);
+        press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(app.quitting);
+    }
+
+    #[test]
+    fn an_added_org_of_another_kind_saves_its_secret_of_that_kind() {
+        let mut app = fixtures::app_with(vec![]);
+        press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        for _ in 0..3 {
+            press(&mut app, KeyCode::Right, KeyModifiers::NONE);
+        }
+        press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+        paste(&mut app, "scratch");
+        press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+        paste(&mut app, "https://acme.my.salesforce.com");
+        press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+        paste(&mut app, "00D000000000001!AQ4AQ.TESTSECRET");
+        let effects = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        let [Effect::Add(org, secrets)] = &effects[..] else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(org.kind, OrgKind::AccessToken);
+        let [(SecretKind::AccessToken, Some(token))] = &secrets[..] else {
+            panic!("{secrets:?}");
+        };
+        assert!(token.expose_secret().ends_with("TESTSECRET"));
+    }
+
+    #[test]
+    fn an_edit_carries_a_new_secret_of_the_kind_apart() {
+        let mut org = Org::new("scratch", "https://acme.my.salesforce.com", "");
+        org.kind = OrgKind::AccessToken;
+        let mut app = fixtures::app_with(vec![org.clone()]);
+        app.popup = Some(Popup::Form(Box::new(OrgForm::edit(&org))));
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        paste(&mut app, "00D000000000001!AQ4AQ.TESTSECRET");
+        let effects = press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let [Effect::Edit(edit)] = &effects[..] else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(edit.name, "scratch");
+        assert!(edit.secrets.refresh_token.is_none() && edit.secrets.client_secret.is_none());
+        assert!(matches!(edit.other_secret, Some((SecretKind::AccessToken, _))));
+    }
+}

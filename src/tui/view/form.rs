@@ -303,7 +303,7 @@ mod tests {
         press(&mut form, KeyCode::Tab);
         let (mut terminal, screen) = render(&form, 40, 12);
         assert!(cursor_row(&mut terminal, &screen).contains("Name"), "{screen}");
-        assert!(screen.contains("Kind"), "{screen}");
+        assert!(screen.contains("invalid org name"), "its error shows too: {screen}");
     }
 
     #[test]
