@@ -94,6 +94,9 @@ mod tests {
             KindError::EncryptedKey
         );
         let err = parse_private_key("TESTSECRET").unwrap_err().to_string();
-        assert!(err.contains("cannot sign") && !err.contains("TESTSECRET"), "{err}");
+        assert!(
+            err.contains("cannot sign") && !err.contains("TESTSECRET"),
+            "{err}"
+        );
     }
 }

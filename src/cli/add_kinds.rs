@@ -13,8 +13,8 @@ use zeroize::Zeroizing;
 
 use super::orgs::AddArgs;
 use super::secrets_input::read_secret_line;
-use crate::org::{self, Org, OrgKind};
 use crate::kind_checks;
+use crate::org::{self, Org, OrgKind};
 use crate::store::{SecretKind, Store};
 
 /// The flags of `sfkey add` that pick another kind of org.

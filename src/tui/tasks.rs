@@ -119,7 +119,10 @@ impl Tasks {
             }
             Effect::Add(org, secrets) => {
                 tokio::task::spawn_blocking(move || {
-                    let result = tasks.store.add_with(org, secrets).map_err(|e| e.to_string());
+                    let result = tasks
+                        .store
+                        .add_with(org, secrets)
+                        .map_err(|e| e.to_string());
                     tasks.send(Message::Saved(result));
                 });
             }

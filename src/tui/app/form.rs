@@ -27,7 +27,7 @@ impl App {
             }
             FormOutcome::Submit(draft) => {
                 let mode = form.mode.clone();
-                self.form_submitted(mode, draft)
+                self.form_submitted(mode, *draft)
             }
         }
     }
@@ -80,7 +80,11 @@ impl App {
                 }))]
             }
             FormMode::Add => {
-                let mut secrets: Vec<_> = draft.secrets.into_iter().map(|(k, s)| (k, Some(s))).collect();
+                let mut secrets: Vec<_> = draft
+                    .secrets
+                    .into_iter()
+                    .map(|(k, s)| (k, Some(s)))
+                    .collect();
                 if let Some(secret) = client_secret {
                     secrets.push((SecretKind::ClientSecret, Some(secret)));
                 }
@@ -179,6 +183,9 @@ mod tests {
         };
         assert_eq!(edit.name, "scratch");
         assert!(edit.secrets.refresh_token.is_none() && edit.secrets.client_secret.is_none());
-        assert!(matches!(edit.other_secret, Some((SecretKind::AccessToken, _))));
+        assert!(matches!(
+            edit.other_secret,
+            Some((SecretKind::AccessToken, _))
+        ));
     }
 }

@@ -127,7 +127,9 @@ mod tests {
     /// `l`, a name, production, no site, no client id: a login with PlatformCLI.
     fn submit_login(app: &mut App, name: &str) -> Vec<Effect> {
         press(app, KeyCode::Char('l'));
-        assert!(matches!(&app.popup, Some(Popup::Form(f)) if f.mode == crate::tui::form::FormMode::Login));
+        assert!(
+            matches!(&app.popup, Some(Popup::Form(f)) if f.mode == crate::tui::form::FormMode::Login)
+        );
         paste(app, name);
         press(app, KeyCode::Tab); // login: production
         press(app, KeyCode::Tab); // site

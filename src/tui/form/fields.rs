@@ -56,7 +56,11 @@ pub const KINDS: [OrgKind; 4] = [
 pub fn cycle<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
     let at = all.iter().position(|c| *c == current).unwrap_or(0);
     let n = all.len();
-    all[if forward { (at + 1) % n } else { (at + n - 1) % n }]
+    all[if forward {
+        (at + 1) % n
+    } else {
+        (at + n - 1) % n
+    }]
 }
 
 /// The form's fields, top to bottom.

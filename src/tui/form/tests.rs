@@ -1,13 +1,20 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use secrecy::ExposeSecret;
 
+use super::keys::FormAction;
 use super::*;
 use crate::store::SecretKind;
 
 /// A fresh RSA key in PEM (made by the openssl CLI, as the grant tests make theirs).
 fn test_key() -> String {
     let out = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ])
         .stderr(std::process::Stdio::null())
         .output()
         .expect("the openssl CLI makes the test key (apt-get install openssl)");
@@ -20,7 +27,10 @@ fn press(form: &mut OrgForm, code: KeyCode) -> FormOutcome {
 }
 
 fn ctrl(form: &mut OrgForm, c: char) -> FormOutcome {
-    form.on_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL), &["prod"])
+    form.on_key(
+        &KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+        &["prod"],
+    )
 }
 
 fn type_text(form: &mut OrgForm, text: &str) {
@@ -40,7 +50,7 @@ fn focus(form: &mut OrgForm, field: Field) {
 
 fn submitted(outcome: FormOutcome, form: &OrgForm) -> OrgDraft {
     match outcome {
-        FormOutcome::Submit(draft) => draft,
+        FormOutcome::Submit(draft) => *draft,
         other => panic!("not submitted ({other:?}): {:?}", form.errors),
     }
 }
@@ -159,7 +169,10 @@ fn a_jwt_bearer_org_takes_a_pasted_multiline_key() {
     type_text(&mut form, "TESTSECRET not a key");
     form.submit(&[]);
     let error = form.error(Field::PrivateKey).unwrap().to_string();
-    assert!(error.contains("cannot sign") && !error.contains("TESTSECRET"), "{error}");
+    assert!(
+        error.contains("cannot sign") && !error.contains("TESTSECRET"),
+        "{error}"
+    );
     focus(&mut form, Field::PrivateKey);
     ctrl(&mut form, 'u');
     type_text(&mut form, &test_key());
@@ -171,7 +184,10 @@ fn a_jwt_bearer_org_takes_a_pasted_multiline_key() {
     assert_eq!(draft.org.username.as_deref(), Some("ci@acme.com"));
     assert_eq!(draft.org.login_url, "https://login.salesforce.com");
     let key = draft.take_secret(SecretKind::PrivateKey).unwrap();
-    assert!(key.expose_secret().contains("\n"), "the PEM keeps its lines");
+    assert!(
+        key.expose_secret().contains("\n"),
+        "the PEM keeps its lines"
+    );
 }
 
 #[test]
@@ -179,7 +195,13 @@ fn client_credentials_refuse_the_shared_login_hosts_with_the_cli_words() {
     let mut form = add_kind(OrgKind::ClientCredentials);
     assert_eq!(
         form.visible_fields(),
-        [Field::Kind, Field::Name, Field::LoginUrl, Field::ClientId, Field::ClientSecret]
+        [
+            Field::Kind,
+            Field::Name,
+            Field::LoginUrl,
+            Field::ClientId,
+            Field::ClientSecret
+        ]
     );
     assert_eq!(form.label(Field::LoginUrl), "My Domain URL");
     focus(&mut form, Field::Name);
@@ -190,7 +212,10 @@ fn client_credentials_refuse_the_shared_login_hosts_with_the_cli_words() {
     type_text(&mut form, "3MVG9cid");
     form.submit(&[]);
     let error = form.error(Field::LoginUrl).unwrap();
-    assert!(error.contains("refuses the client credentials flow"), "{error}");
+    assert!(
+        error.contains("refuses the client credentials flow"),
+        "{error}"
+    );
     assert!(error.contains("My Domain as the URL"), "{error}");
     assert!(form.error(Field::ClientSecret).unwrap().contains("secret"));
     focus(&mut form, Field::LoginUrl);
@@ -210,7 +235,12 @@ fn an_access_token_org_needs_a_session_id_and_its_instance() {
     let mut form = add_kind(OrgKind::AccessToken);
     assert_eq!(
         form.visible_fields(),
-        [Field::Kind, Field::Name, Field::LoginUrl, Field::AccessToken]
+        [
+            Field::Kind,
+            Field::Name,
+            Field::LoginUrl,
+            Field::AccessToken
+        ]
     );
     assert_eq!(form.label(Field::LoginUrl), "Instance URL");
     focus(&mut form, Field::Name);
@@ -295,7 +325,10 @@ fn keys_become_form_actions_in_one_place() {
     let key = |code, modifiers| form.action_for(&KeyEvent::new(code, modifiers));
     let none = KeyModifiers::NONE;
     assert_eq!(key(KeyCode::Esc, none), FormAction::Cancel);
-    assert_eq!(key(KeyCode::Char('s'), KeyModifiers::CONTROL), FormAction::Submit);
+    assert_eq!(
+        key(KeyCode::Char('s'), KeyModifiers::CONTROL),
+        FormAction::Submit
+    );
     assert_eq!(key(KeyCode::Tab, none), FormAction::NextField);
     assert_eq!(key(KeyCode::BackTab, none), FormAction::PrevField);
     assert_eq!(key(KeyCode::Enter, none), FormAction::NextOrSubmit);
@@ -341,7 +374,13 @@ fn a_store_refusal_keeps_the_form_and_what_was_typed() {
 fn while_saving_only_esc_does_anything() {
     let mut form = OrgForm::add();
     form.save = SaveState::Saving;
-    assert!(matches!(press(&mut form, KeyCode::Char('x')), FormOutcome::Continue));
+    assert!(matches!(
+        press(&mut form, KeyCode::Char('x')),
+        FormOutcome::Continue
+    ));
     assert_eq!(form.input(Field::Name).unwrap().value(), "");
-    assert!(matches!(press(&mut form, KeyCode::Esc), FormOutcome::Cancel));
+    assert!(matches!(
+        press(&mut form, KeyCode::Esc),
+        FormOutcome::Cancel
+    ));
 }

@@ -27,7 +27,11 @@ impl OrgDraft {
 }
 
 /// Keeps the value, or notes its error beside `field`.
-fn keep<T>(errors: &mut Vec<(Field, String)>, field: Field, result: Result<T, String>) -> Option<T> {
+fn keep<T>(
+    errors: &mut Vec<(Field, String)>,
+    field: Field,
+    result: Result<T, String>,
+) -> Option<T> {
     result.map_err(|e| errors.push((field, e))).ok()
 }
 
@@ -73,7 +77,11 @@ impl OrgForm {
         };
         let username = if shown.contains(&Field::Username) {
             let username = kind_checks::parse_jwt_username(self.username.value());
-            keep(&mut errors, Field::Username, username.map_err(|e| field_text(&e)))
+            keep(
+                &mut errors,
+                Field::Username,
+                username.map_err(|e| field_text(&e)),
+            )
         } else {
             None
         };

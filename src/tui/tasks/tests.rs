@@ -211,12 +211,18 @@ fn the_form_saves_each_kind_s_secret() {
     let key = SecretString::from("PEM TESTSECRET");
     tasks.run(Effect::Add(jwt, vec![(SecretKind::PrivateKey, Some(key))]));
     let jwt = saved(&mut rx).unwrap();
-    assert_eq!(secret(&jwt, SecretKind::PrivateKey).as_deref(), Some("PEM TESTSECRET"));
+    assert_eq!(
+        secret(&jwt, SecretKind::PrivateKey).as_deref(),
+        Some("PEM TESTSECRET")
+    );
 
     let mut scratch = Org::new("scratch", "https://old.my.salesforce.com", "");
     scratch.kind = crate::org::OrgKind::AccessToken;
     let old = SecretString::from("00D000000000001!old");
-    tasks.run(Effect::Add(scratch, vec![(SecretKind::AccessToken, Some(old))]));
+    tasks.run(Effect::Add(
+        scratch,
+        vec![(SecretKind::AccessToken, Some(old))],
+    ));
     let scratch = saved(&mut rx).unwrap();
     let mut moved = scratch.clone();
     moved.login_url = "https://new.my.salesforce.com".into();
@@ -228,7 +234,10 @@ fn the_form_saves_each_kind_s_secret() {
         other_secret: Some((SecretKind::AccessToken, new)),
     })));
     let edited = saved(&mut rx).unwrap();
-    assert_eq!(edited.instance_url.as_deref(), Some("https://new.my.salesforce.com"));
+    assert_eq!(
+        edited.instance_url.as_deref(),
+        Some("https://new.my.salesforce.com")
+    );
     assert_eq!(
         secret(&edited, SecretKind::AccessToken).as_deref(),
         Some("00D000000000001!new")

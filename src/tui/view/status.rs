@@ -6,8 +6,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::super::form::FormMode;
 use super::super::app::{App, Level, Popup};
+use super::super::form::FormMode;
 use super::super::keymap::{self, Action, Context};
 
 /// The fewest columns a message gets in the status line.
