@@ -171,3 +171,37 @@ fn long_values_are_cut_at_their_end() {
     assert_eq!(cut("3MVG9abcdefghijkl", 8), "3MVG9ab…");
     assert_eq!(cut("short", 8), "short");
 }
+
+/// The whole app at 40x12: `a`, then Tab to the last field; what is typed shows where the
+/// cursor is.
+#[test]
+fn the_app_at_40x12_keeps_the_typed_field_on_screen() {
+    use crate::tui::message::{Message, Pasted};
+    let mut app = crate::tui::fixtures::app_with(vec![crate::tui::fixtures::org(
+        "acme-prod",
+        "https://login.salesforce.com",
+    )]);
+    let key = |app: &mut crate::tui::app::App, code| {
+        app.update(Message::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    };
+    key(&mut app, KeyCode::Char('a'));
+    key(&mut app, KeyCode::Enter); // an empty name: its error takes rows
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    key(&mut app, KeyCode::BackTab); // from the name up to the kind, then around to the last
+    key(&mut app, KeyCode::BackTab);
+    app.update(Message::Paste(Pasted::new("5Aep861".into())));
+    let mut terminal = Terminal::new(TestBackend::new(40, 12)).unwrap();
+    terminal
+        .draw(|frame| super::super::draw(frame, &app))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    let row = cursor_row(&mut terminal, &screen);
+    assert!(
+        row.contains("Refresh token") && row.contains("•••••••"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
