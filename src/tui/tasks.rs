@@ -139,7 +139,11 @@ impl Tasks {
                             org.login_url = new.login_url;
                             org.site = new.site;
                             org.client_id = new.client_id;
-                            org.username = new.username;
+                            // Only a JWT bearer org's form has the username; for the others a
+                            // login or userinfo may have set it since the form opened.
+                            if new.kind == crate::org::OrgKind::JwtBearer {
+                                org.username = new.username;
+                            }
                         })
                         .and_then(|org| match edit.other_secret {
                             Some((kind, secret)) => tasks.replace_secret(&org, kind, &secret),
