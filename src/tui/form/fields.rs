@@ -52,6 +52,16 @@ pub const KINDS: [OrgKind; 4] = [
     OrgKind::AccessToken,
 ];
 
+/// One line on what a kind of org is, shown under the kind while it has the cursor.
+pub fn kind_help(kind: OrgKind) -> &'static str {
+    match kind {
+        OrgKind::RefreshToken => "a refresh token from a login, pasted (sf org display, Postman)",
+        OrgKind::JwtBearer => "a private key signs each token request (like sf org login jwt)",
+        OrgKind::ClientCredentials => "the app's id and secret, as its Run As user; My Domain only",
+        OrgKind::AccessToken => "a session id alone, used until it dies; no refresh",
+    }
+}
+
 /// The item after (or before) `current` in `all`, wrapping around.
 pub fn cycle<T: Copy + PartialEq>(all: &[T], current: T, forward: bool) -> T {
     let at = all.iter().position(|c| *c == current).unwrap_or(0);

@@ -12,7 +12,7 @@ mod validate;
 use crate::org::{Org, OrgKind};
 
 use super::input::TextInput;
-pub use fields::{Field, KINDS, LoginChoice, Shape, cycle};
+pub use fields::{Field, KINDS, LoginChoice, Shape, cycle, kind_help};
 pub use validate::OrgDraft;
 
 /// What the form is for.

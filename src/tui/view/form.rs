@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use crate::escape::is_unsafe;
 use crate::org::Org;
 
-use super::super::form::{Field, FormMode, KINDS, LoginChoice, OrgForm, SaveState};
+use super::super::form::{Field, FormMode, KINDS, LoginChoice, OrgForm, SaveState, kind_help};
 use super::super::input::TextInput;
 use super::question::Question;
 use super::text::wrap_words;
@@ -106,6 +106,14 @@ fn body(form: &OrgForm, value_width: usize) -> Body {
             }
         };
         body.lines.push(Line::from([vec![label], value].concat()));
+        if focused && field == Field::Kind {
+            for piece in wrap_words(kind_help(form.kind), value_width) {
+                body.lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_WIDTH + 1)),
+                    Span::styled(piece, Style::new().fg(Color::DarkGray)),
+                ]));
+            }
+        }
         if let Some(error) = form.error(field) {
             for piece in wrap_words(error, value_width) {
                 body.lines.push(Line::from(vec![

@@ -71,6 +71,11 @@ fn at_80x24_a_jwt_bearer_form_shows_its_fields_only() {
     press(&mut form, KeyCode::Up);
     press(&mut form, KeyCode::Right);
     assert_eq!(form.kind, OrgKind::JwtBearer);
+    let (_, screen) = render(&form, 80, 24);
+    assert!(
+        screen.contains("a private key signs each token request"),
+        "{screen}"
+    );
     press(&mut form, KeyCode::Tab);
     form.paste("ci", &[]);
     for _ in 0..4 {
