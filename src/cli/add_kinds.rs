@@ -13,8 +13,8 @@ use zeroize::Zeroizing;
 
 use super::orgs::AddArgs;
 use super::secrets_input::read_secret_line;
+use crate::kind_checks;
 use crate::org::{self, Org, OrgKind};
-use crate::salesforce::grants::{check_private_key, is_shared_login_host};
 use crate::store::{SecretKind, Store};
 
 /// The flags of `sfkey add` that pick another kind of org.
@@ -70,15 +70,15 @@ pub fn add(
         Some(url) if kind == OrgKind::AccessToken => org::parse_login_url(url)?,
         _ => login_url,
     };
-    if kind == OrgKind::ClientCredentials && is_shared_login_host(&login_url) {
-        bail!(
-            "Salesforce refuses the client credentials flow at {login_url} (\"request not supported on this domain\"): give the org's My Domain as --login-url, for example https://acme.my.salesforce.com"
-        );
+    if kind == OrgKind::ClientCredentials {
+        kind_checks::check_client_credentials_url(&login_url)?;
     }
-    let username = args.username.filter(|u| !u.trim().is_empty());
-    if kind == OrgKind::JwtBearer && username.is_none() {
-        bail!("--jwt needs --username: the Salesforce user the assertions log in as");
-    }
+    let username = if kind == OrgKind::JwtBearer {
+        let typed = args.username.as_deref().unwrap_or_default();
+        Some(kind_checks::parse_jwt_username(typed)?)
+    } else {
+        args.username.filter(|u| !u.trim().is_empty())
+    };
     let secret = match kind {
         OrgKind::JwtBearer => read_private_key(args.kind.key_file.as_deref())?,
         OrgKind::ClientCredentials => {
@@ -156,14 +156,7 @@ fn read_private_key(path: Option<&std::path::Path>) -> anyhow::Result<SecretStri
                 .context("cannot read the private key from stdin")?;
         }
     }
-    if pem.contains("ENCRYPTED") {
-        bail!(
-            "the private key is encrypted with a passphrase; sfkey keeps it in the OS keyring instead, so give it unencrypted (openssl pkey -in KEY -out - | sfkey add ...)"
-        );
-    }
-    let key = SecretString::from(pem.trim().to_string());
-    check_private_key(&key)?;
-    Ok(key)
+    Ok(kind_checks::parse_private_key(&pem)?)
 }
 
 /// The access token of an access-token-only org, prompted or the first line of stdin, checked
@@ -171,17 +164,6 @@ fn read_private_key(path: Option<&std::path::Path>) -> anyhow::Result<SecretStri
 fn read_access_token() -> anyhow::Result<SecretString> {
     let token = read_secret_line("Access token", "access token")?
         .context("the access token is empty: type it at the prompt or give it on stdin")?;
-    let text = token.expose_secret();
-    let looks_right = text.starts_with("00D")
-        && text.split_once('!').is_some_and(|(org, rest)| {
-            (15..=18).contains(&org.len())
-                && org.chars().all(|c| c.is_ascii_alphanumeric())
-                && !rest.is_empty()
-        });
-    if !looks_right {
-        bail!(
-            "that is not a Salesforce access token (they look like 00D…!…; it is not repeated here): copy the session id again, for example from `sf org display --verbose`"
-        );
-    }
+    kind_checks::check_access_token(token.expose_secret())?;
     Ok(token)
 }

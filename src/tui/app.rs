@@ -169,9 +169,7 @@ impl App {
                 if self.paste_into_popup(&text.0) {
                     return Vec::new();
                 }
-                if let Some(Popup::Form(form)) = &mut self.view.popup {
-                    form.paste(&text.0);
-                }
+                self.paste_into_form(&text.0);
                 Vec::new()
             }
             Message::Tick { now_ms } => {

@@ -1,5 +1,5 @@
-//! A one-line text field: typing, cursor keys, paste. Secret fields zero their text when dropped
-//! and are drawn as dots.
+//! A text field: typing, cursor keys, paste. Secret fields zero their text when dropped and are
+//! drawn as dots; a multi-line field (a PEM key) keeps the line breaks of a paste.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use zeroize::Zeroizing;
@@ -12,6 +12,8 @@ pub struct TextInput {
     cursor: usize,
     /// Drawn as dots.
     secret: bool,
+    /// Keeps line breaks (a pasted PEM key); other fields are one line.
+    multiline: bool,
 }
 
 impl std::fmt::Debug for TextInput {
@@ -31,6 +33,7 @@ impl TextInput {
             value: Zeroizing::new(value.to_string()),
             cursor: value.chars().count(),
             secret: false,
+            multiline: false,
         }
     }
 
@@ -42,14 +45,22 @@ impl TextInput {
         }
     }
 
+    /// An empty secret field that keeps the line breaks of a paste (a PEM private key).
+    pub fn multiline_secret() -> Self {
+        Self {
+            multiline: true,
+            ..Self::secret()
+        }
+    }
+
     /// The text.
     pub fn value(&self) -> &str {
         &self.value
     }
 
-    /// Whether the field is drawn as dots.
-    pub fn is_secret(&self) -> bool {
-        self.secret
+    /// How many lines of text it holds (0 when empty).
+    pub fn line_count(&self) -> usize {
+        self.value.lines().filter(|l| !l.trim().is_empty()).count()
     }
 
     /// Length in characters.
@@ -67,12 +78,12 @@ impl TextInput {
         self.cursor
     }
 
-    /// What to draw: the text, or one dot per character.
-    pub fn shown(&self) -> String {
-        if self.secret {
+    /// What to draw: the text, or one dot per character unless `reveal`; line breaks as spaces.
+    pub fn shown(&self, reveal: bool) -> String {
+        if self.secret && !reveal {
             "•".repeat(self.len())
         } else {
-            self.value.to_string()
+            self.value.replace('\n', " ")
         }
     }
 
@@ -83,10 +94,12 @@ impl TextInput {
             .map_or(self.value.len(), |(i, _)| i)
     }
 
-    /// Inserts text at the cursor; line breaks and control characters are dropped, since
-    /// every field is one line (a pasted token often ends in a newline).
+    /// Inserts text at the cursor; control characters are dropped, and so are line breaks
+    /// unless the field is multi-line (a pasted token often ends in a newline).
     pub fn insert(&mut self, text: &str) {
-        for c in text.chars().filter(|c| !c.is_control()) {
+        let keep = |c: &char| !c.is_control() || (self.multiline && *c == '\n');
+        let text: String = text.replace("\r\n", "\n").chars().filter(keep).collect();
+        for c in text.chars() {
             let at = self.byte_at(self.cursor);
             self.value.insert(at, c);
             self.cursor += 1;
@@ -152,7 +165,18 @@ mod tests {
         let mut input = TextInput::secret();
         input.insert("5Aep861\r\n");
         assert_eq!(input.value(), "5Aep861");
-        assert_eq!(input.shown(), "•••••••");
+        assert_eq!(input.shown(false), "•••••••");
+        assert_eq!(input.shown(true), "5Aep861");
         assert!(!format!("{input:?}").contains("5Aep"));
+    }
+
+    #[test]
+    fn a_multiline_field_keeps_the_lines_of_a_pasted_key() {
+        let mut input = TextInput::multiline_secret();
+        input.insert("-----BEGIN PRIVATE KEY-----\r\nTESTSECRET\n-----END PRIVATE KEY-----\n");
+        assert_eq!(input.line_count(), 3);
+        assert!(input.value().contains("KEY-----\nTESTSECRET\n"));
+        assert!(!input.shown(false).contains("TESTSECRET"));
+        assert!(!format!("{input:?}").contains("TESTSECRET"));
     }
 }

@@ -5,7 +5,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::org::{Org, OrgId};
 use crate::refresh::Refreshed;
-use crate::store::{NewSecrets, SecretChanges};
+use crate::store::{SecretChanges, SecretKind};
 use crate::token_calls::CallError;
 
 use super::calls::{Call, CallAnswer};
@@ -172,6 +172,8 @@ pub struct OrgEdit {
     pub org: Org,
     /// Secrets typed in the form; absent ones stay as they are.
     pub secrets: SecretChanges,
+    /// A new private key or access token (the one secret of those kinds), if one was typed.
+    pub other_secret: Option<(SecretKind, secrecy::SecretString)>,
 }
 
 /// I/O the app asks for; the tasks do it and answer with a [`Message`].
@@ -183,8 +185,8 @@ pub enum Effect {
     Refresh(Box<RefreshJob>),
     /// Copy the org's stored access token.
     Copy(Org),
-    /// Save a new org with its secrets.
-    Add(Org, NewSecrets),
+    /// Save a new org with its secrets (of its kind).
+    Add(Org, Vec<(SecretKind, Option<secrecy::SecretString>)>),
     /// Save changes to an org.
     Edit(Box<OrgEdit>),
     /// Delete an org and its secrets.

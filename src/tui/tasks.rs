@@ -112,7 +112,10 @@ impl Tasks {
             }
             Effect::Add(org, secrets) => {
                 tokio::task::spawn_blocking(move || {
-                    let result = tasks.store.add(org, secrets).map_err(|e| e.to_string());
+                    let result = tasks
+                        .store
+                        .add_with(org, secrets)
+                        .map_err(|e| e.to_string());
                     tasks.send(Message::Saved(result));
                 });
             }
@@ -129,6 +132,15 @@ impl Tasks {
                             org.login_url = new.login_url;
                             org.site = new.site;
                             org.client_id = new.client_id;
+                            // Only a JWT bearer org's form has the username; for the others a
+                            // login or userinfo may have set it since the form opened.
+                            if new.kind == crate::org::OrgKind::JwtBearer {
+                                org.username = new.username;
+                            }
+                        })
+                        .and_then(|org| match edit.other_secret {
+                            Some((kind, secret)) => tasks.replace_secret(&org, kind, &secret),
+                            None => Ok(org),
                         })
                         .map_err(|e| e.to_string());
                     // A refresh token typed by the user replaces one kept in memory.
@@ -286,6 +298,24 @@ impl Tasks {
 
     /// The saved org `imported` duplicates, by the rules `sfkey import` uses (the same refresh
     /// token included, which reads the keyring).
+    /// A new private key or access token from the edit form, after the edit (which drops an
+    /// access token whose URL changed); a new access token lives at the org's URL, not dead.
+    fn replace_secret(
+        &self,
+        org: &Org,
+        kind: SecretKind,
+        secret: &SecretString,
+    ) -> Result<Org, StoreError> {
+        self.store.set_secret(&org.id, kind, secret)?;
+        if kind != SecretKind::AccessToken {
+            return Ok(org.clone());
+        }
+        self.store.update(&org.id, |o| {
+            o.instance_url = Some(o.login_url.clone());
+            o.access_token_dead = None;
+        })
+    }
+
     fn check_import(&self, imported: Imported) -> Result<ImportCheck, String> {
         let orgs = self.store.orgs().map_err(|e| e.to_string())?;
         let same_token =

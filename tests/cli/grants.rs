@@ -517,3 +517,53 @@ fn logging_in_to_an_access_token_org_makes_it_a_refresh_token_org() {
     assert_success(&env.run(&["refresh", "quick"], ""));
     env.assert_no_secrets_on_disk();
 }
+
+/// The app's add form, JWT bearer kind: the PEM key pasted through the terminal (bracketed
+/// paste keeps its lines) goes to the keyring, the org refreshes with a signed assertion, and
+/// the key is never on screen.
+#[test]
+fn a_jwt_org_added_in_the_app_takes_its_pasted_key() {
+    use common::pty::{self, Terminal};
+    let mut env = TestEnv::new("grants-jwt-tui");
+    let pair = key_pair(&mut env);
+    let url = env.server.url().to_string();
+    env.server
+        .add_jwt_app(JwtApp::new("3MVG9jwt", &pair.certificate, &url, USER));
+    let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
+    term.wait_for("No orgs yet");
+    term.send("a");
+    term.wait_for(" Add an org ");
+    term.send("\x1b[A\x1b[C"); // up to the kind, → JWT bearer
+    term.wait_for("‹ JWT bearer ›");
+    term.send("\tci-tui\t\x1b[D"); // the name; login: ← custom
+    term.wait_for("Login URL");
+    term.send(format!("\t{url}\t3MVG9jwt\t{USER}\t"));
+    // Whole lines, in pastes under 1 KB: through this harness's pty writer a single paste
+    // over about 1 KB never arrives (through a plain pty it does; checked by hand with a
+    // 2 KB paste). Consecutive pastes land one after another in the field.
+    let mut chunk = String::new();
+    for line in pair.key.split_inclusive('\n') {
+        if chunk.len() + line.len() > 700 {
+            term.paste(&std::mem::take(&mut chunk));
+        }
+        chunk.push_str(line);
+    }
+    term.paste(&chunk);
+    let screen = term.wait_for("PEM key, ");
+    let body = pair.key.lines().nth(1).unwrap();
+    assert!(!screen.contains(body), "the key is on screen:\n{screen}");
+    term.send("\r");
+    term.wait_for("saved ci-tui");
+    term.send("r");
+    term.wait_for("ci-tui: HTTP 200");
+    term.send("q");
+    assert!(term.wait_exit().success());
+
+    let show = json(&env, &["show", "ci-tui", "--json"]);
+    assert_eq!(show["kind"], "jwt_bearer", "{show}");
+    assert_eq!(show["username"], USER, "{show}");
+    assert_eq!(show["secrets"]["private_key"], true, "{show}");
+    let sent = env.server.requests().pop().unwrap();
+    assert_eq!(sent.field("grant_type"), Some(JWT_BEARER_GRANT));
+    env.assert_no_secrets_on_disk();
+}

@@ -11,16 +11,8 @@ use crate::org::Org;
 use crate::tui::message::{CopyVia, Effect, LoginJob};
 
 impl App {
-    /// A form was submitted: a login swaps the form for the waiting popup.
-    pub(super) fn submitted(&mut self, effect: Effect) -> Vec<Effect> {
-        match effect {
-            Effect::Login(request) => self.start_login(LoginJob::new_org(*request)),
-            other => vec![other],
-        }
-    }
-
     /// Opens the waiting popup for `job` and starts it.
-    fn start_login(&mut self, job: LoginJob) -> Vec<Effect> {
+    pub(super) fn start_login(&mut self, job: LoginJob) -> Vec<Effect> {
         self.view.popup = Some(Popup::Login(Box::new(LoginPopup {
             name: job.name.clone(),
             url: None,
@@ -215,7 +207,9 @@ mod tests {
     /// `l`, a name, production, no site, no client id: a login with PlatformCLI.
     fn submit_login(app: &mut App, name: &str) -> Vec<Effect> {
         press(app, KeyCode::Char('l'));
-        assert!(matches!(&app.view.popup, Some(Popup::Form(f)) if f.for_login));
+        assert!(
+            matches!(&app.view.popup, Some(Popup::Form(f)) if f.mode == crate::tui::form::FormMode::Login)
+        );
         paste(app, name);
         press(app, KeyCode::Tab); // login: production
         press(app, KeyCode::Tab); // site

@@ -2,8 +2,9 @@
 
 use crossterm::event::KeyEvent;
 
-use crate::interop::{Imported, Step};
+use crate::interop::Step;
 
+use super::super::form::{FormMode, SaveState};
 use super::super::keymap::Action;
 use super::super::message::{Effect, ImportCheck};
 use super::super::paste::{PasteEvent, PendingUpdate};
@@ -28,19 +29,6 @@ impl App {
         Vec::new()
     }
 
-    /// The import form was valid: the tasks look for a saved org it duplicates first (by every
-    /// rule `sfkey import` uses; the same refresh token needs the keyring).
-    pub(super) fn on_import_submit(&mut self, effect: Effect) -> Vec<Effect> {
-        let Effect::Add(org, secrets) = effect else {
-            return vec![effect];
-        };
-        vec![Effect::CheckImport(Box::new(Imported {
-            org,
-            client_secret: secrets.client_secret,
-            refresh_token: secrets.refresh_token,
-        }))]
-    }
-
     /// The check came back: save a new org, or ask "update X?" first.
     pub(super) fn on_import_checked(
         &mut self,
@@ -58,7 +46,7 @@ impl App {
         };
         let form = match self.view.popup.take() {
             // Only the form that asked (still saving) gets the question.
-            Some(Popup::Form(form)) if form.importing && form.saving => form,
+            Some(Popup::Form(form)) if form.mode == FormMode::Import && form.is_saving() => form,
             other => {
                 // The form was closed meanwhile: nothing is saved without the answer.
                 self.view.popup = other;
@@ -73,7 +61,7 @@ impl App {
             }
         };
         let mut form = form;
-        form.saving = false;
+        form.save = SaveState::Editing;
         self.view.popup = Some(Popup::ConfirmUpdate(Box::new(PendingUpdate {
             existing,
             why,
@@ -100,14 +88,14 @@ impl App {
             ..
         } = *pending;
         if !yes {
-            form.save_error = Some(format!(
+            form.save = SaveState::Failed(format!(
                 "{} is kept as it is; change the name to add a new org",
                 existing.name
             ));
             self.view.popup = Some(Popup::Form(form));
             return Vec::new();
         }
-        form.saving = true;
+        form.save = SaveState::Saving;
         self.view.popup = Some(Popup::Form(form));
         vec![Effect::Import(Box::new(Step::Update {
             existing: Box::new(existing),
@@ -177,7 +165,7 @@ pub(crate) mod tests {
         let Some(Popup::Form(form)) = &app.view.popup else {
             panic!("no form: {:?}", app.view.popup);
         };
-        assert!(form.importing);
+        assert_eq!(form.mode, FormMode::Import);
         assert_eq!(
             form.input(crate::tui::form::Field::Name).unwrap().value(),
             "acme"
@@ -249,7 +237,7 @@ pub(crate) mod tests {
         let Some(Popup::Form(form)) = &app.view.popup else {
             panic!("form gone");
         };
-        assert!(form.save_error.as_deref().unwrap().contains("acme is kept"));
+        assert!(matches!(&form.save, SaveState::Failed(e) if e.contains("acme is kept")));
         // Again, and y: the saved org is updated in place.
         save_and_check(&mut app, duplicate);
         let effects = app.update(Message::Key(KeyEvent::new(
@@ -264,7 +252,7 @@ pub(crate) mod tests {
         };
         assert_eq!(existing.id, saved.id);
         assert_eq!(imported.refresh_token.expose_secret(), "5Aep861SECRETtoken");
-        assert!(matches!(&app.view.popup, Some(Popup::Form(f)) if f.saving));
+        assert!(matches!(&app.view.popup, Some(Popup::Form(f)) if f.is_saving()));
     }
 
     #[test]

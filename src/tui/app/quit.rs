@@ -58,8 +58,8 @@ impl App {
             ));
         }
         match &self.view.popup {
-            Some(Popup::Form(form)) if form.saving => None,
-            Some(Popup::Form(form)) if has_input(form) => Some(format!(
+            Some(Popup::Form(form)) if form.is_saving() => None,
+            Some(Popup::Form(form)) if form.is_dirty() => Some(format!(
                 "{q} again (or Ctrl-C) quits and drops the form; {} closes it",
                 self.env
                     .keys
@@ -117,10 +117,4 @@ impl App {
         }
         effects
     }
-}
-
-/// Whether anything is typed in the form (an edit form starts filled in).
-fn has_input(form: &super::super::form::OrgForm) -> bool {
-    form.visible_fields()
-        .any(|field| form.input(field).is_some_and(|input| !input.is_empty()))
 }

@@ -252,3 +252,74 @@ fn a_device_login_again_replaces_the_saved_orgs_refresh_token() {
     assert!(server.is_live(&stored));
     assert_eq!(store.orgs().unwrap().len(), 1, "no second org");
 }
+
+/// The edit form's new access token replaces the stored one after the edit, at the new URL,
+/// no longer marked dead; a new JWT bearer org's key goes to the keyring as its kind.
+#[test]
+fn the_form_saves_each_kind_s_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path(), Arc::new(MemoryStore::default()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let tasks = Tasks::new(
+        store.clone(),
+        HttpSettings::default(),
+        Err("no clipboard in this test".into()),
+        tx,
+    );
+    let saved = |rx: &mut mpsc::UnboundedReceiver<Outcome>| {
+        runtime.block_on(async {
+            while let Some(outcome) = rx.recv().await {
+                if let Outcome::Message(Message::Saved(result)) = outcome {
+                    return result;
+                }
+            }
+            panic!("the tasks stopped answering")
+        })
+    };
+    let secret = |org: &Org, kind| {
+        let value = store.secret(&org.id, kind).unwrap();
+        value.map(|v| v.expose_secret().to_string())
+    };
+    let _guard = runtime.enter();
+
+    let mut jwt = Org::new("ci", "https://login.salesforce.com", "cid");
+    jwt.kind = crate::org::OrgKind::JwtBearer;
+    let key = SecretString::from("PEM TESTSECRET");
+    tasks.run(Effect::Add(jwt, vec![(SecretKind::PrivateKey, Some(key))]));
+    let jwt = saved(&mut rx).unwrap();
+    assert_eq!(
+        secret(&jwt, SecretKind::PrivateKey).as_deref(),
+        Some("PEM TESTSECRET")
+    );
+
+    let mut scratch = Org::new("scratch", "https://old.my.salesforce.com", "");
+    scratch.kind = crate::org::OrgKind::AccessToken;
+    let old = SecretString::from("00D000000000001!old");
+    tasks.run(Effect::Add(
+        scratch,
+        vec![(SecretKind::AccessToken, Some(old))],
+    ));
+    let scratch = saved(&mut rx).unwrap();
+    let mut moved = scratch.clone();
+    moved.login_url = "https://new.my.salesforce.com".into();
+    let new = SecretString::from("00D000000000001!new");
+    tasks.run(Effect::Edit(Box::new(crate::tui::message::OrgEdit {
+        name: "scratch".into(),
+        org: moved,
+        secrets: crate::store::SecretChanges::default(),
+        other_secret: Some((SecretKind::AccessToken, new)),
+    })));
+    let edited = saved(&mut rx).unwrap();
+    assert_eq!(
+        edited.instance_url.as_deref(),
+        Some("https://new.my.salesforce.com")
+    );
+    assert_eq!(
+        secret(&edited, SecretKind::AccessToken).as_deref(),
+        Some("00D000000000001!new")
+    );
+}

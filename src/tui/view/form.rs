@@ -1,124 +1,252 @@
-//! The add/edit form and the delete confirmation.
+//! The add/edit/login form and the delete confirmation. The form's fields scroll so the
+//! focused one is always on screen; its footer (help, or why the save failed) stays below.
+
+use std::ops::Range;
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::escape::is_unsafe;
 
-use super::super::form::{LoginChoice, OrgForm};
+use super::super::form::{Field, FormMode, KINDS, LoginChoice, OrgForm, SaveState, kind_help};
+use super::super::input::TextInput;
 use super::text::wrap_words;
 
 const LABEL_WIDTH: usize = 14;
+
+/// The fields' lines, the rows of the focused field, and the cursor (column, row) in them.
+struct Body {
+    lines: Vec<Line<'static>>,
+    focus: Range<usize>,
+    cursor: Option<(usize, usize)>,
+}
 
 /// Draws the form over `area`, with the cursor in the focused field.
 pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
     let width = area.width.min(84);
     let inner_width = usize::from(width.saturating_sub(2));
     let value_width = inner_width.saturating_sub(LABEL_WIDTH + 1).max(10);
-    let mut lines: Vec<Line> = Vec::new();
-    let mut cursor: Option<(u16, u16)> = None;
-    for field in form.visible_fields() {
-        let focused = field == form.focus;
-        let label_style = if focused {
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
-        } else {
-            Style::new()
-        };
-        let label = Span::styled(format!("{:<LABEL_WIDTH$} ", field.label()), label_style);
-        match form.input(field) {
-            None => {
-                let mut spans = vec![label];
-                for choice in LoginChoice::ALL {
-                    let style = if choice == form.login {
-                        Style::new().add_modifier(Modifier::REVERSED)
-                    } else {
-                        Style::new().fg(Color::DarkGray)
-                    };
-                    spans.push(Span::styled(format!(" {} ", choice.label()), style));
-                    spans.push(Span::raw(" "));
-                }
-                if focused {
-                    spans.push(Span::styled("←/→", Style::new().fg(Color::DarkGray)));
-                }
-                lines.push(Line::from(spans));
-            }
-            Some(input) => {
-                let shown = input.shown();
-                // Keep the cursor in view: show the tail of long values.
-                let skip = input.cursor().saturating_sub(value_width.saturating_sub(1));
-                // A value read from the orgs file may hold controls: each shows as one `�`, so
-                // the cursor stays over the character it edits.
-                let visible: String = shown
-                    .chars()
-                    .skip(skip)
-                    .take(value_width)
-                    .map(|c| if is_unsafe(c) { '\u{fffd}' } else { c })
-                    .collect();
-                let value = if input.is_empty() {
-                    // Cut to one row: a wrapped hint would push the form's last lines out.
-                    let hint = form.placeholder(field);
-                    let mut shown: String = hint.chars().take(value_width).collect();
-                    if hint.chars().count() > value_width {
-                        shown.pop();
-                        shown.push('…');
-                    }
-                    Span::styled(shown, Style::new().fg(Color::DarkGray))
-                } else {
-                    Span::raw(visible)
-                };
-                if focused {
-                    let column = LABEL_WIDTH + 1 + input.cursor() - skip;
-                    cursor = Some((
-                        u16::try_from(column).unwrap_or(0),
-                        u16::try_from(lines.len()).unwrap_or(0),
-                    ));
-                }
-                lines.push(Line::from(vec![label, value]));
-            }
-        }
-        if let Some(error) = form.error(field) {
-            for piece in wrap_words(error, value_width) {
-                lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(LABEL_WIDTH + 1)),
-                    Span::styled(piece, Style::new().fg(Color::Red)),
-                ]));
-            }
-        }
+    let body = body(form, value_width);
+    let mut footer = footer(form, inner_width);
+    let room = usize::from(area.height.saturating_sub(2));
+    // The footer gets at most a third of the room; the fields scroll in the rest.
+    footer.truncate(footer.len().min((room / 3).max(1)));
+    let field_room = room.saturating_sub(footer.len()).max(1);
+    let offset = scroll_offset(&body.focus, body.lines.len(), field_room);
+    let shown = body.lines.len().min(field_room);
+    let mut lines: Vec<Line> = body.lines[offset..offset + shown].to_vec();
+    if lines.len() + footer.len() < room {
+        lines.push(Line::default());
     }
-    lines.push(Line::default());
-    if let Some(error) = &form.save_error {
-        for piece in wrap_words(&format!("Not saved: {error}"), inner_width) {
-            lines.push(Line::styled(piece, Style::new().fg(Color::Red)));
-        }
-    } else if form.saving {
-        lines.push(Line::styled("Saving…", Style::new().fg(Color::Cyan)));
-    } else {
-        let help = if form.for_login {
-            "Ctrl-S (or Enter on the last field) opens the browser to log in; the org is saved after. Esc cancels."
-        } else {
-            "Secrets go to the OS keyring only. Ctrl-S saves from any field; Esc cancels."
-        };
-        // Wrapped here: the popup's height counts these lines, so none is cut off.
-        for piece in wrap_words(help, inner_width) {
-            lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
-        }
-    }
+    lines.extend(footer);
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let popup = super::centered(area, width, height);
+    let mut title = form.title();
+    if offset > 0 {
+        title.push_str("↑ ");
+    }
+    if offset + shown < body.lines.len() {
+        title.push_str("↓ ");
+    }
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(form.title())),
+        Paragraph::new(lines).block(Block::bordered().title(title)),
         popup,
     );
-    if let Some((x, y)) = cursor {
+    if let Some((x, y)) = body.cursor
+        && (offset..offset + shown).contains(&y)
+    {
+        let x = u16::try_from(x).unwrap_or(u16::MAX);
+        let y = u16::try_from(y - offset).unwrap_or(u16::MAX);
         let position = Position::new(popup.x + 1 + x, popup.y + 1 + y);
         if popup.contains(position) {
             frame.set_cursor_position(position);
         }
     }
 }
+
+/// The first line to show so the focused field's rows (`focus`, its errors included) are in
+/// the `room` rows shown of `total`: the top while it fits, else the field at the bottom.
+pub fn scroll_offset(focus: &Range<usize>, total: usize, room: usize) -> usize {
+    let last_start = total.saturating_sub(room);
+    focus
+        .end
+        .saturating_sub(room)
+        .min(focus.start)
+        .min(last_start)
+}
+
+fn body(form: &OrgForm, value_width: usize) -> Body {
+    let mut body = Body {
+        lines: Vec::new(),
+        focus: 0..0,
+        cursor: None,
+    };
+    for field in form.visible_fields() {
+        let focused = field == form.focus;
+        let start = body.lines.len();
+        let label_style = match focused {
+            true => Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            false => Style::new(),
+        };
+        let label = Span::styled(format!("{:<LABEL_WIDTH$} ", form.label(field)), label_style);
+        let value = match form.input(field) {
+            None => choice(form, field, value_width),
+            Some(input) => {
+                let (spans, cursor) = text_value(form, field, input, value_width);
+                if focused {
+                    body.cursor = Some((LABEL_WIDTH + 1 + cursor, start));
+                }
+                spans
+            }
+        };
+        body.lines.push(Line::from([vec![label], value].concat()));
+        if focused && field == Field::Kind {
+            for piece in wrap_words(kind_help(form.kind), value_width) {
+                body.lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_WIDTH + 1)),
+                    Span::styled(piece, Style::new().fg(Color::DarkGray)),
+                ]));
+            }
+        }
+        if let Some(error) = form.error(field) {
+            for piece in wrap_words(error, value_width) {
+                body.lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL_WIDTH + 1)),
+                    Span::styled(piece, Style::new().fg(Color::Red)),
+                ]));
+            }
+        }
+        if focused {
+            body.focus = start..body.lines.len();
+        }
+    }
+    body
+}
+
+/// A choice: every option with the chosen one highlighted, or only the chosen one between
+/// arrows when they do not all fit.
+fn choice(form: &OrgForm, field: Field, width: usize) -> Vec<Span<'static>> {
+    let (labels, chosen): (Vec<&str>, usize) = match field {
+        Field::Kind => (
+            KINDS.iter().map(|k| k.label()).collect(),
+            KINDS.iter().position(|k| *k == form.kind).unwrap_or(0),
+        ),
+        _ => (
+            LoginChoice::ALL.iter().map(|c| c.label()).collect(),
+            LoginChoice::ALL
+                .iter()
+                .position(|c| *c == form.login)
+                .unwrap_or(0),
+        ),
+    };
+    let dim = Style::new().fg(Color::DarkGray);
+    let hint = match (field == form.focus, field) {
+        (true, _) => " ←/→",
+        // The cursor starts below, on the name: say how to get here.
+        (false, Field::Kind) => " ↑ to change",
+        (false, _) => "",
+    };
+    let all_width: usize = labels.iter().map(|l| l.chars().count() + 3).sum();
+    if all_width + hint.chars().count() > width {
+        let picked = format!("‹ {} ›", labels[chosen]);
+        let fits = picked.chars().count() + hint.chars().count() <= width;
+        return vec![
+            Span::styled(picked, Style::new().add_modifier(Modifier::BOLD)),
+            Span::styled(if fits { hint } else { "" }, dim),
+        ];
+    }
+    let mut spans = Vec::new();
+    for (i, label) in labels.iter().enumerate() {
+        let style = match i == chosen {
+            true => Style::new().add_modifier(Modifier::REVERSED),
+            false => dim,
+        };
+        spans.push(Span::styled(format!(" {label} "), style));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(hint.trim_start().to_string(), dim));
+    spans
+}
+
+/// A text field's value and the cursor's column in it: a dim, italic hint when empty; the
+/// head of a long value (cut with …), or around the cursor when focused; secrets as dots.
+fn text_value(
+    form: &OrgForm,
+    field: Field,
+    input: &TextInput,
+    width: usize,
+) -> (Vec<Span<'static>>, usize) {
+    if input.is_empty() {
+        let hint = cut(form.placeholder(field), width);
+        let style = Style::new()
+            .fg(Color::DarkGray)
+            .add_modifier(Modifier::ITALIC);
+        return (vec![Span::styled(hint, style)], 0);
+    }
+    if field == Field::PrivateKey && !form.reveal {
+        let summary = format!("PEM key, {} lines (hidden)", input.line_count());
+        let summary = cut(&summary, width);
+        let at = summary.chars().count();
+        return (vec![Span::raw(summary)], at);
+    }
+    let shown = input.shown(form.reveal && field.is_secret());
+    // A value read from the orgs file may hold controls: each shows as one `�`, so the cursor
+    // stays over the character it edits.
+    let shown: String = shown
+        .chars()
+        .map(|c| if is_unsafe(c) { '\u{fffd}' } else { c })
+        .collect();
+    if field != form.focus {
+        return (vec![Span::raw(cut(&shown, width))], 0);
+    }
+    // Keep the cursor in view: the tail of a long value while typing at its end.
+    let skip = input.cursor().saturating_sub(width.saturating_sub(1));
+    let visible: String = shown.chars().skip(skip).take(width).collect();
+    (vec![Span::raw(visible)], input.cursor() - skip)
+}
+
+/// `text` in at most `width` characters, its end replaced by `…` when cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut shown: String = text.chars().take(width.saturating_sub(1)).collect();
+    shown.push('…');
+    shown
+}
+
+/// Under the fields: the quit question, why the save failed, "Saving…", or the help.
+fn footer(form: &OrgForm, width: usize) -> Vec<Line<'static>> {
+    let (text, style) = if form.quit_asked {
+        (
+            "Unsaved input: Ctrl-C again quits and loses it; any other key goes back to the form."
+                .to_string(),
+            Style::new().fg(Color::Yellow),
+        )
+    } else {
+        match &form.save {
+            SaveState::Failed(error) => (format!("Not saved: {error}"), Style::new().fg(Color::Red)),
+            SaveState::Saving => ("Saving…".into(), Style::new().fg(Color::Cyan)),
+            SaveState::Editing if form.mode == FormMode::Login => (
+                "Ctrl-S (or Enter on the last field) opens the browser to log in; the org is saved after. Esc cancels.".into(),
+                Style::new().fg(Color::DarkGray),
+            ),
+            SaveState::Editing => (
+                "Secrets go to the OS keyring only. Ctrl-S saves from any field; Ctrl-R shows the secrets; Esc cancels.".into(),
+                Style::new().fg(Color::DarkGray),
+            ),
+        }
+    };
+    wrap_words(&text, width)
+        .into_iter()
+        .map(|piece| Line::styled(piece, style))
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "form_tests.rs"]
+mod tests;

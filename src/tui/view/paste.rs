@@ -27,7 +27,7 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
     }
     lines.push(Line::default());
     let field_row = lines.len();
-    let shown = paste.input.shown();
+    let shown = paste.input.shown(false);
     let visible: String = shown
         .chars()
         .skip(paste.input.cursor().saturating_sub(inner.saturating_sub(1)))

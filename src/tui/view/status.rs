@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::app::{App, Level, Pane, Popup};
+use super::super::form::FormMode;
 use super::super::keymap::{Action, Context};
 
 /// The fewest columns a message gets in the status line.
@@ -53,7 +54,11 @@ fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
             // The log-in form's Enter opens the browser; the org is saved after.
             push(
                 &label(Action::Submit),
-                if form.for_login { "log in" } else { "save" },
+                if form.mode == FormMode::Login {
+                    "log in"
+                } else {
+                    "save"
+                },
             );
             push(&label(Action::Cancel), "cancel");
             None
