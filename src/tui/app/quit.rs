@@ -60,7 +60,8 @@ impl App {
         match &self.view.popup {
             Some(Popup::Form(form)) if form.is_saving() => None,
             Some(Popup::Form(form)) if form.is_dirty() => Some(format!(
-                "{q} again (or Ctrl-C) quits and drops the form; {} closes it",
+                // In the form q types a q: only Ctrl-C quits from there.
+                "Ctrl-C again quits and drops the form; {} closes it",
                 self.env
                     .keys
                     .key(super::super::keymap::Context::Form, Action::Cancel)

@@ -300,6 +300,8 @@ fn ctrl_c_quits_from_the_form() {
     );
     let warning = &app.view.status.as_ref().unwrap().text;
     assert!(warning.contains("drops the form"), "{warning}");
+    // q would type into the field: the way out offered is Ctrl-C.
+    assert!(warning.starts_with("Ctrl-C again"), "{warning}");
     assert!(matches!(app.view.popup, Some(Popup::Form(_))));
     app.update(ctrl_c());
     assert!(app.should_exit());
