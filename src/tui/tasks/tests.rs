@@ -81,6 +81,28 @@ fn refused(app: &App, org: &Org) -> bool {
     )
 }
 
+/// A current-thread runtime and the tasks on `store` (no clipboard), with their outcomes.
+fn tasks_on(
+    store: &Store,
+) -> (
+    tokio::runtime::Runtime,
+    mpsc::UnboundedReceiver<Outcome>,
+    Tasks,
+) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let tasks = Tasks::new(
+        store.clone(),
+        HttpSettings::default(),
+        Err("no clipboard in this test".into()),
+        tx,
+    );
+    (runtime, rx, tasks)
+}
+
 #[test]
 fn a_refused_rotated_token_is_kept_used_and_saved_later() {
     let server = FakeSalesforce::start().unwrap();
@@ -101,17 +123,7 @@ fn a_refused_rotated_token_is_kept_used_and_saved_later() {
         let t = store.secret(&org.id, SecretKind::RefreshToken).unwrap();
         t.unwrap().expose_secret().to_string()
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let tasks = Tasks::new(
-        store.clone(),
-        HttpSettings::default(),
-        Err("no clipboard in this test".into()),
-        tx,
-    );
+    let (runtime, mut rx, tasks) = tasks_on(&store);
     keyring.refuse.store(true, Ordering::SeqCst);
     let mut app = App::new(0, None, 0);
     app.update(Message::OrgsLoaded(Ok(vec![org.clone()])));
@@ -207,17 +219,7 @@ fn a_device_login_again_replaces_the_saved_orgs_refresh_token() {
             },
         )
         .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let tasks = Tasks::new(
-        store.clone(),
-        HttpSettings::default(),
-        Err("none".into()),
-        tx,
-    );
+    let (runtime, mut rx, tasks) = tasks_on(&store);
     let mut app = App::new(0, None, 0);
     app.update(Message::OrgsLoaded(Ok(vec![org.clone()])));
     // L opens the popup; its browser login is not run here, a device one is.
@@ -259,17 +261,7 @@ fn a_device_login_again_replaces_the_saved_orgs_refresh_token() {
 fn the_form_saves_each_kind_s_secret() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::new(tmp.path(), Arc::new(MemoryStore::default()));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let tasks = Tasks::new(
-        store.clone(),
-        HttpSettings::default(),
-        Err("no clipboard in this test".into()),
-        tx,
-    );
+    let (runtime, mut rx, tasks) = tasks_on(&store);
     let saved = |rx: &mut mpsc::UnboundedReceiver<Outcome>| {
         runtime.block_on(async {
             while let Some(outcome) = rx.recv().await {
