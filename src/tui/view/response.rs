@@ -7,8 +7,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::refresh::RefreshError;
 use crate::salesforce::{HttpExchange, TokenError};
+use crate::saved_org::refresh::RefreshError;
 
 use super::super::app::{App, Pane, Shown};
 use super::text::{header_case, wrap, wrap_words};
