@@ -226,4 +226,6 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
+mod layout_tests;
+#[cfg(test)]
 mod tests;

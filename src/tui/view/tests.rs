@@ -9,13 +9,13 @@ use crate::tui::app::App;
 use crate::tui::fixtures::{self, ACCESS_TOKEN};
 use crate::tui::message::Message;
 
-fn render(app: &App, width: u16, height: u16) -> String {
+pub(super) fn render(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|frame| super::draw(frame, app)).unwrap();
     terminal.backend().to_string()
 }
 
-fn key(app: &mut App, code: KeyCode) {
+pub(super) fn key(app: &mut App, code: KeyCode) {
     app.update(Message::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
