@@ -122,3 +122,93 @@ fn the_age_keeps_its_mark_when_names_need_the_room() {
         "{screen}"
     );
 }
+
+/// A message whose end says what to do, longer than a status row at 80 columns.
+const CLIPBOARD_ERROR: &str = "Cannot copy: no X11 display for the native clipboard (DISPLAY is not set); set SFKEY_CLIPBOARD=osc52 to copy through the terminal";
+
+fn with_status(text: &str) -> App {
+    let mut app = lookalikes();
+    app.view.status = Some(crate::tui::state::Status {
+        text: text.into(),
+        level: crate::tui::app::Level::Error,
+        at_ms: fixtures::NOW_MS,
+    });
+    app
+}
+
+/// The last `rows` rows of the screen glued into one text, their padding trimmed.
+fn footer(screen: &str, rows: usize) -> String {
+    let mut last: Vec<&str> = screen.lines().rev().take(rows).collect();
+    last.reverse();
+    last.iter()
+        .map(|l| l.trim_matches('"').trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A message wins over the key hints: it wraps rather than lose its end (`set SFK…`), the
+/// panes give up the rows, and help and quit stay on screen.
+#[test]
+fn a_long_message_wraps_and_keeps_its_end_at_120_and_80_columns() {
+    let app = with_status(CLIPBOARD_ERROR);
+    let wide = render(&app, 120, 35);
+    let rows = footer(&wide, 2);
+    assert!(
+        rows.contains("set SFKEY_CLIPBOARD=osc52 to copy through the terminal"),
+        "{wide}"
+    );
+    assert!(rows.starts_with("Cannot copy:"), "{wide}");
+    assert!(rows.ends_with("│ ? help q quit"), "{wide}");
+    assert!(!rows.contains("r refresh"), "{wide}");
+    // The panes end above the footer's two rows.
+    assert!(
+        wide.lines().nth(32).unwrap_or_default().contains("┗"),
+        "{wide}"
+    );
+    let narrow = render(&app, 80, 24);
+    let rows = footer(&narrow, 3);
+    assert!(
+        rows.contains("set SFKEY_CLIPBOARD=osc52 to copy through the terminal"),
+        "{narrow}"
+    );
+    assert!(rows.contains("? help q quit"), "{narrow}");
+    insta::assert_snapshot!(narrow);
+}
+
+/// Hints come back when the message is gone or short enough to share the row.
+#[test]
+fn hints_come_back_beside_a_short_message() {
+    let mut app = with_status("Copied.");
+    let screen = render(&app, 80, 24);
+    let last = footer(&screen, 1);
+    assert!(last.starts_with("Copied. │ r refresh"), "{screen}");
+    app.view.status = None;
+    let screen = render(&app, 80, 24);
+    assert!(footer(&screen, 1).starts_with("r refresh"), "{screen}");
+    assert!(
+        screen.lines().nth(22).unwrap_or_default().contains("┗"),
+        "{screen}"
+    );
+}
+
+/// A message too long for three rows loses its middle: its start and its end stay, in three
+/// rows at most, at the smallest size too.
+#[test]
+fn a_huge_message_keeps_three_rows_and_its_end() {
+    let text = format!(
+        "refresh failed: {} set SFKEY_X=1 to retry",
+        "word ".repeat(2000)
+    );
+    for (width, height) in [(120, 35), (80, 24), (40, 12)] {
+        let app = with_status(&text);
+        let screen = render(&app, width, height);
+        let rows = footer(&screen, 3);
+        assert!(rows.starts_with("refresh failed: word"), "{screen}");
+        assert!(rows.contains("set SFKEY_X=1 to retry"), "{screen}");
+        assert!(rows.contains('…'), "{screen}");
+        assert!(rows.ends_with("? help q quit"), "{screen}");
+        // The row above the footer is the panes'.
+        let above = screen.lines().rev().nth(3).unwrap_or_default();
+        assert!(!above.contains("word"), "{screen}");
+    }
+}

@@ -48,10 +48,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
         return;
     }
+    // A long status message takes rows from the body rather than be cut.
+    let status_lines = status::lines(app, area.width);
+    let status_rows = u16::try_from(status_lines.len()).unwrap_or(1);
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(1),
+        Constraint::Length(status_rows),
     ])
     .areas(area);
     draw_header(frame, app, header);
@@ -101,7 +104,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(response) = response {
         response::draw(frame, app, response);
     }
-    status::draw(frame, app, footer);
+    status::draw(frame, status_lines, footer);
     match &app.view.popup {
         // Between the header and the status line, which says how to scroll and close it.
         Some(Popup::Help(scroll)) => {
