@@ -225,7 +225,7 @@ pub fn introspect_rows(
         let at = humanize::clock(exp_ms, offset_s);
         rows.push(("expiry".into(), format!("{when} (at {at})")));
     }
-    for (key, text) in crate::token_calls::field_rows(&info.fields) {
+    for (key, text) in crate::saved_org::calls::field_rows(&info.fields) {
         let date = match key.as_str() {
             "active" => continue,
             "exp" | "iat" | "nbf" => info

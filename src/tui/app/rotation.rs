@@ -24,8 +24,8 @@ mod tests {
     use secrecy::SecretString;
 
     use super::*;
-    use crate::refresh::{RefreshError, RefreshEvent};
-    use crate::rotation::NotSaved;
+    use crate::saved_org::refresh::{RefreshError, RefreshEvent};
+    use crate::saved_org::rotation::NotSaved;
     use crate::store::{SecretError, StoreError};
     use crate::tui::fixtures;
     use crate::tui::message::{Message, RefreshOutcome};

@@ -12,8 +12,8 @@ use super::super::app::{App, call_hint};
 use super::super::calls::{CallAnswer, CallState};
 use super::super::keymap::Action;
 use super::text::{elapsed, spinner, wrap, wrap_words};
-use crate::refresh::NO_REFRESH_TOKEN;
-use crate::token_calls::field_rows;
+use crate::saved_org::calls::field_rows;
+use crate::saved_org::refresh::NO_REFRESH_TOKEN;
 use crate::token_details::introspect_rows;
 use crate::tui::remedy::advice_text;
 
@@ -173,7 +173,7 @@ mod tests {
 
     use crate::org::DeadToken;
     use crate::salesforce::Introspection;
-    use crate::token_calls::IntrospectDone;
+    use crate::saved_org::calls::IntrospectDone;
     use crate::tui::app::App;
     use crate::tui::calls::{Call, CallAnswer};
     use crate::tui::fixtures::{self, NOW_MS};

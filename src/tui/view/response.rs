@@ -7,8 +7,8 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::refresh::RefreshError;
 use crate::salesforce::TokenError;
+use crate::saved_org::refresh::RefreshError;
 
 use super::super::app::{App, Pane, Shown};
 use super::text::wrap_words;

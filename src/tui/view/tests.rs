@@ -564,7 +564,7 @@ fn a_cancel_too_late_says_sfkey_waits_for_the_answer() {
     let id = app.orgs[0].id.clone();
     app.update(Message::Refreshing {
         id,
-        event: crate::refresh::RefreshEvent::RequestSent,
+        event: crate::saved_org::refresh::RefreshEvent::RequestSent,
     });
     let screen = render(&app, 100, 30);
     assert!(!screen.contains("cancelling…"), "{screen}");
