@@ -82,7 +82,7 @@ pub fn lines(state: &CallState, org: &Org, app: &App, width: usize) -> Vec<Line<
     };
     if let Some(exchange) = exchange {
         out.push(Line::default());
-        out.extend(super::response::exchange_lines(exchange, width));
+        out.extend(super::exchange::lines(exchange, width));
     }
     out
 }
