@@ -15,6 +15,17 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 /// The refresh errors that mean the refresh token itself no longer works.
 const DEAD_CODES: [&str; 1] = ["invalid_grant"];
 
+/// The errors after which a JWT or client credentials org gets no token until someone fixes
+/// its app, key or secret: there the client is the whole credential, so a refused client is
+/// as dead as a refused refresh token.
+const DEAD_APP_CODES: [&str; 5] = [
+    "invalid_grant",
+    "invalid_client",
+    "invalid_client_id",
+    "invalid_app_access",
+    "unauthorized_client",
+];
+
 /// How an org stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -97,7 +108,11 @@ pub fn health(org: &Org, now_ms: u64, idle_days: u64) -> Health {
     };
     let idle = last_used_ms.map(|at| now_ms.saturating_sub(at) / DAY_MS);
     let last = org.last_refresh.as_ref();
-    let dead = last.filter(|l| DEAD_CODES.contains(&l.status.as_str()));
+    let dead_codes: &[&str] = match org.kind {
+        OrgKind::JwtBearer | OrgKind::ClientCredentials => &DEAD_APP_CODES,
+        OrgKind::RefreshToken | OrgKind::AccessToken => &DEAD_CODES,
+    };
+    let dead = last.filter(|l| dead_codes.contains(&l.status.as_str()));
     // Only a refresh token expires when idle: JWT, client credentials and access-token orgs
     // are never flagged for it, so `status` does not fail CI over an org that cannot go stale.
     let can_idle = org.kind == OrgKind::RefreshToken;
@@ -225,6 +240,11 @@ mod tests {
                 "{kind:?}"
             );
         }
+        org.kind = OrgKind::ClientCredentials;
+        org.record_refresh(refresh(NOW, "invalid_client", 90));
+        let h = health(&org, NOW, 25);
+        assert_eq!(h.verdict, Verdict::Dead, "a wrong secret gets no token");
+        assert!(h.reason.contains("client id, secret"), "{}", h.reason);
         org.kind = OrgKind::JwtBearer;
         org.record_refresh(refresh(NOW, "invalid_grant", 90));
         let h = health(&org, NOW, 25);
