@@ -379,6 +379,23 @@ fn an_access_token_org_hands_out_its_token_until_it_dies_then_says_it_cannot_ref
     let out = env.run(&["env", "quick"], "");
     assert_success(&out);
     assert!(stdout(&out).contains(&url), "{}", stdout(&out));
+    // The proxy serves it too: its org id comes from the token, as there is no refresh.
+    let out = env.run(
+        &[
+            "exec",
+            "--proxy",
+            "quick",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$SF_ACCESS_TOKEN $SF_INSTANCE_URL\"",
+        ],
+        "",
+    );
+    assert_success(&out);
+    let seen = stdout(&out);
+    assert!(seen.starts_with("00D5g000004TEST1!"), "{seen}");
+    assert!(!seen.contains(&token) && !seen.contains(&url), "{seen}");
     assert!(
         env.server.requests().is_empty(),
         "nothing to refresh, nothing sent"
