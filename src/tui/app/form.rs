@@ -16,7 +16,7 @@ impl App {
         let Some(Popup::Form(form)) = &mut self.view.popup else {
             return Vec::new();
         };
-        match form.on_key(key, &names) {
+        match form.on_key(key, &self.env.keys, &names) {
             FormOutcome::Continue => Vec::new(),
             FormOutcome::Cancel => {
                 if form.is_saving() {
