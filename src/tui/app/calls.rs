@@ -294,6 +294,11 @@ mod tests {
         }
     }
 
+    /// The status line's text, empty when there is none.
+    fn status_text(app: &App) -> &str {
+        app.view.status.as_ref().map_or("", |s| s.text.as_str())
+    }
+
     fn ok() -> HttpExchange {
         fixtures::exchange(200, "OK")
     }
@@ -307,14 +312,8 @@ mod tests {
             app.update(key(KeyCode::Char('i'))).is_empty(),
             "one call at a time"
         );
-        assert!(
-            app.view
-                .status
-                .as_ref()
-                .unwrap()
-                .text
-                .contains("still running")
-        );
+        let status = status_text(&app);
+        assert!(status.contains("still running"), "{status}");
 
         let info = UserInfo {
             username: Some("admin@acme.com".into()),
@@ -335,7 +334,7 @@ mod tests {
             matches!(&effects[..], [Effect::LoadOrgs]),
             "the username was saved"
         );
-        let status = &app.view.status.as_ref().unwrap().text;
+        let status = status_text(&app);
         assert!(
             status.contains("alpha: userinfo: admin@acme.com (saved"),
             "{status}"
@@ -350,14 +349,8 @@ mod tests {
         app.update(key(KeyCode::Char('j')));
         app.update(key(KeyCode::Char('r')));
         assert!(app.update(key(KeyCode::Char('u'))).is_empty());
-        assert!(
-            app.view
-                .status
-                .as_ref()
-                .unwrap()
-                .text
-                .contains("is refreshing")
-        );
+        let status = status_text(&app);
+        assert!(status.contains("is refreshing"), "{status}");
     }
 
     #[test]
@@ -380,7 +373,7 @@ mod tests {
             info: active,
         });
         app.update(done(&app, 0, Call::Introspect, Ok(answer)));
-        let status = &app.view.status.as_ref().unwrap().text;
+        let status = status_text(&app);
         assert_eq!(status, "alpha: access token active, expires in 1h 52m");
 
         app.update(key(KeyCode::Char('i')));
@@ -396,14 +389,8 @@ mod tests {
             info: inactive,
         });
         app.update(done(&app, 0, Call::Introspect, Ok(answer)));
-        assert!(
-            app.view
-                .status
-                .as_ref()
-                .unwrap()
-                .text
-                .contains("not active (marked expired)")
-        );
+        let status = status_text(&app);
+        assert!(status.contains("not active (marked expired)"), "{status}");
     }
 
     #[test]
@@ -462,13 +449,10 @@ mod tests {
             Call::Revoke(TokenKind::RefreshToken),
             Ok(answer),
         ));
+        let status = status_text(&app);
         assert!(
-            app.view
-                .status
-                .as_ref()
-                .unwrap()
-                .text
-                .contains("or store a new refresh token (press e)")
+            status.contains("or store a new refresh token (press e)"),
+            "{status}"
         );
 
         app.update(key(KeyCode::Char('x')));
@@ -503,7 +487,7 @@ mod tests {
             app.quitting() && !app.should_exit(),
             "the keyring is not cleaned up yet"
         );
-        let status = &app.view.status.as_ref().unwrap().text;
+        let status = status_text(&app);
         assert!(
             status.contains("alpha: revoke refresh token") && status.contains("q again"),
             "quitting says what it waits for: {status}"
@@ -545,14 +529,8 @@ mod tests {
             "no c hint for a key that refuses"
         );
         assert!(app.update(key(KeyCode::Char('c'))).is_empty());
-        assert!(
-            app.view
-                .status
-                .as_ref()
-                .unwrap()
-                .text
-                .contains("expired: press r")
-        );
+        let status = status_text(&app);
+        assert!(status.contains("expired: press r"), "{status}");
     }
 
     #[test]
@@ -565,14 +543,8 @@ mod tests {
             matches!(effects.as_slice(), [Effect::Refresh(_)]),
             "{effects:?}"
         );
-        assert!(
-            app.view
-                .status
-                .as_ref()
-                .unwrap()
-                .text
-                .contains("refreshing first")
-        );
+        let status = status_text(&app);
+        assert!(status.contains("refreshing first"), "{status}");
         // i finds no stored token: the same, once.
         let mut app = two();
         app.update(key(KeyCode::Char('i')));
@@ -598,7 +570,7 @@ mod tests {
         });
         app.update(key(KeyCode::Char('x')));
         assert!(app.view.popup.is_none());
-        let status = &app.view.status.as_ref().unwrap().text;
+        let status = status_text(&app);
         assert!(status.contains("nothing to revoke"), "{status}");
         assert!(status.contains("(press e)"), "{status}");
         // A refresh token stored since: there is something to revoke again.
