@@ -7,8 +7,8 @@ use super::super::Message;
 use super::*;
 use crate::org::DeadToken;
 use crate::salesforce::{HttpExchange, Introspection, UserInfo};
+use crate::saved_org::calls::{IntrospectDone, RevokeDone, UserinfoDone};
 use crate::store::SecretKind;
-use crate::token_calls::{IntrospectDone, RevokeDone, UserinfoDone};
 use crate::tui::fixtures::{self, NOW_MS};
 
 fn key(code: KeyCode) -> Message {
