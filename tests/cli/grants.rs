@@ -418,17 +418,10 @@ fn an_access_token_org_hands_out_its_token_until_it_dies_then_says_it_cannot_ref
     assert!(err.contains("sfkey login quick --update"), "{err}");
     // status calls it dead (exit 3), with why; keepalive leaves it alone.
     let out = env.run(&["status", "quick"], "");
-    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
-    assert!(
-        stdout(&out).contains("cannot get another"),
-        "{}",
-        stdout(&out)
-    );
-    assert!(
-        stdout(&out).contains("none (access token only)"),
-        "{}",
-        stdout(&out)
-    );
+    let table = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{table}");
+    assert!(table.contains("cannot get another"), "{table}");
+    assert!(table.contains("none (access token only)"), "{table}");
     let out = env.run(&["keepalive", "--older-than", "0"], "");
     assert_success(&out);
     assert!(stdout(&out).contains("quick: skipped"), "{}", stdout(&out));
