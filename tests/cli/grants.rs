@@ -410,6 +410,11 @@ fn an_access_token_org_hands_out_its_token_until_it_dies_then_says_it_cannot_ref
         &env.run(&["token", "quick", "--refresh"], ""),
         "no way to get a new one",
     );
+    let err = assert_fails_with(
+        &env.run(&["introspect", "quick"], ""),
+        "holds an access token only",
+    );
+    assert!(err.contains("sfkey userinfo quick"), "{err}");
     // The fake never issued it: Salesforce answers 401, so the token is found dead and is not
     // handed out any more; what to do is said instead.
     let out = env.run(&["userinfo", "quick"], "");
