@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -13,6 +13,7 @@ use crate::escape::is_unsafe;
 
 use super::super::form::{Field, FormMode, KINDS, LoginChoice, OrgForm, SaveState, kind_help};
 use super::super::input::TextInput;
+use super::style::theme;
 use super::text::wrap_words;
 
 const LABEL_WIDTH: usize = 14;
@@ -89,7 +90,7 @@ fn body(form: &OrgForm, value_width: usize) -> Body {
         let focused = field == form.focus;
         let start = body.lines.len();
         let label_style = match focused {
-            true => Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            true => theme().accent,
             false => Style::new(),
         };
         let label = Span::styled(format!("{:<LABEL_WIDTH$} ", form.label(field)), label_style);
@@ -108,7 +109,7 @@ fn body(form: &OrgForm, value_width: usize) -> Body {
             for piece in wrap_words(kind_help(form.kind), value_width) {
                 body.lines.push(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_WIDTH + 1)),
-                    Span::styled(piece, Style::new().fg(Color::DarkGray)),
+                    Span::styled(piece, theme().dim),
                 ]));
             }
         }
@@ -116,7 +117,7 @@ fn body(form: &OrgForm, value_width: usize) -> Body {
             for piece in wrap_words(error, value_width) {
                 body.lines.push(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_WIDTH + 1)),
-                    Span::styled(piece, Style::new().fg(Color::Red)),
+                    Span::styled(piece, theme().error),
                 ]));
             }
         }
@@ -143,7 +144,7 @@ fn choice(form: &OrgForm, field: Field, width: usize) -> Vec<Span<'static>> {
                 .unwrap_or(0),
         ),
     };
-    let dim = Style::new().fg(Color::DarkGray);
+    let dim = theme().dim;
     let hint = match (field == form.focus, field) {
         (true, _) => " ←/→",
         // The cursor starts below, on the name: say how to get here.
@@ -182,9 +183,7 @@ fn text_value(
 ) -> (Vec<Span<'static>>, usize) {
     if input.is_empty() {
         let hint = cut(form.placeholder(field), width);
-        let style = Style::new()
-            .fg(Color::DarkGray)
-            .add_modifier(Modifier::ITALIC);
+        let style = theme().dim.add_modifier(Modifier::ITALIC);
         return (vec![Span::styled(hint, style)], 0);
     }
     if field == Field::PrivateKey && !form.reveal {
@@ -193,7 +192,13 @@ fn text_value(
         let at = summary.chars().count();
         return (vec![Span::raw(summary)], at);
     }
-    let shown = input.shown(form.reveal && field.is_secret());
+    let reveal = form.reveal && field.is_secret();
+    let shown = input.shown(reveal);
+    let shown = if field.is_secret() && !reveal {
+        theme().mask(&shown)
+    } else {
+        shown
+    };
     // A value read from the orgs file may hold controls: each shows as one `�`, so the cursor
     // stays over the character it edits.
     let shown: String = shown
@@ -225,19 +230,19 @@ fn footer(form: &OrgForm, width: usize) -> Vec<Line<'static>> {
         (
             "Unsaved input: Ctrl-C again quits and loses it; any other key goes back to the form."
                 .to_string(),
-            Style::new().fg(Color::Yellow),
+            theme().warning,
         )
     } else {
         match &form.save {
-            SaveState::Failed(error) => (format!("Not saved: {error}"), Style::new().fg(Color::Red)),
-            SaveState::Saving => ("Saving…".into(), Style::new().fg(Color::Cyan)),
+            SaveState::Failed(error) => (format!("Not saved: {error}"), theme().error),
+            SaveState::Saving => ("Saving…".into(), theme().key),
             SaveState::Editing if form.mode == FormMode::Login => (
                 "Ctrl-S (or Enter on the last field) opens the browser to log in; the org is saved after. Esc cancels.".into(),
-                Style::new().fg(Color::DarkGray),
+                theme().dim,
             ),
             SaveState::Editing => (
                 "Secrets go to the OS keyring only. Ctrl-S saves from any field; Ctrl-R shows the secrets; Esc cancels.".into(),
-                Style::new().fg(Color::DarkGray),
+                theme().dim,
             ),
         }
     };

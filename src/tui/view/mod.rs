@@ -14,16 +14,17 @@ mod question;
 mod response;
 mod revoke;
 mod status;
+pub mod style;
 mod text;
 mod token;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::app::{App, Pane, Popup};
+use style::theme;
 
 /// The smallest terminal anything useful fits in.
 pub const MIN_SIZE: (u16, u16) = (40, 12);
@@ -32,6 +33,7 @@ pub const WIDE: (u16, u16) = (80, 24);
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
+    let _theme = style::Scope::enter(app.env.theme);
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let text = format!(
@@ -58,9 +60,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
     // The token pane's lines are built once: the wide layout sizes the pane by them.
     let (list, token, response, token_lines) = if wide {
-        let list_width = u16::try_from(u32::from(area.width) * 35 / 100)
-            .unwrap_or(u16::MAX)
-            .clamp(30, 48);
+        let list_width = app.env.tui.org_column(area.width);
         let [list, right] =
             Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);
         let (lines, head) = token::lines(app, right.width);
@@ -120,23 +120,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
-    let mut spans = vec![Span::styled(
-        " sfkey ",
-        Style::new().add_modifier(Modifier::BOLD),
-    )];
+    let mut spans = vec![Span::styled(" sfkey ", theme().title)];
     if let Some(demo) = &app.env.demo {
-        spans.push(Span::styled(
-            " DEMO ",
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-        ));
+        spans.push(Span::styled(" DEMO ", theme().banner));
         spans.push(Span::raw(format!(" {demo}")));
     } else {
         spans.push(Span::styled(
             format!("· {} orgs · secrets in the OS keyring", app.orgs.count()),
-            Style::new().fg(Color::DarkGray),
+            theme().dim,
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -157,9 +148,9 @@ fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
             BorderType::Rounded
         })
         .border_style(if focused {
-            Style::new().fg(Color::Cyan)
+            theme().focused_border
         } else {
-            Style::new().fg(Color::DarkGray)
+            theme().border
         })
         .title(title)
 }
@@ -195,10 +186,7 @@ fn scrolled(
         } else {
             "Tab to this pane, then j"
         };
-        Line::styled(
-            format!(" {} ({keys}) ", parts.join(" · ")),
-            Style::new().fg(Color::DarkGray),
-        )
+        Line::styled(format!(" {} ({keys}) ", parts.join(" · ")), theme().dim)
     });
     (shown, note)
 }

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -11,6 +11,7 @@ use crate::refresh::RefreshError;
 use crate::salesforce::{HttpExchange, TokenError};
 
 use super::super::app::{App, Pane, Shown};
+use super::style::theme;
 use super::text::{header_case, wrap, wrap_words};
 
 /// Lines of the pane for the selected org.
@@ -35,19 +36,11 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     match (exchange, shown) {
         (Some(exchange), _) => exchange_lines(exchange, width),
         (None, Some(Shown::Failure { error, .. })) => no_answer_lines(error, width),
-        (None, _) => vec![Line::styled(
-            "No request yet.",
-            Style::new().fg(Color::DarkGray),
-        )],
+        (None, _) => vec![Line::styled("No request yet.", theme().dim)],
     }
 }
 
 pub(super) fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
-    let status_color = match exchange.status {
-        200..=299 => Color::Green,
-        300..=399 => Color::Yellow,
-        _ => Color::Red,
-    };
     let mut out = vec![Line::from(vec![
         Span::styled(
             format!(
@@ -55,7 +48,9 @@ pub(super) fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<
                 exchange.status,
                 crate::escape::escape(&exchange.reason)
             ),
-            Style::new().fg(status_color).add_modifier(Modifier::BOLD),
+            theme()
+                .status_code(exchange.status)
+                .add_modifier(Modifier::BOLD),
         ),
         Span::raw(format!("  {}", crate::humanize::millis(exchange.latency))),
     ])];
@@ -64,7 +59,7 @@ pub(super) fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<
         let first = width.saturating_sub(name.chars().count() + 2).max(8);
         let mut pieces = wrap(value, first).into_iter();
         out.push(Line::from(vec![
-            Span::styled(format!("{name}: "), Style::new().fg(Color::Cyan)),
+            Span::styled(format!("{name}: "), theme().key),
             Span::raw(pieces.next().unwrap_or_default()),
         ]));
         let rest: String = pieces.collect();
@@ -88,7 +83,7 @@ fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
     };
     wrap_words(&text, width)
         .into_iter()
-        .map(|l| Line::styled(l, Style::new().fg(Color::Red)))
+        .map(|l| Line::styled(l, theme().error))
         .collect()
 }
 

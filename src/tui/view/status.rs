@@ -2,22 +2,19 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::super::app::{App, Level, Pane, Popup};
 use super::super::form::FormMode;
 use super::super::keymap::{Action, Context};
+use super::style::theme;
 
 /// The fewest columns a message gets in the status line.
 const MESSAGE_ROOM: usize = 20;
 
 fn key_span(label: &str) -> Span<'static> {
-    Span::styled(
-        label.to_string(),
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-    )
+    Span::styled(label.to_string(), theme().accent)
 }
 
 /// How many hints the status line has room for beside its message.
@@ -149,8 +146,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = Vec::new();
     if let Some(status) = &app.view.status {
         let style = match status.level {
-            Level::Info => Style::new().fg(Color::Green),
-            Level::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+            Level::Info => theme().ok,
+            Level::Error => theme().alarm,
         };
         let room = usize::from(area.width)
             .saturating_sub(hints_width + 3)
@@ -158,7 +155,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         // Messages quote servers and files.
         let text = crate::columns::cut(&crate::escape::escape(&status.text), room);
         spans.push(Span::styled(format!(" {text} "), style));
-        spans.push(Span::styled("│", Style::new().fg(Color::DarkGray)));
+        spans.push(Span::styled("│", theme().dim));
     }
     spans.extend(hints);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod look;
+
+pub use look::{DEFAULT_MASK_CHAR, StyleSpec, ThemeBase, ThemePrefs, TuiPrefs};
+
 /// File name of the preferences file inside the config dir.
 pub const PREFERENCES_FILE: &str = "config.toml";
 
@@ -78,6 +82,12 @@ pub struct Preferences {
     /// `[keys]`: the terminal app's keys, action name to keys (`refresh = ["r", "f5"]`).
     #[serde(default)]
     pub keys: crate::tui::KeyOverrides,
+    /// `[theme]`: the base theme (`dark`, `light`) and named styles changed.
+    #[serde(default)]
+    pub theme: ThemePrefs,
+    /// `[tui]`: small choices (org column width, mask character).
+    #[serde(default)]
+    pub tui: TuiPrefs,
 }
 
 impl Preferences {

@@ -1,0 +1,242 @@
+//! The named styles every view draws with, and the built-in `dark` and `light` themes that
+//! config.toml's `[theme]` starts from. No view spells a colour: each asks for a style here.
+//!
+//! The theme in use is set once per frame by [`super::draw`] from `App`'s environment
+//! ([`Scope::enter`]); views read it with [`theme`]. A thread-local rather than a parameter
+//! because some forty view functions would otherwise each carry it, and a frame is drawn on one
+//! thread from start to end; a view drawn outside `draw` (a unit test) gets the dark theme.
+
+use std::cell::Cell;
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::org::Environment;
+use crate::preferences::{DEFAULT_MASK_CHAR, StyleSpec, ThemeBase, ThemePrefs};
+
+/// Every named style, and the character that masks secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Theme {
+    /// Key names in hints and help, field names in panes.
+    pub key: Style,
+    /// The focused form field, the default answer, the status line's keys.
+    pub accent: Style,
+    /// The app's name in the header.
+    pub title: Style,
+    /// Borders of panes without focus.
+    pub border: Style,
+    /// The border of the pane j/k act on.
+    pub focused_border: Style,
+    /// The selected org's row.
+    pub selected: Style,
+    /// Hints, notes and empty values.
+    pub dim: Style,
+    /// Errors that are not urgent.
+    pub error: Style,
+    /// What needs the user now.
+    pub alarm: Style,
+    /// Warnings: expired, idle, revealed.
+    pub warning: Style,
+    /// Good news.
+    pub ok: Style,
+    /// A masked secret.
+    pub masked: Style,
+    /// The DEMO banner.
+    pub banner: Style,
+    /// Environment badges: production, sandbox, My Domain, site, local.
+    pub badges: [Style; 5],
+    /// The character that masks secrets (`[tui] mask_char`).
+    pub mask_char: char,
+}
+
+const fn fg(color: Color) -> Style {
+    Style::new().fg(color)
+}
+
+const fn bold(style: Style) -> Style {
+    style.add_modifier(Modifier::BOLD)
+}
+
+impl Theme {
+    /// sfkey's colours from the start, for dark terminals.
+    pub const DARK: Theme = Theme {
+        key: fg(Color::Cyan),
+        accent: bold(fg(Color::Cyan)),
+        title: bold(Style::new()),
+        border: fg(Color::DarkGray),
+        focused_border: fg(Color::Cyan),
+        selected: Style::new().add_modifier(Modifier::REVERSED.union(Modifier::BOLD)),
+        dim: fg(Color::DarkGray),
+        error: fg(Color::Red),
+        alarm: bold(fg(Color::Red)),
+        warning: fg(Color::Yellow),
+        ok: fg(Color::Green),
+        masked: fg(Color::DarkGray),
+        banner: bold(fg(Color::Black).bg(Color::Yellow)),
+        badges: [
+            fg(Color::Red),
+            fg(Color::Green),
+            fg(Color::Blue),
+            fg(Color::Magenta),
+            fg(Color::Yellow),
+        ],
+        mask_char: DEFAULT_MASK_CHAR,
+    };
+
+    /// For light terminals: no yellow, cyan or light grey text, which fade on white.
+    pub const LIGHT: Theme = Theme {
+        key: fg(Color::Blue),
+        accent: bold(fg(Color::Blue)),
+        title: bold(Style::new()),
+        border: fg(Color::Gray),
+        focused_border: fg(Color::Blue),
+        selected: Style::new().add_modifier(Modifier::REVERSED.union(Modifier::BOLD)),
+        dim: fg(Color::Indexed(243)),
+        error: fg(Color::Red),
+        alarm: bold(fg(Color::Red)),
+        warning: fg(Color::Indexed(130)),
+        ok: fg(Color::Indexed(28)),
+        masked: fg(Color::Indexed(243)),
+        banner: bold(fg(Color::Black).bg(Color::Yellow)),
+        badges: [
+            fg(Color::Red),
+            fg(Color::Indexed(28)),
+            fg(Color::Blue),
+            fg(Color::Magenta),
+            fg(Color::Indexed(130)),
+        ],
+        mask_char: DEFAULT_MASK_CHAR,
+    };
+
+    /// The theme config.toml asks for; with `no_color` (NO_COLOR set) every colour is dropped
+    /// and only bold, reverse and the like stay, so the selection still shows.
+    pub fn from_prefs(prefs: &ThemePrefs, mask_char: char, no_color: bool) -> Theme {
+        let mut theme = match prefs.base {
+            ThemeBase::Dark => Theme::DARK,
+            ThemeBase::Light => Theme::LIGHT,
+        };
+        let set = |style: &mut Style, spec: Option<StyleSpec>| {
+            if let Some(spec) = spec {
+                *style = spec.over(*style);
+            }
+        };
+        set(&mut theme.key, prefs.key);
+        set(&mut theme.accent, prefs.accent);
+        set(&mut theme.title, prefs.title);
+        set(&mut theme.border, prefs.border);
+        set(&mut theme.focused_border, prefs.focused_border);
+        set(&mut theme.selected, prefs.selected);
+        set(&mut theme.dim, prefs.dim);
+        set(&mut theme.error, prefs.error);
+        set(&mut theme.alarm, prefs.alarm);
+        set(&mut theme.warning, prefs.warning);
+        set(&mut theme.ok, prefs.ok);
+        set(&mut theme.masked, prefs.masked);
+        set(&mut theme.banner, prefs.banner);
+        let badges = [
+            prefs.production,
+            prefs.sandbox,
+            prefs.my_domain,
+            prefs.site,
+            prefs.local,
+        ];
+        for (style, spec) in theme.badges.iter_mut().zip(badges) {
+            set(style, spec);
+        }
+        theme.mask_char = mask_char;
+        if no_color {
+            theme.map_styles(|s| Style {
+                fg: None,
+                bg: None,
+                underline_color: None,
+                ..s
+            });
+        }
+        theme
+    }
+
+    fn map_styles(&mut self, f: impl Fn(Style) -> Style) {
+        for style in [
+            &mut self.key,
+            &mut self.accent,
+            &mut self.title,
+            &mut self.border,
+            &mut self.focused_border,
+            &mut self.selected,
+            &mut self.dim,
+            &mut self.error,
+            &mut self.alarm,
+            &mut self.warning,
+            &mut self.ok,
+            &mut self.masked,
+            &mut self.banner,
+        ]
+        .into_iter()
+        .chain(self.badges.iter_mut())
+        {
+            *style = f(*style);
+        }
+    }
+
+    /// The badge of an environment in the org list.
+    pub fn badge(&self, env: Environment) -> Style {
+        let i = match env {
+            Environment::Production => 0,
+            Environment::Sandbox => 1,
+            Environment::MyDomain => 2,
+            Environment::Site => 3,
+            Environment::Local => 4,
+        };
+        self.badges[i]
+    }
+
+    /// A status code's style: 2xx ok, 3xx warning, the rest error.
+    pub fn status_code(&self, code: u16) -> Style {
+        match code {
+            200..=299 => self.ok,
+            300..=399 => self.warning,
+            _ => self.error,
+        }
+    }
+
+    /// `text` (a masked value from `TextInput::shown` or `redact::mask`) with the dots
+    /// replaced by the mask character.
+    pub fn mask(&self, text: &str) -> String {
+        if self.mask_char == DEFAULT_MASK_CHAR {
+            text.to_string()
+        } else {
+            text.replace(DEFAULT_MASK_CHAR, &self.mask_char.to_string())
+        }
+    }
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme::DARK
+    }
+}
+
+thread_local! {
+    static CURRENT: Cell<Theme> = const { Cell::new(Theme::DARK) };
+}
+
+/// The theme of the frame being drawn.
+pub fn theme() -> Theme {
+    CURRENT.with(Cell::get)
+}
+
+/// While alive, [`theme`] answers the theme given; the previous one comes back on drop.
+#[must_use]
+pub struct Scope(Theme);
+
+impl Scope {
+    /// Makes `theme` the one views draw with until the scope ends.
+    pub fn enter(theme: Theme) -> Scope {
+        Scope(CURRENT.with(|c| c.replace(theme)))
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.0));
+    }
+}
