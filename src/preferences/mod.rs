@@ -110,6 +110,17 @@ pub struct PreferencesError {
     pub reason: String,
 }
 
+impl PreferencesError {
+    /// The message for the terminal app, which runs on defaults instead of stopping.
+    pub fn for_tui(&self) -> String {
+        format!(
+            "{}: {}. sfkey runs on defaults and never rewrites the file: fix it and restart",
+            crate::escape::escape(&self.path.display().to_string()),
+            self.reason
+        )
+    }
+}
+
 /// Reads config.toml in `dir`; a missing file means every default.
 pub fn load(dir: &Path) -> Result<Preferences, PreferencesError> {
     let path = dir.join(PREFERENCES_FILE);

@@ -123,6 +123,15 @@ impl App {
             .collect()
     }
 
+    /// Records a broken config.toml: the header keeps a short note, the status line the whole
+    /// message until another one replaces it.
+    pub fn show_config_error(&mut self, error: Option<String>) {
+        if let Some(error) = &error {
+            self.error(error.clone());
+        }
+        self.env.config_error = error;
+    }
+
     fn info(&mut self, text: impl Into<String>) {
         self.view.status = Some(Status {
             text: text.into(),

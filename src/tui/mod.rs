@@ -32,6 +32,7 @@ pub use start::start;
 pub use tasks::InFlight;
 pub use terminal::run;
 pub use view::draw;
+pub use view::style::Theme;
 
 /// What the TUI runs on.
 pub struct Setup {
@@ -49,4 +50,10 @@ pub struct Setup {
     pub idle_days: u64,
     /// The keys: the built-in table with config.toml's `[keys]` applied.
     pub keys: KeyMap,
+    /// The named styles: `[theme]` and `[tui] mask_char` applied, `NO_COLOR` honoured.
+    pub theme: Theme,
+    /// `[tui]`: the org column's width and the like.
+    pub tui: crate::preferences::TuiPrefs,
+    /// config.toml is broken: the message shown until dismissed (the app runs on defaults).
+    pub config_error: Option<String>,
 }

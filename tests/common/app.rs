@@ -110,6 +110,9 @@ pub fn setup(store: Store, login_url: Option<String>) -> Setup {
         utc_offset_s: 0,
         idle_days: sfkey::health::DEFAULT_IDLE_DAYS,
         keys: sfkey::tui::KeyMap::default(),
+        theme: sfkey::tui::Theme::DARK,
+        tui: Default::default(),
+        config_error: None,
     }
 }
 

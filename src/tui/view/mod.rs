@@ -124,6 +124,12 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(demo) = &app.env.demo {
         spans.push(Span::styled(" DEMO ", theme().banner));
         spans.push(Span::raw(format!(" {demo}")));
+    } else if app.env.config_error.is_some() {
+        // Stays while sfkey runs: the status line's full message may be replaced.
+        spans.push(Span::styled(
+            "⚠ config.toml is broken: running on defaults (see the status line)",
+            theme().alarm,
+        ));
     } else {
         spans.push(Span::styled(
             format!("· {} orgs · secrets in the OS keyring", app.orgs.count()),
