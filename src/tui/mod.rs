@@ -28,7 +28,7 @@ pub use app::{App, Pane, Popup, Shown};
 pub use keymap::{KeyMap, KeyOverrides, effective_keys_toml};
 pub use message::{Effect, Message, RefreshOutcome};
 pub use org_list::{Load, OrgList};
-pub use start::start;
+pub use start::{no_color, start, theme as theme_for};
 pub use tasks::InFlight;
 pub use terminal::run;
 pub use view::draw;

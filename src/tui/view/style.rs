@@ -209,6 +209,78 @@ impl Theme {
     }
 }
 
+/// A colour as config.toml writes it: `dark-gray`, `#1E90FF`, `243`.
+fn color_name(color: Color) -> String {
+    let mut out = String::new();
+    for (i, c) in color.to_string().chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !out.starts_with('#') {
+            out.push('-');
+        }
+        out.push(if out.starts_with('#') {
+            c
+        } else {
+            c.to_ascii_lowercase()
+        });
+    }
+    out
+}
+
+/// One style as a config.toml inline table: `{ fg = "cyan", bold = true }`.
+fn style_toml(style: Style) -> String {
+    let mut parts = Vec::new();
+    for (name, color) in [("fg", style.fg), ("bg", style.bg)] {
+        if let Some(color) = color {
+            parts.push(format!("{name} = \"{}\"", color_name(color)));
+        }
+    }
+    for (name, modifier) in [
+        ("bold", Modifier::BOLD),
+        ("italic", Modifier::ITALIC),
+        ("underline", Modifier::UNDERLINED),
+        ("reversed", Modifier::REVERSED),
+    ] {
+        if style.add_modifier.contains(modifier) {
+            parts.push(format!("{name} = true"));
+        }
+    }
+    if parts.is_empty() {
+        "{}".to_string()
+    } else {
+        format!("{{ {} }}", parts.join(", "))
+    }
+}
+
+impl Theme {
+    /// The `[theme]` table in effect, every named style written out: for `sfkey config show`.
+    pub fn to_toml(&self, base: ThemeBase) -> String {
+        let mut out = format!("[theme]\nbase = \"{}\"\n", base.as_str());
+        let named = [
+            ("key", self.key),
+            ("accent", self.accent),
+            ("title", self.title),
+            ("border", self.border),
+            ("focused_border", self.focused_border),
+            ("selected", self.selected),
+            ("dim", self.dim),
+            ("error", self.error),
+            ("alarm", self.alarm),
+            ("warning", self.warning),
+            ("ok", self.ok),
+            ("masked", self.masked),
+            ("banner", self.banner),
+            ("production", self.badges[0]),
+            ("sandbox", self.badges[1]),
+            ("my_domain", self.badges[2]),
+            ("site", self.badges[3]),
+            ("local", self.badges[4]),
+        ];
+        for (name, style) in named {
+            out.push_str(&format!("{name} = {}\n", style_toml(style)));
+        }
+        out
+    }
+}
+
 impl Default for Theme {
     fn default() -> Self {
         Theme::DARK
