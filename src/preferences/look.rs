@@ -210,3 +210,98 @@ impl TuiPrefs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::style::{Color, Modifier, Style};
+
+    use super::*;
+    use crate::preferences::parse;
+
+    #[test]
+    fn styles_take_names_hex_indexes_and_modifiers() {
+        let p = parse(
+            "[theme]\nbase = \"light\"\nkey = \"dark-gray\"\nok = \"#1e90ff\"\nwarning = \"208\"\nerror = { fg = \"red\", bg = \"black\", bold = true, italic = true, underline = false, reversed = true }\n",
+        )
+        .unwrap();
+        assert_eq!(p.theme.base, ThemeBase::Light);
+        assert_eq!(p.theme.key.unwrap().fg, Some(Color::DarkGray));
+        assert_eq!(p.theme.ok.unwrap().fg, Some(Color::Rgb(0x1e, 0x90, 0xff)));
+        assert_eq!(p.theme.warning.unwrap().fg, Some(Color::Indexed(208)));
+        let error = p.theme.error.unwrap();
+        let base = Style::new().add_modifier(Modifier::UNDERLINED);
+        let style = error.over(base);
+        assert_eq!((style.fg, style.bg), (Some(Color::Red), Some(Color::Black)));
+        assert!(
+            style
+                .add_modifier
+                .contains(Modifier::BOLD | Modifier::ITALIC | Modifier::REVERSED)
+        );
+        assert!(!style.add_modifier.contains(Modifier::UNDERLINED));
+        // A colour alone keeps the base's modifiers.
+        let bold = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
+        let over = p.theme.key.unwrap().over(bold);
+        assert_eq!(over.fg, Some(Color::DarkGray));
+        assert!(over.add_modifier.contains(Modifier::BOLD));
+        assert_eq!(parse("").unwrap().theme, ThemePrefs::default());
+    }
+
+    #[test]
+    fn theme_and_tui_mistakes_name_the_place() {
+        let err = parse("[theme]\nkey = \"cyaan\"\n").unwrap_err();
+        assert!(
+            err.contains("line 2, column 7") && err.contains("cyaan"),
+            "{err}"
+        );
+        let err = parse("[theme]\nbase = \"solarized\"\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("light"), "{err}");
+        let err = parse("[theme]\n\nkeys = \"red\"\n").unwrap_err();
+        assert!(
+            err.contains("line 3, column 1") && err.contains("keys"),
+            "{err}"
+        );
+        let err = parse("[theme]\nerror = { fg = \"red\", blink = true }\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("blink"), "{err}");
+        let err = parse("[tui]\norg_colum_width = 30\n").unwrap_err();
+        assert!(
+            err.contains("line 2, column 1") && err.contains("org_colum_width"),
+            "{err}"
+        );
+        let err = parse("[tui]\nmask_char = \"ab\"\n").unwrap_err();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn tui_choices_are_clamped() {
+        let tui = parse("[tui]\norg_column_width = 60\nmask_char = \"*\"\n")
+            .unwrap()
+            .tui;
+        assert_eq!(tui.mask_char(), '*');
+        assert_eq!(tui.org_column(200), 60);
+        assert_eq!(tui.org_column(90), 50, "the panes keep 40 columns");
+        assert_eq!(
+            TuiPrefs {
+                org_column_width: Some(500),
+                ..tui
+            }
+            .org_column(300),
+            100
+        );
+        assert_eq!(
+            TuiPrefs {
+                org_column_width: Some(1),
+                ..tui
+            }
+            .org_column(100),
+            20
+        );
+        assert_eq!(TuiPrefs::default().org_column(100), 35);
+        assert_eq!(TuiPrefs::default().mask_char(), DEFAULT_MASK_CHAR);
+        // A mask that would not show falls back to the default.
+        let blank = TuiPrefs {
+            mask_char: Some(' '),
+            ..tui
+        };
+        assert_eq!(blank.mask_char(), DEFAULT_MASK_CHAR);
+    }
+}

@@ -111,12 +111,13 @@ pub struct PreferencesError {
 }
 
 impl PreferencesError {
-    /// The message for the terminal app, which runs on defaults instead of stopping.
+    /// The message for the terminal app, which runs on defaults instead of stopping: the place
+    /// first (up to the first `:`, which the header shows), the path last, as it is longest.
     pub fn for_tui(&self) -> String {
         format!(
-            "{}: {}. sfkey runs on defaults and never rewrites the file: fix it and restart",
+            "config.toml {}; running on defaults, sfkey never rewrites the file: fix it and restart ({})",
+            self.reason,
             crate::escape::escape(&self.path.display().to_string()),
-            self.reason
         )
     }
 }

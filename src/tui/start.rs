@@ -68,19 +68,17 @@ pub fn start(demo: bool, startup: &Startup) -> ExitCode {
         eprintln!("sfkey: {e}");
         return ExitCode::FAILURE;
     }
-    let preferences = &opened.selection.preferences;
-    run(Setup {
+    let setup = Setup {
+        store: opened.store,
         settings,
         demo: None,
         login_url: None,
         utc_offset_s,
-        idle_days: preferences
-            .idle_warning_days
-            .unwrap_or(crate::health::DEFAULT_IDLE_DAYS),
-        keys: super::KeyMap::with(&preferences.keys),
-        theme: theme(preferences),
-        tui: preferences.tui,
-        config_error: broken.map(|e| e.for_tui()),
-        store: opened.store,
-    })
+        idle_days: crate::health::DEFAULT_IDLE_DAYS,
+        keys: super::KeyMap::default(),
+        theme: Theme::DARK,
+        tui: Default::default(),
+        config_error: None,
+    };
+    run(setup.with_preferences(&opened.selection.preferences, broken.as_ref()))
 }

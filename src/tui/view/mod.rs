@@ -124,10 +124,12 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(demo) = &app.env.demo {
         spans.push(Span::styled(" DEMO ", theme().banner));
         spans.push(Span::raw(format!(" {demo}")));
-    } else if app.env.config_error.is_some() {
-        // Stays while sfkey runs: the status line's full message may be replaced.
+    } else if let Some(error) = &app.env.config_error {
+        // Stays while sfkey runs, as the status line's whole message may be replaced: the
+        // place (`config.toml line 3, column 7`) and that defaults are in use.
+        let place = error.split(':').next().unwrap_or_default();
         spans.push(Span::styled(
-            "⚠ config.toml is broken: running on defaults (see the status line)",
+            format!("⚠ {place}: broken, running on defaults (never rewritten)"),
             theme().alarm,
         ));
     } else {
@@ -219,5 +221,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod style_tests;
 #[cfg(test)]
 mod tests;
