@@ -28,13 +28,15 @@ fn buffer(app: &App) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-/// The style where `needle` starts on the screen.
+/// The style where `needle` starts on the screen (after its leading spaces, which only set it
+/// apart from a longer word).
 fn style_at(buffer: &Buffer, needle: &str) -> Style {
     let area = buffer.area;
     for y in 0..area.height {
         let row: String = (0..area.width).map(|x| buffer[(x, y)].symbol()).collect();
         if let Some(byte) = row.find(needle) {
-            let x = u16::try_from(row[..byte].chars().count()).unwrap();
+            let spaces = needle.len() - needle.trim_start().len();
+            let x = u16::try_from(row[..byte].chars().count() + spaces).unwrap();
             return buffer[(x, y)].style();
         }
     }
@@ -49,8 +51,8 @@ fn theme(text: &str, no_color: bool) -> Theme {
 #[test]
 fn the_dark_theme_draws_what_sfkey_always_drew() {
     let screen = buffer(&app(theme("", false)));
-    assert_eq!(style_at(&screen, "prod ").fg, Some(Color::Red));
-    assert_eq!(style_at(&screen, "uat ").fg, Some(Color::Green));
+    assert_eq!(style_at(&screen, " prod ").fg, Some(Color::Red));
+    assert_eq!(style_at(&screen, " sandbox ").fg, Some(Color::Green));
     assert_eq!(style_at(&screen, "access_token").fg, Some(Color::Cyan));
     let selected = style_at(&screen, "▸");
     assert!(selected.add_modifier.contains(Modifier::REVERSED));
@@ -63,10 +65,10 @@ fn the_light_theme_and_a_changed_style_reach_the_cells() {
         false,
     )));
     assert_eq!(style_at(&light, "access_token").fg, Some(Color::Blue));
-    let prod = style_at(&light, "prod ");
+    let prod = style_at(&light, " prod ");
     assert_eq!(prod.fg, Some(Color::Rgb(0xaa, 0, 0)));
     assert!(prod.add_modifier.contains(Modifier::UNDERLINED));
-    assert_eq!(style_at(&light, "uat ").fg, Some(Color::Indexed(28)));
+    assert_eq!(style_at(&light, " sandbox ").fg, Some(Color::Indexed(28)));
 }
 
 #[test]
@@ -106,7 +108,7 @@ fn the_org_column_width_is_honoured_and_clamped() {
         let screen = buffer(app);
         // The list's right border is the second `╮`/`┐` of the top of the body.
         (1..screen.area.width)
-            .find(|&x| matches!(screen[(x, 1)].symbol(), "╮" | "┐"))
+            .find(|&x| matches!(screen[(x, 1)].symbol(), "╮" | "┐" | "┓"))
             .unwrap()
     };
     assert_eq!(border_at(&app), 34, "the default: 35% of 100 columns");
