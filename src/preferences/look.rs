@@ -175,6 +175,30 @@ pub struct ThemePrefs {
     pub local: Option<StyleSpec>,
 }
 
+/// `[theme]` as a table, or `theme = "light"` for the base alone.
+pub(super) fn theme_or_base<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<ThemePrefs, D::Error> {
+    struct ThemeVisitor;
+    impl<'de> Visitor<'de> for ThemeVisitor {
+        type Value = ThemePrefs;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a [theme] table, or \"dark\" or \"light\"")
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<ThemePrefs, E> {
+            let base = ThemeBase::deserialize(de::value::StrDeserializer::<E>::new(text))?;
+            Ok(ThemePrefs {
+                base,
+                ..ThemePrefs::default()
+            })
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ThemePrefs, A::Error> {
+            ThemePrefs::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    deserializer.deserialize_any(ThemeVisitor)
+}
+
 /// Narrowest and widest org column `[tui] org_column_width` may ask for.
 pub const ORG_COLUMN_RANGE: (u16, u16) = (20, 100);
 
@@ -244,6 +268,13 @@ mod tests {
         assert_eq!(over.fg, Some(Color::DarkGray));
         assert!(over.add_modifier.contains(Modifier::BOLD));
         assert_eq!(parse("").unwrap().theme, ThemePrefs::default());
+        let short = parse("theme = \"light\"\n").unwrap().theme;
+        assert_eq!(short.base, ThemeBase::Light);
+        let err = parse("theme = \"solarized\"\n").unwrap_err();
+        assert!(
+            err.contains("line 1, column 9") && err.contains("dark"),
+            "{err}"
+        );
     }
 
     #[test]

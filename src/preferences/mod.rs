@@ -82,8 +82,9 @@ pub struct Preferences {
     /// `[keys]`: the terminal app's keys, action name to keys (`refresh = ["r", "f5"]`).
     #[serde(default)]
     pub keys: crate::tui::KeyOverrides,
-    /// `[theme]`: the base theme (`dark`, `light`) and named styles changed.
-    #[serde(default)]
+    /// `[theme]`: the base theme (`dark`, `light`) and named styles changed; `theme = "light"`
+    /// says the base alone.
+    #[serde(default, deserialize_with = "look::theme_or_base")]
     pub theme: ThemePrefs,
     /// `[tui]`: small choices (org column width, mask character).
     #[serde(default)]
