@@ -85,23 +85,8 @@ fn show(selection: &Selection) -> String {
     };
     out.push_str(&format!(
         "mask_char = {}{note}\n",
-        toml_string(&mask.to_string())
+        toml::Value::String(mask.to_string())
     ));
-    out
-}
-
-/// A TOML basic string: quotes and backslashes escaped, controls as `\u` escapes.
-fn toml_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }
 
