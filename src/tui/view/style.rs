@@ -86,17 +86,12 @@ impl Theme {
     pub const LIGHT: Theme = Theme {
         key: fg(Color::Blue),
         accent: bold(fg(Color::Blue)),
-        title: bold(Style::new()),
         border: fg(Color::Gray),
         focused_border: fg(Color::Blue),
-        selected: Style::new().add_modifier(Modifier::REVERSED.union(Modifier::BOLD)),
         dim: fg(Color::Indexed(243)),
-        error: fg(Color::Red),
-        alarm: bold(fg(Color::Red)),
         warning: fg(Color::Indexed(130)),
         ok: fg(Color::Indexed(28)),
         masked: fg(Color::Indexed(243)),
-        banner: bold(fg(Color::Black).bg(Color::Yellow)),
         badges: [
             fg(Color::Red),
             fg(Color::Indexed(28)),
@@ -104,7 +99,8 @@ impl Theme {
             fg(Color::Magenta),
             fg(Color::Indexed(130)),
         ],
-        mask_char: DEFAULT_MASK_CHAR,
+        // Red, bold and reverse, and black on yellow, read on white as well.
+        ..Theme::DARK
     };
 
     /// The theme config.toml asks for; with `no_color` (NO_COLOR set) every colour is dropped
