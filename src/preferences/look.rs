@@ -175,6 +175,54 @@ pub struct ThemePrefs {
     pub local: Option<StyleSpec>,
 }
 
+impl ThemePrefs {
+    /// Every named style's name, as in config.toml; [`Self::specs`] follows this order.
+    pub const NAMES: [&str; 18] = [
+        "key",
+        "accent",
+        "title",
+        "border",
+        "focused_border",
+        "selected",
+        "dim",
+        "error",
+        "alarm",
+        "warning",
+        "ok",
+        "masked",
+        "banner",
+        "production",
+        "sandbox",
+        "my_domain",
+        "site",
+        "local",
+    ];
+
+    /// What config.toml says of each named style, in the order of [`Self::NAMES`].
+    pub fn specs(&self) -> [Option<StyleSpec>; 18] {
+        [
+            self.key,
+            self.accent,
+            self.title,
+            self.border,
+            self.focused_border,
+            self.selected,
+            self.dim,
+            self.error,
+            self.alarm,
+            self.warning,
+            self.ok,
+            self.masked,
+            self.banner,
+            self.production,
+            self.sandbox,
+            self.my_domain,
+            self.site,
+            self.local,
+        ]
+    }
+}
+
 /// `[theme]` as a table, or `theme = "light"` for the base alone.
 pub(super) fn theme_or_base<'de, D: Deserializer<'de>>(
     deserializer: D,

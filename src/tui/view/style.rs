@@ -11,7 +11,7 @@ use std::cell::Cell;
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::org::Environment;
-use crate::preferences::{DEFAULT_MASK_CHAR, StyleSpec, ThemeBase, ThemePrefs};
+use crate::preferences::{DEFAULT_MASK_CHAR, ThemeBase, ThemePrefs};
 
 /// Every named style, and the character that masks secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,48 +110,29 @@ impl Theme {
             ThemeBase::Dark => Theme::DARK,
             ThemeBase::Light => Theme::LIGHT,
         };
-        let set = |style: &mut Style, spec: Option<StyleSpec>| {
+        for (style, spec) in theme.styles_mut().into_iter().zip(prefs.specs()) {
             if let Some(spec) = spec {
                 *style = spec.over(*style);
             }
-        };
-        set(&mut theme.key, prefs.key);
-        set(&mut theme.accent, prefs.accent);
-        set(&mut theme.title, prefs.title);
-        set(&mut theme.border, prefs.border);
-        set(&mut theme.focused_border, prefs.focused_border);
-        set(&mut theme.selected, prefs.selected);
-        set(&mut theme.dim, prefs.dim);
-        set(&mut theme.error, prefs.error);
-        set(&mut theme.alarm, prefs.alarm);
-        set(&mut theme.warning, prefs.warning);
-        set(&mut theme.ok, prefs.ok);
-        set(&mut theme.masked, prefs.masked);
-        set(&mut theme.banner, prefs.banner);
-        let badges = [
-            prefs.production,
-            prefs.sandbox,
-            prefs.my_domain,
-            prefs.site,
-            prefs.local,
-        ];
-        for (style, spec) in theme.badges.iter_mut().zip(badges) {
-            set(style, spec);
         }
         theme.mask_char = mask_char;
         if no_color {
-            theme.map_styles(|s| Style {
-                fg: None,
-                bg: None,
-                underline_color: None,
-                ..s
-            });
+            for style in theme.styles_mut() {
+                *style = Style {
+                    fg: None,
+                    bg: None,
+                    underline_color: None,
+                    ..*style
+                };
+            }
         }
         theme
     }
 
-    fn map_styles(&mut self, f: impl Fn(Style) -> Style) {
-        for style in [
+    /// Every named style, in the order of [`ThemePrefs::NAMES`].
+    fn styles_mut(&mut self) -> [&mut Style; 18] {
+        let [production, sandbox, my_domain, site, local] = &mut self.badges;
+        [
             &mut self.key,
             &mut self.accent,
             &mut self.title,
@@ -165,12 +146,12 @@ impl Theme {
             &mut self.ok,
             &mut self.masked,
             &mut self.banner,
+            production,
+            sandbox,
+            my_domain,
+            site,
+            local,
         ]
-        .into_iter()
-        .chain(self.badges.iter_mut())
-        {
-            *style = f(*style);
-        }
     }
 
     /// The badge of an environment in the org list.
@@ -250,28 +231,10 @@ impl Theme {
     /// The `[theme]` table in effect, every named style written out: for `sfkey config show`.
     pub fn to_toml(&self, base: ThemeBase) -> String {
         let mut out = format!("[theme]\nbase = \"{}\"\n", base.as_str());
-        let named = [
-            ("key", self.key),
-            ("accent", self.accent),
-            ("title", self.title),
-            ("border", self.border),
-            ("focused_border", self.focused_border),
-            ("selected", self.selected),
-            ("dim", self.dim),
-            ("error", self.error),
-            ("alarm", self.alarm),
-            ("warning", self.warning),
-            ("ok", self.ok),
-            ("masked", self.masked),
-            ("banner", self.banner),
-            ("production", self.badges[0]),
-            ("sandbox", self.badges[1]),
-            ("my_domain", self.badges[2]),
-            ("site", self.badges[3]),
-            ("local", self.badges[4]),
-        ];
+        let mut theme = *self;
+        let named = ThemePrefs::NAMES.into_iter().zip(theme.styles_mut());
         for (name, style) in named {
-            out.push_str(&format!("{name} = {}\n", style_toml(style)));
+            out.push_str(&format!("{name} = {}\n", style_toml(*style)));
         }
         out
     }
