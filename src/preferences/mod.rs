@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 mod look;
 
-pub use look::{DEFAULT_MASK_CHAR, StyleSpec, ThemeBase, ThemePrefs, TuiPrefs};
+pub use look::{DEFAULT_MASK_CHAR, ThemeBase, ThemePrefs, TuiPrefs};
 
 /// File name of the preferences file inside the config dir.
 pub const PREFERENCES_FILE: &str = "config.toml";
