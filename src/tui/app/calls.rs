@@ -3,7 +3,7 @@
 use crate::humanize;
 use crate::org::Org;
 use crate::salesforce::{ApiError, TokenKind};
-use crate::token_calls::{self, CallError};
+use crate::saved_org::calls::{self, CallError};
 
 use super::super::calls::{Call, CallAnswer, CallState};
 use super::super::keymap::{Action, KeyMap};
@@ -47,7 +47,7 @@ impl App {
         }
         // Whether a token is stored only the call finds out (`on_call_done`); a dead one or a
         // missing instance URL shows here.
-        if call == Call::Userinfo && token_calls::refreshes_first(&org, true, true) {
+        if call == Call::Userinfo && calls::refreshes_first(&org, true, true) {
             return self.refresh_then(&org, call);
         }
         let now_ms = self.now_ms;
@@ -63,7 +63,7 @@ impl App {
     }
 
     /// `u`/`i` without a live stored access token: refreshes the selected org first, then the
-    /// call, as the CLI does ([`token_calls::refreshes_first`]).
+    /// call, as the CLI does ([`calls::refreshes_first`]).
     fn refresh_then(&mut self, org: &Org, call: Call) -> Vec<Effect> {
         if self.selected_org().map(|o| &o.id) != Some(&org.id) {
             return Vec::new();
@@ -102,12 +102,12 @@ impl App {
         let Some(org) = self.selected_org().cloned() else {
             return self.no_org();
         };
-        if token_calls::nothing_to_revoke(&org) {
+        if calls::nothing_to_revoke(&org) {
             let text = format!(
                 "{}: nothing to revoke (the refresh token was revoked, and none is stored since); {}",
                 org.name,
                 crate::tui::remedy::advice_text(
-                    &crate::refresh::NO_REFRESH_TOKEN,
+                    &crate::saved_org::refresh::NO_REFRESH_TOKEN,
                     &org,
                     &self.env.keys
                 )
@@ -217,7 +217,11 @@ fn answer_summary(name: &str, answer: &CallAnswer, now_ms: u64, keys: &KeyMap) -
         }
         CallAnswer::Revoke(done) if done.kind == TokenKind::RefreshToken => format!(
             "{name}: revoked the refresh token and removed it and the access token from the keyring; {}",
-            crate::tui::remedy::advice_text(&crate::refresh::NO_REFRESH_TOKEN, name, keys)
+            crate::tui::remedy::advice_text(
+                &crate::saved_org::refresh::NO_REFRESH_TOKEN,
+                name,
+                keys
+            )
         ),
         CallAnswer::Revoke(_) => {
             format!("{name}: revoked the access token and removed it from the keyring")
@@ -261,8 +265,8 @@ mod tests {
     use super::*;
     use crate::org::DeadToken;
     use crate::salesforce::{HttpExchange, Introspection, UserInfo};
+    use crate::saved_org::calls::{IntrospectDone, RevokeDone, UserinfoDone};
     use crate::store::SecretKind;
-    use crate::token_calls::{IntrospectDone, RevokeDone, UserinfoDone};
     use crate::tui::fixtures::{self, NOW_MS};
 
     fn key(code: KeyCode) -> Message {

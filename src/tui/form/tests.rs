@@ -76,7 +76,11 @@ fn an_invalid_form_saves_nothing_and_marks_each_bad_field() {
     assert!(matches!(form.submit(&["prod"]), FormOutcome::Continue));
     assert!(form.error(Field::Name).unwrap().contains("already exists"));
     assert!(form.error(Field::LoginUrl).unwrap().contains("https://"));
-    assert!(form.error(Field::ClientId).unwrap().contains("client id"));
+    assert!(
+        form.error(Field::ClientId)
+            .unwrap()
+            .contains("the Client id field")
+    );
     assert!(form.error(Field::RefreshToken).is_some());
     assert_eq!(form.focus, Field::Name);
     assert!(!form.is_saving());
@@ -112,7 +116,7 @@ fn a_lightning_address_names_its_my_domain() {
     form.submit(&[]);
     let error = form.error(Field::LoginUrl).unwrap_or_default();
     assert!(
-        error.contains("the login URL https://acme.my.salesforce.com"),
+        error.contains("My Domain: https://acme.my.salesforce.com in the Login URL field"),
         "{error}"
     );
 }
@@ -216,7 +220,10 @@ fn client_credentials_refuse_the_shared_login_hosts_with_the_cli_words() {
         error.contains("refuses the client credentials flow"),
         "{error}"
     );
-    assert!(error.contains("My Domain as the URL"), "{error}");
+    assert!(
+        error.contains("My Domain in the My Domain URL field"),
+        "{error}"
+    );
     assert!(form.error(Field::ClientSecret).unwrap().contains("secret"));
     focus(&mut form, Field::LoginUrl);
     ctrl(&mut form, 'u');
