@@ -124,11 +124,8 @@ impl App {
     }
 
     /// Records a broken config.toml: the header keeps a short note, the status line the whole
-    /// message until another one replaces it.
+    /// message whenever no other message is up, until Esc hides it.
     pub fn show_config_error(&mut self, error: Option<String>) {
-        if let Some(error) = &error {
-            self.error(error.clone());
-        }
         self.env.config_error = error;
     }
 

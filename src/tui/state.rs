@@ -221,6 +221,8 @@ pub struct ViewState {
     pub popup: Option<Popup>,
     /// The status-line message.
     pub status: Option<Status>,
+    /// Esc hid a broken config.toml's message from the status line (the header keeps a note).
+    pub config_error_hidden: bool,
 }
 
 impl Default for ViewState {
@@ -232,6 +234,7 @@ impl Default for ViewState {
             response_scroll: 0,
             popup: None,
             status: None,
+            config_error_hidden: false,
         }
     }
 }

@@ -14,6 +14,15 @@ fn a_broken_config_toml_is_shown_with_its_place_and_never_rewritten() {
     let mut app = world.start(160, 30);
     let screen = app.wait_for("⚠ config.toml line 3, column 7: broken, running on defaults");
     assert!(screen.contains("\"cyaan\" is not a colour"), "{screen}");
+    // Esc hides the message; the header keeps its note.
+    app.send("\x1b");
+    let screen = app.wait_until("the message hidden", |s| {
+        !s.contents().contains("is not a colour")
+    });
+    assert!(
+        screen.contains("⚠ config.toml line 3, column 7"),
+        "{screen}"
+    );
     // The app works on defaults: the built-in keys answer.
     app.send("?");
     app.wait_for("Keys");

@@ -54,7 +54,10 @@ impl App {
         };
         let (id, name) = (org.id.clone(), org.name.clone());
         let Some(running) = self.panels.get_mut(&id).and_then(|p| p.running.as_mut()) else {
-            self.view.status = None;
+            // Esc clears the message up; with none up, it hides a broken config.toml's.
+            if self.view.status.take().is_none() {
+                self.view.config_error_hidden = true;
+            }
             return Vec::new();
         };
         match std::mem::replace(&mut running.phase, Phase::Cancelling) {
