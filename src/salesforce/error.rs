@@ -1,5 +1,6 @@
-//! The error taxonomy of a token call: transport failures (from `transport_error.rs`), Salesforce's own error codes with what
-//! they mean and what to do, and answers that are not token answers at all.
+//! The error taxonomy of a token call: transport failures (from `transport_error.rs`),
+//! Salesforce's own error codes with what they mean and what to do, and answers that are not
+//! token answers at all.
 
 use std::fmt;
 
