@@ -8,6 +8,7 @@ pub mod login;
 pub mod nested_keyring;
 pub mod pty;
 pub mod screen;
+pub mod steps;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
