@@ -3,12 +3,12 @@
 //! [`Orgs`], so a scenario's set-up is written once.
 
 use secrecy::ExposeSecret;
-use sfkey::fake_salesforce::{ACCESS_TOKEN_PREFIX, FakeSalesforce, Grant};
+use sfkey::fake_salesforce::{ACCESS_TOKEN_PREFIX, FakeSalesforce};
 use sfkey::store::{SecretKind, Store};
 
-use super::TestEnv;
 use super::app::{App, World};
 use super::pty::Terminal;
+use super::{TestEnv, grant_on};
 
 /// The end of the status line's hints. The status line is the last row, and ratatui writes a
 /// frame row by row, so waits include something of it to see whole frames. A status message
@@ -27,31 +27,24 @@ pub trait Ui {
     fn wait_for_all(&self, texts: &[&str]) -> String;
 }
 
-impl Ui for Terminal {
-    fn send(&mut self, keys: &str) {
-        Terminal::send(self, keys);
-    }
-    fn paste(&mut self, text: &str) {
-        Terminal::paste(self, text);
-    }
-    #[track_caller]
-    fn wait_for_all(&self, texts: &[&str]) -> String {
-        Terminal::wait_for_all(self, texts)
-    }
+/// Each harness does a step with its own method of the same name.
+macro_rules! ui_by_its_own_methods {
+    ($($harness:ty),*) => {$(
+        impl Ui for $harness {
+            fn send(&mut self, keys: &str) {
+                <$harness>::send(self, keys);
+            }
+            fn paste(&mut self, text: &str) {
+                <$harness>::paste(self, text);
+            }
+            #[track_caller]
+            fn wait_for_all(&self, texts: &[&str]) -> String {
+                <$harness>::wait_for_all(self, texts)
+            }
+        }
+    )*};
 }
-
-impl Ui for App {
-    fn send(&mut self, keys: &str) {
-        App::send(self, keys);
-    }
-    fn paste(&mut self, text: &str) {
-        App::paste(self, text);
-    }
-    #[track_caller]
-    fn wait_for_all(&self, texts: &[&str]) -> String {
-        App::wait_for_all(self, texts)
-    }
-}
+ui_by_its_own_methods!(Terminal, App);
 
 /// A test's world: a fake Salesforce, grants on it, and the store orgs are saved in. The CLI's
 /// [`TestEnv`] (real keyring) and the in-process [`World`] (memory keyring) both are one.
@@ -60,48 +53,29 @@ pub trait Orgs {
     fn server(&self) -> &FakeSalesforce;
     /// The store the app saves orgs in.
     fn org_store(&self) -> Store;
-    /// A fresh, marked client secret (if asked for) and refresh token registered with the fake.
-    fn grant(
-        &mut self,
-        client_id: &str,
-        with_secret: bool,
-        grant: impl FnOnce(Grant) -> Grant,
-    ) -> (Option<String>, String);
+    /// The fake and the secrets handed out so far, for a new grant ([`grant_on`]).
+    fn grants(&mut self) -> (&FakeSalesforce, &mut Vec<String>);
 }
 
-impl Orgs for TestEnv {
-    fn server(&self) -> &FakeSalesforce {
-        &self.server
-    }
-    fn org_store(&self) -> Store {
-        self.store()
-    }
-    fn grant(
-        &mut self,
-        client_id: &str,
-        with_secret: bool,
-        grant: impl FnOnce(Grant) -> Grant,
-    ) -> (Option<String>, String) {
-        TestEnv::grant(self, client_id, with_secret, grant)
-    }
+/// Both worlds keep the fake in `server` and the secrets in `secrets_used`; `$store` is the
+/// store of `$world`.
+macro_rules! orgs_by_fields {
+    ($($harness:ty => |$world:ident| $store:expr),*) => {$(
+        impl Orgs for $harness {
+            fn server(&self) -> &FakeSalesforce {
+                &self.server
+            }
+            fn org_store(&self) -> Store {
+                let $world = self;
+                $store
+            }
+            fn grants(&mut self) -> (&FakeSalesforce, &mut Vec<String>) {
+                (&self.server, &mut self.secrets_used)
+            }
+        }
+    )*};
 }
-
-impl Orgs for World {
-    fn server(&self) -> &FakeSalesforce {
-        &self.server
-    }
-    fn org_store(&self) -> Store {
-        self.store.clone()
-    }
-    fn grant(
-        &mut self,
-        client_id: &str,
-        with_secret: bool,
-        grant: impl FnOnce(Grant) -> Grant,
-    ) -> (Option<String>, String) {
-        World::grant(self, client_id, with_secret, grant)
-    }
-}
+orgs_by_fields!(TestEnv => |env| env.store(), World => |world| world.store.clone());
 
 /// Presses r once the list shows the org `name` and waits for the refresh's answer; returns
 /// the screen then and the access token the fake issued (the only one so far).
@@ -122,7 +96,8 @@ pub fn refresh_only_org(ui: &mut impl Ui, server: &FakeSalesforce, name: &str) -
 
 /// A fresh grant on the fake server, as an auth URL for it; returns (url, refresh token).
 pub fn auth_url(world: &mut impl Orgs, client_id: &str) -> (String, String) {
-    let (secret, refresh) = world.grant(client_id, true, |g| g);
+    let (server, used) = world.grants();
+    let (secret, refresh) = grant_on(server, used, client_id, true, |g| g);
     // The fake speaks plain HTTP: say so (a bare loopback host is https, as in sf).
     let host = world.server().url().trim_end_matches('/').to_string();
     let secret = secret.expect("a grant with a client secret");
