@@ -111,7 +111,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Help(scroll)) => {
             help::draw(frame, app.keys(), body, *scroll, &app.hit.help_max)
         }
-        Some(Popup::Form(form)) => form::draw(frame, form, area),
+        Some(Popup::Form(form)) => {
+            let warned = app.quit == super::state::QuitState::Warned;
+            form::draw(frame, form, app.keys(), warned, area);
+        }
         Some(Popup::ConfirmDelete(org)) => confirm::draw(frame, org, app.keys(), area),
         Some(Popup::ConfirmRevoke(org)) => revoke::draw(frame, org, app.keys(), area),
         Some(Popup::Login(popup)) => login::draw(frame, popup, app.keys(), area),
