@@ -8,7 +8,7 @@ use super::token_answer::{self, random_hex, token_fields};
 use super::wire::{html, json_reply};
 use super::{
     ACCESS_TOKEN_PREFIX, Behaviour, ROTATED_REFRESH_PREFIX, RecordedRequest, Shared, api, faults,
-    login, other_grants,
+    login, other_grants, rest,
 };
 
 /// The bytes to send back; `None` hangs up.
@@ -29,15 +29,8 @@ pub(super) fn answer(request: &RecordedRequest, shared: &Shared, gzip: bool) -> 
     let (status, body) = match decide(request, shared) {
         Decision::Token(fields, hybrid, delay, Some((name, value))) => {
             thread::sleep(delay);
-            let mut reply = json_reply(200, &fields, gzip, hybrid);
-            // Right after the status line, as any other header.
-            let at = reply
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .map_or(0, |i| i + 2);
-            let line = format!("{name}: {value}\r\n");
-            reply.splice(at..at, line.into_bytes());
-            return Some(reply);
+            let reply = json_reply(200, &fields, gzip, hybrid);
+            return Some(rest::with_header(reply, &name, &value));
         }
         Decision::Token(fields, hybrid, delay, None) => {
             thread::sleep(delay);
