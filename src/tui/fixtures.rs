@@ -10,6 +10,7 @@ use crate::saved_org::refresh::{RefreshError, Refreshed};
 
 use super::app::App;
 use super::message::{Message, RefreshOutcome};
+use super::state::Status;
 
 /// 2026-11-26 12:00:00 UTC.
 pub const NOW_MS: u64 = 1_795_694_400_000;
@@ -119,4 +120,10 @@ pub fn app_with(orgs: Vec<Org>) -> App {
     let mut app = App::new(NOW_MS, None, 0);
     app.update(Message::OrgsLoaded(Ok(orgs)));
     app
+}
+
+/// The status line's message; the test fails when there is none.
+#[track_caller]
+pub fn status(app: &App) -> Status {
+    app.view.status.clone().expect("a status message")
 }
