@@ -20,6 +20,25 @@ pub fn cut(text: &str, max: usize) -> String {
     }
 }
 
+/// `text` cut to at most `max` characters by taking out its middle: the head and the tail stay
+/// (names told apart by their end, `client-a-uat` and `client-a-dev`, stay apart), joined by
+/// `…`. The head gets the odd character. A `max` of 0 gives an empty string.
+pub fn cut_middle(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let kept = max.saturating_sub(1);
+    let tail = kept / 2;
+    let head = kept - tail;
+    let mut out: String = text.chars().take(head).collect();
+    if max > 0 {
+        out.push('…');
+    }
+    out.extend(text.chars().skip(count - tail));
+    out
+}
+
 /// `text` followed by spaces up to `width` characters (capped at [`MAX_LABEL`]); a longer text
 /// is kept whole. Never uses the formatter's width, so no length can make it panic.
 pub fn pad(text: &str, width: usize) -> String {
@@ -58,6 +77,31 @@ mod tests {
             cut(&"x".repeat(70_000), MAX_VALUE).chars().count(),
             MAX_VALUE
         );
+    }
+
+    #[test]
+    fn a_middle_cut_keeps_head_and_tail() {
+        assert_eq!(cut_middle("client-a-uat", 9), "clie…-uat");
+        assert_eq!(cut_middle("client-a-dev", 9), "clie…-dev");
+        assert_eq!(cut_middle("client-a-uat", 8), "clie…uat");
+        assert_eq!(cut_middle("client-a-uat", 12), "client-a-uat");
+        assert_eq!(cut_middle("client-a-uat", 100), "client-a-uat");
+        assert_eq!(cut_middle("日本語のテキスト", 5), "日本…スト");
+    }
+
+    #[test]
+    fn a_middle_cut_never_panics_and_never_overflows() {
+        let huge = "w".repeat(70_000);
+        for max in [0, 1, 2, 3, 4, 69_999, 70_000, usize::MAX] {
+            for text in ["", "a", "ab", "abc", "日本語", huge.as_str()] {
+                let out = cut_middle(text, max);
+                assert!(out.chars().count() <= max, "{max} {out}");
+                assert!(out.chars().count() <= text.chars().count());
+            }
+        }
+        assert_eq!(cut_middle("abc", 0), "");
+        assert_eq!(cut_middle("abc", 1), "…");
+        assert_eq!(cut_middle("abc", 2), "a…");
     }
 
     #[test]

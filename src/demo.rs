@@ -158,9 +158,9 @@ impl Drop for Demo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::refresh::{ClientFor, refresh_org};
     use crate::salesforce::HttpSettings;
     use crate::salesforce::signature::{SignatureCheck, Unverifiable};
+    use crate::saved_org::refresh::{ClientFor, refresh_org};
 
     #[test]
     fn demo_orgs_refresh_against_the_fake_and_leave_nothing_behind() {

@@ -1,34 +1,61 @@
 //! The checks each kind of org's settings and secrets must pass before they are saved, shared
 //! by `sfkey add` and the TUI's form so both refuse the same things with the same words.
 
+use std::fmt;
+
 use secrecy::SecretString;
 
+use crate::org::Setting;
 use crate::salesforce::grants::{KeyError, check_private_key, is_shared_login_host};
 
 /// Why a setting or secret cannot serve its kind of org. No message repeats a secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// `Display` names settings as the CLI's options; [`KindError::describe`] takes other names.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KindError {
     /// Client credentials at login.salesforce.com or test.salesforce.com.
-    #[error(
-        "Salesforce refuses the client credentials flow at {0} (\"request not supported on this domain\"): give the org's My Domain as --login-url, for example https://acme.my.salesforce.com"
-    )]
     SharedLoginHost(String),
     /// A JWT bearer org without the user its assertions log in as.
-    #[error("--jwt needs --username: the Salesforce user the assertions log in as")]
     NoUsername,
     /// A private key protected by a passphrase.
-    #[error(
-        "the private key is encrypted with a passphrase; sfkey keeps it in the OS keyring instead, so give it unencrypted (openssl pkey -in KEY -out - | sfkey add ...)"
-    )]
     EncryptedKey,
     /// A private key that cannot sign.
-    #[error(transparent)]
-    Key(#[from] KeyError),
+    Key(KeyError),
     /// Text that does not look like a Salesforce session id.
-    #[error(
-        "that is not a Salesforce access token (they look like 00D…!…; it is not repeated here): copy the session id again, for example from `sf org display --verbose`"
-    )]
     NotAnAccessToken,
+}
+
+impl KindError {
+    /// The message, with each setting it asks to change (and the value to give it, if any)
+    /// said by `name`.
+    pub fn describe(&self, name: impl Fn(Setting, Option<&str>) -> String) -> String {
+        match self {
+            Self::SharedLoginHost(url) => format!(
+                "Salesforce refuses the client credentials flow at {url} (\"request not supported on this domain\"): give the org's My Domain in {}, for example https://acme.my.salesforce.com",
+                name(Setting::LoginUrl, None)
+            ),
+            Self::NoUsername => format!(
+                "a JWT bearer org needs a username ({}): the Salesforce user the assertions log in as",
+                name(Setting::Username, None)
+            ),
+            Self::EncryptedKey => "the private key is encrypted with a passphrase; sfkey keeps it in the OS keyring instead, so give it unencrypted (openssl pkey -in KEY -out PLAIN.pem writes one)".into(),
+            Self::Key(e) => e.to_string(),
+            Self::NotAnAccessToken => "that is not a Salesforce access token (they look like 00D…!…; it is not repeated here): copy the session id again, for example from `sf org display --verbose`".into(),
+        }
+    }
+}
+
+impl fmt::Display for KindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(crate::org::cli_words))
+    }
+}
+
+impl std::error::Error for KindError {}
+
+impl From<KeyError> for KindError {
+    fn from(e: KeyError) -> Self {
+        Self::Key(e)
+    }
 }
 
 /// The client credentials flow runs only on the org's My Domain, never the shared login hosts.

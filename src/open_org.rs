@@ -10,9 +10,10 @@ use secrecy::SecretString;
 use crate::login::handoff::{Handed, Handoff};
 use crate::login::{Opened, open_browser_with};
 use crate::org::Org;
-use crate::refresh::{ClientFor, RefreshError, RefreshOptions, blocking, refresh_org_with};
 use crate::salesforce::frontdoor::{FrontDoor, FrontDoorKind, front_door};
 use crate::salesforce::{ApiError, HttpClient};
+use crate::saved_org::blocking;
+use crate::saved_org::refresh::{ClientFor, RefreshError, RefreshOptions, refresh_org_with};
 use crate::store::{SecretKind, Store, StoreError};
 
 /// How long the browser has to come for the login URL.

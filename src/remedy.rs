@@ -19,8 +19,6 @@ pub enum Remedy {
     LoginAgain,
     /// Run `sfkey doctor`: what sfkey sees of the keyring, paths and network here.
     Doctor,
-    /// Allow a login host outside Salesforce's domains.
-    AnyHost,
 }
 
 /// One step of what to do: words, and the remedy that does it when sfkey has one.

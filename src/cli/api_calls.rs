@@ -12,8 +12,10 @@ use crate::columns;
 use crate::escape::{escape, escape_json};
 use crate::org::Org;
 use crate::salesforce::{HttpClient, TokenKind};
+use crate::saved_org::calls::{
+    self, CallError, IntrospectDone, RevokeDone, UserinfoDone, field_rows,
+};
 use crate::store::{SecretKind, Store};
-use crate::token_calls::{self, CallError, IntrospectDone, RevokeDone, UserinfoDone, field_rows};
 
 use super::tokens::{refresh_failed, run_refresh, runtime};
 
@@ -99,7 +101,7 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
     let org = refresh_first_if_needed(store, store.find(&args.name)?, true)?;
     let client = client_for(org.instance_url.as_deref().unwrap_or(&org.login_url))?;
     let done: UserinfoDone = runtime()?
-        .block_on(token_calls::userinfo(store, &org, &client))
+        .block_on(calls::userinfo(store, &org, &client))
         .map_err(|e| call_failed("userinfo", &org.name, &e))?;
     if args.json {
         print_json(&done.info.fields)?;
@@ -120,10 +122,10 @@ pub fn userinfo(store: &Store, args: &UserinfoArgs) -> anyhow::Result<ExitCode> 
 }
 
 /// The org with a live access token for a call, refreshing first when
-/// [`token_calls::refreshes_first`] says so (the TUI's `u` and `i` follow the same rule).
+/// [`calls::refreshes_first`] says so (the TUI's `u` and `i` follow the same rule).
 fn refresh_first_if_needed(store: &Store, org: Org, about_user: bool) -> anyhow::Result<Org> {
     let stored = store.secret(&org.id, SecretKind::AccessToken)?.is_some();
-    if !token_calls::refreshes_first(&org, about_user, stored) {
+    if !calls::refreshes_first(&org, about_user, stored) {
         return Ok(org);
     }
     eprintln!(
@@ -147,7 +149,7 @@ pub fn introspect(
     let org = refresh_first_if_needed(store, store.find(&args.name)?, false)?;
     let client = client_for(&org.login_url)?;
     let done: IntrospectDone = runtime()?
-        .block_on(token_calls::introspect_access_token(store, &org, &client))
+        .block_on(calls::introspect_access_token(store, &org, &client))
         .map_err(|e| call_failed("introspect", &org.name, &e))?;
     if args.json {
         print_json(&done.info.fields)?;
@@ -201,7 +203,7 @@ pub fn revoke(store: &Store, args: &RevokeArgs) -> anyhow::Result<ExitCode> {
     )?;
     let client = client_for(&org.login_url)?;
     let done: RevokeDone = runtime()?
-        .block_on(token_calls::revoke_token(store, &org, &client, kind, {
+        .block_on(calls::revoke_token(store, &org, &client, kind, {
             let name = org.name.clone();
             move || eprintln!("Waiting for another sfkey to finish refreshing {name}...")
         }))

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use crate::columns;
 use crate::escape::escape;
-use crate::refresh::Refreshed;
 use crate::salesforce::SignatureCheck;
+use crate::saved_org::refresh::Refreshed;
 use crate::token_details::{Clock, all_details};
 
 /// `sfkey refresh`'s exit code when the token arrived but its signature did not match.

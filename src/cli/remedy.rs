@@ -38,7 +38,6 @@ pub fn remedy_text<'a>(remedy: Remedy, org: impl Into<OrgRef<'a>>) -> String {
         Remedy::StorePrivateKey => format!("sfkey edit {name} --secrets < KEY"),
         Remedy::EditLoginUrl => format!("sfkey edit {name} --login-url URL"),
         Remedy::Doctor => "sfkey doctor".into(),
-        Remedy::AnyHost => "add --any-host".into(),
         Remedy::LoginAgain => {
             // The new login lands where the old one was.
             let mut login = format!("sfkey login {name} --update");

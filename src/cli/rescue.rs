@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use secrecy::ExposeSecret;
 
 use crate::org::Org;
-use crate::rotation::{NotSaved, save_refresh_token};
+use crate::saved_org::rotation::{NotSaved, save_refresh_token};
 
 /// What became of the token.
 #[derive(Debug, PartialEq, Eq)]

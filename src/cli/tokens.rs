@@ -9,10 +9,10 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::escape::{escape, escape_json};
 use crate::org::Org;
-use crate::refresh::{
+use crate::salesforce::{HttpExchange, TokenError};
+use crate::saved_org::refresh::{
     ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
 };
-use crate::salesforce::{HttpExchange, TokenError};
 use crate::signals::{Signals, Stop, Stopped};
 use crate::store::{SecretKind, Store};
 

@@ -3,18 +3,14 @@
 //! the URL is parsed like any other. Orgs authorised with JWT have no refresh token and so no
 //! auth URL; they are read from sf's auth file (`sf_jwt`), and access-token logins reported.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
+
+mod run;
+use run::run_sf;
 use zeroize::Zeroizing;
 
 use super::{Imported, InputError, sanitize_name, sfdx_url};
 use crate::org::Org;
-
-/// How long one `sf` call may take: it starts Node and may read the OS keychain.
-const SF_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// One org `sf org list` knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,114 +157,6 @@ pub fn parse_auth_url_answer(stdout: &[u8], stderr: &[u8]) -> AuthUrlAnswer {
         return AuthUrlAnswer::NoRefreshToken;
     }
     AuthUrlAnswer::Failed(sf_error(&doc))
-}
-
-/// Runs `sf ARGS`, stdin closed, and returns (stdout, stderr) once it exits; a missing `sf`
-/// and a hang are errors.
-fn run_sf(args: &[&str]) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), InputError> {
-    let shown = format!("sf {}", args.join(" "));
-    let mut child = Command::new("sf")
-        .args(args)
-        .env("SF_DISABLE_AUTOUPDATE", "true")
-        .env("SF_DISABLE_TELEMETRY", "true")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            let problem = if e.kind() == std::io::ErrorKind::NotFound {
-                "the Salesforce CLI (sf) is not on PATH; install it (npm install -g @salesforce/cli) or import an auth URL instead".to_string()
-            } else {
-                format!("cannot start sf: {e}")
-            };
-            InputError::new("sf", "PATH", problem)
-        })?;
-    let mut out = child.stdout.take();
-    let mut err = child.stderr.take();
-    // Read both pipes meanwhile, so a chatty sf never blocks on a full pipe.
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Zeroizing::new(Vec::new());
-        if let Some(o) = out.as_mut() {
-            let _ = o.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(e) = err.as_mut() {
-            let _ = e.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() > SF_TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(InputError::new(
-                    &shown,
-                    "time",
-                    format!(
-                        "sf did not finish within {} s (a keychain prompt?); run it yourself to see why",
-                        SF_TIMEOUT.as_secs()
-                    ),
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(InputError::new(&shown, "process", e.to_string())),
-        }
-    };
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    // A failure sf explains in JSON is read by the callers; a crash explains nothing there.
-    if !status.success() && json_of(&stdout, &stderr).is_none() {
-        return Err(InputError::new(
-            &shown,
-            "exit status",
-            format!(
-                "sf {} without an answer{}; run `{shown}` yourself to see all of it",
-                exit_words(status),
-                first_error_line(&stderr)
-                    .map(|line| format!(" ({line})"))
-                    .unwrap_or_default()
-            ),
-        ));
-    }
-    Ok((stdout, stderr))
-}
-
-/// `exited with status 3`, `was killed by signal 9`.
-fn exit_words(status: std::process::ExitStatus) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return format!("was killed by signal {signal}");
-        }
-    }
-    match status.code() {
-        Some(code) => format!("exited with status {code}"),
-        None => "failed".into(),
-    }
-}
-
-/// The line of sf's stderr that names the error (`TypeError: ...`), else its first line;
-/// made printable, cut short, and never one that holds an auth URL.
-fn first_error_line(stderr: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.contains("force://"))
-        .collect();
-    let line = lines
-        .iter()
-        .find(|l| l.contains("Error"))
-        .or(lines.first())?;
-    let short: String = line.chars().take(200).collect();
-    Some(crate::escape::escape(&short))
 }
 
 /// What `--from-sf` found.
@@ -470,83 +358,4 @@ pub fn import(wanted: &[String], asking: impl FnOnce(usize)) -> Result<SfImport,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const LIST: &str = r#"{"status":0,"result":{
-        "other":[{"accessToken":"00Dxx!AQ","instanceUrl":"https://acme.my.salesforce.com","orgId":"00D5g000004ABCDEAA","username":"admin@acme.com","loginUrl":"https://login.salesforce.com","clientId":"PlatformCLI","isDevHub":false,"instanceApiVersion":"62.0","alias":"acme","lastUsed":"2026-11-20T10:00:00.000Z","connectedStatus":"Unknown","defaultMarker":"(U)","isDefaultUsername":true}],
-        "sandboxes":[],
-        "nonScratchOrgs":[{"instanceUrl":"https://acme.my.salesforce.com","orgId":"00D5g000004ABCDEAA","username":"admin@acme.com","alias":"acme","connectedStatus":"Unknown"},
-                          {"instanceUrl":"https://ci.my.salesforce.com","orgId":"00D5g000004CICIEAA","username":"ci@acme.com","connectedStatus":"Unknown"}],
-        "devHubs":[],
-        "scratchOrgs":[]},"warnings":[]}"#;
-
-    #[test]
-    fn org_list_reads_every_list_once_per_username() {
-        let orgs = parse_org_list(LIST.as_bytes(), b"").unwrap();
-        assert_eq!(orgs.len(), 2);
-        assert_eq!(orgs[0].handle(), "acme");
-        assert_eq!(orgs[1].handle(), "ci@acme.com");
-        assert_eq!(orgs[0].org_id.as_deref(), Some("00D5g000004ABCDEAA"));
-        let err = parse_org_list(
-            br#"{"status":1,"name":"AuthDecryptError","message":"Failed to decipher auth data"}"#,
-            b"",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("AuthDecryptError"), "{err}");
-        let err = parse_org_list(b"Warning: update available", b"")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("not JSON"), "{err}");
-    }
-
-    #[test]
-    fn auth_url_answers() {
-        let ok = br#"{"status":0,"result":{"sfdxAuthUrl":"force://PlatformCLI::5Aep861x@acme.my.salesforce.com"},"warnings":["This command exposes a sensitive SFDX Auth URL"]}"#;
-        assert!(
-            matches!(parse_auth_url_answer(ok, b""), AuthUrlAnswer::Url(u) if u.starts_with("force://"))
-        );
-        let jwt = br#"{"name":"NoRefreshTokenError","message":"An SFDX Auth URL is not available for \"ci@acme.com\". This URL is only available for orgs authenticated via a web-based login flow.","exitCode":1,"status":1,"context":"OrgAuthShowSfdxAuthUrl","commandName":"OrgAuthShowSfdxAuthUrl","warnings":[]}"#;
-        assert!(matches!(
-            parse_auth_url_answer(b"", jwt),
-            AuthUrlAnswer::NoRefreshToken
-        ));
-        let other = br#"{"name":"NamedOrgNotFoundError","message":"No authorization information found for nope.","status":1}"#;
-        assert!(
-            matches!(parse_auth_url_answer(other, b""), AuthUrlAnswer::Failed(m) if m.contains("NamedOrgNotFoundError"))
-        );
-    }
-
-    #[test]
-    fn unknown_aliases_are_named_with_the_known_ones() {
-        let orgs = parse_org_list(LIST.as_bytes(), b"").unwrap();
-        let no_more = || Ok(Vec::new());
-        let err = select(&orgs, &["nope".into()], no_more)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("nope") && err.contains("acme, ci@acme.com"),
-            "{err}"
-        );
-        let asked = || -> Result<Vec<(String, String)>, InputError> { panic!("asked sf") };
-        assert_eq!(
-            select(&orgs, &["ci@acme.com".into()], asked).unwrap().len(),
-            1
-        );
-    }
-
-    #[test]
-    fn a_second_alias_of_an_org_is_found_through_sf_alias_list() {
-        let orgs = parse_org_list(LIST.as_bytes(), b"").unwrap();
-        let aliases = parse_alias_list(
-            br#"{"status":0,"result":[{"alias":"acme","value":"admin@acme.com"},{"alias":"prod","value":"admin@acme.com"},{"alias":"ci","value":"ci@acme.com"}],"warnings":[]}"#,
-            b"",
-        )
-        .unwrap();
-        let picked = select(&orgs, &["prod".into(), "ci".into()], || Ok(aliases)).unwrap();
-        assert_eq!(picked[0].username, "admin@acme.com");
-        assert_eq!(picked[1].username, "ci@acme.com");
-        assert!(parse_alias_list(br#"{"status":1,"name":"X","message":"broken"}"#, b"").is_err());
-    }
-}
+mod tests;

@@ -30,8 +30,9 @@ pub enum SaveError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The user who logged in is already saved under another name, and `replace` was not given.
+    /// Each front end offers its own way to store the login there (`login --update`, a question).
     #[error(
-        "already saved as {existing} ({why}: {user}), so {name} would double it; nothing was saved. Store this login in {existing} with `sfkey login {existing} --update` (or remove {existing} first)"
+        "already saved as {existing} ({why}: {user}), so {name} would double it; nothing was saved"
     )]
     AlreadySaved {
         /// The name asked for.

@@ -51,7 +51,7 @@ pub fn check_login_host(login_url: &str, any_host: bool) -> Result<Option<String
             my_domain,
         });
     }
-    if super::is_loopback(&host) || is_salesforce_host(&host) {
+    if super::input::is_loopback(&host) || is_salesforce_host(&host) {
         return Ok(None);
     }
     if !any_host {

@@ -6,8 +6,9 @@ use std::sync::RwLock;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::org::Org;
-use crate::refresh::{ClientFor, RefreshError, RefreshOptions, blocking, refresh_org_with};
 use crate::salesforce::HttpClient;
+use crate::saved_org::blocking;
+use crate::saved_org::refresh::{ClientFor, RefreshError, RefreshOptions, refresh_org_with};
 use crate::store::{SecretKind, Store};
 
 use super::auth::new_proxy_token;

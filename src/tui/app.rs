@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use crossterm::event::KeyEventKind;
 
 use crate::org::{Org, OrgId};
-use crate::refresh::RefreshError;
 use crate::remedy::{Advice, Remedy, act, say};
 use crate::salesforce::TokenError;
+use crate::saved_org::refresh::RefreshError;
 
 use super::calls::Call;
 use super::keymap::{Action, KeyMap};

@@ -2,7 +2,7 @@
 //! what was asked, and what came back.
 
 use crate::salesforce::{HttpExchange, TokenKind};
-use crate::token_calls::{CallError, IntrospectDone, RevokeDone, UserinfoDone};
+use crate::saved_org::calls::{CallError, IntrospectDone, RevokeDone, UserinfoDone};
 
 /// A call about the selected org's stored token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

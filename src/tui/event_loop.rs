@@ -58,7 +58,7 @@ pub struct Parts {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Delays {
     /// Before the one retry after `token request already being processed`; the library's
-    /// [`crate::refresh::BUSY_BACKOFF`] if `None`.
+    /// [`crate::saved_org::refresh::BUSY_BACKOFF`] if `None`.
     pub busy_backoff: Option<Duration>,
 }
 

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use crate::org::{LastRefresh, Org, OrgId};
-use crate::refresh::{RefreshError, Refreshed};
 use crate::salesforce::token::parse_token_answer;
 use crate::salesforce::{HttpExchange, SignatureCheck, TokenError};
+use crate::saved_org::refresh::{RefreshError, Refreshed};
 
 use super::app::App;
 use super::message::{Message, RefreshOutcome};

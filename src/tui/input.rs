@@ -108,6 +108,9 @@ impl TextInput {
 
     /// Handles an editing key; returns whether it was one.
     pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
+        if !is_editing_key(key) {
+            return false;
+        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Char('u') if ctrl => {
@@ -138,6 +141,25 @@ impl TextInput {
     }
 }
 
+/// Whether a text field takes `key` (typing, moving, deleting). The key table refuses these in
+/// a popup with a text field: bound there, they would no longer reach the field.
+/// Alt and a character is not typing: keys with Ctrl or Alt are free for the key table.
+pub fn is_editing_key(key: &KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    match key.code {
+        KeyCode::Char('u' | 'a' | 'e') if ctrl && !alt => true,
+        KeyCode::Char(_) => !ctrl && !alt,
+        KeyCode::Backspace
+        | KeyCode::Delete
+        | KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Home
+        | KeyCode::End => true,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +180,48 @@ mod tests {
         input.handle_key(&key(KeyCode::Char('H')));
         assert_eq!(input.value(), "Hélo");
         assert_eq!(input.cursor(), 1);
+    }
+
+    #[test]
+    fn the_editing_keys_are_those_a_field_reacts_to() {
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        let editing = [
+            key(KeyCode::Char('x')),
+            key(KeyCode::Backspace),
+            key(KeyCode::Delete),
+            key(KeyCode::Left),
+            key(KeyCode::Right),
+            key(KeyCode::Home),
+            key(KeyCode::End),
+            ctrl('a'),
+            ctrl('e'),
+            ctrl('u'),
+        ];
+        for event in editing {
+            assert!(is_editing_key(&event), "{event:?}");
+            // The cursor in the middle: every editing key changes the text or moves.
+            let mut input = TextInput::new("abc");
+            input.cursor = 1;
+            assert!(input.handle_key(&event), "{event:?}");
+            assert!(
+                input.value() != "abc" || input.cursor() != 1,
+                "{event:?} did nothing"
+            );
+        }
+        for event in [
+            key(KeyCode::Tab),
+            key(KeyCode::Enter),
+            key(KeyCode::Esc),
+            key(KeyCode::Up),
+            ctrl('s'),
+            ctrl('r'),
+            KeyEvent::new(KeyCode::Char('s'), KeyModifiers::ALT),
+        ] {
+            assert!(!is_editing_key(&event), "{event:?}");
+            let mut input = TextInput::new("abc");
+            assert!(!input.handle_key(&event), "{event:?}");
+            assert_eq!((input.value(), input.cursor()), ("abc", 3));
+        }
     }
 
     #[test]

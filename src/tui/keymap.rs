@@ -62,6 +62,12 @@ impl Context {
         }
     }
 
+    /// A popup with a text field: keys that type or edit go to the field, so none may be bound
+    /// here (a choice's keys act only on a choice field, where nothing is typed).
+    fn has_text_field(self) -> bool {
+        matches!(self, Self::Form | Self::Paste)
+    }
+
     /// A question: answered with plain keys only (a terminal sends Esc then `a`, typed fast,
     /// as Alt-a, which must not answer "revoke which token?"), and a capital letter counts.
     fn is_question(self) -> bool {
@@ -169,6 +175,19 @@ impl KeyMap {
     pub fn key(&self, context: Context, action: Action) -> String {
         self.row(context, action)
             .map(Bound::first_label)
+            .unwrap_or_default()
+    }
+
+    /// The shortest key of `action` in `context` (`↑` rather than `Shift-Tab`), for the
+    /// tightest spots.
+    pub fn short_key(&self, context: Context, action: Action) -> String {
+        self.row(context, action)
+            .and_then(|r| {
+                r.keys
+                    .iter()
+                    .map(Key::label)
+                    .min_by_key(|l| l.chars().count())
+            })
             .unwrap_or_default()
     }
 

@@ -4,9 +4,9 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::org::{Org, OrgId};
-use crate::refresh::Refreshed;
+use crate::saved_org::calls::CallError;
+use crate::saved_org::refresh::Refreshed;
 use crate::store::{SecretChanges, SecretKind};
-use crate::token_calls::CallError;
 
 use super::calls::{Call, CallAnswer};
 
@@ -40,7 +40,7 @@ pub enum Message {
         /// Which org.
         id: OrgId,
         /// What happened.
-        event: crate::refresh::RefreshEvent,
+        event: crate::saved_org::refresh::RefreshEvent,
     },
     /// A refresh ended.
     RefreshDone {
@@ -160,7 +160,7 @@ pub enum RefreshOutcome {
     /// A token.
     Success(Box<Refreshed>),
     /// No token; the error says why.
-    Failure(crate::refresh::RefreshError),
+    Failure(crate::saved_org::refresh::RefreshError),
 }
 
 /// A change of an existing org, from the edit form.
@@ -222,7 +222,7 @@ pub struct RefreshJob {
     /// The org.
     pub org: Org,
     /// Stops it before its request goes out; the org's state holds the other side.
-    pub cancel: crate::refresh::Cancel,
+    pub cancel: crate::saved_org::Cancel,
     /// The live refresh token the keyring refused earlier, saved first (`Debug` masks it).
     pub unsaved_refresh_token: Option<secrecy::SecretString>,
 }

@@ -6,8 +6,8 @@ use std::cell::Cell;
 use ratatui::layout::Rect;
 
 use crate::org::Org;
-use crate::refresh::RefreshError;
 use crate::salesforce::{SignatureCheck, TokenSuccess};
+use crate::saved_org::refresh::RefreshError;
 
 use super::calls::CallState;
 use super::form::OrgForm;
@@ -58,12 +58,12 @@ impl Phase {
 /// The handle that stops a refresh before its request goes out. Dropped (the app is gone, or
 /// the refresh moved on), it stops the refresh too, which costs nothing before the request.
 #[derive(Debug, Default)]
-pub struct RefreshCancel(crate::refresh::Cancel);
+pub struct RefreshCancel(crate::saved_org::Cancel);
 
 impl RefreshCancel {
     /// A new handle and the task's side of it.
-    pub fn new() -> (Self, crate::refresh::Cancel) {
-        let cancel = crate::refresh::Cancel::default();
+    pub fn new() -> (Self, crate::saved_org::Cancel) {
+        let cancel = crate::saved_org::Cancel::default();
         (Self(cancel.clone()), cancel)
     }
 }

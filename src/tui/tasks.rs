@@ -9,10 +9,10 @@ use tokio::sync::{OnceCell, mpsc};
 use crate::clipboard::{Copied, CopySecret};
 use crate::interop::{self, Imported};
 use crate::org::{Org, OrgId};
-use crate::refresh::{ClientFor, RefreshError, RefreshOptions, refresh_org_with};
 use crate::salesforce::{HttpClient, HttpSettings, TokenError, TransportError};
+use crate::saved_org::calls::{self, CallError};
+use crate::saved_org::refresh::{ClientFor, RefreshError, RefreshOptions, refresh_org_with};
 use crate::store::{SecretKind, Store, StoreError};
-use crate::token_calls::{self, CallError};
 
 use super::calls::{Call, CallAnswer};
 use super::message::{CopyVia, Effect, ImportCheck, Message, RefreshJob, RefreshOutcome};
@@ -285,13 +285,13 @@ impl Tasks {
             .map_err(|e| CallError::Api(TokenError::Transport(e).into()))?;
         Ok(match call {
             Call::Userinfo => {
-                CallAnswer::Userinfo(token_calls::userinfo(&self.store, org, client).await?)
+                CallAnswer::Userinfo(calls::userinfo(&self.store, org, client).await?)
             }
             Call::Introspect => CallAnswer::Introspect(
-                token_calls::introspect_access_token(&self.store, org, client).await?,
+                calls::introspect_access_token(&self.store, org, client).await?,
             ),
             Call::Revoke(kind) => CallAnswer::Revoke(
-                token_calls::revoke_token(&self.store, org, client, kind, || {}).await?,
+                calls::revoke_token(&self.store, org, client, kind, || {}).await?,
             ),
         })
     }

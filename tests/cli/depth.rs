@@ -12,10 +12,10 @@ use common::TestEnv;
 use secrecy::{ExposeSecret, SecretString};
 use sfkey::fake_salesforce::{Behaviour, Grant, REDIRECT_LOCATION};
 use sfkey::org::Org;
-use sfkey::refresh::{
+use sfkey::salesforce::{HttpSettings, TokenError, TransportKind};
+use sfkey::saved_org::refresh::{
     ClientFor, RefreshError, RefreshEvent, RefreshOptions, Refreshed, refresh_org_with,
 };
-use sfkey::salesforce::{HttpSettings, TokenError, TransportKind};
 use sfkey::store::{NewSecrets, SecretChanges, SecretKind, Store};
 
 /// An org on the fake with a fresh grant; returns the store, the org and its refresh token.

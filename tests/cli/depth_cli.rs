@@ -166,7 +166,7 @@ fn aborted_right_after_saving_the_rotated_token_the_next_run_works() {
     let (_, first) = env.add_org("rot", true, |g| g.with(Behaviour::Rotate));
     let out = env
         .cmd(&["refresh", "rot"])
-        .env(sfkey::rotation::ABORT_AFTER_SAVE_ENV, "1")
+        .env(sfkey::saved_org::rotation::ABORT_AFTER_SAVE_ENV, "1")
         .output()
         .unwrap();
     assert_eq!(

@@ -9,8 +9,8 @@ use common::TestEnv;
 use secrecy::{ExposeSecret, SecretString};
 use sfkey::fake_salesforce::{Behaviour, Grant, ROTATED_REFRESH_PREFIX};
 use sfkey::org::Org;
-use sfkey::refresh::{ClientFor, RefreshError, refresh_org};
 use sfkey::salesforce::{HttpClient, HttpSettings, TokenError, TransportKind};
+use sfkey::saved_org::refresh::{ClientFor, RefreshError, refresh_org};
 use sfkey::store::{NewSecrets, SecretChanges, SecretKind, Store};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -46,7 +46,10 @@ fn add(
 }
 
 /// Refreshes the way `sfkey refresh` does: the client is built while the keyring is read.
-fn run_refresh(store: &Store, org: &Org) -> Result<sfkey::refresh::Refreshed, RefreshError> {
+fn run_refresh(
+    store: &Store,
+    org: &Org,
+) -> Result<sfkey::saved_org::refresh::Refreshed, RefreshError> {
     runtime().block_on(refresh_org(
         store,
         org,

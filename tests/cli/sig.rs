@@ -9,9 +9,9 @@ use common::{TestEnv, assert_success, stderr, stdout};
 use secrecy::{ExposeSecret, SecretString};
 use sfkey::fake_salesforce::{Behaviour, FAKE_ORG_ID, FAKE_USER_ID};
 use sfkey::org::Org;
-use sfkey::refresh::{ClientFor, Refreshed, refresh_org};
 use sfkey::salesforce::HttpSettings;
 use sfkey::salesforce::signature::{SignatureCheck, Unverifiable};
+use sfkey::saved_org::refresh::{ClientFor, Refreshed, refresh_org};
 use sfkey::store::{NewSecrets, SecretKind, Store};
 
 /// A POSIX zone 5:30 east of UTC, so local times differ from UTC without needing tzdata.

@@ -105,3 +105,35 @@ fn add_and_edit_through_the_form() {
     app.wait_exit();
     world.assert_no_secrets_on_disk();
 }
+
+#[test]
+fn the_forms_keys_come_from_config_toml() {
+    let world = World::new("app-form-keys");
+    let overrides: sfkey::tui::KeyOverrides =
+        toml::from_str("save = [\"ctrl-w\"]\nreveal_secrets = [\"f2\"]\n").unwrap();
+    let mut setup = crate::common::app::setup(world.store.clone(), None);
+    setup.keys = sfkey::tui::KeyMap::with(&overrides);
+    let mut app = App::start(setup, 100, 30);
+    app.wait_for_all(&["No orgs yet", LAST_HINT]);
+    app.send("a");
+    // The help line names the keys in use.
+    app.wait_for_all(&[
+        " Add an org ",
+        "^W saves from any field",
+        "F2 shows the secrets",
+    ]);
+    app.send("keys-form");
+    // Ctrl-S is no longer save: nothing is checked, nothing typed (the x after it shows once
+    // both are handled).
+    app.send("\x13x");
+    let screen = app.wait_for("keys-formx");
+    assert!(!screen.contains("must not be empty"), "{screen}");
+    app.send("\x17");
+    let screen = app.wait_for("the refresh token must not be empty");
+    assert!(screen.contains("keys-formx"), "{screen}");
+    app.send("\x1b");
+    app.wait_until("the form closed", |s| !s.contents().contains("Add an org"));
+    assert!(world.store.orgs().unwrap().is_empty(), "nothing saved");
+    app.send("q");
+    app.wait_exit();
+}

@@ -16,7 +16,7 @@ impl App {
         let Some(Popup::Form(form)) = &mut self.view.popup else {
             return Vec::new();
         };
-        match form.on_key(key, &names) {
+        match form.on_key(key, &self.env.keys, &names) {
             FormOutcome::Continue => Vec::new(),
             FormOutcome::Cancel => {
                 if form.is_saving() {
@@ -130,6 +130,7 @@ mod tests {
     use crate::tui::fixtures;
     use crate::tui::form::OrgForm;
     use crate::tui::message::{Message, Pasted};
+    use crate::tui::state::QuitState;
 
     fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
         app.update(Message::Key(KeyEvent::new(code, modifiers)))
@@ -149,6 +150,25 @@ mod tests {
         // The second Ctrl-C quits.
         press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert!(app.quitting());
+    }
+
+    #[test]
+    fn a_quit_warning_ends_with_the_form_a_new_form_asks_again() {
+        let mut app = fixtures::app_with(vec![]);
+        press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
+        paste(&mut app, "half");
+        press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(app.quit, QuitState::Warned);
+        press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        assert!(app.view.popup.is_none());
+        assert_eq!(app.quit, QuitState::Running);
+        assert!(app.view.status.is_none(), "the warning no longer applies");
+        // A form filled later asks again rather than quitting on the first Ctrl-C.
+        press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
+        paste(&mut app, "other");
+        press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert!(!app.quitting(), "quit without asking");
+        assert!(matches!(app.view.popup, Some(Popup::Form(_))));
     }
 
     #[test]

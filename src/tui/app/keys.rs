@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 
 use super::super::form::OrgForm;
 use super::super::keymap::{Action, Context, is_hard_quit};
-use super::{App, Effect, Pane, Popup, Shown};
+use super::{App, Effect, Pane, Popup, QuitState, Shown};
 
 impl App {
     pub(super) fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
@@ -13,11 +13,21 @@ impl App {
         if is_hard_quit(key) {
             return self.quit();
         }
+        let context = self.view.popup.as_ref().map_or(Context::Main, context_of);
+        let action = self.env.keys.action(context, key);
+        if self.quit == QuitState::Warned && action != Some(Action::Quit) {
+            // Any other key takes the quit back: the warning was for what was on screen then,
+            // and a form opened later must ask again. Its message goes too, unless replaced.
+            self.quit = QuitState::Running;
+            if let Some(warning) = self.would_lose()
+                && self.view.status.as_ref().is_some_and(|s| s.text == warning)
+            {
+                self.view.status = None;
+            }
+        }
         if matches!(self.view.popup, Some(Popup::Form(_))) {
             return self.on_form_key(key);
         }
-        let context = self.view.popup.as_ref().map_or(Context::Main, context_of);
-        let action = self.env.keys.action(context, key);
         match &self.view.popup {
             None => action.map_or_else(Vec::new, |action| self.on_action(action)),
             Some(Popup::PasteUrl(_)) => self.on_paste_key(key, action),
@@ -94,6 +104,7 @@ impl App {
             | Action::DeviceLogin
             | Action::Submit
             | Action::Save
+            | Action::RevealSecrets
             | Action::NextField
             | Action::PrevField
             | Action::ChooseNext

@@ -133,6 +133,14 @@ pub(crate) mod tests {
         Message::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL))
     }
 
+    /// Opens the paste popup with `p`, pastes `url` and presses Enter; returns Enter's effects.
+    fn paste_url(app: &mut App, url: &str) -> Vec<Effect> {
+        app.update(key(KeyCode::Char('p')));
+        assert!(matches!(app.view.popup, Some(Popup::PasteUrl(_))));
+        app.update(Message::Paste(Pasted::new(url.into())));
+        app.update(key(KeyCode::Enter))
+    }
+
     /// Saves the form with Ctrl-S and answers the duplicate check as the tasks would.
     pub(crate) fn save_and_check(
         app: &mut App,
@@ -155,13 +163,7 @@ pub(crate) mod tests {
     fn a_pasted_url_fills_the_form_and_saves_a_new_org() {
         let mut app =
             fixtures::app_with(vec![fixtures::org("prod", "https://login.salesforce.com")]);
-        app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('p'),
-            KeyModifiers::NONE,
-        )));
-        assert!(matches!(app.view.popup, Some(Popup::PasteUrl(_))));
-        app.update(Message::Paste(Pasted::new(URL.into())));
-        app.update(key(KeyCode::Enter));
+        paste_url(&mut app, URL);
         let Some(Popup::Form(form)) = &app.view.popup else {
             panic!("no form: {:?}", app.view.popup);
         };
@@ -188,14 +190,7 @@ pub(crate) mod tests {
     #[test]
     fn a_malformed_url_is_refused_without_showing_it() {
         let mut app = fixtures::app_with(Vec::new());
-        app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('p'),
-            KeyModifiers::NONE,
-        )));
-        app.update(Message::Paste(Pasted::new(
-            "force://5Aep861SECRETtoken@x.com".into(),
-        )));
-        assert!(app.update(key(KeyCode::Enter)).is_empty());
+        assert!(paste_url(&mut app, "force://5Aep861SECRETtoken@x.com").is_empty());
         let Some(Popup::PasteUrl(paste)) = &app.view.popup else {
             panic!("popup closed");
         };
@@ -213,12 +208,7 @@ pub(crate) mod tests {
     fn a_taken_name_asks_to_update_that_org() {
         let saved = fixtures::org("acme", "https://acme.my.salesforce.com");
         let mut app = fixtures::app_with(vec![saved.clone()]);
-        app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('p'),
-            KeyModifiers::NONE,
-        )));
-        app.update(Message::Paste(Pasted::new(URL.into())));
-        app.update(key(KeyCode::Enter));
+        paste_url(&mut app, URL);
         let duplicate = Some((saved.clone(), Sameness::RefreshToken));
         assert!(save_and_check(&mut app, duplicate.clone()).is_empty());
         let Some(Popup::ConfirmUpdate(pending)) = &app.view.popup else {
@@ -227,23 +217,14 @@ pub(crate) mod tests {
         assert_eq!(pending.existing.name, "acme");
         assert_eq!(pending.why, Sameness::RefreshToken);
         // n: back to the form, nothing saved.
-        assert!(
-            app.update(Message::Key(KeyEvent::new(
-                KeyCode::Char('n'),
-                KeyModifiers::NONE
-            )))
-            .is_empty()
-        );
+        assert!(app.update(key(KeyCode::Char('n'))).is_empty());
         let Some(Popup::Form(form)) = &app.view.popup else {
             panic!("form gone");
         };
         assert!(matches!(&form.save, SaveState::Failed(e) if e.contains("acme is kept")));
         // Again, and y: the saved org is updated in place.
         save_and_check(&mut app, duplicate);
-        let effects = app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('y'),
-            KeyModifiers::NONE,
-        )));
+        let effects = app.update(key(KeyCode::Char('y')));
         let [Effect::Import(step)] = &effects[..] else {
             panic!("{effects:?}");
         };
@@ -259,12 +240,7 @@ pub(crate) mod tests {
     fn a_duplicate_found_after_the_form_closed_saves_nothing_and_says_so() {
         let saved = fixtures::org("ci", "https://acme.my.salesforce.com");
         let mut app = fixtures::app_with(vec![saved.clone()]);
-        app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('p'),
-            KeyModifiers::NONE,
-        )));
-        app.update(Message::Paste(Pasted::new(URL.into())));
-        app.update(key(KeyCode::Enter));
+        paste_url(&mut app, URL);
         let effects = app.update(ctrl_s());
         app.update(key(KeyCode::Esc));
         assert!(app.view.popup.is_none());

@@ -46,7 +46,7 @@ impl App {
     }
 
     /// What quitting now would lose, as the status line says it, if anything.
-    fn would_lose(&self) -> Option<String> {
+    pub(super) fn would_lose(&self) -> Option<String> {
         let q = self.key_of(Action::Quit);
         let names = self.unsaved_names();
         if !names.is_empty() {

@@ -3,8 +3,8 @@
 //! own org (with a rotated refresh token the keyring refused kept in the org's state).
 
 use crate::org::OrgId;
-use crate::refresh::{RefreshError, RefreshEvent};
 use crate::salesforce::SignatureCheck;
+use crate::saved_org::refresh::{RefreshError, RefreshEvent};
 
 use super::super::message::{RefreshJob, RefreshOutcome};
 use super::super::state::RefreshCancel;

@@ -24,8 +24,8 @@ mod tests {
     use secrecy::SecretString;
 
     use super::*;
-    use crate::refresh::{RefreshError, RefreshEvent};
-    use crate::rotation::NotSaved;
+    use crate::saved_org::refresh::{RefreshError, RefreshEvent};
+    use crate::saved_org::rotation::NotSaved;
     use crate::store::{SecretError, StoreError};
     use crate::tui::fixtures;
     use crate::tui::message::{Message, RefreshOutcome};
@@ -102,17 +102,27 @@ mod tests {
             warning.contains("rot") && warning.contains("only in memory"),
             "{warning}"
         );
-        // On a 100-column status line, beside the hints, the key and its cost are not cut.
+        // On a 100-column status line the key and its cost are not cut: the warning wraps
+        // to a second row rather than give way to the hints.
         let backend = ratatui::backend::TestBackend::new(100, 30);
         let mut terminal = ratatui::Terminal::new(backend).unwrap();
         terminal
             .draw(|frame| crate::tui::view::draw(frame, &app))
             .unwrap();
         let screen = terminal.backend().to_string();
-        let status = screen.lines().last().unwrap_or_default();
+        let rows: Vec<&str> = screen
+            .lines()
+            .skip(28)
+            .map(|l| l.trim_matches('"').trim())
+            .collect();
+        let status = rows.join(" ");
         assert!(
             status.contains("q again quits and loses the new refresh token of rot (only in memory"),
-            "{status}"
+            "{screen}"
+        );
+        assert!(
+            status.ends_with("then r saves it │ ? help q quit"),
+            "{screen}"
         );
         q(&mut app);
         assert!(app.should_exit());

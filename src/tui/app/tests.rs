@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::layout::Rect;
 
 use super::*;
-use crate::refresh::RefreshEvent;
+use crate::saved_org::refresh::RefreshEvent;
 use crate::tui::fixtures::{self, NOW_MS};
 use crate::tui::message::RefreshOutcome;
 

@@ -1,32 +1,10 @@
-//! Keys in the form: one function maps a key to a [`FormAction`] (the place a key table can
-//! take over), and the actions change the form. Typing goes to the focused text field.
+//! Keys in the form: the user's key table says what a key asks for (context Form), and the
+//! actions change the form. A key with no action there goes to the focused text field.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
+use super::super::keymap::{Action, Context, KeyMap};
 use super::{Field, FormOutcome, KINDS, LoginChoice, OrgForm, cycle};
-
-/// What a key means in the form; typing goes to the focused text field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormAction {
-    /// The next field.
-    NextField,
-    /// The previous field.
-    PrevField,
-    /// Enter: the next field, or submit on the last one.
-    NextOrSubmit,
-    /// Submit from any field.
-    Submit,
-    /// Close without saving.
-    Cancel,
-    /// The next choice of a choice field.
-    NextChoice,
-    /// The previous choice of a choice field.
-    PrevChoice,
-    /// Show or hide the secrets typed.
-    Reveal,
-    /// An editing key for the focused text field.
-    Type,
-}
 
 impl OrgForm {
     /// Pastes into the focused field; `existing` are the names already taken.
@@ -38,46 +16,38 @@ impl OrgForm {
         }
     }
 
-    /// The one place keys become form actions.
-    pub fn action_for(&self, key: &KeyEvent) -> FormAction {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let choice = self.focus.is_choice();
-        match key.code {
-            KeyCode::Esc => FormAction::Cancel,
-            KeyCode::Char('s') if ctrl => FormAction::Submit,
-            KeyCode::Char('r') if ctrl => FormAction::Reveal,
-            KeyCode::Enter => FormAction::NextOrSubmit,
-            KeyCode::Tab | KeyCode::Down => FormAction::NextField,
-            KeyCode::BackTab | KeyCode::Up => FormAction::PrevField,
-            KeyCode::Right | KeyCode::Char(' ') if choice => FormAction::NextChoice,
-            KeyCode::Left if choice => FormAction::PrevChoice,
-            _ => FormAction::Type,
+    /// What `key` asks of the form, by the key table; `None` types into the focused field.
+    pub fn action_for(&self, key: &KeyEvent, keys: &KeyMap) -> Option<Action> {
+        match keys.action(Context::Form, key) {
+            // Space and the arrows choose on a choice; on a text field they type and move.
+            Some(Action::ChooseNext | Action::ChoosePrev) if !self.focus.is_choice() => None,
+            action => action,
         }
     }
 
-    /// Handles a key; `existing` are the names already taken.
-    pub fn on_key(&mut self, key: &KeyEvent, existing: &[&str]) -> FormOutcome {
-        self.quit_asked = false;
-        let action = self.action_for(key);
+    /// Handles a key, looked up in `keys`; `existing` are the names already taken.
+    pub fn on_key(&mut self, key: &KeyEvent, keys: &KeyMap, existing: &[&str]) -> FormOutcome {
+        let action = self.action_for(key, keys);
         if self.is_saving() {
             // Waiting for the store (maybe for a refresh's lock): only leaving is allowed.
             return match action {
-                FormAction::Cancel => FormOutcome::Cancel,
+                Some(Action::Cancel) => FormOutcome::Cancel,
                 _ => FormOutcome::Continue,
             };
         }
         match action {
-            FormAction::Cancel => return FormOutcome::Cancel,
-            FormAction::Submit => return self.submit(existing),
-            FormAction::NextOrSubmit if self.is_last() => return self.submit(existing),
-            FormAction::NextOrSubmit | FormAction::NextField => self.move_focus(true),
-            FormAction::PrevField => self.move_focus(false),
-            FormAction::Reveal => self.reveal = !self.reveal,
-            FormAction::NextChoice | FormAction::PrevChoice => {
-                self.cycle_choice(action == FormAction::NextChoice);
+            Some(Action::Cancel) => return FormOutcome::Cancel,
+            Some(Action::Save) => return self.submit(existing),
+            Some(Action::Submit) if self.is_last() => return self.submit(existing),
+            Some(Action::Submit | Action::NextField) => self.move_focus(true),
+            Some(Action::PrevField) => self.move_focus(false),
+            Some(Action::RevealSecrets) => self.reveal = !self.reveal,
+            Some(Action::ChooseNext | Action::ChoosePrev) => {
+                self.cycle_choice(action == Some(Action::ChooseNext));
                 self.changed(existing);
             }
-            FormAction::Type => {
+            // Only the actions above are bound in the form; anything else is typing.
+            Some(_) | None => {
                 let focus = self.focus;
                 if let Some(input) = self.input_mut(focus) {
                     let before = input.value().len();

@@ -78,8 +78,6 @@ pub struct OrgForm {
     pub reveal: bool,
     /// Something was typed or chosen: leaving would lose it.
     dirty: bool,
-    /// Ctrl-C was pressed once with unsaved input: the next one quits.
-    pub quit_asked: bool,
 }
 
 impl OrgForm {
@@ -103,7 +101,6 @@ impl OrgForm {
             save: SaveState::Editing,
             reveal: false,
             dirty: false,
-            quit_asked: false,
         }
     }
 
@@ -182,15 +179,6 @@ impl OrgForm {
     /// Whether leaving now would lose something typed (Ctrl-C asks first then).
     pub fn is_dirty(&self) -> bool {
         self.dirty && !self.is_saving()
-    }
-
-    /// Ctrl-C: `true` when the app may quit now; with unsaved input the first press only asks.
-    pub fn allow_quit(&mut self) -> bool {
-        if !self.is_dirty() || self.quit_asked {
-            return true;
-        }
-        self.quit_asked = true;
-        false
     }
 
     /// The title of the popup.

@@ -1,7 +1,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use secrecy::ExposeSecret;
 
-use super::keys::FormAction;
+use super::super::keymap::{Action, KeyMap};
 use super::*;
 use crate::store::SecretKind;
 
@@ -23,14 +23,22 @@ fn test_key() -> String {
 }
 
 fn press(form: &mut OrgForm, code: KeyCode) -> FormOutcome {
-    form.on_key(&KeyEvent::new(code, KeyModifiers::NONE), &["prod"])
+    let keys = KeyMap::default();
+    form.on_key(&KeyEvent::new(code, KeyModifiers::NONE), &keys, &["prod"])
 }
 
 fn ctrl(form: &mut OrgForm, c: char) -> FormOutcome {
+    let keys = KeyMap::default();
     form.on_key(
         &KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+        &keys,
         &["prod"],
     )
+}
+
+/// The key table config.toml's `[keys]` makes of `toml`.
+fn keys_of(toml: &str) -> KeyMap {
+    KeyMap::with(&crate::preferences::parse(toml).unwrap().keys)
 }
 
 fn type_text(form: &mut OrgForm, text: &str) {
@@ -76,7 +84,11 @@ fn an_invalid_form_saves_nothing_and_marks_each_bad_field() {
     assert!(matches!(form.submit(&["prod"]), FormOutcome::Continue));
     assert!(form.error(Field::Name).unwrap().contains("already exists"));
     assert!(form.error(Field::LoginUrl).unwrap().contains("https://"));
-    assert!(form.error(Field::ClientId).unwrap().contains("client id"));
+    assert!(
+        form.error(Field::ClientId)
+            .unwrap()
+            .contains("the Client id field")
+    );
     assert!(form.error(Field::RefreshToken).is_some());
     assert_eq!(form.focus, Field::Name);
     assert!(!form.is_saving());
@@ -112,7 +124,7 @@ fn a_lightning_address_names_its_my_domain() {
     form.submit(&[]);
     let error = form.error(Field::LoginUrl).unwrap_or_default();
     assert!(
-        error.contains("the login URL https://acme.my.salesforce.com"),
+        error.contains("My Domain: https://acme.my.salesforce.com in the Login URL field"),
         "{error}"
     );
 }
@@ -216,7 +228,10 @@ fn client_credentials_refuse_the_shared_login_hosts_with_the_cli_words() {
         error.contains("refuses the client credentials flow"),
         "{error}"
     );
-    assert!(error.contains("My Domain as the URL"), "{error}");
+    assert!(
+        error.contains("My Domain in the My Domain URL field"),
+        "{error}"
+    );
     assert!(form.error(Field::ClientSecret).unwrap().contains("secret"));
     focus(&mut form, Field::LoginUrl);
     ctrl(&mut form, 'u');
@@ -320,43 +335,80 @@ fn secrets_are_dots_until_revealed() {
 }
 
 #[test]
-fn keys_become_form_actions_in_one_place() {
+fn keys_become_form_actions_through_the_key_table() {
+    let keys = KeyMap::default();
     let form = OrgForm::add();
-    let key = |code, modifiers| form.action_for(&KeyEvent::new(code, modifiers));
+    let key = |code, modifiers| form.action_for(&KeyEvent::new(code, modifiers), &keys);
     let none = KeyModifiers::NONE;
-    assert_eq!(key(KeyCode::Esc, none), FormAction::Cancel);
+    assert_eq!(key(KeyCode::Esc, none), Some(Action::Cancel));
     assert_eq!(
         key(KeyCode::Char('s'), KeyModifiers::CONTROL),
-        FormAction::Submit
+        Some(Action::Save)
     );
-    assert_eq!(key(KeyCode::Tab, none), FormAction::NextField);
-    assert_eq!(key(KeyCode::BackTab, none), FormAction::PrevField);
-    assert_eq!(key(KeyCode::Enter, none), FormAction::NextOrSubmit);
-    // On a text field, space and arrows edit; on a choice they choose.
-    assert_eq!(key(KeyCode::Char(' '), none), FormAction::Type);
-    assert_eq!(key(KeyCode::Left, none), FormAction::Type);
+    assert_eq!(
+        key(KeyCode::Char('r'), KeyModifiers::CONTROL),
+        Some(Action::RevealSecrets)
+    );
+    assert_eq!(key(KeyCode::Tab, none), Some(Action::NextField));
+    assert_eq!(key(KeyCode::BackTab, none), Some(Action::PrevField));
+    assert_eq!(key(KeyCode::Enter, none), Some(Action::Submit));
+    // On a text field, letters, space and arrows edit; on a choice they choose.
+    assert_eq!(key(KeyCode::Char('q'), none), None);
+    assert_eq!(key(KeyCode::Char(' '), none), None);
+    assert_eq!(key(KeyCode::Left, none), None);
     let mut form = OrgForm::add();
     focus(&mut form, Field::Kind);
-    let key = |code| form.action_for(&KeyEvent::new(code, KeyModifiers::NONE));
-    assert_eq!(key(KeyCode::Char(' ')), FormAction::NextChoice);
-    assert_eq!(key(KeyCode::Left), FormAction::PrevChoice);
+    let key = |code| form.action_for(&KeyEvent::new(code, KeyModifiers::NONE), &keys);
+    assert_eq!(key(KeyCode::Char(' ')), Some(Action::ChooseNext));
+    assert_eq!(key(KeyCode::Left), Some(Action::ChoosePrev));
 }
 
 #[test]
-fn ctrl_c_asks_first_only_when_something_was_typed() {
+fn the_forms_keys_follow_the_overrides_of_config_toml() {
+    let keys = keys_of("[keys]\nsave = [\"ctrl-w\"]\nreveal_secrets = [\"f2\"]\n");
     let mut form = OrgForm::add();
-    assert!(!form.is_dirty());
-    assert!(form.allow_quit(), "an untouched form quits at once");
-    type_text(&mut form, "half");
-    assert!(form.is_dirty());
-    assert!(!form.allow_quit(), "asks first");
-    assert!(form.quit_asked);
-    assert!(form.allow_quit(), "the second Ctrl-C quits");
-    // Any other key takes the question back.
-    form.quit_asked = false;
-    assert!(!form.allow_quit());
-    press(&mut form, KeyCode::Tab);
-    assert!(!form.quit_asked);
+    let press = |form: &mut OrgForm, code, modifiers| {
+        form.on_key(&KeyEvent::new(code, modifiers), &keys, &["prod"])
+    };
+    type_text(&mut form, "acme");
+    // Ctrl-S no longer saves (nor types): the name is still all there is.
+    let ctrl = KeyModifiers::CONTROL;
+    press(&mut form, KeyCode::Char('s'), ctrl);
+    assert!(form.errors.is_empty(), "{:?}", form.errors);
+    assert_eq!(form.input(Field::Name).unwrap().value(), "acme");
+    press(&mut form, KeyCode::F(2), KeyModifiers::NONE);
+    assert!(form.reveal);
+    // Ctrl-W saves: the empty client id is refused beside its field.
+    assert!(matches!(
+        press(&mut form, KeyCode::Char('w'), ctrl),
+        FormOutcome::Continue
+    ));
+    assert!(form.error(Field::ClientId).is_some(), "{:?}", form.errors);
+}
+
+#[test]
+fn a_key_that_would_type_into_the_form_is_refused_by_name() {
+    for (toml, key) in [
+        ("[keys]\nsave = [\"s\"]\n", "\"s\""),
+        ("[keys]\ncancel = [\"esc\", \"x\"]\n", "\"x\""),
+        ("[keys]\nreveal_secrets = [\"space\"]\n", "\"space\""),
+        ("[keys]\nsubmit = [\"backspace\"]\n", "\"backspace\""),
+        ("[keys]\nsave = [\"ctrl-u\"]\n", "\"ctrl-u\""),
+    ] {
+        let err = crate::preferences::parse(toml).unwrap_err();
+        assert!(err.contains(key), "{toml}: {err}");
+        assert!(err.contains("types or edits text"), "{toml}: {err}");
+        assert!(err.contains("line 2"), "{toml}: {err}");
+    }
+    // A choice's keys act only on a choice, where nothing is typed: a letter is fine there.
+    let keys = keys_of("[keys]\nchoose_next = [\"n\"]\nsave = [\"alt-s\"]\n");
+    let n = KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE);
+    let mut form = OrgForm::add();
+    form.on_key(&n, &keys, &["prod"]);
+    assert_eq!(form.input(Field::Name).unwrap().value(), "n");
+    focus(&mut form, Field::Login);
+    form.on_key(&n, &keys, &["prod"]);
+    assert_eq!(form.login, LoginChoice::Sandbox);
 }
 
 #[test]

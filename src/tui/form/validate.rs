@@ -4,7 +4,7 @@
 use secrecy::SecretString;
 
 use crate::kind_checks;
-use crate::org::{self, Org, OrgKind};
+use crate::org::{self, Org, OrgKind, Setting};
 use crate::store::SecretKind;
 
 use super::{Field, FormMode, OrgForm};
@@ -39,6 +39,7 @@ impl OrgForm {
     /// Checks every shown field; the draft to save, or each bad field with why.
     pub(super) fn check(&self, existing: &[&str]) -> Result<OrgDraft, Vec<(Field, String)>> {
         let kind = self.kind;
+        let names = |setting, value: Option<&str>| field_words(kind, setting, value);
         let shown = self.visible_fields();
         let editing = self.editing();
         let adding = editing.is_none();
@@ -48,7 +49,7 @@ impl OrgForm {
         let renamed = editing.is_none_or(|o| o.name != name);
         // An import may name a saved org: the app then asks to update it.
         let taken = renamed && existing.contains(&name.as_str()) && self.mode != FormMode::Import;
-        let checked = org::validate_name(&name).map_err(|e| field_text(&e));
+        let checked = org::validate_name(&name).map_err(|e| e.describe(names));
         let checked = checked.and_then(|()| match taken {
             true => Err(format!("an org named {name:?} already exists")),
             false => Ok(()),
@@ -62,7 +63,7 @@ impl OrgForm {
         let login_url = keep(&mut errors, Field::LoginUrl, login_url);
 
         let site = if shown.contains(&Field::Site) {
-            let site = org::parse_site(self.site.value()).map_err(|e| field_text(&e));
+            let site = org::parse_site(self.site.value()).map_err(|e| e.describe(names));
             keep(&mut errors, Field::Site, site)
         } else {
             None
@@ -72,7 +73,7 @@ impl OrgForm {
         } else if self.mode == FormMode::Login && self.client_id.value().trim().is_empty() {
             Some(crate::login::DEFAULT_CLIENT_ID.to_string())
         } else {
-            let id = org::parse_client_id(self.client_id.value()).map_err(|e| field_text(&e));
+            let id = org::parse_client_id(self.client_id.value()).map_err(|e| e.describe(names));
             keep(&mut errors, Field::ClientId, id)
         };
         let username = if shown.contains(&Field::Username) {
@@ -80,7 +81,7 @@ impl OrgForm {
             keep(
                 &mut errors,
                 Field::Username,
-                username.map_err(|e| field_text(&e)),
+                username.map_err(|e| e.describe(names)),
             )
         } else {
             None
@@ -98,7 +99,7 @@ impl OrgForm {
             errors.push((Field::ClientSecret, why.into()));
         }
         if let Some(pem) = typed(Field::PrivateKey) {
-            let key = kind_checks::parse_private_key(&pem).map_err(|e| field_text(&e));
+            let key = kind_checks::parse_private_key(&pem).map_err(|e| e.describe(names));
             if let Some(key) = keep(&mut errors, Field::PrivateKey, key) {
                 secrets.push((SecretKind::PrivateKey, key));
             }
@@ -113,7 +114,7 @@ impl OrgForm {
             errors.push((Field::RefreshToken, why.into()));
         }
         if let Some(token) = typed(Field::AccessToken) {
-            let checked = kind_checks::check_access_token(&token).map_err(|e| field_text(&e));
+            let checked = kind_checks::check_access_token(&token).map_err(|e| e.describe(names));
             if keep(&mut errors, Field::AccessToken, checked).is_some() {
                 secrets.push((SecretKind::AccessToken, SecretString::from(token)));
             }
@@ -160,27 +161,34 @@ impl OrgForm {
     /// URL names its My Domain for a Lightning address, and client credentials refuse
     /// Salesforce's shared login hosts.
     fn typed_url(&self) -> Result<String, String> {
-        let url = org::parse_login_url(self.login_url.value()).map_err(|e| field_text(&e))?;
+        let names = |setting, value: Option<&str>| field_words(self.kind, setting, value);
+        let url = org::parse_login_url(self.login_url.value()).map_err(|e| e.describe(names))?;
         if self.kind == OrgKind::AccessToken {
             return Ok(url);
         }
         // Any other host is the user's call here, as with `sfkey add --any-host`.
-        org::check_login_host(&url, true).map_err(|e| field_text(&e))?;
+        org::check_login_host(&url, true).map_err(|e| e.describe(names))?;
         if self.kind == OrgKind::ClientCredentials {
-            kind_checks::check_client_credentials_url(&url).map_err(|e| field_text(&e))?;
+            kind_checks::check_client_credentials_url(&url).map_err(|e| e.describe(names))?;
         }
         Ok(url)
     }
 }
 
-/// A library error worded for the form rather than the command line.
-fn field_text(error: &impl std::fmt::Display) -> String {
-    error
-        .to_string()
-        .replace("--site", "the site path field")
-        .replace("as --login-url", "as the URL")
-        .replace("--login-url", "the login URL")
-        .replace(" (--client-id)", "")
-        .replace("--jwt needs --username", "a username is needed")
-        .replace("-out - | sfkey add ...", "-out KEY.pem")
+/// How the form says a setting an error asks to change: by its field, not the CLI's option.
+fn field_words(kind: OrgKind, setting: Setting, value: Option<&str>) -> String {
+    let field = |field: Field| format!("the {} field", field.label(kind));
+    let named = match setting {
+        Setting::LoginUrl => field(Field::LoginUrl),
+        Setting::Site => field(Field::Site),
+        Setting::ClientId => field(Field::ClientId),
+        Setting::Username => field(Field::Username),
+        // The form accepts any host (it is the user's call, as with `sfkey add --any-host`).
+        Setting::AnyHost => "`sfkey add --any-host`".into(),
+        Setting::Secrets => "their own fields".into(),
+    };
+    match value {
+        Some(value) => format!("{value} in {named}"),
+        None => named,
+    }
 }

@@ -87,6 +87,8 @@ actions! {
     Submit => "submit",
     /// Save the form from any field.
     Save => "save",
+    /// Show or hide the secrets typed into the form.
+    RevealSecrets => "reveal_secrets",
     /// The form's next field.
     NextField => "next_field",
     /// The form's previous field.

@@ -1,13 +1,16 @@
 //! `[keys]` in config.toml: action names to key lists, checked as the file is read, so an
-//! unknown action, a key sfkey cannot read or a key bound twice in one screen is an error with
-//! the file's line and column, and the TUI never starts with a table it cannot use.
+//! unknown action, a key sfkey cannot read, a key bound twice in one screen or a key that could
+//! never do its action there (one that types into the form) is an error with the file's line
+//! and column, and the TUI never starts with a table it cannot use.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crossterm::event::KeyEvent;
 use serde::de::{self, MapAccess, Visitor};
 
-use super::{Action, Context, Key, KeyMap};
+use super::super::input::is_editing_key;
+use super::{Action, BINDINGS, Context, Key, KeyMap, is_hard_quit, is_modified};
 
 /// Each overridden action with its keys, in the order of config.toml.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +47,28 @@ impl KeyOverrides {
     }
 }
 
+/// Why `key` cannot do `action` in `context`, if it cannot: a key that types into the popup's
+/// field, Ctrl-C (it always quits), or a modified key in a question (questions ignore those).
+fn usable(context: Context, action: Action, key: &Key) -> Result<(), String> {
+    let event = KeyEvent::new(key.0, key.1);
+    let choice = matches!(action, Action::ChooseNext | Action::ChoosePrev);
+    let why = if is_hard_quit(&event) && action != Action::Quit {
+        "ctrl-c always quits (asking first when something would be lost)"
+    } else if context.has_text_field() && !choice && is_editing_key(&event) {
+        "it types or edits text there, so it would never reach the field; use a key with ctrl- or alt-, or a named key such as f2"
+    } else if context.is_question() && is_modified(&event) {
+        "questions take plain keys only (a terminal sends Esc then a key typed fast as alt- and the key)"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "the key {:?} cannot be {} in \"{}\": {why}",
+        key.config_name(),
+        action.name(),
+        context.title()
+    ))
+}
+
 /// An action name read from config.toml: an unknown one is an error at its place.
 struct ActionName(Action);
 
@@ -61,18 +86,30 @@ impl<'de> de::Deserialize<'de> for ActionName {
     }
 }
 
-/// A non-empty key list.
-struct KeyList(Vec<Key>);
+/// Reads the keys of one action: a non-empty list, each key usable wherever the action is
+/// bound. Checked as the list is read, so the error points at the list's line.
+struct KeysOf(Action);
 
-impl<'de> de::Deserialize<'de> for KeyList {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let keys = Vec::<Key>::deserialize(deserializer)?;
+impl<'de> de::DeserializeSeed<'de> for KeysOf {
+    type Value = Vec<Key>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        let keys = <Vec<Key> as de::Deserialize>::deserialize(deserializer)?;
         if keys.is_empty() {
             return Err(de::Error::custom(
                 "an action needs at least one key (an empty list would leave it unreachable)",
             ));
         }
-        Ok(Self(keys))
+        let contexts = BINDINGS.iter().filter(|b| b.action == self.0);
+        for context in contexts.map(|b| b.context) {
+            for key in &keys {
+                usable(context, self.0, key).map_err(de::Error::custom)?;
+            }
+        }
+        Ok(keys)
     }
 }
 
@@ -87,7 +124,7 @@ impl<'de> de::Deserialize<'de> for KeyOverrides {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
                 while let Some(ActionName(action)) = map.next_key()? {
-                    let KeyList(keys) = map.next_value()?;
+                    let keys = map.next_value_seed(KeysOf(action))?;
                     out.push((action, keys));
                 }
                 let overrides = KeyOverrides(out);

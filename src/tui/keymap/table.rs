@@ -226,6 +226,13 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         context: Context::Form,
+        keys: &[Key::ctrl('r')],
+        action: Action::RevealSecrets,
+        hint: "show secrets",
+        help: "show or hide the secrets typed (they are dots until then)",
+    },
+    Binding {
+        context: Context::Form,
         keys: &[Key::code(KeyCode::Esc)],
         action: Action::Cancel,
         hint: "cancel",

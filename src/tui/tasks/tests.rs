@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::*;
 use crate::fake_salesforce::{Behaviour, FakeSalesforce, Grant};
 use crate::org::Org;
-use crate::refresh::RefreshEvent;
+use crate::saved_org::refresh::RefreshEvent;
 use crate::store::{MemoryStore, NewSecrets, SecretError, SecretStore};
 use crate::tui::app::{App, Shown};
 

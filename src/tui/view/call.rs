@@ -12,8 +12,8 @@ use super::super::app::{App, call_hint};
 use super::super::calls::{CallAnswer, CallState};
 use super::super::keymap::Action;
 use super::text::{elapsed, spinner, wrap, wrap_words};
-use crate::refresh::NO_REFRESH_TOKEN;
-use crate::token_calls::field_rows;
+use crate::saved_org::calls::field_rows;
+use crate::saved_org::refresh::NO_REFRESH_TOKEN;
 use crate::token_details::introspect_rows;
 use crate::tui::remedy::advice_text;
 
@@ -82,7 +82,7 @@ pub fn lines(state: &CallState, org: &Org, app: &App, width: usize) -> Vec<Line<
     };
     if let Some(exchange) = exchange {
         out.push(Line::default());
-        out.extend(super::response::exchange_lines(exchange, width));
+        out.extend(super::exchange::lines(exchange, width));
     }
     out
 }
@@ -173,7 +173,7 @@ mod tests {
 
     use crate::org::DeadToken;
     use crate::salesforce::Introspection;
-    use crate::token_calls::IntrospectDone;
+    use crate::saved_org::calls::IntrospectDone;
     use crate::tui::app::App;
     use crate::tui::calls::{Call, CallAnswer};
     use crate::tui::fixtures::{self, NOW_MS};

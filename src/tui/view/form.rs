@@ -13,6 +13,7 @@ use crate::escape::is_unsafe;
 
 use super::super::form::{Field, FormMode, KINDS, LoginChoice, OrgForm, SaveState, kind_help};
 use super::super::input::TextInput;
+use super::super::keymap::{Action, Context, KeyMap};
 use super::text::wrap_words;
 
 const LABEL_WIDTH: usize = 14;
@@ -24,13 +25,14 @@ struct Body {
     cursor: Option<(usize, usize)>,
 }
 
-/// Draws the form over `area`, with the cursor in the focused field.
-pub fn draw(frame: &mut Frame, form: &OrgForm, area: Rect) {
+/// Draws the form over `area`, with the cursor in the focused field; `warned` when quitting
+/// now would drop what was typed (the next Ctrl-C quits).
+pub fn draw(frame: &mut Frame, form: &OrgForm, keys: &KeyMap, warned: bool, area: Rect) {
     let width = area.width.min(84);
     let inner_width = usize::from(width.saturating_sub(2));
     let value_width = inner_width.saturating_sub(LABEL_WIDTH + 1).max(10);
-    let body = body(form, value_width);
-    let mut footer = footer(form, inner_width);
+    let body = body(form, keys, value_width);
+    let mut footer = footer(form, keys, warned, inner_width);
     let room = usize::from(area.height.saturating_sub(2));
     // The footer gets at most a third of the room; the fields scroll in the rest.
     footer.truncate(footer.len().min((room / 3).max(1)));
@@ -79,7 +81,7 @@ pub fn scroll_offset(focus: &Range<usize>, total: usize, room: usize) -> usize {
         .min(last_start)
 }
 
-fn body(form: &OrgForm, value_width: usize) -> Body {
+fn body(form: &OrgForm, keys: &KeyMap, value_width: usize) -> Body {
     let mut body = Body {
         lines: Vec::new(),
         focus: 0..0,
@@ -94,7 +96,7 @@ fn body(form: &OrgForm, value_width: usize) -> Body {
         };
         let label = Span::styled(format!("{:<LABEL_WIDTH$} ", form.label(field)), label_style);
         let value = match form.input(field) {
-            None => choice(form, field, value_width),
+            None => choice(form, keys, field, value_width),
             Some(input) => {
                 let (spans, cursor) = text_value(form, field, input, value_width);
                 if focused {
@@ -129,7 +131,7 @@ fn body(form: &OrgForm, value_width: usize) -> Body {
 
 /// A choice: every option with the chosen one highlighted, or only the chosen one between
 /// arrows when they do not all fit.
-fn choice(form: &OrgForm, field: Field, width: usize) -> Vec<Span<'static>> {
+fn choice(form: &OrgForm, keys: &KeyMap, field: Field, width: usize) -> Vec<Span<'static>> {
     let (labels, chosen): (Vec<&str>, usize) = match field {
         Field::Kind => (
             KINDS.iter().map(|k| k.label()).collect(),
@@ -144,11 +146,12 @@ fn choice(form: &OrgForm, field: Field, width: usize) -> Vec<Span<'static>> {
         ),
     };
     let dim = Style::new().fg(Color::DarkGray);
+    let key = |action| keys.short_key(Context::Form, action);
     let hint = match (field == form.focus, field) {
-        (true, _) => " ←/→",
+        (true, _) => format!(" {}/{}", key(Action::ChoosePrev), key(Action::ChooseNext)),
         // The cursor starts below, on the name: say how to get here.
-        (false, Field::Kind) => " ↑ to change",
-        (false, _) => "",
+        (false, Field::Kind) => format!(" {} to change", key(Action::PrevField)),
+        (false, _) => String::new(),
     };
     let all_width: usize = labels.iter().map(|l| l.chars().count() + 3).sum();
     if all_width + hint.chars().count() > width {
@@ -156,7 +159,7 @@ fn choice(form: &OrgForm, field: Field, width: usize) -> Vec<Span<'static>> {
         let fits = picked.chars().count() + hint.chars().count() <= width;
         return vec![
             Span::styled(picked, Style::new().add_modifier(Modifier::BOLD)),
-            Span::styled(if fits { hint } else { "" }, dim),
+            Span::styled(if fits { hint } else { String::new() }, dim),
         ];
     }
     let mut spans = Vec::new();
@@ -219,24 +222,35 @@ fn cut(text: &str, width: usize) -> String {
     shown
 }
 
-/// Under the fields: the quit question, why the save failed, "Saving…", or the help.
-fn footer(form: &OrgForm, width: usize) -> Vec<Line<'static>> {
-    let (text, style) = if form.quit_asked {
+/// Under the fields: the quit question, why the save failed, "Saving…", or the help, with
+/// the keys of the user's table.
+fn footer(form: &OrgForm, keys: &KeyMap, warned: bool, width: usize) -> Vec<Line<'static>> {
+    let key = |action| keys.key(Context::Form, action);
+    let (save, submit, cancel) = (key(Action::Save), key(Action::Submit), key(Action::Cancel));
+    let (text, style) = if warned {
         (
+            // Ctrl-C is not in the table: it quits whatever `[keys]` says.
             "Unsaved input: Ctrl-C again quits and loses it; any other key goes back to the form."
                 .to_string(),
             Style::new().fg(Color::Yellow),
         )
     } else {
         match &form.save {
-            SaveState::Failed(error) => (format!("Not saved: {error}"), Style::new().fg(Color::Red)),
+            SaveState::Failed(error) => {
+                (format!("Not saved: {error}"), Style::new().fg(Color::Red))
+            }
             SaveState::Saving => ("Saving…".into(), Style::new().fg(Color::Cyan)),
             SaveState::Editing if form.mode == FormMode::Login => (
-                "Ctrl-S (or Enter on the last field) opens the browser to log in; the org is saved after. Esc cancels.".into(),
+                format!(
+                    "{save} (or {submit} on the last field) opens the browser to log in; the org is saved after. {cancel} cancels."
+                ),
                 Style::new().fg(Color::DarkGray),
             ),
             SaveState::Editing => (
-                "Secrets go to the OS keyring only. Ctrl-S saves from any field; Ctrl-R shows the secrets; Esc cancels.".into(),
+                format!(
+                    "Secrets go to the OS keyring only. {save} saves from any field; {} shows the secrets; {cancel} cancels.",
+                    key(Action::RevealSecrets)
+                ),
                 Style::new().fg(Color::DarkGray),
             ),
         }

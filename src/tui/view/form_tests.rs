@@ -10,15 +10,20 @@ use crate::org::OrgKind;
 /// The screen and the cursor after drawing `form` alone at `width`x`height`.
 fn render(form: &OrgForm, width: u16, height: u16) -> (Terminal<TestBackend>, String) {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let keys = KeyMap::default();
     terminal
-        .draw(|frame| draw(frame, form, frame.area()))
+        .draw(|frame| draw(frame, form, &keys, false, frame.area()))
         .unwrap();
     let screen = terminal.backend().to_string();
     (terminal, screen)
 }
 
 fn press(form: &mut OrgForm, code: KeyCode) {
-    form.on_key(&KeyEvent::new(code, KeyModifiers::NONE), &[]);
+    form.on_key(
+        &KeyEvent::new(code, KeyModifiers::NONE),
+        &KeyMap::default(),
+        &[],
+    );
 }
 
 /// The row the cursor is on, as text.
@@ -148,13 +153,51 @@ fn an_unfocused_long_value_shows_its_head() {
     assert!(!screen.contains("TAIL"), "{screen}");
 }
 
+/// The whole app drawn at `width`x`height`.
+fn render_app(app: &crate::tui::app::App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| super::super::draw(frame, app))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
 #[test]
-fn a_second_ctrl_c_is_asked_for_in_the_footer() {
-    let mut form = OrgForm::add();
-    form.paste("half", &[]);
-    assert!(!form.allow_quit());
-    let (_, screen) = render(&form, 80, 24);
-    assert!(screen.contains("Ctrl-C again quits"), "{screen}");
+fn a_second_ctrl_c_is_asked_for_in_the_footer_until_another_key() {
+    use crate::tui::message::{Message, Pasted};
+    let mut app = crate::tui::fixtures::app_with(vec![]);
+    let press = |app: &mut crate::tui::app::App, code, modifiers| {
+        app.update(Message::Key(KeyEvent::new(code, modifiers)));
+    };
+    press(&mut app, KeyCode::Char('a'), KeyModifiers::NONE);
+    app.update(Message::Paste(Pasted::new("half".into())));
+    press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let question = "Unsaved input: Ctrl-C again quits";
+    let screen = render_app(&app, 80, 24);
+    assert!(screen.contains(question), "{screen}");
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    let screen = render_app(&app, 80, 24);
+    assert!(!screen.contains(question), "{screen}");
+    assert!(
+        !screen.contains("again quits"),
+        "nor the status line: {screen}"
+    );
+}
+
+#[test]
+fn the_help_line_names_the_keys_of_config_toml() {
+    let mut app = crate::tui::fixtures::app_with(vec![]);
+    let toml = "[keys]\nsave = [\"ctrl-w\"]\nreveal_secrets = [\"f2\"]\ncancel = [\"ctrl-g\"]\n";
+    app.env.keys = KeyMap::with(&crate::preferences::parse(toml).unwrap().keys);
+    app.update(crate::tui::message::Message::Key(KeyEvent::new(
+        KeyCode::Char('a'),
+        KeyModifiers::NONE,
+    )));
+    let screen = render_app(&app, 100, 30);
+    for shown in ["^W saves", "F2 shows the secrets", "^G cancels"] {
+        assert!(screen.contains(shown), "{shown}: {screen}");
+    }
+    assert!(!screen.contains("^S"), "{screen}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod call;
 mod confirm;
+mod exchange;
 mod form;
 mod health;
 mod help;
@@ -48,10 +49,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
         return;
     }
+    // A long status message takes rows from the body rather than be cut.
+    let status_lines = status::lines(app, area.width);
+    let status_rows = u16::try_from(status_lines.len()).unwrap_or(1);
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(1),
+        Constraint::Length(status_rows),
     ])
     .areas(area);
     draw_header(frame, app, header);
@@ -69,7 +73,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         // sections (scopes, the decoded id_token) get what is left.
         let left_by_response = right
             .height
-            .saturating_sub(rows(response::lines(app, right.width).len()));
+            .saturating_sub(rows(response_lines(app, right.width).len()));
         let token_height = rows(lines.len())
             .min(rows(head).max(left_by_response))
             .min(right.height.saturating_sub(6));
@@ -99,15 +103,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
     orgs::draw(frame, app, list);
     token::draw(frame, app, token, token_lines);
     if let Some(response) = response {
-        response::draw(frame, app, response);
+        response::draw(frame, app, response, response_lines(app, response.width));
     }
-    status::draw(frame, app, footer);
+    status::draw(frame, status_lines, footer);
     match &app.view.popup {
         // Between the header and the status line, which says how to scroll and close it.
         Some(Popup::Help(scroll)) => {
             help::draw(frame, app.keys(), body, *scroll, &app.hit.help_max)
         }
-        Some(Popup::Form(form)) => form::draw(frame, form, area),
+        Some(Popup::Form(form)) => {
+            let warned = app.quit == super::state::QuitState::Warned;
+            form::draw(frame, form, app.keys(), warned, area);
+        }
         Some(Popup::ConfirmDelete(org)) => confirm::draw(frame, org, app.keys(), area),
         Some(Popup::ConfirmRevoke(org)) => revoke::draw(frame, org, app.keys(), area),
         Some(Popup::Login(popup)) => login::draw(frame, popup, app.keys(), area),
@@ -117,6 +124,23 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         None => {}
     }
+}
+
+/// The response pane's lines at `width` (its borders included): the org's proxy while it runs,
+/// else its last call when that is newer than the refresh shown, else that refresh. Chosen here
+/// so that the call and the refresh views need not know each other.
+fn response_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width.saturating_sub(2)).max(10);
+    let panel = app.selected_panel();
+    if let Some(state) = panel.and_then(|p| p.proxy.as_ref()) {
+        return proxy::lines(state, width);
+    }
+    if let Some(org) = app.selected_org()
+        && let Some(call) = panel.and_then(|p| p.call.as_ref())
+    {
+        return call::lines(call, org, app, width);
+    }
+    response::refresh_lines(app, width)
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
@@ -225,5 +249,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod layout_tests;
 #[cfg(test)]
 mod tests;

@@ -135,7 +135,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     app.list_offset.set(offset);
     let width = usize::from(inner.width);
-    let lines: Vec<Line> = app
+    let rows: Vec<Row> = app
         .orgs
         .iter()
         .enumerate()
@@ -144,37 +144,131 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .map(|(i, org)| {
             let env = org.environment();
             let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms, app.env.idle_days);
-            // Columns: marker, name (what is left), badge (7), age (9, right-aligned). The
-            // badge names the environment, or the kind when it is not a refresh-token org.
+            // The badge names the environment, or the kind when it is not a refresh-token org.
             let label = match org.kind {
                 crate::org::OrgKind::RefreshToken => env.short_label(),
                 kind => kind.short_label(),
             };
-            let (badge_width, age_width) = (label.chars().count(), age.chars().count());
-            let gap = (BADGE + 1 + AGE)
-                .saturating_sub(badge_width + age_width)
-                .max(1);
-            let room = width.saturating_sub(1 + 1 + badge_width + gap + age_width);
-            let mut name: String = org.name.chars().take(room).collect();
-            if org.name.chars().count() > room && room > 0 {
-                name.pop();
-                name.push('…');
+            Row {
+                name: &org.name,
+                label,
+                env,
+                age,
+                age_style,
+                selected: i == app.orgs.selected,
             }
-            let name = format!("{name:<room$} ");
-            let badge = format!("{label}{}", " ".repeat(gap));
-            let selected = i == app.orgs.selected;
-            let base = if selected {
-                Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
-            } else {
-                Style::new()
-            };
-            Line::from(vec![
-                Span::styled(if selected { "▸" } else { " " }, base),
-                Span::styled(name, base),
-                Span::styled(badge, base.patch(badge_style(env))),
-                Span::styled(age, base.patch(age_style)),
-            ])
         })
         .collect();
+    let columns = Columns::fitting(&rows, width);
+    let lines: Vec<Line> = rows.iter().map(|row| columns.line(row, width)).collect();
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One org's row before it is laid out.
+struct Row<'a> {
+    name: &'a str,
+    label: &'static str,
+    env: Environment,
+    age: String,
+    age_style: Style,
+    selected: bool,
+}
+
+/// What the list shows beside the names. Names get the room first: the other columns shrink
+/// to what is on screen, then the badge drops, then the age keeps only its mark (`✗`, `⚠`, the
+/// spinner), and only then is a name cut, in its middle.
+struct Columns {
+    /// The badge column's width, or no badge.
+    badge: Option<usize>,
+    /// The age column's width.
+    age: usize,
+    /// The age column holds only the age's mark.
+    marks_only: bool,
+}
+
+impl Columns {
+    /// The roomiest columns that leave every name on screen whole, else the narrowest.
+    fn fitting(rows: &[Row], width: usize) -> Columns {
+        let widest = |of: &dyn Fn(&Row) -> usize| rows.iter().map(of).max().unwrap_or(0);
+        let marks = widest(&|r| mark(&r.age).chars().count());
+        let candidates = [
+            // Every age of the usual kind fits; the few longer ones take from their own row.
+            Columns {
+                badge: Some(BADGE),
+                age: AGE,
+                marks_only: false,
+            },
+            Columns {
+                badge: Some(widest(&|r| r.label.chars().count())),
+                age: widest(&|r| r.age.chars().count()),
+                marks_only: false,
+            },
+            Columns {
+                badge: None,
+                age: widest(&|r| r.age.chars().count()),
+                marks_only: false,
+            },
+        ];
+        candidates
+            .into_iter()
+            .find(|c| {
+                rows.iter()
+                    .all(|r| r.name.chars().count() <= c.split(r, width).0)
+            })
+            .unwrap_or(Columns {
+                badge: None,
+                age: marks,
+                marks_only: true,
+            })
+    }
+
+    /// The room for the row's name, the badge with the spaces after it, and the age shown.
+    fn split<'r>(&self, row: &'r Row, width: usize) -> (usize, &'static str, usize, &'r str) {
+        let age = if self.marks_only {
+            mark(&row.age)
+        } else {
+            row.age.as_str()
+        };
+        let label = if self.badge.is_some() { row.label } else { "" };
+        let used = label.chars().count() + age.chars().count();
+        let gap = match self.badge {
+            Some(badge) => (badge + 1 + self.age).saturating_sub(used).max(1),
+            None => self.age.saturating_sub(used),
+        };
+        // The marker column before the name and a space after it.
+        let room = width.saturating_sub(2 + used + gap);
+        (room, label, gap, age)
+    }
+
+    /// The row drawn: marker, name, badge, age (right-aligned).
+    fn line(&self, row: &Row, width: usize) -> Line<'static> {
+        let (room, label, gap, age) = self.split(row, width);
+        let name = crate::columns::cut_middle(row.name, room);
+        let name = format!("{name:<room$} ");
+        let badge = format!("{label}{}", " ".repeat(gap));
+        let base = if row.selected {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        Line::from(vec![
+            Span::styled(if row.selected { "▸" } else { " " }, base),
+            Span::styled(name, base),
+            // Without a badge the spaces keep the row's style: a colour would show as a block.
+            if label.is_empty() {
+                Span::styled(badge, base)
+            } else {
+                Span::styled(badge, base.patch(badge_style(row.env)))
+            },
+            Span::styled(age.to_string(), base.patch(row.age_style)),
+        ])
+    }
+}
+
+/// The age's leading mark (`✗`, `⚠`, the spinner), or nothing for a plain age (`2m ago`).
+fn mark(age: &str) -> &str {
+    match age.chars().next() {
+        Some(first) if !first.is_alphanumeric() => &age[..first.len_utf8()],
+        _ => "",
+    }
 }

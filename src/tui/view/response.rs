@@ -1,31 +1,20 @@
-//! The response pane: `HTTP <status>`, the latency, then every header in the order received;
-//! or the org's proxy while one runs.
+//! The response pane: its frame and title, and what it shows for a refresh (the exchange, or
+//! why there was no answer). The layout picks between that, a call's answer and the proxy.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::refresh::RefreshError;
-use crate::salesforce::{HttpExchange, TokenError};
+use crate::salesforce::TokenError;
+use crate::saved_org::refresh::RefreshError;
 
 use super::super::app::{App, Pane, Shown};
-use super::text::{header_case, wrap, wrap_words};
+use super::text::wrap_words;
 
-/// Lines of the pane for the selected org.
-pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
-    let width = usize::from(width.saturating_sub(2)).max(10);
-    // The org's proxy takes the pane while it runs.
-    if let Some(state) = app.selected_panel().and_then(|p| p.proxy.as_ref()) {
-        return super::proxy::lines(state, width);
-    }
-    // The last userinfo/introspect/revoke call, when it is newer than the refresh shown.
-    if let Some(org) = app.selected_org()
-        && let Some(call) = app.selected_panel().and_then(|p| p.call.as_ref())
-    {
-        return super::call::lines(call, org, app, width);
-    }
+/// Lines of the pane for the selected org's last refresh, `width` columns wide.
+pub fn refresh_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let shown = app.selected_panel().and_then(|p| p.last.as_ref());
     let exchange = match shown {
         Some(Shown::Token { success, .. }) => Some(&success.exchange),
@@ -33,49 +22,13 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         None => None,
     };
     match (exchange, shown) {
-        (Some(exchange), _) => exchange_lines(exchange, width),
+        (Some(exchange), _) => super::exchange::lines(exchange, width),
         (None, Some(Shown::Failure { error, .. })) => no_answer_lines(error, width),
         (None, _) => vec![Line::styled(
             "No request yet.",
             Style::new().fg(Color::DarkGray),
         )],
     }
-}
-
-pub(super) fn exchange_lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
-    let status_color = match exchange.status {
-        200..=299 => Color::Green,
-        300..=399 => Color::Yellow,
-        _ => Color::Red,
-    };
-    let mut out = vec![Line::from(vec![
-        Span::styled(
-            format!(
-                "HTTP {} {}",
-                exchange.status,
-                crate::escape::escape(&exchange.reason)
-            ),
-            Style::new().fg(status_color).add_modifier(Modifier::BOLD),
-        ),
-        Span::raw(format!("  {}", crate::humanize::millis(exchange.latency))),
-    ])];
-    for (name, value) in &exchange.headers {
-        let name = header_case(&crate::escape::escape(name));
-        let first = width.saturating_sub(name.chars().count() + 2).max(8);
-        let mut pieces = wrap(value, first).into_iter();
-        out.push(Line::from(vec![
-            Span::styled(format!("{name}: "), Style::new().fg(Color::Cyan)),
-            Span::raw(pieces.next().unwrap_or_default()),
-        ]));
-        let rest: String = pieces.collect();
-        for piece in wrap(&rest, width.saturating_sub(2).max(8))
-            .into_iter()
-            .filter(|p| !p.is_empty())
-        {
-            out.push(Line::raw(format!("  {piece}")));
-        }
-    }
-    out
 }
 
 fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
@@ -92,8 +45,8 @@ fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// Draws the pane.
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+/// Draws the pane with the `lines` of what it shows now.
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>) {
     app.hit.response.set(area);
     // Named after what it answers, a refresh as much as a call.
     let panel = app.selected_panel();
@@ -109,7 +62,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         (None, None) => " Response ".to_string(),
     };
     let block = super::pane_block(Line::from(title), app, Pane::Response);
-    let lines = lines(app, area.width);
     let (shown, note) = super::scrolled(
         lines,
         app.view.response_scroll,

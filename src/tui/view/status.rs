@@ -9,9 +9,10 @@ use ratatui::widgets::Paragraph;
 use super::super::app::{App, Level, Pane, Popup};
 use super::super::form::FormMode;
 use super::super::keymap::{Action, Context};
+use super::text::wrap_words;
 
-/// The fewest columns a message gets in the status line.
-const MESSAGE_ROOM: usize = 20;
+/// The most rows a message wraps to; the panes above give them up.
+const MAX_ROWS: usize = 3;
 
 fn key_span(label: &str) -> Span<'static> {
     Span::styled(
@@ -120,46 +121,84 @@ fn hint_spans(app: &App, room: Room) -> Vec<Span<'static>> {
     spans
 }
 
-/// Draws the line: the message first, cut short if the hints would not fit.
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let width_of = |spans: &[Span]| {
-        spans
-            .iter()
-            .map(|s| s.content.chars().count())
-            .sum::<usize>()
+/// How many columns `spans` take.
+fn width_of(spans: &[Span]) -> usize {
+    spans.iter().map(|s| s.content.chars().count()).sum()
+}
+
+/// The status line's rows at `width` columns: the message and the keys on one row when they
+/// fit (the rarer keys give way first), else the message alone, wrapped to at most
+/// [`MAX_ROWS`] rows, with help and quit after it when there is room. A message matters more
+/// than keys that ? lists anyway; its end usually says what to do, so it is never cut off.
+pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    let Some(status) = &app.view.status else {
+        let hints = [Room::All, Room::Compact]
+            .into_iter()
+            .map(|room| hint_spans(app, room))
+            .find(|hints| width_of(hints) <= width)
+            .unwrap_or_else(|| hint_spans(app, Room::Least));
+        return vec![Line::from(hints)];
     };
-    let message_width = app
-        .view
-        .status
-        .as_ref()
-        .map_or(0, |s| crate::escape::escape(&s.text).chars().count() + 3);
-    // A message matters more than the rarer keys; ? lists them all. The message gets at least
-    // MESSAGE_ROOM columns, which on a narrow terminal leaves room for ? and q alone.
-    let fits = |hints: &[Span]| {
-        message_width.min(MESSAGE_ROOM + 3) + width_of(hints) <= usize::from(area.width)
+    let style = match status.level {
+        Level::Info => Style::new().fg(Color::Green),
+        Level::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
     };
-    let mut hints = hint_spans(app, Room::All);
-    if message_width + width_of(&hints) > usize::from(area.width) {
-        hints = hint_spans(app, Room::Compact);
+    let separator = || Span::styled("│", Style::new().fg(Color::DarkGray));
+    // Messages quote servers and files.
+    let text = crate::escape::escape(&status.text);
+    // ` text │` before the keys.
+    let message_width = text.chars().count() + 3;
+    for room in [Room::All, Room::Compact, Room::Least] {
+        let hints = hint_spans(app, room);
+        if message_width + width_of(&hints) <= width {
+            let mut spans = vec![Span::styled(format!(" {text} "), style), separator()];
+            spans.extend(hints);
+            return vec![Line::from(spans)];
+        }
     }
-    if !fits(&hints) {
-        hints = hint_spans(app, Room::Least);
-    }
+    let hints = hint_spans(app, Room::Least);
     let hints_width = width_of(&hints);
-    let mut spans = Vec::new();
-    if let Some(status) = &app.view.status {
-        let style = match status.level {
-            Level::Info => Style::new().fg(Color::Green),
-            Level::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        };
-        let room = usize::from(area.width)
-            .saturating_sub(hints_width + 3)
-            .max(MESSAGE_ROOM);
-        // Messages quote servers and files.
-        let text = crate::columns::cut(&crate::escape::escape(&status.text), room);
-        spans.push(Span::styled(format!(" {text} "), style));
-        spans.push(Span::styled("│", Style::new().fg(Color::DarkGray)));
+    // Help and quit go after the last row (` │` before them), else on a row of their own: the
+    // message gives up its middle for them rather than fill the last row. Hints wider than the
+    // screen cannot be kept anyway.
+    let keep_hints = hints_width + 3 <= width;
+    let beside = |row: &str| row.chars().count() + 3 + hints_width <= width;
+    let rows = wrapped(&text, width.saturating_sub(2), |rows| {
+        rows.len() < MAX_ROWS || !keep_hints || rows.last().is_some_and(|r| beside(r))
+    });
+    let hints_beside = rows.last().is_some_and(|r| beside(r));
+    let mut lines: Vec<Line<'static>> = rows
+        .into_iter()
+        .map(|row| Line::from(Span::styled(format!(" {row}"), style)))
+        .collect();
+    if hints_beside {
+        if let Some(last) = lines.last_mut() {
+            last.spans.push(Span::raw(" "));
+            last.spans.push(separator());
+            last.spans.extend(hints);
+        }
+    } else if lines.len() < MAX_ROWS {
+        lines.push(Line::from(hints));
     }
-    spans.extend(hints);
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    lines
+}
+
+/// `text` word-wrapped to `width` columns in at most [`MAX_ROWS`] rows that `fit`; a longer
+/// text loses its middle, so its start (what happened) and its end (what to do) both stay.
+fn wrapped(text: &str, width: usize, fit: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let mut budget = (width * MAX_ROWS).min(text.chars().count());
+    loop {
+        let rows = wrap_words(&crate::columns::cut_middle(text, budget), width);
+        // Word wrapping leaves ends of rows empty: cut a little more until the rows fit.
+        if (rows.len() <= MAX_ROWS && fit(&rows)) || budget == 0 {
+            return rows;
+        }
+        budget = budget.saturating_sub(width / 4 + 1);
+    }
+}
+
+/// Draws the rows of [`lines`] (the layout gave the footer as many).
+pub fn draw(frame: &mut Frame, lines: Vec<Line<'static>>, area: Rect) {
+    frame.render_widget(Paragraph::new(lines), area);
 }

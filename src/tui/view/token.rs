@@ -11,8 +11,8 @@ use serde_json::Value;
 use crate::humanize;
 use crate::org::Org;
 use crate::redact;
-use crate::refresh::RefreshError;
 use crate::salesforce::{SignatureCheck, TokenError, TokenSuccess};
+use crate::saved_org::refresh::RefreshError;
 use crate::token_details::{Clock, Detail, Tone, field_details, signature_details};
 
 use super::super::app::{App, Pane, Panel, Phase, Shown};

@@ -8,13 +8,13 @@ use secrecy::SecretString;
 use crate::escape::escape;
 use crate::humanize::now_ms;
 use crate::org::{AccessExpiry, DeadToken, Org};
-use crate::refresh::blocking;
 use crate::remedy::{Advice, Remedy, act, say};
 use crate::salesforce::revoke::is_invalid_token;
 use crate::salesforce::{
     ApiError, HttpClient, HttpExchange, IntrospectRequest, Introspection, TokenKind, UserInfo,
     fetch_userinfo, introspect, revoke,
 };
+use crate::saved_org::blocking;
 use crate::store::{SecretKind, Store, StoreError};
 
 /// Why a call about an org's token did not give its answer.
@@ -354,94 +354,4 @@ pub async fn revoke_token(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::demo::Demo;
-    use crate::refresh::{ClientFor, refresh_org};
-    use crate::salesforce::HttpSettings;
-
-    #[test]
-    fn field_rows_never_carry_control_characters_to_the_terminal() {
-        let fields = serde_json::json!({"name": "Eve\u{1b}[2J\u{7}", "urls": {"a": "b\u{1b}c"}});
-        let rows = field_rows(fields.as_object().unwrap());
-        for (key, value) in &rows {
-            assert!(!value.chars().any(char::is_control), "{key}: {value:?}");
-        }
-        assert_eq!(rows[0].1, "Eve\\u{1b}[2J\\u{7}");
-    }
-
-    /// The demo (fake Salesforce, in-memory keyring) answers all three calls.
-    #[test]
-    fn the_demo_answers_userinfo_introspect_and_revoke() {
-        let demo = Demo::start().unwrap();
-        let store = demo.store();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let client = HttpClient::new(&HttpSettings::default()).unwrap();
-        let org = store.find("partner-portal").unwrap();
-        let err = runtime
-            .block_on(introspect_access_token(store, &org, &client))
-            .unwrap_err();
-        assert!(matches!(err, CallError::NoAccessToken(_)), "{err}");
-        runtime
-            .block_on(refresh_org(
-                store,
-                &org,
-                ClientFor::Build(HttpSettings::default()),
-            ))
-            .unwrap();
-
-        let done = runtime.block_on(userinfo(store, &org, &client)).unwrap();
-        assert!(done.username_filled);
-        let org = store.find("partner-portal").unwrap();
-        assert_eq!(org.username, done.info.username);
-        let done = runtime
-            .block_on(introspect_access_token(store, &org, &client))
-            .unwrap();
-        assert!(done.info.active, "{:?}", done.info);
-
-        let done = runtime
-            .block_on(revoke_token(
-                store,
-                &org,
-                &client,
-                TokenKind::AccessToken,
-                || {},
-            ))
-            .unwrap();
-        assert_eq!(done.cleared, vec![SecretKind::AccessToken]);
-        let org = store.find("partner-portal").unwrap();
-        assert_eq!(org.dead_access_token().unwrap().reason, "revoked");
-        assert!(
-            store
-                .secret(&org.id, SecretKind::AccessToken)
-                .unwrap()
-                .is_none()
-        );
-        runtime
-            .block_on(revoke_token(
-                store,
-                &org,
-                &client,
-                TokenKind::RefreshToken,
-                || {},
-            ))
-            .unwrap();
-        assert!(
-            store
-                .secret(&org.id, SecretKind::RefreshToken)
-                .unwrap()
-                .is_none()
-        );
-        let err = runtime
-            .block_on(refresh_org(
-                store,
-                &org,
-                ClientFor::Build(HttpSettings::default()),
-            ))
-            .unwrap_err();
-        assert!(err.to_string().contains("no refresh token"), "{err}");
-    }
-}
+mod tests;
