@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::org::Org;
+use crate::org_kind::OrgKind;
 
 /// Days of idleness after which an org is flagged, unless configured otherwise.
 pub const DEFAULT_IDLE_DAYS: u64 = 25;
@@ -13,6 +14,17 @@ const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// The refresh errors that mean the refresh token itself no longer works.
 const DEAD_CODES: [&str; 1] = ["invalid_grant"];
+
+/// The errors after which a JWT or client credentials org gets no token until someone fixes
+/// its app, key or secret: there the client is the whole credential, so a refused client is
+/// as dead as a refused refresh token.
+const DEAD_APP_CODES: [&str; 5] = [
+    "invalid_grant",
+    "invalid_client",
+    "invalid_client_id",
+    "invalid_app_access",
+    "unauthorized_client",
+];
 
 /// How an org stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -96,13 +108,25 @@ pub fn health(org: &Org, now_ms: u64, idle_days: u64) -> Health {
     };
     let idle = last_used_ms.map(|at| now_ms.saturating_sub(at) / DAY_MS);
     let last = org.last_refresh.as_ref();
-    let dead = last.filter(|l| DEAD_CODES.contains(&l.status.as_str()));
+    let dead_codes: &[&str] = match org.kind {
+        OrgKind::JwtBearer | OrgKind::ClientCredentials => &DEAD_APP_CODES,
+        OrgKind::RefreshToken | OrgKind::AccessToken => &DEAD_CODES,
+    };
+    let dead = last.filter(|l| dead_codes.contains(&l.status.as_str()));
+    // Only a refresh token expires when idle: JWT, client credentials and access-token orgs
+    // are never flagged for it, so `status` does not fail CI over an org that cannot go stale.
+    let can_idle = org.kind == OrgKind::RefreshToken;
     let (verdict, reason) = match (dead, idle) {
+        _ if org.kind == OrgKind::AccessToken => access_token_only(org, now_ms),
         (Some(l), _) => (
             Verdict::Dead,
-            format!("the last refresh was refused ({}): log in again", l.status),
+            format!(
+                "the last refresh was refused ({}): {}",
+                l.status,
+                remedy(org.kind)
+            ),
         ),
-        (None, Some(days)) if days >= idle_days => (
+        (None, Some(days)) if can_idle && days >= idle_days => (
             Verdict::Idle,
             format!("unused for {days} days: refresh it before Salesforce expires it"),
         ),
@@ -114,7 +138,7 @@ pub fn health(org: &Org, now_ms: u64, idle_days: u64) -> Health {
         verdict,
         reason,
         access_expires_ms: org.access_expires_ms(),
-        refresh_token_since_ms: org.refresh_token_since_ms,
+        refresh_token_since_ms: org.refresh_token_since_ms.filter(|_| can_idle),
         last_used_ms,
         idle_days: idle,
         rotates: org.rotates,
@@ -125,6 +149,38 @@ pub fn health(org: &Org, now_ms: u64, idle_days: u64) -> Health {
             .map(|r| r.latency_ms)
             .collect(),
         outcomes: org.history.iter().map(|r| r.status.clone()).collect(),
+    }
+}
+
+/// What to do about a refused refresh, by kind: only a refresh token is fixed by a login.
+fn remedy(kind: OrgKind) -> &'static str {
+    match kind {
+        OrgKind::JwtBearer => "check the app, its certificate and that the user is pre-authorized",
+        OrgKind::ClientCredentials => "check the app's client id, secret and run-as user",
+        OrgKind::RefreshToken | OrgKind::AccessToken => "log in again",
+    }
+}
+
+/// An access-token-only org is dead once its token is, since sfkey cannot get another.
+fn access_token_only(org: &Org, now_ms: u64) -> (Verdict, String) {
+    let expired = org.access_expires_ms().is_some_and(|exp| exp <= now_ms);
+    match org.dead_access_token() {
+        Some(dead) => (
+            Verdict::Dead,
+            format!(
+                "its access token is {} and sfkey cannot get another: store a new one or log in",
+                dead.reason
+            ),
+        ),
+        None if expired => (
+            Verdict::Dead,
+            "its access token has expired and sfkey cannot get another: store a new one or log in"
+                .into(),
+        ),
+        None => (
+            Verdict::Ok,
+            "an access token only: usable until it dies".into(),
+        ),
     }
 }
 
@@ -169,6 +225,46 @@ mod tests {
         // A refresh token stored since (a new login) is fresh.
         org.refresh_token_since_ms = Some(NOW - DAY_MS);
         assert_eq!(health(&org, NOW, 25).verdict, Verdict::Ok);
+    }
+
+    #[test]
+    fn only_a_refresh_token_org_is_flagged_idle_and_a_dead_access_token_only_org_is_dead() {
+        let mut org = Org::new("p", "https://login.salesforce.com", "id");
+        org.last_refresh = Some(refresh(NOW - 40 * DAY_MS, "ok", 80));
+        for kind in [OrgKind::JwtBearer, OrgKind::ClientCredentials] {
+            org.kind = kind;
+            let h = health(&org, NOW, 25);
+            assert_eq!(
+                (h.verdict, h.idle_days),
+                (Verdict::Ok, Some(40)),
+                "{kind:?}"
+            );
+        }
+        org.kind = OrgKind::ClientCredentials;
+        org.record_refresh(refresh(NOW, "invalid_client", 90));
+        let h = health(&org, NOW, 25);
+        assert_eq!(h.verdict, Verdict::Dead, "a wrong secret gets no token");
+        assert!(h.reason.contains("client id, secret"), "{}", h.reason);
+        org.kind = OrgKind::JwtBearer;
+        org.record_refresh(refresh(NOW, "invalid_grant", 90));
+        let h = health(&org, NOW, 25);
+        assert_eq!(h.verdict, Verdict::Dead);
+        assert!(h.reason.contains("pre-authorized"), "{}", h.reason);
+
+        let mut token_only = Org::new("t", "https://login.salesforce.com", "");
+        token_only.kind = OrgKind::AccessToken;
+        token_only.refresh_token_since_ms = Some(NOW - 40 * DAY_MS);
+        let h = health(&token_only, NOW, 25);
+        assert_eq!(h.verdict, Verdict::Ok);
+        assert_eq!(h.refresh_token_since_ms, None, "it has no refresh token");
+        token_only.access_token_dead = Some(crate::org::DeadToken {
+            at_ms: NOW,
+            reason: "expired".into(),
+            issued_at: None,
+        });
+        let h = health(&token_only, NOW, 25);
+        assert_eq!(h.verdict, Verdict::Dead);
+        assert!(h.reason.contains("cannot get another"), "{}", h.reason);
     }
 
     #[test]

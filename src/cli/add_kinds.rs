@@ -108,12 +108,13 @@ pub fn add(
         format!("sfkey refresh {}", org.name)
     };
     eprintln!(
-        "Added {} org {} ({}{}); {} saved in the OS keyring. Next: {next}",
+        "Added {} org {} ({}{}); {} saved in {}. Next: {next}",
         kind.label(),
         org.name,
         org.login_url,
         org.site.as_deref().unwrap_or(""),
         secret_kind.words(),
+        store.secrets_place(),
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -146,7 +146,15 @@ pub fn introspect(
     args: &IntrospectArgs,
     local_offset_s: Option<i32>,
 ) -> anyhow::Result<ExitCode> {
-    let org = refresh_first_if_needed(store, store.find(&args.name)?, false)?;
+    let org = store.find(&args.name)?;
+    if org.kind == crate::org::OrgKind::AccessToken {
+        // Salesforce answers introspection only to the app's client: asking would be a 401.
+        anyhow::bail!(
+            "introspect needs the connected app's client id and secret, and {name} holds an access token only; `sfkey userinfo {name}` tells whether Salesforce still takes it",
+            name = crate::escape::escape(&org.name)
+        );
+    }
+    let org = refresh_first_if_needed(store, org, false)?;
     let client = client_for(&org.login_url)?;
     let done: IntrospectDone = runtime()?
         .block_on(calls::introspect_access_token(store, &org, &client))

@@ -182,6 +182,7 @@ pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             org.name
         );
     }
+    let rotation_known = org.rotates.is_some();
     confirm_rotating(&org, format_name(args.format), args.yes)?;
     // A Postman environment is for calling the API at once: a working access token, the
     // instance URL and the API version in it (a refresh first may rotate the refresh token,
@@ -202,6 +203,16 @@ pub fn export(store: &Store, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         }
         ExportFormat::SfdxUrl => (org, None),
     };
+    if !rotation_known {
+        // The refresh a Postman export makes first may be the one that shows rotation.
+        confirm_rotating(&org, format_name(args.format), args.yes)?;
+        if org.rotates.is_none() {
+            eprintln!(
+                "note: {name} was never refreshed through sfkey, so whether its refresh tokens rotate is unknown; if they do, the other tool's first refresh ends {name} in sfkey (`sfkey refresh {name}` first tells)",
+                name = org.name
+            );
+        }
+    }
     let Some(refresh_token) = store.secret(&org.id, SecretKind::RefreshToken)? else {
         bail!(
             "no refresh token stored for {}; store one with `sfkey edit {} --secrets`",

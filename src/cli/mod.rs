@@ -3,6 +3,7 @@
 mod add_kinds;
 mod api_calls;
 mod completions;
+mod config;
 mod details;
 mod doctor;
 mod edit;
@@ -109,6 +110,8 @@ pub enum Command {
     Lock,
     /// Work with the secret backends: `sfkey keyring move --to file` moves every org's secrets
     Keyring(keyring::KeyringArgs),
+    /// Where config.toml is (`sfkey config path`) and every setting in effect (`sfkey config show`)
+    Config(config::ConfigArgs),
     /// Serve a fake Salesforce token endpoint on loopback (benchmarks and local experiments)
     #[command(hide = true)]
     FakeServer(fake_server::FakeServerArgs),
@@ -181,6 +184,7 @@ pub fn run(command: Command, demo: bool, startup: &Startup) -> ExitCode {
         Command::Keyring(args) => backend::open()
             .map_err(anyhow::Error::from)
             .and_then(|o| keyring::keyring(&o, &args)),
+        Command::Config(args) => config::config(&args).map(|()| ExitCode::SUCCESS),
         Command::FakeServer(args) => fake_server::run(&args),
         // Answers on stdout itself: its parent reads `ok` or `error: ...` there.
         Command::ClipboardHold { clear_after } => Ok(crate::clipboard::hold(

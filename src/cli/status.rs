@@ -13,6 +13,7 @@ use crate::escape::escape;
 use crate::health::{DEFAULT_IDLE_DAYS, Health, Verdict, health, sparkline};
 use crate::humanize;
 use crate::org::Org;
+use crate::org_kind::OrgKind;
 use crate::store::Store;
 
 /// Exit status of `status` when an org is idle past the threshold (and none is dead).
@@ -85,6 +86,7 @@ pub fn status(store: &Store, args: &StatusArgs) -> anyhow::Result<ExitCode> {
                 let mut v = serde_json::to_value(h).unwrap_or_default();
                 if let Some(map) = v.as_object_mut() {
                     map.insert("name".into(), o.name.clone().into());
+                    map.insert("kind".into(), o.kind.as_str().into());
                 }
                 v
             })
@@ -134,6 +136,7 @@ fn table(rows: &[(Org, Health)], now: u64) -> String {
             (None, None) => "-".into(),
         };
         let refresh = match (h.refresh_token_since_ms, h.idle_days) {
+            _ if org.kind != OrgKind::RefreshToken => format!("none ({})", org.kind.label()),
             (Some(since), Some(idle)) => {
                 format!("stored {}, idle {idle}d", humanize::ago(since, now))
             }
@@ -175,6 +178,11 @@ pub fn keepalive(store: &Store, args: &KeepaliveArgs) -> anyhow::Result<ExitCode
     let mut failed = 0;
     for org in orgs {
         let name = escape(&org.name);
+        if org.kind != OrgKind::RefreshToken {
+            // Only a refresh token expires when unused; the other kinds have none to keep.
+            println!("{name}: skipped ({}: no refresh token)", org.kind.label());
+            continue;
+        }
         let h = health(&org, now, DEFAULT_IDLE_DAYS);
         let unused_ms = h.last_used_ms.map(|at| now.saturating_sub(at));
         if let Some(unused) = unused_ms

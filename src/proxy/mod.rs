@@ -85,12 +85,12 @@ pub enum ProxyError {
         source: std::io::Error,
     },
     /// An org could not be made ready.
-    #[error("cannot serve org {name:?}: {source}")]
+    #[error("cannot serve org {name:?}: {error}")]
     Org {
         /// The org.
         name: String,
-        /// Why not.
-        source: Box<OpenError>,
+        /// Why not; shown in the message and so not a `source`, or `{:#}` says it three times.
+        error: Box<OpenError>,
     },
     /// The HTTP client could not be built (TLS roots).
     #[error("cannot build the HTTP client: {0}")]
@@ -143,7 +143,7 @@ impl Proxy {
                 .await
                 .map_err(|e| ProxyError::Org {
                     name,
-                    source: Box::new(e),
+                    error: Box::new(e),
                 })?;
             sessions.push(Arc::new(session));
         }

@@ -42,6 +42,21 @@ pub enum OpenError {
     Random(getrandom::Error),
 }
 
+/// The org id the proxy token starts with. An access-token-only org was never refreshed, so
+/// its id is known only from the token, which starts with it (`00D…!…`); no refresh can help.
+fn org_id_of(org: &Org, access_token: &SecretString) -> Option<String> {
+    if let Some(id) = &org.salesforce_org_id {
+        return Some(id.clone());
+    }
+    if org.kind != crate::org::OrgKind::AccessToken {
+        return None;
+    }
+    let (id, _) = access_token.expose_secret().split_once('!')?;
+    crate::kind_checks::check_access_token(access_token.expose_secret())
+        .ok()
+        .map(|()| id.to_string())
+}
+
 /// A served org.
 pub struct OrgSession {
     /// The org as saved when the proxy started (its name and id).
@@ -61,7 +76,7 @@ impl OrgSession {
         let id = org.id.clone();
         let stored = blocking(store, move |s| s.secret(&id, SecretKind::AccessToken)).await?;
         let (org, access_token) = match stored {
-            Some(token) if org.instance_url.is_some() && org.salesforce_org_id.is_some() => {
+            Some(token) if org.instance_url.is_some() && org_id_of(&org, &token).is_some() => {
                 (org, token)
             }
             _ => {
@@ -81,7 +96,7 @@ impl OrgSession {
             .instance_url
             .clone()
             .ok_or_else(|| OpenError::Incomplete(org.name.clone(), "no instance URL is known"))?;
-        let org_id = org.salesforce_org_id.clone().ok_or_else(|| {
+        let org_id = org_id_of(&org, &access_token).ok_or_else(|| {
             OpenError::Incomplete(org.name.clone(), "its Salesforce org id is not known")
         })?;
         let proxy_token = new_proxy_token(&org_id).map_err(OpenError::Random)?;

@@ -78,7 +78,11 @@ pub fn os_name() -> &'static str {
 
 /// Reads `SFKEY_KEYRING` and config.toml in `dir` and says which backend to use.
 pub fn select(dir: &Path) -> Result<Selection, BackendError> {
-    let preferences = preferences::load(dir)?;
+    select_with(dir, preferences::load(dir)?)
+}
+
+/// [`select`] with config.toml already read.
+fn select_with(dir: &Path, preferences: Preferences) -> Result<Selection, BackendError> {
     let env = std::env::var(KEYRING_ENV)
         .ok()
         .filter(|v| !v.trim().is_empty());
@@ -160,6 +164,45 @@ pub fn open_in(dir: &Path) -> Result<Opened, BackendError> {
     })
 }
 
+/// [`open`] for the terminal app, which opens on defaults when config.toml is broken and
+/// shows the error (returned here) rather than stop: a user should not be locked out by a typo.
+/// The keyring is the exception: when the broken file may name one and `SFKEY_KEYRING` does
+/// not, guessing could show an empty keyring (or create secrets in the wrong one), so this stops.
+pub fn open_for_tui() -> Result<(Opened, Option<PreferencesError>), BackendError> {
+    let dir = config::config_dir()?;
+    let (preferences, broken) = match preferences::load(&dir) {
+        Ok(preferences) => (preferences, None),
+        Err(e) => {
+            let env_says = std::env::var(KEYRING_ENV).is_ok_and(|v| !v.trim().is_empty());
+            // An unreadable file (not a parse error) may name a keyring as well.
+            let may_name_keyring =
+                std::fs::read_to_string(&e.path).map_or(true, |text| mentions_keyring(&text));
+            if may_name_keyring && !env_says {
+                return Err(e.into());
+            }
+            (Preferences::default(), Some(e))
+        }
+    };
+    let selection = select_with(&dir, preferences)?;
+    let (secrets, file) = secret_store(&dir, selection.choice, &selection.preferences);
+    let opened = Opened {
+        store: Store::new(&dir, secrets.clone()),
+        secrets,
+        selection,
+        file,
+    };
+    Ok((opened, broken))
+}
+
+/// Whether a line of `text` starts with a `keyring` key (bare or quoted), in any table: the
+/// file might choose a backend that a parse error hides.
+fn mentions_keyring(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start().trim_start_matches(['"', '\'']);
+        line.starts_with("keyring")
+    })
+}
+
 /// The secret store of one backend (for `keyring move`, which opens two).
 pub fn secret_store(
     dir: &Path,
@@ -186,6 +229,15 @@ pub fn file_path(dir: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyring_line_is_found_in_a_broken_file() {
+        assert!(mentions_keyring("x = 1\n  keyring = file\n"));
+        assert!(mentions_keyring("\"keyring\" = \"file\""));
+        assert!(!mentions_keyring(
+            "[theme]\nkey = \"cyaan\"\n# the keyring is auto\n"
+        ));
+    }
 
     #[test]
     fn config_picks_the_backend_and_another_os_is_named() {

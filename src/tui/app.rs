@@ -123,6 +123,12 @@ impl App {
             .collect()
     }
 
+    /// Records a broken config.toml: the header keeps a short note, the status line the whole
+    /// message whenever no other message is up, until Esc hides it.
+    pub fn show_config_error(&mut self, error: Option<String>) {
+        self.env.config_error = error;
+    }
+
     fn info(&mut self, text: impl Into<String>) {
         self.view.status = Some(Status {
             text: text.into(),

@@ -94,6 +94,9 @@ pub async fn run<B: Backend>(
     app.env.idle_days = setup.idle_days;
     app.env.login_url = setup.login_url;
     app.env.keys = setup.keys;
+    app.env.theme = setup.theme;
+    app.env.tui = setup.tui;
+    app.show_config_error(setup.config_error);
 
     tasks.run(Effect::LoadOrgs);
     draw(terminal, &app)?;

@@ -28,10 +28,11 @@ pub use app::{App, Pane, Popup, Shown};
 pub use keymap::{KeyMap, KeyOverrides, effective_keys_toml};
 pub use message::{Effect, Message, RefreshOutcome};
 pub use org_list::{Load, OrgList};
-pub use start::start;
+pub use start::{no_color, start, theme as theme_for};
 pub use tasks::InFlight;
 pub use terminal::run;
 pub use view::draw;
+pub use view::style::Theme;
 
 /// What the TUI runs on.
 pub struct Setup {
@@ -49,4 +50,39 @@ pub struct Setup {
     pub idle_days: u64,
     /// The keys: the built-in table with config.toml's `[keys]` applied.
     pub keys: KeyMap,
+    /// The named styles: `[theme]` and `[tui] mask_char` applied, `NO_COLOR` honoured.
+    pub theme: Theme,
+    /// `[tui]`: the org column's width and the like.
+    pub tui: crate::preferences::TuiPrefs,
+    /// config.toml is broken: the message shown until dismissed (the app runs on defaults).
+    pub config_error: Option<String>,
+}
+
+impl Setup {
+    /// Applies config.toml: idle days, `[keys]`, `[theme]` (with `NO_COLOR`), `[tui]`. When the
+    /// file is `broken`, `preferences` are the defaults and the error is shown in the app.
+    pub(crate) fn with_preferences(
+        self,
+        preferences: &crate::preferences::Preferences,
+        broken: Option<&crate::preferences::PreferencesError>,
+    ) -> Self {
+        Self {
+            idle_days: preferences
+                .idle_warning_days
+                .unwrap_or(crate::health::DEFAULT_IDLE_DAYS),
+            keys: KeyMap::with(&preferences.keys),
+            theme: start::theme(preferences),
+            tui: preferences.tui,
+            config_error: broken.map(|e| e.for_tui()),
+            ..self
+        }
+    }
+
+    /// [`Self::with_preferences`] with config.toml read from `dir` (the in-process tests).
+    pub fn with_preferences_in(self, dir: &std::path::Path) -> Self {
+        match crate::preferences::load(dir) {
+            Ok(preferences) => self.with_preferences(&preferences, None),
+            Err(e) => self.with_preferences(&Default::default(), Some(&e)),
+        }
+    }
 }

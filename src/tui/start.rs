@@ -1,14 +1,25 @@
 //! Setting the TUI up before its loop: the demo, or the real store (its backend opened, the
-//! secrets file unlocked while the terminal is still ours) and the HTTP settings.
+//! secrets file unlocked while the terminal is still ours), the HTTP settings and the look.
 
 use std::process::ExitCode;
 
 use crate::demo::Demo;
 use crate::logging::Startup;
+use crate::preferences::Preferences;
 use crate::salesforce::HttpSettings;
 use crate::store::backend;
 
-use super::{Setup, run};
+use super::{Setup, Theme, run};
+
+/// Whether `NO_COLOR` asks for no colours (set and not empty: https://no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// The theme config.toml's `[theme]` and `[tui]` ask for, with `NO_COLOR` honoured.
+pub fn theme(preferences: &Preferences) -> Theme {
+    Theme::from_prefs(&preferences.theme, preferences.tui.mask_char(), no_color())
+}
 
 /// Opens the TUI: on demo orgs with `demo`, else on the saved orgs.
 pub fn start(demo: bool, startup: &Startup) -> ExitCode {
@@ -23,6 +34,9 @@ pub fn start(demo: bool, startup: &Startup) -> ExitCode {
                 utc_offset_s,
                 idle_days: crate::health::DEFAULT_IDLE_DAYS,
                 keys: super::KeyMap::default(),
+                theme: theme(&Preferences::default()),
+                tui: Default::default(),
+                config_error: None,
             }),
             Err(e) => {
                 eprintln!("sfkey: cannot start the demo: {e:#}");
@@ -38,7 +52,9 @@ pub fn start(demo: bool, startup: &Startup) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let opened = match backend::open() {
+    // A broken config.toml opens on defaults with its error shown (unless it may name the
+    // keyring); the CLI stops on it instead.
+    let (opened, broken) = match backend::open_for_tui() {
         Ok(opened) => opened,
         Err(e) => {
             eprintln!("sfkey: {e}");
@@ -52,14 +68,17 @@ pub fn start(demo: bool, startup: &Startup) -> ExitCode {
         eprintln!("sfkey: {e}");
         return ExitCode::FAILURE;
     }
-    let idle_days = opened.selection.preferences.idle_warning_days;
-    run(Setup {
+    let setup = Setup {
         store: opened.store,
         settings,
         demo: None,
         login_url: None,
         utc_offset_s,
-        idle_days: idle_days.unwrap_or(crate::health::DEFAULT_IDLE_DAYS),
-        keys: super::KeyMap::with(&opened.selection.preferences.keys),
-    })
+        idle_days: crate::health::DEFAULT_IDLE_DAYS,
+        keys: super::KeyMap::default(),
+        theme: Theme::DARK,
+        tui: Default::default(),
+        config_error: None,
+    };
+    run(setup.with_preferences(&opened.selection.preferences, broken.as_ref()))
 }

@@ -221,6 +221,8 @@ pub struct ViewState {
     pub popup: Option<Popup>,
     /// The status-line message.
     pub status: Option<Status>,
+    /// Esc hid a broken config.toml's message from the status line (the header keeps a note).
+    pub config_error_hidden: bool,
 }
 
 impl Default for ViewState {
@@ -232,6 +234,7 @@ impl Default for ViewState {
             response_scroll: 0,
             popup: None,
             status: None,
+            config_error_hidden: false,
         }
     }
 }
@@ -249,6 +252,12 @@ pub struct Environment {
     pub idle_days: u64,
     /// The keys, with config.toml's overrides.
     pub keys: super::keymap::KeyMap,
+    /// The named styles and the mask character (`[theme]`, `[tui] mask_char`, `NO_COLOR`).
+    pub theme: super::view::style::Theme,
+    /// `[tui]`: the org column's width and the like.
+    pub tui: crate::preferences::TuiPrefs,
+    /// config.toml could not be read: what is wrong (the app runs on defaults).
+    pub config_error: Option<String>,
 }
 
 impl Default for Environment {
@@ -259,6 +268,9 @@ impl Default for Environment {
             utc_offset_s: 0,
             idle_days: crate::health::DEFAULT_IDLE_DAYS,
             keys: super::keymap::KeyMap::default(),
+            theme: super::view::style::Theme::DARK,
+            tui: crate::preferences::TuiPrefs::default(),
+            config_error: None,
         }
     }
 }

@@ -330,6 +330,24 @@ fn a_client_credentials_org_gets_tokens_with_its_secret_and_refusals_are_explain
         "no client credentials user",
     );
     assert!(err.contains("Run As"), "{err}");
+
+    // A refused client is a dead org for `status`; no refresh token, so never idle, and
+    // keepalive has nothing to keep.
+    let out = env.run(&["status", "--json", "svc", "wrong"], "");
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let health: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(health[0]["verdict"], "ok");
+    assert_eq!(health[0]["kind"], "client_credentials");
+    assert_eq!(health[1]["verdict"], "dead");
+    let before = env.server.requests().len();
+    let out = env.run(&["keepalive", "--older-than", "0"], "");
+    assert_success(&out);
+    assert!(
+        stdout(&out).contains("svc: skipped (client credentials: no refresh token)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(env.server.requests().len(), before, "nothing sent");
     env.assert_no_secrets_on_disk();
 }
 
@@ -361,6 +379,23 @@ fn an_access_token_org_hands_out_its_token_until_it_dies_then_says_it_cannot_ref
     let out = env.run(&["env", "quick"], "");
     assert_success(&out);
     assert!(stdout(&out).contains(&url), "{}", stdout(&out));
+    // The proxy serves it too: its org id comes from the token, as there is no refresh.
+    let out = env.run(
+        &[
+            "exec",
+            "--proxy",
+            "quick",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$SF_ACCESS_TOKEN $SF_INSTANCE_URL\"",
+        ],
+        "",
+    );
+    assert_success(&out);
+    let seen = stdout(&out);
+    assert!(seen.starts_with("00D5g000004TEST1!"), "{seen}");
+    assert!(!seen.contains(&token) && !seen.contains(&url), "{seen}");
     assert!(
         env.server.requests().is_empty(),
         "nothing to refresh, nothing sent"
@@ -375,12 +410,26 @@ fn an_access_token_org_hands_out_its_token_until_it_dies_then_says_it_cannot_ref
         &env.run(&["token", "quick", "--refresh"], ""),
         "no way to get a new one",
     );
+    let err = assert_fails_with(
+        &env.run(&["introspect", "quick"], ""),
+        "holds an access token only",
+    );
+    assert!(err.contains("sfkey userinfo quick"), "{err}");
     // The fake never issued it: Salesforce answers 401, so the token is found dead and is not
     // handed out any more; what to do is said instead.
     let out = env.run(&["userinfo", "quick"], "");
     assert_fails_with(&out, "401");
     let err = assert_fails_with(&env.run(&["token", "quick"], ""), "no way to get a new one");
     assert!(err.contains("sfkey login quick --update"), "{err}");
+    // status calls it dead (exit 3), with why; keepalive leaves it alone.
+    let out = env.run(&["status", "quick"], "");
+    let table = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{table}");
+    assert!(table.contains("cannot get another"), "{table}");
+    assert!(table.contains("none (access token only)"), "{table}");
+    let out = env.run(&["keepalive", "--older-than", "0"], "");
+    assert_success(&out);
+    assert!(stdout(&out).contains("quick: skipped"), "{}", stdout(&out));
     // A new token stored with edit --secrets is handed out again.
     let fresh = format!("00D5g000004TEST1!TESTSECRET{}", common::random_hex(16));
     env.secrets_used.push(fresh.clone());

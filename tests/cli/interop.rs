@@ -545,6 +545,16 @@ fn exporting_an_org_that_rotates_warns_and_needs_yes() {
         assert_success(&out);
         assert!(stderr(&out).contains("rotates"), "{}", stderr(&out));
     }
+    // Never refreshed: an auth URL comes with a note; a Postman export refreshes first, and
+    // when that refresh rotates, the same warning and refusal.
+    env.add_org("new-rot", true, |g| g.with(Behaviour::Rotate));
+    let out = env.run(&["export", "new-rot", "--format", "sfdx-url"], "");
+    assert_success(&out);
+    assert!(stderr(&out).contains("is unknown"), "{}", stderr(&out));
+    let out = env.run(&["export", "new-rot", "--format", "postman-env"], "");
+    let err = assert_fails_with(&out, "not exported");
+    assert!(err.contains("new-rot rotates its refresh tokens"), "{err}");
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
     env.assert_no_secrets_on_disk();
 }
 

@@ -10,6 +10,7 @@ mod api_cli;
 mod backends;
 mod cli;
 mod clipboard;
+mod config;
 mod depth;
 mod depth_cli;
 mod grants;

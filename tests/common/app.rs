@@ -100,8 +100,10 @@ impl World {
     }
 }
 
-/// The app's setup over `store`: default HTTP settings, UTC, the default idle days.
+/// The app's setup over `store`: default HTTP settings, UTC, and config.toml in the store's
+/// dir applied as `sfkey` applies it (a broken file: defaults, its error shown).
 pub fn setup(store: Store, login_url: Option<String>) -> Setup {
+    let dir = store.dir().to_path_buf();
     Setup {
         store,
         settings: HttpSettings::default(),
@@ -110,7 +112,11 @@ pub fn setup(store: Store, login_url: Option<String>) -> Setup {
         utc_offset_s: 0,
         idle_days: sfkey::health::DEFAULT_IDLE_DAYS,
         keys: sfkey::tui::KeyMap::default(),
+        theme: sfkey::tui::Theme::DARK,
+        tui: Default::default(),
+        config_error: None,
     }
+    .with_preferences_in(&dir)
 }
 
 /// `sfkey --demo` in-process: the demo's store and fake Salesforce, its banner.

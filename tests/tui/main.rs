@@ -13,6 +13,7 @@ mod depth;
 mod form;
 mod import;
 mod list;
+mod look;
 mod refresh;
 mod signature;
 

@@ -50,11 +50,12 @@ impl App {
     /// Esc on the main screen: stops the selected org's refresh if its request is not out yet.
     pub(super) fn cancel_selected(&mut self) -> Vec<Effect> {
         let Some(org) = self.selected_org() else {
+            self.clear_message();
             return Vec::new();
         };
         let (id, name) = (org.id.clone(), org.name.clone());
         let Some(running) = self.panels.get_mut(&id).and_then(|p| p.running.as_mut()) else {
-            self.view.status = None;
+            self.clear_message();
             return Vec::new();
         };
         match std::mem::replace(&mut running.phase, Phase::Cancelling) {
@@ -67,6 +68,14 @@ impl App {
             Phase::Cancelling => self.view.status = None,
         }
         Vec::new()
+    }
+
+    /// Esc with nothing to cancel: clears the message up; with none up, hides a broken
+    /// config.toml's (the header keeps its note).
+    fn clear_message(&mut self) {
+        if self.view.status.take().is_none() {
+            self.view.config_error_hidden = true;
+        }
     }
 
     /// Stops every refresh that sent nothing yet (quitting); the others finish saving.

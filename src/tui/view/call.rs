@@ -1,7 +1,7 @@
 //! What `u`, `i` and `x` show: the call's answer in the response pane (answer first, then the
 //! status and headers), the revoke popup, and the "expired" notice of a dead stored token.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::humanize;
@@ -11,15 +11,12 @@ use crate::salesforce::TokenKind;
 use super::super::app::{App, call_hint};
 use super::super::calls::{CallAnswer, CallState};
 use super::super::keymap::Action;
+use super::style::theme;
 use super::text::{elapsed, spinner, wrap, wrap_words};
 use crate::saved_org::calls::field_rows;
 use crate::saved_org::refresh::NO_REFRESH_TOKEN;
 use crate::token_details::introspect_rows;
 use crate::tui::remedy::advice_text;
-
-const KEY: Style = Style::new().fg(Color::Cyan);
-const DIM: Style = Style::new().fg(Color::DarkGray);
-const WARN: Style = Style::new().fg(Color::Yellow);
 
 fn prose(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
     out.extend(
@@ -42,7 +39,7 @@ fn rows(out: &mut Vec<Line<'static>>, rows: &[(String, String)], width: usize) {
         for (i, piece) in wrap(value, value_width).into_iter().enumerate() {
             let label = if i == 0 { key.as_str() } else { "" };
             out.push(Line::from(vec![
-                Span::styled(format!("{label:<key_width$} "), KEY),
+                Span::styled(format!("{label:<key_width$} "), theme().key),
                 Span::raw(piece),
             ]));
         }
@@ -58,9 +55,12 @@ pub fn lines(state: &CallState, org: &Org, app: &App, width: usize) -> Vec<Line<
     let mut out = Vec::new();
     let Some(outcome) = &state.outcome else {
         out.push(Line::from(vec![
-            Span::styled(format!("{} ", spinner(app.now_ms)), KEY),
+            Span::styled(format!("{} ", spinner(app.now_ms)), theme().key),
             title,
-            Span::styled(format!("… {}", elapsed(state.started_ms, app.now_ms)), KEY),
+            Span::styled(
+                format!("… {}", elapsed(state.started_ms, app.now_ms)),
+                theme().key,
+            ),
         ]));
         return out;
     };
@@ -71,11 +71,11 @@ pub fn lines(state: &CallState, org: &Org, app: &App, width: usize) -> Vec<Line<
             Some(answer.exchange())
         }
         Err(error) => {
-            let red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+            let red = theme().alarm;
             out.push(Line::from(title));
             prose(&mut out, &format!("✗ {error}"), width, red);
             if let Some(hint) = call_hint(error, &org.name, app.keys()) {
-                prose(&mut out, &format!("hint: {hint}"), width, WARN);
+                prose(&mut out, &format!("hint: {hint}"), width, theme().warning);
             }
             error.exchange()
         }
@@ -97,7 +97,7 @@ fn answer_lines(
     match answer {
         CallAnswer::Userinfo(done) => {
             if done.username_filled {
-                prose(out, "Saved as the org's username.", width, DIM);
+                prose(out, "Saved as the org's username.", width, theme().dim);
             }
             rows(out, &field_rows(&done.info.fields), width);
         }
@@ -112,7 +112,7 @@ fn answer_lines(
                         "Salesforce no longer takes this access token; it is marked expired. Press {r} for a new one."
                     ),
                     width,
-                    WARN,
+                    theme().warning,
                 );
             }
         }
@@ -159,7 +159,12 @@ pub fn dead_notice(org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
         format!("⚠ The stored access token is {why} ({ago}). Press r for a new one.")
     };
     let mut out = Vec::new();
-    prose(&mut out, &text, width, WARN.add_modifier(Modifier::BOLD));
+    prose(
+        &mut out,
+        &text,
+        width,
+        theme().warning.add_modifier(Modifier::BOLD),
+    );
     out.push(Line::default());
     out
 }

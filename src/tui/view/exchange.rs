@@ -1,20 +1,17 @@
 //! An HTTP exchange as the response pane shows it, for a refresh and for a call alike.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use crate::salesforce::HttpExchange;
 
+use super::style::theme;
 use super::text::{header_case, wrap};
 
 /// The exchange's lines: `HTTP <status> <reason>` and the latency, then every header in the
 /// order received, long values wrapped under their name.
 pub fn lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
-    let status_color = match exchange.status {
-        200..=299 => Color::Green,
-        300..=399 => Color::Yellow,
-        _ => Color::Red,
-    };
+    let status_style = theme().status_code(exchange.status);
     let mut out = vec![Line::from(vec![
         Span::styled(
             format!(
@@ -22,7 +19,7 @@ pub fn lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
                 exchange.status,
                 crate::escape::escape(&exchange.reason)
             ),
-            Style::new().fg(status_color).add_modifier(Modifier::BOLD),
+            status_style.add_modifier(Modifier::BOLD),
         ),
         Span::raw(format!("  {}", crate::humanize::millis(exchange.latency))),
     ])];
@@ -31,7 +28,7 @@ pub fn lines(exchange: &HttpExchange, width: usize) -> Vec<Line<'static>> {
         let first = width.saturating_sub(name.chars().count() + 2).max(8);
         let mut pieces = wrap(value, first).into_iter();
         out.push(Line::from(vec![
-            Span::styled(format!("{name}: "), Style::new().fg(Color::Cyan)),
+            Span::styled(format!("{name}: "), theme().key),
             Span::raw(pieces.next().unwrap_or_default()),
         ]));
         let rest: String = pieces.collect();

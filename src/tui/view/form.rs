@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -14,6 +14,7 @@ use crate::escape::is_unsafe;
 use super::super::form::{Field, FormMode, KINDS, LoginChoice, OrgForm, SaveState, kind_help};
 use super::super::input::TextInput;
 use super::super::keymap::{Action, Context, KeyMap};
+use super::style::theme;
 use super::text::wrap_words;
 
 const LABEL_WIDTH: usize = 14;
@@ -91,7 +92,7 @@ fn body(form: &OrgForm, keys: &KeyMap, value_width: usize) -> Body {
         let focused = field == form.focus;
         let start = body.lines.len();
         let label_style = match focused {
-            true => Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            true => theme().accent,
             false => Style::new(),
         };
         let label = Span::styled(format!("{:<LABEL_WIDTH$} ", form.label(field)), label_style);
@@ -110,7 +111,7 @@ fn body(form: &OrgForm, keys: &KeyMap, value_width: usize) -> Body {
             for piece in wrap_words(kind_help(form.kind), value_width) {
                 body.lines.push(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_WIDTH + 1)),
-                    Span::styled(piece, Style::new().fg(Color::DarkGray)),
+                    Span::styled(piece, theme().dim),
                 ]));
             }
         }
@@ -118,7 +119,7 @@ fn body(form: &OrgForm, keys: &KeyMap, value_width: usize) -> Body {
             for piece in wrap_words(error, value_width) {
                 body.lines.push(Line::from(vec![
                     Span::raw(" ".repeat(LABEL_WIDTH + 1)),
-                    Span::styled(piece, Style::new().fg(Color::Red)),
+                    Span::styled(piece, theme().error),
                 ]));
             }
         }
@@ -145,7 +146,7 @@ fn choice(form: &OrgForm, keys: &KeyMap, field: Field, width: usize) -> Vec<Span
                 .unwrap_or(0),
         ),
     };
-    let dim = Style::new().fg(Color::DarkGray);
+    let dim = theme().dim;
     let key = |action| keys.short_key(Context::Form, action);
     let hint = match (field == form.focus, field) {
         (true, _) => format!(" {}/{}", key(Action::ChoosePrev), key(Action::ChooseNext)),
@@ -185,9 +186,7 @@ fn text_value(
 ) -> (Vec<Span<'static>>, usize) {
     if input.is_empty() {
         let hint = cut(form.placeholder(field), width);
-        let style = Style::new()
-            .fg(Color::DarkGray)
-            .add_modifier(Modifier::ITALIC);
+        let style = theme().dim.add_modifier(Modifier::ITALIC);
         return (vec![Span::styled(hint, style)], 0);
     }
     if field == Field::PrivateKey && !form.reveal {
@@ -196,7 +195,13 @@ fn text_value(
         let at = summary.chars().count();
         return (vec![Span::raw(summary)], at);
     }
-    let shown = input.shown(form.reveal && field.is_secret());
+    let reveal = form.reveal && field.is_secret();
+    let shown = input.shown(reveal);
+    let shown = if field.is_secret() && !reveal {
+        theme().mask(&shown)
+    } else {
+        shown
+    };
     // A value read from the orgs file may hold controls: each shows as one `�`, so the cursor
     // stays over the character it edits.
     let shown: String = shown
@@ -232,26 +237,24 @@ fn footer(form: &OrgForm, keys: &KeyMap, warned: bool, width: usize) -> Vec<Line
             // Ctrl-C is not in the table: it quits whatever `[keys]` says.
             "Unsaved input: Ctrl-C again quits and loses it; any other key goes back to the form."
                 .to_string(),
-            Style::new().fg(Color::Yellow),
+            theme().warning,
         )
     } else {
         match &form.save {
-            SaveState::Failed(error) => {
-                (format!("Not saved: {error}"), Style::new().fg(Color::Red))
-            }
-            SaveState::Saving => ("Saving…".into(), Style::new().fg(Color::Cyan)),
+            SaveState::Failed(error) => (format!("Not saved: {error}"), theme().error),
+            SaveState::Saving => ("Saving…".into(), theme().key),
             SaveState::Editing if form.mode == FormMode::Login => (
                 format!(
                     "{save} (or {submit} on the last field) opens the browser to log in; the org is saved after. {cancel} cancels."
                 ),
-                Style::new().fg(Color::DarkGray),
+                theme().dim,
             ),
             SaveState::Editing => (
                 format!(
                     "Secrets go to the OS keyring only. {save} saves from any field; {} shows the secrets; {cancel} cancels.",
                     key(Action::RevealSecrets)
                 ),
-                Style::new().fg(Color::DarkGray),
+                theme().dim,
             ),
         }
     };

@@ -124,7 +124,7 @@ fn an_empty_field_shows_a_hint_in_dim_italics_that_typing_replaces() {
     let x = line.chars().position(|c| c == 'e').unwrap();
     let cell = &terminal.backend().buffer()[(x as u16, y as u16)];
     assert!(cell.modifier.contains(Modifier::ITALIC), "{cell:?}");
-    assert_eq!(cell.fg, Color::DarkGray);
+    assert_eq!(cell.fg, ratatui::style::Color::DarkGray);
     form.paste("https://x.my.salesforce.com", &[]);
     let (_, screen) = render(&form, 80, 24);
     assert!(!screen.contains(hint), "{screen}");

@@ -1,24 +1,23 @@
 //! Token health in the token pane and the org list: the access token's expiry, the refresh
 //! token's age and idleness, rotation, the last refreshes as marks with a latency sparkline.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::health::{Health, Verdict, health, sparkline};
 use crate::humanize;
 use crate::org::Org;
 
+use super::style::theme;
 use super::text::wrap_words;
-
-const KEY: Style = Style::new().fg(Color::Cyan);
 
 /// How a verdict looks.
 fn verdict_style(verdict: Verdict) -> Style {
     match verdict {
-        Verdict::Ok => Style::new().fg(Color::Green),
-        Verdict::Unknown => Style::new().fg(Color::DarkGray),
-        Verdict::Idle => Style::new().fg(Color::Yellow),
-        Verdict::Dead => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Verdict::Ok => theme().ok,
+        Verdict::Unknown => theme().dim,
+        Verdict::Idle => theme().warning,
+        Verdict::Dead => theme().alarm,
     }
 }
 
@@ -46,7 +45,7 @@ pub fn lines(org: &Org, now_ms: u64, idle_days: u64, width: usize) -> Vec<Line<'
         {
             let label = if i == 0 { key } else { "" };
             out.push(Line::from(vec![
-                Span::styled(format!("{label:<8} "), KEY),
+                Span::styled(format!("{label:<8} "), theme().key),
                 Span::styled(piece, style),
             ]));
         }

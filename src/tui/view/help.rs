@@ -4,11 +4,12 @@ use std::cell::Cell;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::keymap::{Action, Context, KeyMap};
+use super::style::theme;
 use super::text::wrap_words;
 
 /// Width of the key column, indent included (`  d/Del  `); a longer label (`Shift-Tab/↑`)
@@ -20,7 +21,7 @@ const KEY_COLUMN: usize = 10;
 /// under the help column.
 fn lines(keys: &KeyMap, width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    let key_style = Style::new().fg(Color::Cyan);
+    let key_style = theme().key;
     for context in Context::ALL {
         let title = context.title();
         if !lines.is_empty() {
@@ -52,7 +53,7 @@ fn lines(keys: &KeyMap, width: usize) -> Vec<Line<'static>> {
         "The mouse selects orgs and focuses panes; the wheel scrolls.",
         width,
     ) {
-        lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+        lines.push(Line::styled(piece, theme().dim));
     }
     lines
 }

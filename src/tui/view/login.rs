@@ -2,13 +2,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::app::LoginPopup;
 use super::super::keymap::{Action, Context, KeyMap};
 use super::centered;
+use super::style::theme;
 use super::text::{wrap, wrap_words};
 
 /// Draws the popup over `area`: what to press first, then where the browser was sent, then the
@@ -18,7 +19,7 @@ use super::text::{wrap, wrap_words};
 pub fn draw(frame: &mut Frame, popup: &LoginPopup, keys: &KeyMap, area: Rect) {
     let width = area.width.saturating_sub(4).min(90);
     let inner = usize::from(width.saturating_sub(2)).max(1);
-    let dim = Style::new().fg(Color::DarkGray);
+    let dim = theme().dim;
     let mut lines: Vec<Line> = Vec::new();
     let mut prose = |text: &str, style: Style| {
         for piece in wrap_words(text, inner) {
@@ -58,13 +59,13 @@ pub fn draw(frame: &mut Frame, popup: &LoginPopup, keys: &KeyMap, area: Rect) {
         let mut pieces = wrap(url, inner);
         if pieces.len() > room {
             pieces.truncate(room.saturating_sub(1));
-            lines.extend(pieces.into_iter().map(|p| Line::styled(p, URL)));
+            lines.extend(pieces.into_iter().map(|p| Line::styled(p, theme().key)));
             lines.push(Line::styled(
                 format!("… ({copy} copies the whole URL)"),
                 dim,
             ));
         } else {
-            lines.extend(pieces.into_iter().map(|p| Line::styled(p, URL)));
+            lines.extend(pieces.into_iter().map(|p| Line::styled(p, theme().key)));
         }
     }
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
@@ -75,5 +76,3 @@ pub fn draw(frame: &mut Frame, popup: &LoginPopup, keys: &KeyMap, area: Rect) {
         rect,
     );
 }
-
-const URL: Style = Style::new().fg(Color::Cyan);

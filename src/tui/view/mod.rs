@@ -15,16 +15,17 @@ mod question;
 mod response;
 mod revoke;
 mod status;
+pub mod style;
 mod text;
 mod token;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::app::{App, Pane, Popup};
+use style::theme;
 
 /// The smallest terminal anything useful fits in.
 pub const MIN_SIZE: (u16, u16) = (40, 12);
@@ -33,6 +34,7 @@ pub const WIDE: (u16, u16) = (80, 24);
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
+    let _theme = style::Scope::enter(app.env.theme);
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let text = format!(
@@ -62,9 +64,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let wide = area.width >= WIDE.0 && area.height >= WIDE.1;
     // The token pane's lines are built once: the wide layout sizes the pane by them.
     let (list, token, response, token_lines) = if wide {
-        let list_width = u16::try_from(u32::from(area.width) * 35 / 100)
-            .unwrap_or(u16::MAX)
-            .clamp(30, 48);
+        let list_width = app.env.tui.org_column(area.width);
         let [list, right] =
             Layout::horizontal([Constraint::Length(list_width), Constraint::Min(0)]).areas(body);
         let (lines, head) = token::lines(app, right.width);
@@ -144,23 +144,22 @@ fn response_lines(app: &App, width: u16) -> Vec<Line<'static>> {
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
-    let mut spans = vec![Span::styled(
-        " sfkey ",
-        Style::new().add_modifier(Modifier::BOLD),
-    )];
+    let mut spans = vec![Span::styled(" sfkey ", theme().title)];
     if let Some(demo) = &app.env.demo {
-        spans.push(Span::styled(
-            " DEMO ",
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-        ));
+        spans.push(Span::styled(" DEMO ", theme().banner));
         spans.push(Span::raw(format!(" {demo}")));
+    } else if let Some(error) = &app.env.config_error {
+        // Stays while sfkey runs, as the status line's whole message may be replaced: the
+        // place (`config.toml line 3, column 7`) and that defaults are in use.
+        let place = error.split(':').next().unwrap_or_default();
+        spans.push(Span::styled(
+            format!("⚠ {place}: broken, running on defaults (never rewritten)"),
+            theme().alarm,
+        ));
     } else {
         spans.push(Span::styled(
             format!("· {} orgs · secrets in the OS keyring", app.orgs.count()),
-            Style::new().fg(Color::DarkGray),
+            theme().dim,
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -181,9 +180,9 @@ fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
             BorderType::Rounded
         })
         .border_style(if focused {
-            Style::new().fg(Color::Cyan)
+            theme().focused_border
         } else {
-            Style::new().fg(Color::DarkGray)
+            theme().border
         })
         .title(title)
 }
@@ -219,10 +218,7 @@ fn scrolled(
         } else {
             "Tab to this pane, then j"
         };
-        Line::styled(
-            format!(" {} ({keys}) ", parts.join(" · ")),
-            Style::new().fg(Color::DarkGray),
-        )
+        Line::styled(format!(" {} ({keys}) ", parts.join(" · ")), theme().dim)
     });
     (shown, note)
 }
@@ -251,5 +247,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 mod hostile_tests;
 #[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod style_tests;
 #[cfg(test)]
 mod tests;

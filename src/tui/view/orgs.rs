@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -13,6 +13,7 @@ use crate::salesforce::SignatureCheck;
 
 use super::super::app::{App, Pane, Panel, Shown};
 use super::super::keymap::Action;
+use super::style::theme;
 use super::text::spinner;
 
 /// Width of the badge column.
@@ -20,17 +21,6 @@ const BADGE: usize = 7;
 /// Width of the age column (`✗ 59m ago`). The few longer ages (`✗ just now`) take a column
 /// from the name of their row rather than be cut.
 const AGE: usize = 9;
-
-fn badge_style(env: Environment) -> Style {
-    let color = match env {
-        Environment::Production => Color::Red,
-        Environment::Sandbox => Color::Green,
-        Environment::MyDomain => Color::Blue,
-        Environment::Site => Color::Magenta,
-        Environment::Local => Color::Yellow,
-    };
-    Style::new().fg(color)
-}
 
 /// The age column: `2m ago`, `never`, or the refresh in flight.
 fn age(org: &Org, panel: Option<&Panel>, now_ms: u64, idle_days: u64) -> (String, Style) {
@@ -41,15 +31,12 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64, idle_days: u64) -> (String
                 spinner(now_ms),
                 super::text::elapsed(running.started_ms, now_ms)
             ),
-            Style::new().fg(Color::Cyan),
+            theme().key,
         );
     }
     if panel.is_some_and(|p| p.unsaved_refresh_token.is_some()) {
         // The only working refresh token is in memory: the most urgent thing in the list.
-        return (
-            "⚠ unsaved".into(),
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        );
+        return ("⚠ unsaved".into(), theme().alarm);
     }
     if let Some(Shown::Token {
         signature: SignatureCheck::Mismatch,
@@ -57,10 +44,7 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64, idle_days: u64) -> (String
     }) = panel.and_then(|p| p.last.as_ref())
     {
         // As loud as in the token pane, so it shows while another org is selected.
-        return (
-            "✗ MISMATCH".into(),
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        );
+        return ("✗ MISMATCH".into(), theme().alarm);
     }
     // A dead refresh token outranks a dead access token: only logging in again helps.
     let mark = super::health::list_mark(org, now_ms, idle_days);
@@ -68,17 +52,17 @@ fn age(org: &Org, panel: Option<&Panel>, now_ms: u64, idle_days: u64) -> (String
         return mark;
     }
     if org.dead_access_token().is_some() {
-        return ("⚠ expired".into(), Style::new().fg(Color::Yellow));
+        return ("⚠ expired".into(), theme().warning);
     }
     if let Some(mark) = mark {
         return mark;
     }
     match &org.last_refresh {
-        None => ("never".into(), Style::new().fg(Color::DarkGray)),
+        None => ("never".into(), theme().dim),
         Some(last) if last.is_ok() => (humanize::ago(last.at_ms, now_ms), Style::new()),
         Some(last) => (
             format!("✗ {}", humanize::ago(last.at_ms, now_ms)),
-            Style::new().fg(Color::Red),
+            theme().error,
         ),
     }
 }
@@ -97,7 +81,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         );
         frame.render_widget(
             Paragraph::new(text)
-                .style(Style::new().fg(Color::Red))
+                .style(theme().error)
                 .wrap(ratatui::widgets::Wrap { trim: true }),
             inner,
         );
@@ -247,7 +231,7 @@ impl Columns {
         let name = format!("{name:<room$} ");
         let badge = format!("{label}{}", " ".repeat(gap));
         let base = if row.selected {
-            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            theme().selected
         } else {
             Style::new()
         };
@@ -258,7 +242,7 @@ impl Columns {
             if label.is_empty() {
                 Span::styled(badge, base)
             } else {
-                Span::styled(badge, base.patch(badge_style(row.env)))
+                Span::styled(badge, base.patch(theme().badge(row.env)))
             },
             Span::styled(age.to_string(), base.patch(row.age_style)),
         ])

@@ -2,13 +2,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
-use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::keymap::{Action, Context, KeyMap};
 use super::super::paste::{PasteUrl, PendingUpdate};
 use super::question::Question;
+use super::style::theme;
 use super::text::wrap_words;
 
 /// Draws the paste popup: one masked field, its error, and what to do.
@@ -27,14 +27,14 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
     }
     lines.push(Line::default());
     let field_row = lines.len();
-    let shown = paste.input.shown(false);
+    let shown = theme().mask(&paste.input.shown(false));
     let visible: String = shown
         .chars()
         .skip(paste.input.cursor().saturating_sub(inner.saturating_sub(1)))
         .take(inner)
         .collect();
     lines.push(if paste.input.is_empty() {
-        Line::styled("force://…", Style::new().fg(Color::DarkGray))
+        Line::styled("force://…", theme().dim)
     } else {
         Line::raw(visible.clone())
     });
@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
     match &paste.error {
         Some(error) => {
             for piece in wrap_words(error, inner) {
-                lines.push(Line::styled(piece, Style::new().fg(Color::Red)));
+                lines.push(Line::styled(piece, theme().error));
             }
         }
         None => {
@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
                 "It holds the refresh token: it stays masked and goes to the OS keyring only.",
                 inner,
             ) {
-                lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+                lines.push(Line::styled(piece, theme().dim));
             }
         }
     }

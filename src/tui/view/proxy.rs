@@ -1,16 +1,15 @@
 //! The proxy pane (in place of the response pane while the selected org has a proxy): its URL,
 //! how to use it, and the requests it served, newest first.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::escape::escape;
 use crate::proxy::Seen;
 
 use super::super::app::{ProxyState, RunningProxy};
+use super::style::theme;
 use super::text::wrap_words;
-
-const DIM: Style = Style::new().fg(Color::DarkGray);
 
 /// The pane's title.
 pub fn title(state: &ProxyState) -> &'static str {
@@ -26,10 +25,14 @@ pub fn lines(state: &ProxyState, width: usize) -> Vec<Line<'static>> {
     match state {
         ProxyState::Starting => prose(
             "Opening the proxy (a refresh first if no session is stored)...",
-            DIM,
+            theme().dim,
             width,
         ),
-        ProxyState::Stopping => prose("Stopping: requests in flight finish first.", DIM, width),
+        ProxyState::Stopping => prose(
+            "Stopping: requests in flight finish first.",
+            theme().dim,
+            width,
+        ),
         ProxyState::Running(running) => running_lines(running, width),
     }
 }
@@ -43,7 +46,7 @@ fn prose(text: &str, style: Style, width: usize) -> Vec<Line<'static>> {
 
 fn running_lines(running: &RunningProxy, width: usize) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(vec![
-        Span::styled("URL ", Style::new().fg(Color::Cyan)),
+        Span::styled("URL ", theme().key),
         Span::styled(
             escape(&running.url),
             Style::new().add_modifier(Modifier::BOLD),
@@ -58,10 +61,10 @@ fn running_lines(running: &RunningProxy, width: usize) -> Vec<Line<'static>> {
         "curl -H \"Authorization: Bearer $TOKEN\" {}/services/data/",
         running.url
     );
-    out.extend(prose(&example, DIM, width));
+    out.extend(prose(&example, theme().dim, width));
     out.push(Line::from(""));
     if running.requests.is_empty() {
-        out.push(Line::styled("No requests yet.", DIM));
+        out.push(Line::styled("No requests yet.", theme().dim));
         return out;
     }
     out.push(Line::styled(
@@ -80,11 +83,6 @@ fn running_lines(running: &RunningProxy, width: usize) -> Vec<Line<'static>> {
 
 /// `GET  200    12 ms  /services/data/v62.0/query` (`↻` when the token was renewed for it).
 fn request_line(seen: &Seen, width: usize) -> Line<'static> {
-    let status_color = match seen.status {
-        200..=299 => Color::Green,
-        300..=399 => Color::Yellow,
-        _ => Color::Red,
-    };
     let head = format!("{:<6} ", escape(&seen.method));
     let status = format!("{} ", seen.status);
     let latency = format!("{:>6} ms ", seen.latency_ms);
@@ -101,9 +99,9 @@ fn request_line(seen: &Seen, width: usize) -> Line<'static> {
     };
     Line::from(vec![
         Span::raw(head),
-        Span::styled(status, Style::new().fg(status_color)),
-        Span::styled(latency, DIM),
-        Span::styled(mark.to_string(), Style::new().fg(Color::Cyan)),
+        Span::styled(status, theme().status_code(seen.status)),
+        Span::styled(latency, theme().dim),
+        Span::styled(mark.to_string(), theme().key),
         Span::raw(path),
     ])
 }

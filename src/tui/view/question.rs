@@ -4,11 +4,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::super::keymap::{Action, Context, KeyMap};
+use super::style::theme;
 use super::text::wrap_words;
 
 /// A yes/no question: what its yes and no keys do are `yes` and `no`.
@@ -41,20 +42,14 @@ pub fn draw(frame: &mut Frame, question: &Question, area: Rect) {
         ));
     }
     for piece in wrap_words(question.note, inner) {
-        lines.push(Line::styled(piece, Style::new().fg(Color::DarkGray)));
+        lines.push(Line::styled(piece, theme().dim));
     }
     lines.push(Line::default());
     let label = |action| question.keys.label(question.context, action);
     lines.push(Line::from(vec![
-        Span::styled(
-            label(Action::Yes),
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(label(Action::Yes), theme().alarm),
         Span::raw(format!(" {}   ", question.yes)),
-        Span::styled(
-            label(Action::No),
-            Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(label(Action::No), theme().accent),
         Span::raw(format!(" {}", question.no)),
     ]));
     framed(frame, area, width, question.title, lines);

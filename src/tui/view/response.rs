@@ -3,7 +3,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
@@ -11,6 +10,7 @@ use crate::salesforce::TokenError;
 use crate::saved_org::refresh::RefreshError;
 
 use super::super::app::{App, Pane, Shown};
+use super::style::theme;
 use super::text::wrap_words;
 
 /// Lines of the pane for the selected org's last refresh, `width` columns wide.
@@ -24,10 +24,7 @@ pub fn refresh_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     match (exchange, shown) {
         (Some(exchange), _) => super::exchange::lines(exchange, width),
         (None, Some(Shown::Failure { error, .. })) => no_answer_lines(error, width),
-        (None, _) => vec![Line::styled(
-            "No request yet.",
-            Style::new().fg(Color::DarkGray),
-        )],
+        (None, _) => vec![Line::styled("No request yet.", theme().dim)],
     }
 }
 
@@ -41,7 +38,7 @@ fn no_answer_lines(error: &RefreshError, width: usize) -> Vec<Line<'static>> {
     };
     wrap_words(&text, width)
         .into_iter()
-        .map(|l| Line::styled(l, Style::new().fg(Color::Red)))
+        .map(|l| Line::styled(l, theme().error))
         .collect()
 }
 

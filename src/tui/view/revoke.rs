@@ -2,15 +2,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::org::Org;
 
 use super::super::keymap::{Action, Context, KeyMap};
+use super::style::theme;
 use super::text::wrap_words;
-
-const DIM: Style = Style::new().fg(Color::DarkGray);
 
 /// The revoke popup: which token?
 pub fn draw(frame: &mut Frame, org: &Org, keys: &KeyMap, area: Rect) {
@@ -26,12 +25,9 @@ pub fn draw(frame: &mut Frame, org: &Org, keys: &KeyMap, area: Rect) {
     }
     lines.push(Line::default());
     // Each choice wrapped under its text, so a narrow popup cuts none of it.
-    let mut choice = |action: Action, color: Color, text: &str, more: Option<&str>| {
+    let mut choice = |action: Action, color: Style, text: &str, more: Option<&str>| {
         let k = keys.label(Context::Revoke, action);
-        let key = Span::styled(
-            k.clone(),
-            Style::new().fg(color).add_modifier(Modifier::BOLD),
-        );
+        let key = Span::styled(k.clone(), color.add_modifier(Modifier::BOLD));
         let room = inner.saturating_sub(k.chars().count() + 1);
         let pieces = wrap_words(text, room)
             .into_iter()
@@ -40,7 +36,7 @@ pub fn draw(frame: &mut Frame, org: &Org, keys: &KeyMap, area: Rect) {
             .map(|m| wrap_words(m, room))
             .unwrap_or_default()
             .into_iter()
-            .map(|p| (p, DIM));
+            .map(|p| (p, theme().dim));
         for (i, (piece, style)) in pieces.chain(more).enumerate() {
             let head = if i == 0 {
                 vec![key.clone(), Span::raw(" ")]
@@ -54,16 +50,16 @@ pub fn draw(frame: &mut Frame, org: &Org, keys: &KeyMap, area: Rect) {
     };
     choice(
         Action::RevokeAccess,
-        Color::Yellow,
+        theme().warning,
         "the access token (the refresh token stays)",
         None,
     );
     choice(
         Action::RevokeRefresh,
-        Color::Red,
+        theme().error,
         "the refresh token, and with it every access token",
         Some("issued from it; you would need to log in again"),
     );
-    choice(Action::No, Color::Cyan, "neither", None);
+    choice(Action::No, theme().key, "neither", None);
     super::question::framed(frame, area, width, "Revoke", lines);
 }

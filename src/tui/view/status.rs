@@ -2,23 +2,20 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::super::app::{App, Level, Pane, Popup};
+use super::super::app::{App, Level, Pane, Popup, Status};
 use super::super::form::FormMode;
 use super::super::keymap::{Action, Context};
+use super::style::theme;
 use super::text::wrap_words;
 
 /// The most rows a message wraps to; the panes above give them up.
 const MAX_ROWS: usize = 3;
 
 fn key_span(label: &str) -> Span<'static> {
-    Span::styled(
-        label.to_string(),
-        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-    )
+    Span::styled(label.to_string(), theme().accent)
 }
 
 /// How many hints the status line has room for beside its message.
@@ -126,13 +123,27 @@ fn width_of(spans: &[Span]) -> usize {
     spans.iter().map(|s| s.content.chars().count()).sum()
 }
 
+/// A broken config.toml's message, while no other message is up and Esc has not hidden it.
+fn config_error(app: &App) -> Option<Status> {
+    let text = app.env.config_error.as_ref()?;
+    (!app.view.config_error_hidden).then(|| Status {
+        text: format!(
+            "{text} ({} hides this)",
+            app.keys().main_key(Action::Cancel)
+        ),
+        level: Level::Error,
+        at_ms: app.now_ms,
+    })
+}
+
 /// The status line's rows at `width` columns: the message and the keys on one row when they
 /// fit (the rarer keys give way first), else the message alone, wrapped to at most
 /// [`MAX_ROWS`] rows, with help and quit after it when there is room. A message matters more
 /// than keys that ? lists anyway; its end usually says what to do, so it is never cut off.
 pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
     let width = usize::from(width);
-    let Some(status) = &app.view.status else {
+    let config = config_error(app);
+    let Some(status) = app.view.status.as_ref().or(config.as_ref()) else {
         let hints = [Room::All, Room::Compact]
             .into_iter()
             .map(|room| hint_spans(app, room))
@@ -141,10 +152,10 @@ pub fn lines(app: &App, width: u16) -> Vec<Line<'static>> {
         return vec![Line::from(hints)];
     };
     let style = match status.level {
-        Level::Info => Style::new().fg(Color::Green),
-        Level::Error => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Level::Info => theme().ok,
+        Level::Error => theme().alarm,
     };
-    let separator = || Span::styled("│", Style::new().fg(Color::DarkGray));
+    let separator = || Span::styled("│", theme().dim);
     // Messages quote servers and files.
     let text = crate::escape::escape(&status.text);
     // ` text │` before the keys.

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use serde_json::Value;
@@ -17,10 +17,8 @@ use crate::token_details::{Clock, Detail, Tone, field_details, signature_details
 
 use super::super::app::{App, Pane, Panel, Phase, Shown};
 use super::super::keymap::Action;
+use super::style::theme;
 use super::text::{elapsed, spinner, wrap, wrap_hanging, wrap_words};
-
-const KEY: Style = Style::new().fg(Color::Cyan);
-const DIM: Style = Style::new().fg(Color::DarkGray);
 
 /// Lines of the pane for the selected org, wrapped to `width` columns; and how many of them
 /// come first (a token's fields, before its long scope and id_token sections), which the layout
@@ -92,7 +90,7 @@ fn field(
             String::new()
         };
         out.push(Line::from(vec![
-            Span::styled(format!("{label:<key_width$} "), KEY),
+            Span::styled(format!("{label:<key_width$} "), theme().key),
             Span::styled(piece, style),
         ]));
     }
@@ -106,10 +104,10 @@ fn prose(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
 
 fn tone_style(tone: Tone) -> Style {
     match tone {
-        Tone::Plain => DIM,
-        Tone::Good => Style::new().fg(Color::Green),
-        Tone::Warn => Style::new().fg(Color::Yellow),
-        Tone::Loud => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Tone::Plain => theme().dim,
+        Tone::Good => theme().ok,
+        Tone::Warn => theme().warning,
+        Tone::Loud => theme().alarm,
     }
 }
 
@@ -141,7 +139,7 @@ fn detail_lines(
                 _ => ("", indent),
             };
             out.push(Line::from(vec![
-                Span::styled(format!("{key:<key_width$} "), KEY),
+                Span::styled(format!("{key:<key_width$} "), theme().key),
                 Span::styled(format!("{lead}{piece}"), style),
             ]));
         }
@@ -165,7 +163,7 @@ fn value_and_details(
     match beside {
         Some(first) => {
             out.push(Line::from(vec![
-                Span::styled(format!("{key:<key_width$} "), KEY),
+                Span::styled(format!("{key:<key_width$} "), theme().key),
                 Span::styled(value.to_string(), style),
                 Span::raw("  "),
                 Span::styled(first.text.clone(), tone_style(first.tone)),
@@ -203,7 +201,7 @@ fn token_lines(
             &mut out,
             "Salesforce rotated the refresh token; the new one is saved in the keyring.",
             width,
-            Style::new().fg(Color::Yellow),
+            theme().warning,
         );
     }
     if success.token.str_field("signature").is_none() {
@@ -212,7 +210,7 @@ fn token_lines(
         value_and_details(
             &mut out,
             "signature",
-            ("(none)", DIM),
+            ("(none)", theme().dim),
             &details,
             key_width,
             width,
@@ -226,8 +224,8 @@ fn token_lines(
         };
         let secret = redact::is_secret_field(key);
         let (shown, style) = match (secret, app.view.reveal) {
-            (true, false) => (redact::mask(&text), DIM),
-            (true, true) => (text, Style::new().fg(Color::Yellow)),
+            (true, false) => (theme().mask(&redact::mask(&text)), theme().masked),
+            (true, true) => (text, theme().warning),
             (false, _) => (text, Style::new()),
         };
         // Details never repeat a secret: the id_token's header and claims are not one.
@@ -263,7 +261,7 @@ fn failure_lines(
     width: usize,
     keys: &crate::tui::keymap::KeyMap,
 ) -> Vec<Line<'static>> {
-    let red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+    let red = theme().alarm;
     let mut out = Vec::new();
     prose(&mut out, &format!("✗ {error}"), width, red);
     let token_error = error.token_error();
@@ -297,12 +295,7 @@ fn failure_lines(
     let hint = super::super::app::failure_hint(error, org, keys);
     if let Some(hint) = hint {
         out.push(Line::default());
-        prose(
-            &mut out,
-            &format!("hint: {hint}"),
-            width,
-            Style::new().fg(Color::Yellow),
-        );
+        prose(&mut out, &format!("hint: {hint}"), width, theme().warning);
     }
     out
 }
@@ -325,7 +318,7 @@ fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec
                 },
                 elapsed(running.started_ms, app.now_ms)
             ),
-            Style::new().fg(Color::Cyan),
+            theme().key,
         )),
         None => out.push(Line::from(vec![
             Span::raw("No token on screen yet. Press "),
@@ -386,7 +379,7 @@ fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec
                 &mut out,
                 "Its access token is in the keyring: c copies it.",
                 width,
-                DIM,
+                theme().dim,
             );
         }
     }
@@ -421,18 +414,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
                     spinner(app.now_ms),
                     elapsed(running.started_ms, app.now_ms)
                 ),
-                Style::new().fg(Color::Cyan),
+                theme().key,
             ));
         } else if let Some(Shown::Token { at_ms, .. } | Shown::Failure { at_ms, .. }) =
             panel.and_then(|p| p.last.as_ref())
         {
             title.push(Span::styled(
                 format!("· {} ", humanize::ago(*at_ms, app.now_ms)),
-                DIM,
+                theme().dim,
             ));
         }
         if app.view.reveal {
-            title.push(Span::styled("· REVEALED ", Style::new().fg(Color::Yellow)));
+            title.push(Span::styled("· REVEALED ", theme().warning));
         }
     }
     let block = super::pane_block(Line::from(title), app, Pane::Token);

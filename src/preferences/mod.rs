@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod look;
+
+pub use look::{DEFAULT_MASK_CHAR, ThemeBase, ThemePrefs, TuiPrefs};
+
 /// File name of the preferences file inside the config dir.
 pub const PREFERENCES_FILE: &str = "config.toml";
 
@@ -78,6 +82,13 @@ pub struct Preferences {
     /// `[keys]`: the terminal app's keys, action name to keys (`refresh = ["r", "f5"]`).
     #[serde(default)]
     pub keys: crate::tui::KeyOverrides,
+    /// `[theme]`: the base theme (`dark`, `light`) and named styles changed; `theme = "light"`
+    /// says the base alone.
+    #[serde(default, deserialize_with = "look::theme_or_base")]
+    pub theme: ThemePrefs,
+    /// `[tui]`: small choices (org column width, mask character).
+    #[serde(default)]
+    pub tui: TuiPrefs,
 }
 
 impl Preferences {
@@ -98,6 +109,18 @@ pub struct PreferencesError {
     pub path: PathBuf,
     /// What is wrong, with line and column.
     pub reason: String,
+}
+
+impl PreferencesError {
+    /// The message for the terminal app, which runs on defaults instead of stopping: the place
+    /// first (up to the first `:`, which the header shows), the path last, as it is longest.
+    pub fn for_tui(&self) -> String {
+        format!(
+            "config.toml {}; running on defaults, sfkey never rewrites the file: fix it and restart ({})",
+            self.reason,
+            crate::escape::escape(&self.path.display().to_string()),
+        )
+    }
 }
 
 /// Reads config.toml in `dir`; a missing file means every default.
