@@ -12,12 +12,51 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 mod calls;
+mod wire;
+
+pub use wire::fast_reads;
+pub(crate) use wire::GiveUp;
 
 use keyring_core::api::{Credential, CredentialApi, CredentialStoreApi};
 use keyring_core::{Entry, Error, Result};
 use secret_service::EncryptionType;
 use secret_service::blocking::SecretService;
 use zbus::zvariant::OwnedObjectPath;
+
+/// Item paths the fast read ([`wire`]) found, by (service, user), for the next connection's
+/// cache: that read has no connection to put them in (see [`Connection::known_path`]).
+type FoundFast = Vec<((String, String), Option<OwnedObjectPath>, Instant)>;
+static FOUND_FAST: Mutex<FoundFast> = Mutex::new(Vec::new());
+
+/// The secrets of `users` of `service` through [`wire`], the item paths kept for later writes.
+pub(crate) fn get_many_fast(
+    service: &str,
+    users: &[String],
+    timeout: Duration,
+) -> std::result::Result<Vec<Option<zeroize::Zeroizing<Vec<u8>>>>, GiveUp> {
+    let found = wire::get_many(service, users, timeout)?;
+    let now = Instant::now();
+    let mut paths = lock(&FOUND_FAST);
+    let mut values = Vec::with_capacity(found.len());
+    for (user, item) in users.iter().zip(found) {
+        let key = (service.to_string(), user.clone());
+        // Only the latest answer per item counts: a long-lived TUI reading without writing
+        // must not grow this list.
+        paths.retain(|(k, ..)| *k != key);
+        match item {
+            Some((path, value)) => {
+                let path = OwnedObjectPath::try_from(path).map_err(|_| GiveUp::Fallback)?;
+                paths.push((key, Some(path), now));
+                values.push(Some(value));
+            }
+            None => {
+                paths.push((key, None, now));
+                values.push(None);
+            }
+        }
+    }
+    Ok(values)
+}
 
 /// Items carry these attributes, as keyring's own Secret Service stores do, so entries stay
 /// readable by other keyring-based tools and `secret-tool lookup service sfkey username ...`.

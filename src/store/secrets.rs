@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
 pub use super::org_secrets::OrgSecrets;
 use crate::org::OrgId;
@@ -353,7 +354,17 @@ impl SecretStore for KeyringStore {
             .map(|k| Self::user(org, *k))
             .collect();
         let mut all = OrgSecrets::default();
-        let Some(values) = self.run(move |store| batch_get(store, &service, &users))? else {
+        let fast = match self.hung.load(Ordering::SeqCst) {
+            false => fast_get(&service, &users, self.timeout)?,
+            true => None,
+        };
+        let values = match fast {
+            Some(values) => Some(values),
+            None => self
+                .run(move |store| batch_get(store, &service, &users))?
+                .map(|values| values.into_iter().map(|v| v.map(Zeroizing::new)).collect()),
+        };
+        let Some(values) = values else {
             // No batched read here, or an item is locked: one by one (which unlocks).
             for kind in SecretKind::ALL {
                 all.set(kind, self.get(org, kind)?);
@@ -362,7 +373,6 @@ impl SecretStore for KeyringStore {
         };
         for (kind, value) in SecretKind::ALL.into_iter().zip(values) {
             if let Some(bytes) = value {
-                let bytes = zeroize::Zeroizing::new(bytes);
                 let text = std::str::from_utf8(&bytes)
                     .map_err(|_| SecretError::Damaged(kind.as_str(), "not valid text".into()))?;
                 all.set(kind, Some(SecretString::from(text.to_string())));
@@ -371,6 +381,26 @@ impl SecretStore for KeyringStore {
         Ok(all)
     }
 }
+
+/// Several entries in one go without a worker thread or zbus (the Secret Service's unlocked
+/// items, see `secret_service/wire.rs`); `None`: the store's own path decides.
+#[cfg(target_os = "linux")]
+fn fast_get(service: &str, users: &[String], timeout: Duration) -> Result<Option<Values>, SecretError> {
+    use super::secret_service::{GiveUp, get_many_fast};
+    match get_many_fast(service, users, timeout) {
+        Ok(values) => Ok(Some(values)),
+        Err(GiveUp::Fallback) => Ok(None),
+        Err(GiveUp::TimedOut) => Err(SecretError::Timeout(timeout.as_secs().max(1))),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn fast_get(_: &str, _: &[String], _: Duration) -> Result<Option<Values>, SecretError> {
+    Ok(None)
+}
+
+/// Per user, the secret's bytes (`None`: no such item).
+type Values = Vec<Option<Zeroizing<Vec<u8>>>>;
 
 /// Several entries in one go where the store can (the Secret Service); `None` otherwise.
 #[cfg(target_os = "linux")]

@@ -8,7 +8,7 @@ use keyring_core::Result;
 use zbus::zvariant::{ObjectPath, OwnedObjectPath, OwnedValue, Value};
 
 use super::{
-    Connection, ITEM_IFACE, KNOWN_PATH_TTL, SERVICE_ATTR, SERVICE_IFACE, SERVICE_NAME,
+    Connection, FOUND_FAST, ITEM_IFACE, KNOWN_PATH_TTL, SERVICE_ATTR, SERVICE_IFACE, SERVICE_NAME,
     SERVICE_PATH, USER_ATTR, lock, zbus_error,
 };
 
@@ -100,10 +100,17 @@ impl Connection {
         }
     }
 
-    /// The path a recent read found for this item, if it is still fresh.
+    /// The path a recent read found for this item, if it is still fresh; reads through the
+    /// fast path count too.
     fn known_path(&self, service: &str, user: &str) -> Option<OwnedObjectPath> {
         let key = (service.to_string(), user.to_string());
         let mut known = lock(&self.known);
+        for (key, path, at) in lock(&FOUND_FAST).drain(..) {
+            match path {
+                Some(path) => known.insert(key, (path, at)),
+                None => known.remove(&key),
+            };
+        }
         match known.get(&key) {
             Some((path, at)) if at.elapsed() < KNOWN_PATH_TTL => Some(path.clone()),
             Some(_) => {
