@@ -348,13 +348,69 @@ fn restart_inside_a_private_keyring() {
     assert!(err.contains("the keyring restarted"), "{err}");
     assert!(err.contains("locked"), "{err}");
     assert!(!err.contains("TESTSECRET"), "{err}");
+    // A locked item is never read by the fast path: it falls back to the path that unlocks.
+    #[cfg(target_os = "linux")]
+    {
+        let fast = sfkey::store::secret_service::fast_reads();
+        let err = keyring.get_all(&org).unwrap_err().to_string();
+        assert!(err.contains("locked"), "{err}");
+        assert!(!err.contains("TESTSECRET"), "{err}");
+        assert_eq!(sfkey::store::secret_service::fast_reads(), fast);
+    }
 
     keyring_daemon(&["restart", &dir]);
     assert_eq!(
         value(keyring.get(&org, kind).unwrap()).as_deref(),
         Some("after-restart-TESTSECRET")
     );
+    #[cfg(target_os = "linux")]
+    {
+        let fast = sfkey::store::secret_service::fast_reads();
+        let all = keyring.get_all(&org).unwrap();
+        assert_eq!(
+            all.get(kind).map(|s| s.expose_secret().to_string()).as_deref(),
+            Some("after-restart-TESTSECRET")
+        );
+        assert_eq!(sfkey::store::secret_service::fast_reads(), fast + 1);
+    }
     keyring.delete(&org, kind).unwrap();
+}
+
+/// `get_all` (what `sfkey token` uses) reads unlocked items without zbus, in a fresh store as
+/// in one already connected, and a write right after (through the item path that read found)
+/// lands where the next read finds it.
+#[cfg(target_os = "linux")]
+#[test]
+fn get_all_takes_the_fast_path_and_writes_after_it_land() {
+    use sfkey::store::secret_service::fast_reads;
+    common::require_keyring();
+    let org = OrgId::generate();
+    let (rt, at) = (SecretKind::RefreshToken, SecretKind::AccessToken);
+    let writer = KeyringStore::new();
+    writer.set(&org, rt, &SecretString::from("rt-TESTSECRET-fast")).unwrap();
+    writer.set(&org, at, &SecretString::from("at-TESTSECRET-fast")).unwrap();
+
+    let fresh = KeyringStore::new();
+    let before = fast_reads();
+    let all = fresh.get_all(&org).unwrap();
+    assert!(fast_reads() > before, "the fast path was not taken");
+    let text = |kind| all.get(kind).map(|s| s.expose_secret().to_string());
+    assert_eq!(text(rt).as_deref(), Some("rt-TESTSECRET-fast"));
+    assert_eq!(text(at).as_deref(), Some("at-TESTSECRET-fast"));
+    assert_eq!(text(SecretKind::ClientSecret), None);
+
+    // A refresh's write, right after its read, in a store that never connected zbus before.
+    fresh.set(&org, at, &SecretString::from("at-TESTSECRET-new")).unwrap();
+    let again = KeyringStore::new().get_all(&org).unwrap();
+    assert_eq!(
+        again.get(at).map(|s| s.expose_secret().to_string()).as_deref(),
+        Some("at-TESTSECRET-new")
+    );
+    assert_eq!(value(writer.get(&org, rt).unwrap()).as_deref(), Some("rt-TESTSECRET-fast"));
+    for kind in SecretKind::ALL {
+        writer.delete(&org, kind).unwrap();
+    }
+    assert!(KeyringStore::new().get_all(&org).unwrap().get(at).is_none());
 }
 
 /// The batched read behind `get_all`: every item found in one go, none missed, none mixed up.
