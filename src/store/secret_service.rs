@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 mod calls;
 mod wire;
 
-pub use wire::fast_reads;
 pub(crate) use wire::GiveUp;
+pub use wire::fast_reads;
 
 use keyring_core::api::{Credential, CredentialApi, CredentialStoreApi};
 use keyring_core::{Entry, Error, Result};

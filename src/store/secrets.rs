@@ -385,7 +385,11 @@ impl SecretStore for KeyringStore {
 /// Several entries in one go without a worker thread or zbus (the Secret Service's unlocked
 /// items, see `secret_service/wire.rs`); `None`: the store's own path decides.
 #[cfg(target_os = "linux")]
-fn fast_get(service: &str, users: &[String], timeout: Duration) -> Result<Option<Values>, SecretError> {
+fn fast_get(
+    service: &str,
+    users: &[String],
+    timeout: Duration,
+) -> Result<Option<Values>, SecretError> {
     use super::secret_service::{GiveUp, get_many_fast};
     match get_many_fast(service, users, timeout) {
         Ok(values) => Ok(Some(values)),

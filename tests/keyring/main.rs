@@ -368,7 +368,9 @@ fn restart_inside_a_private_keyring() {
         let fast = sfkey::store::secret_service::fast_reads();
         let all = keyring.get_all(&org).unwrap();
         assert_eq!(
-            all.get(kind).map(|s| s.expose_secret().to_string()).as_deref(),
+            all.get(kind)
+                .map(|s| s.expose_secret().to_string())
+                .as_deref(),
             Some("after-restart-TESTSECRET")
         );
         assert_eq!(sfkey::store::secret_service::fast_reads(), fast + 1);
@@ -387,8 +389,12 @@ fn get_all_takes_the_fast_path_and_writes_after_it_land() {
     let org = OrgId::generate();
     let (rt, at) = (SecretKind::RefreshToken, SecretKind::AccessToken);
     let writer = KeyringStore::new();
-    writer.set(&org, rt, &SecretString::from("rt-TESTSECRET-fast")).unwrap();
-    writer.set(&org, at, &SecretString::from("at-TESTSECRET-fast")).unwrap();
+    writer
+        .set(&org, rt, &SecretString::from("rt-TESTSECRET-fast"))
+        .unwrap();
+    writer
+        .set(&org, at, &SecretString::from("at-TESTSECRET-fast"))
+        .unwrap();
 
     let fresh = KeyringStore::new();
     let before = fast_reads();
@@ -400,13 +406,21 @@ fn get_all_takes_the_fast_path_and_writes_after_it_land() {
     assert_eq!(text(SecretKind::ClientSecret), None);
 
     // A refresh's write, right after its read, in a store that never connected zbus before.
-    fresh.set(&org, at, &SecretString::from("at-TESTSECRET-new")).unwrap();
+    fresh
+        .set(&org, at, &SecretString::from("at-TESTSECRET-new"))
+        .unwrap();
     let again = KeyringStore::new().get_all(&org).unwrap();
     assert_eq!(
-        again.get(at).map(|s| s.expose_secret().to_string()).as_deref(),
+        again
+            .get(at)
+            .map(|s| s.expose_secret().to_string())
+            .as_deref(),
         Some("at-TESTSECRET-new")
     );
-    assert_eq!(value(writer.get(&org, rt).unwrap()).as_deref(), Some("rt-TESTSECRET-fast"));
+    assert_eq!(
+        value(writer.get(&org, rt).unwrap()).as_deref(),
+        Some("rt-TESTSECRET-fast")
+    );
     for kind in SecretKind::ALL {
         writer.delete(&org, kind).unwrap();
     }

@@ -222,7 +222,10 @@ impl<'a> Reader<'a> {
     }
     fn paths(&mut self) -> Result<Vec<String>, GiveUp> {
         let mut out = Vec::new();
-        self.array(4, |r| Ok(out.push(r.str()?)))?;
+        self.array(4, |r| {
+            out.push(r.str()?);
+            Ok(())
+        })?;
         Ok(out)
     }
 }
@@ -264,7 +267,9 @@ pub(super) fn message_size(buffer: &[u8]) -> Result<Option<usize>, GiveUp> {
         // A big-endian bus: possible, never seen; zbus handles it.
         return Err(BAD);
     }
-    let word = |at: usize| u32::from_le_bytes([buffer[at], buffer[at + 1], buffer[at + 2], buffer[at + 3]]) as usize;
+    let word = |at: usize| {
+        u32::from_le_bytes([buffer[at], buffer[at + 1], buffer[at + 2], buffer[at + 3]]) as usize
+    };
     let fields = word(12);
     let header = (16usize.checked_add(fields).ok_or(BAD)?).next_multiple_of(8);
     Ok(Some(header.checked_add(word(4)).ok_or(BAD)?))
@@ -332,8 +337,11 @@ pub(super) fn search_result(body: Body<'_>) -> Result<(Vec<String>, Vec<String>)
     Ok((r.paths()?, r.paths()?))
 }
 
+/// An item's path and its secret value.
+pub(super) type Secret = (String, Zeroizing<Vec<u8>>);
+
 /// GetSecrets' answer, a{o(oayays)}: each item's path and secret value.
-pub(super) fn secrets(body: Body<'_>) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, GiveUp> {
+pub(super) fn secrets(body: Body<'_>) -> Result<Vec<Secret>, GiveUp> {
     let mut r = expect(body, "a{o(oayays)}")?;
     let mut out = Vec::new();
     r.array(8, |r| {

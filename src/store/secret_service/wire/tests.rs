@@ -66,10 +66,7 @@ fn captured_handshake_replies_decode() {
     assert_eq!(unlocked, ["/org/freedesktop/secrets/collection/login/1"]);
     assert!(locked.is_empty());
     // A decoder never accepts another signature's body.
-    assert_eq!(
-        codec::secrets(search.body()).err(),
-        Some(GiveUp::Fallback)
-    );
+    assert_eq!(codec::secrets(search.body()).err(), Some(GiveUp::Fallback));
 }
 
 /// The body of a whole message, found from its header's body length.
