@@ -318,6 +318,11 @@ fn entry(
 impl SecretStore for KeyringStore {
     fn get(&self, org: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, SecretError> {
         let (service, user) = (self.service.clone(), Self::user(org, kind));
+        if !self.hung.load(Ordering::SeqCst)
+            && let Some(mut values) = fast_get(&service, std::slice::from_ref(&user), self.timeout)?
+        {
+            return values.pop().flatten().map(|v| text(kind, &v)).transpose();
+        }
         let found = self.run(
             move |store| match entry(store, &service, &user)?.get_password() {
                 Ok(value) => Ok(Some(SecretString::from(value))),
@@ -373,16 +378,21 @@ impl SecretStore for KeyringStore {
         };
         for (kind, value) in SecretKind::ALL.into_iter().zip(values) {
             if let Some(bytes) = value {
-                let text = std::str::from_utf8(&bytes)
-                    .map_err(|_| SecretError::Damaged(kind.as_str(), "not valid text".into()))?;
-                all.set(kind, Some(SecretString::from(text.to_string())));
+                all.set(kind, Some(text(kind, &bytes)?));
             }
         }
         Ok(all)
     }
 }
 
-/// Several entries in one go without a worker thread or zbus (the Secret Service's unlocked
+/// A secret's bytes as text; never echoed when they are not.
+fn text(kind: SecretKind, bytes: &[u8]) -> Result<SecretString, SecretError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| SecretError::Damaged(kind.as_str(), "not valid text".into()))?;
+    Ok(SecretString::from(text.to_string()))
+}
+
+/// Entries without a worker thread or zbus (the Secret Service's unlocked
 /// items, see `secret_service/wire.rs`); `None`: the store's own path decides.
 #[cfg(target_os = "linux")]
 fn fast_get(
@@ -432,43 +442,4 @@ fn batch_get(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memory_store_round_trip() {
-        let store = MemoryStore::new();
-        let org = OrgId::generate();
-        assert!(matches!(
-            store.get(&org, SecretKind::RefreshToken),
-            Ok(None)
-        ));
-        let value = SecretString::from("rt-1");
-        assert!(store.set(&org, SecretKind::RefreshToken, &value).is_ok());
-        let got = store.get(&org, SecretKind::RefreshToken).ok().flatten();
-        assert_eq!(got.as_ref().map(|s| s.expose_secret()), Some("rt-1"));
-        assert!(matches!(store.get(&org, SecretKind::AccessToken), Ok(None)));
-        assert!(store.delete(&org, SecretKind::RefreshToken).is_ok());
-        assert!(store.delete(&org, SecretKind::RefreshToken).is_ok());
-        assert!(matches!(
-            store.get(&org, SecretKind::RefreshToken),
-            Ok(None)
-        ));
-    }
-
-    #[test]
-    fn a_secret_too_long_for_the_keyring_says_so() {
-        let err = map_error(keyring_core::Error::TooLong("secret".into(), 2560));
-        assert_eq!(
-            err.to_string(),
-            "the OS keyring failed: the secret is too long for this keyring (at most 2560 bytes); nothing was stored"
-        );
-    }
-
-    #[test]
-    fn errors_never_echo_secret_bytes() {
-        let err = map_error(keyring_core::Error::BadEncoding(b"hunter2-secret".to_vec()));
-        assert!(!err.to_string().contains("hunter2"));
-        assert!(!format!("{err:?}").contains("hunter2"));
-    }
-}
+mod tests;
