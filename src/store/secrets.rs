@@ -240,6 +240,26 @@ impl KeyringStore {
     fn user(org: &OrgId, kind: SecretKind) -> String {
         format!("{org}/{}", kind.as_str())
     }
+
+    /// One secret through the keyring-core store (which unlocks), never the fast path.
+    fn get_from_core(
+        &self,
+        org: &OrgId,
+        kind: SecretKind,
+    ) -> Result<Option<SecretString>, SecretError> {
+        let (service, user) = (self.service.clone(), Self::user(org, kind));
+        let found = self.run(
+            move |store| match entry(store, &service, &user)?.get_password() {
+                Ok(value) => Ok(Some(SecretString::from(value))),
+                Err(keyring_core::Error::NoEntry) => Ok(None),
+                Err(e) => Err(e),
+            },
+        );
+        found.map_err(|e| match e {
+            SecretError::Damaged(_, why) => SecretError::Damaged(kind.as_str(), why),
+            other => other,
+        })
+    }
 }
 
 impl Default for KeyringStore {
@@ -323,17 +343,7 @@ impl SecretStore for KeyringStore {
         {
             return values.pop().flatten().map(|v| text(kind, &v)).transpose();
         }
-        let found = self.run(
-            move |store| match entry(store, &service, &user)?.get_password() {
-                Ok(value) => Ok(Some(SecretString::from(value))),
-                Err(keyring_core::Error::NoEntry) => Ok(None),
-                Err(e) => Err(e),
-            },
-        );
-        found.map_err(|e| match e {
-            SecretError::Damaged(_, why) => SecretError::Damaged(kind.as_str(), why),
-            other => other,
-        })
+        self.get_from_core(org, kind)
     }
 
     fn set(&self, org: &OrgId, kind: SecretKind, value: &SecretString) -> Result<(), SecretError> {
@@ -372,7 +382,7 @@ impl SecretStore for KeyringStore {
         let Some(values) = values else {
             // No batched read here, or an item is locked: one by one (which unlocks).
             for kind in SecretKind::ALL {
-                all.set(kind, self.get(org, kind)?);
+                all.set(kind, self.get_from_core(org, kind)?);
             }
             return Ok(all);
         };

@@ -355,7 +355,7 @@ fn restart_inside_a_private_keyring() {
         let err = keyring.get_all(&org).unwrap_err().to_string();
         assert!(err.contains("locked"), "{err}");
         assert!(!err.contains("TESTSECRET"), "{err}");
-        assert_eq!(sfkey::store::secret_service::fast_reads(), fast);
+        assert_eq!(sfkey::store::secret_service::fast_reads(), fast, "{err}");
     }
 
     keyring_daemon(&["restart", &dir]);
