@@ -81,6 +81,7 @@ pub async fn run<B: Backend>(
     in_flight: &OnceLock<InFlight>,
 ) -> io::Result<Vec<String>> {
     let grace = quit_grace(&setup);
+    let secrets_place = setup.store.secrets_place();
     let Parts {
         clipboard,
         mut raw_out,
@@ -96,6 +97,7 @@ pub async fn run<B: Backend>(
     app.env.keys = setup.keys;
     app.env.theme = setup.theme;
     app.env.tui = setup.tui;
+    app.env.secrets_place = secrets_place;
     app.show_config_error(setup.config_error);
 
     tasks.run(Effect::LoadOrgs);

@@ -12,6 +12,7 @@ fn action(remedy: Remedy) -> Option<Action> {
         Remedy::Refresh => Some(Action::Refresh),
         Remedy::EditSecrets | Remedy::StorePrivateKey | Remedy::EditLoginUrl => Some(Action::Edit),
         Remedy::LoginAgain => Some(Action::LoginAgain),
+        Remedy::Userinfo => Some(Action::Userinfo),
         Remedy::Doctor => None,
     }
 }

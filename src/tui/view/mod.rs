@@ -18,6 +18,7 @@ mod status;
 pub mod style;
 mod text;
 mod token;
+mod token_stored;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -158,7 +159,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         ));
     } else {
         spans.push(Span::styled(
-            format!("· {} orgs · secrets in the OS keyring", app.orgs.count()),
+            format!(
+                "· {} orgs · secrets in {}",
+                app.orgs.count(),
+                app.env.secrets_place
+            ),
             theme().dim,
         ));
     }
