@@ -116,8 +116,6 @@ fn history(h: &Health) -> String {
 
 #[cfg(test)]
 mod tests {
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
 
     use crate::org::LastRefresh;
     use crate::tui::fixtures::{self, NOW_MS};
@@ -134,12 +132,9 @@ mod tests {
         }
     }
 
+    /// The screen at 100x30.
     fn render(app: &crate::tui::app::App) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-        terminal
-            .draw(|frame| super::super::draw(frame, app))
-            .unwrap();
-        terminal.backend().to_string()
+        fixtures::screen(app, 100, 30)
     }
 
     /// One busy org (rotating, with history and a known expiry), one idle past the threshold,

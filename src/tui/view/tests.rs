@@ -9,15 +9,7 @@ use crate::tui::app::App;
 use crate::tui::fixtures::{self, ACCESS_TOKEN};
 use crate::tui::message::Message;
 
-pub(super) fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| super::draw(frame, app)).unwrap();
-    terminal.backend().to_string()
-}
-
-pub(super) fn key(app: &mut App, code: KeyCode) {
-    app.update(Message::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
+pub(super) use crate::tui::fixtures::{key, screen as render};
 
 fn orgs() -> App {
     fixtures::app_with(vec![

@@ -5,7 +5,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use serde_json::Value;
 
 use crate::humanize;
@@ -342,14 +341,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
             title.push(Span::styled("· REVEALED ", theme().warning));
         }
     }
-    let block = super::pane_block(Line::from(title), app, Pane::Token);
-    let (shown, note) = super::scrolled(
+    let scroll = (app.view.token_scroll, &app.hit.token_max);
+    super::draw_scrolled(
+        frame,
+        app,
+        area,
+        Pane::Token,
+        Line::from(title),
         lines,
-        app.view.token_scroll,
-        area.height,
-        &app.hit.token_max,
-        super::is_focused(app, Pane::Token),
+        scroll,
     );
-    let block = super::with_note(block, note);
-    frame.render_widget(Paragraph::new(shown).block(block), area);
 }
