@@ -276,7 +276,11 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
+mod kind_tests;
+#[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod popup_tests;
 #[cfg(test)]
 mod style_tests;
 #[cfg(test)]
