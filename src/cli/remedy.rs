@@ -79,6 +79,7 @@ mod tests {
             "sfkey login prod --update"
         );
         assert_eq!(remedy_text(Remedy::Doctor, "dev"), "sfkey doctor");
+        assert_eq!(remedy_text(Remedy::Userinfo, "dev"), "sfkey userinfo dev");
     }
 
     #[test]

@@ -39,6 +39,10 @@ mod tests {
     #[test]
     fn remedies_are_keys_from_the_table() {
         assert_eq!(
+            key_text(Remedy::Userinfo, "dev", &KeyMap::default()),
+            "press u"
+        );
+        assert_eq!(
             key_text(Remedy::Refresh, "dev", &KeyMap::default()),
             "press r"
         );

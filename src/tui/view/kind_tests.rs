@@ -144,7 +144,10 @@ fn the_list_shows_the_kind_beside_the_environment_where_room_allows() {
     let jwt_row = row(&screen, "client-a-jwt");
     assert!(jwt_row.contains(" jwt "), "{screen}");
     assert!(!jwt_row.contains("prod"), "{screen}");
-    assert!(row(&screen, "client-a-svc").contains(" client "), "{screen}");
+    assert!(
+        row(&screen, "client-a-svc").contains(" client "),
+        "{screen}"
+    );
 }
 
 /// The scroll note names the keys of the table in use, not j/k and Tab by habit.
