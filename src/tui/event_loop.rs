@@ -81,7 +81,12 @@ pub async fn run<B: Backend>(
     in_flight: &OnceLock<InFlight>,
 ) -> io::Result<Vec<String>> {
     let grace = quit_grace(&setup);
-    let secrets_place = setup.store.secrets_place();
+    // The demo's store is a memory one standing in for the OS keyring: say what it is.
+    let secrets_place = if setup.demo.is_some() {
+        "the demo's in-memory keyring"
+    } else {
+        setup.store.secrets_place()
+    };
     let Parts {
         clipboard,
         mut raw_out,

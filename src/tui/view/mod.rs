@@ -115,12 +115,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Some(Popup::Form(form)) => {
             let warned = app.quit == super::state::QuitState::Warned;
-            form::draw(frame, form, app.keys(), warned, area);
+            form::draw(frame, form, app.keys(), warned, app.env.secrets_place, area);
         }
         Some(Popup::ConfirmDelete(org)) => confirm::draw(frame, org, app.keys(), area),
         Some(Popup::ConfirmRevoke(org)) => revoke::draw(frame, org, app.keys(), area),
         Some(Popup::Login(popup)) => login::draw(frame, popup, app.keys(), area),
-        Some(Popup::PasteUrl(paste)) => paste::draw(frame, paste, app.keys(), area),
+        Some(Popup::PasteUrl(paste)) => {
+            paste::draw(frame, paste, app.keys(), app.env.secrets_place, area)
+        }
         Some(Popup::ConfirmUpdate(pending)) => {
             paste::draw_confirm_update(frame, pending, app.keys(), area);
         }

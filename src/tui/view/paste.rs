@@ -12,7 +12,7 @@ use super::style::theme;
 use super::text::wrap_words;
 
 /// Draws the paste popup: one masked field, its error, and what to do.
-pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
+pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, secrets_place: &str, area: Rect) {
     let width = area.width.min(76);
     let inner = usize::from(width.saturating_sub(2));
     let mut lines: Vec<Line> = Vec::new();
@@ -46,10 +46,10 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
             }
         }
         None => {
-            for piece in wrap_words(
-                "It holds the refresh token: it stays masked and goes to the OS keyring only.",
-                inner,
-            ) {
+            let text = format!(
+                "It holds the refresh token: it stays masked and goes to {secrets_place} only."
+            );
+            for piece in wrap_words(&text, inner) {
                 lines.push(Line::styled(piece, theme().dim));
             }
         }

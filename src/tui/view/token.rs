@@ -198,7 +198,10 @@ fn token_lines(
     if rotated {
         prose(
             &mut out,
-            "Salesforce rotated the refresh token; the new one is saved in the keyring.",
+            &format!(
+                "Salesforce rotated the refresh token; the new one is saved in {}.",
+                app.env.secrets_place
+            ),
             width,
             theme().warning,
         );
