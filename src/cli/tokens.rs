@@ -210,7 +210,8 @@ fn print_exchange(out: &mut impl Write, exchange: &HttpExchange) -> std::io::Res
 pub fn refresh(store: &Store, args: &RefreshArgs, utc_offset_s: i32) -> anyhow::Result<ExitCode> {
     let org = store.find(&args.name)?;
     let outcome = run_refresh(store, &org)?;
-    let mut out = std::io::stdout().lock();
+    // One write for the whole answer: stdout alone writes each of its 30-odd lines apart.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match outcome {
         Ok(done) => {
             writeln!(out, "Response Body:")?;

@@ -147,7 +147,7 @@ fn echo(request: &RecordedRequest) -> serde_json::Value {
 }
 
 /// Adds a header to an answer built by `json_reply` (after its status line).
-fn with_header(mut reply: Vec<u8>, name: &str, value: &str) -> Vec<u8> {
+pub(super) fn with_header(mut reply: Vec<u8>, name: &str, value: &str) -> Vec<u8> {
     let at = reply
         .windows(2)
         .position(|w| w == b"\r\n")

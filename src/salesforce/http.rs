@@ -74,11 +74,29 @@ impl HttpSettings {
 
     /// Checks that `SSL_CERT_FILE`'s file can be read and holds a certificate, without parsing
     /// it: rustls parses it itself, and only for https (a full parse costs ~1 ms per start).
+    /// Reads 16 KiB at a time and stops at the first certificate: a system bundle is ~200 KB
+    /// and this runs before every command's keyring read.
     pub fn check_ca_file(path: &std::path::Path) -> Result<(), String> {
-        let pem =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        use std::io::Read;
+        let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+        let mut file = std::fs::File::open(path).map_err(cannot)?;
         let marker = b"-----BEGIN CERTIFICATE-----";
-        if pem.windows(marker.len()).any(|w| w == marker) {
+        let mut seen: Vec<u8> = Vec::new();
+        let mut chunk = [0u8; 16 * 1024];
+        let found = loop {
+            let n = file.read(&mut chunk).map_err(cannot)?;
+            if n == 0 {
+                break false;
+            }
+            // Keep the tail that could start a marker cut by the chunk's end.
+            let keep = seen.len().saturating_sub(marker.len());
+            seen.drain(..keep);
+            seen.extend_from_slice(&chunk[..n]);
+            if seen.windows(marker.len()).any(|w| w == marker) {
+                break true;
+            }
+        };
+        if found {
             Ok(())
         } else {
             Err(format!(
@@ -287,5 +305,28 @@ impl HttpClient {
                 detail: e.to_string(),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HttpSettings;
+
+    #[test]
+    fn a_ca_file_is_checked_for_a_certificate_even_one_cut_by_a_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        // The marker straddles the first 16 KiB read, then sits far into a large file.
+        for lead in [16 * 1024 - 10, 100_000] {
+            let path = dir.path().join(format!("ca-{lead}.pem"));
+            std::fs::write(&path, format!("{}{marker}", "#".repeat(lead))).unwrap();
+            assert_eq!(HttpSettings::check_ca_file(&path), Ok(()), "{lead}");
+        }
+        let none = dir.path().join("none.pem");
+        std::fs::write(&none, "#".repeat(40_000)).unwrap();
+        let err = HttpSettings::check_ca_file(&none).unwrap_err();
+        assert!(err.contains("holds no certificate"), "{err}");
+        let err = HttpSettings::check_ca_file(&dir.path().join("missing.pem")).unwrap_err();
+        assert!(err.contains("cannot read"), "{err}");
     }
 }

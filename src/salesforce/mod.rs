@@ -13,6 +13,7 @@ pub mod introspect;
 pub mod revoke;
 pub mod signature;
 pub mod token;
+mod transport_error;
 
 pub use bearer_calls::{ApiError, UserInfo, fetch_userinfo};
 pub use error::{TokenError, TransportError, TransportKind};

@@ -3,7 +3,6 @@
 //! are in `locks.rs`).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -100,7 +99,7 @@ pub fn load(dir: &Path) -> Result<Vec<Org>, ConfigError> {
 /// The orgs file's text; `None` when there is no file yet.
 pub(super) fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
     match fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
+        Ok(text) => Ok(Some(super::orgs_backup::or_backup(path, text))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(ConfigError::Corrupt {
             path: path.to_path_buf(),
@@ -235,9 +234,8 @@ fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Saves all orgs: write a 0600 temp file beside the real one, fsync, rename over it. The temp
-/// file has a random name and is created with `O_EXCL`, so nothing planted in the dir (a
-/// symlink at a guessable name) can redirect the write.
+/// Saves all orgs: a 0600 temp file beside the real one, renamed over it; fsynced unless only
+/// refresh records changed since the last fsynced save (see `orgs_backup.rs`).
 pub fn save(dir: &Path, orgs: &[Org]) -> Result<(), ConfigError> {
     ensure_dir(dir)?;
     let path = dir.join(ORGS_FILE);
@@ -250,18 +248,7 @@ pub fn save(dir: &Path, orgs: &[Org]) -> Result<(), ConfigError> {
         path: path.clone(),
         cause: std::io::Error::other(e.to_string()),
     })?;
-    // The temp file is removed when dropped, so a failed write leaves nothing behind.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{ORGS_FILE}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err("cannot write", &path))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(io_err("cannot write", &path))?;
-    tmp.persist(&path)
-        .map(drop)
-        .map_err(|e| io_err("cannot write", &path)(e.error))
+    super::orgs_backup::save(dir, ORGS_FILE, orgs, &text)
 }
 
 /// An exclusive lock on the config dir, held while a command reads, changes and saves the orgs.

@@ -8,6 +8,7 @@ mod first_rows;
 pub mod locks;
 mod native;
 pub mod org_secrets;
+mod orgs_backup;
 pub mod sealed;
 #[cfg(target_os = "linux")]
 pub mod secret_service;

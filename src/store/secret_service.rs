@@ -83,7 +83,10 @@ impl PlainSecretService {
     /// that is not running is started by D-Bus on the first call, and the daemon that answers
     /// it is the one recorded (no round trip here).
     pub fn connect() -> Result<Arc<Self>> {
-        let bus = zbus::blocking::Connection::session().map_err(connection_error)?;
+        let bus = match session_on_this_thread() {
+            Some(bus) => bus,
+            None => zbus::blocking::Connection::session().map_err(connection_error)?,
+        };
         Ok(Arc::new(Self {
             conn: Arc::new(Connection {
                 bus,
@@ -117,6 +120,32 @@ const SERVICE_NAME: &str = "org.freedesktop.secrets";
 const SERVICE_PATH: &str = "/org/freedesktop/secrets";
 const SERVICE_IFACE: &str = "org.freedesktop.Secret.Service";
 const ITEM_IFACE: &str = "org.freedesktop.Secret.Item";
+
+/// The session bus over a socket connected on this thread. zbus connects its own socket in a
+/// thread of the `blocking` crate's pool: strace of `sfkey token` showed that thread started
+/// and handed back to for a connect that a Unix socket answers at once. Any other address, or
+/// any failure, is left to zbus, which then reports it as it always did.
+fn session_on_this_thread() -> Option<zbus::blocking::Connection> {
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixStream};
+    use zbus::address::transport::{Transport, UnixSocket};
+
+    let address = zbus::Address::session().ok()?;
+    let Transport::Unix(unix) = address.transport() else {
+        return None;
+    };
+    let stream = match unix.path() {
+        UnixSocket::File(path) => UnixStream::connect(path).ok()?,
+        UnixSocket::Abstract(name) => {
+            let name = SocketAddr::from_abstract_name(name.as_encoded_bytes()).ok()?;
+            UnixStream::connect_addr(&name).ok()?
+        }
+        _ => return None,
+    };
+    zbus::blocking::connection::Builder::async_io_unix_stream(stream)
+        .build()
+        .ok()
+}
 
 /// The unique bus name of the process that owns the Secret Service now, if any.
 fn service_owner(bus: &zbus::blocking::Connection) -> Option<String> {

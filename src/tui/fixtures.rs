@@ -14,6 +14,7 @@ use crate::saved_org::refresh::{RefreshError, Refreshed};
 
 use super::app::App;
 use super::message::{Message, RefreshOutcome};
+use super::state::Status;
 
 /// 2026-11-26 12:00:00 UTC.
 pub const NOW_MS: u64 = 1_795_694_400_000;
@@ -145,4 +146,10 @@ pub fn key(app: &mut App, code: KeyCode) {
 /// Presses `code` with `modifiers` (the effects are not run).
 pub fn key_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
     app.update(Message::Key(KeyEvent::new(code, modifiers)));
+}
+
+/// The status line's message; the test fails when there is none.
+#[track_caller]
+pub fn status(app: &App) -> Status {
+    app.view.status.clone().expect("a status message")
 }

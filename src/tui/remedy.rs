@@ -38,31 +38,18 @@ mod tests {
 
     #[test]
     fn remedies_are_keys_from_the_table() {
-        assert_eq!(
-            key_text(Remedy::Userinfo, "dev", &KeyMap::default()),
-            "press u"
-        );
-        assert_eq!(
-            key_text(Remedy::Refresh, "dev", &KeyMap::default()),
-            "press r"
-        );
-        assert_eq!(
-            key_text(Remedy::EditSecrets, "dev", &KeyMap::default()),
-            "press e"
-        );
-        assert_eq!(
-            key_text(Remedy::EditLoginUrl, "dev", &KeyMap::default()),
-            "press e"
-        );
-        assert_eq!(
-            key_text(Remedy::LoginAgain, "dev", &KeyMap::default()),
-            "press L"
-        );
-        // No key for it: the command, to run in a shell.
-        assert_eq!(
-            key_text(Remedy::Doctor, "dev", &KeyMap::default()),
-            "sfkey doctor"
-        );
+        let keys = KeyMap::default();
+        for (remedy, text) in [
+            (Remedy::Refresh, "press r"),
+            (Remedy::Userinfo, "press u"),
+            (Remedy::EditSecrets, "press e"),
+            (Remedy::EditLoginUrl, "press e"),
+            (Remedy::LoginAgain, "press L"),
+            // No key for it: the command, to run in a shell.
+            (Remedy::Doctor, "sfkey doctor"),
+        ] {
+            assert_eq!(key_text(remedy, "dev", &keys), text, "{remedy:?}");
+        }
     }
 
     #[test]

@@ -951,20 +951,13 @@ fn status_tells_ok_idle_and_dead_orgs_apart_and_keepalive_refreshes_the_idle_one
     std::fs::remove_file(env.dir.join("config.toml")).unwrap();
 
     // keepalive refreshes what was unused for a week, and only that.
-    let token_requests = |env: &TestEnv| {
-        env.server
-            .requests()
-            .iter()
-            .filter(|r| r.path.ends_with("/services/oauth2/token"))
-            .count()
-    };
-    let before = token_requests(&env);
+    let before = env.server.token_requests();
     let out = env.run(&["keepalive"], "");
     assert_success(&out);
     let text = stdout(&out);
     assert!(text.contains("sleepy: refreshed"), "{text}");
     assert!(text.contains("fresh: skipped"), "{text}");
-    assert_eq!(token_requests(&env), before + 1);
+    assert_eq!(env.server.token_requests(), before + 1);
     let (code, orgs) = status_json(&env);
     assert_eq!(code, Some(0));
     assert_eq!(orgs["sleepy"]["verdict"], "ok");

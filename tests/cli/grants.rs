@@ -525,7 +525,7 @@ fn import_from_sf_reads_a_jwt_orgs_key_file_into_the_keyring() {
 
 #[test]
 fn logging_in_to_an_access_token_org_makes_it_a_refresh_token_org() {
-    use common::login::{callback, free_port, lines_until, play_browser, rest, spawn_login};
+    use common::login::{callback, free_port, login_through_browser};
     use sfkey::fake_salesforce::LoginClient;
 
     let mut env = TestEnv::new("grants-login-update");
@@ -552,12 +552,7 @@ fn logging_in_to_an_access_token_org_makes_it_a_refresh_token_org() {
         &port_text,
         "--update",
     ];
-    let (child, rx) = spawn_login(&env, &args, "\n");
-    let lines = lines_until(&rx, "/services/oauth2/authorize?");
-    let (status, _) = play_browser(lines.last().unwrap().trim());
-    assert_eq!(status, 200);
-    let out = child.wait_with_output().unwrap();
-    let err = rest(&rx);
+    let (out, err) = login_through_browser(&env, &args, "\n");
     assert!(out.status.success(), "{err}");
     assert_eq!(
         json(&env, &["show", "quick", "--json"])["kind"],

@@ -42,6 +42,13 @@ fn orgs_json(env: &TestEnv) -> Vec<Value> {
         .clone()
 }
 
+/// The variable `key` of a Postman environment export.
+fn postman_var(doc: &Value, key: &str) -> Value {
+    let values = doc["values"].as_array().unwrap();
+    let var = values.iter().find(|v| v["key"] == key);
+    var.unwrap_or_else(|| panic!("no {key} in {doc}")).clone()
+}
+
 fn secret_of(env: &TestEnv, name: &str, kind: SecretKind) -> Option<String> {
     let org = env.store().find(name).unwrap();
     use secrecy::ExposeSecret;
@@ -199,19 +206,17 @@ fn postman_sample_round_trips_and_export_carries_the_last_access_token() {
     let inputs = tempfile::tempdir().unwrap();
     let dir = inputs.path();
     let exported = dir.join("env.json");
-    let out = env.run(
-        &[
-            "export",
-            "Acme-Production",
-            "--format",
-            "postman-env",
-            // The sample's org is a real one: no network call from a test.
-            "--no-refresh",
-            "-o",
-            exported.to_str().unwrap(),
-        ],
-        "",
-    );
+    // The sample's org is a real one: no network call from a test.
+    let export = [
+        "export",
+        "Acme-Production",
+        "--format",
+        "postman-env",
+        "--no-refresh",
+        "-o",
+        exported.to_str().unwrap(),
+    ];
+    let out = env.run(&export, "");
     assert_success(&out);
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
@@ -219,15 +224,7 @@ fn postman_sample_round_trips_and_export_carries_the_last_access_token() {
         0o600
     );
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&exported).unwrap()).unwrap();
-    let var = |key: &str| {
-        doc["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["key"] == key)
-            .unwrap()
-            .clone()
-    };
+    let var = |key: &str| postman_var(&doc, key);
     assert_eq!(var("_refreshToken")["type"], "secret");
     assert_eq!(
         var("_refreshToken")["value"],
@@ -235,19 +232,7 @@ fn postman_sample_round_trips_and_export_carries_the_last_access_token() {
     );
     assert_eq!(var("_orgId")["value"], "00D5g000004ABCDEAA");
     // A second export refuses to overwrite.
-    let out = env.run(
-        &[
-            "export",
-            "Acme-Production",
-            "--format",
-            "postman-env",
-            // The sample's org is a real one: no network call from a test.
-            "--no-refresh",
-            "-o",
-            exported.to_str().unwrap(),
-        ],
-        "",
-    );
+    let out = env.run(&export, "");
     assert_fails_with(&out, "already exists");
     // Re-importing the export is the same org: refused, then updated in place.
     let out = env.run(&["import", exported.to_str().unwrap()], "");
@@ -272,14 +257,13 @@ fn postman_sample_round_trips_and_export_carries_the_last_access_token() {
     let out = env.run(&["export", "live", "--format", "postman-env"], "");
     assert_success(&out);
     let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let values = doc["values"].as_array().unwrap();
-    let access = values.iter().find(|v| v["key"] == "_accessToken").unwrap();
+    let access = postman_var(&doc, "_accessToken");
     assert_eq!(
         access["value"].as_str(),
         secret_of(&env, "live", SecretKind::AccessToken).as_deref()
     );
     assert_eq!(access["type"], "secret");
-    let user = values.iter().find(|v| v["key"] == "_userId").unwrap();
+    let user = postman_var(&doc, "_userId");
     assert!(user["value"].as_str().unwrap().starts_with("005"));
     env.assert_no_secrets_on_disk();
 }
@@ -562,15 +546,8 @@ fn exporting_an_org_that_rotates_warns_and_needs_yes() {
 fn a_postman_export_before_any_refresh_refreshes_first_and_names_the_api_version() {
     let mut env = TestEnv::new("export-postman-fresh");
     env.add_org("neo", true, |g| g);
-    let value = |doc: &Value, key: &str| {
-        doc["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|v| v["key"] == key)
-            .map(|v| v["value"].as_str().unwrap().to_string())
-            .unwrap()
-    };
+    let value =
+        |doc: &Value, key: &str| postman_var(doc, key)["value"].as_str().unwrap().to_string();
     // Never refreshed: the export refreshes first, so the collection's requests work at once.
     let out = env.run(&["export", "neo", "--format", "postman-env"], "");
     assert_success(&out);
@@ -581,14 +558,7 @@ fn a_postman_export_before_any_refresh_refreshes_first_and_names_the_api_version
         env.server.url().trim_end_matches('/')
     );
     assert_eq!(value(&doc, "version"), sfkey::fake_salesforce::API_VERSION);
-    let refreshes = |env: &TestEnv| {
-        env.server
-            .requests()
-            .iter()
-            .filter(|r| r.path.ends_with("/services/oauth2/token"))
-            .count()
-    };
-    assert_eq!(refreshes(&env), 1);
+    assert_eq!(env.server.token_requests(), 1);
     // With a token stored, no second refresh; --api-version wins over the org's answer.
     let out = env.run(
         &[
@@ -604,7 +574,7 @@ fn a_postman_export_before_any_refresh_refreshes_first_and_names_the_api_version
     assert_success(&out);
     let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(value(&doc, "version"), "59.0");
-    assert_eq!(refreshes(&env), 1);
+    assert_eq!(env.server.token_requests(), 1);
     env.assert_no_secrets_on_disk();
 }
 

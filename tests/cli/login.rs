@@ -9,16 +9,16 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use common::login::{
-    callback, free_port, http_get, lines_until, play_browser, rest, runtime, spawn_login, target,
+    callback, free_port, http_get, lines_until, login_through_browser, newest_login_refresh_token,
+    play_browser, rest, runtime, spawn_login, target,
 };
+use common::steps::stored_refresh_token;
 use common::{TestEnv, assert_fails_with, assert_success, stdout};
-use secrecy::ExposeSecret;
 use sfkey::fake_salesforce::{
     FAKE_ORG_ID, FAKE_USER_ID, FAKE_USERNAME, LOGIN_REFRESH_PREFIX, LoginClient,
 };
 use sfkey::login::{BrowserLogin, check_name, save};
 use sfkey::salesforce::{HttpClient, HttpSettings};
-use sfkey::store::SecretKind;
 
 #[test]
 fn browser_login_stores_an_org_whose_refresh_token_works() {
@@ -123,26 +123,20 @@ fn cli_browser_login_then_refresh() {
         .add_login_client(LoginClient::new("3MVG9cli", Some(&secret), &callback(port)));
     let url = env.server.url().to_string();
     let port_text = port.to_string();
-    let (child, rx) = spawn_login(
-        &env,
-        &[
+    let web = |extra: &[&str]| {
+        let mut args = vec![
             "login",
             "web",
             "--login-url",
             &url,
             "--client-id",
             "3MVG9cli",
-            "--port",
-            &port_text,
-        ],
-        &format!("{secret}\n"),
-    );
-    let lines = lines_until(&rx, "/services/oauth2/authorize?");
-    let authorize = lines.last().unwrap().trim().to_string();
-    let (status, page) = play_browser(&authorize);
-    assert_eq!(status, 200, "{page}");
-    let out = child.wait_with_output().unwrap();
-    let err = format!("{}\n{}", lines.join("\n"), rest(&rx));
+        ];
+        args.extend(["--port", &port_text]);
+        args.extend(extra);
+        login_through_browser(&env, &args, &format!("{secret}\n"))
+    };
+    let (out, err) = web(&[]);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("SFKEY_BROWSER=none"), "{err}");
     assert!(
@@ -184,42 +178,14 @@ fn cli_browser_login_then_refresh() {
     assert_fails_with(&out, "--update");
 
     // With --update the new login replaces the stored refresh token.
-    let (child, rx) = spawn_login(
-        &env,
-        &[
-            "login",
-            "web",
-            "--login-url",
-            &url,
-            "--client-id",
-            "3MVG9cli",
-            "--port",
-            &port_text,
-            "--update",
-        ],
-        &format!("{secret}\n"),
-    );
-    let lines = lines_until(&rx, "/services/oauth2/authorize?");
-    let (status, _) = play_browser(lines.last().unwrap().trim());
-    assert_eq!(status, 200);
-    let out = child.wait_with_output().unwrap();
-    let err = rest(&rx);
+    let (out, err) = web(&["--update"]);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("Updated org web"), "{err}");
-    let store = env.store();
-    let org = store.find("web").unwrap();
-    let stored = store
-        .secret(&org.id, SecretKind::RefreshToken)
-        .unwrap()
-        .unwrap();
-    let newest = env
-        .server
-        .issued_secrets()
-        .into_iter()
-        .rfind(|t| t.starts_with(LOGIN_REFRESH_PREFIX))
-        .unwrap();
-    assert_eq!(stored.expose_secret(), newest);
-    assert_eq!(store.orgs().unwrap().len(), 1);
+    assert_eq!(
+        stored_refresh_token(&env, "web"),
+        newest_login_refresh_token(&env.server)
+    );
+    assert_eq!(env.store().orgs().unwrap().len(), 1);
     env.assert_no_secrets_on_disk();
     assert_success(&env.run(&["remove", "web", "--yes"], ""));
 }

@@ -12,20 +12,27 @@ use sfkey::fake_salesforce::{DeviceScript, LoginClient};
 use sfkey::login::{DeviceLogin, DevicePolling, LoginError, LoginTarget};
 use sfkey::salesforce::{HttpClient, HttpSettings};
 
-#[test]
-fn cli_device_login_polls_through_pending_then_stores() {
-    let mut env = TestEnv::new("login-device-cli");
+/// A device-flow client with a fresh, marked secret whose polls are "pending" `pending` times
+/// before the login goes through; returns the secret.
+fn device_client(env: &mut TestEnv, client_id: &str, pending: u32) -> String {
     let secret = format!("cs-TESTSECRET-{}", common::random_hex(6));
     env.secrets_used.push(secret.clone());
-    let mut client = LoginClient::new("3MVG9device", Some(&secret), "unused");
+    let mut client = LoginClient::new(client_id, Some(&secret), "unused");
     client.device = DeviceScript {
         unavailable: 0,
         slow_down: 0,
-        pending: 2,
+        pending,
         interval_s: 1,
         expires_in_s: None,
     };
     env.server.add_login_client(client);
+    secret
+}
+
+#[test]
+fn cli_device_login_polls_through_pending_then_stores() {
+    let mut env = TestEnv::new("login-device-cli");
+    let secret = device_client(&mut env, "3MVG9device", 2);
     let url = env.server.url().to_string();
     let (child, rx) = spawn_login(
         &env,
@@ -161,17 +168,7 @@ fn device_login_polls_on_through_a_few_server_errors_but_not_forever() {
 #[test]
 fn the_already_saved_hint_repeats_the_flags_the_user_gave() {
     let mut env = TestEnv::new("login-device-hint");
-    let secret = format!("cs-TESTSECRET-{}", common::random_hex(6));
-    env.secrets_used.push(secret.clone());
-    let mut client = LoginClient::new("3MVG9hint", Some(&secret), "unused");
-    client.device = DeviceScript {
-        unavailable: 0,
-        slow_down: 0,
-        pending: 0,
-        interval_s: 1,
-        expires_in_s: None,
-    };
-    env.server.add_login_client(client);
+    let secret = device_client(&mut env, "3MVG9hint", 0);
     let url = env.server.url().to_string();
     let login = |name: &str| {
         let args = [

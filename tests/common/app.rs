@@ -52,34 +52,19 @@ impl World {
         }
     }
 
-    /// A fresh, marked client secret and refresh token registered with the fake server.
-    pub fn grant(
-        &mut self,
-        client_id: &str,
-        with_secret: bool,
-        grant: impl FnOnce(Grant) -> Grant,
-    ) -> (Option<String>, String) {
-        let used = &mut self.secrets_used;
-        super::grant_on(&self.server, used, client_id, with_secret, grant)
-    }
+    grant_and_add_org!(
+        "Saves org `name` at the fake server with a fresh grant, as `sfkey add` would; returns \
+         the secrets."
+    );
 
-    /// Saves org `name` at the fake server with a fresh grant, as `sfkey add` would; returns
-    /// the secrets.
-    pub fn add_org(
-        &mut self,
-        name: &str,
-        with_secret: bool,
-        grant: impl FnOnce(Grant) -> Grant,
-    ) -> (Option<String>, String) {
-        let client_id = format!("3MVG9client-{name}");
-        let (secret, refresh) = self.grant(&client_id, with_secret, grant);
-        let org = Org::new(name, self.server.url(), &client_id);
+    /// Saves the org in the store, as `sfkey add` would.
+    fn save_org(&self, name: &str, client_id: &str, secret: Option<&str>, refresh: &str) {
+        let org = Org::new(name, self.server.url(), client_id);
         let new = NewSecrets {
-            client_secret: secret.clone().map(SecretString::from),
-            refresh_token: SecretString::from(refresh.clone()),
+            client_secret: secret.map(SecretString::from),
+            refresh_token: SecretString::from(refresh),
         };
         self.store.add(org, new).expect("save the org");
-        (secret, refresh)
     }
 
     /// The saved org `name`.

@@ -3,11 +3,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
+use sfkey::fake_salesforce::{FakeSalesforce, LOGIN_REFRESH_PREFIX};
 use sfkey::login::LoginTarget;
 
 use super::TestEnv;
@@ -149,6 +150,25 @@ pub fn lines_until(rx: &mpsc::Receiver<String>, needle: &str) -> Vec<String> {
 
 pub fn rest(rx: &mpsc::Receiver<String>) -> String {
     rx.iter().collect::<Vec<_>>().join("\n")
+}
+
+/// Runs `sfkey login` with `args` and stdin `input`, plays the browser at the authorize URL it
+/// prints (the page must answer 200) and waits for it to end; returns how it ended and all it
+/// wrote to stderr.
+pub fn login_through_browser(env: &TestEnv, args: &[&str], input: &str) -> (Output, String) {
+    let (child, rx) = spawn_login(env, args, input);
+    let lines = lines_until(&rx, "/services/oauth2/authorize?");
+    let (status, page) = play_browser(lines.last().unwrap().trim());
+    assert_eq!(status, 200, "{page}");
+    let out = child.wait_with_output().unwrap();
+    (out, format!("{}\n{}", lines.join("\n"), rest(&rx)))
+}
+
+/// The refresh token the latest login issued.
+pub fn newest_login_refresh_token(server: &FakeSalesforce) -> String {
+    let issued = server.issued_secrets().into_iter();
+    let mut logins = issued.filter(|t| t.starts_with(LOGIN_REFRESH_PREFIX));
+    logins.next_back().expect("a login issued a refresh token")
 }
 
 /// A browser that only writes down the URL it was started with, for the test to play it.

@@ -2,12 +2,44 @@
 //! real Secret Service that `.ci/with-keyring` starts.
 #![allow(dead_code)]
 
+/// `grant` and `add_org` of a test world, written once for [`TestEnv`] and [`app::World`]:
+/// each has the fields `server` and `secrets_used`, and a `save_org` of its own (the CLI, or
+/// the store). Defined before the modules so that `app` can use it.
+macro_rules! grant_and_add_org {
+    ($add_org_doc:literal) => {
+        /// A fresh, marked client secret and refresh token registered with the fake server.
+        pub fn grant(
+            &mut self,
+            client_id: &str,
+            with_secret: bool,
+            grant: impl FnOnce(Grant) -> Grant,
+        ) -> (Option<String>, String) {
+            let used = &mut self.secrets_used;
+            crate::common::grant_on(&self.server, used, client_id, with_secret, grant)
+        }
+
+        #[doc = $add_org_doc]
+        pub fn add_org(
+            &mut self,
+            name: &str,
+            with_secret: bool,
+            grant: impl FnOnce(Grant) -> Grant,
+        ) -> (Option<String>, String) {
+            let client_id = format!("3MVG9client-{name}");
+            let (secret, refresh) = self.grant(&client_id, with_secret, grant);
+            self.save_org(name, &client_id, secret.as_deref(), &refresh);
+            (secret, refresh)
+        }
+    };
+}
+
 pub mod app;
 pub mod certs;
 pub mod login;
 pub mod nested_keyring;
 pub mod pty;
 pub mod screen;
+pub mod steps;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -98,20 +130,18 @@ impl TestEnv {
         Store::new(&self.dir, Arc::new(KeyringStore::new()))
     }
 
-    /// A fresh, marked client secret and refresh token registered with the fake server.
-    pub fn grant(
-        &mut self,
-        client_id: &str,
-        with_secret: bool,
-        grant: impl FnOnce(Grant) -> Grant,
-    ) -> (Option<String>, String) {
-        grant_on(
-            &self.server,
-            &mut self.secrets_used,
-            client_id,
-            with_secret,
-            grant,
-        )
+    grant_and_add_org!(
+        "`sfkey add NAME` against the fake server with a fresh grant; returns the secrets."
+    );
+
+    /// `sfkey add NAME` with these settings, the secrets typed in.
+    fn save_org(&self, name: &str, client_id: &str, secret: Option<&str>, refresh: &str) {
+        let url = self.server.url().to_string();
+        let out = self.run(
+            &["add", name, "--login-url", &url, "--client-id", client_id],
+            &format!("{}\n{refresh}\n", secret.unwrap_or("")),
+        );
+        assert_success(&out);
     }
 
     /// The real binary with this env's config dir; stdin closed unless given.
@@ -154,24 +184,6 @@ impl TestEnv {
     /// Runs the binary with `stdin` piped in.
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
         run_with_stdin(self.cmd(args), stdin)
-    }
-
-    /// `sfkey add NAME` against the fake server with a fresh grant; returns the secrets.
-    pub fn add_org(
-        &mut self,
-        name: &str,
-        with_secret: bool,
-        grant: impl FnOnce(Grant) -> Grant,
-    ) -> (Option<String>, String) {
-        let client_id = format!("3MVG9client-{name}");
-        let (secret, refresh) = self.grant(&client_id, with_secret, grant);
-        let url = self.server.url().to_string();
-        let out = self.run(
-            &["add", name, "--login-url", &url, "--client-id", &client_id],
-            &format!("{}\n{refresh}\n", secret.as_deref().unwrap_or("")),
-        );
-        assert_success(&out);
-        (secret, refresh)
     }
 
     /// Fails if any secret this test used or the server issued is in a file of the config dir.

@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::TestEnv;
 use common::pty::{self, Terminal, pane_lines};
+use common::steps::LAST_HINT;
 use sfkey::fake_salesforce::{Behaviour, ROTATED_REFRESH_PREFIX};
-
-const LAST_HINT: &str = "q quit";
 
 /// The token pane's rows joined by single spaces, for prose that wraps on words.
 fn pane_prose(term: &Terminal) -> String {

@@ -13,14 +13,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::pty::{self, Terminal, pane_lines};
+use common::steps::{LAST_HINT, refresh_only_org};
 use common::{TestEnv, assert_success, stdout};
-use sfkey::fake_salesforce::ACCESS_TOKEN_PREFIX;
-
-/// The end of the status line's hints. The status line is the last row, and ratatui writes a
-/// frame row by row, so waits include something of it to see whole frames. A status message
-/// takes room first and can push this hint off a narrow line: waits for a message use the
-/// message itself.
-const LAST_HINT: &str = "q quit";
 
 /// The pane's rows joined by single spaces, for prose that wraps on words.
 fn pane_prose(term: &Terminal, title: &str) -> String {
@@ -93,21 +87,10 @@ fn entries(dir: &Path) -> Vec<String> {
 fn start_refreshed(env: &mut TestEnv, name: &str) -> (Terminal, String, String) {
     env.add_org(name, true, |g| g);
     let mut term = Terminal::spawn(pty::command(env, &[]), 100, 30);
-    term.wait_for_all(&[name, "never", LAST_HINT]);
+    let (screen, token) = refresh_only_org(&mut term, &env.server, name);
     assert!(term.alternate_screen());
     assert!(!tty_cooked(&term), "sfkey runs without raw mode");
-
-    term.send("r");
-    let summary = format!("{name}: HTTP 200 in");
-    let screen = term.wait_for_all(&["instance_url", "HTTP 200", "Content-Encoding", &summary]);
-    let issued: Vec<String> = env
-        .server
-        .issued_secrets()
-        .into_iter()
-        .filter(|s| s.starts_with(ACCESS_TOKEN_PREFIX))
-        .collect();
-    assert_eq!(issued.len(), 1, "one refresh, one access token");
-    (term, screen, issued[0].clone())
+    (term, screen, token)
 }
 
 /// What only the real terminal shows of a refresh and a copy: the OSC 52 sequence reaching the

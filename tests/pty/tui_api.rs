@@ -7,10 +7,8 @@ use crate::common;
 
 use common::TestEnv;
 use common::pty::{self, Terminal, pane_lines};
+use common::steps::LAST_HINT;
 use sfkey::store::SecretKind;
-
-/// The end of the status line's hints: waits that include it see whole frames.
-const LAST_HINT: &str = "q quit";
 
 /// The rows of the pane whose title starts with `title`, joined by single spaces.
 fn pane_text(s: &vt100::Screen, title: &str) -> String {

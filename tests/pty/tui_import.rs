@@ -7,43 +7,7 @@ use crate::common;
 
 use common::TestEnv;
 use common::pty::{self, Terminal};
-use secrecy::ExposeSecret;
-use sfkey::store::{KeyringStore, SecretKind, SecretStore};
-
-/// A fresh grant on the fake server, as an auth URL for it; returns (url, refresh token).
-fn auth_url(env: &mut TestEnv, client_id: &str) -> (String, String) {
-    let (secret, refresh) = env.grant(client_id, true, |g| g);
-    let host = env
-        .server
-        .url()
-        // The fake speaks plain HTTP: say so (a bare loopback host is https, as in sf).
-        .trim_end_matches('/')
-        .to_string();
-    let url = format!("force://{client_id}:{}:{refresh}@{host}", secret.unwrap());
-    (url, refresh)
-}
-
-fn stored_refresh_token(env: &TestEnv, name: &str) -> String {
-    let org = env.store().find(name).unwrap();
-    KeyringStore::new()
-        .get(&org.id, SecretKind::RefreshToken)
-        .unwrap()
-        .unwrap()
-        .expose_secret()
-        .to_string()
-}
-
-/// Pastes `url` after `p`, names the org `name` and saves with Ctrl-S.
-fn paste_and_save(term: &mut Terminal, url: &str, name: &str) {
-    term.send("p");
-    term.wait_for("Paste an auth URL");
-    term.paste(&format!("{url}\n"));
-    term.send("\r");
-    term.wait_for("Add an org from an auth URL");
-    term.send("\x15"); // Ctrl-U clears the suggested name
-    term.send(name);
-    term.send("\x13"); // Ctrl-S
-}
+use common::steps::{LAST_HINT, auth_url, paste_and_save, stored_refresh_token};
 
 /// The bracketed paste from a real terminal reaches the form whole, and the org is saved in the
 /// real keyring.
@@ -52,7 +16,7 @@ fn p_pastes_an_auth_url_from_the_terminal_into_a_new_org() {
     let mut env = TestEnv::new("tui-import");
     let (url, refresh) = auth_url(&mut env, "3MVG9pasted");
     let mut term = Terminal::spawn(pty::command(&env, &[]), 100, 30);
-    term.wait_for_all(&["No orgs yet", "q quit"]);
+    term.wait_for_all(&["No orgs yet", LAST_HINT]);
 
     paste_and_save(&mut term, &url, "pasted");
     let screen = term.wait_for("saved pasted");

@@ -12,12 +12,11 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::login::{free_port, http_get};
+use common::login::{free_port, http_get, newest_login_refresh_token};
 use common::pty::{self, Terminal};
+use common::steps::stored_refresh_token;
 use common::{TestEnv, assert_success, stdout};
-use secrecy::ExposeSecret;
-use sfkey::fake_salesforce::{FAKE_USERNAME, LOGIN_REFRESH_PREFIX, LoginClient};
-use sfkey::store::{KeyringStore, SecretKind, SecretStore};
+use sfkey::fake_salesforce::{FAKE_USERNAME, LoginClient};
 
 /// A "browser": a script that writes the URL it gets to `out`.
 fn recording_browser(dir: &Path, out: &Path) -> String {
@@ -121,17 +120,10 @@ fn l_logs_in_through_the_browser_and_esc_cancels() {
     let orgs = env.store().orgs().unwrap();
     assert_eq!(orgs.len(), 1, "{orgs:?}");
     assert_eq!(orgs[0].id, first_id);
-    let stored = KeyringStore::new()
-        .get(&first_id, SecretKind::RefreshToken)
-        .unwrap()
-        .unwrap();
-    let newest = env
-        .server
-        .issued_secrets()
-        .into_iter()
-        .rfind(|t| t.starts_with(LOGIN_REFRESH_PREFIX))
-        .unwrap();
-    assert_eq!(stored.expose_secret(), newest);
+    assert_eq!(
+        stored_refresh_token(&env, "tui-login"),
+        newest_login_refresh_token(&env.server)
+    );
 
     // Esc while waiting: the popup goes, nothing is saved, the port is freed.
     std::fs::remove_file(&opened).unwrap();

@@ -1,46 +1,21 @@
 //! Key p in the loop: an auth URL pasted into a new org, and the questions before updating one.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use sfkey::org::Org;
-use sfkey::store::{NewSecrets, SecretKind};
+use sfkey::store::NewSecrets;
 
-use crate::common::app::{App, World};
-
-/// A fresh grant on the fake server, as an auth URL for it; returns (url, refresh token).
-fn auth_url(world: &mut World, client_id: &str) -> (String, String) {
-    let (secret, refresh) = world.grant(client_id, true, |g| g);
-    // The fake speaks plain HTTP: say so (a bare loopback host is https, as in sf).
-    let host = world.server.url().trim_end_matches('/').to_string();
-    let url = format!("force://{client_id}:{}:{refresh}@{host}", secret.unwrap());
-    (url, refresh)
-}
-
-fn stored_refresh_token(world: &World, name: &str) -> String {
-    let org = world.org(name);
-    let token = world.store.secret(&org.id, SecretKind::RefreshToken);
-    token.unwrap().unwrap().expose_secret().to_string()
-}
-
-/// Pastes `url` after `p`, names the org `name` and saves with Ctrl-S.
-fn paste_and_save(app: &App, url: &str, name: &str) {
-    app.send("p");
-    app.wait_for("Paste an auth URL");
-    app.paste(&format!("{url}\n"));
-    app.send("\r");
-    app.wait_for("Add an org from an auth URL");
-    app.send("\x15"); // Ctrl-U clears the suggested name
-    app.send(name);
-    app.send("\x13"); // Ctrl-S
-}
+use super::LAST_HINT;
+use crate::common::app::World;
+use crate::common::steps::{auth_url, paste_and_save, stored_refresh_token};
 
 #[test]
 fn p_pastes_an_auth_url_into_a_new_org_and_asks_before_updating_it() {
     let mut world = World::new("app-import");
     let (url, refresh) = auth_url(&mut world, "3MVG9pasted");
     let mut app = world.start(100, 30);
-    app.wait_for_all(&["No orgs yet", "q quit"]);
+    app.wait_for_all(&["No orgs yet", LAST_HINT]);
 
-    paste_and_save(&app, &url, "pasted");
+    paste_and_save(&mut app, &url, "pasted");
     let screen = app.wait_for("saved pasted");
     assert!(!screen.contains(&refresh), "the refresh token is on screen");
     assert_eq!(stored_refresh_token(&world, "pasted"), refresh);
@@ -54,7 +29,7 @@ fn p_pastes_an_auth_url_into_a_new_org_and_asks_before_updating_it() {
 
     // The same name again asks first; y updates the org in place.
     let (newer, newer_refresh) = auth_url(&mut world, "3MVG9pasted");
-    paste_and_save(&app, &newer, "pasted");
+    paste_and_save(&mut app, &newer, "pasted");
     let screen = app.wait_for("pasted is already saved (same name)");
     assert!(
         !screen.contains(&newer_refresh),
@@ -87,10 +62,10 @@ fn p_asks_before_updating_an_org_saved_under_another_name_with_the_same_token() 
         .add(Org::new("ci", &login_url, "3MVG9again"), new);
     let saved = saved.unwrap();
     let mut app = world.start(100, 30);
-    app.wait_for_all(&["ci", "q quit"]);
+    app.wait_for_all(&["ci", LAST_HINT]);
 
     // The same URL again under another name: the CLI's rules find ci by its refresh token.
-    paste_and_save(&app, &url, "acme");
+    paste_and_save(&mut app, &url, "acme");
     let screen = app.wait_for("ci is already saved (same login URL, client id and");
     assert!(!screen.contains(&refresh), "the refresh token is on screen");
     app.send("y");

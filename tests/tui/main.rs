@@ -18,4 +18,4 @@ mod refresh;
 mod signature;
 
 /// The end of the status line's hints: waits that include it see whole frames.
-const LAST_HINT: &str = "q quit";
+use common::steps::LAST_HINT;

@@ -8,24 +8,15 @@ use sfkey::store::SecretKind;
 
 use super::LAST_HINT;
 use crate::common::app::{App, World};
+use crate::common::steps::refresh_only_org;
 
 /// The app on one org, `name`, refreshed with `r`; returns the app, the screen after the
 /// refresh and the access token the fake issued.
 pub fn start_refreshed(world: &mut World, name: &str) -> (App, String, String) {
     world.add_org(name, true, |g| g);
-    let app = world.start(100, 30);
-    app.wait_for_all(&[name, "never", LAST_HINT]);
-    app.send("r");
-    let summary = format!("{name}: HTTP 200 in");
-    let screen = app.wait_for_all(&["instance_url", "HTTP 200", "Content-Encoding", &summary]);
-    let issued: Vec<String> = world
-        .server
-        .issued_secrets()
-        .into_iter()
-        .filter(|s| s.starts_with(ACCESS_TOKEN_PREFIX))
-        .collect();
-    assert_eq!(issued.len(), 1, "one refresh, one access token");
-    (app, screen, issued[0].clone())
+    let mut app = world.start(100, 30);
+    let (screen, token) = refresh_only_org(&mut app, &world.server, name);
+    (app, screen, token)
 }
 
 #[test]

@@ -96,11 +96,7 @@ mod tests {
             matches!(effects.as_slice(), [Effect::LoadOrgs]),
             "{effects:?}"
         );
-        let status = app
-            .view
-            .status
-            .clone()
-            .unwrap_or_else(|| panic!("no status"));
+        let status = fixtures::status(&app);
         assert_eq!(status.level, Level::Info);
         assert!(status.text.contains("opened beta in the browser (firefox)"));
         assert!(status.text.contains("single-use"), "{}", status.text);
@@ -109,11 +105,7 @@ mod tests {
             org: "beta".into(),
             result: Err("no browser here".into()),
         });
-        let status = app
-            .view
-            .status
-            .clone()
-            .unwrap_or_else(|| panic!("no status"));
+        let status = fixtures::status(&app);
         assert_eq!(status.level, Level::Error);
         assert_eq!(status.text, "cannot open beta: no browser here");
     }

@@ -194,6 +194,16 @@ mod tests {
         (effects, stopped)
     }
 
+    /// The tasks' part: the stop handle in `effects` stops the proxy.
+    fn stop_handed_over(effects: Vec<Effect>) {
+        match effects.into_iter().next() {
+            Some(Effect::StopProxy(stop)) => {
+                let _ = stop.0.send(());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn p_starts_then_stops_the_proxy_and_c_copies_its_token() {
         let mut app =
@@ -215,11 +225,7 @@ mod tests {
 
         let (effects, mut stopped) = start(&mut app, &id);
         assert!(matches!(effects.as_slice(), [Effect::LoadOrgs]));
-        let status = app
-            .view
-            .status
-            .clone()
-            .unwrap_or_else(|| panic!("no status"));
+        let status = fixtures::status(&app);
         assert!(
             status.text.contains("http://127.0.0.1:4000/alpha"),
             "{}",
@@ -262,12 +268,7 @@ mod tests {
 
         // P again hands the stop handle to the tasks.
         let effects = app.update(key('P'));
-        match effects.into_iter().next() {
-            Some(Effect::StopProxy(stop)) => {
-                let _ = stop.0.send(());
-            }
-            other => panic!("{other:?}"),
-        }
+        stop_handed_over(effects);
         assert!(stopped.try_recv().is_ok());
         app.update(Message::ProxyStopped(id));
         assert!(app.selected_panel().is_some_and(|p| p.proxy.is_none()));
@@ -281,12 +282,7 @@ mod tests {
         app.update(key('P'));
         let (_, mut stopped) = start(&mut app, &id);
         let effects = app.update(key('q'));
-        match effects.into_iter().next() {
-            Some(Effect::StopProxy(stop)) => {
-                let _ = stop.0.send(());
-            }
-            other => panic!("{other:?}"),
-        }
+        stop_handed_over(effects);
         assert!(stopped.try_recv().is_ok());
         assert_eq!(app.must_finish(), ["alpha: proxy"]);
         assert!(!app.should_exit());
@@ -304,11 +300,7 @@ mod tests {
             id,
             result: Err("cannot listen".into()),
         });
-        let status = app
-            .view
-            .status
-            .clone()
-            .unwrap_or_else(|| panic!("no status"));
+        let status = fixtures::status(&app);
         assert_eq!(status.text, "no proxy for alpha: cannot listen");
         assert!(app.selected_panel().is_some_and(|p| p.proxy.is_none()));
         // P tries again.

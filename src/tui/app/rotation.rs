@@ -20,7 +20,7 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crossterm::event::{KeyCode, KeyEvent};
     use secrecy::SecretString;
 
     use super::*;
@@ -47,15 +47,17 @@ mod tests {
     }
 
     fn q(app: &mut App) -> Vec<crate::tui::message::Effect> {
-        app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('q'),
-            KeyModifiers::NONE,
-        )))
+        app.update(Message::Key(KeyEvent::from(KeyCode::Char('q'))))
     }
 
     /// The whole screen, wide enough that no line of the token pane wraps.
     fn pane(app: &App) -> String {
-        let backend = ratatui::backend::TestBackend::new(400, 40);
+        screen(app, 400, 40)
+    }
+
+    /// The app drawn on a `cols` x `rows` screen.
+    fn screen(app: &App, cols: u16, rows: u16) -> String {
+        let backend = ratatui::backend::TestBackend::new(cols, rows);
         let mut terminal = ratatui::Terminal::new(backend).unwrap();
         terminal
             .draw(|frame| crate::tui::view::draw(frame, app))
@@ -104,12 +106,7 @@ mod tests {
         );
         // On a 100-column status line the key and its cost are not cut: the warning wraps
         // to a second row rather than give way to the hints.
-        let backend = ratatui::backend::TestBackend::new(100, 30);
-        let mut terminal = ratatui::Terminal::new(backend).unwrap();
-        terminal
-            .draw(|frame| crate::tui::view::draw(frame, &app))
-            .unwrap();
-        let screen = terminal.backend().to_string();
+        let screen = screen(&app, 100, 30);
         let rows: Vec<&str> = screen
             .lines()
             .skip(28)
@@ -152,10 +149,7 @@ mod tests {
             fixtures::app_with(vec![fixtures::org("rot", "https://login.salesforce.com")]);
         let org = app.orgs[0].clone();
         app.update(not_saved(&org));
-        let effects = app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char('r'),
-            KeyModifiers::NONE,
-        )));
+        let effects = app.update(Message::Key(KeyEvent::from(KeyCode::Char('r'))));
         let [crate::tui::message::Effect::Refresh(job)] = &effects[..] else {
             panic!("no refresh: {effects:?}");
         };
