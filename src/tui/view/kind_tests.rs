@@ -170,3 +170,22 @@ fn the_scroll_note_names_the_configured_keys() {
     let screen = render(&app, 100, 30);
     assert!(screen.contains("more lines (^N/^P)"), "{screen}");
 }
+
+/// `r` on an access-token-only org fails before any request: the pane says why and that `e`
+/// stores a new token, not to refresh again.
+#[test]
+fn r_on_an_access_token_only_org_says_e_stores_a_new_one() {
+    let mut app = one(OrgKind::AccessToken);
+    let org = app.orgs[0].clone();
+    app.update(Message::RefreshDone {
+        id: org.id.clone(),
+        outcome: Box::new(crate::tui::message::RefreshOutcome::Failure(
+            crate::saved_org::refresh::RefreshError::CannotRefresh(org.name.clone()),
+        )),
+    });
+    let screen = render(&app, 120, 35);
+    let text = pane_text(&screen);
+    assert!(text.contains("holds an access token only"), "{screen}");
+    assert!(text.contains("press e"), "{screen}");
+    assert!(!text.contains("press r"), "{screen}");
+}
