@@ -189,3 +189,18 @@ fn r_on_an_access_token_only_org_says_e_stores_a_new_one() {
     assert!(text.contains("press e"), "{screen}");
     assert!(!text.contains("press r"), "{screen}");
 }
+
+/// The status line offers what works on an access-token-only org: c copies its token, r (which
+/// cannot renew it) is not offered.
+#[test]
+fn the_hints_of_an_access_token_only_org_offer_copy_not_refresh() {
+    let app = one(OrgKind::AccessToken);
+    let screen = render(&app, 120, 35);
+    let status = screen.lines().last().unwrap_or_default();
+    assert!(status.contains("c copy"), "{status}");
+    assert!(!status.contains("r refresh"), "{status}");
+    let app = one(OrgKind::JwtBearer);
+    let screen = render(&app, 120, 35);
+    let status = screen.lines().last().unwrap_or_default();
+    assert!(status.contains("r refresh"), "{status}");
+}
