@@ -17,6 +17,8 @@ pub enum Remedy {
     EditLoginUrl,
     /// Log in again with the org's own login URL and site, keeping the org.
     LoginAgain,
+    /// Ask userinfo, which tells whether Salesforce still takes the stored access token.
+    Userinfo,
     /// Run `sfkey doctor`: what sfkey sees of the keyring, paths and network here.
     Doctor,
 }

@@ -147,12 +147,8 @@ pub fn introspect(
     local_offset_s: Option<i32>,
 ) -> anyhow::Result<ExitCode> {
     let org = store.find(&args.name)?;
-    if org.kind == crate::org::OrgKind::AccessToken {
-        // Salesforce answers introspection only to the app's client: asking would be a 401.
-        anyhow::bail!(
-            "introspect needs the connected app's client id and secret, and {name} holds an access token only; `sfkey userinfo {name}` tells whether Salesforce still takes it",
-            name = crate::escape::escape(&org.name)
-        );
+    if let Some(refused) = calls::introspect_refused(&org) {
+        return Err(call_failed("introspect", &org.name, &refused));
     }
     let org = refresh_first_if_needed(store, org, false)?;
     let client = client_for(&org.login_url)?;

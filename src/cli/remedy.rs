@@ -38,6 +38,7 @@ pub fn remedy_text<'a>(remedy: Remedy, org: impl Into<OrgRef<'a>>) -> String {
         Remedy::StorePrivateKey => format!("sfkey edit {name} --secrets < KEY"),
         Remedy::EditLoginUrl => format!("sfkey edit {name} --login-url URL"),
         Remedy::Doctor => "sfkey doctor".into(),
+        Remedy::Userinfo => format!("sfkey userinfo {name}"),
         Remedy::LoginAgain => {
             // The new login lands where the old one was.
             let mut login = format!("sfkey login {name} --update");
@@ -78,6 +79,7 @@ mod tests {
             "sfkey login prod --update"
         );
         assert_eq!(remedy_text(Remedy::Doctor, "dev"), "sfkey doctor");
+        assert_eq!(remedy_text(Remedy::Userinfo, "dev"), "sfkey userinfo dev");
     }
 
     #[test]

@@ -225,13 +225,15 @@ pub fn refresh(store: &Store, args: &RefreshArgs, utc_offset_s: i32) -> anyhow::
             out.flush()?;
             if done.rotated {
                 eprintln!(
-                    "Salesforce rotated the refresh token; the new one is saved in the keyring."
+                    "Salesforce rotated the refresh token; the new one is saved in {}.",
+                    store.secrets_place()
                 );
             }
             eprintln!(
-                "Refreshed {} in {}; the access token is saved in the keyring (sfkey token {}).",
+                "Refreshed {} in {}; the access token is saved in {} (sfkey token {}).",
                 done.org.name,
                 crate::humanize::millis(done.success.exchange.latency),
+                store.secrets_place(),
                 done.org.name
             );
             if details::warn_on_mismatch(&done) {
@@ -400,12 +402,4 @@ pub fn env(store: &Store, args: &EnvArgs) -> anyhow::Result<ExitCode> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_quoting_survives_quotes() {
-        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
-        assert_eq!(shell_quote("00D!x"), "'00D!x'");
-    }
-}
+mod tests;

@@ -35,6 +35,12 @@ pub enum CallError {
     /// The call failed; for a 401 the stored access token is now marked expired.
     #[error("{0}")]
     Api(ApiError),
+    /// Introspect asks as the connected app, and the org holds an access token only (no
+    /// client id or secret to ask with): refused before anything is sent.
+    #[error(
+        "introspect needs the connected app's client id and secret, and {0} holds an access token only"
+    )]
+    NoClient(String),
     /// Salesforce revoked the token, but removing it from the keyring failed.
     #[error("Salesforce revoked the {0}, but removing it from the keyring failed: {1}")]
     NotCleared(&'static str, StoreError),
@@ -59,6 +65,14 @@ impl CallError {
                         say("nothing to revoke; "),
                         act("store a refresh token", Remedy::EditSecrets),
                     ])
+                },
+            ),
+            Self::NoClient(_) => Some(
+                const {
+                    Advice(&[act(
+                        "userinfo tells whether Salesforce still takes the token",
+                        Remedy::Userinfo,
+                    )])
                 },
             ),
             Self::Api(ApiError::SessionExpired { .. }) => Some(
@@ -103,6 +117,13 @@ impl CallError {
 /// about the stored token itself, dead or not.
 pub fn refreshes_first(org: &Org, about_user: bool, token_stored: bool) -> bool {
     !token_stored || about_user && (org.dead_access_token().is_some() || org.instance_url.is_none())
+}
+
+/// Why introspect must not be sent for `org`, in the CLI and the TUI alike: Salesforce
+/// answers it only to the app's client, so for an access-token-only org it would be a 401
+/// that reads like a wrong secret.
+pub fn introspect_refused(org: &Org) -> Option<CallError> {
+    (org.kind == crate::org::OrgKind::AccessToken).then(|| CallError::NoClient(escape(&org.name)))
 }
 
 /// Whether the org's metadata alone says no token is left to revoke: its refresh token was
@@ -274,6 +295,9 @@ pub async fn introspect_access_token(
     org: &Org,
     client: &HttpClient,
 ) -> Result<IntrospectDone, CallError> {
+    if let Some(refused) = introspect_refused(org) {
+        return Err(refused);
+    }
     let (org, token) = org_and_secret(store, org, SecretKind::AccessToken).await?;
     let token = token.ok_or_else(|| CallError::NoAccessToken(org.name.clone()))?;
     let id = org.id.clone();

@@ -81,6 +81,12 @@ pub async fn run<B: Backend>(
     in_flight: &OnceLock<InFlight>,
 ) -> io::Result<Vec<String>> {
     let grace = quit_grace(&setup);
+    // The demo's store is a memory one standing in for the OS keyring: say what it is.
+    let secrets_place = if setup.demo.is_some() {
+        "the demo's in-memory keyring"
+    } else {
+        setup.store.secrets_place()
+    };
     let Parts {
         clipboard,
         mut raw_out,
@@ -96,6 +102,7 @@ pub async fn run<B: Backend>(
     app.env.keys = setup.keys;
     app.env.theme = setup.theme;
     app.env.tui = setup.tui;
+    app.env.secrets_place = secrets_place;
     app.show_config_error(setup.config_error);
 
     tasks.run(Effect::LoadOrgs);

@@ -3,6 +3,10 @@
 
 use std::time::Duration;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
 use crate::org::{LastRefresh, Org, OrgId};
 use crate::salesforce::token::parse_token_answer;
 use crate::salesforce::{HttpExchange, SignatureCheck, TokenError};
@@ -120,6 +124,28 @@ pub fn app_with(orgs: Vec<Org>) -> App {
     let mut app = App::new(NOW_MS, None, 0);
     app.update(Message::OrgsLoaded(Ok(orgs)));
     app
+}
+
+/// The whole screen of `app` drawn at `width` x `height`, as text.
+pub fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(terminal) => terminal,
+        Err(e) => panic!("test terminal: {e}"),
+    };
+    if let Err(e) = terminal.draw(|frame| super::view::draw(frame, app)) {
+        panic!("draw: {e}");
+    }
+    terminal.backend().to_string()
+}
+
+/// Presses `code` without modifiers (the effects are not run).
+pub fn key(app: &mut App, code: KeyCode) {
+    key_with(app, code, KeyModifiers::NONE);
+}
+
+/// Presses `code` with `modifiers` (the effects are not run).
+pub fn key_with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+    app.update(Message::Key(KeyEvent::new(code, modifiers)));
 }
 
 /// The status line's message; the test fails when there is none.

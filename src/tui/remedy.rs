@@ -12,6 +12,7 @@ fn action(remedy: Remedy) -> Option<Action> {
         Remedy::Refresh => Some(Action::Refresh),
         Remedy::EditSecrets | Remedy::StorePrivateKey | Remedy::EditLoginUrl => Some(Action::Edit),
         Remedy::LoginAgain => Some(Action::LoginAgain),
+        Remedy::Userinfo => Some(Action::Userinfo),
         Remedy::Doctor => None,
     }
 }
@@ -40,6 +41,7 @@ mod tests {
         let keys = KeyMap::default();
         for (remedy, text) in [
             (Remedy::Refresh, "press r"),
+            (Remedy::Userinfo, "press u"),
             (Remedy::EditSecrets, "press e"),
             (Remedy::EditLoginUrl, "press e"),
             (Remedy::LoginAgain, "press L"),

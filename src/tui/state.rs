@@ -258,6 +258,9 @@ pub struct Environment {
     pub tui: crate::preferences::TuiPrefs,
     /// config.toml could not be read: what is wrong (the app runs on defaults).
     pub config_error: Option<String>,
+    /// Where the store keeps secrets ("the OS keyring", "the encrypted secrets file"): read
+    /// from the store once, so views say the truth without asking it.
+    pub secrets_place: &'static str,
 }
 
 impl Default for Environment {
@@ -271,6 +274,7 @@ impl Default for Environment {
             theme: super::view::style::Theme::DARK,
             tui: crate::preferences::TuiPrefs::default(),
             config_error: None,
+            secrets_place: "the OS keyring",
         }
     }
 }

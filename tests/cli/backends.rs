@@ -62,7 +62,13 @@ fn the_file_backend_works_without_any_dbus() {
     for _ in 0..3 {
         let out = env.run(&["refresh", "rot"], "");
         assert_success(&out);
-        assert!(stderr(&out).contains("rotated"), "{}", stderr(&out));
+        let err = stderr(&out);
+        // Messages name where the secrets really went, not "the keyring".
+        assert!(
+            err.contains("the new one is saved in the encrypted secrets file")
+                && err.contains("the access token is saved in the encrypted secrets file"),
+            "{err}"
+        );
     }
     let out = env.run(&["token", "rot"], "");
     assert_success(&out);

@@ -27,7 +27,7 @@ fn the_demo_refreshes_rotates_fails_and_waits_for_a_late_cancel() {
     app.wait_for("uat-rotating: HTTP 200");
     let pane = app.screen().pane_prose(" Token ");
     assert!(
-        pane.contains("Salesforce rotated the refresh token; the new one is saved in the keyring."),
+        pane.contains("Salesforce rotated the refresh token; the new one is saved in the demo's in-memory keyring."),
         "no rotation note in the token pane: {pane}"
     );
 

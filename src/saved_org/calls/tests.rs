@@ -89,3 +89,24 @@ fn the_demo_answers_userinfo_introspect_and_revoke() {
         .unwrap_err();
     assert!(err.to_string().contains("no refresh token"), "{err}");
 }
+
+/// Introspect of an access-token-only org is refused before any request (no client to ask
+/// with), with advice naming userinfo; other kinds may ask.
+#[test]
+fn introspect_is_refused_for_an_access_token_only_org() {
+    let mut org = Org::new("quick", "https://login.salesforce.com", "");
+    assert!(introspect_refused(&org).is_none());
+    org.kind = crate::org::OrgKind::AccessToken;
+    let refused = introspect_refused(&org).expect("refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("quick holds an access token only"),
+        "{refused}"
+    );
+    let advice = refused.advice().expect("advice");
+    assert_eq!(
+        advice.remedies().collect::<Vec<_>>(),
+        [crate::remedy::Remedy::Userinfo]
+    );
+}

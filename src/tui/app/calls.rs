@@ -45,6 +45,19 @@ impl App {
             self.info(why);
             return Vec::new();
         }
+        // The CLI's rule: nothing is sent that can only be refused (nor refreshed for it).
+        if call == Call::Introspect
+            && let Some(refused) = calls::introspect_refused(&org)
+        {
+            let text = format!(
+                "{}: {} failed: {}",
+                org.name,
+                call.title(),
+                short_error(&refused, &self.env.keys)
+            );
+            self.error(text);
+            return Vec::new();
+        }
         // Whether a token is stored only the call finds out (`on_call_done`); a dead one or a
         // missing instance URL shows here.
         if call == Call::Userinfo && calls::refreshes_first(&org, true, true) {
@@ -237,6 +250,10 @@ fn short_error(error: &CallError, keys: &KeyMap) -> String {
             format!("no access token stored: press {r} to refresh first")
         }
         CallError::NoRefreshToken(_) => "no refresh token stored".into(),
+        CallError::NoClient(_) => format!(
+            "it holds an access token only, and introspect needs the app's client; {}",
+            call_hint(error, "", keys).unwrap_or_default()
+        ),
         CallError::Api(ApiError::SessionExpired { .. }) => {
             format!("the access token is expired (now marked so): press {r}")
         }

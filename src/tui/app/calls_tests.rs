@@ -318,3 +318,32 @@ fn x_with_nothing_left_to_revoke_says_so_instead_of_asking() {
     app.update(key(KeyCode::Char('x')));
     assert!(app.view.popup.is_some());
 }
+
+/// The CLI's rule: `i` on an access-token-only org sends nothing (it would be a 401 that reads
+/// like a wrong secret) and says why, pointing to `u`; `u` still asks.
+#[test]
+fn i_on_an_access_token_only_org_is_refused_and_points_to_u() {
+    let mut app = two();
+    app.orgs[0].kind = crate::org::OrgKind::AccessToken;
+    let effects = app.update(key(KeyCode::Char('i')));
+    assert!(effects.is_empty(), "{effects:?}");
+    let status = status_text(&app);
+    assert!(
+        status.contains("alpha: introspect failed: it holds an access token only"),
+        "{status}"
+    );
+    assert!(
+        status.contains("userinfo tells whether Salesforce still takes the token (press u)"),
+        "{status}"
+    );
+    assert!(
+        app.panels
+            .get(&app.orgs[0].id)
+            .is_none_or(|p| p.call.is_none())
+    );
+    let effects = app.update(key(KeyCode::Char('u')));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Call(_, Call::Userinfo)]),
+        "{effects:?}"
+    );
+}

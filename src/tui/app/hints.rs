@@ -17,10 +17,15 @@ impl App {
             panel.and_then(|p| p.last.as_ref()),
             Some(Shown::Token { .. })
         );
-        let stored_token = self
+        // An access-token-only org holds its token from the start, and no refresh renews it.
+        let token_only = self
             .selected_org()
-            .and_then(|o| o.last_refresh.as_ref())
-            .is_some_and(|l| l.issued_at.is_some());
+            .is_some_and(|o| o.kind == crate::org::OrgKind::AccessToken);
+        let stored_token = token_only
+            || self
+                .selected_org()
+                .and_then(|o| o.last_refresh.as_ref())
+                .is_some_and(|l| l.issued_at.is_some());
         let mut out = Vec::new();
         let call_running = panel
             .and_then(|p| p.call.as_ref())
@@ -31,7 +36,7 @@ impl App {
             .is_some_and(|r| r.phase.cancellable());
         if cancellable {
             out.push(Action::Cancel);
-        } else if has_org && !running && !call_running {
+        } else if has_org && !running && !call_running && !token_only {
             out.push(Action::Refresh);
         }
         // After a failure, logging in again is often the way out (an expired refresh token).

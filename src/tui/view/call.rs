@@ -171,9 +171,6 @@ pub fn dead_notice(org: &Org, app: &App, width: usize) -> Vec<Line<'static>> {
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
     use serde_json::json;
 
     use crate::org::DeadToken;
@@ -184,19 +181,13 @@ mod tests {
     use crate::tui::fixtures::{self, NOW_MS};
     use crate::tui::message::Message;
 
-    fn render(app: &App) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-        terminal
-            .draw(|frame| super::super::draw(frame, app))
-            .unwrap();
-        terminal.backend().to_string()
+    /// The screen at 100x30.
+    fn render(app: &crate::tui::app::App) -> String {
+        fixtures::screen(app, 100, 30)
     }
 
     fn press(app: &mut App, c: char) {
-        app.update(Message::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )));
+        fixtures::key(app, crossterm::event::KeyCode::Char(c));
     }
 
     #[test]

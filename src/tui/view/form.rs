@@ -28,12 +28,19 @@ struct Body {
 
 /// Draws the form over `area`, with the cursor in the focused field; `warned` when quitting
 /// now would drop what was typed (the next Ctrl-C quits).
-pub fn draw(frame: &mut Frame, form: &OrgForm, keys: &KeyMap, warned: bool, area: Rect) {
+pub fn draw(
+    frame: &mut Frame,
+    form: &OrgForm,
+    keys: &KeyMap,
+    warned: bool,
+    secrets_place: &str,
+    area: Rect,
+) {
     let width = area.width.min(84);
     let inner_width = usize::from(width.saturating_sub(2));
     let value_width = inner_width.saturating_sub(LABEL_WIDTH + 1).max(10);
     let body = body(form, keys, value_width);
-    let mut footer = footer(form, keys, warned, inner_width);
+    let mut footer = footer(form, keys, warned, secrets_place, inner_width);
     let room = usize::from(area.height.saturating_sub(2));
     // The footer gets at most a third of the room; the fields scroll in the rest.
     footer.truncate(footer.len().min((room / 3).max(1)));
@@ -229,7 +236,13 @@ fn cut(text: &str, width: usize) -> String {
 
 /// Under the fields: the quit question, why the save failed, "Saving…", or the help, with
 /// the keys of the user's table.
-fn footer(form: &OrgForm, keys: &KeyMap, warned: bool, width: usize) -> Vec<Line<'static>> {
+fn footer(
+    form: &OrgForm,
+    keys: &KeyMap,
+    warned: bool,
+    secrets_place: &str,
+    width: usize,
+) -> Vec<Line<'static>> {
     let key = |action| keys.key(Context::Form, action);
     let (save, submit, cancel) = (key(Action::Save), key(Action::Submit), key(Action::Cancel));
     let (text, style) = if warned {
@@ -251,7 +264,7 @@ fn footer(form: &OrgForm, keys: &KeyMap, warned: bool, width: usize) -> Vec<Line
             ),
             SaveState::Editing => (
                 format!(
-                    "Secrets go to the OS keyring only. {save} saves from any field; {} shows the secrets; {cancel} cancels.",
+                    "Secrets go to {secrets_place} only. {save} saves from any field; {} shows the secrets; {cancel} cancels.",
                     key(Action::RevealSecrets)
                 ),
                 theme().dim,

@@ -12,7 +12,7 @@ fn render(form: &OrgForm, width: u16, height: u16) -> (Terminal<TestBackend>, St
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     let keys = KeyMap::default();
     terminal
-        .draw(|frame| draw(frame, form, &keys, false, frame.area()))
+        .draw(|frame| draw(frame, form, &keys, false, "the OS keyring", frame.area()))
         .unwrap();
     let screen = terminal.backend().to_string();
     (terminal, screen)

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use crate::health::{Health, Verdict, health, sparkline};
 use crate::humanize;
 use crate::org::Org;
+use crate::org_kind::OrgKind;
 
 use super::style::theme;
 use super::text::wrap_words;
@@ -58,7 +59,7 @@ pub fn lines(org: &Org, now_ms: u64, idle_days: u64, width: usize) -> Vec<Line<'
     let tokens = format!(
         "access {} · refresh {}",
         access(org, &h, now_ms),
-        refresh(&h, now_ms)
+        refresh(org, &h, now_ms)
     );
     row("tokens", tokens, Style::new());
     row("history", history(&h), Style::new());
@@ -70,14 +71,21 @@ fn access(org: &Org, h: &Health, now_ms: u64) -> String {
     match (org.dead_access_token(), h.access_expires_ms) {
         (Some(dead), _) => format!("dead ({})", dead.reason),
         (None, Some(exp)) => humanize::expiry(exp, now_ms),
+        // Stored by hand: there is one, but only Salesforce knows for how long (introspect
+        // needs the app's client, which such an org does not have).
+        (None, None) if org.kind == OrgKind::AccessToken => "stored, expiry unknown".into(),
         // i (introspect) asks Salesforce; `sfkey edit --session-timeout` sets it for good.
         (None, None) if org.last_refresh.is_some() => "expiry unknown (i asks)".into(),
         (None, None) => "none yet".into(),
     }
 }
 
-/// The refresh token's age, idleness and rotation.
-fn refresh(h: &Health, now_ms: u64) -> String {
+/// The refresh token's age, idleness and rotation; for the kinds without one, that (as
+/// `sfkey status` says it): they cannot go idle, nor rotate.
+fn refresh(org: &Org, h: &Health, now_ms: u64) -> String {
+    if org.kind != OrgKind::RefreshToken {
+        return format!("none ({})", org.kind.label());
+    }
     let age = h
         .refresh_token_since_ms
         .map(|since| format!("stored {}", humanize::ago(since, now_ms)));
@@ -108,8 +116,6 @@ fn history(h: &Health) -> String {
 
 #[cfg(test)]
 mod tests {
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
 
     use crate::org::LastRefresh;
     use crate::tui::fixtures::{self, NOW_MS};
@@ -126,12 +132,9 @@ mod tests {
         }
     }
 
+    /// The screen at 100x30.
     fn render(app: &crate::tui::app::App) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-        terminal
-            .draw(|frame| super::super::draw(frame, app))
-            .unwrap();
-        terminal.backend().to_string()
+        fixtures::screen(app, 100, 30)
     }
 
     /// One busy org (rotating, with history and a known expiry), one idle past the threshold,

@@ -18,6 +18,7 @@ mod status;
 pub mod style;
 mod text;
 mod token;
+mod token_stored;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -25,6 +26,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::app::{App, Pane, Popup};
+use super::keymap::Action;
 use style::theme;
 
 /// The smallest terminal anything useful fits in.
@@ -43,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             area.height,
             MIN_SIZE.0,
             MIN_SIZE.1,
-            app.keys().main_key(super::keymap::Action::Quit)
+            app.keys().main_key(Action::Quit)
         );
         frame.render_widget(
             Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
@@ -113,12 +115,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Some(Popup::Form(form)) => {
             let warned = app.quit == super::state::QuitState::Warned;
-            form::draw(frame, form, app.keys(), warned, area);
+            form::draw(frame, form, app.keys(), warned, app.env.secrets_place, area);
         }
         Some(Popup::ConfirmDelete(org)) => confirm::draw(frame, org, app.keys(), area),
         Some(Popup::ConfirmRevoke(org)) => revoke::draw(frame, org, app.keys(), area),
         Some(Popup::Login(popup)) => login::draw(frame, popup, app.keys(), area),
-        Some(Popup::PasteUrl(paste)) => paste::draw(frame, paste, app.keys(), area),
+        Some(Popup::PasteUrl(paste)) => {
+            paste::draw(frame, paste, app.keys(), app.env.secrets_place, area)
+        }
         Some(Popup::ConfirmUpdate(pending)) => {
             paste::draw_confirm_update(frame, pending, app.keys(), area);
         }
@@ -158,7 +162,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         ));
     } else {
         spans.push(Span::styled(
-            format!("· {} orgs · secrets in the OS keyring", app.orgs.count()),
+            format!(
+                "· {} orgs · secrets in {}",
+                app.orgs.count(),
+                app.env.secrets_place
+            ),
             theme().dim,
         ));
     }
@@ -189,13 +197,15 @@ fn pane_block<'a>(title: Line<'a>, app: &App, pane: Pane) -> Block<'a> {
 
 /// The lines that fit a bordered pane of `height` rows from `scroll` on, and when some are
 /// cut off, a note saying so for the bottom border (no row of content is given up to it): how
-/// many lines are above and below, and the key that scrolls (Tab first when `focused` is not).
+/// many lines are above and below, and the keys that scroll, from `keys` (the focus key first
+/// when `focused` is not).
 fn scrolled(
     lines: Vec<Line<'static>>,
     scroll: usize,
     height: u16,
     max: &std::cell::Cell<usize>,
     focused: bool,
+    keys: &super::keymap::KeyMap,
 ) -> (Vec<Line<'static>>, Option<Line<'static>>) {
     let rows = usize::from(height.saturating_sub(2));
     max.set(lines.len().saturating_sub(rows));
@@ -213,14 +223,36 @@ fn scrolled(
         ));
     }
     let note = (!parts.is_empty()).then(|| {
+        let key = |action| keys.main_key(action);
         let keys = if focused {
-            "j/k"
+            format!("{}/{}", key(Action::Down), key(Action::Up))
         } else {
-            "Tab to this pane, then j"
+            format!(
+                "{} to this pane, then {}",
+                key(Action::NextPane),
+                key(Action::Down)
+            )
         };
         Line::styled(format!(" {} ({keys}) ", parts.join(" · ")), theme().dim)
     });
     (shown, note)
+}
+
+/// Draws `pane` in `area`: its bordered block with `title`, its `lines` from `scroll`'s offset
+/// on, and the note of [`scrolled`]; `scroll`'s cell learns how far the pane can scroll.
+fn draw_scrolled(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    pane: Pane,
+    title: Line<'static>,
+    lines: Vec<Line<'static>>,
+    (scroll, max): (usize, &std::cell::Cell<usize>),
+) {
+    let block = pane_block(title, app, pane);
+    let focused = is_focused(app, pane);
+    let (shown, note) = scrolled(lines, scroll, area.height, max, focused, app.keys());
+    frame.render_widget(Paragraph::new(shown).block(with_note(block, note)), area);
 }
 
 /// `block` with the note of [`scrolled`] in its bottom border, if any.
@@ -246,7 +278,11 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
+mod kind_tests;
+#[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+mod popup_tests;
 #[cfg(test)]
 mod style_tests;
 #[cfg(test)]

@@ -128,14 +128,15 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .map(|(i, org)| {
             let env = org.environment();
             let (age, age_style) = age(org, app.panels.get(&org.id), app.now_ms, app.env.idle_days);
-            // The badge names the environment, or the kind when it is not a refresh-token org.
-            let label = match org.kind {
-                crate::org::OrgKind::RefreshToken => env.short_label(),
-                kind => kind.short_label(),
+            // Other kinds than refresh-token orgs are named beside the environment.
+            let kind = match org.kind {
+                crate::org::OrgKind::RefreshToken => None,
+                kind => Some(kind.short_label()),
             };
             Row {
                 name: &org.name,
-                label,
+                env_label: env.short_label(),
+                kind,
                 env,
                 age,
                 age_style,
@@ -148,10 +149,33 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+impl Row<'_> {
+    /// The badge's coloured environment and the kind after it, when there is room for both.
+    fn badge(&self, both: bool) -> (&'static str, &'static str) {
+        match (self.kind, both) {
+            (Some(kind), true) => (self.env_label, kind),
+            // One of them only: the kind says more, as it decides how tokens come.
+            (Some(kind), false) => (kind, ""),
+            (None, _) => (self.env_label, ""),
+        }
+    }
+
+    /// The badge's width in characters.
+    fn badge_width(&self, both: bool) -> usize {
+        match self.badge(both) {
+            (label, "") => label.chars().count(),
+            (label, kind) => label.chars().count() + 1 + kind.chars().count(),
+        }
+    }
+}
+
 /// One org's row before it is laid out.
 struct Row<'a> {
     name: &'a str,
-    label: &'static str,
+    /// The environment's badge (`prod`, `sandbox`).
+    env_label: &'static str,
+    /// The kind, for orgs that are not refresh-token orgs (`jwt`, `client`, `token`).
+    kind: Option<&'static str>,
     env: Environment,
     age: String,
     age_style: Style,
@@ -159,11 +183,14 @@ struct Row<'a> {
 }
 
 /// What the list shows beside the names. Names get the room first: the other columns shrink
-/// to what is on screen, then the badge drops, then the age keeps only its mark (`✗`, `⚠`, the
+/// to what is on screen, then the kind of an org beside its environment makes way for the kind
+/// alone, then the badge drops, then the age keeps only its mark (`✗`, `⚠`, the
 /// spinner), and only then is a name cut, in its middle.
 struct Columns {
     /// The badge column's width, or no badge.
     badge: Option<usize>,
+    /// The badge holds both the environment and the kind, where an org has a kind.
+    both: bool,
     /// The age column's width.
     age: usize,
     /// The age column holds only the age's mark.
@@ -175,23 +202,22 @@ impl Columns {
     fn fitting(rows: &[Row], width: usize) -> Columns {
         let widest = |of: &dyn Fn(&Row) -> usize| rows.iter().map(of).max().unwrap_or(0);
         let marks = widest(&|r| mark(&r.age).chars().count());
+        let ages = widest(&|r| r.age.chars().count());
+        let both = widest(&|r| r.badge_width(true));
+        let one = widest(&|r| r.badge_width(false));
+        let with = |badge, both, age| Columns {
+            badge,
+            both,
+            age,
+            marks_only: false,
+        };
         let candidates = [
             // Every age of the usual kind fits; the few longer ones take from their own row.
-            Columns {
-                badge: Some(BADGE),
-                age: AGE,
-                marks_only: false,
-            },
-            Columns {
-                badge: Some(widest(&|r| r.label.chars().count())),
-                age: widest(&|r| r.age.chars().count()),
-                marks_only: false,
-            },
-            Columns {
-                badge: None,
-                age: widest(&|r| r.age.chars().count()),
-                marks_only: false,
-            },
+            with(Some(BADGE.max(both)), true, AGE),
+            with(Some(both), true, ages),
+            with(Some(BADGE), false, AGE),
+            with(Some(one), false, ages),
+            with(None, false, ages),
         ];
         candidates
             .into_iter()
@@ -201,49 +227,63 @@ impl Columns {
             })
             .unwrap_or(Columns {
                 badge: None,
+                both: false,
                 age: marks,
                 marks_only: true,
             })
     }
 
-    /// The room for the row's name, the badge with the spaces after it, and the age shown.
-    fn split<'r>(&self, row: &'r Row, width: usize) -> (usize, &'static str, usize, &'r str) {
+    /// The room for the row's name, the badge (its coloured part and the kind after it), the
+    /// spaces after it, and the age shown.
+    fn split<'r>(&self, row: &'r Row, width: usize) -> (usize, [&'static str; 2], usize, &'r str) {
         let age = if self.marks_only {
             mark(&row.age)
         } else {
             row.age.as_str()
         };
-        let label = if self.badge.is_some() { row.label } else { "" };
-        let used = label.chars().count() + age.chars().count();
+        let (label, badge_width) = match self.badge {
+            Some(_) => (row.badge(self.both), row.badge_width(self.both)),
+            None => (("", ""), 0),
+        };
+        let used = badge_width + age.chars().count();
         let gap = match self.badge {
             Some(badge) => (badge + 1 + self.age).saturating_sub(used).max(1),
             None => self.age.saturating_sub(used),
         };
         // The marker column before the name and a space after it.
         let room = width.saturating_sub(2 + used + gap);
-        (room, label, gap, age)
+        (room, [label.0, label.1], gap, age)
     }
 
     /// The row drawn: marker, name, badge, age (right-aligned).
     fn line(&self, row: &Row, width: usize) -> Line<'static> {
-        let (room, label, gap, age) = self.split(row, width);
+        let (room, [label, kind], gap, age) = self.split(row, width);
         let name = crate::columns::cut_middle(row.name, room);
         let name = format!("{name:<room$} ");
-        let badge = format!("{label}{}", " ".repeat(gap));
+        let gap = " ".repeat(gap);
         let base = if row.selected {
             theme().selected
         } else {
             Style::new()
         };
+        // Without a badge the spaces keep the row's style: a colour would show as a block.
+        // With a kind, only the environment is in its colour, the kind after it in the row's.
+        let (badge, after) = match (label, kind) {
+            ("", _) => (Span::styled(gap, base), Span::raw("")),
+            (label, "") => (
+                Span::styled(format!("{label}{gap}"), base.patch(theme().badge(row.env))),
+                Span::raw(""),
+            ),
+            (label, kind) => (
+                Span::styled(label, base.patch(theme().badge(row.env))),
+                Span::styled(format!(" {kind}{gap}"), base),
+            ),
+        };
         Line::from(vec![
             Span::styled(if row.selected { "▸" } else { " " }, base),
             Span::styled(name, base),
-            // Without a badge the spaces keep the row's style: a colour would show as a block.
-            if label.is_empty() {
-                Span::styled(badge, base)
-            } else {
-                Span::styled(badge, base.patch(theme().badge(row.env)))
-            },
+            badge,
+            after,
             Span::styled(age.to_string(), base.patch(row.age_style)),
         ])
     }

@@ -12,7 +12,7 @@ use super::style::theme;
 use super::text::wrap_words;
 
 /// Draws the paste popup: one masked field, its error, and what to do.
-pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
+pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, secrets_place: &str, area: Rect) {
     let width = area.width.min(76);
     let inner = usize::from(width.saturating_sub(2));
     let mut lines: Vec<Line> = Vec::new();
@@ -46,10 +46,10 @@ pub fn draw(frame: &mut Frame, paste: &PasteUrl, keys: &KeyMap, area: Rect) {
             }
         }
         None => {
-            for piece in wrap_words(
-                "It holds the refresh token: it stays masked and goes to the OS keyring only.",
-                inner,
-            ) {
+            let text = format!(
+                "It holds the refresh token: it stays masked and goes to {secrets_place} only."
+            );
+            for piece in wrap_words(&text, inner) {
                 lines.push(Line::styled(piece, theme().dim));
             }
         }
@@ -90,27 +90,19 @@ pub fn draw_confirm_update(frame: &mut Frame, pending: &PendingUpdate, keys: &Ke
 
 #[cfg(test)]
 mod tests {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
+    use crossterm::event::{KeyCode, KeyModifiers};
 
-    use crate::tui::app::App;
     use crate::tui::fixtures;
     use crate::tui::message::{Message, Pasted};
 
     const SECRET: &str = "5Aep861VIEWSECRET";
 
-    fn render(app: &App) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-        terminal
-            .draw(|frame| super::super::draw(frame, app))
-            .unwrap();
-        terminal.backend().to_string()
+    /// The screen at 100x30.
+    fn render(app: &crate::tui::app::App) -> String {
+        fixtures::screen(app, 100, 30)
     }
 
-    fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
-        app.update(Message::Key(KeyEvent::new(code, modifiers)));
-    }
+    use fixtures::key_with as press;
 
     #[test]
     fn the_pasted_url_is_masked_and_its_error_shown() {

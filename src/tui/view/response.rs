@@ -4,7 +4,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
 
 use crate::salesforce::TokenError;
 use crate::saved_org::refresh::RefreshError;
@@ -58,14 +57,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
         (None, Some(_)) => " Response · refresh ".to_string(),
         (None, None) => " Response ".to_string(),
     };
-    let block = super::pane_block(Line::from(title), app, Pane::Response);
-    let (shown, note) = super::scrolled(
+    let scroll = (app.view.response_scroll, &app.hit.response_max);
+    super::draw_scrolled(
+        frame,
+        app,
+        area,
+        Pane::Response,
+        Line::from(title),
         lines,
-        app.view.response_scroll,
-        area.height,
-        &app.hit.response_max,
-        super::is_focused(app, Pane::Response),
+        scroll,
     );
-    let block = super::with_note(block, note);
-    frame.render_widget(Paragraph::new(shown).block(block), area);
 }

@@ -9,17 +9,10 @@ use crate::tui::app::App;
 use crate::tui::fixtures::{self, ACCESS_TOKEN};
 use crate::tui::message::Message;
 
-pub(super) fn render(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| super::draw(frame, app)).unwrap();
-    terminal.backend().to_string()
-}
+pub(super) use crate::tui::fixtures::{key, screen as render};
 
-pub(super) fn key(app: &mut App, code: KeyCode) {
-    app.update(Message::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
-
-fn orgs() -> App {
+/// Four orgs, one of each environment.
+pub(super) fn orgs() -> App {
     fixtures::app_with(vec![
         fixtures::org("acme-prod", "https://login.salesforce.com"),
         fixtures::org("acme-uat", "https://acme--uat.sandbox.my.salesforce.com"),
@@ -213,34 +206,6 @@ fn without_a_client_secret_the_signature_is_unverifiable() {
     assert!(!screen.contains("MISMATCH"), "{screen}");
 }
 
-/// At 40x12 the help wraps to many more rows than it has keys: j must reach every key and the
-/// last line, G jumps there, and k after piling up j moves at once.
-#[test]
-fn help_scrolls_to_its_last_line_on_a_small_terminal() {
-    use crate::tui::keymap::Context;
-    let mut app = orgs();
-    key(&mut app, KeyCode::Char('?'));
-    let mut seen = render(&app, 40, 12);
-    for _ in 0..200 {
-        key(&mut app, KeyCode::Char('j'));
-        seen.push_str(&render(&app, 40, 12));
-    }
-    for context in Context::ALL {
-        for row in app.keys().rows(context) {
-            assert!(seen.contains(&row.label()), "{} never shown", row.label());
-        }
-    }
-    let bottom = render(&app, 40, 12);
-    assert!(bottom.contains("the wheel scrolls."), "{bottom}");
-    key(&mut app, KeyCode::Char('k'));
-    assert_ne!(render(&app, 40, 12), bottom, "k moves at once");
-    app.update(Message::Key(KeyEvent::new(
-        KeyCode::Char('G'),
-        KeyModifiers::SHIFT,
-    )));
-    assert_eq!(render(&app, 40, 12), bottom, "G goes to the last line");
-}
-
 /// A list scrolled on a short terminal shows every org again once the terminal grows.
 #[test]
 fn the_org_list_unscrolls_when_the_terminal_grows() {
@@ -270,139 +235,6 @@ fn a_failed_refresh_shows_its_whole_age_in_the_list() {
     app.update(Message::OrgsLoaded(Ok(vec![failed])));
     let screen = render(&app, 100, 30);
     assert!(screen.contains("✗ just now┃"), "{screen}");
-}
-
-#[test]
-fn the_list_badge_names_the_kind_of_an_org_that_has_no_refresh_token() {
-    let mut app = orgs();
-    let mut jwt = app.orgs[0].clone();
-    jwt.name = "ci-jwt".into();
-    jwt.kind = crate::org::OrgKind::JwtBearer;
-    let mut svc = app.orgs[0].clone();
-    svc.name = "svc".into();
-    svc.kind = crate::org::OrgKind::ClientCredentials;
-    app.update(Message::OrgsLoaded(Ok(vec![jwt, svc])));
-    let screen = render(&app, 100, 30);
-    let row = |name: &str| {
-        screen
-            .lines()
-            .find(|l| l.contains(name) && l.contains("never┃"))
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert!(row("ci-jwt").contains(" jwt "), "{screen}");
-    assert!(row("svc").contains(" client "), "{screen}");
-}
-
-/// Glues the popup's rows back together (its text between its plain `┌`/`┐` corners; panes
-/// have round or thick ones), to find wrapped sentences whole.
-fn popup_text(screen: &str) -> String {
-    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
-    let Some((top, left)) = rows
-        .iter()
-        .enumerate()
-        .find_map(|(y, r)| r.iter().position(|c| *c == '┌').map(|x| (y, x)))
-    else {
-        return String::new();
-    };
-    let right = rows[top].iter().position(|c| *c == '┐').unwrap_or(left);
-    rows[top + 1..]
-        .iter()
-        .take_while(|r| r.get(left) == Some(&'│'))
-        .map(|r| {
-            r[left + 1..right]
-                .iter()
-                .collect::<String>()
-                .trim()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Popups wrap their text into the rows they ask for: at 100x30 the login form says how to
-/// leave it, and at 40x12 the revoke choices and the login popup's keys are all there.
-#[test]
-fn popups_keep_their_keys_and_text_on_small_terminals() {
-    let mut app = orgs();
-    key(&mut app, KeyCode::Char('l'));
-    let form = render(&app, 100, 30);
-    assert!(
-        popup_text(&form).contains("saved after. Esc cancels."),
-        "{form}"
-    );
-    key(&mut app, KeyCode::Esc);
-
-    key(&mut app, KeyCode::Char('x'));
-    let revoke = render(&app, 40, 12);
-    let text = popup_text(&revoke);
-    for whole in [
-        "a the access token (the refresh token stays)",
-        "r the refresh token, and with it every access token issued from it; you would need to log in again",
-        "n/q/Esc neither",
-    ] {
-        assert!(text.contains(whole), "{whole:?} missing:\n{revoke}");
-    }
-    key(&mut app, KeyCode::Esc);
-
-    app.view.popup = Some(crate::tui::app::Popup::Login(Box::new(
-        crate::tui::app::LoginPopup {
-            name: "newlogin".into(),
-            url: Some(format!(
-                "https://login.salesforce.com/services/oauth2/authorize?{}",
-                "response_type=code&client_id=PlatformCLI&state=x".repeat(4)
-            )),
-            opened: "No browser opened (there is no display (DISPLAY and WAYLAND_DISPLAY are unset)). Open this URL in a browser.".into(),
-            question: None,
-            cancel: None,
-            job: None,
-        },
-    )));
-    for (width, height) in [(40, 12), (60, 16), (70, 20), (100, 30)] {
-        let screen = render(&app, width, height);
-        let text = popup_text(&screen);
-        assert!(
-            text.contains("c copies the URL, Esc cancels."),
-            "{width}x{height}:\n{screen}"
-        );
-    }
-}
-
-/// The status line under each popup lists that popup's keys from the key table; the log-in
-/// form's Enter logs in rather than saves.
-#[test]
-fn popup_hints_come_from_the_key_table() {
-    use crate::tui::keymap::Context;
-    let mut app = orgs();
-    let status = |app: &App| {
-        render(app, 100, 30)
-            .lines()
-            .last()
-            .unwrap_or("")
-            .to_string()
-    };
-    key(&mut app, KeyCode::Char('l'));
-    let line = status(&app);
-    assert!(
-        line.contains("Enter log in") && !line.contains("save"),
-        "{line}"
-    );
-    key(&mut app, KeyCode::Esc);
-    key(&mut app, KeyCode::Char('x'));
-    let line = status(&app);
-    for row in app.keys().rows(Context::Revoke) {
-        let hint = format!("{} {}", row.label(), row.binding.hint);
-        assert!(line.contains(&hint), "{hint:?} missing: {line}");
-    }
-}
-
-/// At 60x16 the add form's hints are cut to one row each, so its last line still shows.
-#[test]
-fn the_add_form_fits_60x16() {
-    let mut app = orgs();
-    key(&mut app, KeyCode::Char('a'));
-    let screen = render(&app, 60, 16);
-    assert!(popup_text(&screen).contains("Esc cancels."), "{screen}");
 }
 
 /// The note in a cut-off pane's border: Tab first while another pane has focus, then j/k, and
@@ -483,32 +315,6 @@ fn tab_skips_the_folded_response_pane() {
     assert!(screen.contains("┏ Orgs"), "{screen}");
     key(&mut app, KeyCode::Char('j'));
     assert_eq!(app.orgs.selected, 1);
-}
-
-/// The mouse wheel scrolls the help overlay, within what it can scroll.
-#[test]
-fn the_wheel_scrolls_the_help() {
-    use crossterm::event::{MouseEvent, MouseEventKind};
-    let wheel = |kind| {
-        Message::Mouse(MouseEvent {
-            kind,
-            column: 20,
-            row: 5,
-            modifiers: KeyModifiers::NONE,
-        })
-    };
-    let mut app = orgs();
-    key(&mut app, KeyCode::Char('?'));
-    let top = render(&app, 40, 12);
-    app.update(wheel(MouseEventKind::ScrollDown));
-    assert_ne!(render(&app, 40, 12), top);
-    for _ in 0..100 {
-        app.update(wheel(MouseEventKind::ScrollDown));
-    }
-    let bottom = render(&app, 40, 12);
-    assert!(bottom.contains("the wheel scrolls."), "{bottom}");
-    app.update(wheel(MouseEventKind::ScrollUp));
-    assert_ne!(render(&app, 40, 12), bottom, "up moves at once");
 }
 
 /// After the token pane can scroll less (a taller terminal), k scrolls up from where the pane

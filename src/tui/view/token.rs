@@ -5,7 +5,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use serde_json::Value;
 
 use crate::humanize;
@@ -15,7 +14,7 @@ use crate::salesforce::{SignatureCheck, TokenError, TokenSuccess};
 use crate::saved_org::refresh::RefreshError;
 use crate::token_details::{Clock, Detail, Tone, field_details, signature_details};
 
-use super::super::app::{App, Pane, Panel, Phase, Shown};
+use super::super::app::{App, Pane, Shown};
 use super::super::keymap::Action;
 use super::style::theme;
 use super::text::{elapsed, spinner, wrap, wrap_hanging, wrap_words};
@@ -53,7 +52,7 @@ pub fn lines(app: &App, width: u16) -> (Vec<Line<'static>>, usize) {
         Some(Shown::Failure { error, .. }) => {
             all_first(failure_lines(error, org, width, app.keys()))
         }
-        None => all_first(never_lines(org, panel, app, width)),
+        None => all_first(super::token_stored::lines(org, panel, app, width)),
     };
     // Health right after the fields (the head), before the long scope and id_token sections.
     // It is not part of the head: the response pane keeps its rows, and health takes the room
@@ -74,7 +73,7 @@ fn all_first(lines: Vec<Line<'static>>) -> (Vec<Line<'static>>, usize) {
 }
 
 /// `key  value` rows; long values continue under the value column.
-fn field(
+pub(super) fn field(
     out: &mut Vec<Line<'static>>,
     key: &str,
     value: &str,
@@ -96,7 +95,7 @@ fn field(
     }
 }
 
-fn prose(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
+pub(super) fn prose(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
     for line in wrap_words(text, width) {
         out.push(Line::styled(line, style));
     }
@@ -199,7 +198,10 @@ fn token_lines(
     if rotated {
         prose(
             &mut out,
-            "Salesforce rotated the refresh token; the new one is saved in the keyring.",
+            &format!(
+                "Salesforce rotated the refresh token; the new one is saved in {}.",
+                app.env.secrets_place
+            ),
             width,
             theme().warning,
         );
@@ -300,92 +302,6 @@ fn failure_lines(
     out
 }
 
-fn never_lines(org: &Org, panel: Option<&Panel>, app: &App, width: usize) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
-    match panel.and_then(|p| p.running.as_ref()) {
-        Some(running) => out.push(Line::styled(
-            format!(
-                "{} {} {}",
-                spinner(app.now_ms),
-                match running.phase {
-                    Phase::Starting(_) => "refreshing…",
-                    Phase::WaitingForLock(_) =>
-                        "waiting for another sfkey that is refreshing this org…",
-                    Phase::Cancelling => "cancelling…",
-                    // Esc after the request went out cancels nothing.
-                    Phase::Sent | Phase::SentCancelRefused =>
-                        "request sent: waiting for Salesforce's answer…",
-                },
-                elapsed(running.started_ms, app.now_ms)
-            ),
-            theme().key,
-        )),
-        None => out.push(Line::from(vec![
-            Span::raw("No token on screen yet. Press "),
-            Span::styled(
-                app.keys().main_key(Action::Refresh),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(" to refresh."),
-        ])),
-    }
-    out.push(Line::default());
-    let key_width = 12;
-    field(
-        &mut out,
-        "login URL",
-        &org.login_url,
-        key_width,
-        width,
-        Style::new(),
-    );
-    if let Some(site) = &org.site {
-        field(&mut out, "site", site, key_width, width, Style::new());
-    }
-    field(
-        &mut out,
-        "client id",
-        &org.client_id,
-        key_width,
-        width,
-        Style::new(),
-    );
-    if let Some(instance) = &org.instance_url {
-        field(
-            &mut out,
-            "instance URL",
-            instance,
-            key_width,
-            width,
-            Style::new(),
-        );
-    }
-    if let Some(last) = &org.last_refresh {
-        let status = crate::salesforce::error::code_in_words(&last.status);
-        let mut text = format!("{status} {}", humanize::ago(last.at_ms, app.now_ms));
-        if let Some(status) = last.http_status {
-            text.push_str(&format!(" (HTTP {status}, {} ms)", last.latency_ms));
-        }
-        field(
-            &mut out,
-            "last refresh",
-            &text,
-            key_width,
-            width,
-            Style::new(),
-        );
-        if last.is_ok() {
-            prose(
-                &mut out,
-                "Its access token is in the keyring: c copies it.",
-                width,
-                theme().dim,
-            );
-        }
-    }
-    out
-}
-
 /// Draws the pane with its `lines` (from [`lines`] at the pane's width).
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>) {
     app.hit.token.set(area);
@@ -428,14 +344,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, lines: Vec<Line<'static>>)
             title.push(Span::styled("· REVEALED ", theme().warning));
         }
     }
-    let block = super::pane_block(Line::from(title), app, Pane::Token);
-    let (shown, note) = super::scrolled(
+    let scroll = (app.view.token_scroll, &app.hit.token_max);
+    super::draw_scrolled(
+        frame,
+        app,
+        area,
+        Pane::Token,
+        Line::from(title),
         lines,
-        app.view.token_scroll,
-        area.height,
-        &app.hit.token_max,
-        super::is_focused(app, Pane::Token),
+        scroll,
     );
-    let block = super::with_note(block, note);
-    frame.render_widget(Paragraph::new(shown).block(block), area);
 }
