@@ -163,6 +163,7 @@ impl SecretStore for MemoryStore {
 }
 
 use super::native::{self, CoreStore};
+use batch::{batch_get, fast_get};
 
 /// The OS keyring (`store/native.rs` picks the one of each OS). Every call runs on a worker
 /// thread with a timeout, because a locked keyring with a display can wait forever on an unlock
@@ -402,54 +403,6 @@ fn text(kind: SecretKind, bytes: &[u8]) -> Result<SecretString, SecretError> {
     Ok(SecretString::from(text.to_string()))
 }
 
-/// Entries without a worker thread or zbus (the Secret Service's unlocked
-/// items, see `secret_service/wire.rs`); `None`: the store's own path decides.
-#[cfg(target_os = "linux")]
-fn fast_get(
-    service: &str,
-    users: &[String],
-    timeout: Duration,
-) -> Result<Option<Values>, SecretError> {
-    use super::secret_service::{GiveUp, get_many_fast};
-    match get_many_fast(service, users, timeout) {
-        Ok(values) => Ok(Some(values)),
-        Err(GiveUp::Fallback) => Ok(None),
-        Err(GiveUp::TimedOut) => Err(SecretError::Timeout(timeout.as_secs().max(1))),
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn fast_get(_: &str, _: &[String], _: Duration) -> Result<Option<Values>, SecretError> {
-    Ok(None)
-}
-
-/// Per user, the secret's bytes (`None`: no such item).
-type Values = Vec<Option<Zeroizing<Vec<u8>>>>;
-
-/// Several entries in one go where the store can (the Secret Service); `None` otherwise.
-#[cfg(target_os = "linux")]
-fn batch_get(
-    store: &CoreStore,
-    service: &str,
-    users: &[String],
-) -> keyring_core::Result<Option<Vec<Option<Vec<u8>>>>> {
-    match store
-        .as_any()
-        .downcast_ref::<super::secret_service::PlainSecretService>()
-    {
-        Some(ss) => ss.get_many(service, users),
-        None => Ok(None),
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn batch_get(
-    _store: &CoreStore,
-    _service: &str,
-    _users: &[String],
-) -> keyring_core::Result<Option<Vec<Option<Vec<u8>>>>> {
-    Ok(None)
-}
-
+mod batch;
 #[cfg(test)]
 mod tests;
