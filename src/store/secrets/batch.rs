@@ -17,9 +17,19 @@ pub(super) fn fast_get(
 ) -> Result<Option<Values>, SecretError> {
     use crate::store::secret_service::{GiveUp, get_many_fast};
     match get_many_fast(service, users, timeout) {
-        Ok(values) => Ok(Some(values)),
-        Err(GiveUp::Fallback) => Ok(None),
-        Err(GiveUp::TimedOut) => Err(SecretError::Timeout(timeout.as_secs().max(1))),
+        Ok(values) => {
+            tracing::trace!(items = users.len(), "keyring read without zbus");
+            Ok(Some(values))
+        }
+        Err(GiveUp::Fallback) => {
+            tracing::debug!("keyring read: the fast path gave up; through zbus");
+            Ok(None)
+        }
+        Err(GiveUp::TimedOut) => {
+            let err = SecretError::Timeout(timeout.as_secs().max(1));
+            tracing::warn!(error = %err, "keyring call failed");
+            Err(err)
+        }
     }
 }
 
