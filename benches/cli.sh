@@ -5,7 +5,7 @@
 #   sfkey token with a stored token: Secret Service (aim: under 3 ms), unlocked file backend (under 5 ms)
 # The aim's ratio is taken against the plain server: a server that does more per request (the
 # fake signs its answer, gzips it and sends it chunked) adds the same time to both clients and
-# so flatters the ratio. Without python3 the fake's ratio is the one checked.
+# so flatters the ratio.
 # The commands are timed in rounds, one run of each per round, so a change in the machine's
 # load touches them all alike and the ratios stay fair.
 # Runs inside a private keyring (.ci/with-keyring). Usage: benches/cli.sh [RUNS]
@@ -17,6 +17,7 @@ if [ "${SFKEY_TEST_KEYRING:-}" != 1 ]; then
   exec .ci/with-keyring bash benches/cli.sh "$runs"
 fi
 command -v curl >/dev/null || { echo "bench: curl is missing (apt-get install curl)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "bench: python3 is missing (apt-get install python3)" >&2; exit 1; }
 
 cargo build --release --quiet
 bin="${CARGO_TARGET_DIR:-target}/release/sfkey"
@@ -71,44 +72,56 @@ PY
   printf '\nbench-refresh-token\n' | "$bin" add plain --login-url "$py_url" --client-id bench-client >/dev/null
 fi
 
-curl_post() {
-  curl -sf -X POST --compressed -H 'Content-Type: application/x-www-form-urlencoded' \
-    --data-urlencode grant_type=refresh_token --data-urlencode client_id=bench-client \
-    --data-urlencode refresh_token=bench-refresh-token "$1/services/oauth2/token"
-}
-curl_plain() { curl_post "$py_url"; }
-curl_fake() { curl_post "$url"; }
-sfkey_refresh() { "$bin" refresh bench; }
-sfkey_refresh_plain() { "$bin" refresh plain; }
-sfkey_token() { "$bin" token bench; }
-# The first call derives the file's key and caches it in the session keyring (the warm-up
-# run below), so the timed calls are the unlocked case. The variables are set by the shell, not
-# by `env`, whose own exec would be timed as sfkey's.
-sfkey_token_file() {
-  SFKEY_KEYRING=file SFKEY_FILE_PASSPHRASE=bench-passphrase SFKEY_CONFIG_DIR="$file_dir" \
-    "$bin" token bench
-}
-
-names=(curl_fake sfkey_refresh sfkey_token sfkey_token_file)
-[ -n "$py_url" ] && names=(curl_plain sfkey_refresh_plain "${names[@]}")
-
+# The clock: each command is started with posix_spawn from a small Python timer, not from
+# bash, whose fork of itself (about 0.5 ms here) was timed with every command. The rounds are
+# interleaved, one run of each command per round. Before that, `$(date +%s%N)` had timed the
+# second `date`'s own start-up with every command.
+cat >"$work/timer.py" <<'PY'
+import os, sys, time
+runs, work, bin_, url, py_url, file_dir = sys.argv[1:7]
+curl = ["curl", "-sf", "-X", "POST", "--compressed", "-H",
+        "Content-Type: application/x-www-form-urlencoded",
+        "--data-urlencode", "grant_type=refresh_token", "--data-urlencode", "client_id=bench-client",
+        "--data-urlencode", "refresh_token=bench-refresh-token"]
+env = dict(os.environ)
+# The first file-backend call derives the file's key and caches it in the session keyring
+# (the warm-up run below), so the timed calls are the unlocked case.
+file_env = dict(env, SFKEY_KEYRING="file", SFKEY_FILE_PASSPHRASE="bench-passphrase",
+                SFKEY_CONFIG_DIR=file_dir)
+commands = []
+if py_url:
+    commands += [("curl_plain", curl + [py_url + "/services/oauth2/token"], env),
+                 ("sfkey_refresh_plain", [bin_, "refresh", "plain"], env)]
+commands += [("curl_fake", curl + [url + "/services/oauth2/token"], env),
+             ("sfkey_refresh", [bin_, "refresh", "bench"], env),
+             ("sfkey_token", [bin_, "token", "bench"], env),
+             ("sfkey_token_file", [bin_, "token", "bench"], file_env)]
+null = os.open(os.devnull, os.O_WRONLY)
+err_path = os.path.join(work, "err")
+def run(name, argv, env):
+    err = os.open(err_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    actions = [(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, err, 2)]
+    start = time.perf_counter_ns()
+    pid = os.posix_spawnp(argv[0], argv, env, file_actions=actions)
+    _, status = os.waitpid(pid, 0)
+    took = time.perf_counter_ns() - start
+    os.close(err)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.stderr.write(f"bench: {name} failed:\n" + open(err_path).read())
+        sys.exit(1)
+    return took // 1000
 # One warm-up run of each; a failing run stops the benchmark, so a broken build is never timed.
-run_one() {
-  "$1" >/dev/null 2>"$work/err" || { echo "bench: $1 failed:" >&2; cat "$work/err" >&2; exit 1; }
-}
-for name in "${names[@]}"; do run_one "$name"; done
-# The clock is bash's own $EPOCHREALTIME: `$(date +%s%N)` forks and starts a process for each
-# reading, and the second one's start-up was timed with every command (about 1 ms here, which
-# added to `sfkey token`'s time and shrank every ratio towards 1).
-[ -n "${EPOCHREALTIME:-}" ] || { echo "bench: needs bash 5 (\$EPOCHREALTIME)" >&2; exit 1; }
-for _ in $(seq 1 "$runs"); do
-  for name in "${names[@]}"; do
-    start=${EPOCHREALTIME/[.,]/}
-    run_one "$name"
-    end=${EPOCHREALTIME/[.,]/}
-    echo $((end - start)) >>"$work/$name.us"
-  done
-done
+for name, argv, e in commands:
+    run(name, argv, e)
+times = {name: [] for name, _, _ in commands}
+for _ in range(int(runs)):
+    for name, argv, e in commands:
+        times[name].append(run(name, argv, e))
+for name, values in times.items():
+    with open(os.path.join(work, name + ".us"), "w") as f:
+        f.write("".join(f"{v}\n" for v in values))
+PY
+python3 "$work/timer.py" "$runs" "$work" "$bin" "$url" "$py_url" "$file_dir"
 median_us() { sort -n "$work/$1.us" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 "${file_env[@]}" "$bin" lock >/dev/null
 
