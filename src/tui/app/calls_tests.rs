@@ -179,17 +179,7 @@ fn x_asks_which_token_and_esc_sends_nothing() {
         &effects[..],
         [Effect::Call(org, Call::Revoke(TokenKind::RefreshToken))] if org.name == "alpha"
     ));
-    let answer = CallAnswer::Revoke(RevokeDone {
-        exchange: ok(),
-        kind: TokenKind::RefreshToken,
-        cleared: vec![SecretKind::RefreshToken, SecretKind::AccessToken],
-    });
-    app.update(done(
-        &app,
-        0,
-        Call::Revoke(TokenKind::RefreshToken),
-        Ok(answer),
-    ));
+    refresh_token_revoked(&mut app);
     let status = status_text(&app);
     assert!(
         status.contains("or store a new refresh token (press e)"),
@@ -201,6 +191,22 @@ fn x_asks_which_token_and_esc_sends_nothing() {
     assert!(matches!(
         &effects[..],
         [Effect::Call(_, Call::Revoke(TokenKind::AccessToken))]
+    ));
+}
+
+/// Answers the revocation of the refresh token in flight: it worked, and both tokens left the
+/// keyring.
+fn refresh_token_revoked(app: &mut App) {
+    let answer = CallAnswer::Revoke(RevokeDone {
+        exchange: ok(),
+        kind: TokenKind::RefreshToken,
+        cleared: vec![SecretKind::RefreshToken, SecretKind::AccessToken],
+    });
+    app.update(done(
+        app,
+        0,
+        Call::Revoke(TokenKind::RefreshToken),
+        Ok(answer),
     ));
 }
 
@@ -233,17 +239,7 @@ fn quitting_waits_for_a_revocation_to_finish() {
         status.contains("alpha: revoke refresh token") && status.contains("q again"),
         "quitting says what it waits for: {status}"
     );
-    let answer = CallAnswer::Revoke(RevokeDone {
-        exchange: ok(),
-        kind: TokenKind::RefreshToken,
-        cleared: vec![SecretKind::RefreshToken, SecretKind::AccessToken],
-    });
-    app.update(done(
-        &app,
-        0,
-        Call::Revoke(TokenKind::RefreshToken),
-        Ok(answer),
-    ));
+    refresh_token_revoked(&mut app);
     assert!(app.should_exit());
 }
 
