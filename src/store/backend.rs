@@ -154,14 +154,18 @@ pub fn open() -> Result<Opened, BackendError> {
 
 /// [`open`] for a given config dir.
 pub fn open_in(dir: &Path) -> Result<Opened, BackendError> {
-    let selection = select(dir)?;
+    Ok(opened(dir, select(dir)?))
+}
+
+/// The store of the backend `selection` chose, over the orgs file in `dir`.
+fn opened(dir: &Path, selection: Selection) -> Opened {
     let (secrets, file) = secret_store(dir, selection.choice, &selection.preferences);
-    Ok(Opened {
+    Opened {
         store: Store::new(dir, secrets.clone()),
         secrets,
         selection,
         file,
-    })
+    }
 }
 
 /// [`open`] for the terminal app, which opens on defaults when config.toml is broken and
@@ -183,15 +187,7 @@ pub fn open_for_tui() -> Result<(Opened, Option<PreferencesError>), BackendError
             (Preferences::default(), Some(e))
         }
     };
-    let selection = select_with(&dir, preferences)?;
-    let (secrets, file) = secret_store(&dir, selection.choice, &selection.preferences);
-    let opened = Opened {
-        store: Store::new(&dir, secrets.clone()),
-        secrets,
-        selection,
-        file,
-    };
-    Ok((opened, broken))
+    Ok((opened(&dir, select_with(&dir, preferences)?), broken))
 }
 
 /// Whether a line of `text` starts with a `keyring` key (bare or quoted), in any table: the

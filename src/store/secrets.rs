@@ -242,6 +242,15 @@ impl KeyringStore {
         format!("{org}/{}", kind.as_str())
     }
 
+    /// The entries through the fast path (`batch::fast_get`), unless an earlier call hung;
+    /// `None`: the store's own path decides.
+    fn fast(&self, service: &str, users: &[String]) -> Result<Option<batch::Values>, SecretError> {
+        if self.hung.load(Ordering::SeqCst) {
+            return Ok(None);
+        }
+        fast_get(service, users, self.timeout)
+    }
+
     /// One secret through the keyring-core store (which unlocks), never the fast path.
     fn get_from_core(
         &self,
@@ -339,9 +348,7 @@ fn entry(
 impl SecretStore for KeyringStore {
     fn get(&self, org: &OrgId, kind: SecretKind) -> Result<Option<SecretString>, SecretError> {
         let (service, user) = (self.service.clone(), Self::user(org, kind));
-        if !self.hung.load(Ordering::SeqCst)
-            && let Some(mut values) = fast_get(&service, std::slice::from_ref(&user), self.timeout)?
-        {
+        if let Some(mut values) = self.fast(&service, std::slice::from_ref(&user))? {
             return values.pop().flatten().map(|v| text(kind, &v)).transpose();
         }
         self.get_from_core(org, kind)
@@ -370,11 +377,7 @@ impl SecretStore for KeyringStore {
             .map(|k| Self::user(org, *k))
             .collect();
         let mut all = OrgSecrets::default();
-        let fast = match self.hung.load(Ordering::SeqCst) {
-            false => fast_get(&service, &users, self.timeout)?,
-            true => None,
-        };
-        let values = match fast {
+        let values = match self.fast(&service, &users)? {
             Some(values) => Some(values),
             None => self
                 .run(move |store| batch_get(store, &service, &users))?
